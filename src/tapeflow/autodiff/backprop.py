@@ -1,0 +1,109 @@
+"""The reverse sweep: from a tape's entries, the gradients of targets with respect to sources.
+
+Only entries on a path from a source are visited (one forward pass marks them), in reverse
+recording order, which is a topological order. Each input that needs a gradient gets its op's
+rule applied; a rule's result is reduced to its input's shape here, in one place, so that no rule
+has to undo broadcasting. Contributions to one value are summed with `add`, and consumed
+gradients are dropped as the sweep goes, so memory peaks at the live frontier. No recursion: any
+depth of graph works.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors
+from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.ops.array_ops import reshape
+from tapeflow.ops.math_ops import add
+from tapeflow.ops.reduce_ops import reduce_sum
+
+
+def differentiable(dtype: dtypes.DType) -> bool:
+    """Gradients flow through floating and complex values only, as in TensorFlow."""
+    return dtype.kind in ("float", "complex")
+
+
+def zeros_like_source(source: Any) -> Tensor:
+    return Tensor(np.zeros_like(source._value))
+
+
+def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
+    """Sum `g` over the axes along which a value of `shape` was broadcast to g's shape."""
+    g_shape = g._value.shape
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and g_shape[lead + i] != 1)
+    if axes:
+        g = reduce_sum(g, axis=axes, keepdims=False)
+    return reshape(g, shape) if g._value.shape != shape else g
+
+
+def backward(entries: list, targets: list, sources: list, output_gradients: list | None,
+             tracked: set) -> list:
+    """Gradients for `sources` (None where unconnected) of the sum of `targets`."""
+    reached = {id(s) for s in sources if id(s) in tracked}
+    path = []
+    for entry in entries:
+        for x in entry[1]:
+            if id(x) in reached:
+                path.append(entry)
+                outputs = entry[3]
+                if type(outputs) is Tensor:
+                    reached.add(id(outputs))
+                else:
+                    reached.update(map(id, outputs))
+                break
+
+    grads: dict[int, Tensor] = {}
+    for i, t in enumerate(targets):
+        if not isinstance(t, TensorLike):
+            raise TypeError(f"Target must be a tensor or variable, got {t!r} of type {type(t).__name__}.")
+        if id(t) not in reached:
+            continue
+        seed = Tensor(np.ones_like(t._value)) if output_gradients is None else _seed(output_gradients[i], t)
+        _accumulate(grads, id(t), seed)
+
+    keep = {id(s) for s in sources}
+    for op, inputs, params, outputs in reversed(path):
+        if type(outputs) is Tensor:
+            key = id(outputs)
+            g = grads.get(key) if key in keep else grads.pop(key, None)
+            if g is None:
+                continue
+        else:
+            parts = [grads.get(id(o)) if id(o) in keep else grads.pop(id(o), None) for o in outputs]
+            if all(p is None for p in parts):
+                continue
+            g = tuple(zeros_like_source(o) if p is None else p for o, p in zip(outputs, parts))
+        rules = op.grads
+        if rules is None:
+            continue
+        for x, rule in zip(inputs, rules):
+            if rule is None or id(x) not in reached or x._value.dtype.kind not in "fc":
+                continue
+            gx = rule(g, outputs, *inputs, **params)
+            if gx is None:
+                continue
+            if gx._value.shape != x._value.shape:
+                gx = unbroadcast(gx, x._value.shape)
+            _accumulate(grads, id(x), gx)
+    return [grads.get(id(s)) for s in sources]
+
+
+def _seed(value: Any, target: Any) -> Tensor:
+    from tapeflow.ops.declare import tensor
+
+    seed = tensor(value)
+    if seed._value.shape != np.shape(target._value):
+        raise errors.InvalidArgumentError(
+            None, None, f"output_gradients shape {list(seed._value.shape)} does not match target shape "
+                        f"{list(np.shape(target._value))}")
+    return seed
+
+
+def _accumulate(grads: dict, key: int, g: Tensor) -> None:
+    previous = grads.get(key)
+    grads[key] = g if previous is None else add(previous, g)

@@ -1,0 +1,44 @@
+"""TensorFlow's `tf.errors` family.
+
+TensorFlow raises these from ops (an eager op that fails raises the `OpError` subclass matching
+its status code); Python-level misuse raises the builtin `TypeError`/`ValueError` as TF does.
+"""
+
+from __future__ import annotations
+
+
+class OpError(Exception):
+    """An op failed; `message` says why, `op` and `node_def` are kept for TF compatibility."""
+
+    error_code = 2
+
+    def __init__(self, node_def=None, op=None, message: str = "", *args):
+        super().__init__(message)
+        self.node_def = node_def
+        self.op = op
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _error(name: str, code: int, doc: str) -> type:
+    return type(name, (OpError,), {"__doc__": doc, "error_code": code, "__module__": __name__})
+
+
+CancelledError = _error("CancelledError", 1, "An operation was cancelled.")
+UnknownError = _error("UnknownError", 2, "An unknown error.")
+InvalidArgumentError = _error("InvalidArgumentError", 3, "An op received an invalid argument.")
+DeadlineExceededError = _error("DeadlineExceededError", 4, "A deadline expired.")
+NotFoundError = _error("NotFoundError", 5, "A requested entity was not found.")
+AlreadyExistsError = _error("AlreadyExistsError", 6, "An entity already exists.")
+PermissionDeniedError = _error("PermissionDeniedError", 7, "The caller lacks permission.")
+ResourceExhaustedError = _error("ResourceExhaustedError", 8, "A resource was exhausted.")
+FailedPreconditionError = _error("FailedPreconditionError", 9, "The system is not in a state to run the op.")
+AbortedError = _error("AbortedError", 10, "An operation was aborted.")
+OutOfRangeError = _error("OutOfRangeError", 11, "An index or iteration went past its valid range.")
+UnimplementedError = _error("UnimplementedError", 12, "The operation is not implemented.")
+InternalError = _error("InternalError", 13, "An internal invariant was broken.")
+UnavailableError = _error("UnavailableError", 14, "The service is unavailable.")
+DataLossError = _error("DataLossError", 15, "Unrecoverable data loss.")
+UnauthenticatedError = _error("UnauthenticatedError", 16, "The request lacks valid authentication.")

@@ -1,0 +1,78 @@
+"""Nested structures (`tf.nest`): lists, tuples, namedtuples and dicts (by sorted key) of leaves.
+
+Tensors, variables and everything else that is not one of those containers are leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def is_nested(structure: Any) -> bool:
+    return isinstance(structure, list | tuple | Mapping)
+
+
+def _children(structure: Any) -> list:
+    if isinstance(structure, Mapping):
+        return [structure[k] for k in _sorted_keys(structure)]
+    return list(structure)
+
+
+def _sorted_keys(mapping: Mapping) -> list:
+    try:
+        return sorted(mapping)
+    except TypeError:
+        return list(mapping)
+
+
+def flatten(structure: Any) -> list:
+    """The leaves of `structure`, depth first, dict values in sorted-key order."""
+    if not is_nested(structure):
+        return [structure]
+    leaves: list = []
+    stack = [structure]
+    while stack:
+        node = stack.pop()
+        if is_nested(node):
+            stack.extend(reversed(_children(node)))
+        else:
+            leaves.append(node)
+    return leaves
+
+
+def pack_sequence_as(structure: Any, flat_sequence: Any) -> Any:
+    """`flat_sequence` rebuilt in the shape of `structure`."""
+    flat = list(flat_sequence)
+    if not is_nested(structure):
+        if len(flat) != 1:
+            raise ValueError(f"Structure is a scalar but len(flat_sequence) == {len(flat)} > 1")
+        return flat[0]
+    position = 0
+
+    def build(node: Any) -> Any:
+        nonlocal position
+        if not is_nested(node):
+            position += 1
+            return flat[position - 1]
+        values = [build(child) for child in _children(node)]
+        if isinstance(node, Mapping):
+            rebuilt = dict(zip(_sorted_keys(node), values))
+            return type(node)((k, rebuilt[k]) for k in node)
+        if isinstance(node, tuple) and hasattr(node, "_fields"):
+            return type(node)(*values)
+        return type(node)(values)
+
+    result = build(structure)
+    if position != len(flat):
+        raise ValueError(f"Could not pack sequence. Structure had {position} atoms, but flat_sequence "
+                         f"had {len(flat)} items.")
+    return result
+
+
+def map_structure(func: Callable, *structures: Any) -> Any:
+    """`func` applied leaf by leaf to structures of the same shape."""
+    flats = [flatten(s) for s in structures]
+    if any(len(f) != len(flats[0]) for f in flats):
+        raise ValueError("The structures don't have the same number of elements.")
+    return pack_sequence_as(structures[0], [func(*leaves) for leaves in zip(*flats)])

@@ -1,0 +1,69 @@
+"""What an op is, and `bind`: the one place where an op is applied.
+
+An `Op` is a primitive: a name (TensorFlow's, used in error messages), a NumPy kernel, and one
+gradient rule per input. A rule is called as `rule(g, y, *inputs, **params)` with the gradient `g`
+flowing into the op's output `y` and returns the gradient for its input, written with tapeflow ops
+so that an outer tape records it (second order needs nothing more). `None` as a rule means the
+input is not differentiable (indices, shapes, comparisons).
+
+`bind(op, inputs, params)` runs the kernel on the inputs' values, wraps the result, and offers it
+to the active tapes. Nothing else in tapeflow calls a kernel on a tensor's behalf.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+
+from tapeflow.framework import errors
+from tapeflow.framework.tensor import Tensor
+
+ACTIVE_TAPES: list = []  # the tapes recording now, innermost last; maintained by GradientTape
+EMPTY: dict = {}  # shared params of ops that take none; never mutated
+
+_value_of = operator.attrgetter("_value")
+
+
+class Op:
+    """A primitive operation: kernel and gradient rules declared together (see module doc)."""
+
+    __slots__ = ("name", "kernel", "grads", "multiple_results")
+
+    def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
+                 multiple_results: bool = False):
+        self.name = name
+        self.kernel = kernel
+        self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
+        self.multiple_results = multiple_results
+
+    def __repr__(self) -> str:
+        return f"<Op {self.name}>"
+
+
+def bind(op: Op, inputs: tuple, params: dict = EMPTY):
+    """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
+    try:
+        out = op.kernel(*map(_value_of, inputs), **params)
+    except (ValueError, IndexError, TypeError) as e:
+        raise kernel_error(op, inputs, params, e) from None
+    if op.multiple_results:
+        result = tuple(map(Tensor, out))
+    else:
+        result = Tensor(out)
+    if ACTIVE_TAPES:
+        for tape in ACTIVE_TAPES:
+            tape._record(op, inputs, params, result)
+    return result
+
+
+def kernel_error(op: Op, inputs: tuple, params: dict, cause: Exception) -> errors.OpError:
+    """TensorFlow's error for a kernel that rejected its inputs, naming the op and their shapes."""
+    shapes = [list(getattr(x._value, "shape", ())) for x in inputs]
+    text = str(cause)
+    if "broadcast" in text and len(shapes) == 2:
+        message = f"Incompatible shapes: {shapes[0]} vs. {shapes[1]}"
+    else:
+        described = ", ".join(f"{x.dtype.name}{s}" for x, s in zip(inputs, shapes))
+        settings = "".join(f", {k}={v!r}" for k, v in params.items())
+        message = f"{op.name} cannot be computed on inputs ({described}){settings}: {text}"
+    return errors.InvalidArgumentError(None, None, f"{message} [Op:{op.name}]")

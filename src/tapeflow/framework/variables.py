@@ -1,0 +1,150 @@
+"""`tf.Variable`: named, mutable state that tapes watch.
+
+A variable holds a NumPy value that assignments replace (never mutate), so a tensor read earlier
+keeps its value. Reading is an op: while tapes record, `value()` lets each tape watch the variable
+(trainable ones, unless the tape says otherwise) and records a read whose gradient flows to the
+variable itself. Assignments are checked against the variable's dtype and shape.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.op import ACTIVE_TAPES, Op, bind
+from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
+from tapeflow.framework.tensor_shape import TensorShape
+
+_read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,))
+_unnamed = itertools.count()
+
+
+class Variable(TensorLike):
+    """A mutable tensor-valued variable (TensorFlow's `tf.Variable`)."""
+
+    __slots__ = ("_value", "_name", "_trainable", "_shape", "_constraint", "__weakref__")
+
+    def __init__(self, initial_value: Any = None, trainable: bool | None = None, validate_shape: bool = True,
+                 caching_device: Any = None, name: str | None = None, variable_def: Any = None,
+                 dtype: Any = None, import_scope: Any = None, constraint: Any = None,
+                 synchronization: Any = None, aggregation: Any = None, shape: Any = None):
+        if initial_value is None:
+            raise ValueError("The `initial_value` arg (None) must be specified as a tensor or a callable.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        if constraint is not None and not callable(constraint):
+            raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
+        value = convert_to_tensor(initial_value, dtype_hint=dtype)
+        if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
+            from tapeflow.ops.math_ops import cast
+
+            value = cast(value, dtype)
+        self._value = value._value
+        self._shape = TensorShape(np.shape(self._value) if shape is None else shape)
+        if not self._shape.is_compatible_with(np.shape(self._value)):
+            raise ValueError(f"The initial value's shape ({TensorShape(np.shape(self._value))}) is not "
+                             f"compatible with the explicitly supplied `shape` argument ({self._shape}).")
+        self._name = _unique_name(name)
+        self._trainable = True if trainable is None else bool(trainable)
+        self._constraint = constraint
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def value(self) -> Tensor:
+        """The current value as a tensor; a recorded read while tapes are active."""
+        if ACTIVE_TAPES:
+            for tape in ACTIVE_TAPES:
+                tape._variable_accessed(self)
+            return bind(_read_op, (self,))
+        return Tensor(self._value)
+
+    read_value = value
+
+    def _numpy_value(self):
+        return self._value
+
+    def numpy(self):
+        value = self._value
+        return value.copy() if isinstance(value, np.ndarray) and value.ndim else value[()]
+
+    def __getitem__(self, key: Any):
+        return self.value()[key]
+
+    def __iter__(self):
+        return iter(self.value())
+
+    # -- assigning -----------------------------------------------------------------------------
+
+    def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True):
+        """Replace the value (same dtype, compatible shape); returns the variable."""
+        new = convert_to_tensor(value, dtype_hint=self.dtype)
+        if new._value.dtype != self._value.dtype:
+            raise TypeError(f"Cannot assign a value of dtype {new.dtype.name} to variable {self._name!r} "
+                            f"of dtype {self.dtype.name}")
+        if not self._shape.is_compatible_with(new._value.shape):
+            raise ValueError(f"Cannot assign value to variable ' {self._name} ': Shape mismatch.The variable "
+                             f"shape {self._shape}, and the assigned value shape "
+                             f"{TensorShape(new._value.shape)} are incompatible.")
+        self._value = new._value
+        return self if read_value else None
+
+    def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
+                   read_value: bool = True):
+        """Add `delta` to the value; returns the variable."""
+        from tapeflow.ops.math_ops import add
+
+        return self.assign(add(Tensor(self._value), delta), read_value=read_value)
+
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None,
+                   read_value: bool = True):
+        """Subtract `delta` from the value; returns the variable."""
+        from tapeflow.ops.math_ops import subtract
+
+        return self.assign(subtract(Tensor(self._value), delta), read_value=read_value)
+
+    # -- properties ----------------------------------------------------------------------------
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def constraint(self) -> Any:
+        return self._constraint
+
+    @property
+    def device(self) -> str:
+        return DEVICE
+
+    @property
+    def initial_value(self) -> Tensor:
+        raise RuntimeError("This property is not supported when eager execution is enabled.")
+
+    def __repr__(self) -> str:
+        from tapeflow.framework.formatting import variable_repr
+
+        return variable_repr(self)
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+
+def _unique_name(name: str | None) -> str:
+    """TensorFlow's eager variable naming: `name:0`, `Variable:0` when unnamed."""
+    return f"{name if name else 'Variable'}:0"

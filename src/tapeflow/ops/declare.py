@@ -1,0 +1,104 @@
+"""Declaring ops: the public function of an elementwise op, from its kernel and gradient rules.
+
+`unary` and `binary` build the TensorFlow-facing function (`tf.sin(x, name=None)`,
+`tf.add(x, y, name=None)`) around an `Op`: convert the arguments by TensorFlow's rules, check the
+dtype against the op's allowed set, and `bind`. Other op families write their public function by
+hand around `bind`, using `tensor` and `operands` from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tapeflow.framework import dtypes, errors
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.op import EMPTY, Op, bind
+from tapeflow.framework.tensor import Tensor, TensorLike
+
+_KIND_NAMES = {"float": "float", "int": "int", "uint": "uint", "bool": "bool", "complex": "complex",
+               "string": "string"}
+
+
+def tensor(x: Any) -> Tensor:
+    """`x` as a Tensor (the fast path for what already is one)."""
+    return x if type(x) is Tensor else convert_to_tensor(x)
+
+
+def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
+    """Two operands converted as TensorFlow's binary ops do: a Python or NumPy value takes the dtype
+    of the tensor beside it."""
+    if isinstance(x, TensorLike):
+        x = tensor(x)
+        y = tensor(y) if isinstance(y, TensorLike) else convert_to_tensor(y, dtype=x.dtype)
+    elif isinstance(y, TensorLike):
+        y = tensor(y)
+        x = convert_to_tensor(x, dtype=y.dtype)
+    else:
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=x.dtype)
+    return x, y
+
+
+def type_name(dtype: dtypes.DType) -> str:
+    """TensorFlow's word for a dtype in kernel messages: float32 is `float`, float64 `double`."""
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
+
+
+def mismatch_error(op: Op, expected: dtypes.DType, index: int, got: dtypes.DType) -> errors.OpError:
+    return errors.InvalidArgumentError(
+        None, None,
+        f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
+        f"{type_name(expected)} tensor but is a {type_name(got)} tensor [Op:{op.name}]")
+
+
+def unsupported_error(op: Op, dtype: dtypes.DType, allowed: Iterable[dtypes.DType]) -> errors.OpError:
+    names = ", ".join(sorted(d.name for d in allowed))
+    return errors.InvalidArgumentError(
+        None, None,
+        f"Value for attr 'T' of {dtype.name} is not in the list of allowed values: {names} "
+        f"[Op:{op.name}]")
+
+
+def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
+          allowed: Iterable[dtypes.DType]) -> Callable:
+    """The public function of an elementwise op of one tensor."""
+    op = Op(tf_name, kernel, (grad,) if grad is not None else None)
+    allowed = frozenset(allowed)
+    allowed_np = frozenset(d._np for d in allowed)
+
+    def apply(x, name=None):
+        if type(x) is not Tensor:
+            x = convert_to_tensor(x)
+        if x._value.dtype not in allowed_np:
+            raise unsupported_error(op, x.dtype, allowed)
+        return bind(op, (x,), EMPTY)
+
+    return _publish(apply, py_name, op)
+
+
+def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
+           allowed: Iterable[dtypes.DType]) -> Callable:
+    """The public function of an elementwise, broadcasting op of two tensors of one dtype."""
+    op = Op(tf_name, kernel, grads)
+    allowed = frozenset(allowed)
+    allowed_np = frozenset(d._np for d in allowed)
+
+    def apply(x, y, name=None):
+        if type(x) is not Tensor or type(y) is not Tensor:
+            x, y = operands(x, y)
+        dt = x._value.dtype
+        if dt != y._value.dtype:
+            raise mismatch_error(op, x.dtype, 1, y.dtype)
+        if dt not in allowed_np:
+            raise unsupported_error(op, x.dtype, allowed)
+        return bind(op, (x, y), EMPTY)
+
+    return _publish(apply, py_name, op)
+
+
+def _publish(fn: Callable, py_name: str, op: Op) -> Callable:
+    fn.__name__ = fn.__qualname__ = py_name
+    fn.__doc__ = f"`tf.{py_name}`: applies the {op.name} op elementwise."
+    fn.op = op
+    return fn

@@ -1,0 +1,47 @@
+"""`tf.print`: prints tensors with TensorFlow's formatting, to standard error by default.
+
+Python structures print like Python (`(-2, 1)`, `[1, 2]`, `{'a': 1}`) with each tensor replaced by
+its formatted value; top-level strings print bare, strings inside tensors or structures quoted.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework.formatting import format_for_print
+from tapeflow.framework.tensor import TensorLike
+
+
+def _text(value: Any, summarize: int, top: bool) -> str:
+    if isinstance(value, TensorLike):
+        return format_for_print(value._numpy_value(), summarize, quote_strings=not top)
+    if isinstance(value, str):
+        return value if top else repr(value)
+    if isinstance(value, np.ndarray | np.generic):
+        return format_for_print(value, summarize, quote_strings=not top)
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v, summarize, False) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(_text(v, summarize, False) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_text(v, summarize, False)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def print_v2(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep: str = " ",
+             end: str = "\n", name: str | None = None) -> None:
+    """`tf.print`: print `inputs` separated by `sep`; `summarize` elements per axis end (-1: all)."""
+    if summarize is None or summarize < 0:
+        summarize = -1
+    text = sep.join(_text(v, summarize, True) for v in inputs) + end
+    stream = output_stream
+    if stream is sys.stderr or stream == "stderr":
+        stream = sys.stderr
+    elif stream is sys.stdout or stream == "stdout":
+        stream = sys.stdout
+    stream.write(text)
+    stream.flush()

@@ -1,0 +1,272 @@
+"""Elementwise math: arithmetic, powers and logs, trigonometry, comparisons, logic, `cast`, `where`.
+
+Each op is one declaration: its TensorFlow name, its NumPy kernel and its gradient rules, written
+with these same ops so that they can themselves be differentiated. A rule gets `(g, y, *inputs)`;
+broadcasting is undone by the tape, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors
+from tapeflow.framework.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
+from tapeflow.framework.op import Op, bind
+from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
+
+_BOOL = (dtypes.bool,)
+_INT_OR_BOOL = INTEGERS | {dtypes.bool}
+_ORDERED = REAL
+
+
+# ---- arithmetic -------------------------------------------------------------------------------
+
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC)
+subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC)
+multiply = binary("multiply", "Mul", np.multiply,
+                  (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC)
+negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC)
+
+
+def _check_divisor(x, y):
+    if x.dtype.kind in "iu" and np.any(y == 0):
+        raise ValueError("Integer division by zero")
+
+
+def _floor_divide(x, y):
+    _check_divisor(x, y)
+    return np.floor_divide(x, y)
+
+
+def _floor_mod(x, y):
+    _check_divisor(x, y)
+    return np.mod(x, y)
+
+
+def _truncate_divide(x, y):
+    _check_divisor(x, y)
+    if x.dtype.kind == "f":
+        return np.trunc(x / y)
+    quotient = np.floor_divide(x, y)
+    inexact_negative = (np.mod(x, y) != 0) & ((x < 0) != (y < 0))
+    return quotient + inexact_negative.astype(x.dtype)
+
+
+_real_div = binary("realdiv", "RealDiv", np.divide,
+                   (lambda g, z, x, y: g / conj(y), lambda g, z, x, y: -g * conj(z / y)), INEXACT)
+floordiv = binary("floordiv", "FloorDiv", _floor_divide, None, REAL)
+floormod = binary("floormod", "FloorMod", _floor_mod,
+                  (lambda g, z, x, y: g, lambda g, z, x, y: -g * floordiv(x, y)), REAL)
+truncatediv = binary("truncatediv", "TruncateDiv", _truncate_divide, None, REAL)
+
+# Integer true division casts to a float first, as TensorFlow does.
+_TRUEDIV_FLOAT = {dtypes.int8: dtypes.float32, dtypes.uint8: dtypes.float32, dtypes.int16: dtypes.float32,
+                  dtypes.uint16: dtypes.float32, dtypes.int32: dtypes.float64, dtypes.int64: dtypes.float64}
+
+
+def truediv(x: Any, y: Any, name: str | None = None):
+    """`tf.math.truediv` (`x / y`): integers are first cast to float (int32 to float64, as TF)."""
+    x, y = operands(x, y)
+    if x._value.dtype != y._value.dtype:
+        raise mismatch_error(_real_div.op, x.dtype, 1, y.dtype)
+    target = _TRUEDIV_FLOAT.get(x.dtype)
+    if target is not None:
+        x, y = cast(x, target), cast(y, target)
+    return _real_div(x, y)
+
+
+divide = truediv
+
+
+def divide_no_nan(x: Any, y: Any, name: str | None = None):
+    """`tf.math.divide_no_nan`: x / y, and 0 wherever y is 0."""
+    x, y = operands(x, y)
+    zero = equal(y, 0)
+    return where(zero, 0, truediv(x, where(zero, 1, y)))
+
+
+def _pow_grad_y(g, z, x, y):
+    # d(x**y)/dy = x**y * log(x), taken as 0 where x <= 0 (TensorFlow's convention).
+    positive = x > 0
+    return g * z * where(positive, log(where(positive, x, 1)), 0)
+
+
+pow = binary("pow", "Pow", np.power, (lambda g, z, x, y: g * y * pow(x, y - 1), _pow_grad_y),  # noqa: A001
+             NUMERIC)
+maximum = binary("maximum", "Maximum", np.maximum,
+                 (lambda g, z, x, y: where(x >= y, g, 0), lambda g, z, x, y: where(x >= y, 0, g)), _ORDERED)
+minimum = binary("minimum", "Minimum", np.minimum,
+                 (lambda g, z, x, y: where(x <= y, g, 0), lambda g, z, x, y: where(x <= y, 0, g)), _ORDERED)
+squared_difference = binary("squared_difference", "SquaredDifference", lambda x, y: np.square(x - y),
+                            (lambda g, z, x, y: g * 2 * (x - y), lambda g, z, x, y: -g * 2 * (x - y)),
+                            NUMERIC)
+
+
+# ---- unary ------------------------------------------------------------------------------------
+
+abs = unary("abs", "Abs", np.abs, lambda g, y, x: g * sign(x), REAL)  # noqa: A001
+sign = unary("sign", "Sign", np.sign, lambda g, y, x: g * 0, NUMERIC)
+square = unary("square", "Square", np.square, lambda g, y, x: g * (2 * conj(x)), NUMERIC)
+sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: g * 0.5 / conj(y), INEXACT)
+rsqrt = unary("rsqrt", "Rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, x: g * -0.5 * conj(y * y * y), INEXACT)
+reciprocal = unary("reciprocal", "Reciprocal", np.reciprocal, lambda g, y, x: -g * conj(y * y), INEXACT)
+exp = unary("exp", "Exp", np.exp, lambda g, y, x: g * conj(y), INEXACT)
+expm1 = unary("expm1", "Expm1", np.expm1, lambda g, y, x: g * conj(y + 1), INEXACT)
+log = unary("log", "Log", np.log, lambda g, y, x: g / conj(x), INEXACT)
+log1p = unary("log1p", "Log1p", np.log1p, lambda g, y, x: g / conj(x + 1), INEXACT)
+sin = unary("sin", "Sin", np.sin, lambda g, y, x: g * conj(cos(x)), INEXACT)
+cos = unary("cos", "Cos", np.cos, lambda g, y, x: -g * conj(sin(x)), INEXACT)
+tan = unary("tan", "Tan", np.tan, lambda g, y, x: g * conj(1 + y * y), INEXACT)
+tanh = unary("tanh", "Tanh", np.tanh, lambda g, y, x: g * conj(1 - y * y), INEXACT)
+
+
+def _sigmoid(x):
+    # exp(-|x|) never overflows; both branches are the same function.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = unary("sigmoid", "Sigmoid", _sigmoid, lambda g, y, x: g * (y * (1 - y)), FLOATS)
+
+
+def _softplus(x):
+    return (np.logaddexp(0, x)).astype(x.dtype, copy=False)
+
+
+softplus = unary("softplus", "Softplus", _softplus, lambda g, y, x: g * sigmoid(x), FLOATS)
+floor = unary("floor", "Floor", np.floor, None, FLOATS)
+ceil = unary("ceil", "Ceil", np.ceil, None, FLOATS)
+round = unary("round", "Round", np.round, None, NUMERIC)  # noqa: A001 - half to even, as TF
+_conj = unary("conj", "Conj", np.conj, lambda g, y, x: conj(g), NUMERIC)
+
+
+def conj(x: Any, name: str | None = None):
+    """`tf.math.conj`: the complex conjugate; real tensors are returned as they are, as TF."""
+    x = tensor(x)
+    return _conj(x) if x._value.dtype.kind == "c" else x
+
+
+real = unary("real", "Real", np.real, None, NUMERIC)
+imag = unary("imag", "Imag", np.imag, None, NUMERIC)
+is_nan = unary("is_nan", "IsNan", np.isnan, None, FLOATS)
+is_inf = unary("is_inf", "IsInf", np.isinf, None, FLOATS)
+is_finite = unary("is_finite", "IsFinite", np.isfinite, None, FLOATS)
+
+
+# ---- comparison and logic (no gradient) -------------------------------------------------------
+
+equal = binary("equal", "Equal", np.equal, None, dtypes.ALL)
+not_equal = binary("not_equal", "NotEqual", np.not_equal, None, dtypes.ALL)
+less = binary("less", "Less", np.less, None, _ORDERED)
+less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED)
+greater = binary("greater", "Greater", np.greater, None, _ORDERED)
+greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED)
+logical_and = binary("logical_and", "LogicalAnd", np.logical_and, None, _BOOL)
+logical_or = binary("logical_or", "LogicalOr", np.logical_or, None, _BOOL)
+logical_xor = binary("logical_xor", "LogicalXor", np.logical_xor, None, _BOOL)
+logical_not = unary("logical_not", "LogicalNot", np.logical_not, None, _BOOL)
+bitwise_and = binary("bitwise_and", "BitwiseAnd", np.bitwise_and, None, INTEGERS)
+bitwise_or = binary("bitwise_or", "BitwiseOr", np.bitwise_or, None, INTEGERS)
+bitwise_xor = binary("bitwise_xor", "BitwiseXor", np.bitwise_xor, None, INTEGERS)
+invert = unary("invert", "Invert", np.invert, None, INTEGERS)
+left_shift = binary("left_shift", "LeftShift", np.left_shift, None, INTEGERS)
+right_shift = binary("right_shift", "RightShift", np.right_shift, None, INTEGERS)
+
+
+# ---- cast, where, add_n, clip -----------------------------------------------------------------
+
+def _cast_grad(g, y, x, dtype):
+    source = x.dtype
+    if source.kind in ("float", "complex") and g.dtype.kind in ("float", "complex"):
+        return cast(g, source)
+    return None
+
+
+_cast_op = Op("Cast", lambda x, dtype: np.asarray(x).astype(dtype, copy=False)[()], (_cast_grad,))
+
+
+def cast(x: Any, dtype: Any, name: str | None = None):
+    """`tf.cast`: a tensor of `dtype`; floats to integers truncate toward zero, as TF."""
+    dtype = dtypes.as_dtype(dtype)
+    x = tensor(x)
+    if x._value.dtype == dtype._np:
+        return x
+    if x.dtype is dtypes.string or dtype is dtypes.string:
+        raise errors.UnimplementedError(None, None, f"Cast {x.dtype.name} to {dtype.name} is not supported "
+                                                    f"[Op:Cast]")
+    return bind(_cast_op, (x,), {"dtype": dtype._np})
+
+
+def _where_kernel(condition, x, y):
+    return np.where(condition, x, y)
+
+
+_where_op = Op("SelectV2", _where_kernel, (
+    None,
+    lambda g, z, c, x, y: where(c, g, 0),
+    lambda g, z, c, x, y: where(c, 0, g),
+))
+
+
+def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None):
+    """`tf.where`: elements of `x` where `condition`, else of `y` (broadcasting); with only
+    `condition`, the int64 coordinates of its true elements."""
+    condition = tensor(condition)
+    if condition.dtype is not dtypes.bool:
+        if x is None and y is None:
+            condition = cast(condition, dtypes.bool)
+        else:
+            raise errors.InvalidArgumentError(
+                None, None, f"condition must be a bool tensor, got {condition.dtype.name} [Op:SelectV2]")
+    if x is None and y is None:
+        return tensor(np.argwhere(condition._value).astype(np.int64))
+    if x is None or y is None:
+        raise ValueError("x and y must both be non-None or both be None.")
+    x, y = operands(x, y)
+    if x.dtype != y.dtype:
+        raise mismatch_error(_where_op, x.dtype, 2, y.dtype)
+    return bind(_where_op, (condition, x, y))
+
+
+def _add_n_kernel(*values):
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+def add_n(inputs: Any, name: str | None = None):
+    """`tf.math.add_n`: the elementwise sum of a list of tensors of one shape and dtype."""
+    if not inputs:
+        raise ValueError("inputs must be a non-empty list of tensors")
+    inputs = [tensor(t) for t in inputs]
+    first = inputs[0]
+    for i, t in enumerate(inputs):
+        if t.dtype != first.dtype:
+            raise mismatch_error(_add_n_op(len(inputs)), first.dtype, i, t.dtype)
+        if t.shape != first.shape:
+            raise errors.InvalidArgumentError(
+                None, None, f"Inputs to operation AddN must have the same size and shape. Input 0: "
+                            f"{first.shape} != input {i}: {t.shape} [Op:AddN]")
+    if len(inputs) == 1:
+        return first
+    return bind(_add_n_op(len(inputs)), tuple(inputs))
+
+
+_ADD_N_OPS: dict = {}
+
+
+def _add_n_op(n: int) -> Op:
+    op = _ADD_N_OPS.get(n)
+    if op is None:
+        op = _ADD_N_OPS[n] = Op("AddN", _add_n_kernel, (lambda g, y, *xs: g,) * n)
+    return op
+
+
+def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None):
+    """`tf.clip_by_value`: `t` limited to [min, max]; the gradient passes where t is inside or on
+    a boundary."""
+    t = tensor(t)
+    return maximum(minimum(t, clip_value_max), clip_value_min)

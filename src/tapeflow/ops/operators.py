@@ -1,0 +1,74 @@
+"""Python operators on tensors and variables: `x + y` is `tf.add(x, y)`, `x[i]` a strided slice.
+
+Installed on `TensorLike` (the base of `Tensor` and `Variable`) as the ops themselves, so an
+operator adds no call of its own. `&`, `|`, `^`, `~` are logical for bool tensors and bitwise for
+integers, as in TensorFlow; `==` is elementwise, and False for `None` or for shapes that do not
+broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tapeflow.framework import errors
+from tapeflow.framework.tensor import TensorLike
+from tapeflow.ops import array_ops, linalg_ops, math_ops
+
+
+def _flip(fn):
+    def reflected(x, y):
+        return fn(y, x)
+
+    reflected.__name__ = f"r{fn.__name__}"
+    return reflected
+
+
+def _logical_or_bitwise(logical, bitwise):
+    def apply(x, y):
+        x, y = math_ops.operands(x, y)
+        return (logical if x.dtype.is_bool else bitwise)(x, y)
+
+    return apply
+
+
+def _invert(x):
+    return math_ops.logical_not(x) if x.dtype.is_bool else math_ops.invert(x)
+
+
+def _equality(fn, default: bool):
+    def compare(x: Any, y: Any):
+        if y is None:
+            return default
+        try:
+            return fn(x, y)
+        except (TypeError, ValueError, errors.InvalidArgumentError):
+            return default
+
+    return compare
+
+
+_and = _logical_or_bitwise(math_ops.logical_and, math_ops.bitwise_and)
+_or = _logical_or_bitwise(math_ops.logical_or, math_ops.bitwise_or)
+_xor = _logical_or_bitwise(math_ops.logical_xor, math_ops.bitwise_xor)
+
+OPERATORS = {
+    "__add__": math_ops.add, "__radd__": _flip(math_ops.add),
+    "__sub__": math_ops.subtract, "__rsub__": _flip(math_ops.subtract),
+    "__mul__": math_ops.multiply, "__rmul__": _flip(math_ops.multiply),
+    "__truediv__": math_ops.truediv, "__rtruediv__": _flip(math_ops.truediv),
+    "__floordiv__": math_ops.floordiv, "__rfloordiv__": _flip(math_ops.floordiv),
+    "__mod__": math_ops.floormod, "__rmod__": _flip(math_ops.floormod),
+    "__pow__": math_ops.pow, "__rpow__": _flip(math_ops.pow),
+    "__matmul__": linalg_ops.matmul, "__rmatmul__": _flip(linalg_ops.matmul),
+    "__and__": _and, "__rand__": _flip(_and),
+    "__or__": _or, "__ror__": _flip(_or),
+    "__xor__": _xor, "__rxor__": _flip(_xor),
+    "__neg__": math_ops.negative, "__abs__": math_ops.abs, "__invert__": _invert,
+    "__lt__": math_ops.less, "__le__": math_ops.less_equal,
+    "__gt__": math_ops.greater, "__ge__": math_ops.greater_equal,
+    "__eq__": _equality(math_ops.equal, False), "__ne__": _equality(math_ops.not_equal, True),
+    "__getitem__": array_ops.getitem,
+}
+
+for _name, _fn in OPERATORS.items():
+    setattr(TensorLike, _name, _fn)
