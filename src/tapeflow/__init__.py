@@ -1,11 +1,13 @@
 """tapeflow: TensorFlow 2's automatic differentiation rebuilt on NumPy. Use as `import tapeflow as tf`.
 
-This module is the public namespace, re-exports only; see docs/architecture.md for the layout.
+This module is the public namespace, re-exports only; docs/architecture.md explains the layout.
 """
 
 import warnings as _warnings
 
-from tapeflow.framework import dtypes, errors
+from tapeflow import bitwise, linalg, math, nn, random, test
+from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
+from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import constant, convert_to_tensor
 from tapeflow.framework.dtypes import (
     DType, as_dtype, bool, complex64, complex128, double, float16, float32, float64, half, int8, int16,
@@ -15,19 +17,19 @@ from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import Variable
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
-from tapeflow.ops.array_ops import broadcast_to, identity, reshape, stop_gradient
+from tapeflow.ops.array_ops import *  # noqa: F403
+from tapeflow.ops.creation_ops import *  # noqa: F403
 from tapeflow.ops.linalg_ops import matmul
-from tapeflow.ops.logging_ops import print_v2 as print
+from tapeflow.ops.logging_ops import print_v2 as print  # noqa: A004
 from tapeflow.ops.math_ops import (
-    abs, add, add_n, cast, ceil, clip_by_value, cos, divide, equal, exp, floor, greater, greater_equal,
-    less, less_equal, log, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative,
-    not_equal, pow, round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
+    abs, add, add_n, cast, clip_by_value, cos, divide, equal, exp, floor, greater, greater_equal, less,
+    less_equal, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow,
+    round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
 )
-from tapeflow.ops.reduce_ops import reduce_mean, reduce_sum
-from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
+from tapeflow.ops.reduce_ops import *  # noqa: F403
 
-# NumPy warns on 1/0 or log(0); TensorFlow returns inf/nan silently. Silence NumPy's warnings raised
-# from tapeflow's kernels only (the filter costs nothing until a warning is raised).
+# NumPy warns on 1/0 or log(0) where TensorFlow returns inf or nan silently: ignore NumPy's warnings
+# raised from tapeflow's kernels only (a filter costs nothing until a warning is raised).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapeflow\.")
 
 newaxis = None

@@ -15,6 +15,8 @@ from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.declare import tensor
 
+__all__ = ["reshape", "broadcast_to", "identity", "stop_gradient"]
+
 
 def shape_tuple(shape: Any) -> tuple:
     """A shape argument (list, tuple, TensorShape or int tensor) as a tuple of ints."""

@@ -17,6 +17,8 @@ from tapeflow.framework.op import Op, bind
 from tapeflow.ops.declare import mismatch_error, operands, unsupported_error
 from tapeflow.ops.math_ops import conj
 
+__all__ = ["matmul"]
+
 
 def _adjoint(x: np.ndarray, adjoint: bool) -> np.ndarray:
     if not adjoint:

@@ -15,6 +15,8 @@ from tapeflow.framework.dtypes import NUMERIC
 from tapeflow.framework.op import Op, bind
 from tapeflow.ops.declare import tensor, unsupported_error
 
+__all__ = ["reduce_sum", "reduce_mean"]
+
 
 def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple:
     """TensorFlow's `axis` argument as a sorted tuple of non-negative ints."""

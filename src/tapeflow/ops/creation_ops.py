@@ -1,0 +1,132 @@
+"""Making tensors from shapes and ranges: zeros, ones, fill, eye, range, linspace, one_hot, and the
+shape queries shape/size/rank. None of these is differentiable except `fill`'s value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.op import Op, bind
+from tapeflow.framework.tensor import Tensor
+from tapeflow.ops.array_ops import shape_tuple
+from tapeflow.ops.declare import tensor
+from tapeflow.ops.reduce_ops import reduce_sum
+
+__all__ = ["zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace", "one_hot",
+           "shape", "size", "rank"]
+
+
+def _dtype(dtype: Any) -> dtypes.DType:
+    return dtypes.as_dtype(dtype)
+
+
+def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:
+    """`tf.zeros`."""
+    return Tensor(np.zeros(shape_tuple(shape), dtype=_dtype(dtype)._np))
+
+
+def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:
+    """`tf.ones`."""
+    return Tensor(np.ones(shape_tuple(shape), dtype=_dtype(dtype)._np))
+
+
+def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.zeros_like`: zeros of `input`'s shape (and dtype, unless given)."""
+    x = tensor(input)
+    return Tensor(np.zeros_like(x._value, dtype=None if dtype is None else _dtype(dtype)._np))
+
+
+def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.ones_like`: ones of `input`'s shape (and dtype, unless given)."""
+    x = tensor(input)
+    return Tensor(np.ones_like(x._value, dtype=None if dtype is None else _dtype(dtype)._np))
+
+
+_fill_op = Op("Fill", lambda value, dims: np.full(dims, value),
+              (lambda g, y, value, dims: reduce_sum(g),))
+
+
+def fill(dims: Any, value: Any, name: str | None = None):
+    """`tf.fill`: a tensor of shape `dims` filled with the scalar `value`."""
+    value = tensor(value)
+    if value._value.ndim:
+        raise errors.InvalidArgumentError(
+            None, None, f"value must be a scalar, got shape {list(value._value.shape)} [Op:Fill]")
+    return bind(_fill_op, (value,), {"dims": shape_tuple(dims)})
+
+
+def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None, dtype: Any = dtypes.float32,
+        name: str | None = None) -> Tensor:
+    """`tf.eye`: identity matrices, optionally batched."""
+    matrix = np.eye(int(num_rows), None if num_columns is None else int(num_columns), dtype=_dtype(dtype)._np)
+    if batch_shape is not None:
+        matrix = np.broadcast_to(matrix, shape_tuple(batch_shape) + matrix.shape).copy()
+    return Tensor(matrix)
+
+
+def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
+          name: str = "range") -> Tensor:
+    """`tf.range`: like Python's range; ints give int32, any float gives float32 (unless `dtype`)."""
+    if limit is None:
+        start, limit = 0, start
+    values = [np.asarray(getattr(v, "_value", v)) for v in (start, limit, delta)]
+    if dtype is None:
+        inferred = [convert_to_tensor(v).dtype for v in values]
+        order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
+        dtype = max(inferred, key=lambda d: order.index(d) if d in order else -1)
+    dtype = _dtype(dtype)
+    start_, limit_, delta_ = (v.item() for v in values)
+    if delta_ == 0:
+        raise errors.InvalidArgumentError(None, None, "Requires delta != 0: 0 [Op:Range]")
+    if (delta_ > 0 and start_ > limit_) or (delta_ < 0 and start_ < limit_):
+        raise errors.InvalidArgumentError(
+            None, None, f"Requires start <= limit when delta > 0: {start_}/{limit_} [Op:Range]"
+            if delta_ > 0 else f"Requires start >= limit when delta < 0: {start_}/{limit_} [Op:Range]")
+    return Tensor(np.arange(start_, limit_, delta_, dtype=dtype._np))
+
+
+def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
+    """`tf.linspace`: `num` evenly spaced values from `start` to `stop`, in their float dtype."""
+    start, stop = tensor(start), tensor(stop)
+    if not start.dtype.is_floating:
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'T' of {start.dtype.name} is not in the list of allowed values: "
+                        f"bfloat16, half, float, double [Op:LinSpace]")
+    values = np.linspace(start._value, stop._value, int(getattr(num, "_value", num)), axis=axis)
+    return Tensor(values.astype(start._value.dtype))
+
+
+def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = None, axis: int | None = None,
+            dtype: Any = None, name: str | None = None) -> Tensor:
+    """`tf.one_hot`: a new axis (last, or `axis`) of `depth` with `on_value` at each index."""
+    indices = np.asarray(tensor(indices)._value)
+    if dtype is None:
+        given = on_value if on_value is not None else off_value
+        dtype = tensor(given).dtype if given is not None else dtypes.float32
+    dtype = _dtype(dtype)
+    on = 1 if on_value is None else getattr(on_value, "_value", on_value)
+    off = 0 if off_value is None else getattr(off_value, "_value", off_value)
+    depth = int(getattr(depth, "_value", depth))
+    hot = indices[..., None] == np.arange(depth)
+    result = np.where(hot, on, off).astype(dtype._np)
+    if axis is not None and axis != -1:
+        result = np.moveaxis(result, -1, axis)
+    return Tensor(result)
+
+
+def shape(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.shape`: the dynamic shape as a 1-D int32 tensor."""
+    return Tensor(np.array(np.shape(tensor(input)._value), dtype=_dtype(out_type)._np))
+
+
+def size(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.size`: the number of elements, as a scalar."""
+    return Tensor(_dtype(out_type)._np.type(np.size(tensor(input)._value)))
+
+
+def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.rank`: the number of dimensions, as an int32 scalar."""
+    return Tensor(np.int32(np.ndim(tensor(input)._value)))

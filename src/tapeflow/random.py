@@ -1,0 +1,3 @@
+"""`tf.random`: random tensors (filled in by tapeflow.ops.random_ops)."""
+
+__all__: list = []
