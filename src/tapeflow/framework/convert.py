@@ -16,6 +16,7 @@ from tapeflow.framework import dtypes
 from tapeflow.framework.tensor import Tensor, TensorLike
 
 _INT32 = np.iinfo(np.int32)
+_INT64 = np.iinfo(np.int64)
 _DEFAULTS = {"f": np.float32, "c": np.complex128, "b": np.bool_}
 
 
@@ -23,30 +24,31 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
     """A NumPy array from Python data, typed by TensorFlow's rules."""
     try:
         array = np.array(value)
-    except ValueError as e:
-        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {value!r}") from e
+    except (ValueError, OverflowError) as e:
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from e
     kind = array.dtype.kind
     if kind in "USO":
-        if kind == "O" and not _all_text(array):
-            raise TypeError(f"Failed to convert elements of {value!r} to Tensor.")
-        return _to_bytes(array)
-    if dtype is not None:
-        target = dtype._np
-        if dtype is dtypes.string:
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
-        converted = array.astype(target)
-        if kind != "b" and not np.array_equal(converted, array):
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-        return converted
-    if kind in "iu":
-        if array.size and (array.min() < _INT32.min or array.max() > _INT32.max):
-            return array.astype(np.int64)
-        return array.astype(np.int32)
-    return array.astype(_DEFAULTS.get(kind, array.dtype), copy=False)
+        return _text_array(array, value)
+    if dtype is None:
+        if kind in "iu":
+            if array.size and array.max() > _INT64.max:
+                raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.")
+            fits = not array.size or (array.min() >= _INT32.min and array.max() <= _INT32.max)
+            return array.astype(np.int32 if fits else np.int64)
+        return array.astype(_DEFAULTS.get(kind, array.dtype), copy=False)
+    # An explicit dtype: Python ints wrap into it (as TF's do), but a float never becomes an integer.
+    if dtype is dtypes.string or (kind == "f" and not dtype.kind in ("float", "complex")) or (
+            kind == "c" and dtype.kind != "complex"):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    return array.astype(dtype._np)
 
 
-def _all_text(array: np.ndarray) -> bool:
-    return all(isinstance(v, str | bytes) for v in array.flat)
+def _text_array(array: np.ndarray, value: Any) -> np.ndarray:
+    """Strings become an object array of bytes; anything else mixed in is an error."""
+    leaves = np.array(value, dtype=object).reshape(-1) if array.dtype.kind != "O" else array.reshape(-1)
+    if not all(isinstance(v, str | bytes) for v in leaves):
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    return _to_bytes(array)
 
 
 def _to_bytes(array: np.ndarray) -> np.ndarray:
@@ -57,11 +59,12 @@ def _to_bytes(array: np.ndarray) -> np.ndarray:
 
 
 def _numpy_array(value: Any, dtype: dtypes.DType | None) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype.kind in "USO" or isinstance(value, np.str_ | np.bytes_):
+    """A NumPy value keeps its dtype, or is cast to `dtype` silently (as TensorFlow does)."""
+    if value.dtype.kind in "USO":
         return _to_bytes(np.asarray(value))
     if dtype is None or value.dtype == dtype._np:
         return value.copy() if isinstance(value, np.ndarray) else value
-    return np.asarray(value).astype(dtype._np)
+    return np.asarray(value).astype(dtype._np)[()]
 
 
 def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None):
@@ -89,15 +92,13 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
 def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:
     """The NumPy value (array, or NumPy scalar for shape ()) of a non-tensor `value`."""
+    if isinstance(value, float) and (dtype is None or dtype.kind == "float"):
+        return np.float32(value) if dtype is None else dtype._np.type(value)
     if isinstance(value, np.ndarray | np.generic):
         return _numpy_array(value, dtype)
-    if isinstance(value, float) and (dtype is None or dtype.kind == "float"):
-        return (dtype._np.type if dtype is not None else np.float32)(value)
-    if isinstance(value, numbers.Number | str | bytes | list | tuple) or value is None:
-        if value is None:
-            raise ValueError("Attempt to convert a value (None) with an unsupported type "
-                             "(<class 'NoneType'>) to a Tensor.")
-        return _python_array(value, dtype)[()]
+    if isinstance(value, numbers.Number | str | bytes | list | tuple):
+        array = _python_array(value, dtype)
+        return array if array.dtype.kind == "O" else array[()]
     if hasattr(value, "__array__"):
         return _numpy_array(np.asarray(value), dtype)
     raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
@@ -106,17 +107,16 @@ def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const") -> Tensor:
     """`tf.constant`: a tensor from a Python or NumPy value, optionally cast and broadcast to `shape`."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
     if isinstance(value, TensorLike):
         tensor = convert_to_tensor(value)
-        if dtype is not None and tensor.dtype != dtypes.as_dtype(dtype):
+        if dtype is not None and tensor.dtype is not dtype:
             from tapeflow.ops.math_ops import cast
 
             tensor = cast(tensor, dtype)
         array = tensor._value
     else:
-        dtype = None if dtype is None else dtypes.as_dtype(dtype)
-        array = to_array(value, dtype) if dtype is None or not isinstance(value, np.ndarray | np.generic) \
-            else np.asarray(value).astype(dtype._np)
+        array = to_array(value, dtype)
     if shape is not None:
         shape = tuple(shape)
         if np.size(array) == 1:

@@ -10,15 +10,12 @@ import numpy as np
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
+    """NumPy's text for a value; a scalar's repr is that of the Python number (TensorFlow's choice)."""
     array = np.asarray(value)
-    if array.ndim == 0:
-        text = repr(array.item()) if is_repr and array.dtype.kind in "SO" else str(array[()])
-        if array.dtype.kind == "b":
-            text = "True" if array else "False"
-        if array.dtype.kind == "O":
-            text = repr(array[()])
+    if array.ndim == 0 and is_repr:
+        text = repr(array.item())
     else:
-        text = repr(array) if is_repr else str(array)
+        text = repr(array) if is_repr else str(array if array.ndim else array[()])
     return "\n" + text if "\n" in text else text
 
 
@@ -45,7 +42,7 @@ def format_scalar(value: Any) -> str:
     if kind == "b":
         return "1" if value else "0"
     if kind == "c":
-        return f"({_format_float(value.real)},{_format_float(value.imag)})"
+        return "?"  # TensorFlow's print kernel has no format for complex numbers
     if kind == "O" or kind == "S":
         return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else str(value)
     return str(value)
@@ -57,7 +54,10 @@ def _format_float(value: Any) -> str:
         return "-nan" if np.signbit(x) else "nan"
     if np.isinf(x):
         return "-inf" if x < 0 else "inf"
-    short, long = {2: (3, 5), 4: (6, 9)}.get(value.dtype.itemsize, (15, 17))
+    if value.dtype.itemsize == 8:
+        short, long = 15, 17
+    else:  # half precision is printed as the float32 it widens to
+        short, long, value = 6, 9, np.float32(value)
     text = f"{x:.{short}g}"
     if value.dtype.type(text) != value:
         text = f"{x:.{long}g}"
@@ -81,7 +81,7 @@ def _format_axis(array: np.ndarray, summarize: int, quote: bool, depth: int) -> 
         indices = list(range(n))
     if array.ndim == 1:
         parts = ["..." if i is None else format_for_print(array[i], summarize, quote) for i in indices]
-        return "[" + " ".join(parts) + "]"
+        return "[" + (" " if summarize == 0 and n else "") + " ".join(parts) + "]"
     separator = "\n" * (array.ndim - 1) + " " * (depth + 1)
     parts = ["..." if i is None else _format_axis(array[i], summarize, quote, depth + 1) for i in indices]
     return "[" + separator.join(parts) + "]"

@@ -44,7 +44,7 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
     try:
         out = op.kernel(*map(_value_of, inputs), **params)
-    except (ValueError, IndexError, TypeError) as e:
+    except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
         raise kernel_error(op, inputs, params, e) from None
     if op.multiple_results:
         result = tuple(map(Tensor, out))
@@ -60,7 +60,9 @@ def kernel_error(op: Op, inputs: tuple, params: dict, cause: Exception) -> error
     """TensorFlow's error for a kernel that rejected its inputs, naming the op and their shapes."""
     shapes = [list(getattr(x._value, "shape", ())) for x in inputs]
     text = str(cause)
-    if "broadcast" in text and len(shapes) == 2:
+    if isinstance(cause, ZeroDivisionError):
+        message = text
+    elif "broadcast" in text and len(shapes) == 2:
         message = f"Incompatible shapes: {shapes[0]} vs. {shapes[1]}"
     else:
         described = ", ".join(f"{x.dtype.name}{s}" for x, s in zip(inputs, shapes))

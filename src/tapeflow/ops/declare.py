@@ -16,10 +16,6 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import EMPTY, Op, bind
 from tapeflow.framework.tensor import Tensor, TensorLike
 
-_KIND_NAMES = {"float": "float", "int": "int", "uint": "uint", "bool": "bool", "complex": "complex",
-               "string": "string"}
-
-
 def tensor(x: Any) -> Tensor:
     """`x` as a Tensor (the fast path for what already is one)."""
     return x if type(x) is Tensor else convert_to_tensor(x)
@@ -30,7 +26,13 @@ def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
     of the tensor beside it."""
     if isinstance(x, TensorLike):
         x = tensor(x)
-        y = tensor(y) if isinstance(y, TensorLike) else convert_to_tensor(y, dtype=x.dtype)
+        if isinstance(y, TensorLike):
+            y = tensor(y)
+        else:
+            try:
+                y = convert_to_tensor(y, dtype=x.dtype)
+            except TypeError:  # TF then reports the dtype mismatch of the converted value
+                y = convert_to_tensor(y)
     elif isinstance(y, TensorLike):
         y = tensor(y)
         x = convert_to_tensor(x, dtype=y.dtype)
@@ -53,7 +55,7 @@ def mismatch_error(op: Op, expected: dtypes.DType, index: int, got: dtypes.DType
 
 
 def unsupported_error(op: Op, dtype: dtypes.DType, allowed: Iterable[dtypes.DType]) -> errors.OpError:
-    names = ", ".join(sorted(d.name for d in allowed))
+    names = ", ".join(type_name(d) for d in dtypes.ALL if d in allowed)
     return errors.InvalidArgumentError(
         None, None,
         f"Value for attr 'T' of {dtype.name} is not in the list of allowed values: {names} "

@@ -1,15 +1,14 @@
 """`tf.print`: prints tensors with TensorFlow's formatting, to standard error by default.
 
-Python structures print like Python (`(-2, 1)`, `[1, 2]`, `{'a': 1}`) with each tensor replaced by
-its formatted value; top-level strings print bare, strings inside tensors or structures quoted.
+Other values print as their Python repr, and structures like Python's (`(-2, 1)`, `[1, 2]`,
+`{'a': 1}`, dicts by sorted key) with each tensor replaced by its formatted value; only top-level
+strings print bare.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import Any
-
-import numpy as np
 
 from tapeflow.framework.formatting import format_for_print
 from tapeflow.framework.tensor import TensorLike
@@ -18,18 +17,17 @@ from tapeflow.framework.tensor import TensorLike
 def _text(value: Any, summarize: int, top: bool) -> str:
     if isinstance(value, TensorLike):
         return format_for_print(value._numpy_value(), summarize, quote_strings=not top)
-    if isinstance(value, str):
-        return value if top else repr(value)
-    if isinstance(value, np.ndarray | np.generic):
-        return format_for_print(value, summarize, quote_strings=not top)
+    if isinstance(value, str) and top:
+        return value
     if isinstance(value, list):
         return "[" + ", ".join(_text(v, summarize, False) for v in value) + "]"
     if isinstance(value, tuple):
         inner = ", ".join(_text(v, summarize, False) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_text(v, summarize, False)}" for k, v in value.items()) + "}"
-    return str(value)
+        keys = sorted(value, key=repr) if not all(isinstance(k, str) for k in value) else sorted(value)
+        return "{" + ", ".join(f"{k!r}: {_text(value[k], summarize, False)}" for k in keys) + "}"
+    return repr(value)
 
 
 def print_v2(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep: str = " ",

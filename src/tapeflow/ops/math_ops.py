@@ -34,7 +34,7 @@ negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC)
 
 def _check_divisor(x, y):
     if x.dtype.kind in "iu" and np.any(y == 0):
-        raise ValueError("Integer division by zero")
+        raise ZeroDivisionError("Integer division by zero")
 
 
 def _floor_divide(x, y):
