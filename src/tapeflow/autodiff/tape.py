@@ -18,6 +18,8 @@ import enum
 import warnings
 from typing import Any
 
+import numpy as np
+
 from tapeflow.autodiff import backprop
 from tapeflow.framework import nest
 from tapeflow.framework.op import ACTIVE_TAPES
@@ -71,8 +73,7 @@ class GradientTape:
     def stop_recording(self):
         """Temporarily stop recording operations on this tape."""
         if not self._recording:
-            raise ValueError("Tape.stop_recording() can only be called while the tape is recording, "
-                             "i.e. inside its `with` block.")
+            raise RuntimeError("Trying to stop recording a tape which is not recording.")
         self._pop()
         try:
             yield
@@ -122,8 +123,8 @@ class GradientTape:
             tracked.update(map(id, outputs))
 
     def watched_variables(self) -> tuple:
-        """The variables this tape watched, in the order it first saw them."""
-        return tuple(t for t in self._watched if not isinstance(t, Tensor))
+        """The variables this tape watched, in the order they were created (as TensorFlow lists them)."""
+        return tuple(sorted((t for t in self._watched if not isinstance(t, Tensor)), key=lambda v: v._uid))
 
     # -- the gradient ---------------------------------------------------------------------------
 
@@ -131,10 +132,72 @@ class GradientTape:
                  unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE) -> Any:
         """The gradient of `target` (summed over its structure) with respect to each of `sources`,
         returned in the structure of `sources`."""
+        flat_targets = self._begin_backward(target, unconnected_gradients)
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
+        try:
+            flat_sources = _flat_sources(sources)
+            grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked)
+            grads = _fill_unconnected(grads, flat_sources, unconnected_gradients)
+        finally:
+            self._end_backward()
+        return nest.pack_sequence_as(sources, grads)
+
+    def jacobian(self, target: Any, sources: Any,
+                 unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE,
+                 parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
+        """For each source, d target / d source with shape `target.shape + source.shape`: one
+        backward sweep per element of `target`."""
+        (target,) = self._begin_backward([target], unconnected_gradients)
+        try:
+            flat_sources = _flat_sources(sources)
+            rows = [self._seeded_backward(target, flat_sources, seed)
+                    for seed in _one_hot_seeds(target._value.shape, target._value.dtype)]
+            jacobians = [_stack_rows([row[i] for row in rows], target._value.shape, s._value.shape)
+                         for i, s in enumerate(flat_sources)]
+            jacobians = _fill_unconnected(jacobians, flat_sources, unconnected_gradients,
+                                          lambda s: np.zeros(target._value.shape + s._value.shape,
+                                                             s._value.dtype))
+        finally:
+            self._end_backward()
+        return nest.pack_sequence_as(sources, jacobians)
+
+    def batch_jacobian(self, target: Any, source: Any,
+                       unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE,
+                       parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
+        """d target[i] / d source[i] for each example `i` of the first (batch) axis: shape
+        `target.shape + source.shape[1:]`. Examples must not depend on each other."""
+        (target,) = self._begin_backward([target], unconnected_gradients)
+        try:
+            t_shape, s_shape = target._value.shape, np.shape(source._value)
+            if len(t_shape) < 2:
+                raise ValueError(f"Shape {t_shape} must have rank at least 2")
+            if len(s_shape) < 2:
+                raise ValueError(f"Shape {s_shape} must have rank at least 2")
+            if t_shape[0] != s_shape[0]:
+                raise ValueError(f"Need first dimension of target shape ({t_shape}) and source shape "
+                                 f"({s_shape}) to match.")
+            example_seeds = _one_hot_seeds(t_shape[1:], target._value.dtype)
+            rows = [self._seeded_backward(target, [source], np.broadcast_to(seed, t_shape))[0]
+                    for seed in example_seeds]
+            jacobian = _stack_rows(rows, t_shape[1:], s_shape[1:], batch=t_shape[0])
+            (jacobian,) = _fill_unconnected([jacobian], [source], unconnected_gradients,
+                                            lambda s: np.zeros(t_shape + s_shape[1:], s._value.dtype))
+        finally:
+            self._end_backward()
+        return jacobian
+
+    def _seeded_backward(self, target: Any, sources: list, seed: np.ndarray) -> list:
+        return backprop.backward(self._entries, [target], sources, [Tensor(seed)], self._tracked)
+
+    def _begin_backward(self, target: Any, unconnected_gradients: Any) -> list:
+        """Checks shared by gradient and the jacobians; stops a non-persistent tape recording."""
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
                                "gradients (or jacobians)")
-        unconnected = UnconnectedGradients(unconnected_gradients)
+        if target is None:
+            raise TypeError("Argument `target` should be a list or nested structure of Tensors, Variables or "
+                            "CompositeTensors to be differentiated, but received None.")
+        _unconnected(unconnected_gradients)
         if self._recording and not self._persistent:
             self._pop()  # as in TensorFlow, a non-persistent tape stops recording for good
         if self._recording:
@@ -143,21 +206,57 @@ class GradientTape:
                           "the gradient ops to be recorded on the tape, leading to increased CPU and "
                           "memory usage). Only call GradientTape.gradient inside the context if you "
                           "actually want to trace the gradient in order to compute higher order "
-                          "derivatives.", stacklevel=2)
-        try:
-            flat_sources = nest.flatten(sources)
-            for s in flat_sources:
-                if not isinstance(s, TensorLike):
-                    raise TypeError(f"Sources must be tensors or variables, got {s!r} of type "
-                                    f"{type(s).__name__}.")
-            grads = backprop.backward(self._entries, nest.flatten(target), flat_sources,
-                                      None if output_gradients is None else nest.flatten(output_gradients),
-                                      self._tracked)
-            if unconnected is UnconnectedGradients.ZERO:
-                grads = [backprop.zeros_like_source(s) if g is None else g
-                         for g, s in zip(grads, flat_sources)]
-        finally:
-            if not self._persistent:
-                self._used = True
-                self._reset_records()
-        return nest.pack_sequence_as(sources, grads)
+                          "derivatives.", stacklevel=3)
+        flat = nest.flatten(target)
+        for t in flat:
+            if not isinstance(t, TensorLike):
+                raise TypeError(f"Target must be a tensor or variable, got {t!r} of type {type(t).__name__}.")
+        return flat
+
+    def _end_backward(self) -> None:
+        if not self._persistent:
+            self._used = True
+            self._reset_records()
+
+
+def _unconnected(value: Any) -> UnconnectedGradients:
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+def _flat_sources(sources: Any) -> list:
+    flat = nest.flatten(sources)
+    for s in flat:
+        if not isinstance(s, TensorLike):
+            raise TypeError(f"Sources must be tensors or variables, got {s!r} of type {type(s).__name__}.")
+    return flat
+
+
+def _fill_unconnected(grads: list, sources: list, unconnected_gradients: Any, zeros=None) -> list:
+    """None for unconnected sources, or zeros when asked for (`UnconnectedGradients.ZERO`)."""
+    if _unconnected(unconnected_gradients) is UnconnectedGradients.NONE:
+        return grads
+    zeros = zeros or (lambda s: np.zeros_like(s._value))
+    return [Tensor(zeros(s)) if g is None else g for g, s in zip(grads, sources)]
+
+
+def _one_hot_seeds(shape: tuple, dtype: np.dtype) -> list:
+    """One array per element of `shape`, 1 at that element and 0 elsewhere."""
+    size = int(np.prod(shape, dtype=np.int64))
+    return [np.eye(1, size, k, dtype=dtype).reshape(shape) for k in range(size)]
+
+
+def _stack_rows(rows: list, row_shape: tuple, source_shape: tuple, batch: int | None = None):
+    """Per-element gradients stacked into a Jacobian (zeros for unconnected rows); None if none is."""
+    connected = [r for r in rows if r is not None]
+    if not connected:
+        return None
+    from tapeflow.ops.array_ops import reshape, stack
+
+    zero = backprop.zeros_like_source(connected[0])
+    rows = [zero if r is None else r for r in rows]
+    if batch is None:
+        return reshape(stack(rows), row_shape + source_shape)
+    return reshape(stack(rows, axis=1), (batch,) + row_shape + source_shape)

@@ -92,7 +92,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
 def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:
     """The NumPy value (array, or NumPy scalar for shape ()) of a non-tensor `value`."""
-    if isinstance(value, float) and (dtype is None or dtype.kind == "float"):
+    if type(value) is float and (dtype is None or dtype.kind == "float"):
         return np.float32(value) if dtype is None else dtype._np.type(value)
     if isinstance(value, np.ndarray | np.generic):
         return _numpy_array(value, dtype)

@@ -20,13 +20,13 @@ from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
 
 _read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,))
-_unnamed = itertools.count()
+_creation_order = itertools.count()
 
 
 class Variable(TensorLike):
     """A mutable tensor-valued variable (TensorFlow's `tf.Variable`)."""
 
-    __slots__ = ("_value", "_name", "_trainable", "_shape", "_constraint", "__weakref__")
+    __slots__ = ("_value", "_name", "_trainable", "_shape", "_constraint", "_uid", "__weakref__")
 
     def __init__(self, initial_value: Any = None, trainable: bool | None = None, validate_shape: bool = True,
                  caching_device: Any = None, name: str | None = None, variable_def: Any = None,
@@ -51,6 +51,7 @@ class Variable(TensorLike):
         self._name = _unique_name(name)
         self._trainable = True if trainable is None else bool(trainable)
         self._constraint = constraint
+        self._uid = next(_creation_order)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -105,6 +106,13 @@ class Variable(TensorLike):
         from tapeflow.ops.math_ops import subtract
 
         return self.assign(subtract(Tensor(self._value), delta), read_value=read_value)
+
+    def _in_place_operator(self, other: Any):
+        raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
+                           "`variable.assign_add(value)` to modify the variable, or `out = variable + value` if "
+                           "you need to get a new output Tensor.")
+
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ipow__ = _in_place_operator
 
     # -- properties ----------------------------------------------------------------------------
 

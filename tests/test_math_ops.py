@@ -1,0 +1,223 @@
+"""Elementwise math: values against NumPy, TensorFlow's dtype rules, and gradients to second order."""
+
+import numpy as np
+import pytest
+from gradcheck import check_gradients
+
+import tapeflow as tf
+
+RNG = np.random.default_rng(1)
+SHAPES = [(), (4,), (2, 3)]
+
+
+def positive(shape):
+    return np.asarray(RNG.uniform(0.5, 2.0, size=shape))
+
+
+def anywhere(shape):
+    return np.asarray(RNG.uniform(-2.0, 2.0, size=shape))
+
+
+def away_from_zero(shape):
+    return np.asarray(RNG.choice([-1, 1], size=shape) * RNG.uniform(0.5, 2.0, size=shape))
+
+
+UNARY = [
+    ("negative", tf.negative, np.negative, anywhere),
+    ("abs", tf.abs, np.abs, away_from_zero),
+    ("square", tf.square, np.square, anywhere),
+    ("sqrt", tf.sqrt, np.sqrt, positive),
+    ("rsqrt", tf.math.rsqrt, lambda x: 1 / np.sqrt(x), positive),
+    ("reciprocal", tf.math.reciprocal, np.reciprocal, away_from_zero),
+    ("exp", tf.exp, np.exp, anywhere),
+    ("expm1", tf.math.expm1, np.expm1, anywhere),
+    ("log", tf.math.log, np.log, positive),
+    ("log1p", tf.math.log1p, np.log1p, positive),
+    ("sin", tf.sin, np.sin, anywhere),
+    ("cos", tf.cos, np.cos, anywhere),
+    ("tan", tf.tan, np.tan, lambda s: np.asarray(RNG.uniform(-1.0, 1.0, size=s))),
+    ("tanh", tf.tanh, np.tanh, anywhere),
+    ("sigmoid", tf.sigmoid, lambda x: 1 / (1 + np.exp(-x)), anywhere),
+    ("softplus", tf.math.softplus, lambda x: np.log1p(np.exp(x)), anywhere),
+]
+
+BINARY = [
+    ("add", tf.add, np.add, anywhere, anywhere),
+    ("subtract", tf.subtract, np.subtract, anywhere, anywhere),
+    ("multiply", tf.multiply, np.multiply, anywhere, anywhere),
+    ("divide", tf.divide, np.divide, anywhere, away_from_zero),
+    ("pow", tf.pow, np.power, positive, anywhere),
+    ("maximum", tf.maximum, np.maximum, anywhere, anywhere),
+    ("minimum", tf.minimum, np.minimum, anywhere, anywhere),
+    ("squared_difference", tf.math.squared_difference, lambda x, y: (x - y) ** 2, anywhere, anywhere),
+    ("floormod", tf.math.floormod, np.mod, lambda s: np.asarray(RNG.uniform(2.1, 2.9, size=s)),
+     lambda s: np.full(s, 1.5)),
+]
+
+BROADCAST_PAIRS = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2))]
+
+
+@pytest.mark.parametrize("name, op, reference, domain", UNARY, ids=[u[0] for u in UNARY])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_unary_values_and_gradients(name, op, reference, domain, shape):
+    x = domain(shape)
+    result = op(tf.constant(x.astype(np.float32)))
+    assert result.dtype == tf.float32 and result.shape == shape
+    np.testing.assert_allclose(result.numpy(), reference(x.astype(np.float32)), rtol=1e-5, atol=1e-6)
+    check_gradients(op, x, dtype=np.float64)
+    check_gradients(op, x, dtype=np.float32)
+
+
+@pytest.mark.parametrize("name, op, reference, dx, dy", BINARY, ids=[b[0] for b in BINARY])
+@pytest.mark.parametrize("shapes", BROADCAST_PAIRS, ids=str)
+def test_binary_values_and_gradients(name, op, reference, dx, dy, shapes):
+    x, y = dx(shapes[0]), dy(shapes[1])
+    if name in ("maximum", "minimum"):
+        y = y + 0.25 * np.sign(y - x.mean())  # keep the operands apart, away from the kink
+    result = op(tf.constant(x), tf.constant(y))
+    np.testing.assert_allclose(result.numpy(), reference(x, y), rtol=1e-12)
+    check_gradients(op, x, y, dtype=np.float64)
+    check_gradients(op, x, y, dtype=np.float32)
+
+
+def test_where_and_clip_gradients():
+    c = tf.constant([True, False, True])
+    check_gradients(lambda x, y: tf.where(c, x * x, y * x), anywhere((3,)), anywhere((3,)))
+    check_gradients(lambda x: tf.clip_by_value(x, -0.5, 0.5) * x, np.array([-1.0, -0.2, 0.3, 0.9]))
+
+
+def test_cast_gradient_and_integer_cut():
+    check_gradients(lambda x: tf.cast(tf.cast(x, tf.float64) * 2.0, tf.float32) * x, anywhere((3,)),
+                    dtype=np.float32)
+    x = tf.constant(2.7)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.cast(tf.cast(x, tf.int32), tf.float32) * x
+    assert tape.gradient(y, x).numpy() == pytest.approx(2.0)  # only the direct path; the int path is cut
+
+
+def test_add_n_and_multiple_uses():
+    check_gradients(lambda x, y: tf.add_n([x, y * x, x]), anywhere((2, 2)), anywhere((2, 2)))
+
+
+@pytest.mark.parametrize("op", [tf.round, tf.floor, tf.math.ceil])
+def test_rounding_has_no_gradient(op):
+    x = tf.constant([0.5, 1.5, 2.5, -0.5])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = op(x)
+    assert tape.gradient(y, x) is None
+
+
+def test_round_is_half_to_even_and_sign_gradient_is_zero():
+    assert tf.round(tf.constant([0.5, 1.5, 2.5, -0.5])).numpy().tolist() == [0.0, 2.0, 2.0, -0.0]
+    x = tf.constant([-2.0, 0.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.sign(x)
+    assert tape.gradient(y, x).numpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_edge_gradients_follow_tensorflow():
+    x = tf.constant([0.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        root, logarithm, absolute = tf.sqrt(x), tf.math.log(x), tf.abs(x)
+    assert np.isinf(tape.gradient(root, x).numpy()[0])
+    assert np.isinf(tape.gradient(logarithm, x).numpy()[0])
+    assert tape.gradient(absolute, x).numpy()[0] == 0.0
+    # pow's exponent gradient is 0 where the base is <= 0, not nan
+    base, exponent = tf.constant([0.0, -1.0, 2.0]), tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(exponent)
+        y = tf.pow(base, exponent)
+    assert tape.gradient(y, exponent).numpy() == pytest.approx(4 * np.log(2.0))
+
+
+def test_ties_go_to_the_first_argument_of_maximum_and_minimum():
+    x, y = tf.constant([1.0, 2.0]), tf.constant([1.0, 3.0])
+    for op in (tf.maximum, tf.minimum):
+        with tf.GradientTape() as tape:
+            tape.watch([x, y])
+            z = op(x, y)
+        gx, gy = tape.gradient(z, [x, y])
+        assert gx.numpy()[0] == 1.0 and gy.numpy()[0] == 0.0
+
+
+def test_clip_by_value_passes_gradient_on_the_boundaries():
+    x = tf.constant([0.5, 1.0, 1.5, 2.0, 2.5])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.clip_by_value(x, 1.0, 2.0)
+    assert tape.gradient(y, x).numpy().tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+def test_integer_division_rules():
+    assert (tf.constant(7) / tf.constant(2)).dtype == tf.float64
+    assert (tf.constant(7, tf.int16) / tf.constant(2, tf.int16)).dtype == tf.float32
+    assert int(tf.constant(-7) // 2) == -4 and int(tf.constant(7) // -2) == -4
+    assert int(tf.constant(-7) % 3) == 2 and int(tf.constant(7) % -3) == -2
+    assert float(tf.constant(-7.0) % 3.0) == 2.0
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Integer division by zero \[Op:FloorDiv\]"):
+        tf.constant(1) // tf.constant(0)
+    assert np.isinf(float(tf.constant(1) / tf.constant(0)))
+    assert float(tf.math.divide_no_nan(1.0, 0.0)) == 0.0
+
+
+def test_dtype_errors_name_the_op_and_dtypes():
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        tf.constant(1.0) + tf.constant(1.0, tf.float64)
+    assert str(info.value) == ("cannot compute AddV2 as input #1(zero-based) was expected to be a float tensor "
+                               "but is a double tensor [Op:AddV2]")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a int32 tensor but is a float"):
+        tf.constant(1) + 2.5
+    with pytest.raises(TypeError, match="Cannot convert 2.5 to EagerTensor of dtype int32"):
+        2.5 * tf.constant(2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of int32 .*\[Op:Sqrt\]"):
+        tf.sqrt(4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\] \[Op:Mul\]"):
+        tf.ones([2]) * tf.ones([3])
+
+
+def test_python_and_numpy_operands_take_the_tensor_dtype():
+    assert (tf.constant(1.0) + np.float64(2.0)).dtype == tf.float32
+    assert (np.array([1.0, 2.0]) + tf.constant(1.0)).dtype == tf.float32
+    assert int(tf.constant(1) + 2**40) == 1  # wraps, as TensorFlow
+    assert (tf.constant(1.0, tf.float16) + 0.1).dtype == tf.float16
+
+
+def test_comparisons_and_logic():
+    x, y = tf.constant([1, 2, 3]), tf.constant([3, 2, 1])
+    assert (x < y).numpy().tolist() == [True, False, False]
+    assert (x == y).numpy().tolist() == [False, True, False]
+    assert (x != y).numpy().tolist() == [True, False, True]
+    t, f = tf.constant([True, True]), tf.constant([True, False])
+    assert (t & f).numpy().tolist() == [True, False]
+    assert (~f).numpy().tolist() == [False, True]
+    assert (tf.constant(6) & 3).numpy() == 2 and (tf.constant(6) | 1).numpy() == 7
+    assert (tf.constant(1.0) == None) is False  # noqa: E711
+    assert (tf.constant([1.0, 2.0]) == tf.constant([1.0, 2.0, 3.0])) is False
+
+
+def test_matmul_values_shapes_and_gradients():
+    a, b = anywhere((2, 3)), anywhere((3, 4))
+    np.testing.assert_allclose((tf.constant(a) @ tf.constant(b)).numpy(), a @ b)
+    for ta in (False, True):
+        for tb in (False, True):
+            a_ = a.T if ta else a
+            b_ = b.T if tb else b
+            out = tf.matmul(tf.constant(a_), tf.constant(b_), transpose_a=ta, transpose_b=tb)
+            np.testing.assert_allclose(out.numpy(), a @ b)
+            check_gradients(lambda x, y, ta=ta, tb=tb: tf.matmul(x, y, transpose_a=ta, transpose_b=tb), a_, b_)
+    batch = anywhere((2, 2, 3))
+    check_gradients(tf.matmul, batch, b)  # broadcast batch dimension summed back
+    check_gradients(tf.matmul, batch, b, dtype=np.float32)
+
+
+def test_matmul_errors():
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Matrix size-incompatible: In\[0\]: \[2, 3\]"):
+        tf.matmul(tf.ones([2, 3]), tf.ones([2, 3]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a double"):
+        tf.matmul(tf.ones([2, 3]), tf.ones([3, 4], tf.float64))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="ndims"):
+        tf.matmul(tf.ones([3]), tf.ones([3]))
