@@ -36,6 +36,8 @@ def variable_repr(v: Any) -> str:
 
 def format_scalar(value: Any) -> str:
     """One element as TensorFlow's kernels print it."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
     kind = value.dtype.kind
     if kind == "f":
         return _format_float(value)
@@ -43,8 +45,6 @@ def format_scalar(value: Any) -> str:
         return "1" if value else "0"
     if kind == "c":
         return "?"  # TensorFlow's print kernel has no format for complex numbers
-    if kind == "O" or kind == "S":
-        return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else str(value)
     return str(value)
 
 
@@ -80,7 +80,7 @@ def _format_axis(array: np.ndarray, summarize: int, quote: bool, depth: int) -> 
     else:
         indices = list(range(n))
     if array.ndim == 1:
-        parts = ["..." if i is None else format_for_print(array[i], summarize, quote) for i in indices]
+        parts = ["..." if i is None else format_for_print(array[i], summarize, True) for i in indices]
         return "[" + (" " if summarize == 0 and n else "") + " ".join(parts) + "]"
     separator = "\n" * (array.ndim - 1) + " " * (depth + 1)
     parts = ["..." if i is None else _format_axis(array[i], summarize, quote, depth + 1) for i in indices]

@@ -14,6 +14,9 @@ from tapeflow.framework.formatting import format_for_print
 from tapeflow.framework.tensor import TensorLike
 
 
+_STDERR, _STDOUT = sys.stderr, sys.stdout
+
+
 def _text(value: Any, summarize: int, top: bool) -> str:
     if isinstance(value, TensorLike):
         return format_for_print(value._numpy_value(), summarize, quote_strings=not top)
@@ -37,9 +40,9 @@ def print_v2(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, 
         summarize = -1
     text = sep.join(_text(v, summarize, True) for v in inputs) + end
     stream = output_stream
-    if stream is sys.stderr or stream == "stderr":
+    if stream is _STDERR or stream == "stderr":  # resolved now, so redirections of sys.stderr apply
         stream = sys.stderr
-    elif stream is sys.stdout or stream == "stdout":
+    elif stream is _STDOUT or stream == "stdout":
         stream = sys.stdout
     stream.write(text)
     stream.flush()

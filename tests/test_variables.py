@@ -1,0 +1,62 @@
+"""tf.Variable: creation, reads as ops, checked assignment, reprs and names."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+
+def test_repr_names_and_properties():
+    x = tf.Variable(0.0, name="x", dtype=tf.float32)
+    assert repr(x) == "<tf.Variable 'x:0' shape=() dtype=float32, numpy=0.0>" and str(x) == repr(x)
+    assert tf.Variable(1.0).name == "Variable:0"
+    v = tf.Variable([[1, 2], [3, 4]])
+    assert v.dtype == tf.int32 and v.shape == (2, 2) and v.trainable
+    assert repr(v) == ("<tf.Variable 'Variable:0' shape=(2, 2) dtype=int32, numpy=\n"
+                       "array([[1, 2],\n       [3, 4]], dtype=int32)>")
+    assert not tf.Variable(1.0, trainable=False).trainable
+    assert tf.Variable(lambda: tf.ones([2])).shape == (2,)
+    assert tf.Variable(1, dtype=tf.float64).dtype == tf.float64
+
+
+def test_assignments_return_the_variable_and_check_shape_and_dtype():
+    x = tf.Variable([1.0, 2.0])
+    assert x.assign([3.0, 4.0]) is x and x.numpy().tolist() == [3.0, 4.0]
+    x.assign_add([1.0, 1.0])
+    x.assign_sub(tf.constant([0.5, 0.5]))
+    assert x.numpy().tolist() == [3.5, 4.5]
+    with pytest.raises(ValueError, match="Shape mismatch"):
+        x.assign([1.0, 2.0, 3.0])
+    with pytest.raises((TypeError, ValueError)):
+        x.assign(tf.constant([1, 2]))
+    with pytest.raises(RuntimeError, match="variable.assign_add"):
+        x += 1
+    assert x.assign([0.0, 0.0], read_value=False) is None
+
+
+def test_reads_snapshot_the_value():
+    x = tf.Variable(2.0)
+    before = x.read_value()
+    x.assign(5.0)
+    assert float(before) == 2.0 and float(x.value()) == 5.0 and float(tf.identity(x)) == 5.0
+
+
+def test_variables_behave_like_tensors():
+    x = tf.Variable([1.0, 2.0, 3.0])
+    assert (x * 2).numpy().tolist() == [2.0, 4.0, 6.0] and (2 - x).numpy().tolist() == [1.0, 0.0, -1.0]
+    assert x[1:].numpy().tolist() == [2.0, 3.0] and float(tf.reduce_sum(x)) == 6.0
+    assert np.asarray(x).tolist() == [1.0, 2.0, 3.0] and len(x) == 3
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(x)
+    assert {x.ref(): 1}[x.ref()] == 1
+
+
+def test_gradients_through_reads_and_slices():
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        y = x[1] * 2 + tf.reduce_sum(x * x)
+    assert tape.gradient(y, x).numpy().tolist() == [2.0, 6.0, 6.0]
+    with tf.GradientTape() as tape:
+        x.assign([2.0, 2.0, 2.0])  # reads after an assignment see the new value
+        y = tf.reduce_sum(x * x)
+    assert tape.gradient(y, x).numpy().tolist() == [4.0, 4.0, 4.0]
