@@ -27,7 +27,16 @@ from types import ModuleType
 import numpy as np
 
 __all__ = [
-    "LEGEND", "REFERENCE", "SUBJECT", "Step", "Workload", "legs", "load", "measure", "print_table", "to_float"
+    "LEGEND",
+    "REFERENCE",
+    "SUBJECT",
+    "Step",
+    "Workload",
+    "legs",
+    "load",
+    "measure",
+    "print_table",
+    "to_float",
 ]
 
 # Must be in the environment before TensorFlow or JAX is first imported (here or in a subprocess).
@@ -36,6 +45,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 REFERENCE = "numpy"
 SUBJECT = "tapeflow"
+PEERS = ("tensorflow", "torch", "jax", "autograd")
 CHECK_RTOL = 1e-3
 
 LEGEND = (
@@ -166,7 +176,7 @@ def _row(name: str, outcome: Outcome, workload: Workload, outcomes: dict[str, Ou
     row = [name, f"{median * workload.scale:.4g}", f"{(spread[-1] - spread[0]) / median:.0%}"]
     if workload.rate:
         row.append(f"{1 / median:.4g}")
-    peer_ratio = _ratio(outcome, outcomes.get(SUBJECT)) if name != SUBJECT else ""
+    peer_ratio = _ratio(outcome, outcomes.get(SUBJECT)) if name in PEERS else ""
     reference = outcomes.get(REFERENCE)
     return row + [_ratio(outcome, reference), peer_ratio, _check(outcome, reference)]
 
@@ -176,9 +186,10 @@ def print_table(workload: Workload, outcomes: dict[str, Outcome]) -> None:
     header = ["leg", workload.unit, "spread"] + ([workload.rate] if workload.rate else [])
     header += ["vs numpy", "peer/tapeflow", "check"]
     rows = [_row(name, outcome, workload, outcomes) for name, outcome in outcomes.items()]
-    widths = [max(len(r[i]) for r in [header, *rows] if len(r) == len(header)) for i in range(len(header))]
+    table = [header, *rows]
+    widths = [max(len(r[i]) for r in table if i == 0 or len(r) == len(header)) for i in range(len(header))]
     print(f"\n== {workload.name}: {workload.title} ==")
-    for row in [header, *rows]:
+    for row in table:
         print(_format(row, widths))
 
 

@@ -40,15 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     harness = importlib.import_module("benchmarks.harness")
     settings = QUICK if args.quick else FULL
     tapeflow = importlib.util.find_spec("tapeflow")
-    print(f"python {platform.python_version()} ({sys.executable}), numpy {np.__version__}, {os.cpu_count()} CPUs")
-    print(f"tapeflow from {Path(tapeflow.origin).parent if tapeflow else 'nowhere'}")
+    print(f"python {platform.python_version()} ({sys.executable}), {os.cpu_count()} CPUs")
+    print(f"numpy {np.__version__}, tapeflow from {Path(tapeflow.origin).parent if tapeflow else 'nowhere'}")
     print(harness.LEGEND)
     start = time.perf_counter()
     for name in args.names or WORKLOADS:
         workload = importlib.import_module(f"benchmarks.{name}").WORKLOAD
         harness.print_table(workload, harness.measure(workload, **settings))
-    print(f"\n({'quick smoke run, numbers are not measurements; ' if args.quick else ''}"
-          f"total {time.perf_counter() - start:.1f} s)")
+    print(
+        f"\n({'quick smoke run, numbers are not measurements; ' if args.quick else ''}"
+        f"total {time.perf_counter() - start:.1f} s)"
+    )
     return 0
 
 

@@ -1,22 +1,36 @@
-"""Reductions: sums, means, extrema, products, logsumexp, argmax/argmin.
+"""Reductions: sums, means, extrema, products, logsumexp, logical any/all, argmax/argmin, moments.
 
 `axis` follows TensorFlow: None reduces everything, an int or a list of ints (negative counts from
-the end). The gradient of a reduction broadcasts `g` back over the reduced axes.
+the end; a repeated axis is an error). Every reduction op takes the static params `axes` (a sorted
+tuple) and `keepdims`, and its gradient reshapes `g` to the kept shape, so that broadcasting
+carries it back over the reduced axes. Sums keep their input dtype (int32 stays int32, as in TF).
+Means, log-sum-exp and moments are composites of these ops and need no gradient code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import NUMERIC
+from tapeflow.framework.dtypes import FLOATS, INEXACT, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
-from tapeflow.ops.declare import tensor, unsupported_error
+from tapeflow.framework.tensor import Tensor
+from tapeflow.ops import array_ops, math_ops
+from tapeflow.ops.declare import mismatch_error, tensor, unsupported_error
 
-__all__ = ["reduce_sum", "reduce_mean"]
+__all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
+           "reduce_any", "reduce_all", "argmax", "argmin", "reduce_variance", "reduce_std"]
 
+_NUMERIC_NP = frozenset(d._np for d in NUMERIC)
+_REAL_NP = frozenset(d._np for d in REAL)
+_ARG_INPUT = REAL | {dtypes.bool}
+_ARG_OUTPUT = (dtypes.int16, dtypes.uint16, dtypes.int32, dtypes.int64)
+
+
+# ---- the axis argument ------------------------------------------------------------------------
 
 def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple:
     """TensorFlow's `axis` argument as a sorted tuple of non-negative ints."""
@@ -24,16 +38,29 @@ def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple:
         return tuple(range(rank))
     if hasattr(axis, "_value"):
         axis = np.asarray(axis._value).tolist()
-    axes = axis if isinstance(axis, list | tuple) else [axis]
-    result = set()
-    for a in axes:
-        a = int(a)
-        if not -rank <= a < max(rank, 1):
+    seen = set()
+    for a in axis if isinstance(axis, list | tuple) else [axis]:
+        a = _axis_int(a)
+        if not -rank <= a < rank:
             raise errors.InvalidArgumentError(
                 None, None, f"Invalid reduction dimension ({a} for input with {rank} dimension(s) "
                             f"[Op:{op_name}]")
-        result.add(a % rank if rank else 0)
-    return tuple(sorted(result))
+        if a % rank in seen:
+            raise errors.InvalidArgumentError(
+                None, None, f"Invalid reduction arguments: Axes contains duplicate dimension: {a % rank} "
+                            f"[Op:{op_name}]")
+        seen.add(a % rank)
+    return tuple(sorted(seen))
+
+
+def _axis_int(a: Any) -> int:
+    """An axis entry as an int; a non-integral value is a TypeError, as TF's conversion makes it."""
+    a = getattr(a, "_value", a)
+    if isinstance(a, bool | np.bool_) or not isinstance(a, int | np.integer):
+        if isinstance(a, float | np.floating) and float(a).is_integer():
+            return int(a)
+        raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype int32")
+    return int(a)
 
 
 def kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -41,14 +68,28 @@ def kept_shape(shape: tuple, axes: tuple) -> tuple:
     return tuple(1 if i in axes else d for i, d in enumerate(shape))
 
 
+def keep_dims(t: Tensor, x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
+    """`t`, a reduction of `x` (or its gradient), reshaped to the kept shape: it then broadcasts
+    against `x`."""
+    return t if keepdims else array_ops.reshape(t, kept_shape(x._value.shape, axes))
+
+
 def broadcast_back(g, x, axes: tuple, keepdims: bool):
     """`g`, the gradient of a reduction of `x`, broadcast to x's shape."""
-    from tapeflow.ops.array_ops import broadcast_to, reshape
+    return array_ops.broadcast_to(keep_dims(g, x, axes, keepdims), x._value.shape)
 
-    if not keepdims:
-        g = reshape(g, kept_shape(x._value.shape, axes))
-    return broadcast_to(g, x._value.shape)
 
+def _reduction(op: Op, input_tensor: Any, axis: Any, keepdims: bool, allowed: Iterable[dtypes.DType],
+               allowed_np: frozenset):
+    """Convert, check the dtype and the axes, and bind a reduction op."""
+    x = tensor(input_tensor)
+    if x._value.dtype not in allowed_np:
+        raise unsupported_error(op, x.dtype, allowed)
+    axes = normalize_axis(axis, x._value.ndim, op.name)
+    return bind(op, (x,), {"axes": axes, "keepdims": bool(keepdims)})
+
+
+# ---- sum and mean -----------------------------------------------------------------------------
 
 def _sum_kernel(x, axes, keepdims):
     return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
@@ -58,22 +99,197 @@ _sum_op = Op("Sum", _sum_kernel, (lambda g, y, x, axes, keepdims: broadcast_back
 
 
 def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
-    """`tf.reduce_sum`."""
-    x = tensor(input_tensor)
-    if x._value.dtype.kind not in "biufc" or x.dtype is dtypes.bool:
-        raise unsupported_error(_sum_op, x.dtype, NUMERIC)
-    axes = normalize_axis(axis, x._value.ndim, "Sum")
-    return bind(_sum_op, (x,), {"axes": axes, "keepdims": bool(keepdims)})
+    """`tf.reduce_sum`: the sum keeps the input's dtype (integers wrap, as in TF)."""
+    return _reduction(_sum_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.reduce_mean`; integer means truncate toward zero, as TensorFlow's do."""
-    from tapeflow.ops.math_ops import truediv, truncatediv
-
     x = tensor(input_tensor)
+    if x._value.dtype not in _NUMERIC_NP:
+        raise unsupported_error(Op("Mean", None), x.dtype, NUMERIC)
     axes = normalize_axis(axis, x._value.ndim, "Mean")
     total = reduce_sum(x, axes, keepdims)
     count = int(np.prod([x._value.shape[a] for a in axes], dtype=np.int64))
     if x.dtype.is_integer:
-        return truncatediv(total, max(count, 1)) if count else total
-    return truediv(total, count)
+        return math_ops.truncatediv(total, max(count, 1)) if count else total
+    return math_ops.truediv(total, count)
+
+
+# ---- extrema ----------------------------------------------------------------------------------
+
+def _extremum_kernel(reduce, empty_value):
+    def kernel(x, axes, keepdims):
+        if x.size:
+            return reduce(x, axis=axes, keepdims=keepdims)
+        return reduce(x, axis=axes, keepdims=keepdims, initial=empty_value(x.dtype))
+
+    return kernel
+
+
+def _lowest(dtype: np.dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype: np.dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+
+
+def _extremum_grad(g, y, x, axes, keepdims):
+    # The gradient is shared equally among the elements equal to the extremum (TF's tie rule).
+    chosen = math_ops.cast(math_ops.equal(x, keep_dims(y, x, axes, keepdims)), g.dtype)
+    count = reduce_sum(chosen, axes, keepdims=True)
+    return chosen * (keep_dims(g, x, axes, keepdims) / count)
+
+
+_max_op = Op("Max", _extremum_kernel(np.max, _lowest), (_extremum_grad,))
+_min_op = Op("Min", _extremum_kernel(np.min, _highest), (_extremum_grad,))
+
+
+def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.reduce_max`: NaN propagates; an empty reduction gives the dtype's lowest value (-inf)."""
+    return _reduction(_max_op, input_tensor, axis, keepdims, REAL, _REAL_NP)
+
+
+def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.reduce_min`: NaN propagates; an empty reduction gives the dtype's highest value (inf)."""
+    return _reduction(_min_op, input_tensor, axis, keepdims, REAL, _REAL_NP)
+
+
+# ---- product ----------------------------------------------------------------------------------
+
+def _prod_kernel(x, axes, keepdims):
+    return np.prod(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
+
+
+def _prod_grad(g, y, x, axes, keepdims):
+    """d prod / d x_i = the product of the other elements, without dividing by x_i (which may be 0).
+
+    It factors into the product of the other non-zero elements (all non-zero elements, divided by
+    x_i where x_i is not zero) times the product of the other zero elements. That second factor is
+    1 with no other zero, 0 with two or more, and with exactly one other zero it is that zero
+    itself, written as the sum of the other zeros: its value is 0 but its derivative is 1, so that
+    the gradient of this gradient is right at zeros too.
+    """
+    where, cast = math_ops.where, math_ops.cast
+    is_zero = math_ops.equal(x, 0)
+    nonzero = where(is_zero, 1, x)
+    others_nonzero = reduce_prod(nonzero, axes, keepdims=True) / nonzero
+    zeros = cast(is_zero, x.dtype)
+    other_zero_count = reduce_sum(zeros, axes, keepdims=True) - zeros
+    zero_values = where(is_zero, x, 0)
+    the_other_zero = reduce_sum(zero_values, axes, keepdims=True) - zero_values
+    others_zero = where(other_zero_count == 0, 1, where(other_zero_count == 1, the_other_zero, 0))
+    return keep_dims(g, x, axes, keepdims) * math_ops.conj(others_nonzero * others_zero)
+
+
+_prod_op = Op("Prod", _prod_kernel, (_prod_grad,))
+
+
+def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.reduce_prod`: the product keeps the input's dtype; its gradient is exact at zeros."""
+    return _reduction(_prod_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
+
+
+# ---- logical ----------------------------------------------------------------------------------
+
+def _logical(op: Op, input_tensor: Any, axis: Any, keepdims: bool):
+    x = tensor(input_tensor)
+    if x.dtype is not dtypes.bool:
+        raise mismatch_error(op, dtypes.bool, 0, x.dtype)
+    axes = normalize_axis(axis, x._value.ndim, op.name)
+    return bind(op, (x,), {"axes": axes, "keepdims": bool(keepdims)})
+
+
+_any_op = Op("Any", lambda x, axes, keepdims: np.any(x, axis=axes, keepdims=keepdims), None)
+_all_op = Op("All", lambda x, axes, keepdims: np.all(x, axis=axes, keepdims=keepdims), None)
+
+
+def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.reduce_any`: logical or of a bool tensor (False when empty)."""
+    return _logical(_any_op, input_tensor, axis, keepdims)
+
+
+def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.reduce_all`: logical and of a bool tensor (True when empty)."""
+    return _logical(_all_op, input_tensor, axis, keepdims)
+
+
+# ---- argmax / argmin --------------------------------------------------------------------------
+
+def _arg_kernel(find, nan_loses):
+    def kernel(x, axis, output_type):
+        if x.dtype.kind == "f" and np.isnan(x).any():  # TF never picks a NaN unless all are NaN
+            x = np.where(np.isnan(x), nan_loses, x)
+        return np.asarray(find(x, axis=axis)).astype(output_type)[()]
+
+    return kernel
+
+
+_argmax_op = Op("ArgMax", _arg_kernel(np.argmax, -np.inf), None)
+_argmin_op = Op("ArgMin", _arg_kernel(np.argmin, np.inf), None)
+
+
+def _arg(op: Op, input: Any, axis: Any, output_type: Any):
+    x = tensor(input)
+    if x.dtype not in _ARG_INPUT:
+        raise unsupported_error(op, x.dtype, _ARG_INPUT)
+    output_type = dtypes.as_dtype(output_type)
+    if output_type not in _ARG_OUTPUT:
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'output_type' of {output_type.name} is not in the list of allowed "
+                        f"values: int16, uint16, int32, int64 [Op:{op.name}]")
+    if isinstance(axis, list | tuple):
+        raise TypeError("axis must be int or Tensor with integer datatype")
+    rank = x._value.ndim
+    axis = 0 if axis is None else _axis_int(axis)
+    if not -rank <= axis < rank:
+        raise errors.InvalidArgumentError(
+            None, None, f"Expected dimension in the range [{-rank}, {rank}), but got {axis} [Op:{op.name}]")
+    if x._value.shape[axis] == 0:
+        raise errors.InvalidArgumentError(
+            None, None, f"Reduction axis {axis} is empty in shape {list(x._value.shape)} [Op:{op.name}]")
+    return bind(op, (x,), {"axis": axis % rank, "output_type": output_type._np})
+
+
+def argmax(input: Any, axis: Any = None, output_type: Any = dtypes.int64,  # noqa: A002
+           name: str | None = None):
+    """`tf.math.argmax`: the index of the largest value along `axis` (default 0); the first on ties."""
+    return _arg(_argmax_op, input, axis, output_type)
+
+
+def argmin(input: Any, axis: Any = None, output_type: Any = dtypes.int64,  # noqa: A002
+           name: str | None = None):
+    """`tf.math.argmin`: the index of the smallest value along `axis` (default 0); the first on ties."""
+    return _arg(_argmin_op, input, axis, output_type)
+
+
+# ---- composites: logsumexp and moments --------------------------------------------------------
+
+def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.reduce_logsumexp`: log(sum(exp(x))) computed after shifting by the (finite) maximum, so
+    that it neither overflows nor underflows; its gradient is the softmax."""
+    x = tensor(input_tensor)
+    if x.dtype not in FLOATS:
+        raise unsupported_error(Op("IsFinite", None), x.dtype, FLOATS)
+    axes = normalize_axis(axis, x._value.ndim, "Max")
+    peak = reduce_max(x, axes, keepdims=True)
+    shift = array_ops.stop_gradient(math_ops.where(math_ops.is_finite(peak), peak, 0))
+    result = math_ops.log(reduce_sum(math_ops.exp(x - shift), axes, keepdims=True)) + shift
+    return result if keepdims else array_ops.reshape(result, [d for i, d in enumerate(result._value.shape)
+                                                              if i not in axes])
+
+
+def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.math.reduce_variance`: the mean squared deviation from the mean (real for complex input)."""
+    x = tensor(input_tensor)
+    if x.dtype not in INEXACT:
+        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype!r}.")
+    deviation = x - reduce_mean(x, axis, keepdims=True)
+    squared = math_ops.square(math_ops.abs(deviation)) if x.dtype.is_complex else math_ops.square(deviation)
+    return reduce_mean(squared, axis, keepdims)
+
+
+def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
+    """`tf.math.reduce_std`: the square root of the variance (its gradient is NaN where it is 0)."""
+    return math_ops.sqrt(reduce_variance(input_tensor, axis, keepdims))
