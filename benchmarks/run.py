@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOADS = ("tutorial_loop", "op_chain", "mlp", "import_time")
 FULL = {"repeat": 7, "target": 0.2}  # 7 repeats of >= 0.2 s each per leg
-QUICK = {"repeat": 3, "target": 0.005}  # a smoke run: do the legs work at all
+QUICK = {"repeat": 2, "target": 0.005}  # a smoke run: do the legs work at all
 
 if __package__ in (None, ""):  # run as a script: make the benchmarks package importable
     sys.path.insert(0, str(ROOT))

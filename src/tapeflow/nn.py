@@ -1,5 +1,4 @@
-"""`tf.nn`: activations, softmax and losses."""
+"""`tf.nn`: activations, softmax and losses (tapeflow.ops.nn_ops)."""
 
-from tapeflow.ops.math_ops import sigmoid, softplus, tanh
-
-__all__ = ["sigmoid", "softplus", "tanh"]
+from tapeflow.ops.nn_ops import *  # noqa: F403
+from tapeflow.ops.nn_ops import __all__  # noqa: F401

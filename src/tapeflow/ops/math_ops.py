@@ -111,9 +111,6 @@ squared_difference = binary("squared_difference", "SquaredDifference", lambda x,
 abs = unary("abs", "Abs", np.abs, lambda g, y, x: g * sign(x), REAL)  # noqa: A001
 sign = unary("sign", "Sign", np.sign, lambda g, y, x: g * 0, NUMERIC)
 square = unary("square", "Square", np.square, lambda g, y, x: g * (2 * conj(x)), NUMERIC)
-sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: g * 0.5 / conj(y), INEXACT)
-rsqrt = unary("rsqrt", "Rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, x: g * -0.5 * conj(y * y * y), INEXACT)
-reciprocal = unary("reciprocal", "Reciprocal", np.reciprocal, lambda g, y, x: -g * conj(y * y), INEXACT)
 exp = unary("exp", "Exp", np.exp, lambda g, y, x: g * conj(y), INEXACT)
 expm1 = unary("expm1", "Expm1", np.expm1, lambda g, y, x: g * conj(y + 1), INEXACT)
 log = unary("log", "Log", np.log, lambda g, y, x: g / conj(x), INEXACT)
@@ -121,7 +118,6 @@ log1p = unary("log1p", "Log1p", np.log1p, lambda g, y, x: g / conj(x + 1), INEXA
 sin = unary("sin", "Sin", np.sin, lambda g, y, x: g * conj(cos(x)), INEXACT)
 cos = unary("cos", "Cos", np.cos, lambda g, y, x: -g * conj(sin(x)), INEXACT)
 tan = unary("tan", "Tan", np.tan, lambda g, y, x: g * conj(1 + y * y), INEXACT)
-tanh = unary("tanh", "Tanh", np.tanh, lambda g, y, x: g * conj(1 - y * y), INEXACT)
 
 
 def _sigmoid(x):
@@ -130,7 +126,39 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-sigmoid = unary("sigmoid", "Sigmoid", _sigmoid, lambda g, y, x: g * (y * (1 - y)), FLOATS)
+# Ops whose derivative is a function of their output get a fused gradient op, as in TensorFlow
+# (TanhGrad, SigmoidGrad, ...): `grad_op(y, g)` is one kernel call instead of three, and its own
+# rules keep second order working: d/dg is the same gradient op again, d/dy is written out.
+
+def _output_grad_op(name: str, kernel, dy_rule) -> Op:
+    def rule_g(gg, z, y, g):
+        return bind(op, (y, gg))
+
+    op = Op(name, kernel, (dy_rule, rule_g))
+    return op
+
+
+def _cj(v):
+    return np.conj(v) if v.dtype.kind == "c" else v
+
+
+_tanh_grad = _output_grad_op("TanhGrad", lambda y, g: g * _cj(1 - y * y),
+                             lambda gg, z, y, g: gg * conj(g * -2 * y))
+_sigmoid_grad = _output_grad_op("SigmoidGrad", lambda y, g: g * (y * (1 - y)),
+                                lambda gg, z, y, g: gg * g * (1 - 2 * y))
+_sqrt_grad = _output_grad_op("SqrtGrad", lambda y, g: g * 0.5 / _cj(y),
+                             lambda gg, z, y, g: -gg * conj(z / y))
+_rsqrt_grad = _output_grad_op("RsqrtGrad", lambda y, g: g * -0.5 * _cj(y * y * y),
+                              lambda gg, z, y, g: gg * conj(g * -1.5 * y * y))
+_reciprocal_grad = _output_grad_op("ReciprocalGrad", lambda y, g: -g * _cj(y * y),
+                                   lambda gg, z, y, g: gg * conj(g * -2 * y))
+
+sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: bind(_sqrt_grad, (y, g)), INEXACT)
+rsqrt = unary("rsqrt", "Rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, x: bind(_rsqrt_grad, (y, g)), INEXACT)
+reciprocal = unary("reciprocal", "Reciprocal", np.reciprocal, lambda g, y, x: bind(_reciprocal_grad, (y, g)),
+                   INEXACT)
+tanh = unary("tanh", "Tanh", np.tanh, lambda g, y, x: bind(_tanh_grad, (y, g)), INEXACT)
+sigmoid = unary("sigmoid", "Sigmoid", _sigmoid, lambda g, y, x: bind(_sigmoid_grad, (y, g)), FLOATS)
 
 
 def _softplus(x):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import FLOATS, INEXACT, NUMERIC, REAL
+from tapeflow.framework.dtypes import INEXACT, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops
@@ -103,17 +103,25 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     return _reduction(_sum_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
+def _mean_kernel(x, axes, keepdims):
+    total = np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
+    count = _count(x.shape, axes)
+    if x.dtype.kind in "iu":  # truncate toward zero, as TensorFlow's integer mean does
+        return (np.abs(total) // max(count, 1) * np.sign(total)).astype(x.dtype)
+    return total / x.dtype.type(count)
+
+
+def _count(shape: tuple, axes: tuple) -> int:
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+_mean_op = Op("Mean", _mean_kernel, (
+    lambda g, y, x, axes, keepdims: broadcast_back(g, x, axes, keepdims) / _count(x._value.shape, axes),))
+
+
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
-    """`tf.reduce_mean`; integer means truncate toward zero, as TensorFlow's do."""
-    x = tensor(input_tensor)
-    if x._value.dtype not in _NUMERIC_NP:
-        raise unsupported_error(Op("Mean", None), x.dtype, NUMERIC)
-    axes = normalize_axis(axis, x._value.ndim, "Mean")
-    total = reduce_sum(x, axes, keepdims)
-    count = int(np.prod([x._value.shape[a] for a in axes], dtype=np.int64))
-    if x.dtype.is_integer:
-        return math_ops.truncatediv(total, max(count, 1)) if count else total
-    return math_ops.truediv(total, count)
+    """`tf.reduce_mean`; integer means truncate toward zero, as TensorFlow's do; empty means are NaN."""
+    return _reduction(_mean_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
 # ---- extrema ----------------------------------------------------------------------------------
@@ -270,14 +278,13 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False
     """`tf.reduce_logsumexp`: log(sum(exp(x))) computed after shifting by the (finite) maximum, so
     that it neither overflows nor underflows; its gradient is the softmax."""
     x = tensor(input_tensor)
-    if x.dtype not in FLOATS:
-        raise unsupported_error(Op("IsFinite", None), x.dtype, FLOATS)
     axes = normalize_axis(axis, x._value.ndim, "Max")
     peak = reduce_max(x, axes, keepdims=True)
     shift = array_ops.stop_gradient(math_ops.where(math_ops.is_finite(peak), peak, 0))
-    result = math_ops.log(reduce_sum(math_ops.exp(x - shift), axes, keepdims=True)) + shift
-    return result if keepdims else array_ops.reshape(result, [d for i, d in enumerate(result._value.shape)
-                                                              if i not in axes])
+    total = reduce_sum(math_ops.exp(x - shift), axes, keepdims)
+    if not keepdims:
+        shift = array_ops.reshape(shift, [d for i, d in enumerate(x._value.shape) if i not in axes])
+    return math_ops.log(total) + shift
 
 
 def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):

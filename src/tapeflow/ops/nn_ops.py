@@ -1,0 +1,309 @@
+"""`tf.nn`: activations, softmax, cross-entropy losses, `l2_loss` and `bias_add`.
+
+Most activations are composites of elementwise ops and need no gradient code. Some are
+primitives with their own rule instead, for one of three reasons: a kink where TensorFlow picks a
+particular one-sided derivative (relu'(0) = 0, relu6' = 0 at 0 and 6, elu'(0) = selu'(0)/scale = 1),
+numerical stability (softmax and log-softmax shift by the maximum), or speed on the hot path of
+training (the cross-entropies run one fused kernel forward and a short rule backward). Every rule
+is written with tapeflow ops, so the second derivative comes from the same rules.
+
+Like TensorFlow, the gradient of `softmax_cross_entropy_with_logits` with respect to the logits is
+`softmax(logits) - labels`, exact when each row of labels sums to 1 (a probability distribution).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors
+from tapeflow.framework.dtypes import FLOATS, NUMERIC, REAL
+from tapeflow.framework.op import Op, bind
+from tapeflow.framework.tensor import Tensor
+from tapeflow.ops import array_ops, math_ops
+from tapeflow.ops.creation_ops import one_hot
+from tapeflow.ops.declare import mismatch_error, operands, tensor, unary, unsupported_error
+from tapeflow.ops.math_ops import sigmoid, softplus, tanh
+from tapeflow.ops.reduce_ops import reduce_sum
+
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "softplus",
+           "tanh", "softmax", "log_softmax", "softmax_cross_entropy_with_logits",
+           "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits", "l2_loss",
+           "bias_add"]
+
+# ---- piecewise-linear activations -------------------------------------------------------------
+
+relu = unary("relu", "Relu", lambda x: np.maximum(x, 0),
+             lambda g, y, x: math_ops.where(y > 0, g, 0), REAL)  # integers too, as TF
+relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
+              lambda g, y, x: math_ops.where(math_ops.logical_and(x > 0, x < 6), g, 0), REAL)
+
+
+def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None):
+    """`tf.nn.leaky_relu`: x where x > 0, else alpha * x; integers are first cast to float32, and the
+    gradient at 0 is alpha (as TF)."""
+    x = tensor(features)
+    if x.dtype.is_integer:
+        x = math_ops.cast(x, dtypes.float32)
+    return math_ops.where(x > 0, x, x * alpha)
+
+
+# ---- exponential linear units -----------------------------------------------------------------
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _exponential_unit(py_name: str, tf_name: str, scale: float, alpha: float):
+    """elu (scale = alpha = 1) and selu: scale * x for x > 0, else scale * alpha * (exp(x) - 1). The
+    rule reads the output: at 0 it takes the linear side, as TensorFlow's EluGrad/SeluGrad do."""
+    def kernel(x):
+        negative = np.expm1(np.minimum(x, 0)) * x.dtype.type(scale * alpha)
+        return np.where(x > 0, x * x.dtype.type(scale), negative)[()]
+
+    def rule(g, y, x):
+        return math_ops.where(y < 0, g * (y + scale * alpha), g * scale)
+
+    return unary(py_name, tf_name, kernel, rule, FLOATS)
+
+
+elu = _exponential_unit("elu", "Elu", 1.0, 1.0)
+selu = _exponential_unit("selu", "Selu", _SELU_SCALE, _SELU_ALPHA)
+
+
+# ---- smooth activations -----------------------------------------------------------------------
+
+_erfc_np = np.frompyfunc(math.erfc, 1, 1)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+_erfc = unary("erfc", "Erfc", lambda x: np.asarray(_erfc_np(x), dtype=x.dtype)[()],
+              lambda g, y, x: g * (-_TWO_OVER_SQRT_PI * math_ops.exp(-math_ops.square(x))), FLOATS)
+
+
+def gelu(features: Any, approximate: bool = False, name: str | None = None):
+    """`tf.nn.gelu`: x * P(X <= x) for a standard normal X, exactly `0.5 x erfc(-x / sqrt 2)`, or
+    with `approximate=True` the tanh form `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`."""
+    x = tensor(features)
+    if not x.dtype.is_floating:
+        raise ValueError("`features.dtype` must be a floating point tensor."
+                         f"Received:features.dtype=<dtype: '{x.dtype.name}'>")
+    if approximate:
+        inner = 0.7978845608028654 * (x + 0.044715 * math_ops.pow(x, 3))
+        return 0.5 * x * (1 + tanh(inner))
+    return 0.5 * x * _erfc(x * -0.7071067811865476)
+
+
+def silu(features: Any, beta: float = 1.0):
+    """`tf.nn.silu` (also `tf.nn.swish`): x * sigmoid(beta * x)."""
+    x = tensor(features)
+    return x * sigmoid(x if beta == 1.0 else x * beta)
+
+
+swish = silu
+
+
+# ---- softmax ----------------------------------------------------------------------------------
+
+def _shifted(x, axis):
+    return x - np.max(x, axis=axis, keepdims=True)
+
+
+def _softmax_kernel(x, axis):
+    e = np.exp(_shifted(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_kernel(x, axis):
+    shifted = _shifted(x, axis)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+_softmax_op = Op("Softmax", _softmax_kernel, (
+    lambda g, y, x, axis: y * (g - reduce_sum(g * y, axis, keepdims=True)),))
+_log_softmax_op = Op("LogSoftmax", _log_softmax_kernel, (
+    lambda g, y, x, axis: g - math_ops.exp(y) * reduce_sum(g, axis, keepdims=True),))
+
+
+def _softmax_input(op: Op, logits: Any, axis: Any) -> tuple[Tensor, int]:
+    x = tensor(logits)
+    if x.dtype not in FLOATS:
+        raise unsupported_error(op, x.dtype, FLOATS)
+    rank = x._value.ndim
+    axis = -1 if axis is None else int(axis)
+    if rank == 0:
+        raise errors.InvalidArgumentError(None, None, f"logits must have at least 1 dimension, got a scalar "
+                                                      f"[Op:{op.name}]")
+    if not -rank <= axis < rank:
+        raise errors.InvalidArgumentError(
+            None, None, f"`dim` must be in the range [{-rank}, {rank}) where {rank} is the number of "
+                        f"dimensions in the input. Received: dim={axis}")
+    return x, axis % rank
+
+
+def softmax(logits: Any, axis: int | None = None, name: str | None = None):
+    """`tf.nn.softmax`: exp(x) / sum(exp(x)) along `axis` (default last), shifted by the maximum."""
+    x, axis = _softmax_input(_softmax_op, logits, axis)
+    return bind(_softmax_op, (x,), {"axis": axis})
+
+
+def log_softmax(logits: Any, axis: int | None = None, name: str | None = None):
+    """`tf.nn.log_softmax`: x - logsumexp(x) along `axis` (default last), without overflow."""
+    x, axis = _softmax_input(_log_softmax_op, logits, axis)
+    return bind(_log_softmax_op, (x,), {"axis": axis})
+
+
+# ---- cross-entropies --------------------------------------------------------------------------
+
+def _softmax_xent_kernel(labels, logits, axis):
+    return -np.sum(labels * _log_softmax_kernel(logits, axis), axis=axis)
+
+
+def _expand(g, axis):
+    return array_ops.reshape(g, g._value.shape[:axis] + (1,) + g._value.shape[axis:])
+
+
+_softmax_xent_op = Op("SoftmaxCrossEntropyWithLogits", _softmax_xent_kernel, (
+    lambda g, y, labels, logits, axis: _expand(g, axis) * -log_softmax(logits, axis),
+    lambda g, y, labels, logits, axis: _expand(g, axis) * (softmax(logits, axis) - labels),
+))
+
+
+def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, name: str | None = None):
+    """`tf.nn.softmax_cross_entropy_with_logits`: -sum(labels * log_softmax(logits)) along `axis`.
+    Labels broadcast against the logits and are cast to their dtype; both get gradients."""
+    op = _softmax_xent_op
+    logits = tensor(logits)
+    if logits.dtype not in FLOATS:
+        raise unsupported_error(op, logits.dtype, FLOATS)
+    labels, logits = operands(labels, logits)
+    if labels.dtype != logits.dtype:
+        labels = math_ops.cast(labels, logits.dtype)
+    logits, axis = _softmax_input(op, logits, axis)
+    try:
+        shape = np.broadcast_shapes(labels._value.shape, logits._value.shape)
+    except ValueError:
+        shape = None
+    if shape != logits._value.shape:
+        raise errors.InvalidArgumentError(
+            None, None, f"logits and labels must be broadcastable: logits_size={list(logits._value.shape)} "
+                        f"labels_size={list(labels._value.shape)} [Op:{op.name}]")
+    return bind(op, (labels, logits), {"axis": axis})
+
+
+def _sparse_xent_kernel(labels, logits):
+    picked = np.take_along_axis(_log_softmax_kernel(logits, -1), labels[..., None].astype(np.intp), axis=-1)
+    return -picked[..., 0]
+
+
+def _sparse_xent_grad(g, y, labels, logits):
+    depth = logits._value.shape[-1]
+    return _expand(g, logits._value.ndim - 1) * (softmax(logits) - one_hot(labels, depth, dtype=logits.dtype))
+
+
+_sparse_xent_op = Op("SparseSoftmaxCrossEntropyWithLogits", _sparse_xent_kernel, (None, _sparse_xent_grad))
+
+
+def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any, name: str | None = None):
+    """`tf.nn.sparse_softmax_cross_entropy_with_logits`: -log_softmax(logits)[label] for integer
+    class labels of shape `logits.shape[:-1]`; a label outside [0, classes) is an error."""
+    op = _sparse_xent_op
+    labels, logits = tensor(labels), tensor(logits)
+    if logits._value.ndim == 0:
+        raise ValueError(f"`logits` cannot be a scalar. Received logits={logits._value!r}`")
+    if labels._value.shape != logits._value.shape[:-1]:
+        raise ValueError(f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: "
+                         f"labels.shape={labels._value.shape} and logits.shape={logits._value.shape}")
+    if logits.dtype not in FLOATS:
+        raise unsupported_error(op, logits.dtype, FLOATS)
+    if labels.dtype not in (dtypes.int32, dtypes.int64):
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'Tlabels' of {labels.dtype.name} is not in the list of allowed "
+                        f"values: int32, int64 [Op:{op.name}]")
+    classes = logits._value.shape[-1]
+    values = np.asarray(labels._value)
+    bad = (values < 0) | (values >= classes)
+    if bad.any():
+        raise errors.InvalidArgumentError(
+            None, None, f"Received a label value of {values[bad].flat[0]} which is outside the valid range "
+                        f"of [0, {classes}).  Label values: {' '.join(map(str, values.flat))} [Op:{op.name}]")
+    return bind(op, (labels, logits))
+
+
+def _sigmoid_xent_kernel(labels, logits):
+    # max(x, 0) - x z + log(1 + exp(-|x|)): no overflow for any x.
+    return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+
+
+_sigmoid_xent_op = Op("SigmoidCrossEntropyWithLogits", _sigmoid_xent_kernel, (
+    lambda g, y, labels, logits: -g * logits,
+    lambda g, y, labels, logits: g * (sigmoid(logits) - labels),
+))
+
+
+def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None, name: str | None = None):
+    """`tf.nn.sigmoid_cross_entropy_with_logits`: elementwise -z log(sigmoid(x)) - (1 - z) log(1 -
+    sigmoid(x)) in TF's stable form max(x, 0) - x z + log1p(exp(-|x|)); labels z get -x as gradient."""
+    op = _sigmoid_xent_op
+    labels, logits = tensor(labels), tensor(logits)
+    if labels._value.shape != logits._value.shape:
+        raise ValueError(f"`logits` and `labels` must have the same shape, received "
+                         f"({logits._value.shape} vs {labels._value.shape}).")
+    if logits.dtype not in FLOATS:
+        raise unsupported_error(op, logits.dtype, FLOATS)
+    if labels.dtype != logits.dtype:
+        raise mismatch_error(op, logits.dtype, 1, labels.dtype)
+    return bind(op, (labels, logits))
+
+
+# ---- l2_loss, bias_add ------------------------------------------------------------------------
+
+_l2_loss_op = Op("L2Loss", lambda t: np.sum(np.square(t), dtype=t.dtype) / 2, (lambda g, y, t: g * t,))
+
+
+def l2_loss(t: Any, name: str | None = None):
+    """`tf.nn.l2_loss`: sum(t ** 2) / 2, a scalar of t's dtype."""
+    t = tensor(t)
+    if t.dtype not in FLOATS:
+        raise unsupported_error(_l2_loss_op, t.dtype, FLOATS)
+    return bind(_l2_loss_op, (t,))
+
+
+def _bias_add_kernel(value, bias, channel):
+    return value + bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel))
+
+
+def _bias_grad(g, y, value, bias, channel):
+    axes = tuple(i for i in range(value._value.ndim) if i != channel)
+    return reduce_sum(g, axes)
+
+
+_bias_add_op = Op("BiasAdd", _bias_add_kernel, (lambda g, y, value, bias, channel: g, _bias_grad))
+
+
+def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None):
+    """`tf.nn.bias_add`: adds the 1-D `bias` along the channel axis of `value`: the last (`N...C`,
+    the default, e.g. NHWC) or the second (`NC...`, e.g. NCHW)."""
+    op = _bias_add_op
+    if data_format is not None and not data_format.startswith("NC") and not (
+            data_format.startswith("N") and data_format.endswith("C")):
+        raise ValueError(f"`data_format` must be of the form `N...C` or `NC...`. Received: "
+                         f"data_format={data_format}")
+    value, bias = operands(value, bias)
+    if value.dtype not in NUMERIC:
+        raise unsupported_error(op, value.dtype, NUMERIC)
+    if bias.dtype != value.dtype:
+        raise mismatch_error(op, value.dtype, 1, bias.dtype)
+    shape, bias_shape = list(value._value.shape), list(bias._value.shape)
+    if len(shape) < 2:
+        raise errors.InvalidArgumentError(None, None, f"Input tensor must be at least 2D: {shape} "
+                                                      f"[Op:BiasAdd]")
+    if len(bias_shape) != 1:
+        raise errors.InvalidArgumentError(None, None, f"Biases must be 1D: {bias_shape} [Op:BiasAdd]")
+    channel = 1 if data_format is not None and data_format.startswith("NC") else len(shape) - 1
+    if bias_shape[0] != shape[channel]:
+        side = "last" if channel == len(shape) - 1 else "channel"
+        raise errors.InvalidArgumentError(
+            None, None, f"Must provide as many biases as the {side} dimension of the input tensor: "
+                        f"{bias_shape} vs. {shape} [Op:BiasAdd]")
+    return bind(op, (value, bias), {"channel": channel})
