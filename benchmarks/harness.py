@@ -14,6 +14,7 @@ table reports the median over repeats and the interquartile spread.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import statistics
@@ -69,7 +70,6 @@ class Workload:
     legs: dict[str, Callable[[], Step]]
     rate: str = ""  # label of an optional calls-per-second column, e.g. "steps/s"
     number: int | None = None  # calls per repeat; None = calibrate to the target duration
-    repeat: int | None = None  # None = the runner's default
 
 
 @dataclass
@@ -90,7 +90,9 @@ def load(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def legs(reference: Callable[[], Step], tf_api: Callable[[str], Step], **peers: Callable[[], Step]):
+def legs(
+    reference: Callable[[], Step], tf_api: Callable[[str], Step], **peers: Callable[[], Step]
+) -> dict[str, Callable[[], Step]]:
     """The usual legs in table order; ``tf_api(module)`` serves both tapeflow and TensorFlow (same API)."""
     return {
         REFERENCE: reference,
@@ -119,11 +121,16 @@ def _setup(name: str, setup: Callable[[], Step]) -> tuple[Step | None, Outcome]:
         step = setup()
         return step, Outcome(value=to_float(step()))
     except ModuleNotFoundError as exc:
-        if (exc.name or "").partition(".")[0] == name:
-            return None, Outcome(status="not installed")
-        return None, Outcome(status=f"error: {type(exc).__name__}: {exc}")
+        missing = (exc.name or "").partition(".")[0] == name
+        return None, Outcome(status="not installed" if missing else _error(exc))
     except Exception as exc:  # a broken leg must not stop the other legs or workloads
-        return None, Outcome(status=f"error: {type(exc).__name__}: {exc}")
+        return None, Outcome(status=_error(exc))
+
+
+def _error(exc: Exception) -> str:
+    """The exception's type and the first line of its message, short enough for a table row."""
+    message = str(exc).strip().partition("\n")[0]
+    return f"error: {type(exc).__name__}: {message[:120]}"
 
 
 def _calls_per_repeat(step: Step, target: float) -> int:
@@ -133,19 +140,24 @@ def _calls_per_repeat(step: Step, target: float) -> int:
 
 
 def measure(workload: Workload, repeat: int, target: float) -> dict[str, Outcome]:
-    """Set up every leg, then time them round-robin: ``repeat`` medians-worth of ``target``-second runs."""
+    """Set up every leg, then time them round-robin, ``repeat`` times about ``target`` seconds each.
+
+    The garbage collector stays on while timing (timeit turns it off by default): reference cycles a
+    framework creates per step are part of what its users pay.
+    """
     outcomes: dict[str, Outcome] = {}
     timers: dict[str, tuple[timeit.Timer, int]] = {}
     for name, setup in workload.legs.items():
         step, outcomes[name] = _setup(name, setup)
         if step is not None:
-            timers[name] = (timeit.Timer(step), workload.number or _calls_per_repeat(step, target))
-    for _ in range(workload.repeat or repeat):
+            timer = timeit.Timer(step, setup="gc.enable()", globals={"gc": gc})
+            timers[name] = (timer, workload.number or _calls_per_repeat(step, target))
+    for _ in range(repeat):
         for name, (timer, number) in list(timers.items()):
             try:
                 outcomes[name].times.append(timer.timeit(number) / number)
             except Exception as exc:
-                outcomes[name].status = f"error: {type(exc).__name__}: {exc}"
+                outcomes[name].status = _error(exc)
                 del timers[name]
     for outcome in outcomes.values():
         if outcome.status:
