@@ -26,7 +26,10 @@ from tapeflow.ops.math_ops import (
     less_equal, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow,
     round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
 )
-from tapeflow.ops.reduce_ops import *  # noqa: F403
+from tapeflow.ops.reduce_ops import (
+    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod,
+    reduce_sum,
+)
 
 # NumPy warns on 1/0 or log(0) where TensorFlow returns inf or nan silently: ignore NumPy's warnings
 # raised from tapeflow's kernels only (a filter costs nothing until a warning is raised).

@@ -1,3 +1,4 @@
-"""`tf.random`: random tensors (filled in by tapeflow.ops.random_ops)."""
+"""`tf.random`: random tensors and the global seed (tapeflow.ops.random_ops)."""
 
-__all__: list = []
+from tapeflow.ops.random_ops import *  # noqa: F403
+from tapeflow.ops.random_ops import __all__  # noqa: F401

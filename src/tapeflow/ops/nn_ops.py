@@ -52,25 +52,25 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None):
 
 # ---- exponential linear units -----------------------------------------------------------------
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_SCALE_ALPHA = 1.7580993408473768599402175208123  # scale * alpha, alpha = 1.6732632423543772...
 
 
-def _exponential_unit(py_name: str, tf_name: str, scale: float, alpha: float):
+def _exponential_unit(py_name: str, tf_name: str, scale: float, scale_alpha: float):
     """elu (scale = alpha = 1) and selu: scale * x for x > 0, else scale * alpha * (exp(x) - 1). The
     rule reads the output: at 0 it takes the linear side, as TensorFlow's EluGrad/SeluGrad do."""
     def kernel(x):
-        negative = np.expm1(np.minimum(x, 0)) * x.dtype.type(scale * alpha)
+        negative = np.expm1(np.minimum(x, 0)) * x.dtype.type(scale_alpha)
         return np.where(x > 0, x * x.dtype.type(scale), negative)[()]
 
     def rule(g, y, x):
-        return math_ops.where(y < 0, g * (y + scale * alpha), g * scale)
+        return math_ops.where(y < 0, g * (y + scale_alpha), g * scale)
 
     return unary(py_name, tf_name, kernel, rule, FLOATS)
 
 
 elu = _exponential_unit("elu", "Elu", 1.0, 1.0)
-selu = _exponential_unit("selu", "Selu", _SELU_SCALE, _SELU_ALPHA)
+selu = _exponential_unit("selu", "Selu", _SELU_SCALE, _SELU_SCALE_ALPHA)
 
 
 # ---- smooth activations -----------------------------------------------------------------------

@@ -293,7 +293,10 @@ def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False,
     if x.dtype not in INEXACT:
         raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype!r}.")
     deviation = x - reduce_mean(x, axis, keepdims=True)
-    squared = math_ops.square(math_ops.abs(deviation)) if x.dtype.is_complex else math_ops.square(deviation)
+    if x.dtype.is_complex:
+        squared = math_ops.real(deviation * math_ops.conj(deviation))  # |d|**2
+    else:
+        squared = math_ops.square(deviation)
     return reduce_mean(squared, axis, keepdims)
 
 

@@ -1,0 +1,150 @@
+"""tf.random: dtypes, shapes, ranges, TF's seeding semantics, errors, and gradients to mean/stddev."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from gradcheck import check_gradients
+
+
+@pytest.fixture(autouse=True)
+def _no_global_seed():
+    tf.random.set_seed(None)
+    yield
+    tf.random.set_seed(None)
+
+
+def draws(seed=None, n=3):
+    return [tf.random.uniform([2], seed=seed).numpy() for _ in range(n)]
+
+
+def test_default_dtypes_and_shapes():
+    assert tf.random.normal([2]).dtype == tf.float32
+    assert tf.random.uniform([2]).dtype == tf.float32
+    assert tf.random.truncated_normal([2]).dtype == tf.float32
+    assert tf.random.uniform([2], maxval=10, dtype=tf.int32).dtype == tf.int32
+    assert tf.random.uniform([2, 3], maxval=10, dtype=tf.int64, seed=1).shape == (2, 3)
+    assert tf.random.normal(tf.constant([2, 1])).shape == (2, 1)
+    assert tf.random.normal([]).shape == ()
+    for dtype in (tf.float16, tf.float64):
+        assert tf.random.normal([2], dtype=dtype).dtype == dtype
+        assert tf.random.uniform([2], dtype=dtype).dtype == dtype
+
+
+def test_ranges_and_moments():
+    tf.random.set_seed(0)
+    u = tf.random.uniform([4000]).numpy()
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.03
+    shifted = tf.random.uniform([4000], minval=-3.0, maxval=-1.0).numpy()
+    assert shifted.min() >= -3 and shifted.max() < -1
+    ints = tf.random.uniform([4000], minval=-2, maxval=3, dtype=tf.int32).numpy()
+    assert set(np.unique(ints)) == {-2, -1, 0, 1, 2}
+    n = tf.random.normal([4000], mean=5.0, stddev=2.0, dtype=tf.float64).numpy()
+    assert abs(n.mean() - 5) < 0.15 and abs(n.std() - 2) < 0.15
+    t = tf.random.truncated_normal([4000], mean=1.0, stddev=0.5).numpy()
+    assert t.min() >= 0 and t.max() <= 2 and abs(t.mean() - 1) < 0.05
+
+
+def test_unseeded_draws_differ():
+    a, b = draws()[:2]
+    assert not np.array_equal(a, b)
+
+
+def test_global_seed_makes_the_sequence_reproducible():
+    tf.random.set_seed(5)
+    first = draws() + [tf.random.normal([2]).numpy()]
+    tf.random.set_seed(5)
+    second = draws() + [tf.random.normal([2]).numpy()]
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first[0], first[1])  # successive ops still differ
+    tf.random.set_seed(6)
+    assert not np.array_equal(draws()[0], first[0])
+
+
+def test_op_seed_streams_continue_and_restart():
+    tf.random.set_seed(5)
+    a = draws(seed=7)
+    assert not np.array_equal(a[0], a[1])  # the (global, op) stream continues from call to call
+    tf.random.set_seed(5)
+    tf.random.uniform([2])  # unseeded ops in between do not disturb an op-seeded stream
+    np.testing.assert_array_equal(draws(seed=7), a)
+    tf.random.set_seed(5)
+    b = [tf.random.uniform([2], seed=7).numpy(), tf.random.normal([2], seed=7).numpy(),
+         tf.random.uniform([2], seed=7).numpy()]
+    np.testing.assert_array_equal(b[0], a[0])
+    np.testing.assert_array_equal(b[2], a[1])  # each kind of op has its own stream (as TF)
+    assert not np.array_equal(draws(seed=8)[0], a[0])
+
+
+def test_op_seed_without_global_seed_is_reproducible():
+    a = draws(seed=3)
+    tf.random.set_seed(None)  # restarts the streams
+    np.testing.assert_array_equal(draws(seed=3), a)
+
+
+def test_shuffle():
+    tf.random.set_seed(1)
+    value = np.arange(20).reshape(10, 2)
+    out = tf.random.shuffle(tf.constant(value), seed=3).numpy()
+    assert out.shape == (10, 2) and out.dtype == np.int64
+    assert not np.array_equal(out, value)
+    np.testing.assert_array_equal(np.sort(out[:, 0]), value[:, 0])
+    np.testing.assert_array_equal(out[:, 1], out[:, 0] + 1)  # rows move whole
+    tf.random.set_seed(1)
+    np.testing.assert_array_equal(tf.random.shuffle(tf.constant(value), seed=3).numpy(), out)
+    assert tf.random.shuffle(tf.constant(1.0)).numpy() == 1.0
+
+
+def test_shuffle_has_no_gradient():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.random.shuffle(x)
+    assert tape.gradient(y, x) is None
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tf.random.uniform([2], dtype=tf.int32), ValueError,
+     "Must specify maxval for integer dtype tf.int32"),
+    (lambda: tf.random.uniform([2], maxval=0, dtype=tf.int32), tf.errors.InvalidArgumentError,
+     "Need minval < maxval, got 0 >= 0"),
+    (lambda: tf.random.uniform([2], minval=5, maxval=3, dtype=tf.int64), tf.errors.InvalidArgumentError,
+     "5 >= 3"),
+    (lambda: tf.random.uniform([2], maxval=3, dtype=tf.uint8), ValueError, "Accepted dtypes"),
+    (lambda: tf.random.uniform([2], maxval=3.5, dtype=tf.int32), TypeError, "Cannot convert 3.5"),
+    (lambda: tf.random.normal([2], dtype=tf.int32), TypeError, "Cannot convert 0.0"),
+    (lambda: tf.random.truncated_normal([2], dtype=tf.int32), TypeError, "Cannot convert 0.0"),
+    (lambda: tf.random.normal([2], mean=tf.constant(1.0, tf.float64)), ValueError, "float32"),
+    (lambda: tf.random.normal([-1]), tf.errors.InvalidArgumentError, "Dimension -1 must be >= 0"),
+    (lambda: tf.random.normal(3), tf.errors.InvalidArgumentError, "shape must be a vector"),
+])
+def test_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("op", ["normal", "truncated_normal"])
+def test_gradients_to_mean_and_stddev(op, dtype):
+    def f(mean, stddev):
+        tf.random.set_seed(4)  # the same draw at every evaluation
+        return getattr(tf.random, op)([3], mean=mean, stddev=stddev, dtype=mean.dtype)
+
+    check_gradients(f, np.array(1.0), np.array(2.0), dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_to_minval_and_maxval(dtype):
+    def f(low, high):
+        tf.random.set_seed(4)
+        return tf.random.uniform([2, 2], minval=low, maxval=high, dtype=low.dtype)
+
+    check_gradients(f, np.array(-1.0), np.array(3.0), dtype=dtype)
+    tf.random.set_seed(4)
+    low = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(low)
+        y = tf.random.uniform([3], minval=low, maxval=3.0)
+    tf.random.set_seed(4)
+    u = tf.random.uniform([3]).numpy()
+    np.testing.assert_allclose(tape.gradient(y, low).numpy(), np.sum(1 - u), rtol=1e-6)
