@@ -35,8 +35,11 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish"
 
 # ---- piecewise-linear activations -------------------------------------------------------------
 
+# ReluGrad(y, g) = g where y > 0, else 0: one kernel, as TensorFlow's; it is linear in g.
+_relu_grad = Op("ReluGrad", lambda y, g: g * (y > 0),
+                (None, lambda gg, z, y, g: bind(_relu_grad, (y, gg))))
 relu = unary("relu", "Relu", lambda x: np.maximum(x, 0),
-             lambda g, y, x: math_ops.where(y > 0, g, 0), REAL)  # integers too, as TF
+             lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
               lambda g, y, x: math_ops.where(math_ops.logical_and(x > 0, x < 6), g, 0), REAL)
 
