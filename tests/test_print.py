@@ -20,7 +20,8 @@ def printed(*args, **kwargs):
     (1 / 3, tf.float32, "0.333333343"), (1e-8, tf.float32, "1e-08"), (1e10, tf.float32, "1e+10"),
     (123456789.0, tf.float32, "123456792"), (1e6, tf.float32, "1e+06"), (999999.0, tf.float32, "999999"),
     (12345.678, tf.float32, "12345.6777"), (np.nan, tf.float32, "nan"), (-np.inf, tf.float32, "-inf"),
-    (1 / 3, tf.float64, "0.33333333333333331"), (1e10, tf.float64, "10000000000"), (0.1, tf.float16, "0.0999755859"),
+    (1 / 3, tf.float64, "0.33333333333333331"), (1e10, tf.float64, "10000000000"),
+    (0.1, tf.float16, "0.0999755859"),
     (7, tf.int32, "7"), (True, tf.bool, "1"), ("hi", tf.string, "hi"), (1 + 2j, tf.complex64, "?"),
 ])
 def test_scalar_formats(value, dtype, text):

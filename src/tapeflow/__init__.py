@@ -27,8 +27,8 @@ from tapeflow.ops.math_ops import (
     round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
 )
 from tapeflow.ops.reduce_ops import (
-    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod,
-    reduce_sum,
+    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
+    reduce_prod, reduce_sum,
 )
 
 # NumPy warns on 1/0 or log(0) where TensorFlow returns inf or nan silently: ignore NumPy's warnings

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
-from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.array_ops import reshape
 from tapeflow.ops.math_ops import add
 from tapeflow.ops.reduce_ops import reduce_sum
@@ -44,27 +44,25 @@ def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
 def backward(entries: list, targets: list, sources: list, output_gradients: list | None,
              tracked: set) -> list:
     """Gradients for `sources` (None where unconnected) of the sum of `targets`."""
-    reached = {id(s) for s in sources if id(s) in tracked}
+    # The values a gradient can reach: differentiable results of entries fed by a source.
+    reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
     for entry in entries:
         for x in entry[1]:
             if id(x) in reached:
                 path.append(entry)
                 outputs = entry[3]
-                if type(outputs) is Tensor:
-                    reached.add(id(outputs))
-                else:
-                    reached.update(map(id, outputs))
+                for out in (outputs,) if type(outputs) is Tensor else outputs:
+                    if out._value.dtype.kind in "fc":
+                        reached.add(id(out))
                 break
 
     grads: dict[int, Tensor] = {}
     for i, t in enumerate(targets):
-        if not isinstance(t, TensorLike):
-            raise TypeError(f"Target must be a tensor or variable, got {t!r} of type {type(t).__name__}.")
-        if id(t) not in reached:
-            continue
-        seed = Tensor(np.ones_like(t._value)) if output_gradients is None else _seed(output_gradients[i], t)
-        _accumulate(grads, id(t), seed)
+        if id(t) in reached:
+            seed = (Tensor(np.ones_like(t._value)) if output_gradients is None
+                    else _seed(output_gradients[i], t))
+            _accumulate(grads, id(t), seed)
 
     keep = {id(s) for s in sources}
     for op, inputs, params, outputs in reversed(path):
@@ -82,14 +80,16 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
         if rules is None:
             continue
         for x, rule in zip(inputs, rules):
-            if rule is None or id(x) not in reached or x._value.dtype.kind not in "fc":
+            if rule is None or id(x) not in reached:
                 continue
             gx = rule(g, outputs, *inputs, **params)
             if gx is None:
                 continue
             if gx._value.shape != x._value.shape:
                 gx = unbroadcast(gx, x._value.shape)
-            _accumulate(grads, id(x), gx)
+            key = id(x)
+            previous = grads.get(key)
+            grads[key] = gx if previous is None else add(previous, gx)
     return [grads.get(id(s)) for s in sources]
 
 

@@ -37,8 +37,9 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
             return array.astype(np.int32 if fits else np.int64)
         return array.astype(_DEFAULTS.get(kind, array.dtype), copy=False)
     # An explicit dtype: Python ints wrap into it (as TF's do), but a float never becomes an integer.
-    if dtype is dtypes.string or (kind == "f" and not dtype.kind in ("float", "complex")) or (
-            kind == "c" and dtype.kind != "complex"):
+    lossy = (kind == "f" and dtype.kind not in ("float", "complex")) or (
+        kind == "c" and dtype.kind != "complex")
+    if dtype is dtypes.string or (array.size and lossy):
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     return array.astype(dtype._np)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-_PY_BOOL = type(True)  # `bool` is rebound below to TensorFlow's dtype
+_PY_BOOL = bool  # `bool` is rebound below to TensorFlow's dtype
 
 
 class DType:

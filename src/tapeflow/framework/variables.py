@@ -109,8 +109,8 @@ class Variable(TensorLike):
 
     def _in_place_operator(self, other: Any):
         raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
-                           "`variable.assign_add(value)` to modify the variable, or `out = variable + value` if "
-                           "you need to get a new output Tensor.")
+                           "`variable.assign_add(value)` to modify the variable, or `out = variable + value` "
+                           "if you need to get a new output Tensor.")
 
     __iadd__ = __isub__ = __imul__ = __itruediv__ = __ipow__ = _in_place_operator
 

@@ -57,6 +57,8 @@ def _int_values(value: Any, op_name: str, attr: str, allowed: Sequence = _INDEX_
     `strict` (ops whose Python wrapper converts to int32 first) a TypeError from the conversion."""
     if isinstance(value, TensorLike):
         t = tensor(value)
+    elif not np.size(value):  # an empty list is an empty int32 vector here
+        return np.zeros(np.shape(value), dtype=np.int64)
     else:
         t = convert_to_tensor(value, dtype=dtypes.int32) if strict else convert_to_tensor(
             value, dtype_hint=dtypes.int32)
@@ -162,10 +164,6 @@ def stop_gradient(input: Any, name: str | None = None):  # noqa: A002
     return bind(_stop_gradient_op, (tensor(input),))
 
 
-def zeros_like_value(x: Tensor) -> Tensor:
-    return Tensor(np.zeros_like(x._value))
-
-
 # ---- transpose, expand_dims, squeeze, reverse -------------------------------------------------
 
 def _inverse_permutation(perm: tuple) -> tuple:
@@ -260,7 +258,7 @@ def reverse(tensor: Any, axis: Any, name: str | None = None):
 
 # ---- joining and splitting --------------------------------------------------------------------
 
-def _same_dtype(values: Sequence, op_name: str) -> list:
+def _same_dtype(values: Sequence, op: Op) -> list:
     """A list of values as tensors of one dtype: Python values take the dtype of the first tensor
     among them (or of the first value), as TensorFlow converts an op's list input."""
     values = [tensor(v) if isinstance(v, TensorLike) else v for v in values]
@@ -272,7 +270,7 @@ def _same_dtype(values: Sequence, op_name: str) -> list:
         out.append(t)
     for i, t in enumerate(out):
         if t.dtype != out[0].dtype:
-            raise mismatch_error(Op(op_name, None), out[0].dtype, i, t.dtype)
+            raise mismatch_error(op, out[0].dtype, i, t.dtype)
     return out
 
 
@@ -287,7 +285,9 @@ def _concat_kernel(*xs, axis):
 
 def concat(values: Any, axis: Any, name: str = "concat"):
     """`tf.concat`: tensors of one rank joined along an existing axis."""
-    xs = _same_dtype(values if isinstance(values, list | tuple) else [values], "ConcatV2")
+    values = values if isinstance(values, list | tuple) else [values]
+    op = _variadic("ConcatV2", _concat_kernel, _concat_grad, len(values))
+    xs = _same_dtype(values, op)
     axis = int(_int_values(axis, "ConcatV2", "Tidx"))
     if len(xs) == 1:
         return identity(xs[0])
@@ -309,7 +309,7 @@ def concat(values: Any, axis: Any, name: str = "concat"):
             if d != axis and s[d] != shapes[0][d]:
                 raise _invalid("ConcatV2", f"ConcatOp : Dimension {d} in both shapes must be equal: "
                                            f"shape[0] = {_dims(shapes[0])} vs. shape[{i}] = {_dims(s)}")
-    return bind(_variadic("ConcatV2", _concat_kernel, _concat_grad, len(xs)), tuple(xs), {"axis": axis})
+    return bind(op, tuple(xs), {"axis": axis})
 
 
 def _stack_grad(i: int, g, y, *xs, axis):
@@ -322,9 +322,10 @@ def _stack_kernel(*xs, axis):
 
 def stack(values: Any, axis: int = 0, name: str = "stack"):
     """`tf.stack`: tensors of one shape joined along a new axis."""
-    if axis == 0 and not any(isinstance(v, TensorLike) for v in values):
-        return convert_to_tensor(list(values))  # nested Python values: one conversion, as TF
-    xs = _same_dtype(values, "Pack")
+    if axis == 0 and not any(isinstance(v, TensorLike | np.ndarray | np.generic) for v in values):
+        return convert_to_tensor(list(values))  # plain Python values: one conversion, as TF
+    op = _variadic("Pack", _stack_kernel, _stack_grad, len(values))
+    xs = _same_dtype(values, op)
     rank = xs[0]._value.ndim + 1
     if not -rank <= axis < rank:
         raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
@@ -333,7 +334,7 @@ def stack(values: Any, axis: int = 0, name: str = "stack"):
         if x._value.shape != first:
             raise _invalid("Pack", f"Shapes of all inputs must match: values[0].shape = {_dims(first)} != "
                                    f"values[{i}].shape = {_dims(x._value.shape)}")
-    return bind(_variadic("Pack", _stack_kernel, _stack_grad, len(xs)), tuple(xs), {"axis": axis % rank})
+    return bind(op, tuple(xs), {"axis": axis % rank})
 
 
 _unstack_op = Op("Unpack", lambda x, axis: tuple(np.moveaxis(x, axis, 0)),
@@ -478,6 +479,8 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = 
     if batch_dims < 0:
         batch_dims += index_rank
     axis = batch_dims if axis is None else int(_int_values(axis, "GatherV2", "Taxis"))
+    if axis == 0:
+        batch_dims = 0  # TensorFlow's Python wrapper drops batch_dims when axis is 0 (literally)
     if rank == 0:
         raise _invalid("GatherV2", "params must be at least 1 dimensional")
     if not -rank <= axis < rank:
@@ -613,7 +616,7 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
         raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
                          f'"SYMMETRIC". Received `mode` = {mode}')
     constant = mode == "CONSTANT"
-    default = not isinstance(constant_values, TensorLike) and np.all(np.equal(constant_values, 0))
+    default = isinstance(constant_values, int | float) and constant_values == 0  # Pad: zeros of the dtype
     op_name = "MirrorPad" if not constant else "Pad" if default else "PadV2"
     given = _int_values(paddings, op_name, "Tpaddings")
     if given.ndim != 2 or given.shape[1] != 2:
@@ -635,8 +638,12 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
                                     f"greater than {d}")
     if not constant:
         return bind(_mirror_pad_op, (x,), {"paddings": pads, "mode": mode})
-    value = tensor(constant_values) if isinstance(constant_values, TensorLike) else convert_to_tensor(
-        constant_values, dtype=x.dtype)
+    if default:
+        value = Tensor(np.array(b"" if x.dtype is dtypes.string else 0, dtype=x._value.dtype))
+    elif isinstance(constant_values, TensorLike):
+        value = declare.tensor(constant_values)
+    else:
+        value = convert_to_tensor(constant_values, dtype=x.dtype)
     if value._value.ndim:
         raise _invalid("PadV2", f"constant_values must be a scalar. Found: {_dims(value._value.shape)}")
     if value.dtype != x.dtype:
@@ -662,10 +669,14 @@ _INDEX_HELP = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None
 
 
 def _index(item: Any) -> Any:
-    if item is None or item is Ellipsis or isinstance(item, int | np.integer):
-        return item if item is None or item is Ellipsis else int(item)
+    if type(item) is int or item is None or item is Ellipsis:
+        return item
+    if isinstance(item, int | np.integer):  # a bool inside a key counts as an int, as in TensorFlow
+        return int(item)
     if isinstance(item, _py_slice):
         parts = (item.start, item.stop, item.step)
+        if all(v is None or type(v) is int for v in parts):
+            return item
         return _py_slice(*(None if v is None else _scalar_index(v) for v in parts))
     return _scalar_index(item)
 
@@ -684,26 +695,28 @@ def _scalar_index(v: Any) -> int:
 
 def _check_key(key: tuple, shape: tuple) -> None:
     """TensorFlow's StridedSlice errors for a key of ints, slices, `...` and None on `shape`."""
-    if sum(k is Ellipsis for k in key) > 1:
-        raise _invalid("StridedSlice", "Multiple ellipses in slice spec not allowed")
-    consuming = [k for k in key if k is not None and k is not Ellipsis]
-    if not shape and consuming:
-        raise _invalid("StridedSlice", "Attempting to slice scalar input.")
-    position = 0
+    rank = len(shape)
+    position = 0  # the input axis that the next int or slice indexes
+    seen_ellipsis = False
     for i, k in enumerate(key):
-        if k is Ellipsis:
-            position = max(position, len(shape) - len(consuming))
-            continue
         if k is None:
             continue
-        if position >= len(shape):
-            raise _invalid("StridedSlice", f"Index out of range using input dim {position}; input has only "
-                                           f"{len(shape)} dims")
-        if isinstance(k, _py_slice) and k.step == 0:
+        if k is Ellipsis:
+            if seen_ellipsis:
+                raise _invalid("StridedSlice", "Multiple ellipses in slice spec not allowed")
+            seen_ellipsis = True
+            after = sum(1 for j in key[i + 1:] if j is not None and j is not Ellipsis)
+            position = max(position, rank - after)
+            continue
+        if position >= rank:
+            raise _invalid("StridedSlice", "Attempting to slice scalar input." if not rank else
+                           f"Index out of range using input dim {position}; input has only {rank} dims")
+        if type(k) is int:
+            if not -shape[position] <= k < shape[position]:
+                shown = k + shape[position] if k < 0 else k
+                raise _invalid("StridedSlice", f"slice index {shown} of dimension {position} out of bounds.")
+        elif k.step == 0:
             raise _invalid("StridedSlice", f"strides[{i}] must be non-zero")
-        if isinstance(k, int) and not -shape[position] <= k < shape[position]:
-            shown = k + shape[position] if k < 0 else k
-            raise _invalid("StridedSlice", f"slice index {shown} of dimension {position} out of bounds.")
         position += 1
 
 
@@ -738,8 +751,8 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None):  # noqa:
 
 
 def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_mask: int = 0,
-                  end_mask: int = 0, ellipsis_mask: int = 0, new_axis_mask: int = 0, shrink_axis_mask: int = 0,
-                  var: Any = None, name: str | None = None):
+                  end_mask: int = 0, ellipsis_mask: int = 0, new_axis_mask: int = 0,
+                  shrink_axis_mask: int = 0, var: Any = None, name: str | None = None):
     """`tf.strided_slice`: the slicing that `tensor[...]` does, spelled as begin/end/strides arrays and
     bit masks (bit i of a mask applies to entry i)."""
     allowed = _GATHER_INDEX_TYPES
@@ -759,6 +772,8 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_
         elif new_axis_mask & bit:
             key.append(None)
         elif shrink_axis_mask & bit:
+            if s != 1:
+                raise _invalid("StridedSlice", "only stride 1 allowed on non-range indexing.")
             key.append(b)
         else:
             key.append(_py_slice(None if begin_mask & bit else b, None if end_mask & bit else e, s))

@@ -23,14 +23,22 @@ def _dtype(dtype: Any) -> dtypes.DType:
     return dtypes.as_dtype(dtype)
 
 
+def _dims(shape: Any, op_name: str) -> tuple:
+    dims = shape_tuple(shape)
+    for d in dims:
+        if d < 0:
+            raise errors.InvalidArgumentError(None, None, f"Dimension {d} must be >= 0 [Op:{op_name}]")
+    return dims
+
+
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:
     """`tf.zeros`."""
-    return Tensor(np.zeros(shape_tuple(shape), dtype=_dtype(dtype)._np))
+    return Tensor(np.zeros(_dims(shape, "Fill"), dtype=_dtype(dtype)._np))
 
 
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:
     """`tf.ones`."""
-    return Tensor(np.ones(shape_tuple(shape), dtype=_dtype(dtype)._np))
+    return Tensor(np.ones(_dims(shape, "Fill"), dtype=_dtype(dtype)._np))
 
 
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
@@ -55,7 +63,7 @@ def fill(dims: Any, value: Any, name: str | None = None):
     if value._value.ndim:
         raise errors.InvalidArgumentError(
             None, None, f"value must be a scalar, got shape {list(value._value.shape)} [Op:Fill]")
-    return bind(_fill_op, (value,), {"dims": shape_tuple(dims)})
+    return bind(_fill_op, (value,), {"dims": _dims(dims, "Fill")})
 
 
 def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None, dtype: Any = dtypes.float32,
@@ -74,7 +82,7 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
         start, limit = 0, start
     values = [np.asarray(getattr(v, "_value", v)) for v in (start, limit, delta)]
     if dtype is None:
-        inferred = [convert_to_tensor(v).dtype for v in values]
+        inferred = [convert_to_tensor(v).dtype for v in (start, limit, delta)]
         order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
         dtype = max(inferred, key=lambda d: order.index(d) if d in order else -1)
     dtype = _dtype(dtype)

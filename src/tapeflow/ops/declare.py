@@ -16,6 +16,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import EMPTY, Op, bind
 from tapeflow.framework.tensor import Tensor, TensorLike
 
+
 def tensor(x: Any) -> Tensor:
     """`x` as a Tensor (the fast path for what already is one)."""
     return x if type(x) is Tensor else convert_to_tensor(x)

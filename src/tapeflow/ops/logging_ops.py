@@ -13,7 +13,6 @@ from typing import Any
 from tapeflow.framework.formatting import format_for_print
 from tapeflow.framework.tensor import TensorLike
 
-
 _STDERR, _STDOUT = sys.stderr, sys.stdout
 
 

@@ -16,7 +16,14 @@ from tapeflow.framework.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
-__all__ = ["add", "subtract", "multiply", "negative", "floordiv", "floormod", "truncatediv", "truediv", "divide", "divide_no_nan", "pow", "maximum", "minimum", "squared_difference", "abs", "sign", "square", "sqrt", "rsqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "floor", "ceil", "round", "conj", "real", "imag", "is_nan", "is_inf", "is_finite", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "cast", "where", "add_n", "clip_by_value"]
+__all__ = [
+    "add", "subtract", "multiply", "negative", "floordiv", "floormod", "truncatediv", "truediv",
+    "divide", "divide_no_nan", "pow", "maximum", "minimum", "squared_difference", "abs", "sign",
+    "square", "sqrt", "rsqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
+    "sigmoid", "softplus", "floor", "ceil", "round", "conj", "real", "imag", "is_nan", "is_inf",
+    "is_finite", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "cast", "where", "add_n", "clip_by_value",
+]
 
 _BOOL = (dtypes.bool,)
 _INT_OR_BOOL = INTEGERS | {dtypes.bool}
