@@ -42,8 +42,10 @@ def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
 
 
 def backward(entries: list, targets: list, sources: list, output_gradients: list | None,
-             tracked: set) -> list:
-    """Gradients for `sources` (None where unconnected) of the sum of `targets`."""
+             tracked: set, consume: bool = False) -> list:
+    """Gradients for `sources` (None where unconnected) of the sum of `targets`. With `consume`
+    (a non-persistent tape's last use) each entry is released as soon as its rules have run, so
+    forward values free up while the backward pass allocates."""
     # The values a gradient can reach: differentiable results of entries fed by a source.
     reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
@@ -57,6 +59,8 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                         reached.add(id(out))
                 break
 
+    if consume:
+        entries.clear()
     grads: dict[int, Tensor] = {}
     for i, t in enumerate(targets):
         if id(t) in reached:
@@ -65,7 +69,8 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             _accumulate(grads, id(t), seed)
 
     keep = {id(s) for s in sources}
-    for op, inputs, params, outputs in reversed(path):
+    while path:
+        op, inputs, params, outputs = path.pop()
         if type(outputs) is Tensor:
             key = id(outputs)
             g = grads.get(key) if key in keep else grads.pop(key, None)

@@ -136,7 +136,8 @@ class GradientTape:
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         try:
             flat_sources = _flat_sources(sources)
-            grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked)
+            grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked,
+                                      consume=not self._persistent)
             grads = _fill_unconnected(grads, flat_sources, unconnected_gradients)
         finally:
             self._end_backward()
