@@ -45,12 +45,14 @@ class _Seeds:
         self.global_seed: int | None = None
         self.op_seeds: np.random.Generator | None = None
         self.streams: dict[tuple, np.random.Generator] = {}
-        self.unseeded = np.random.default_rng()
+        self.unseeded: np.random.Generator | None = None  # made on first use: numpy.random loads lazily
 
     def generator(self, kind: str, seed: Any) -> np.random.Generator:
         """The generator a random op of `kind` with op seed `seed` draws from now."""
         if seed is None:
             if self.global_seed is None:
+                if self.unseeded is None:
+                    self.unseeded = np.random.default_rng()
                 return self.unseeded
             op_seed = int(self.op_seeds.integers(_OP_SEED_LIMIT))
             return _pcg((self.global_seed, op_seed))
