@@ -3,9 +3,9 @@
 Only entries on a path from a source are visited (one forward pass marks them), in reverse
 recording order, which is a topological order. Each input that needs a gradient gets its op's
 rule applied; a rule's result is reduced to its input's shape here, in one place, so that no rule
-has to undo broadcasting. Contributions to one value are summed with `add`, and consumed
-gradients are dropped as the sweep goes, so memory peaks at the live frontier. No recursion: any
-depth of graph works.
+has to undo broadcasting. Contributions to one value are collected and summed once, with `add_n`,
+when the value's own entry is reached; consumed gradients are dropped as the sweep goes. No
+recursion: any depth of graph works.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
+from tapeflow.framework.op import bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.array_ops import reshape
-from tapeflow.ops.math_ops import add
+from tapeflow.ops.math_ops import add_n_op
 from tapeflow.ops.reduce_ops import reduce_sum
 
 
@@ -66,7 +67,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
         if id(t) in reached:
             seed = (Tensor(np.ones_like(t._value)) if output_gradients is None
                     else _seed(output_gradients[i], t))
-            _accumulate(grads, id(t), seed)
+            _contribute(grads, id(t), seed)
 
     keep = {id(s) for s in sources}
     while path:
@@ -76,8 +77,10 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             g = grads.get(key) if key in keep else grads.pop(key, None)
             if g is None:
                 continue
+            if type(g) is list:
+                g = _total(grads, key, g, keep)
         else:
-            parts = [grads.get(id(o)) if id(o) in keep else grads.pop(id(o), None) for o in outputs]
+            parts = [_take(grads, id(o), keep) for o in outputs]
             if all(p is None for p in parts):
                 continue
             g = tuple(zeros_like_source(o) if p is None else p for o, p in zip(outputs, parts))
@@ -92,10 +95,8 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                 continue
             if gx._value.shape != x._value.shape:
                 gx = unbroadcast(gx, x._value.shape)
-            key = id(x)
-            previous = grads.get(key)
-            grads[key] = gx if previous is None else add(previous, gx)
-    return [grads.get(id(s)) for s in sources]
+            _contribute(grads, id(x), gx)
+    return [_take(grads, id(s), keep) for s in sources]
 
 
 def _seed(value: Any, target: Any) -> Tensor:
@@ -109,6 +110,26 @@ def _seed(value: Any, target: Any) -> Tensor:
     return seed
 
 
-def _accumulate(grads: dict, key: int, g: Tensor) -> None:
+def _contribute(grads: dict, key: int, g: Tensor) -> None:
+    """Add to the gradient of value `key`: one tensor, or a list of them, summed when consumed."""
     previous = grads.get(key)
-    grads[key] = g if previous is None else add(previous, g)
+    if previous is None:
+        grads[key] = g
+    elif type(previous) is list:
+        previous.append(g)
+    else:
+        grads[key] = [previous, g]
+
+
+def _take(grads: dict, key: int, keep: set):
+    """The total gradient of value `key`, removed from `grads` unless it belongs to a source."""
+    g = grads.get(key) if key in keep else grads.pop(key, None)
+    return _total(grads, key, g, keep) if type(g) is list else g
+
+
+def _total(grads: dict, key: int, contributions: list, keep: set) -> Tensor:
+    """The sum of several contributions (which share shape and dtype, so no checks are needed)."""
+    g = bind(add_n_op(len(contributions)), tuple(contributions))
+    if key in keep:
+        grads[key] = g
+    return g

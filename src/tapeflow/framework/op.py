@@ -12,6 +12,7 @@ to the active tapes. Nothing else in tapeflow calls a kernel on a tensor's behal
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 
@@ -40,10 +41,17 @@ class Op:
         return f"<Op {self.name}>"
 
 
+@functools.cache
+def variadic(name: str, kernel: Callable, rule: Callable, n: int) -> Op:
+    """The op `name` taking `n` inputs (concat, stack, add_n): one Op per arity, made on first use;
+    input i's rule is `rule(i, g, y, *inputs, **params)`."""
+    return Op(name, kernel, tuple(functools.partial(rule, i) for i in range(n)))
+
+
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
     try:
-        out = op.kernel(*map(_value_of, inputs), **params)
+        out = op.kernel(*map(_value_of, inputs), **params) if params else op.kernel(*map(_value_of, inputs))
     except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
         raise kernel_error(op, inputs, params, e) from None
     if op.multiple_results:

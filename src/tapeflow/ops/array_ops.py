@@ -13,8 +13,7 @@ the arguments are symbolic.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ import numpy as np
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.dtypes import NUMERIC
-from tapeflow.framework.op import Op, bind
+from tapeflow.framework.op import Op, bind, variadic
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.ops import declare
 from tapeflow.ops.declare import mismatch_error, tensor, type_name, unsupported_error
@@ -85,12 +84,6 @@ def _take(x: Tensor, key: tuple) -> Tensor:
 def _along(axis: int, index: Any) -> tuple:
     """The key that indexes axis `axis` by `index` (an int or a slice) and keeps the others."""
     return (_py_slice(None),) * axis + (index,)
-
-
-@functools.cache
-def _variadic(name: str, kernel: Callable, rule: Callable, n: int) -> Op:
-    """The op `name` of `n` inputs: one declaration per arity, input i's rule is `rule(i, ...)`."""
-    return Op(name, kernel, tuple(functools.partial(rule, i) for i in range(n)))
 
 
 def shape_tuple(shape: Any) -> tuple:
@@ -286,7 +279,7 @@ def _concat_kernel(*xs, axis):
 def concat(values: Any, axis: Any, name: str = "concat"):
     """`tf.concat`: tensors of one rank joined along an existing axis."""
     values = values if isinstance(values, list | tuple) else [values]
-    op = _variadic("ConcatV2", _concat_kernel, _concat_grad, len(values))
+    op = variadic("ConcatV2", _concat_kernel, _concat_grad, len(values))
     xs = _same_dtype(values, op)
     axis = int(_int_values(axis, "ConcatV2", "Tidx"))
     if len(xs) == 1:
@@ -324,7 +317,7 @@ def stack(values: Any, axis: int = 0, name: str = "stack"):
     """`tf.stack`: tensors of one shape joined along a new axis."""
     if axis == 0 and not any(isinstance(v, TensorLike | np.ndarray | np.generic) for v in values):
         return convert_to_tensor(list(values))  # plain Python values: one conversion, as TF
-    op = _variadic("Pack", _stack_kernel, _stack_grad, len(values))
+    op = variadic("Pack", _stack_kernel, _stack_grad, len(values))
     xs = _same_dtype(values, op)
     rank = xs[0]._value.ndim + 1
     if not -rank <= axis < rank:

@@ -13,7 +13,8 @@ import numpy as np
 
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
-from tapeflow.framework.op import Op, bind
+from tapeflow.framework.op import Op, bind, variadic
+from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
 __all__ = [
@@ -181,7 +182,8 @@ _conj = unary("conj", "Conj", np.conj, lambda g, y, x: conj(g), NUMERIC)
 
 def conj(x: Any, name: str | None = None):
     """`tf.math.conj`: the complex conjugate; real tensors are returned as they are, as TF."""
-    x = tensor(x)
+    if type(x) is not Tensor:
+        x = tensor(x)
     return _conj(x) if x._value.dtype.kind == "c" else x
 
 
@@ -282,24 +284,23 @@ def add_n(inputs: Any, name: str | None = None):
     first = inputs[0]
     for i, t in enumerate(inputs):
         if t.dtype != first.dtype:
-            raise mismatch_error(_add_n_op(len(inputs)), first.dtype, i, t.dtype)
+            raise mismatch_error(add_n_op(len(inputs)), first.dtype, i, t.dtype)
         if t.shape != first.shape:
             raise errors.InvalidArgumentError(
                 None, None, f"Inputs to operation AddN must have the same size and shape. Input 0: "
                             f"{first.shape} != input {i}: {t.shape} [Op:AddN]")
     if len(inputs) == 1:
         return first
-    return bind(_add_n_op(len(inputs)), tuple(inputs))
+    return bind(add_n_op(len(inputs)), tuple(inputs))
 
 
-_ADD_N_OPS: dict = {}
+def add_n_op(n: int) -> Op:
+    """AddN of `n` inputs: every input receives the output's gradient."""
+    return variadic("AddN", _add_n_kernel, _add_n_grad, n)
 
 
-def _add_n_op(n: int) -> Op:
-    op = _ADD_N_OPS.get(n)
-    if op is None:
-        op = _ADD_N_OPS[n] = Op("AddN", _add_n_kernel, (lambda g, y, *xs: g,) * n)
-    return op
+def _add_n_grad(i, g, y, *inputs):
+    return g
 
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None):
