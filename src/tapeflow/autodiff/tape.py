@@ -132,15 +132,12 @@ class GradientTape:
                  unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE) -> Any:
         """The gradient of `target` (summed over its structure) with respect to each of `sources`,
         returned in the structure of `sources`."""
-        flat_targets = self._begin_backward(target, unconnected_gradients)
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
-        try:
+        with self._backward_pass(target, unconnected_gradients) as flat_targets:
             flat_sources = _flat_sources(sources)
             grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked,
                                       consume=not self._persistent)
             grads = _fill_unconnected(grads, flat_sources, unconnected_gradients)
-        finally:
-            self._end_backward()
         return nest.pack_sequence_as(sources, grads)
 
     def jacobian(self, target: Any, sources: Any,
@@ -148,8 +145,7 @@ class GradientTape:
                  parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
         """For each source, d target / d source with shape `target.shape + source.shape`: one
         backward sweep per element of `target`."""
-        (target,) = self._begin_backward([target], unconnected_gradients)
-        try:
+        with self._backward_pass([target], unconnected_gradients) as (target,):
             flat_sources = _flat_sources(sources)
             rows = [self._seeded_backward(target, flat_sources, seed)
                     for seed in _one_hot_seeds(target._value.shape, target._value.dtype)]
@@ -158,8 +154,6 @@ class GradientTape:
             jacobians = _fill_unconnected(jacobians, flat_sources, unconnected_gradients,
                                           lambda s: np.zeros(target._value.shape + s._value.shape,
                                                              s._value.dtype))
-        finally:
-            self._end_backward()
         return nest.pack_sequence_as(sources, jacobians)
 
     def batch_jacobian(self, target: Any, source: Any,
@@ -167,8 +161,7 @@ class GradientTape:
                        parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
         """d target[i] / d source[i] for each example `i` of the first (batch) axis: shape
         `target.shape + source.shape[1:]`. Examples must not depend on each other."""
-        (target,) = self._begin_backward([target], unconnected_gradients)
-        try:
+        with self._backward_pass([target], unconnected_gradients) as (target,):
             t_shape, s_shape = target._value.shape, np.shape(source._value)
             if len(t_shape) < 2:
                 raise ValueError(f"Shape {t_shape} must have rank at least 2")
@@ -183,15 +176,15 @@ class GradientTape:
             jacobian = _stack_rows(rows, t_shape[1:], s_shape[1:], batch=t_shape[0])
             (jacobian,) = _fill_unconnected([jacobian], [source], unconnected_gradients,
                                             lambda s: np.zeros(t_shape + s_shape[1:], s._value.dtype))
-        finally:
-            self._end_backward()
         return jacobian
 
     def _seeded_backward(self, target: Any, sources: list, seed: np.ndarray) -> list:
         return backprop.backward(self._entries, [target], sources, [Tensor(seed)], self._tracked)
 
-    def _begin_backward(self, target: Any, unconnected_gradients: Any) -> list:
-        """Checks shared by gradient and the jacobians; stops a non-persistent tape recording."""
+    @contextlib.contextmanager
+    def _backward_pass(self, target: Any, unconnected_gradients: Any):
+        """Around gradient and the jacobians: checks the target, stops a non-persistent tape
+        recording, yields the flat targets, and afterwards frees a non-persistent tape."""
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
                                "gradients (or jacobians)")
@@ -207,17 +200,17 @@ class GradientTape:
                           "the gradient ops to be recorded on the tape, leading to increased CPU and "
                           "memory usage). Only call GradientTape.gradient inside the context if you "
                           "actually want to trace the gradient in order to compute higher order "
-                          "derivatives.", stacklevel=3)
+                          "derivatives.", stacklevel=4)
         flat = nest.flatten(target)
         for t in flat:
             if not isinstance(t, TensorLike):
                 raise TypeError(f"Target must be a tensor or variable, got {t!r} of type {type(t).__name__}.")
-        return flat
-
-    def _end_backward(self) -> None:
-        if not self._persistent:
-            self._used = True
-            self._reset_records()
+        try:
+            yield flat
+        finally:
+            if not self._persistent:
+                self._used = True
+                self._reset_records()
 
 
 def _unconnected(value: Any) -> UnconnectedGradients:

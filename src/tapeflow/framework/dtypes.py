@@ -66,25 +66,21 @@ class DType:
     def real_dtype(self) -> DType:
         return {complex64: float32, complex128: float64}.get(self, self)
 
+    def _bound(self, which: str):
+        if self.kind == "bool":
+            return which == "max"
+        if self.kind not in ("float", "int", "uint"):
+            raise TypeError(f"Cannot find {'minimum' if which == 'min' else 'maximum'} value of {self!r}.")
+        info = np.finfo(self._np) if self.kind == "float" else np.iinfo(self._np)
+        return self._np.type(getattr(info, which))
+
     @property
     def min(self):
-        if self.kind == "float":
-            return self._np.type(np.finfo(self._np).min)
-        if self.kind in ("int", "uint"):
-            return self._np.type(np.iinfo(self._np).min)
-        if self.kind == "bool":
-            return False
-        raise TypeError(f"Cannot find minimum value of {self!r}.")
+        return self._bound("min")
 
     @property
     def max(self):
-        if self.kind == "float":
-            return self._np.type(np.finfo(self._np).max)
-        if self.kind in ("int", "uint"):
-            return self._np.type(np.iinfo(self._np).max)
-        if self.kind == "bool":
-            return True
-        raise TypeError(f"Cannot find maximum value of {self!r}.")
+        return self._bound("max")
 
     @property
     def limits(self) -> tuple:
