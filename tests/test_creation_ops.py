@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from gradcheck import check_gradients
 
 import tapeflow as tf
+from gradcheck import check_gradients
 
 
 def test_zeros_ones_and_likes():
@@ -26,7 +26,8 @@ def test_fill_and_its_gradient():
 def test_range_dtypes_follow_tensorflow():
     assert tf.range(5).dtype == tf.int32 and tf.range(5).numpy().tolist() == [0, 1, 2, 3, 4]
     assert tf.range(1.0, 2.0, 0.5).dtype == tf.float32 and tf.range(2**40, 2**40 + 2).dtype == tf.int64
-    assert tf.range(5, 0, -2).numpy().tolist() == [5, 3, 1] and tf.range(3, dtype=tf.float64).dtype == tf.float64
+    assert tf.range(5, 0, -2).numpy().tolist() == [5, 3, 1]
+    assert tf.range(3, dtype=tf.float64).dtype == tf.float64
     with pytest.raises(tf.errors.InvalidArgumentError, match="delta != 0"):
         tf.range(0, 5, 0)
 

@@ -2,12 +2,12 @@
 inputs' shapes; reductions over any axes agree with NumPy."""
 
 import numpy as np
-from gradcheck import check_gradients
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tapeflow as tf
+from gradcheck import check_gradients
 
 BINARY = [tf.add, tf.subtract, tf.multiply, tf.divide, tf.math.squared_difference, lambda x, y: x * tf.sin(y)]
 
