@@ -5,7 +5,7 @@ import pytest
 
 import tapeflow as tf
 from gradcheck import check_gradients
-from tapeflow.ops.array_ops import unsorted_segment_sum
+from tapeflow.ops.gather_ops import unsorted_segment_sum
 
 RNG = np.random.default_rng(2)
 DTYPES = [np.float64, np.float32]

@@ -18,6 +18,8 @@ from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import Variable
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
+from tapeflow.ops.gather_ops import gather
+from tapeflow.ops.slicing_ops import slice, strided_slice
 from tapeflow.ops.creation_ops import *  # noqa: F403
 from tapeflow.ops.linalg_ops import matmul
 from tapeflow.ops.logging_ops import print_v2 as print  # noqa: A004

@@ -1,10 +1,10 @@
 """`tf.math`: elementwise math and reductions."""
 
-from tapeflow.ops.array_ops import MATH_ONLY as _array_math
-from tapeflow.ops.array_ops import unsorted_segment_sum  # noqa: F401
+from tapeflow.ops.gather_ops import MATH_ONLY as _gather_math
+from tapeflow.ops.gather_ops import unsorted_segment_sum
 from tapeflow.ops.math_ops import *  # noqa: F403
 from tapeflow.ops.math_ops import __all__ as _elementwise
 from tapeflow.ops.reduce_ops import *  # noqa: F403
 from tapeflow.ops.reduce_ops import __all__ as _reductions
 
-__all__ = [*_elementwise, *_reductions, *_array_math]
+__all__ = [*_elementwise, *_reductions, *_gather_math]

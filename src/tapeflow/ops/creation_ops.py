@@ -11,7 +11,7 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.ops.array_ops import shape_tuple
+from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.reduce_ops import reduce_sum
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from tapeflow.framework import errors
 from tapeflow.framework.tensor import TensorLike
-from tapeflow.ops import array_ops, linalg_ops, math_ops
+from tapeflow.ops import linalg_ops, math_ops, slicing_ops
 
 
 def _flip(fn):
@@ -67,7 +67,7 @@ OPERATORS = {
     "__lt__": math_ops.less, "__le__": math_ops.less_equal,
     "__gt__": math_ops.greater, "__ge__": math_ops.greater_equal,
     "__eq__": _equality(math_ops.equal, False), "__ne__": _equality(math_ops.not_equal, True),
-    "__getitem__": array_ops.getitem,
+    "__getitem__": slicing_ops.getitem,
 }
 
 for _name, _fn in OPERATORS.items():

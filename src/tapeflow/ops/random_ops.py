@@ -28,7 +28,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.dtypes import FLOATS
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.ops.array_ops import shape_tuple
+from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
 
 __all__ = ["normal", "uniform", "truncated_normal", "shuffle", "set_seed"]

@@ -1,0 +1,150 @@
+"""`tf.gather` and its adjoint `tf.math.unsorted_segment_sum`.
+
+Each is the other's gradient: gather reads rows, so its gradient adds `g` back into the rows it
+read; the segment sum adds rows into segments, so its gradient gathers `g` by segment. Second
+order therefore needs nothing more. The gradient of gather is a dense tensor (TensorFlow gives
+`IndexedSlices`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework.dtypes import NUMERIC
+from tapeflow.framework.op import Op, bind
+from tapeflow.framework.tensor import Tensor
+from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
+from tapeflow.ops.array_ops import reshape, transpose
+from tapeflow.ops.declare import tensor, type_name, unsupported_error
+from tapeflow.ops.math_ops import greater_equal, maximum, where
+
+__all__ = ["gather"]
+# Published in `tf.math` only, not at the top level.
+MATH_ONLY = ["unsorted_segment_sum"]
+
+
+def _gather_kernel(params, indices, axis, batch_dims):
+    indices = np.asarray(indices)
+    bad = (indices < 0) | (indices >= params.shape[axis])
+    if bad.any():
+        raise index_error("indices", indices, bad, f"is not in [0, {params.shape[axis]})", "GatherV2")
+    if not batch_dims:
+        return np.take(params, indices, axis=axis)
+    # Batched: bring the gathered axis next to the batch axes, index each batch, put the axes back.
+    b, p1 = batch_dims, axis - batch_dims
+    batch = params.shape[:b]
+    k = int(np.prod(batch, dtype=np.int64))
+    moved = np.moveaxis(params, axis, b)
+    rest = moved.shape[b + 1:]
+    out = moved.reshape((k, params.shape[axis]) + rest)[np.arange(k)[:, None], indices.reshape(k, -1)]
+    ni = indices.ndim - b
+    out = out.reshape(batch + indices.shape[b:] + rest)  # batch, indices, P1, P2
+    order = [*range(b), *range(b + ni, b + ni + p1), *range(b, b + ni), *range(b + ni + p1, out.ndim)]
+    return np.transpose(out, order)
+
+
+def _gather_grad(g, y, params, indices, axis, batch_dims):
+    """Scatter-add g back: move the gathered axes first, sum by index, restore the axis order."""
+    shape = params._value.shape
+    b, ni = batch_dims, indices._value.ndim - batch_dims
+    p1, p2 = axis - b, len(shape) - axis - 1
+    n = shape[axis]
+    # g's axes: batch (b), P1 (p1), indices (ni), P2 (p2) -> batch, indices, P2, P1.
+    order = [*range(b), *range(b + p1, b + p1 + ni), *range(b + p1 + ni, b + p1 + ni + p2), *range(b, b + p1)]
+    ids = indices
+    k = int(np.prod(shape[:b], dtype=np.int64))
+    if b:  # batch j's indices address rows j*n ... j*n + n-1 of one flat segment axis
+        offsets = (np.arange(k, dtype=indices._value.dtype) * n).reshape(shape[:b] + (1,) * ni)
+        ids = ids + Tensor(offsets)
+    summed = unsorted_segment_sum(transpose(g, order), ids, k * n)
+    summed = reshape(summed, shape[:b] + (n,) + shape[axis + 1:] + shape[b:axis])
+    # now batch, N, P2, P1 -> batch, P1, N, P2
+    back = [*range(b), *range(b + 1 + p2, b + 1 + p2 + p1), b, *range(b + 1, b + 1 + p2)]
+    return transpose(summed, back)
+
+
+_gather_op = Op("GatherV2", _gather_kernel, (_gather_grad, None))
+
+
+def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = None, batch_dims: int = 0,
+           name: str | None = None):
+    """`tf.gather`: slices of `params` along `axis` at `indices` (each in [0, dim), else an error);
+    the first `batch_dims` axes of both are batch axes, matched one to one."""
+    p = tensor(params)
+    i = tensor(indices)
+    if i.dtype not in GATHER_INDEX_TYPES:
+        raise invalid("GatherV2", f"Value for attr 'Tindices' of {type_name(i.dtype)} is not in the list of "
+                                   f"allowed values: int16, int32, int64")
+    rank, index_rank = p._value.ndim, i._value.ndim
+    batch_dims = int(getattr(batch_dims, "_value", batch_dims))
+    if not -index_rank <= batch_dims <= index_rank:
+        raise invalid("GatherV2", f"Expected batch_dims in the range [{-index_rank}, {index_rank}], but got "
+                                   f"{batch_dims}")
+    if batch_dims < 0:
+        batch_dims += index_rank
+    axis = batch_dims if axis is None else int(int_values(axis, "GatherV2", "Taxis"))
+    if axis == 0:
+        batch_dims = 0  # TensorFlow's Python wrapper drops batch_dims when axis is 0 (literally)
+    if rank == 0:
+        raise invalid("GatherV2", "params must be at least 1 dimensional")
+    if not -rank <= axis < rank:
+        raise invalid("GatherV2", f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
+                                   f"rank {rank}")
+    axis %= rank
+    if batch_dims >= rank:
+        raise invalid("GatherV2", f"batch_dims ({batch_dims}) must be less than rank(params) ({rank}).")
+    if batch_dims > axis:
+        raise invalid("GatherV2", f"batch_dims ({batch_dims}) must be less than or equal to axis ({axis}).")
+    for d in range(batch_dims):
+        if p._value.shape[d] != i._value.shape[d]:
+            raise invalid("GatherV2", f"params.shape[{d}]: {p._value.shape[d]} should be equal to "
+                                       f"indices.shape[{d}]: {i._value.shape[d]}")
+    return bind(_gather_op, (p, i), {"axis": axis, "batch_dims": batch_dims})
+
+
+def _segment_sum_kernel(data, segment_ids, num_segments):
+    ids = np.asarray(segment_ids)
+    bad = ids >= num_segments
+    if bad.any():
+        raise index_error("segment_ids", ids, bad, f"is out of range [0, {num_segments})",
+                           "UnsortedSegmentSum")
+    out = np.zeros((num_segments,) + data.shape[ids.ndim:], dtype=data.dtype)
+    kept = ids >= 0  # negative ids drop their data, as in TensorFlow
+    np.add.at(out, ids[kept], np.asarray(data)[kept])
+    return out
+
+
+def _segment_sum_grad(g, y, data, segment_ids, num_segments):
+    """Each data row reads the gradient of its segment (0 for a dropped, negative id)."""
+    kept = greater_equal(segment_ids, 0)
+    read = gather(g, maximum(segment_ids, 0))
+    extra = read._value.ndim - kept._value.ndim
+    return where(reshape(kept, kept._value.shape + (1,) * extra), read, 0)
+
+
+_segment_sum_op = Op("UnsortedSegmentSum", _segment_sum_kernel, (_segment_sum_grad, None))
+
+
+def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None):
+    """`tf.math.unsorted_segment_sum`: out[j] is the sum of the data rows whose segment id is j
+    (ids in any order; negative ids are dropped; an id >= num_segments is an error)."""
+    x = tensor(data)
+    ids = tensor(segment_ids)
+    if x.dtype not in NUMERIC:
+        raise unsupported_error(_segment_sum_op, x.dtype, NUMERIC)
+    if ids.dtype not in GATHER_INDEX_TYPES:
+        raise invalid("UnsortedSegmentSum", f"Value for attr 'Tindices' of {type_name(ids.dtype)} is not in "
+                                             f"the list of allowed values: int16, int32, int64")
+    n = int_values(num_segments, "UnsortedSegmentSum", "Tnumsegments")
+    if n.ndim:
+        raise invalid("UnsortedSegmentSum",
+                      f"num_segments should be a scalar, not shape {dims_text(n.shape)}")
+    n = int(n)
+    if n < 0:
+        raise invalid("UnsortedSegmentSum", f"Input num_segments == {n} must not be negative.")
+    if x._value.shape[:ids._value.ndim] != ids._value.shape:
+        raise invalid("UnsortedSegmentSum", f"data.shape = {dims_text(x._value.shape)} does not start with "
+                                             f"segment_ids.shape = {dims_text(ids._value.shape)}")
+    return bind(_segment_sum_op, (x, ids), {"num_segments": n})
