@@ -1,0 +1,17 @@
+"""The benchmarks stay runnable: a quick pass runs every workload's tapeflow and NumPy legs."""
+
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmark_run_succeeds():
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    for workload in ("tutorial_loop", "op_chain", "mlp", "import_time"):
+        assert f"== {workload}" in run.stdout
+    tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]
+    assert len(tapeflow_rows) == 4 and not any("error" in row for row in tapeflow_rows)
