@@ -424,21 +424,35 @@ def test_gradients(name, f, args, dtype):
     check_gradients(f, *args, order=2, dtype=dtype)
 
 
-def test_gather_gradient_is_dense_and_sums_repeats():
+def test_gather_gradient_is_indexed_slices_that_sum_repeats():
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = tf.gather(x, [0, 0, 2])
     g = tape.gradient(y, x)
-    assert type(g) is tf.Tensor and g.numpy().tolist() == [2.0, 0.0, 1.0]
+    assert type(g) is tf.IndexedSlices and g.indices.numpy().tolist() == [0, 0, 2]
+    assert g.shape == (3,) and tf.convert_to_tensor(g).numpy().tolist() == [2.0, 0.0, 1.0]
 
 
-def test_gather_from_variable_gives_dense_gradient():
+def test_gather_from_variable_gives_indexed_slices():
     v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
     with tf.GradientTape() as tape:
-        y = tf.gather(v, [1, 1]) * 3.0
-    g = tape.gradient(y, v)  # TensorFlow returns IndexedSlices; tapeflow densifies
-    assert g.numpy().tolist() == [[0.0, 0.0], [6.0, 6.0]]
+        y = tf.gather(v, [1, 1]) * 3.0 + tf.gather(v, [0])
+    g = tape.gradient(y, v)  # sparse contributions stay sparse together, as in TensorFlow
+    assert type(g) is tf.IndexedSlices and g.values.shape == (3, 2)
+    assert tf.convert_to_tensor(g).numpy().tolist() == [[2.0, 2.0], [6.0, 6.0]]  # row 0 broadcast twice
+    with tf.GradientTape() as tape:
+        y = tf.gather(v, [1]) * 2.0 + v  # beside a dense contribution the sum is dense
+    assert tape.gradient(y, v).numpy().tolist() == [[1.0, 1.0], [5.0, 5.0]]
+
+
+def test_indexed_slices_flow_densely_through_other_ops():
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        doubled = x * 2.0
+        y = tf.gather(doubled, [2, 2])
+    assert tape.gradient(y, x).numpy().tolist() == [0.0, 0.0, 4.0]
 
 
 def test_pad_constant_values_get_no_gradient():

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
+from tapeflow.framework.indexed_slices import IndexedSlices, concat_slices, to_dense
 from tapeflow.framework.op import bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.array_ops import reshape
@@ -79,11 +80,14 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                 continue
             if type(g) is list:
                 g = _total(grads, key, g, keep)
+            if type(g) is IndexedSlices and not op.sparse_ok:
+                g = to_dense(g)
         else:
             parts = [_take(grads, id(o), keep) for o in outputs]
             if all(p is None for p in parts):
                 continue
-            g = tuple(zeros_like_source(o) if p is None else p for o, p in zip(outputs, parts))
+            g = tuple(zeros_like_source(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
+                      for o, p in zip(outputs, parts))
         rules = op.grads
         if rules is None:
             continue
@@ -93,7 +97,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             gx = rule(g, outputs, *inputs, **params)
             if gx is None:
                 continue
-            if gx._value.shape != x._value.shape:
+            if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
                 gx = unbroadcast(gx, x._value.shape)
             _contribute(grads, id(x), gx)
     return [_take(grads, id(s), keep) for s in sources]
@@ -127,9 +131,14 @@ def _take(grads: dict, key: int, keep: set):
     return _total(grads, key, g, keep) if type(g) is list else g
 
 
-def _total(grads: dict, key: int, contributions: list, keep: set) -> Tensor:
-    """The sum of several contributions (which share shape and dtype, so no checks are needed)."""
-    g = bind(add_n_op(len(contributions)), tuple(contributions))
+def _total(grads: dict, key: int, contributions: list, keep: set) -> Tensor | IndexedSlices:
+    """The sum of several contributions (which share shape and dtype, so no checks are needed);
+    sparse ones stay sparse together, as in TensorFlow, and are made dense beside dense ones."""
+    if all(type(c) is IndexedSlices for c in contributions):
+        g = concat_slices(contributions)
+    else:
+        dense = tuple(to_dense(c) if type(c) is IndexedSlices else c for c in contributions)
+        g = bind(add_n_op(len(dense)), dense)
     if key in keep:
         grads[key] = g
     return g

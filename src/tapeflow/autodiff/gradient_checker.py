@@ -29,7 +29,7 @@ def _theoretical(f: Callable, xs: list, param: int, y: Tensor) -> np.ndarray:
             out = f(*xs)
         grad = tape.gradient(out, x, output_gradients=Tensor(seed.copy()))
         if grad is not None:
-            jacobian[row] = np.asarray(grad._value).reshape(-1)
+            jacobian[row] = np.asarray(convert_to_tensor(grad)._value).reshape(-1)
         seed.reshape(-1)[row] = 0
     return jacobian
 
@@ -42,7 +42,7 @@ def _numerical(f: Callable, xs: list, param: int, y: Tensor, delta: float) -> np
 
     def evaluate() -> np.ndarray:
         args[param] = Tensor(x.copy())
-        return np.asarray(f(*args)._value, dtype=np.float64).reshape(-1)
+        return np.asarray(convert_to_tensor(f(*args))._value, dtype=np.float64).reshape(-1)
 
     for col in range(flat.size):
         original = flat[col]

@@ -22,6 +22,8 @@ import numpy as np
 
 from tapeflow.autodiff import backprop
 from tapeflow.framework import nest
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.op import ACTIVE_TAPES
 from tapeflow.framework.tensor import Tensor, TensorLike
 
@@ -134,6 +136,7 @@ class GradientTape:
         returned in the structure of `sources`."""
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         with self._backward_pass(target, unconnected_gradients) as flat_targets:
+            flat_targets, seeds = _sparse_targets(flat_targets, seeds)
             flat_sources = _flat_sources(sources)
             grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked,
                                       consume=not self._persistent)
@@ -146,6 +149,7 @@ class GradientTape:
         """For each source, d target / d source with shape `target.shape + source.shape`: one
         backward sweep per element of `target`."""
         with self._backward_pass([target], unconnected_gradients) as (target,):
+            target = to_dense(target) if type(target) is IndexedSlices else target
             flat_sources = _flat_sources(sources)
             rows = [self._seeded_backward(target, flat_sources, seed)
                     for seed in _one_hot_seeds(target._value.shape, target._value.dtype)]
@@ -162,6 +166,7 @@ class GradientTape:
         """d target[i] / d source[i] for each example `i` of the first (batch) axis: shape
         `target.shape + source.shape[1:]`. Examples must not depend on each other."""
         with self._backward_pass([target], unconnected_gradients) as (target,):
+            target = to_dense(target) if type(target) is IndexedSlices else target
             t_shape, s_shape = target._value.shape, np.shape(source._value)
             if len(t_shape) < 2:
                 raise ValueError(f"Shape {t_shape} must have rank at least 2")
@@ -203,7 +208,7 @@ class GradientTape:
                           "derivatives.", stacklevel=4)
         flat = nest.flatten(target)
         for t in flat:
-            if not isinstance(t, TensorLike):
+            if not isinstance(t, TensorLike | IndexedSlices):
                 raise TypeError(f"Target must be a tensor or variable, got {t!r} of type {type(t).__name__}.")
         try:
             yield flat
@@ -218,6 +223,19 @@ def _unconnected(value: Any) -> UnconnectedGradients:
         return UnconnectedGradients(value)
     except ValueError:
         raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+def _sparse_targets(targets: list, seeds: list | None) -> tuple[list, list | None]:
+    """A sparse target stands for its values, and its output gradient for the rows they fill:
+    <seed, dense(slices)> = <gather(seed, indices), values>."""
+    if not any(type(t) is IndexedSlices for t in targets):
+        return targets, seeds
+    from tapeflow.ops.gather_ops import gather
+
+    seeds = None if seeds is None else [
+        gather(convert_to_tensor(s), t.indices) if type(t) is IndexedSlices else s
+        for t, s in zip(targets, seeds)]
+    return [t.values if type(t) is IndexedSlices else t for t in targets], seeds
 
 
 def _flat_sources(sources: Any) -> list:
@@ -244,6 +262,7 @@ def _one_hot_seeds(shape: tuple, dtype: np.dtype) -> list:
 
 def _stack_rows(rows: list, row_shape: tuple, source_shape: tuple, batch: int | None = None):
     """Per-element gradients stacked into a Jacobian (zeros for unconnected rows); None if none is."""
+    rows = [to_dense(r) if type(r) is IndexedSlices else r for r in rows]
     connected = [r for r in rows if r is not None]
     if not connected:
         return None

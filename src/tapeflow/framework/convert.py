@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes
+from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.tensor import Tensor, TensorLike
 
 _INT32 = np.iinfo(np.int32)
@@ -75,6 +76,8 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for "
                              f"Tensor with dtype {value.dtype.name}: {value!r}")
         return value
+    if type(value) is IndexedSlices:
+        return to_dense(value)
     if isinstance(value, TensorLike):  # a Variable: reading it is an op the tapes see
         tensor = value.value()
         if dtype is not None and tensor._value.dtype != dtypes.as_dtype(dtype)._np:

@@ -28,14 +28,15 @@ _value_of = operator.attrgetter("_value")
 class Op:
     """A primitive operation: kernel and gradient rules declared together (see module doc)."""
 
-    __slots__ = ("name", "kernel", "grads", "multiple_results")
+    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
-                 multiple_results: bool = False):
+                 multiple_results: bool = False, sparse_ok: bool = False):
         self.name = name
         self.kernel = kernel
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
         self.multiple_results = multiple_results
+        self.sparse_ok = sparse_ok  # the rules pass an IndexedSlices gradient on (reads, identity)
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"

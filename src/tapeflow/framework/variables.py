@@ -19,7 +19,7 @@ from tapeflow.framework.op import ACTIVE_TAPES, Op, bind
 from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
 
-_read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,))
+_read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,), sparse_ok=True)
 _creation_order = itertools.count()
 
 

@@ -79,7 +79,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None):  # noqa: A002
     return bind(_broadcast_to_op, (x,), {"shape": target})
 
 
-_identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,))
+_identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,), sparse_ok=True)
 _stop_gradient_op = Op("StopGradient", lambda x: x, None)
 
 

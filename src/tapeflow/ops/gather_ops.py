@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework.dtypes import NUMERIC
+from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
@@ -46,8 +47,12 @@ def _gather_kernel(params, indices, axis, batch_dims):
 
 
 def _gather_grad(g, y, params, indices, axis, batch_dims):
-    """Scatter-add g back: move the gathered axes first, sum by index, restore the axis order."""
+    """Along axis 0, the rows read, as IndexedSlices (as TensorFlow); otherwise scatter-add g back:
+    move the gathered axes first, sum by index, restore the axis order."""
     shape = params._value.shape
+    if axis == 0 and batch_dims == 0:
+        rows = reshape(g, (-1,) + shape[1:])
+        return IndexedSlices(rows, reshape(indices, [-1]), Tensor(np.array(shape, np.int32)))
     b, ni = batch_dims, indices._value.ndim - batch_dims
     p1, p2 = axis - b, len(shape) - axis - 1
     n = shape[axis]
