@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from gradcheck import check_gradients
 from tapeflow.ops.gather_ops import unsorted_segment_sum
+
+from gradcheck import check_gradients
 
 RNG = np.random.default_rng(2)
 DTYPES = [np.float64, np.float32]

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tapeflow as tf
+
 from gradcheck import check_gradients
 
 BINARY = [tf.add, tf.subtract, tf.multiply, tf.divide, tf.math.squared_difference, lambda x, y: x * tf.sin(y)]

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+
 from gradcheck import check_gradients
 
 

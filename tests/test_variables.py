@@ -60,3 +60,21 @@ def test_gradients_through_reads_and_slices():
         x.assign([2.0, 2.0, 2.0])  # reads after an assignment see the new value
         y = tf.reduce_sum(x * x)
     assert tape.gradient(y, x).numpy().tolist() == [4.0, 4.0, 4.0]
+
+
+def test_scatter_updates_rows():
+    v = tf.Variable([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    before = v.read_value()
+    v.scatter_add(tf.IndexedSlices(tf.constant([[1.0, 1.0], [5.0, 5.0]]), tf.constant([0, 0])))
+    v.scatter_sub(tf.IndexedSlices(tf.constant([[1.0, 2.0]]), tf.constant([2])))
+    v.scatter_update(tf.IndexedSlices(tf.constant([[9.0, 9.0]]), tf.constant([1])))
+    assert v.numpy().tolist() == [[7.0, 7.0], [9.0, 9.0], [2.0, 1.0]]
+    assert before.numpy().tolist()[0] == [1.0, 1.0]
+    v.scatter_max(tf.IndexedSlices(tf.constant([[8.0, 0.0]]), tf.constant([0])))
+    v.scatter_min(tf.IndexedSlices(tf.constant([[0.0, 10.0]]), tf.constant([1])))
+    v.scatter_mul(tf.IndexedSlices(tf.constant([[2.0, 2.0]]), tf.constant([2])))
+    assert v.numpy().tolist() == [[8.0, 7.0], [0.0, 9.0], [4.0, 2.0]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[0\] = 3 is not in \[0, 3\)"):
+        v.scatter_add(tf.IndexedSlices(tf.constant([[1.0, 1.0]]), tf.constant([3])))
+    with pytest.raises(TypeError, match="not IndexedSlices"):
+        v.scatter_add(tf.constant([[1.0, 1.0]]))

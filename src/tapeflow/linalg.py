@@ -1,6 +1,7 @@
 """`tf.linalg`: matrix operations."""
 
+from tapeflow.ops.clip_ops import global_norm
 from tapeflow.ops.creation_ops import eye
 from tapeflow.ops.linalg_ops import matmul
 
-__all__ = ["eye", "matmul"]
+__all__ = ["eye", "global_norm", "matmul"]

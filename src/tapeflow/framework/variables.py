@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes
+from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import ACTIVE_TAPES, Op, bind
 from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
@@ -106,6 +107,51 @@ class Variable(TensorLike):
         from tapeflow.ops.math_ops import subtract
 
         return self.assign(subtract(Tensor(self._value), delta), read_value=read_value)
+
+    def _scatter(self, sparse_delta: Any, combine: Any, name: str):
+        """Apply `sparse_delta` (IndexedSlices) to the rows it names; `combine` is a NumPy ufunc whose
+        `at` method accumulates repeated rows, or None to overwrite them."""
+        if type(sparse_delta) is not IndexedSlices:
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta!r}")
+        indices = np.asarray(sparse_delta.indices._value)
+        rows = np.shape(self._value)[0] if np.ndim(self._value) else 0
+        if indices.size and (indices.min() < 0 or indices.max() >= rows):
+            bad = indices[(indices < 0) | (indices >= rows)][0]
+            raise errors.InvalidArgumentError(
+                None, None, f"indices[{int(np.argmax(indices == bad))}] = {bad} is not in [0, {rows}) "
+                            f"[Op:{name}]")
+        updates = convert_to_tensor(sparse_delta.values, dtype=self.dtype)._value
+        value = np.array(self._value)  # a new array: earlier reads keep their value
+        if combine is None:
+            value[indices] = updates
+        else:
+            combine.at(value, indices, updates)
+        self._value = value
+        return self
+
+    def scatter_add(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
+        """Add `sparse_delta.values` to the rows `sparse_delta.indices` (repeated rows add up)."""
+        return self._scatter(sparse_delta, np.add, "ResourceScatterAdd")
+
+    def scatter_sub(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
+        """Subtract `sparse_delta.values` from the rows `sparse_delta.indices`."""
+        return self._scatter(-sparse_delta, np.add, "ResourceScatterAdd")
+
+    def scatter_update(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
+        """Overwrite the rows `sparse_delta.indices` with `sparse_delta.values`."""
+        return self._scatter(sparse_delta, None, "ResourceScatterUpdate")
+
+    def scatter_max(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
+        """Each named row becomes the elementwise maximum of itself and its update."""
+        return self._scatter(sparse_delta, np.maximum, "ResourceScatterMax")
+
+    def scatter_min(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
+        """Each named row becomes the elementwise minimum of itself and its update."""
+        return self._scatter(sparse_delta, np.minimum, "ResourceScatterMin")
+
+    def scatter_mul(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
+        """Multiply the named rows by their updates."""
+        return self._scatter(sparse_delta, np.multiply, "ResourceScatterMul")
 
     def _in_place_operator(self, other: Any):
         raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
