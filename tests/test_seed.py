@@ -23,3 +23,18 @@ def test_seed_derivatives_print_what_tensorflow_prints():
     want = [line for line in (SEED / "expected_stdout.txt").read_text().splitlines() if line.strip()]
     got = [line for line in run.stdout.splitlines() if line.strip()]
     assert got[:4] == want[:4]
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seed is not beside the repository")
+def test_seed_eager_optimizer_blocks_print_what_tensorflow_prints():
+    """The tutorial's two eager optimizer blocks (apply_gradients, then minimize), run on their own."""
+    source = (SEED / "seed_examples.py").read_text(encoding="utf-8")
+    start = source.index("# 二,利用梯度磁带和优化器求最小值")
+    end = source.index("# 在autograph中完成最小值求解 -- 使用optimizer.apply_gradients")
+    blocks = "import tensorflow as tf\nimport numpy as np\n" + source[start:end]
+    runner = ("import sys, tapeflow; sys.modules['tensorflow'] = tapeflow; "
+              "exec(compile(sys.argv[1], 'seed-blocks', 'exec'), {'__name__': '__main__'})")
+    run = subprocess.run([sys.executable, "-c", runner, blocks], capture_output=True, text=True, timeout=300)
+    want = [line for line in (SEED / "expected_stderr.txt").read_text().splitlines() if line.strip()]
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == want[2:4]

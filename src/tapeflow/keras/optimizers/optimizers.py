@@ -1,0 +1,441 @@
+"""The optimizers, from simple to complex: each declares its slots and its update rule.
+
+The rules are tf_keras 2.21's, to the float32 rounding (checked step by step against recorded
+TensorFlow trajectories in tests/test_optimizers.py). `t` is the step being taken (iterations + 1).
+Where Keras casts a hyperparameter (`cast(beta_1, dtype)`), the Python float is rounded to float32
+first; where it uses the float directly, it enters the variable's dtype exactly. Sparse gradients
+(`IndexedSlices`, one row each after `apply_gradients` made them unique) update only their rows
+in SGD and Adagrad; the other rules decay every row anyway, so they take the dense gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
+from tapeflow.framework.variables import Variable
+from tapeflow.keras.optimizers.base import Optimizer
+from tapeflow.ops.gather_ops import gather
+from tapeflow.ops.math_ops import abs, cast, clip_by_value, maximum, pow, rsqrt, sign, sqrt, square
+
+__all__ = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Ftrl", "Lion"]
+
+
+def _dense(g: Any):
+    return to_dense(g) if type(g) is IndexedSlices else g
+
+
+class SGD(Optimizer):
+    """Gradient descent, with optional (Nesterov) momentum: m = momentum*m - lr*g; v += m."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        name: str = "SGD",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError("`momentum` must be between [0, 1].")
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "m")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        if not self.momentum:
+            if type(gradient) is IndexedSlices:
+                variable.scatter_sub(IndexedSlices(gradient.values * learning_rate, gradient.indices))
+            else:
+                variable.assign_sub(gradient * learning_rate)
+            return
+        gradient = _dense(gradient)
+        momentum = cast(self.momentum, variable.dtype)
+        m = self.get_slot(variable, "m")
+        m.assign(m * momentum - gradient * learning_rate)
+        if self.nesterov:
+            variable.assign_add(m * momentum - gradient * learning_rate)
+        else:
+            variable.assign_add(m)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adagrad(Optimizer):
+    """Per-coordinate rates from the sum of squared gradients: v -= lr * g / sqrt(acc + eps)."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        name: str = "Adagrad",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "accumulator", initial=self.initial_accumulator_value)
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        accumulator = self.get_slot(variable, "accumulator")
+        if type(gradient) is IndexedSlices:
+            rows, values = gradient.indices, gradient.values
+            accumulator.scatter_add(IndexedSlices(values * values, rows))
+            step = learning_rate * values / sqrt(gather(accumulator, rows) + self.epsilon)
+            variable.scatter_sub(IndexedSlices(step, rows))
+            return
+        accumulator.assign_add(gradient * gradient)
+        variable.assign_sub(learning_rate * gradient / sqrt(accumulator + self.epsilon))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }
+
+
+class RMSprop(Optimizer):
+    """Gradients scaled by a moving root mean square (centered: minus the mean's square)."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        name: str = "RMSprop",
+        **kwargs,
+    ):
+        kwargs.setdefault("ema_overwrite_frequency", 100)
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "velocity")
+        if self.momentum > 0:
+            self.add_slots(var_list, "momentum")
+        if self.centered:
+            self.add_slots(var_list, "average_gradient")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, rho = _dense(gradient), self.rho
+        velocity = self.get_slot(variable, "velocity")
+        velocity.assign(rho * velocity + (1 - rho) * square(gradient))
+        if self.centered:
+            average = self.get_slot(variable, "average_gradient")
+            average.assign(rho * average + (1 - rho) * gradient)
+            denominator = velocity - square(average) + self.epsilon
+        else:
+            denominator = velocity + self.epsilon
+        increment = learning_rate * gradient * rsqrt(denominator)
+        if self.momentum > 0:
+            momentum = self.get_slot(variable, "momentum")
+            momentum.assign(self.momentum * momentum + increment)
+            variable.assign_sub(momentum)
+        else:
+            variable.assign_sub(increment)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
+
+
+class Adadelta(Optimizer):
+    """Steps scaled by the ratio of running RMS of past steps to running RMS of gradients."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.95,
+        epsilon: float = 1e-7,
+        name: str = "Adadelta",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "accumulated_grad", "accumulated_delta_var")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, rho, eps = _dense(gradient), self.rho, self.epsilon
+        grad_average = self.get_slot(variable, "accumulated_grad")
+        delta_average = self.get_slot(variable, "accumulated_delta_var")
+        grad_average.assign(rho * grad_average + (1 - rho) * gradient * gradient)
+        delta = -sqrt(delta_average + eps) / sqrt(grad_average + eps) * gradient
+        delta_average.assign(rho * delta_average + (1 - rho) * delta * delta)
+        variable.assign_add(learning_rate * delta)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adaptive moments: v -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps) (amsgrad: the
+    running maximum of v). Epsilon is outside the square root and not bias-corrected, as Keras."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str = "Adam",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "m", "v")
+        if self.amsgrad:
+            self.add_slots(var_list, "vhat")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, dtype = _dense(gradient), variable.dtype
+        t = cast(self.iterations + 1, dtype)
+        alpha = (
+            learning_rate
+            * sqrt(1 - pow(cast(self.beta_2, dtype), t))
+            / (1 - pow(cast(self.beta_1, dtype), t))
+        )
+        m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
+        m.assign_add((gradient - m) * (1 - self.beta_1))
+        v.assign_add((square(gradient) - v) * (1 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self.get_slot(variable, "vhat")
+            v = v_hat.assign(maximum(v_hat, v))
+        variable.assign_sub(m * alpha / (sqrt(v) + self.epsilon))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (required; 0.004 by default)."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str = "AdamW",
+        **kwargs,
+    ):
+        if weight_decay is None:
+            raise ValueError("Missing value of `weight_decay` which is required and must be a float value.")
+        super().__init__(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            name=name,
+            weight_decay=weight_decay,
+            **kwargs,
+        )
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: u = max(b2 * u, |g|); v -= lr * m / ((1 - b1^t) * (u + eps))."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        name: str = "Adamax",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "m", "u")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, dtype = _dense(gradient), variable.dtype
+        t = cast(self.iterations + 1, dtype)
+        m, u = self.get_slot(variable, "m"), self.get_slot(variable, "u")
+        m.assign_add((gradient - m) * (1 - self.beta_1))
+        u.assign(maximum(self.beta_2 * u, abs(gradient)))
+        correction = 1 - pow(cast(self.beta_1, dtype), t)
+        variable.assign_sub(learning_rate * m / (correction * (u + self.epsilon)))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Adam):
+    """Adam with Nesterov momentum, using Keras's momentum schedule u_t = b1 * (1 - 0.5 * 0.96^t)."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        name: str = "Nadam",
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name, **kwargs
+        )
+        self._u_products: dict = {}  # per dtype: the running product of the u_t, advanced once a step
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, dtype = _dense(gradient), variable.dtype
+        t = cast(self.iterations + 1, dtype)
+        beta_1, beta_2 = cast(self.beta_1, dtype), cast(self.beta_2, dtype)
+        u_t = beta_1 * (1 - 0.5 * pow(cast(0.96, dtype), t))
+        u_next = beta_1 * (1 - 0.5 * pow(cast(0.96, dtype), t + 1))
+        u_product = self._u_product(dtype, u_t)
+        m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
+        m.assign_add((gradient - m) * (1 - beta_1))
+        v.assign_add((square(gradient) - v) * (1 - beta_2))
+        m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * gradient / (1 - u_product)
+        v_hat = v / (1 - pow(beta_2, t))
+        variable.assign_sub(m_hat * learning_rate / (sqrt(v_hat) + self.epsilon))
+
+    def _u_product(self, dtype: Any, u_t: Any):
+        """The product u_1 ... u_t, kept in a variable and advanced on the step's first use."""
+        step = int(self.iterations.numpy())
+        product = self._u_products.get(dtype)
+        if product is None:
+            product = self._u_products[dtype] = [
+                Variable(cast(1.0, dtype), name="u_product", trainable=False),
+                -1,
+            ]
+        if product[1] != step:
+            product[0].assign(product[0] * u_t)
+            product[1] = step
+        return product[0]
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.pop("amsgrad")
+        return config
+
+
+class Ftrl(Optimizer):
+    """Follow-the-regularized-leader, with L1, L2 and L2-shrinkage regularization."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        learning_rate_power: float = -0.5,
+        initial_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        l2_shrinkage_regularization_strength: float = 0.0,
+        beta: float = 0.0,
+        name: str = "Ftrl",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        for label, value in (
+            ("initial_accumulator_value", initial_accumulator_value),
+            ("l1_regularization_strength", l1_regularization_strength),
+            ("l2_regularization_strength", l2_regularization_strength),
+            ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength),
+        ):
+            if value < 0:
+                raise ValueError(f"`{label}` needs to be positive or zero. Received: {label}={value}.")
+        if learning_rate_power > 0:
+            raise ValueError(
+                f"`learning_rate_power` needs to be negative or zero. Received: "
+                f"learning_rate_power={learning_rate_power}."
+            )
+        self.learning_rate_power = learning_rate_power
+        self.initial_accumulator_value = initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def build_slots(self, var_list: list) -> None:
+        # Keras fills Ftrl's accumulator through a float32 constant (Adagrad's keeps the exact value).
+        initial = float(np.float32(self.initial_accumulator_value))
+        for v in var_list:
+            self.add_slots([v], "accumulator", initial=initial)
+            self.add_slots([v], "linear")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient = _dense(gradient)
+        power, l1 = self.learning_rate_power, self.l1_regularization_strength
+        l2 = self.l2_regularization_strength + self.beta / (2.0 * learning_rate)
+        accumulator, linear = self.get_slot(variable, "accumulator"), self.get_slot(variable, "linear")
+        shrunk = gradient + 2 * self.l2_shrinkage_regularization_strength * variable
+        new_accumulator = accumulator + square(gradient)
+        linear.assign_add(
+            shrunk - (pow(new_accumulator, -power) - pow(accumulator, -power)) / learning_rate * variable
+        )
+        quadratic = pow(new_accumulator, -power) / learning_rate + 2 * l2
+        variable.assign((clip_by_value(linear, -l1, l1) - linear) / quadratic)
+        accumulator.assign(new_accumulator)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "learning_rate_power": self.learning_rate_power,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "l1_regularization_strength": self.l1_regularization_strength,
+            "l2_regularization_strength": self.l2_regularization_strength,
+            "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+            "beta": self.beta,
+        }
+
+
+class Lion(Optimizer):
+    """Sign of an interpolated momentum: v -= lr * sign(b1 * m + (1 - b1) * g); m = b2 * m + (1 - b2) * g."""
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.0001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.99,
+        name: str = "Lion",
+        **kwargs,
+    ):
+        super().__init__(name=name, learning_rate=learning_rate, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(
+                f"`beta_1`={beta_1} must be between ]0, 1]. Otherwise, the optimizer degenerates to SignSGD."
+            )
+        self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def build_slots(self, var_list: list) -> None:
+        self.add_slots(var_list, "m")
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, m = _dense(gradient), self.get_slot(variable, "m")
+        variable.assign_sub(learning_rate * sign(m * self.beta_1 + gradient * (1 - self.beta_1)))
+        m.assign(m * self.beta_2 + gradient * (1 - self.beta_2))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
