@@ -1,0 +1,29 @@
+"""The examples run and print what they promise."""
+
+import pathlib
+import subprocess
+import sys
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+
+
+def run(name: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_tutorial_example_prints_the_derivatives_and_the_minimum():
+    result = run("tutorial_autodiff.py")
+    assert result.stdout.split("\n")[:4] == [
+        "tf.Tensor(-2.0, shape=(), dtype=float32)", "tf.Tensor(0.0, shape=(), dtype=float32)",
+        "tf.Tensor(1.0, shape=(), dtype=float32)", "tf.Tensor(2.0, shape=(), dtype=float32)"]
+    assert result.stderr.strip() == "y = 0 ; x = 0.999998569"
+
+
+def test_logistic_regression_loss_falls_with_both_optimizers():
+    lines = run("fit_logistic_regression.py").stderr.splitlines()
+    for optimizer in ("SGD:", "Adam:"):
+        start = lines.index(optimizer)
+        losses = [float(line.split()[3]) for line in lines[start + 1:start + 6]]
+        assert losses == sorted(losses, reverse=True) and losses[-1] < 0.2 * losses[0]
