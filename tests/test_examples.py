@@ -8,7 +8,8 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
 def run(name: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     return result
 
