@@ -66,8 +66,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     grads: dict[int, Tensor] = {}
     for i, t in enumerate(targets):
         if id(t) in reached:
-            seed = (Tensor(np.ones_like(t._value)) if output_gradients is None
-                    else _seed(output_gradients[i], t))
+            seed = _ones(t._value) if output_gradients is None else _seed(output_gradients[i], t)
             _contribute(grads, id(t), seed)
 
     keep = {id(s) for s in sources}
@@ -101,6 +100,11 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                 gx = unbroadcast(gx, x._value.shape)
             _contribute(grads, id(x), gx)
     return [_take(grads, id(s), keep) for s in sources]
+
+
+def _ones(value: Any) -> Tensor:
+    """The default output gradient: ones like the target (a NumPy scalar for a scalar, the common case)."""
+    return Tensor(value.dtype.type(1) if not value.ndim else np.ones_like(value))
 
 
 def _seed(value: Any, target: Any) -> Tensor:

@@ -96,8 +96,12 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
 def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:
     """The NumPy value (array, or NumPy scalar for shape ()) of a non-tensor `value`."""
-    if type(value) is float and (dtype is None or dtype.kind == "float"):
+    kind = type(value)
+    if kind is float and (dtype is None or dtype.kind == "float"):
         return np.float32(value) if dtype is None else dtype._np.type(value)
+    if kind is int and dtype is not None and (dtype.kind == "float" or (
+            dtype.kind in ("int", "uint") and (0 if dtype.kind == "uint" else -128) <= value < 128)):
+        return dtype._np.type(value)  # the common `x * 2` or `i + 1`: no array round trip
     if isinstance(value, np.ndarray | np.generic):
         return _numpy_array(value, dtype)
     if isinstance(value, numbers.Number | str | bytes | list | tuple):

@@ -10,6 +10,9 @@ from typing import Any
 
 
 def is_nested(structure: Any) -> bool:
+    kind = type(structure)
+    if kind is list or kind is tuple or kind is dict:  # the common cases, without the ABC check
+        return True
     return isinstance(structure, list | tuple | Mapping)
 
 

@@ -83,11 +83,11 @@ class Variable(TensorLike):
 
     def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True):
         """Replace the value (same dtype, compatible shape); returns the variable."""
-        new = convert_to_tensor(value, dtype_hint=self.dtype)
+        new = value if type(value) is Tensor else convert_to_tensor(value, dtype_hint=self.dtype)
         if new._value.dtype != self._value.dtype:
             raise TypeError(f"Cannot assign a value of dtype {new.dtype.name} to variable {self._name!r} "
                             f"of dtype {self.dtype.name}")
-        if not self._shape.is_compatible_with(new._value.shape):
+        if new._value.shape != self._value.shape and not self._shape.is_compatible_with(new._value.shape):
             raise ValueError(f"Cannot assign value to variable ' {self._name} ': Shape mismatch.The variable "
                              f"shape {self._shape}, and the assigned value shape "
                              f"{TensorShape(new._value.shape)} are incompatible.")

@@ -294,7 +294,7 @@ class Optimizer:
         if type(g) is IndexedSlices:
             return _unique_rows(g)
         g = tensor(g)
-        if g._value.shape != np.shape(v._value):
+        if g._value.shape != v._value.shape:
             raise errors.InvalidArgumentError(
                 None,
                 None,
