@@ -43,6 +43,8 @@ __all__ = [
 # Must be in the environment before TensorFlow or JAX is first imported (here or in a subprocess).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# TensorFlow's tf.keras is then Keras 2 (the tf_keras package), whose optimizers tapeflow's match.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 REFERENCE = "numpy"
 SUBJECT = "tapeflow"
@@ -70,6 +72,7 @@ class Workload:
     legs: dict[str, Callable[[], Step]]
     rate: str = ""  # label of an optional calls-per-second column, e.g. "steps/s"
     number: int | None = None  # calls per repeat; None = calibrate to the target duration
+    warmup: int = 1  # calls before timing, from the initial state; the last one's result is the checked value
 
 
 @dataclass
@@ -115,10 +118,12 @@ def to_float(value: object) -> float | None:
     return float(np.abs(np.asarray(value, dtype=np.float64)).sum())
 
 
-def _setup(name: str, setup: Callable[[], Step]) -> tuple[Step | None, Outcome]:
+def _setup(name: str, setup: Callable[[], Step], warmup: int) -> tuple[Step | None, Outcome]:
     """Build and warm up one leg; a missing framework or any error becomes the leg's status."""
     try:
         step = setup()
+        for _ in range(warmup - 1):
+            step()
         return step, Outcome(value=to_float(step()))
     except ModuleNotFoundError as exc:
         missing = (exc.name or "").partition(".")[0] == name
@@ -148,7 +153,7 @@ def measure(workload: Workload, repeat: int, target: float) -> dict[str, Outcome
     outcomes: dict[str, Outcome] = {}
     timers: dict[str, tuple[timeit.Timer, int]] = {}
     for name, setup in workload.legs.items():
-        step, outcomes[name] = _setup(name, setup)
+        step, outcomes[name] = _setup(name, setup, workload.warmup)
         if step is not None:
             timer = timeit.Timer(step, setup="gc.enable()", globals={"gc": gc})
             timers[name] = (timer, workload.number or _calls_per_repeat(step, target))

@@ -9,6 +9,7 @@ can be checked against the hand-written reference. One ``step`` is forward + gra
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -48,85 +49,106 @@ def cross_entropy(z: Any, labels: Any, xnp: Any, logsumexp: Callable) -> Any:
     return -xnp.mean(log_p[xnp.arange(BATCH), labels])
 
 
-def numpy_reference() -> Step:
-    """Forward keeping the activations, then backpropagation by hand."""
-    params, x, labels = data()
+def numpy_loss_and_gradients(params: list[np.ndarray], x: np.ndarray, labels: np.ndarray) -> tuple[Any, list]:
+    """Forward keeping the activations, then backpropagation by hand: the mean loss and the six gradients."""
     rows = np.arange(BATCH)
+    acts = [x]
+    for i in range(0, len(params), 2):
+        z = acts[-1] @ params[i] + params[i + 1]
+        acts.append(np.maximum(z, 0) if i + 2 < len(params) else z)
+    z = acts.pop()
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    total = p.sum(axis=1, keepdims=True)
+    loss = np.mean(np.log(total[:, 0]) - z[rows, labels])
+    p /= total
+    p[rows, labels] -= 1
+    delta = p / BATCH  # d(mean loss)/d(logits)
+    grads = []
+    for i in reversed(range(0, len(params), 2)):
+        grads[:0] = [acts[i // 2].T @ delta, delta.sum(axis=0)]
+        if i:
+            delta = (delta @ params[i].T) * (acts[i // 2] > 0)
+    return loss, grads
 
-    def step() -> object:
-        acts = [x]
-        for i in range(0, len(params), 2):
-            z = acts[-1] @ params[i] + params[i + 1]
-            acts.append(np.maximum(z, 0) if i + 2 < len(params) else z)
-        z = acts.pop()
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        p[rows, labels] -= 1
-        delta = p / BATCH  # d(mean loss)/d(logits)
-        grads = []
-        for i in reversed(range(0, len(params), 2)):
-            grads[:0] = [acts[i // 2].T @ delta, delta.sum(axis=0)]
-            if i:
-                delta = (delta @ params[i].T) * (acts[i // 2] > 0)
-        return grads
 
-    return step
+def numpy_reference() -> Step:
+    params, x, labels = data()
+    return lambda: numpy_loss_and_gradients(params, x, labels)[1]
+
+
+def tf_loss(tf: ModuleType, variables: list[Any], x: Any, labels: Any) -> Any:
+    """The mean loss in tapeflow or TensorFlow (same API), to be recorded on a tape."""
+    z = logits(variables, x, tf.matmul, tf.nn.relu)
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=z))
+
+
+def tf_data(tf: ModuleType) -> tuple[list[Any], Any, Any]:
+    """The shared data as Variables and constants of tapeflow or TensorFlow."""
+    params, x, labels = data()
+    return [tf.Variable(p) for p in params], tf.constant(x), tf.constant(labels)
 
 
 def tf_api(module: str) -> Step:
     """tapeflow and TensorFlow: Variables, a GradientTape and the tf.nn ops."""
     tf = load(module)
-    params, x, labels = data()
-    variables = [tf.Variable(p) for p in params]
-    x, labels = tf.constant(x), tf.constant(labels)
+    variables, x, labels = tf_data(tf)
 
     def step() -> object:
         with tf.GradientTape() as tape:
-            z = logits(variables, x, tf.matmul, tf.nn.relu)
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=z))
+            loss = tf_loss(tf, variables, x, labels)
         return tape.gradient(loss, variables)
 
     return step
 
 
-def torch_leg() -> Step:
-    torch = load("torch")
+def torch_data(torch: ModuleType) -> tuple[list[Any], Any, Any]:
+    """The shared data as torch tensors: parameters that require gradients, int64 labels."""
     params, x, labels = data()
     params = [torch.from_numpy(p).requires_grad_(True) for p in params]
-    x, labels = torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
+    return params, torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
 
-    def step() -> object:
-        z = logits(params, x, torch.matmul, torch.relu)
-        return torch.autograd.grad(torch.nn.functional.cross_entropy(z, labels), params)
 
-    return step
+def torch_loss(torch: ModuleType, params: list[Any], x: Any, labels: Any) -> Any:
+    return torch.nn.functional.cross_entropy(logits(params, x, torch.matmul, torch.relu), labels)
+
+
+def torch_leg() -> Step:
+    torch = load("torch")
+    params, x, labels = torch_data(torch)
+    return lambda: torch.autograd.grad(torch_loss(torch, params, x, labels), params)
+
+
+def jax_loss(x: np.ndarray, labels: np.ndarray) -> Callable[[list[Any]], Any]:
+    """The mean loss as a function of the parameters, in jax.numpy."""
+    jax = load("jax")
+    jnp = jax.numpy
+    return lambda params: cross_entropy(
+        logits(params, x, jnp.matmul, jax.nn.relu), labels, jnp, jax.nn.logsumexp
+    )
 
 
 def jax_leg() -> Step:
     """Eager ``jax.grad`` (no ``jit``): every op is dispatched one by one, as in the other legs."""
     jax = load("jax")
-    jnp = jax.numpy
     params, x, labels = data()
-    params = [jnp.asarray(p) for p in params]
-
-    def loss(params: list[Any]) -> Any:
-        return cross_entropy(logits(params, x, jnp.matmul, jax.nn.relu), labels, jnp, jax.nn.logsumexp)
-
-    grad = jax.grad(loss)
+    params = [jax.numpy.asarray(p) for p in params]
+    grad = jax.grad(jax_loss(x, labels))
     return lambda: jax.block_until_ready(grad(params))
 
 
-def autograd_leg() -> Step:
-    autograd = load("autograd")
-    anp = autograd.numpy
+def autograd_loss(x: np.ndarray, labels: np.ndarray) -> Callable[[list[Any]], Any]:
+    """The mean loss as a function of the parameters, in autograd.numpy."""
+    anp = load("autograd.numpy")
     logsumexp = load("autograd.scipy.special").logsumexp
+    return lambda params: cross_entropy(
+        logits(params, x, anp.matmul, lambda h: anp.maximum(h, 0)), labels, anp, logsumexp
+    )
+
+
+def autograd_leg() -> Step:
     params, x, labels = data()
-
-    def loss(params: list[Any]) -> Any:
-        z = logits(params, x, anp.matmul, lambda h: anp.maximum(h, 0))
-        return cross_entropy(z, labels, anp, logsumexp)
-
-    grad = autograd.grad(loss)
+    grad = load("autograd").grad(autograd_loss(x, labels))
     return lambda: grad(params)
 
 
