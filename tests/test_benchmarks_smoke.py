@@ -11,7 +11,10 @@ def test_quick_benchmark_run_succeeds():
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    for workload in ("tutorial_loop", "op_chain", "mlp", "import_time"):
+    workloads = ("tutorial_loop", "optimizer_loop", "op_chain", "mlp", "mlp_adam", "import_time")
+    for workload in workloads:
         assert f"== {workload}" in run.stdout
     tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]
-    assert len(tapeflow_rows) == 4 and not any("error" in row for row in tapeflow_rows)
+    assert len(tapeflow_rows) == len(workloads) and not any("error" in row for row in tapeflow_rows)
+    # The NumPy reference and tapeflow compute the same values; a broken leg shows as "DIFFERS".
+    assert "DIFFERS" not in run.stdout
