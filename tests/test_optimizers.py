@@ -264,3 +264,12 @@ def test_configs_round_trip():
         )
     assert isinstance(tf.keras.optimizers.get("adam"), tf.keras.optimizers.Adam)
     assert tf.optimizers.SGD is tf.keras.optimizers.SGD
+
+
+def test_fused_adam_handles_scalars_and_matrices():
+    for value in (1.0, [[1.0, 2.0], [3.0, 4.0]]):
+        v = tf.Variable(value)
+        opt = tf.keras.optimizers.Adam(0.1, amsgrad=True)
+        for _ in range(3):
+            opt.minimize(lambda v=v: tf.reduce_sum(v * v), [v])
+        assert np.all(np.abs(v.numpy()) < np.abs(np.array(value)))

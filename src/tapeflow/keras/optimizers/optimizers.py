@@ -19,6 +19,7 @@ from tapeflow.framework.variables import Variable
 from tapeflow.keras.optimizers.base import Optimizer
 from tapeflow.ops.gather_ops import gather
 from tapeflow.ops.math_ops import abs, cast, clip_by_value, maximum, pow, rsqrt, sign, sqrt, square
+from tapeflow.ops.training_ops import apply_adam
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Ftrl", "Lion"]
 
@@ -215,12 +216,10 @@ class Adam(Optimizer):
             / (1 - pow(cast(self.beta_1, dtype), t))
         )
         m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
-        m.assign_add((gradient - m) * (1 - self.beta_1))
-        v.assign_add((square(gradient) - v) * (1 - self.beta_2))
-        if self.amsgrad:
-            v_hat = self.get_slot(variable, "vhat")
-            v = v_hat.assign(maximum(v_hat, v))
-        variable.assign_sub(m * alpha / (sqrt(v) + self.epsilon))
+        vhat = self.get_slot(variable, "vhat") if self.amsgrad else None
+        updated = apply_adam(variable, m, v, gradient, alpha, self.beta_1, self.beta_2, self.epsilon, vhat)
+        for target, value in zip((variable, m, v, vhat), updated):
+            target.assign(value)
 
     def get_config(self) -> dict:
         return {
