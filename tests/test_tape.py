@@ -226,3 +226,25 @@ def test_tape_frees_what_it_recorded():
     del tape, hidden
     gc.collect()
     assert ref() is None  # nothing outlives the tape
+
+
+def test_no_reference_cycles_keep_values_alive():
+    """Everything a step allocates is freed by reference counting alone (cycles would wait for the
+    garbage collector, and large arrays freed in bursts make the allocator return and re-fault pages)."""
+    gc.collect()
+    gc.disable()
+    try:
+        w = tf.Variable(np.ones((3, 2), np.float32))
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.nn.relu(tf.constant(np.ones((4, 3), np.float32)) @ w))
+        grads = tape.gradient(y, {"w": [w]})
+        ref = weakref.ref(grads["w"][0])
+        del grads, tape, y
+        assert ref() is None
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        assert gc.garbage == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+_END = object()
+
 
 def is_nested(structure: Any) -> bool:
     kind = type(structure)
@@ -51,26 +53,29 @@ def pack_sequence_as(structure: Any, flat_sequence: Any) -> Any:
         if len(flat) != 1:
             raise ValueError(f"Structure is a scalar but len(flat_sequence) == {len(flat)} > 1")
         return flat[0]
-    position = 0
-
-    def build(node: Any) -> Any:
-        nonlocal position
-        if not is_nested(node):
-            position += 1
-            return flat[position - 1]
-        values = [build(child) for child in _children(node)]
-        if isinstance(node, Mapping):
-            rebuilt = dict(zip(_sorted_keys(node), values))
-            return type(node)((k, rebuilt[k]) for k in node)
-        if isinstance(node, tuple) and hasattr(node, "_fields"):
-            return type(node)(*values)
-        return type(node)(values)
-
-    result = build(structure)
-    if position != len(flat):
-        raise ValueError(f"Could not pack sequence. Structure had {position} atoms, but flat_sequence "
-                         f"had {len(flat)} items.")
+    leaves = iter(flat)
+    result = _build(structure, leaves)
+    if next(leaves, _END) is not _END:
+        raise ValueError(f"Could not pack sequence. Structure had {len(flatten(structure))} atoms, but "
+                         f"flat_sequence had {len(flat)} items.")
     return result
+
+
+def _build(node: Any, leaves: Any) -> Any:
+    """`node`'s shape filled from the iterator `leaves` (a plain recursive function: a nested closure
+    would form a reference cycle that keeps the leaves alive until the garbage collector runs)."""
+    if not is_nested(node):
+        try:
+            return next(leaves)
+        except StopIteration:
+            raise ValueError("Could not pack sequence: flat_sequence has too few items.") from None
+    values = [_build(child, leaves) for child in _children(node)]
+    if isinstance(node, Mapping):
+        rebuilt = dict(zip(_sorted_keys(node), values))
+        return type(node)((k, rebuilt[k]) for k in node)
+    if isinstance(node, tuple) and hasattr(node, "_fields"):
+        return type(node)(*values)
+    return type(node)(values)
 
 
 def map_structure(func: Callable, *structures: Any) -> Any:
