@@ -20,7 +20,7 @@ from tapeflow.framework.op import bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.array_ops import reshape
 from tapeflow.ops.math_ops import add_n_op
-from tapeflow.ops.reduce_ops import reduce_sum
+from tapeflow.ops.reduce_ops import sum_op
 
 
 def differentiable(dtype: dtypes.DType) -> bool:
@@ -33,14 +33,15 @@ def zeros_like_source(source: Any) -> Tensor:
 
 
 def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
-    """Sum `g` over the axes along which a value of `shape` was broadcast to g's shape."""
+    """Sum `g` over the axes along which a value of `shape` was broadcast to g's shape (one Sum,
+    bound directly: the axes are known to be valid)."""
     g_shape = g._value.shape
     lead = len(g_shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and g_shape[lead + i] != 1)
-    if axes:
-        g = reduce_sum(g, axis=axes, keepdims=False)
-    return reshape(g, shape) if g._value.shape != shape else g
+    ones = tuple(lead + i for i, d in enumerate(shape) if d == 1 and g_shape[lead + i] != 1)
+    if not lead:  # same rank: keeping the summed axes gives the shape at once
+        return bind(sum_op, (g,), {"axes": ones, "keepdims": True}) if ones else g
+    g = bind(sum_op, (g,), {"axes": tuple(range(lead)) + ones, "keepdims": False})
+    return reshape(g, shape) if ones else g
 
 
 def backward(entries: list, targets: list, sources: list, output_gradients: list | None,

@@ -11,6 +11,7 @@ kernels only check what depends on values, so they stay valid when the arguments
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +45,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None):
     x = declare.tensor(tensor)
     target = shape_tuple(shape)
     size = x._value.size
-    known = int(np.prod([d for d in target if d != -1], dtype=np.int64))
+    known = math.prod(d for d in target if d != -1)
     if target.count(-1) > 1 or (-1 not in target and known != size) or (
             -1 in target and (known == 0 or size % known)):
         raise errors.InvalidArgumentError(

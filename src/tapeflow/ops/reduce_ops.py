@@ -9,6 +9,7 @@ Means, log-sum-exp and moments are composites of these ops and need no gradient 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,12 +96,12 @@ def _sum_kernel(x, axes, keepdims):
     return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
 
 
-_sum_op = Op("Sum", _sum_kernel, (lambda g, y, x, axes, keepdims: broadcast_back(g, x, axes, keepdims),))
+sum_op = Op("Sum", _sum_kernel, (lambda g, y, x, axes, keepdims: broadcast_back(g, x, axes, keepdims),))
 
 
 def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.reduce_sum`: the sum keeps the input's dtype (integers wrap, as in TF)."""
-    return _reduction(_sum_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
+    return _reduction(sum_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
 def _mean_kernel(x, axes, keepdims):
@@ -112,11 +113,11 @@ def _mean_kernel(x, axes, keepdims):
 
 
 def _count(shape: tuple, axes: tuple) -> int:
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return math.prod(shape[a] for a in axes)
 
 
 _mean_op = Op("Mean", _mean_kernel, (
-    lambda g, y, x, axes, keepdims: broadcast_back(g, x, axes, keepdims) / _count(x._value.shape, axes),))
+    lambda g, y, x, axes, keepdims: broadcast_back(g / _count(x._value.shape, axes), x, axes, keepdims),))
 
 
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
