@@ -5,7 +5,7 @@ This module is the public namespace, re-exports only; docs/architecture.md expla
 
 import warnings as _warnings
 
-from tapeflow import bitwise, keras, linalg, math, nn, random, test
+from tapeflow import bitwise, config, keras, linalg, math, nn, random, test
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import constant, convert_to_tensor
@@ -17,6 +17,7 @@ from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import Variable
+from tapeflow.graph.function import TensorSpec, function
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
 from tapeflow.ops.gather_ops import gather

@@ -29,7 +29,7 @@ def differentiable(dtype: dtypes.DType) -> bool:
 
 
 def zeros_like_source(source: Any) -> Tensor:
-    return Tensor(np.zeros_like(source._value))
+    return Tensor(np.zeros(source._value.shape, source._value.dtype))
 
 
 def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
@@ -57,7 +57,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             if id(x) in reached:
                 path.append(entry)
                 outputs = entry[3]
-                for out in (outputs,) if type(outputs) is Tensor else outputs:
+                for out in (outputs,) if type(outputs) is not tuple else outputs:
                     if out._value.dtype.kind in "fc":
                         reached.add(id(out))
                 break
@@ -73,7 +73,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     keep = {id(s) for s in sources}
     while path:
         op, inputs, params, outputs = path.pop()
-        if type(outputs) is Tensor:
+        if type(outputs) is not tuple:
             key = id(outputs)
             g = grads.get(key) if key in keep else grads.pop(key, None)
             if g is None:
@@ -105,7 +105,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
 
 def _ones(value: Any) -> Tensor:
     """The default output gradient: ones like the target (a NumPy scalar for a scalar, the common case)."""
-    return Tensor(value.dtype.type(1) if not value.ndim else np.ones_like(value))
+    return Tensor(value.dtype.type(1) if not value.ndim else np.ones(value.shape, value.dtype))
 
 
 def _seed(value: Any, target: Any) -> Tensor:

@@ -119,7 +119,7 @@ class GradientTape:
         else:
             return
         self._entries.append((op, inputs, params, outputs))
-        if type(outputs) is Tensor:
+        if type(outputs) is not tuple:
             tracked.add(id(outputs))
         else:
             tracked.update(map(id, outputs))
@@ -252,7 +252,7 @@ def _fill_unconnected(grads: list, sources: list, unconnected_gradients: Any, ze
     """None for unconnected sources, or zeros when asked for (`UnconnectedGradients.ZERO`)."""
     if _unconnected(unconnected_gradients) is UnconnectedGradients.NONE:
         return grads
-    zeros = zeros or (lambda s: np.zeros_like(s._value))
+    zeros = zeros or (lambda s: np.zeros(s._value.shape, s._value.dtype))
     return [Tensor(zeros(s)) if g is None else g for g, s in zip(grads, sources)]
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from tapeflow.framework import dtypes
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.graph.symbolic import SymbolicTensor
 
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
@@ -71,7 +72,7 @@ def _numpy_array(value: Any, dtype: dtypes.DType | None) -> Any:
 
 def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None):
     """`tf.convert_to_tensor`: a Tensor for `value`, which must already be of `dtype` if a tensor."""
-    if type(value) is Tensor:
+    if type(value) is Tensor or type(value) is SymbolicTensor:
         if dtype is not None and value._value.dtype != dtypes.as_dtype(dtype)._np:
             raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for "
                              f"Tensor with dtype {value.dtype.name}: {value!r}")

@@ -42,3 +42,7 @@ InternalError = _error("InternalError", 13, "An internal invariant was broken.")
 UnavailableError = _error("UnavailableError", 14, "The service is unavailable.")
 DataLossError = _error("DataLossError", 15, "Unrecoverable data loss.")
 UnauthenticatedError = _error("UnauthenticatedError", 16, "The request lacks valid authentication.")
+
+
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation that needs a tensor's value (bool, iteration) was used while tracing."""

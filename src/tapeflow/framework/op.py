@@ -6,8 +6,10 @@ flowing into the op's output `y` and returns the gradient for its input, written
 so that an outer tape records it (second order needs nothing more). `None` as a rule means the
 input is not differentiable (indices, shapes, comparisons).
 
-`bind(op, inputs, params)` runs the kernel on the inputs' values, wraps the result, and offers it
-to the active tapes. Nothing else in tapeflow calls a kernel on a tensor's behalf.
+`bind(op, inputs, params)` runs the kernel on the inputs' values and wraps the result — or, while a
+function is being traced and an input is symbolic (or the op has effects), adds an equation to the
+graph instead — and offers the result to the active tapes. That is the only difference between
+eager and traced execution; nothing else in tapeflow calls a kernel on a tensor's behalf.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from collections.abc import Callable, Sequence
 
 from tapeflow.framework import errors
 from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.symbolic import SymbolicTensor
 
 ACTIVE_TAPES: list = []  # the tapes recording now, innermost last; maintained by GradientTape
+TRACING: list = []  # the graphs being traced now, innermost last; maintained by tf.function
 EMPTY: dict = {}  # shared params of ops that take none; never mutated
 
 _value_of = operator.attrgetter("_value")
@@ -28,15 +32,20 @@ _value_of = operator.attrgetter("_value")
 class Op:
     """A primitive operation: kernel and gradient rules declared together (see module doc)."""
 
-    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok")
+    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
-                 multiple_results: bool = False, sparse_ok: bool = False):
+                 multiple_results: bool = False, sparse_ok: bool = False, effectful: bool = False,
+                 infer: Callable | None = None):
         self.name = name
         self.kernel = kernel
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
         self.multiple_results = multiple_results
         self.sparse_ok = sparse_ok  # the rules pass an IndexedSlices gradient on (reads, identity)
+        # Effects (variable reads and writes, printing, random draws) run on every call of a compiled
+        # function, in program order; `infer` gives their results' shapes without running them.
+        self.effectful = effectful
+        self.infer = infer
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
@@ -51,14 +60,15 @@ def variadic(name: str, kernel: Callable, rule: Callable, n: int) -> Op:
 
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
-    try:
-        out = op.kernel(*map(_value_of, inputs), **params) if params else op.kernel(*map(_value_of, inputs))
-    except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
-        raise kernel_error(op, inputs, params, e) from None
-    if op.multiple_results:
-        result = tuple(map(Tensor, out))
+    if TRACING and (op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
+        result = TRACING[-1].add(op, inputs, params)
     else:
-        result = Tensor(out)
+        try:
+            values = map(_value_of, inputs)
+            out = op.kernel(*values, **params) if params else op.kernel(*values)
+        except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
+            raise kernel_error(op, inputs, params, e) from None
+        result = tuple(map(Tensor, out)) if op.multiple_results else Tensor(out)
     if ACTIVE_TAPES:
         for tape in ACTIVE_TAPES:
             tape._record(op, inputs, params, result)

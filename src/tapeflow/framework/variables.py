@@ -13,15 +13,29 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
+from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.op import ACTIVE_TAPES, Op, bind
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind
 from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.graph.symbolic import AbstractValue
 
-_read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,), sparse_ok=True)
+# A read is an op (the tapes connect it to the variable, a traced function reads at every call);
+# an assignment is an op only while tracing, where it must happen at every call, in order.
+_read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,), sparse_ok=True,
+              effectful=True, infer=lambda value: [AbstractValue(np.shape(value), value.dtype)])
+
+
+def _assign_kernel(value, variable):
+    variable._value = value
+    return ()
+
+
+_assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True, effectful=True,
+                infer=lambda value, variable: [])
 _creation_order = itertools.count()
+VARIABLE_CREATION: list = []  # per active trace of a tf.function: may variables be created (first trace only)
 
 
 class Variable(TensorLike):
@@ -37,6 +51,8 @@ class Variable(TensorLike):
             raise ValueError("The `initial_value` arg (None) must be specified as a tensor or a callable.")
         if callable(initial_value):
             initial_value = initial_value()
+        if TRACING:
+            _check_creation_while_tracing(initial_value)
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
         value = convert_to_tensor(initial_value, dtype_hint=dtype)
@@ -58,7 +74,7 @@ class Variable(TensorLike):
 
     def value(self) -> Tensor:
         """The current value as a tensor; a recorded read while tapes are active."""
-        if ACTIVE_TAPES:
+        if ACTIVE_TAPES or TRACING:
             for tape in ACTIVE_TAPES:
                 tape._variable_accessed(self)
             return bind(_read_op, (self,))
@@ -91,7 +107,10 @@ class Variable(TensorLike):
             raise ValueError(f"Cannot assign value to variable ' {self._name} ': Shape mismatch.The variable "
                              f"shape {self._shape}, and the assigned value shape "
                              f"{TensorShape(new._value.shape)} are incompatible.")
-        self._value = new._value
+        if TRACING or type(new) is not Tensor:
+            bind(_assign_op, (new,), {"variable": self})
+        else:
+            self._value = new._value
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
@@ -99,14 +118,14 @@ class Variable(TensorLike):
         """Add `delta` to the value; returns the variable."""
         from tapeflow.ops.math_ops import add
 
-        return self.assign(add(Tensor(self._value), delta), read_value=read_value)
+        return self.assign(add(self._current(), delta), read_value=read_value)
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True):
         """Subtract `delta` from the value; returns the variable."""
         from tapeflow.ops.math_ops import subtract
 
-        return self.assign(subtract(Tensor(self._value), delta), read_value=read_value)
+        return self.assign(subtract(self._current(), delta), read_value=read_value)
 
     def _scatter(self, sparse_delta: Any, combine: Any, name: str):
         """Apply `sparse_delta` (IndexedSlices) to the rows it names; `combine` is a NumPy ufunc whose
@@ -152,6 +171,10 @@ class Variable(TensorLike):
     def scatter_mul(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
         """Multiply the named rows by their updates."""
         return self._scatter(sparse_delta, np.multiply, "ResourceScatterMul")
+
+    def _current(self) -> Tensor:
+        """The value to update: read as an op while tracing, else taken as it is (not recorded)."""
+        return self.value() if TRACING else Tensor(self._value)
 
     def _in_place_operator(self, other: Any):
         raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
@@ -202,3 +225,13 @@ class Variable(TensorLike):
 def _unique_name(name: str | None) -> str:
     """TensorFlow's eager variable naming: `name:0`, `Variable:0` when unnamed."""
     return f"{name if name else 'Variable'}:0"
+
+
+def _check_creation_while_tracing(initial_value: Any) -> None:
+    """Inside a traced function, variables may be made on the first trace only, from known values."""
+    if not (VARIABLE_CREATION and VARIABLE_CREATION[-1]):
+        raise ValueError("tf.function only supports singleton tf.Variables created on the first call. Make "
+                         "sure the tf.Variable is only created once or created outside tf.function.")
+    if any(type(leaf).__name__ == "SymbolicTensor" for leaf in nest.flatten(initial_value)):
+        raise ValueError("A tf.Variable created inside a tf.function cannot take its initial value from the "
+                         "function's inputs: create it outside, or from constants.")

@@ -44,13 +44,13 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Te
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.zeros_like`: zeros of `input`'s shape (and dtype, unless given)."""
     x = tensor(input)
-    return Tensor(np.zeros_like(x._value, dtype=None if dtype is None else _dtype(dtype)._np))
+    return Tensor(np.zeros(x._value.shape, x._value.dtype if dtype is None else _dtype(dtype)._np))
 
 
 def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.ones_like`: ones of `input`'s shape (and dtype, unless given)."""
     x = tensor(input)
-    return Tensor(np.ones_like(x._value, dtype=None if dtype is None else _dtype(dtype)._np))
+    return Tensor(np.ones(x._value.shape, x._value.dtype if dtype is None else _dtype(dtype)._np))
 
 
 _fill_op = Op("Fill", lambda value, dims: np.full(dims, value),

@@ -2,7 +2,8 @@
 
 Other values print as their Python repr, and structures like Python's (`(-2, 1)`, `[1, 2]`,
 `{'a': 1}`, dicts by sorted key) with each tensor replaced by its formatted value; only top-level
-strings print bare.
+strings print bare. Printing is an op with an effect: inside a compiled function it prints on
+every call, in program order, with the values of that call.
 """
 
 from __future__ import annotations
@@ -10,15 +11,27 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from tapeflow.framework import nest
 from tapeflow.framework.formatting import format_for_print
+from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import TensorLike
+from tapeflow.ops.declare import tensor
 
 _STDERR, _STDOUT = sys.stderr, sys.stdout
 
 
+class _Printed:
+    """A tensor's value inside the structure being printed (formatted as a tensor, not as Python)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
 def _text(value: Any, summarize: int, top: bool) -> str:
-    if isinstance(value, TensorLike):
-        return format_for_print(value._numpy_value(), summarize, quote_strings=not top)
+    if type(value) is _Printed:
+        return format_for_print(value.value, summarize, quote_strings=not top)
     if isinstance(value, str) and top:
         return value
     if isinstance(value, list):
@@ -32,16 +45,44 @@ def _text(value: Any, summarize: int, top: bool) -> str:
     return repr(value)
 
 
-def print_v2(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep: str = " ",
-             end: str = "\n", name: str | None = None) -> None:
-    """`tf.print`: print `inputs` separated by `sep`; `summarize` elements per axis end (-1: all)."""
-    if summarize is None or summarize < 0:
-        summarize = -1
-    text = sep.join(_text(v, summarize, True) for v in inputs) + end
-    stream = output_stream
+def _print_kernel(*values, template, summarize, sep, end, stream):
+    leaves = iter(values)
+    filled = [
+        nest.map_structure(lambda v: _Printed(next(leaves)) if v is _SLOT else v, item) for item in template
+    ]
+    text = sep.join(_text(item, summarize, True) for item in filled) + end
     if stream is _STDERR or stream == "stderr":  # resolved now, so redirections of sys.stderr apply
         stream = sys.stderr
     elif stream is _STDOUT or stream == "stdout":
         stream = sys.stdout
     stream.write(text)
     stream.flush()
+    return ()
+
+
+_SLOT = object()  # where a tensor goes in the template of what to print
+_print_op = Op(
+    "PrintV2", _print_kernel, None, multiple_results=True, effectful=True, infer=lambda *values, **params: []
+)
+
+
+def print_v2(
+    *inputs: Any,
+    output_stream: Any = sys.stderr,
+    summarize: int = 3,
+    sep: str = " ",
+    end: str = "\n",
+    name: str | None = None,
+) -> None:
+    """`tf.print`: print `inputs` separated by `sep`; `summarize` elements per axis end (-1: all)."""
+    if summarize is None or summarize < 0:
+        summarize = -1
+    tensors = [tensor(leaf) for leaf in nest.flatten(list(inputs)) if isinstance(leaf, TensorLike)]
+    template = [
+        nest.map_structure(lambda v: _SLOT if isinstance(v, TensorLike) else v, item) for item in inputs
+    ]
+    bind(
+        _print_op,
+        tuple(tensors),
+        {"template": template, "summarize": summarize, "sep": sep, "end": end, "stream": output_stream},
+    )

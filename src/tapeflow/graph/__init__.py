@@ -1,0 +1,1 @@
+"""Graphs: tracing Python into equations, optimising them, and compiling them to Python source."""

@@ -1,0 +1,351 @@
+"""`tf.function`: trace a Python function into a graph once per input signature, optimise it,
+compile it to Python source, and call that.
+
+The signature follows TensorFlow's retracing rules: tensors are keyed by shape and dtype, variables
+by identity, other Python values by value (or identity when unhashable), containers by structure.
+While tracing, Python side effects happen once; ops with effects (variable reads and writes,
+`tf.print`, random draws) become equations that run on every call, in program order. A call made
+while tapes record runs the graph back through `bind`, equation by equation, so the tapes see every
+op and the call is differentiable like eager code. Functions called while tracing are inlined.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors, nest
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING, bind
+from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.framework.variables import VARIABLE_CREATION, Variable
+from tapeflow.graph.codegen import compile_graph
+from tapeflow.graph.ir import Graph
+from tapeflow.graph.passes import optimize
+from tapeflow.graph.symbolic import SymbolicTensor
+
+_RUN_EAGERLY = [False]
+_RETRACE_WINDOW = 5
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """`tf.config.run_functions_eagerly`: call the Python functions themselves, without tracing."""
+    _RUN_EAGERLY[0] = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    return _RUN_EAGERLY[0]
+
+
+class TensorSpec:
+    """`tf.TensorSpec`: the shape and dtype a function argument must have."""
+
+    def __init__(self, shape: Any, dtype: Any = dtypes.float32, name: str | None = None):
+        self.shape, self.dtype, self.name = TensorShape(shape), dtypes.as_dtype(dtype), name
+
+    def is_compatible_with(self, value: Any) -> bool:
+        return value.dtype == self.dtype and self.shape.is_compatible_with(value.shape)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, TensorSpec) and (self.shape, self.dtype, self.name) == (
+            other.shape,
+            other.dtype,
+            other.name,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.name))
+
+    def __repr__(self) -> str:
+        return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+
+class ConcreteFunction:
+    """One trace of a `Function`: its graph, the generated source, and the compiled code."""
+
+    def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any):
+        optimize(graph)
+        self.graph = graph
+        self.structured_outputs = structured_outputs
+        self.structured_input_signature = structured_inputs
+        self._compiled, self.source = compile_graph(graph)
+
+    def _call_flat(self, tensors: list) -> Any:
+        if ACTIVE_TAPES:
+            flat = self._run_through_bind(tensors)
+        else:
+            try:
+                values = self._compiled(*(t._value for t in tensors))
+            except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"{e} (in tapeflow function {self.graph.name!r}: see the traceback for the "
+                    f"line of generated code that failed)",
+                ) from e
+            flat = [None if v is None else Tensor(v) for v in values]
+        return nest.pack_sequence_as(self.structured_outputs, flat)
+
+    def _run_through_bind(self, tensors: list) -> list:
+        """Evaluate the graph op by op through `bind`, so the active tapes record it."""
+        env = {x._name: t for x, t in zip(self.graph.inputs, tensors)}
+
+        def resolve(x: Any) -> Any:
+            return env[x._name] if type(x) is SymbolicTensor else x
+
+        for eq in self.graph.equations:
+            result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
+            env.update(zip((o._name for o in eq.outputs), result if eq.op.multiple_results else (result,)))
+        return [resolve(x) for x in self.graph.outputs]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        flat = [leaf for leaf in nest.flatten((args, kwargs)) if isinstance(leaf, Tensor | SymbolicTensor)]
+        if len(flat) != len(self.graph.inputs):
+            raise TypeError(
+                f"{self.graph.name} expects {len(self.graph.inputs)} tensor arguments, got {len(flat)}"
+            )
+        return self._call_flat(flat)
+
+    def pretty_printed_graph(self) -> str:
+        return str(self.graph)
+
+
+class Function:
+    """A Python function compiled per input signature (`tf.function`)."""
+
+    def __init__(
+        self,
+        python_function: Callable,
+        input_signature: Sequence | None = None,
+        autograph: bool = True,
+        jit_compile: bool | None = None,
+        reduce_retracing: bool = False,
+        name: str | None = None,
+    ):
+        if input_signature is not None:
+            for spec in nest.flatten(list(input_signature)):
+                if not isinstance(spec, TensorSpec):
+                    raise TypeError(
+                        f"input_signature must be a possibly nested sequence of TensorSpec objects, "
+                        f"got {spec!r}"
+                    )
+                if not spec.shape.is_fully_defined():
+                    raise NotImplementedError(
+                        f"input_signature with unknown dimensions ({spec}) is not "
+                        f"supported yet: give every dimension."
+                    )
+        self._python_function = python_function
+        self._input_signature = None if input_signature is None else list(input_signature)
+        self._autograph, self._jit_compile, self._reduce_retracing = autograph, jit_compile, reduce_retracing
+        self.__name__ = name or getattr(python_function, "__name__", "function")
+        self._cache: dict = {}
+        self._tracing_count = 0
+        self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)
+        self._last_key: Any = None
+        functools.update_wrapper(self, python_function)
+
+    @property
+    def python_function(self) -> Callable:
+        return self._python_function
+
+    @property
+    def input_signature(self) -> list | None:
+        return self._input_signature
+
+    def experimental_get_tracing_count(self) -> int:
+        return self._tracing_count
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        """As a method: the instance is the first argument (so each instance traces its own graphs)."""
+        return self if instance is None else functools.partial(self.__call__, instance)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _RUN_EAGERLY[0] or TRACING:  # run as Python; inside another trace that inlines it
+            return self._python_function(*args, **kwargs)
+        concrete, tensors = self._concrete(args, kwargs, calling=True)
+        return concrete._call_flat(tensors)
+
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
+        """The trace for these arguments (tensors or `TensorSpec`s), tracing it if needed."""
+        if not args and not kwargs and self._input_signature is not None:
+            args = tuple(self._input_signature)
+        return self._concrete(args, kwargs, calling=False)[0]
+
+    # ---- signatures ----------------------------------------------------------------------------
+
+    def _concrete(self, args: tuple, kwargs: dict, calling: bool) -> tuple[ConcreteFunction, list]:
+        if self._input_signature is not None:
+            args = self._check_signature(args, kwargs)
+        flat = [_as_argument(leaf) for leaf in nest.flatten((args, kwargs))]
+        keys = tuple(_leaf_key(leaf) for leaf in flat)
+        key = (_structure_key((args, kwargs)), keys)
+        concrete = self._cache.get(key)
+        traced = concrete is None
+        if traced:
+            concrete = self._cache[key] = self._trace(args, kwargs, flat, keys)
+        if calling:
+            self._note_call(traced, key)
+        tensors = [leaf for leaf in flat if type(leaf) is Tensor]
+        return concrete, tensors
+
+    def _check_signature(self, args: tuple, kwargs: dict) -> tuple:
+        if kwargs:
+            raise TypeError(f"{self.__name__} has an input_signature: pass its arguments by position.")
+        specs = self._input_signature
+        if len(args) != len(specs):
+            raise TypeError(
+                f"{self.__name__} takes {len(specs)} positional arguments (its input_signature), "
+                f"got {len(args)}"
+            )
+        checked = []
+        for i, (arg, spec) in enumerate(zip(args, specs)):
+            if isinstance(arg, TensorSpec):
+                checked.append(arg)
+                continue
+            value = convert_to_tensor(arg, dtype_hint=spec.dtype)
+            if not spec.is_compatible_with(value):
+                raise TypeError(
+                    f"Binding inputs to tf.function {self.__name__!r} failed: argument {i} "
+                    f"({value.dtype.name}{list(value.shape)}) does not match the input_signature "
+                    f"{spec}."
+                )
+            checked.append(value)
+        return tuple(checked)
+
+    def _note_call(self, traced: bool, key: Any) -> None:
+        """TensorFlow's warning when most recent calls retraced, naming what changed."""
+        self._recent_traces.append(traced)
+        if traced:
+            changed = _difference(self._last_key, key)
+            self._last_key = key
+            if self._tracing_count >= _RETRACE_WINDOW and all(self._recent_traces):
+                warnings.warn(
+                    f"{_RETRACE_WINDOW} out of the last {_RETRACE_WINDOW} calls to {self.__name__} "
+                    f"triggered tf.function retracing{changed}. Tracing is expensive: pass tensors "
+                    f"rather than Python values for arguments that change, keep shapes fixed, and "
+                    f"define the tf.function outside any loop.",
+                    stacklevel=4,
+                )
+
+    # ---- tracing --------------------------------------------------------------------------------
+
+    def _trace(self, args: tuple, kwargs: dict, flat: list, keys: tuple) -> ConcreteFunction:
+        graph = Graph(self.__name__)
+        leaves = [
+            graph.placeholder(leaf._value.shape, leaf._value.dtype) if type(leaf) is Tensor else leaf
+            for leaf in flat
+        ]
+        if self._input_signature is not None:
+            leaves = [
+                graph.placeholder(leaf.shape.as_list(), leaf.dtype._np)
+                if isinstance(leaf, TensorSpec)
+                else leaf
+                for leaf in leaves
+            ]
+        traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
+        first = self._tracing_count == 0
+        self._tracing_count += 1
+        TRACING.append(graph)
+        VARIABLE_CREATION.append(first)
+        try:
+            out = self._python_function(*traced_args, **traced_kwargs)
+            flat_out = [_as_output(o) for o in nest.flatten(out)]
+        finally:
+            VARIABLE_CREATION.pop()
+            TRACING.pop()
+        graph.outputs = flat_out
+        return ConcreteFunction(
+            graph,
+            nest.pack_sequence_as(out, [None] * len(flat_out)) if nest.is_nested(out) else None,
+            (args, kwargs),
+        )
+
+
+def _as_argument(leaf: Any) -> Any:
+    """NumPy arrays are passed as tensors, as in TensorFlow."""
+    if type(leaf).__module__ == "numpy" and hasattr(leaf, "dtype"):
+        return convert_to_tensor(leaf)
+    return leaf
+
+
+def _as_output(value: Any) -> Any:
+    """What a traced function returns, as graph outputs: tensors; variables are read; Python values
+    become constants (as TensorFlow converts them)."""
+    if value is None or type(value) is SymbolicTensor or type(value) is Tensor:
+        return value
+    if isinstance(value, Variable):
+        return value.value()
+    return convert_to_tensor(value)
+
+
+def _leaf_key(leaf: Any) -> Any:
+    if type(leaf) is Tensor:
+        return ("tensor", leaf._value.shape, leaf._value.dtype.str)
+    if isinstance(leaf, TensorSpec):
+        return ("tensor", tuple(leaf.shape.as_list()), leaf.dtype._np.str)
+    if isinstance(leaf, Variable):
+        return ("variable", id(leaf))
+    try:
+        hash(leaf)
+    except TypeError:
+        return ("object", id(leaf))
+    return ("value", type(leaf), leaf)
+
+
+def _structure_key(structure: Any) -> Any:
+    if isinstance(structure, dict):
+        return ("dict", tuple((k, _structure_key(structure[k])) for k in sorted(structure)))
+    if isinstance(structure, list | tuple):
+        return (type(structure), tuple(_structure_key(s) for s in structure))
+    return "*"
+
+
+def _difference(previous: Any, key: Any) -> str:
+    """Which argument made this call retrace, in words."""
+    if previous is None:
+        return ""
+    if previous[0] != key[0]:
+        return " (the structure of the arguments changed)"
+    for i, (old, new) in enumerate(zip(previous[1], key[1])):
+        if old != new:
+            return f" (argument {i} changed from {_describe_key(old)} to {_describe_key(new)})"
+    return ""
+
+
+def _describe_key(key: Any) -> str:
+    if key[0] == "tensor":
+        return f"a tensor of shape {list(key[1])} and dtype {dtypes.from_numpy(np.dtype(key[2])).name}"
+    if key[0] == "value":
+        return f"the Python value {key[2]!r}"
+    return f"another {key[0]}"
+
+
+def function(
+    func: Callable | None = None,
+    input_signature: Sequence | None = None,
+    autograph: bool = True,
+    jit_compile: bool | None = None,
+    reduce_retracing: bool = False,
+    experimental_compile: bool | None = None,
+    name: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """`tf.function`, as a decorator (with or without arguments) or a call."""
+
+    def wrap(f: Callable) -> Function:
+        return Function(
+            f,
+            input_signature=input_signature,
+            autograph=autograph,
+            jit_compile=jit_compile,
+            reduce_retracing=reduce_retracing,
+            name=name,
+        )
+
+    return wrap if func is None else wrap(func)

@@ -1,0 +1,103 @@
+"""The graph IR: a traced function as a list of equations in SSA form.
+
+An `Equation` applies one op to inputs — symbolic values of the graph, constants (concrete
+`Tensor`s captured while tracing) or variables (captured by reference, read when the code runs) —
+and defines new symbolic values. Equations stay in the order the Python code ran them, which is
+the order effects (variable reads and writes, prints, random draws) must keep. `Graph.add` is what
+`bind` calls while tracing: it works out the results' shapes and dtypes (the op's `infer` rule, or by
+running the kernel on stand-in zeros) without computing anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework.op import Op, kernel_error
+from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+
+
+class Equation:
+    """`outputs = op(*inputs, **params)`."""
+
+    __slots__ = ("op", "inputs", "params", "outputs")
+
+    def __init__(self, op: Op, inputs: tuple, params: dict, outputs: tuple):
+        self.op, self.inputs, self.params, self.outputs = op, inputs, params, outputs
+
+    def __repr__(self) -> str:
+        outs = ", ".join(o._name for o in self.outputs) or "_"
+        args = ", ".join(_describe(x) for x in self.inputs)
+        params = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"{outs} = {self.op.name}({args}{params})"
+
+
+class Graph:
+    """Equations traced from one call of a Python function, with its inputs and outputs."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.inputs: list[SymbolicTensor] = []
+        self.equations: list[Equation] = []
+        self.outputs: list = []  # flat: SymbolicTensor, Tensor (a constant) or None
+        self._count = 0
+
+    def _symbol(self, value: AbstractValue) -> SymbolicTensor:
+        self._count += 1
+        return SymbolicTensor(value, self, f"v{self._count}")
+
+    def placeholder(self, shape: tuple, dtype: Any) -> SymbolicTensor:
+        """A new input of the graph."""
+        symbol = self._symbol(AbstractValue(shape, dtype))
+        self.inputs.append(symbol)
+        return symbol
+
+    def add(self, op: Op, inputs: tuple, params: dict):
+        """Record `op` applied to `inputs`; returns its symbolic result(s), as `bind` would."""
+        avals = _infer(op, inputs, params)
+        outputs = tuple(self._symbol(a) for a in avals)
+        self.equations.append(Equation(op, inputs, params, outputs))
+        return outputs if op.multiple_results else outputs[0]
+
+    def __str__(self) -> str:
+        lines = [f"graph {self.name}({', '.join(f'{x._name}: {x._value!r}' for x in self.inputs)}):"]
+        lines += [f"  {eq!r}" for eq in self.equations]
+        lines.append(f"  return {', '.join(_describe(x) for x in self.outputs)}")
+        return "\n".join(lines)
+
+
+def _describe(x: Any) -> str:
+    if type(x) is SymbolicTensor:
+        return x._name
+    if x is None:
+        return "None"
+    if type(x) is Tensor:
+        return (
+            f"const({np.asarray(x._value).tolist()!r})"
+            if np.size(x._value) <= 4
+            else f"const{x._value.shape}"
+        )
+    return f"var({x.name})"
+
+
+def _infer(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
+    """The shapes and dtypes of an op's results: its `infer` rule, else its kernel run on stand-ins
+    (zeros; ones if zeros are rejected, as integer division rejects a zero divisor)."""
+    if op.infer is not None:
+        return op.infer(*(x._value for x in inputs), **params)
+    for fill in (np.zeros, np.ones):
+        values = [
+            fill(x._value.shape, x._value.dtype)[()] if type(x) is SymbolicTensor else x._value
+            for x in inputs
+        ]
+        try:
+            out = op.kernel(*values, **params)
+            break
+        except ZeroDivisionError:
+            continue
+        except (ValueError, IndexError, TypeError) as e:
+            raise kernel_error(op, inputs, params, e) from None
+    results = out if op.multiple_results else (out,)
+    return [AbstractValue(np.shape(r), np.asarray(r).dtype) for r in results]

@@ -1,0 +1,120 @@
+"""Symbolic tensors: what a traced function's code sees in place of values.
+
+A `SymbolicTensor` stands for a value that exists only when the compiled function runs. Its
+`_value` is an `AbstractValue` — shape and dtype, nothing else — so the public op functions check
+arguments exactly as they do for concrete tensors and `bind` adds an equation instead of running a
+kernel. Asking for an actual value (`bool`, `float`, `.numpy()`) is TensorFlow's error.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors
+from tapeflow.framework.tensor import TensorLike
+from tapeflow.framework.tensor_shape import TensorShape
+
+
+class AbstractValue:
+    """The static facts about a traced value: a shape of ints and a NumPy dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype: Any):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def example(self) -> np.ndarray:
+        """A concrete stand-in (zeros) with these facts, for working out an op's result."""
+        return (
+            np.zeros(self.shape, self.dtype)[()] if self.dtype != object else np.full(self.shape, b"", object)
+        )
+
+    def __repr__(self) -> str:
+        return f"{dtypes.from_numpy(self.dtype).name}{list(self.shape)}"
+
+
+class SymbolicTensor(TensorLike):
+    """A value of the graph being traced: the output of one equation, or an input of the function."""
+
+    __slots__ = ("_value", "_graph", "_name", "__weakref__")
+
+    def __init__(self, value: AbstractValue, graph: Any, name: str):
+        self._value = value
+        self._graph = graph
+        self._name = name
+
+    def _numpy_value(self):
+        raise _no_value("its value")
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._value.shape)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def graph(self) -> Any:
+        return self._graph
+
+    def numpy(self):
+        raise NotImplementedError("numpy() is only available when eager execution is enabled.")
+
+    def __bool__(self) -> bool:
+        raise _no_value("a Python `bool`")
+
+    def __float__(self) -> float:
+        raise _no_value("a Python `float`")
+
+    def __int__(self) -> int:
+        raise _no_value("a Python `int`")
+
+    __index__ = __int__
+
+    def __len__(self) -> int:
+        if not self._value.shape:
+            raise TypeError("len is not well defined for a rank-0 tensor")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        raise _no_value("a Python iterator")
+
+    def __array__(self, dtype=None, copy=None):
+        raise NotImplementedError(
+            f"Cannot convert a symbolic tf.Tensor ({self._name}) to a numpy array. This "
+            f"error may indicate that you're trying to pass a Tensor to a NumPy call, "
+            f"which is not supported."
+        )
+
+    def __repr__(self) -> str:
+        return f"<tf.Tensor '{self._name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    __str__ = __repr__
+
+
+def _no_value(use: str) -> errors.OperatorNotAllowedInGraphError:
+    return errors.OperatorNotAllowedInGraphError(
+        f"Using a symbolic `tf.Tensor` as {use} is not allowed: the tensor has no value while the "
+        f"function is traced. Use Python values, tapeflow ops (tf.cond, tf.where), or run eagerly."
+    )

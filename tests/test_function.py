@@ -1,0 +1,221 @@
+"""tf.function: tracing per signature, effects at every call, variables, gradients, generated code."""
+
+import io
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+
+def test_traces_once_per_signature():
+    @tf.function
+    def f(x, scale):
+        return x * scale
+
+    assert float(f(tf.constant(2.0), 3)) == 6.0 and float(f(tf.constant(5.0), 3)) == 15.0
+    assert f.experimental_get_tracing_count() == 1
+    f(tf.constant([1.0, 2.0]), 3)  # a new shape
+    f(tf.constant(2.0, tf.float64), 3)  # a new dtype
+    f(tf.constant(2.0), 4)  # a new Python value
+    assert f.experimental_get_tracing_count() == 4
+    f(tf.constant(7.0), 4)
+    assert f.experimental_get_tracing_count() == 4
+    assert f(np.float32(2.0), 2).dtype == tf.float32  # NumPy values are tensors
+
+
+def test_python_side_effects_run_when_tracing_tf_print_on_every_call():
+    traced, stream = [], io.StringIO()
+
+    @tf.function
+    def f(x):
+        traced.append(1)
+        tf.print("x is", x, output_stream=stream)
+        return x + 1
+
+    f(tf.constant(1.0))
+    f(tf.constant(2.0))
+    assert len(traced) == 1 and stream.getvalue() == "x is 1\nx is 2\n"
+
+
+def test_variables_are_read_and_written_at_every_call_in_order():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def step(x):
+        before = v.read_value()
+        v.assign_add(x)
+        v.assign(v * 2.0)
+        return before, v.read_value()
+
+    assert [float(t) for t in step(tf.constant(1.0))] == [1.0, 4.0]
+    assert [float(t) for t in step(tf.constant(1.0))] == [4.0, 10.0]
+    v.assign(0.5)  # closures see the current value on each call
+    assert [float(t) for t in step(tf.constant(0.0))] == [0.5, 1.0]
+    assert step.experimental_get_tracing_count() == 1
+
+
+def test_variables_may_be_created_on_the_first_trace_only():
+    made = []
+
+    @tf.function
+    def f(x):
+        if not made:
+            made.append(tf.Variable(2.0))
+        return made[0] * x
+
+    assert float(f(tf.constant(3.0))) == 6.0
+
+    @tf.function
+    def g(x):
+        return tf.Variable(1.0) * x
+
+    g(tf.constant(1.0))
+    with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
+        g(tf.constant([1.0]))
+
+
+def test_input_signature():
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+    def f(x):
+        return x * 2.0
+
+    assert f([1.0, 2.0]).numpy().tolist() == [2.0, 4.0]
+    with pytest.raises(TypeError, match="does not match the input_signature"):
+        f(tf.constant([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="does not match the input_signature"):
+        f(tf.constant([1, 2]))
+    assert f.get_concrete_function().graph.inputs[0].shape == (2,)
+
+
+def test_gradients_inside_and_through_a_function():
+    @tf.function
+    def inner(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.sin(x) * x
+        return tape.gradient(y, x)
+
+    x = tf.constant(0.7)
+    np.testing.assert_allclose(inner(x).numpy(), np.cos(0.7) * 0.7 + np.sin(0.7), rtol=1e-6)
+
+    @tf.function
+    def cube(x):
+        return x * x * x
+
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = cube(x)
+        dy = tape.gradient(y, x)
+    np.testing.assert_allclose([float(dy), float(outer.gradient(dy, x))], [3 * 0.49, 6 * 0.7], rtol=1e-6)
+
+
+def test_optimizer_steps_inside_a_function():
+    x = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.Adam(0.1)
+
+    @tf.function
+    def train():
+        with tf.GradientTape() as tape:
+            y = (x - 3.0) ** 2
+        optimizer.apply_gradients([(tape.gradient(y, x), x)])
+        return y
+
+    for _ in range(200):
+        train()
+    assert train.experimental_get_tracing_count() == 1 and int(optimizer.iterations) == 200
+    assert abs(float(x) - 3.0) < 0.05
+
+
+def test_nested_functions_inline_and_methods_trace_per_instance():
+    @tf.function
+    def double(x):
+        return x * 2.0
+
+    @tf.function
+    def outer(x):
+        return double(x) + 1.0
+
+    assert float(outer(tf.constant(1.0))) == 3.0 and double.experimental_get_tracing_count() == 0
+
+    class Scaler:
+        def __init__(self, factor):
+            self.factor = factor
+
+        @tf.function
+        def __call__(self, x):
+            return x * self.factor
+
+    a, b = Scaler(2.0), Scaler(3.0)
+    assert float(a(tf.constant(1.0))) == 2.0 and float(b(tf.constant(1.0))) == 3.0
+
+
+def test_returned_python_values_become_tensors_and_none_stays():
+    @tf.function
+    def f(x):
+        return {"one": 1, "x": x, "nothing": None}
+
+    out = f(tf.constant(2.0))
+    assert out["one"].dtype == tf.int32 and float(out["x"]) == 2.0 and out["nothing"] is None
+
+
+def test_tensor_values_are_not_available_while_tracing():
+    @tf.function
+    def f(x):
+        return 1.0 if x > 0 else 0.0
+
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+        f(tf.constant(1.0))
+
+
+def test_run_functions_eagerly():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(float(x))
+        return x
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        f(tf.constant(1.0))
+        f(tf.constant(2.0))
+    finally:
+        tf.config.run_functions_eagerly(False)
+    assert calls == [1.0, 2.0] and f.experimental_get_tracing_count() == 0
+
+
+def test_generated_source_and_optimised_graph():
+    @tf.function
+    def f(x):
+        unused = tf.exp(x)  # noqa: F841 - dead code, removed
+        a = tf.sin(x) * 2.0
+        b = tf.sin(x) * 2.0  # the same expression, computed once
+        return a + b
+
+    concrete = f.get_concrete_function(tf.constant([1.0, 2.0]))
+    names = [eq.op.name for eq in concrete.graph.equations]
+    assert names == ["Sin", "Mul", "AddV2"]
+    assert "float32[2]" in concrete.source and concrete.source.startswith("def f(")
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), 4 * np.sin([1.0, 2.0]), rtol=1e-6)
+
+
+def test_frequent_retracing_warns_and_names_the_argument():
+    @tf.function
+    def f(x):
+        return x + 1
+
+    with pytest.warns(UserWarning, match=r"calls to f triggered tf.function retracing \(argument 0 changed"):
+        for n in range(1, 7):
+            f(tf.zeros([n]))
+
+
+def test_kernel_errors_at_run_time_are_tensorflow_errors():
+    @tf.function
+    def f(x, y):
+        return x // y
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
+        f(tf.constant(1), tf.constant(0))
