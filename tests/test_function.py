@@ -219,3 +219,12 @@ def test_kernel_errors_at_run_time_are_tensorflow_errors():
 
     with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
         f(tf.constant(1), tf.constant(0))
+
+
+def test_random_ops_draw_anew_on_every_call():
+    @tf.function
+    def noise():
+        return tf.random.normal([3])
+
+    assert not np.array_equal(noise().numpy(), noise().numpy())
+    assert noise.experimental_get_tracing_count() == 1

@@ -28,6 +28,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.dtypes import FLOATS
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
 
@@ -99,16 +100,23 @@ def _truncated(generator: np.random.Generator, shape: tuple, dtype: np.dtype) ->
     return sample
 
 
+# Random draws are effects: in a compiled function they draw anew on every call.
+def _drawn(shape, dtype, generator):
+    return [AbstractValue(shape, dtype)]
+
+
 _normal_op = Op("RandomStandardNormal", lambda shape, dtype, generator: _in_dtype(
-    generator.standard_normal(shape, dtype=_native(dtype)), dtype), None)
+    generator.standard_normal(shape, dtype=_native(dtype)), dtype), None, effectful=True, infer=_drawn)
 _truncated_normal_op = Op("TruncatedNormal", lambda shape, dtype, generator: _in_dtype(
-    _truncated(generator, shape, dtype), dtype), None)
+    _truncated(generator, shape, dtype), dtype), None, effectful=True, infer=_drawn)
 _uniform_op = Op("RandomUniform", lambda shape, dtype, generator: _in_dtype(
-    generator.random(shape, dtype=_native(dtype)), dtype), None)
+    generator.random(shape, dtype=_native(dtype)), dtype), None, effectful=True, infer=_drawn)
 _uniform_int_op = Op("RandomUniformInt", lambda minval, maxval, shape, generator: _in_dtype(
-    generator.integers(minval, maxval, size=shape, dtype=minval.dtype), minval.dtype), None)
+    generator.integers(minval, maxval, size=shape, dtype=minval.dtype), minval.dtype), None, effectful=True,
+    infer=lambda minval, maxval, shape, generator: [AbstractValue(shape, minval.dtype)])
 _shuffle_op = Op("RandomShuffle", lambda value, generator: generator.permutation(value) if np.ndim(value)
-                 else value, None)
+                 else value, None, effectful=True,
+                 infer=lambda value, generator: [AbstractValue(value.shape, value.dtype)])
 
 
 def _shape(shape: Any, op: Op) -> tuple:
