@@ -84,3 +84,22 @@ def map_structure(func: Callable, *structures: Any) -> Any:
     if any(len(f) != len(flats[0]) for f in flats):
         raise ValueError("The structures don't have the same number of elements.")
     return pack_sequence_as(structures[0], [func(*leaves) for leaves in zip(*flats)])
+
+
+def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True) -> None:
+    """Raise ValueError (TypeError for differing container types) unless both have one structure."""
+    if is_nested(nest1) != is_nested(nest2):
+        raise ValueError(f"The two structures don't have the same nested structure: {nest1!r} and {nest2!r}.")
+    if not is_nested(nest1):
+        return
+    if check_types and type(nest1) is not type(nest2):
+        raise TypeError(f"The two structures don't have the same sequence type: {type(nest1).__name__} and "
+                        f"{type(nest2).__name__}.")
+    if isinstance(nest1, Mapping) and sorted(nest1) != sorted(nest2):
+        raise ValueError(f"The two dictionaries don't have the same set of keys: {list(nest1)} and "
+                         f"{list(nest2)}.")
+    a, b = _children(nest1), _children(nest2)
+    if len(a) != len(b):
+        raise ValueError(f"The two structures don't have the same number of elements: {len(a)} and {len(b)}.")
+    for x, y in zip(a, b):
+        assert_same_structure(x, y, check_types)

@@ -51,11 +51,17 @@ class Op:
         return f"<Op {self.name}>"
 
 
-@functools.cache
-def variadic(name: str, kernel: Callable, rule: Callable, n: int) -> Op:
-    """The op `name` taking `n` inputs (concat, stack, add_n): one Op per arity, made on first use;
-    input i's rule is `rule(i, g, y, *inputs, **params)`."""
-    return Op(name, kernel, tuple(functools.partial(rule, i) for i in range(n)))
+def variadic(name: str, kernel: Callable, rule: Callable, n: int, **flags) -> Op:
+    """The op `name` taking `n` inputs (concat, stack, add_n, control flow): one Op per arity, made on
+    first use; input i's rule is `rule(i, g, y, *inputs, **params)`; `flags` as for `Op`."""
+    key = (name, kernel, rule, n)
+    op = _VARIADIC.get(key)
+    if op is None:
+        op = _VARIADIC[key] = Op(name, kernel, tuple(functools.partial(rule, i) for i in range(n)), **flags)
+    return op
+
+
+_VARIADIC: dict = {}
 
 
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):

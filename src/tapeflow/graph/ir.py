@@ -37,11 +37,14 @@ class Equation:
 class Graph:
     """Equations traced from one call of a Python function, with its inputs and outputs."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, parent: Graph | None = None):
         self.name = name
+        self.parent = parent  # the graph this one is traced inside (a loop body, a branch)
         self.inputs: list[SymbolicTensor] = []
         self.equations: list[Equation] = []
         self.outputs: list = []  # flat: SymbolicTensor, Tensor (a constant) or None
+        self.captures: list[tuple[SymbolicTensor, SymbolicTensor]] = []  # (value outside, input inside)
+        self._captured: dict[int, SymbolicTensor] = {}  # by id of the outside value
         self._count = 0
 
     def _symbol(self, value: AbstractValue) -> SymbolicTensor:
@@ -54,8 +57,21 @@ class Graph:
         self.inputs.append(symbol)
         return symbol
 
+    def capture(self, x: SymbolicTensor) -> SymbolicTensor:
+        """`x`, a value of an enclosing graph, as an extra input of this one (captured once)."""
+        if x._graph is self:
+            return x
+        inner = self._captured.get(id(x))
+        if inner is None:
+            outer = self.parent.capture(x) if self.parent is not None else x
+            inner = self._captured[id(x)] = self.placeholder(x._value.shape, x._value.dtype)
+            self.captures.append((outer, inner))
+        return inner
+
     def add(self, op: Op, inputs: tuple, params: dict):
         """Record `op` applied to `inputs`; returns its symbolic result(s), as `bind` would."""
+        if any(type(x) is SymbolicTensor and x._graph is not self for x in inputs):
+            inputs = tuple(self.capture(x) if type(x) is SymbolicTensor else x for x in inputs)
         avals = _infer(op, inputs, params)
         outputs = tuple(self._symbol(a) for a in avals)
         self.equations.append(Equation(op, inputs, params, outputs))

@@ -1,0 +1,233 @@
+"""`tf.cond` and `tf.while_loop`: control flow as ops whose parameters are compiled subgraphs.
+
+Eagerly they are Python's `if` and `while`. While a function is traced they trace each branch, or
+the loop's condition and body, once into a subgraph of its own (values of the enclosing graph it
+uses become captured inputs), compile it, and add one equation that runs the compiled code: the
+branch taken, or the loop, on every call. Effects inside (variable writes, prints) happen at each
+iteration. Gradients through these ops are not implemented yet: asking for one raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tapeflow.framework import dtypes, nest
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.op import TRACING, Op, bind, variadic
+from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.codegen import compile_graph
+from tapeflow.graph.ir import Graph
+from tapeflow.graph.passes import optimize
+from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+
+__all__ = ["cond", "while_loop"]
+
+
+def _no_gradient(i: int, g: Any, y: Any, *inputs: Any, **params: Any) -> None:
+    raise NotImplementedError(
+        "Gradients through tf.cond or tf.while_loop inside a tf.function are not "
+        "supported yet; compute them eagerly (outside tf.function) for now."
+    )
+
+
+def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
+    """The op for `n_inputs` inputs: always kept and in order (its subgraphs may have effects)."""
+    return variadic(
+        name,
+        kernel,
+        _no_gradient,
+        n_inputs,
+        multiple_results=True,
+        effectful=True,
+        infer=lambda *values, avals, **params: avals,
+    )
+
+
+def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
+    """`fn(*args)` traced into a subgraph of the current graph: its graph, result structure, compiled code."""
+    graph = Graph(name, parent=TRACING[-1])
+    params = [graph.placeholder(a._value.shape, a._value.dtype) for a in args]
+    TRACING.append(graph)
+    try:
+        result = fn(*params)
+        flat = [_tensor(x) for x in nest.flatten(result)]
+    finally:
+        TRACING.pop()
+    graph.outputs = flat
+    optimize(graph)
+    compiled, _ = compile_graph(graph)
+    return graph, result, compiled
+
+
+def _abstract(x: Any) -> AbstractValue:
+    return AbstractValue(x._value.shape, x._value.dtype)
+
+
+def _tensor(x: Any) -> Any:
+    if x is None or type(x) is SymbolicTensor or type(x) is Tensor:
+        return x
+    return convert_to_tensor(x)
+
+
+# ---- cond -------------------------------------------------------------------------------------
+
+
+def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals):
+    return true_fn(*captured[:n_true]) if pred else false_fn(*captured[n_true:])
+
+
+def cond(
+    pred: Any, true_fn: Callable | None = None, false_fn: Callable | None = None, name: str | None = None
+):
+    """`tf.cond`: `true_fn()` if `pred` else `false_fn()`; traced, both branches become subgraphs."""
+    if true_fn is None or false_fn is None:
+        raise TypeError("cond(): 'true_fn' and 'false_fn' arguments are required.")
+    if not callable(true_fn) or not callable(false_fn):
+        raise TypeError("'true_fn' and 'false_fn' must be callable.")
+    pred = convert_to_tensor(pred)
+    if pred.dtype is not dtypes.bool or pred._value.shape != ():
+        raise ValueError(
+            f"The `pred` argument to tf.cond must be a scalar bool tensor, got "
+            f"{pred.dtype.name}{list(pred._value.shape)}."
+        )
+    if type(pred) is not SymbolicTensor:  # a known condition: only the branch taken runs (or is traced)
+        return true_fn() if bool(pred._value) else false_fn()
+    true_graph, true_result, true_code = _traced(true_fn, [], "cond_true")
+    false_graph, false_result, false_code = _traced(false_fn, [], "cond_false")
+    _check_branches(true_graph, true_result, false_graph, false_result)
+    avals = [_abstract(x) for x in true_graph.outputs]
+    inputs = (pred, *(o for o, _ in true_graph.captures), *(o for o, _ in false_graph.captures))
+    outputs = bind(
+        _control_op("If", _if_kernel, len(inputs)),
+        inputs,
+        {"true_fn": true_code, "false_fn": false_code, "n_true": len(true_graph.captures), "avals": avals},
+    )
+    return (
+        nest.pack_sequence_as(true_result, list(outputs))
+        if nest.is_nested(true_result)
+        else (outputs[0] if outputs else None)
+    )
+
+
+def _check_branches(true_graph: Graph, true_result: Any, false_graph: Graph, false_result: Any) -> None:
+    try:
+        nest.assert_same_structure(true_result, false_result)
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            "true_fn and false_fn arguments to tf.cond must have the same number, type, and "
+            f"overall structure of return values. ({e})"
+        ) from None
+    for i, (a, b) in enumerate(zip(true_graph.outputs, false_graph.outputs)):
+        if (a is None) != (b is None) or (
+            a is not None and (a._value.dtype != b._value.dtype or a._value.shape != b._value.shape)
+        ):
+            raise ValueError(
+                f"tf.cond branches return different values at position {i}: "
+                f"{_describe(a)} from true_fn, {_describe(b)} from false_fn."
+            )
+
+
+def _describe(x: Any) -> str:
+    return "None" if x is None else f"{dtypes.from_numpy(x._value.dtype).name}{list(x._value.shape)}"
+
+
+# ---- while_loop -------------------------------------------------------------------------------
+
+
+def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals):
+    state = values[:n]
+    cond_captured, body_captured = values[n : n + n_cond], values[n + n_cond :]
+    count = 0
+    while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_captured)[0]:
+        state = body_fn(*state, *body_captured)
+        count += 1
+    return tuple(state)
+
+
+def while_loop(
+    cond: Callable,
+    body: Callable,
+    loop_vars: Any,
+    shape_invariants: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    maximum_iterations: Any = None,
+    name: str | None = None,
+) -> Any:
+    """`tf.while_loop`: repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`; traced, the
+    condition and the body become subgraphs of one loop equation."""
+    if not callable(cond) or not callable(body):
+        raise TypeError("'cond' and 'body' must be callable.")
+    single = not isinstance(loop_vars, list | tuple)
+    structure = [loop_vars] if single else loop_vars
+    if maximum_iterations is not None:
+        maximum_iterations = int(getattr(maximum_iterations, "_value", maximum_iterations))
+    if not TRACING:
+        return _python_loop(cond, body, structure, single, maximum_iterations)
+    flat = [convert_to_tensor(x) for x in nest.flatten(structure)]
+
+    def packed(fn: Callable) -> Callable:
+        return lambda *args: fn(*nest.pack_sequence_as(structure, list(args)))
+
+    cond_graph, _, cond_code = _traced(packed(cond), flat, "while_cond")
+    if len(cond_graph.outputs) != 1 or cond_graph.outputs[0]._value.dtype != bool:
+        raise TypeError("The `cond` of tf.while_loop must return a scalar bool tensor.")
+    body_graph, body_result, body_code = _traced(
+        lambda *a: _as_structure(packed(body)(*a), structure), flat, "while_body"
+    )
+    _check_loop_vars(structure, flat, body_graph)
+    inputs = (*flat, *(o for o, _ in cond_graph.captures), *(o for o, _ in body_graph.captures))
+    outputs = bind(
+        _control_op("While", _while_kernel, len(inputs)),
+        inputs,
+        {
+            "cond_fn": cond_code,
+            "body_fn": body_code,
+            "n": len(flat),
+            "n_cond": len(cond_graph.captures),
+            "maximum_iterations": maximum_iterations,
+            "avals": [_abstract(x) for x in flat],
+        },
+    )
+    return outputs[0] if single else nest.pack_sequence_as(loop_vars, list(outputs))
+
+
+def _python_loop(
+    cond: Callable, body: Callable, structure: list, single: bool, maximum_iterations: Any
+) -> Any:
+    state, count = list(structure), 0
+    while (maximum_iterations is None or count < maximum_iterations) and bool(cond(*state)):
+        state = _as_structure(body(*state), structure)
+        count += 1
+    return state[0] if single else nest.pack_sequence_as(structure, nest.flatten(state))
+
+
+def _as_structure(result: Any, structure: list) -> list:
+    """The body's result, as a list like the loop variables (a 1-element loop may return the value)."""
+    if len(structure) == 1 and not isinstance(result, list | tuple):
+        result = [result]
+    result = list(result)
+    try:
+        nest.assert_same_structure(result, list(structure))
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"The body of tf.while_loop must return the same structure as loop_vars: {e}"
+        ) from None
+    return result
+
+
+def _check_loop_vars(structure: list, flat: list, body_graph: Graph) -> None:
+    for i, (before, after) in enumerate(zip(flat, body_graph.outputs)):
+        if after is None or after._value.dtype != before._value.dtype:
+            raise TypeError(
+                f"Loop variable {i} enters the loop with dtype {before.dtype.name}, but has dtype "
+                f"{_describe(after)} after one iteration."
+            )
+        if after._value.shape != before._value.shape:
+            raise ValueError(
+                f"Loop variable {i} enters the loop with shape {list(before._value.shape)}, but has "
+                f"shape {list(after._value.shape)} after one iteration; loop variables that "
+                f"change shape are not supported yet (shape_invariants)."
+            )

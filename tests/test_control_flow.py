@@ -1,0 +1,102 @@
+"""tf.cond and tf.while_loop: Python control flow eagerly, one equation with subgraphs when traced."""
+
+import io
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+
+def test_eager_cond_and_while_loop_are_python_control_flow():
+    assert float(tf.cond(tf.constant(True), lambda: tf.constant(1.0), lambda: tf.constant(2.0))) == 1.0
+    assert tf.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i), (0, 0)) == (5, 10)
+    assert tf.while_loop(lambda i: i < 100, lambda i: i * 2, [1], maximum_iterations=3) == [8]
+    with pytest.raises(ValueError, match="scalar bool"):
+        tf.cond(tf.constant([True, False]), lambda: 1, lambda: 2)
+
+
+def test_traced_cond_runs_the_branch_taken_on_every_call():
+    stream = io.StringIO()
+
+    @tf.function
+    def f(x):
+        def positive():
+            tf.print("positive", output_stream=stream)
+            return x * 2.0
+
+        return tf.cond(x > 0, positive, lambda: -x)
+
+    assert float(f(tf.constant(3.0))) == 6.0 and float(f(tf.constant(-4.0))) == 4.0
+    assert f.experimental_get_tracing_count() == 1 and stream.getvalue() == "positive\n"
+    graph = f.get_concrete_function(tf.constant(1.0)).graph
+    assert [eq.op.name for eq in graph.equations] == ["Greater", "If"]
+
+
+def test_traced_cond_branches_must_agree():
+    @tf.function
+    def f(x):
+        return tf.cond(x > 0, lambda: x, lambda: tf.constant(1))
+
+    with pytest.raises(ValueError, match="different values"):
+        f(tf.constant(1.0))
+
+
+def test_traced_while_loop_is_one_equation_and_runs_effects_each_iteration():
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def f(n):
+        def body(i, total):
+            v.assign_add(1.0)
+            return i + 1, total + tf.cast(i, tf.float32)
+
+        return tf.while_loop(lambda i, total: i < n, body, (tf.constant(0), tf.constant(0.0)))
+
+    i, total = f(tf.constant(5))
+    assert int(i) == 5 and float(total) == 10.0 and float(v) == 5.0
+    f(tf.constant(3))
+    assert float(v) == 8.0 and f.experimental_get_tracing_count() == 1
+    assert [eq.op.name for eq in f.get_concrete_function(tf.constant(1)).graph.equations] == ["While"]
+
+
+def test_training_loop_inside_a_function():
+    x = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.01)
+
+    @tf.function
+    def train(steps):
+        def body(i):
+            with tf.GradientTape() as tape:
+                y = tf.pow(x, 2) - 2.0 * x + 1.0
+            optimizer.apply_gradients([(tape.gradient(y, x), x)])
+            return i + 1
+
+        tf.while_loop(lambda i: i < steps, body, [tf.constant(0)])
+        return tf.pow(x, 2) - 2.0 * x + 1.0
+
+    train(tf.constant(1000))
+    np.testing.assert_allclose(float(x), 1.0, atol=1e-5)
+    assert int(optimizer.iterations) == 1000
+
+
+def test_loop_variables_must_keep_dtype_and_shape():
+    @tf.function
+    def f(x):
+        return tf.while_loop(lambda v: tf.reduce_sum(v) < 10.0, lambda v: tf.concat([v, v], 0), [x])
+
+    with pytest.raises(ValueError, match="enters the loop with shape"):
+        f(tf.constant([1.0]))
+
+
+def test_gradients_through_traced_control_flow_raise_clearly():
+    @tf.function
+    def f(x):
+        return tf.cond(x > 0, lambda: x * x, lambda: x)
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    with pytest.raises(NotImplementedError, match="not supported yet"):
+        tape.gradient(y, x)
