@@ -32,11 +32,11 @@ _value_of = operator.attrgetter("_value")
 class Op:
     """A primitive operation: kernel and gradient rules declared together (see module doc)."""
 
-    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer")
+    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer", "emit")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
                  multiple_results: bool = False, sparse_ok: bool = False, effectful: bool = False,
-                 infer: Callable | None = None):
+                 infer: Callable | None = None, emit: Callable | None = None):
         self.name = name
         self.kernel = kernel
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
@@ -46,6 +46,7 @@ class Op:
         # function, in program order; `infer` gives their results' shapes without running them.
         self.effectful = effectful
         self.infer = infer
+        self.emit = emit  # generated code for the op, if not a kernel call (control flow)
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"

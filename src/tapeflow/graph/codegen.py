@@ -1,6 +1,7 @@
 """Compiling a graph to the source of one plain Python function that calls the kernels directly.
 
-Each equation becomes one line, `v7 = Mul_3(v5, v6)  # float32[2, 3]`, in program order. Kernels,
+Each equation becomes one line, `v7 = Mul_3(v5, v6)  # float32[2, 3]`, in program order (control
+flow writes a real `if` or `while` around calls of its compiled subgraphs). Kernels,
 parameters, constants and captured variables are names in the function's globals; a variable is
 read as `var._value` at the point where the traced code read it. The source is registered with
 `linecache`, so tracebacks and `inspect.getsource` show it.
@@ -58,6 +59,11 @@ def generate(graph: Graph) -> tuple[str, dict]:
         return f"{names.name(x, 'var')}._value"  # a variable, read now
 
     for eq in graph.equations:
+        if eq.op.emit is not None:  # control flow writes its own `if` / `while`
+            shapes = ", ".join(repr(o._value) for o in eq.outputs)
+            lines.append(f"    # {', '.join(o._name for o in eq.outputs)} = {eq.op.name}: {shapes}")
+            lines.extend("    " + line for line in eq.op.emit(eq, expression, names.name))
+            continue
         call = f"{names.name(eq.op.kernel, _identifier(eq.op.name))}({', '.join(map(expression, eq.inputs))}"
         if eq.params:
             call += (", " if eq.inputs else "") + f"**{names.name(eq.params, 'params')}"

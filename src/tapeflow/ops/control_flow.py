@@ -41,7 +41,37 @@ def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
         multiple_results=True,
         effectful=True,
         infer=lambda *values, avals, **params: avals,
+        emit=_EMITTERS[name],
     )
+
+
+def _emit_if(eq: Any, expression: Callable, name: Callable) -> list[str]:
+    """`if pred: outs = true_branch(...) else: outs = false_branch(...)`."""
+    pred, *captured = map(expression, eq.inputs)
+    n_true, targets = eq.params["n_true"], "".join(o._name + ", " for o in eq.outputs).rstrip() or "_"
+    true_call = f"{name(eq.params['true_fn'], 'cond_true')}({', '.join(captured[:n_true])})"
+    false_call = f"{name(eq.params['false_fn'], 'cond_false')}({', '.join(captured[n_true:])})"
+    return [f"if {pred}:", f"    {targets} = {true_call}", "else:", f"    {targets} = {false_call}"]
+
+
+def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
+    """The loop variables set, then `while cond(...)[0]: vars = body(...)` (with a step count if bounded)."""
+    args = list(map(expression, eq.inputs))
+    n, n_cond, limit = eq.params["n"], eq.params["n_cond"], eq.params["maximum_iterations"]
+    names = [o._name for o in eq.outputs]
+    state = "".join(v + ", " for v in names).rstrip()
+    condition = f"{name(eq.params['cond_fn'], 'while_cond')}({', '.join([*names, *args[n:n + n_cond]])})[0]"
+    body = f"{name(eq.params['body_fn'], 'while_body')}({', '.join([*names, *args[n + n_cond:]])})"
+    lines = [f"{state} = {''.join(a + ', ' for a in args[:n]).rstrip()}"]
+    if limit is None:
+        return [*lines, f"while {condition}:", f"    {state} = {body}"]
+    counter = f"steps_{eq.outputs[0]._name}"
+    return [*lines, f"{counter} = 0", f"while {counter} < {limit} and {condition}:", f"    {state} = {body}",
+            f"    {counter} += 1"]
+
+
+_EMITTERS = {"If": _emit_if, "While": _emit_while}
+
 
 
 def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
