@@ -228,3 +228,18 @@ def test_random_ops_draw_anew_on_every_call():
 
     assert not np.array_equal(noise().numpy(), noise().numpy())
     assert noise.experimental_get_tracing_count() == 1
+
+
+def test_algebraic_identities_are_simplified_away():
+    @tf.function
+    def f(x):
+        return (x * 1.0 + 0.0) / 1.0 - 0.0
+
+    concrete = f.get_concrete_function(tf.constant([1.0, 2.0]))
+    assert concrete.graph.equations == [] and f(tf.constant([3.0])).numpy().tolist() == [3.0]
+
+    @tf.function
+    def broadcasting(x):
+        return x * tf.ones([2])  # broadcasts a scalar: must stay
+
+    assert broadcasting(tf.constant(2.0)).numpy().tolist() == [2.0, 2.0]

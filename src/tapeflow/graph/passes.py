@@ -1,7 +1,8 @@
 """Graph optimisations. Constants fold for free while tracing (an op whose inputs are all concrete
-runs at once), so the passes here are common-subexpression elimination and dead-code elimination.
-Neither touches an effectful equation (reads, writes, prints, random draws): they keep their
-program order and run even when their results are unused."""
+runs at once), so the passes here are algebraic simplification (x * 1, x + 0, ... are x),
+common-subexpression elimination and dead-code elimination. None touches an effectful equation
+(reads, writes, prints, random draws): those keep their program order and run even when their
+results are unused."""
 
 from __future__ import annotations
 
@@ -61,6 +62,47 @@ def eliminate_dead_code(graph: Graph) -> None:
     graph.equations = kept[::-1]
 
 
+# op name -> (identity element, which inputs may hold it: 0 = first, 1 = second)
+_IDENTITIES = {
+    "Mul": (1, (0, 1)),
+    "AddV2": (0, (0, 1)),
+    "Sub": (0, (1,)),
+    "RealDiv": (1, (1,)),
+    "Pow": (1, (1,)),
+}
+
+
+def simplify(graph: Graph) -> None:
+    """Drop equations that return one of their inputs unchanged: x * 1, 1 * x, x + 0, x - 0, x / 1, x ** 1
+    (when the constant does not broadcast x to another shape or dtype)."""
+    replaced: dict[str, SymbolicTensor] = {}
+    kept = []
+    for eq in graph.equations:
+        if replaced:
+            eq.inputs = tuple(replaced.get(x._name, x) if type(x) is SymbolicTensor else x for x in eq.inputs)
+        rule = _IDENTITIES.get(eq.op.name)
+        if rule is not None and len(eq.inputs) == 2:
+            identity, positions = rule
+            for position in positions:
+                constant, other = eq.inputs[position], eq.inputs[1 - position]
+                if (
+                    type(constant) is Tensor
+                    and type(other) is SymbolicTensor
+                    and np.all(constant._value == identity)
+                    and other._value.shape == eq.outputs[0]._value.shape
+                    and other._value.dtype == eq.outputs[0]._value.dtype
+                ):
+                    replaced[eq.outputs[0]._name] = other
+                    break
+            else:
+                kept.append(eq)
+            continue
+        kept.append(eq)
+    graph.equations = kept
+    graph.outputs = [replaced.get(x._name, x) if type(x) is SymbolicTensor else x for x in graph.outputs]
+
+
 def optimize(graph: Graph) -> None:
+    simplify(graph)
     eliminate_common_subexpressions(graph)
     eliminate_dead_code(graph)
