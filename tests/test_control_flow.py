@@ -89,10 +89,36 @@ def test_loop_variables_must_keep_dtype_and_shape():
         f(tf.constant([1.0]))
 
 
-def test_gradients_through_traced_control_flow_raise_clearly():
+def test_gradients_through_traced_cond_to_second_order():
+    @tf.function
+    def f(x, y):
+        return tf.cond(x > 0, lambda: x * x * y, lambda: tf.sin(x))
+
+    for value, first, second in ((2.0, 2 * 2.0 * 3.0, 2 * 3.0), (-1.0, np.cos(-1.0), -np.sin(-1.0))):
+        x, y = tf.constant(value), tf.constant(3.0)
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as tape:
+                tape.watch([x, y])
+                z = f(x, y)
+            dx, dy = tape.gradient(z, [x, y])
+        np.testing.assert_allclose([float(dx), float(outer.gradient(dx, x))], [first, second], rtol=1e-6)
+        assert float(dy) == (value * value if value > 0 else 0.0)
+
+    @tf.function
+    def inside(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            z = tf.cond(x > 0, lambda: x * x, lambda: -x)
+        return tape.gradient(z, x)
+
+    assert float(inside(tf.constant(3.0))) == 6.0 and float(inside(tf.constant(-3.0))) == -1.0
+
+
+def test_gradients_through_a_traced_while_loop_raise_clearly():
     @tf.function
     def f(x):
-        return tf.cond(x > 0, lambda: x * x, lambda: x)
+        return tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * x), (0, tf.constant(1.0)))[1]
 
     x = tf.constant(2.0)
     with tf.GradientTape() as tape:

@@ -21,7 +21,7 @@ import numpy as np
 
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING, bind
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import VARIABLE_CREATION, Variable
@@ -94,15 +94,7 @@ class ConcreteFunction:
 
     def _run_through_bind(self, tensors: list) -> list:
         """Evaluate the graph op by op through `bind`, so the active tapes record it."""
-        env = {x._name: t for x, t in zip(self.graph.inputs, tensors)}
-
-        def resolve(x: Any) -> Any:
-            return env[x._name] if type(x) is SymbolicTensor else x
-
-        for eq in self.graph.equations:
-            result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
-            env.update(zip((o._name for o in eq.outputs), result if eq.op.multiple_results else (result,)))
-        return [resolve(x) for x in self.graph.outputs]
+        return self.graph.evaluate(tensors)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat = [leaf for leaf in nest.flatten((args, kwargs)) if isinstance(leaf, Tensor | SymbolicTensor)]

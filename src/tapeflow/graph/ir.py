@@ -77,6 +77,21 @@ class Graph:
         self.equations.append(Equation(op, inputs, params, outputs))
         return outputs if op.multiple_results else outputs[0]
 
+    def evaluate(self, inputs: list) -> list:
+        """Run the equations through `bind` on `inputs` (values for `self.inputs`, captures included):
+        eagerly, the active tapes record every op; while tracing, they are added to the outer graph."""
+        from tapeflow.framework.op import bind
+
+        env = {id(x): t for x, t in zip(self.inputs, inputs)}
+
+        def resolve(x: Any) -> Any:
+            return env[id(x)] if type(x) is SymbolicTensor else x
+
+        for eq in self.equations:
+            result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
+            env.update(zip(map(id, eq.outputs), result if eq.op.multiple_results else (result,)))
+        return [resolve(x) for x in self.outputs]
+
     def __str__(self) -> str:
         lines = [f"graph {self.name}({', '.join(f'{x._name}: {x._value!r}' for x in self.inputs)}):"]
         lines += [f"  {eq!r}" for eq in self.equations]

@@ -4,7 +4,8 @@ Eagerly they are Python's `if` and `while`. While a function is traced they trac
 the loop's condition and body, once into a subgraph of its own (values of the enclosing graph it
 uses become captured inputs), compile it, and add one equation that runs the compiled code: the
 branch taken, or the loop, on every call. Effects inside (variable writes, prints) happen at each
-iteration. Gradients through these ops are not implemented yet: asking for one raises.
+iteration. The gradient of a `cond` is a `cond` over its branches' gradients, each rerunning its
+branch under a tape; gradients through a traced `while_loop` are not implemented yet (asking raises).
 """
 
 from __future__ import annotations
@@ -20,14 +21,59 @@ from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.ops.creation_ops import zeros_like
 
 __all__ = ["cond", "while_loop"]
 
 
 def _no_gradient(i: int, g: Any, y: Any, *inputs: Any, **params: Any) -> None:
     raise NotImplementedError(
-        "Gradients through tf.cond or tf.while_loop inside a tf.function are not "
-        "supported yet; compute them eagerly (outside tf.function) for now."
+        "Gradients through tf.while_loop inside a tf.function are not supported yet; compute them "
+        "eagerly (outside tf.function) for now."
+    )
+
+
+def _if_gradient(
+    i: int,
+    g: Any,
+    y: Any,
+    pred: Any,
+    *captured: Any,
+    n_true: int,
+    true_graph: Graph,
+    false_graph: Graph,
+    **params: Any,
+) -> Any:
+    """The gradient for captured input i: a `cond` on the same predicate, whose branch for i's side
+    reruns that branch under a tape and takes its gradient, the other side giving zeros."""
+    if i == 0:
+        return None  # the predicate
+    k = i - 1
+    mine = k < n_true
+    graph, inputs, index = (
+        (true_graph, captured[:n_true], k) if mine else (false_graph, captured[n_true:], k - n_true)
+    )
+
+    def taken() -> Any:
+        return _graph_gradient(graph, list(inputs), g)[index]
+
+    def zero() -> Any:
+        return zeros_like(captured[k])
+
+    return cond(pred, taken, zero) if mine else cond(pred, zero, taken)
+
+
+def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple) -> list:
+    """d(outputs of `graph` run on `inputs`)/d(inputs), weighted by `output_gradients` (zeros where
+    unconnected)."""
+    from tapeflow.autodiff.tape import GradientTape
+
+    with GradientTape() as tape:
+        tape.watch(inputs)
+        outputs = graph.evaluate(inputs)
+    pairs = [(o, g) for o, g in zip(outputs, output_gradients) if o is not None]
+    return tape.gradient(
+        [o for o, _ in pairs], inputs, output_gradients=[g for _, g in pairs], unconnected_gradients="zero"
     )
 
 
@@ -36,7 +82,7 @@ def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
     return variadic(
         name,
         kernel,
-        _no_gradient,
+        _if_gradient if name == "If" else _no_gradient,
         n_inputs,
         multiple_results=True,
         effectful=True,
@@ -60,18 +106,22 @@ def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
     n, n_cond, limit = eq.params["n"], eq.params["n_cond"], eq.params["maximum_iterations"]
     names = [o._name for o in eq.outputs]
     state = "".join(v + ", " for v in names).rstrip()
-    condition = f"{name(eq.params['cond_fn'], 'while_cond')}({', '.join([*names, *args[n:n + n_cond]])})[0]"
-    body = f"{name(eq.params['body_fn'], 'while_body')}({', '.join([*names, *args[n + n_cond:]])})"
+    condition = f"{name(eq.params['cond_fn'], 'while_cond')}({', '.join([*names, *args[n : n + n_cond]])})[0]"
+    body = f"{name(eq.params['body_fn'], 'while_body')}({', '.join([*names, *args[n + n_cond :]])})"
     lines = [f"{state} = {''.join(a + ', ' for a in args[:n]).rstrip()}"]
     if limit is None:
         return [*lines, f"while {condition}:", f"    {state} = {body}"]
     counter = f"steps_{eq.outputs[0]._name}"
-    return [*lines, f"{counter} = 0", f"while {counter} < {limit} and {condition}:", f"    {state} = {body}",
-            f"    {counter} += 1"]
+    return [
+        *lines,
+        f"{counter} = 0",
+        f"while {counter} < {limit} and {condition}:",
+        f"    {state} = {body}",
+        f"    {counter} += 1",
+    ]
 
 
 _EMITTERS = {"If": _emit_if, "While": _emit_while}
-
 
 
 def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
@@ -103,7 +153,7 @@ def _tensor(x: Any) -> Any:
 # ---- cond -------------------------------------------------------------------------------------
 
 
-def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals):
+def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals, true_graph, false_graph):
     return true_fn(*captured[:n_true]) if pred else false_fn(*captured[n_true:])
 
 
@@ -131,7 +181,14 @@ def cond(
     outputs = bind(
         _control_op("If", _if_kernel, len(inputs)),
         inputs,
-        {"true_fn": true_code, "false_fn": false_code, "n_true": len(true_graph.captures), "avals": avals},
+        {
+            "true_fn": true_code,
+            "false_fn": false_code,
+            "n_true": len(true_graph.captures),
+            "avals": avals,
+            "true_graph": true_graph,
+            "false_graph": false_graph,
+        },
     )
     return (
         nest.pack_sequence_as(true_result, list(outputs))
