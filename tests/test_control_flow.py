@@ -115,14 +115,26 @@ def test_gradients_through_traced_cond_to_second_order():
     assert float(inside(tf.constant(3.0))) == 6.0 and float(inside(tf.constant(-3.0))) == -1.0
 
 
-def test_gradients_through_a_traced_while_loop_raise_clearly():
+def test_gradients_through_a_compiled_while_loop_from_outside():
     @tf.function
-    def f(x):
-        return tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * x), (0, tf.constant(1.0)))[1]
+    def power(x, n):
+        return tf.while_loop(lambda i, v: i < n, lambda i, v: (i + 1, v * x), (0, tf.constant(1.0)))[1]
 
     x = tf.constant(2.0)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = f(x)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = power(x, tf.constant(3))  # x ** 3
+        dy = tape.gradient(y, x)
+    assert float(y) == 8.0 and float(dy) == 12.0 and float(outer.gradient(dy, x)) == 12.0
+
+    @tf.function
+    def inside(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * x), (0, tf.constant(1.0)))[1]
+        return tape.gradient(y, x)
+
     with pytest.raises(NotImplementedError, match="not supported yet"):
-        tape.gradient(y, x)
+        inside(x)

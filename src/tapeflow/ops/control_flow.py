@@ -26,11 +26,66 @@ from tapeflow.ops.creation_ops import zeros_like
 __all__ = ["cond", "while_loop"]
 
 
-def _no_gradient(i: int, g: Any, y: Any, *inputs: Any, **params: Any) -> None:
-    raise NotImplementedError(
-        "Gradients through tf.while_loop inside a tf.function are not supported yet; compute them "
-        "eagerly (outside tf.function) for now."
+def _while_gradient(
+    i: int,
+    g: Any,
+    y: Any,
+    *inputs: Any,
+    n: int,
+    n_cond: int,
+    maximum_iterations: Any,
+    cond_graph: Graph,
+    body_graph: Graph,
+    **params: Any,
+) -> Any:
+    """The gradient for input i of a loop whose inputs are known (a compiled function called under a
+    tape): the loop is rerun through `bind` under a tape, iteration by iteration, and differentiated.
+    Inside a trace the number of iterations is unknown: not supported yet."""
+    if any(type(x) is SymbolicTensor for x in inputs):
+        raise NotImplementedError(
+            "Gradients through a tf.while_loop taken inside a tf.function are not "
+            "supported yet; differentiate the call of the function from outside instead."
+        )
+    if _LOOP_GRADIENTS.get("y") is not y or _LOOP_GRADIENTS.get("g") is not g:  # a new backward step
+        _LOOP_GRADIENTS.update(
+            y=y,
+            g=g,
+            grads=_rerun_loop_gradients(g, inputs, n, n_cond, maximum_iterations, cond_graph, body_graph),
+        )
+    grads = _LOOP_GRADIENTS["grads"]
+    if i == len(inputs) - 1:
+        _LOOP_GRADIENTS.clear()  # the rules are asked input by input; this was the last
+    return grads[i]
+
+
+_LOOP_GRADIENTS: dict = {}  # the gradients of the loop being differentiated, for all its inputs at once
+
+
+def _rerun_loop_gradients(
+    g: tuple,
+    inputs: tuple,
+    n: int,
+    n_cond: int,
+    maximum_iterations: Any,
+    cond_graph: Graph,
+    body_graph: Graph,
+) -> list:
+    from tapeflow.autodiff.tape import GradientTape
+
+    state, cond_inputs, body_inputs = (
+        list(inputs[:n]),
+        list(inputs[n : n + n_cond]),
+        list(inputs[n + n_cond :]),
     )
+    with GradientTape() as tape:
+        tape.watch([x for x in inputs if x.dtype.kind in ("float", "complex")])
+        count = 0
+        while (maximum_iterations is None or count < maximum_iterations) and bool(
+            cond_graph.evaluate(state + cond_inputs)[0]
+        ):
+            state = body_graph.evaluate(state + body_inputs)
+            count += 1
+    return tape.gradient(state, list(inputs), output_gradients=list(g), unconnected_gradients="zero")
 
 
 def _if_gradient(
@@ -82,7 +137,7 @@ def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
     return variadic(
         name,
         kernel,
-        _if_gradient if name == "If" else _no_gradient,
+        _if_gradient if name == "If" else _while_gradient,
         n_inputs,
         multiple_results=True,
         effectful=True,
@@ -222,7 +277,7 @@ def _describe(x: Any) -> str:
 # ---- while_loop -------------------------------------------------------------------------------
 
 
-def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals):
+def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals, cond_graph, body_graph):
     state = values[:n]
     cond_captured, body_captured = values[n : n + n_cond], values[n + n_cond :]
     count = 0
@@ -275,6 +330,8 @@ def while_loop(
             "n": len(flat),
             "n_cond": len(cond_graph.captures),
             "maximum_iterations": maximum_iterations,
+            "cond_graph": cond_graph,
+            "body_graph": body_graph,
             "avals": [_abstract(x) for x in flat],
         },
     )
