@@ -54,7 +54,7 @@ CHECK_RTOL = 1e-3
 LEGEND = (
     "Times are medians over interleaved repeats; 'spread' = interquartile range / median.\n"
     "'vs numpy' = leg time / hand-written NumPy time (>1: slower than NumPy).\n"
-    "'peer/tapeflow' = peer time / tapeflow time (>1: tapeflow is faster).\n"
+    "'peer/tapeflow' = peer time / tapeflow time, same variant (>1: tapeflow is faster).\n"
     "'check' compares the leg's result (sum of |values|) with the NumPy reference."
 )
 
@@ -105,6 +105,14 @@ def legs(
     }
 
 
+def _framework(leg: str) -> str:
+    """The framework a leg runs on: its name up to the first space (``"tensorflow first call"``).
+
+    A workload may time variants of one computation; their legs are named ``<framework> <variant>``.
+    """
+    return leg.partition(" ")[0]
+
+
 def to_float(value: object) -> float | None:
     """Sum of absolute values of a step's result (tensor, array, number or a sequence of them)."""
     if value is None:
@@ -126,7 +134,7 @@ def _setup(name: str, setup: Callable[[], Step], warmup: int) -> tuple[Step | No
             step()
         return step, Outcome(value=to_float(step()))
     except ModuleNotFoundError as exc:
-        missing = (exc.name or "").partition(".")[0] == name
+        missing = (exc.name or "").partition(".")[0] == _framework(name)
         return None, Outcome(status="not installed" if missing else _error(exc))
     except Exception as exc:  # a broken leg must not stop the other legs or workloads
         return None, Outcome(status=_error(exc))
@@ -173,7 +181,8 @@ def measure(workload: Workload, repeat: int, target: float) -> dict[str, Outcome
 def _ratio(num: Outcome | None, den: Outcome | None) -> str:
     if num is None or den is None or not num.times or not den.times:
         return "-"
-    return f"{num.median / den.median:.2f}x"
+    ratio = num.median / den.median
+    return f"{ratio:.2f}x" if ratio >= 0.01 else f"{ratio:.1e}x"  # 0.00x would hide a thousandfold
 
 
 def _check(outcome: Outcome, reference: Outcome | None) -> str:
@@ -193,7 +202,8 @@ def _row(name: str, outcome: Outcome, workload: Workload, outcomes: dict[str, Ou
     row = [name, f"{median * workload.scale:.4g}", f"{(spread[-1] - spread[0]) / median:.0%}"]
     if workload.rate:
         row.append(f"{1 / median:.4g}")
-    peer_ratio = _ratio(outcome, outcomes.get(SUBJECT)) if name in PEERS else ""
+    subject = SUBJECT + name[len(_framework(name)) :]  # a peer's variant compares with tapeflow's
+    peer_ratio = _ratio(outcome, outcomes.get(subject)) if _framework(name) in PEERS else ""
     reference = outcomes.get(REFERENCE)
     return row + [_ratio(outcome, reference), peer_ratio, _check(outcome, reference)]
 

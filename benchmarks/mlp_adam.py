@@ -114,27 +114,38 @@ def torch_leg() -> Step:
     return step
 
 
-def jax_leg() -> Step:
-    """Eager ``jax.value_and_grad`` (no ``jit``) and the Adam update written in jax.numpy."""
+def jax_training(jit: bool) -> Step:
+    """JAX training steps: ``jax.value_and_grad`` and the Adam update written in jax.numpy, as one pure
+    function of the parameters, moments and step size; ``jit`` compiles that function with ``jax.jit``."""
     jax = load("jax")
     jnp = jax.numpy
     params, x, labels = data()
     params = [jnp.asarray(p) for p in params]
     first = second = [jnp.zeros_like(p) for p in params]
     value_and_grad = jax.value_and_grad(jax_loss(x, labels))
+
+    def update(params: list, first: list, second: list, alpha: float) -> tuple:
+        loss, grads = value_and_grad(params)
+        first = [m + (g - m) * (1 - BETA_1) for g, m in zip(grads, first)]
+        second = [v + (g * g - v) * (1 - BETA_2) for g, v in zip(grads, second)]
+        params = [w - alpha * m / (jnp.sqrt(v) + EPSILON) for w, m, v in zip(params, first, second)]
+        return loss, params, first, second
+
+    update = jax.jit(update) if jit else update
     t = 0
 
     def step() -> object:
         nonlocal params, first, second, t
         t += 1
-        loss, grads = value_and_grad(params)
-        first = [m + (g - m) * (1 - BETA_1) for g, m in zip(grads, first)]
-        second = [v + (g * g - v) * (1 - BETA_2) for g, v in zip(grads, second)]
-        alpha = step_size(t)
-        params = [w - alpha * m / (jnp.sqrt(v) + EPSILON) for w, m, v in zip(params, first, second)]
-        return jax.block_until_ready((loss, params))[0]
+        loss, params, first, second = jax.block_until_ready(update(params, first, second, step_size(t)))
+        return loss
 
     return step
+
+
+def jax_leg() -> Step:
+    """Eager ``jax.value_and_grad`` (no ``jit``) and the Adam update written in jax.numpy."""
+    return jax_training(jit=False)
 
 
 def autograd_leg() -> Step:

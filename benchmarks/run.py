@@ -19,7 +19,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ("tutorial_loop", "optimizer_loop", "op_chain", "mlp", "mlp_adam", "import_time")
+WORKLOADS = (
+    "tutorial_loop",
+    "optimizer_loop",
+    "function_loop",
+    "op_chain",
+    "mlp",
+    "mlp_adam",
+    "mlp_compiled",
+    "hvp_compiled",
+    "import_time",
+)
 FULL = {"repeat": 7, "target": 0.2}  # 7 repeats of >= 0.2 s each per leg
 QUICK = {"repeat": 2, "target": 0.005}  # a smoke run: do the legs work at all
 

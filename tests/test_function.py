@@ -162,7 +162,7 @@ def test_returned_python_values_become_tensors_and_none_stays():
 
 
 def test_tensor_values_are_not_available_while_tracing():
-    @tf.function
+    @tf.function(autograph=False)  # AutoGraph would turn the conditional expression into a tf.cond
     def f(x):
         return 1.0 if x > 0 else 0.0
 

@@ -5,7 +5,7 @@ This module is the public namespace, re-exports only; docs/architecture.md expla
 
 import warnings as _warnings
 
-from tapeflow import bitwise, config, keras, linalg, math, nn, random, test
+from tapeflow import autograph, bitwise, config, keras, linalg, math, nn, random, test
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import constant, convert_to_tensor

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.autograph.transform import convert as autograph_convert
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING
@@ -133,6 +134,7 @@ class Function:
                         f"supported yet: give every dimension."
                     )
         self._python_function = python_function
+        self._converted_function: Callable | None = None
         self._input_signature = None if input_signature is None else list(input_signature)
         self._autograph, self._jit_compile, self._reduce_retracing = autograph, jit_compile, reduce_retracing
         self.__name__ = name or getattr(python_function, "__name__", "function")
@@ -146,6 +148,15 @@ class Function:
     def python_function(self) -> Callable:
         return self._python_function
 
+    def _traced_function(self) -> Callable:
+        """What tracing calls: the Python function converted by AutoGraph (on the first trace), unless
+        `autograph=False`."""
+        if not self._autograph:
+            return self._python_function
+        if self._converted_function is None:
+            self._converted_function = autograph_convert(self._python_function)
+        return self._converted_function
+
     @property
     def input_signature(self) -> list | None:
         return self._input_signature
@@ -158,8 +169,10 @@ class Function:
         return self if instance is None else functools.partial(self.__call__, instance)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _RUN_EAGERLY[0] or TRACING:  # run as Python; inside another trace that inlines it
+        if _RUN_EAGERLY[0]:
             return self._python_function(*args, **kwargs)
+        if TRACING:  # inside another trace: inlined
+            return self._traced_function()(*args, **kwargs)
         concrete, tensors = self._concrete(args, kwargs, calling=True)
         return concrete._call_flat(tensors)
 
@@ -246,7 +259,7 @@ class Function:
         TRACING.append(graph)
         VARIABLE_CREATION.append(first)
         try:
-            out = self._python_function(*traced_args, **traced_kwargs)
+            out = self._traced_function()(*traced_args, **traced_kwargs)
             flat_out = [_as_output(o) for o in nest.flatten(out)]
         finally:
             VARIABLE_CREATION.pop()

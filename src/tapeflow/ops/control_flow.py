@@ -186,7 +186,10 @@ def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
     TRACING.append(graph)
     try:
         result = fn(*params)
-        flat = [_tensor(x) for x in nest.flatten(result)]
+        # A value of an enclosing graph returned as it is becomes a captured input of this one.
+        flat = [
+            graph.capture(x) if type(x) is SymbolicTensor else x for x in map(_tensor, nest.flatten(result))
+        ]
     finally:
         TRACING.pop()
     graph.outputs = flat

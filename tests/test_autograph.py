@@ -1,0 +1,466 @@
+"""AutoGraph: the converted source, converted == original on Python values and eager tensors, and
+staged control flow inside `tf.function` (the `test_symbolic_*` tests need tf.cond / tf.while_loop)."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.autograph import experimental, to_code, to_graph
+from tapeflow.autograph.transform import convert
+
+# ---- small programs, run converted and as they are ----------------------------------------------
+
+
+def if_elif_else(x):
+    if x > 2:
+        y = x * 2
+    elif x > 0:
+        y = x + 10
+    else:
+        y = -x
+    return y
+
+
+def while_break_continue(n):
+    i, total = 0, 0
+    while i < n:
+        i += 1
+        if i % 3 == 0:
+            continue
+        if total > 20:
+            break
+        total += i
+    return i, total
+
+
+def for_over_range(n):
+    total = 0
+    for i in range(n):
+        total = total * 2 + i
+    return total, i
+
+
+def for_else(xs, stop):
+    found = -1
+    for k, v in enumerate(xs):
+        if v == stop:
+            found = k
+            break
+    else:
+        found = len(xs)
+    return found
+
+
+def early_return(xs):
+    for v in xs:
+        if v < 0:
+            return v
+        for w in xs:
+            if w > 100:
+                return w * 2
+    return 0
+
+
+def sign(x):
+    if x > 0:
+        return 1.0
+    elif x < 0:
+        return -1.0
+    return 0.0
+
+
+def nested_loops(n):
+    pairs = 0
+    for i in range(n):
+        j = 0
+        while True:
+            j += 1
+            if j > i:
+                break
+            pairs += 1
+    return pairs
+
+
+def conditional_expression(x):
+    return x * 2 if x > 1 else x - 1
+
+
+def with_and_nested_function(xs):
+    class Counter:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def clip(v):
+        if v > 3:
+            return 3
+        return v
+
+    total = 0
+    with Counter() as c:
+        for v in xs:
+            total += clip(v)
+    return total, isinstance(c, Counter)
+
+
+PROGRAMS = [
+    (if_elif_else, [(5,), (1,), (-3,), (1.5,)]),
+    (while_break_continue, [(0,), (4,), (50,)]),
+    (for_over_range, [(1,), (5,)]),
+    (for_else, [([1, 2, 3], 2), ([1, 2, 3], 7), ([], 1)]),
+    (early_return, [([1, 2, 3],), ([1, -2, 3],), ([1, 200],), ([],)]),
+    (sign, [(3,), (-2.5,), (0,)]),
+    (nested_loops, [(0,), (4,)]),
+    (conditional_expression, [(3,), (0,)]),
+    (with_and_nested_function, [([1, 5, 2],), ([],)]),
+]
+
+
+@pytest.mark.parametrize(
+    "program, args",
+    [(p, a) for p, cases in PROGRAMS for a in cases],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_converted_program_matches_python(program, args):
+    assert to_graph(program)(*args) == program(*args)
+
+
+@pytest.mark.parametrize("value", [5.0, 1.0, -3.0])
+def test_converted_program_matches_python_on_eager_tensors(value):
+    x = tf.constant(value)
+    for program in (if_elif_else, sign, conditional_expression):
+        np.testing.assert_array_equal(np.asarray(to_graph(program)(x)), np.asarray(program(x)))
+
+
+def test_for_over_an_eager_tensor_iterates_its_rows():
+    def row_sums(m):
+        sums = []
+        for row in m:
+            sums.append(float(tf.reduce_sum(row)))
+        return sums
+
+    m = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert to_graph(row_sums)(m) == row_sums(m) == [3.0, 7.0, 11.0]
+
+
+def test_and_or_not_short_circuit_on_python_values():
+    calls = []
+
+    def mark(v):
+        calls.append(v)
+        return v
+
+    def logic(a, b):
+        return (mark(a) and mark(b)) or not mark(b)
+
+    converted = to_graph(logic)
+    for a, b in [(0, 1), (1, 0), (1, 2), ([], 0)]:
+        calls.clear()
+        got = converted(a, b)
+        converted_calls = list(calls)
+        calls.clear()
+        assert got == logic(a, b) and converted_calls == calls
+
+
+def test_closures_and_globals_are_read_live():
+    scale = 2
+
+    def f(x):
+        if x > 0:
+            x = x * scale
+        return x
+
+    converted = to_graph(f)
+    assert converted(3) == 6
+    scale = 10  # noqa: F841 - read by the converted closure
+    assert converted(3) == 30
+
+
+def test_variable_assigned_in_one_branch_is_unbound_when_the_other_ran():
+    def f(flag):
+        if flag:
+            y = 1
+        return y
+
+    assert to_graph(f)(True) == 1
+    with pytest.raises(UnboundLocalError, match="'y'"):
+        to_graph(f)(False)
+
+
+def test_global_statement_is_kept():
+    def f(n):
+        global _COUNTER
+        for _ in range(n):
+            _COUNTER += 1
+        return _COUNTER
+
+    globals()["_COUNTER"] = 0
+    assert to_graph(f)(3) == 3 and _COUNTER == 3  # noqa: F821 - set above through globals()
+
+
+# ---- the converted source -----------------------------------------------------------------------
+
+
+def test_to_code_shows_runtime_calls():
+    code = to_code(while_break_continue)
+    assert "ag__.while_stmt(" in code and "ag__.if_stmt(" in code and "break_ = True" in code
+    assert "ag__.for_stmt(range(n)" in to_code(for_over_range)
+    code = to_code(test_and_or_not_short_circuit_on_python_values)
+    assert "ag__.or_(lambda: ag__.and_(lambda: mark(a), lambda: mark(b)), lambda: ag__.not_(mark(b)))" in code
+    assert "ag__.if_exp(" in to_code(conditional_expression)
+    assert "ag__.retval(retval_)" in to_code(early_return)
+
+
+def test_loop_local_names_are_not_loop_variables():
+    v = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+
+    @tf.function
+    def train():
+        for _ in tf.range(3):
+            with tf.GradientTape() as tape:
+                y = v * v - 2.0 * v
+            dy_dv = tape.gradient(y, v)
+            optimizer.apply_gradients([(dy_dv, v)])
+        y = v * 2.0
+        return y
+
+    code = to_code(train)
+    assert "ag__.for_stmt(tf.range(3), None, loop_body, (), ())" in code
+    assert "def loop_body(itr):" in code
+
+
+def test_unavailable_source_runs_as_is_with_a_warning():
+    namespace = {}
+    exec("def f(x):\n    if x > 0:\n        return 1\n    return 2\n", namespace)
+    with pytest.warns(
+        UserWarning, match="AutoGraph could not transform <function f at .*> and will run it as-is"
+    ):
+        same = convert(namespace["f"])
+    assert same is namespace["f"]
+    with pytest.raises(OSError):
+        to_code(namespace["f"])
+
+
+def test_do_not_convert_and_set_loop_options_outside_conversion():
+    @experimental.do_not_convert
+    def f(x):
+        experimental.set_loop_options(maximum_iterations=3)
+        return x
+
+    assert convert(f) is f and f(4) == 4
+
+
+# ---- staged control flow inside tf.function (needs ops/control_flow.py) -------------------------
+
+
+def test_symbolic_if_and_while_stage_into_one_graph():
+    @tf.function
+    def collatz(n):
+        steps = 0
+        while n != 1:
+            if n % 2 == 0:
+                n = n // 2
+            else:
+                n = 3 * n + 1
+            steps += 1
+        return steps
+
+    assert int(collatz(tf.constant(27))) == 111 and int(collatz(tf.constant(6))) == 8
+    assert collatz.experimental_get_tracing_count() == 1
+
+
+def test_symbolic_if_without_else_keeps_the_value():
+    @tf.function
+    def f(x, y):
+        if x > 0:
+            y = y + 1.0
+        return y
+
+    assert float(f(tf.constant(1.0), tf.constant(5.0))) == 6.0
+    assert float(f(tf.constant(-1.0), tf.constant(5.0))) == 5.0
+
+
+def test_symbolic_for_over_tensor_is_a_loop_and_range_unrolls():
+    @tf.function
+    def f(xs):
+        total = tf.constant(0.0)
+        for v in xs:
+            if v > 2.0:
+                break
+            total += v
+        for k in range(3):
+            total += float(k)
+        return total
+
+    assert float(f(tf.constant([1.0, 2.0, 3.0, 4.0]))) == 6.0
+    assert float(f(tf.constant([5.0, 1.0]))) == 3.0
+    ops = [eq.op.name for eq in f.get_concrete_function(tf.constant([1.0, 2.0])).graph.equations]
+    assert ops.count("While") == 1
+
+
+def test_symbolic_early_return_and_elif():
+    f = tf.function(sign)
+    assert [float(f(tf.constant(v))) for v in (3.0, -2.0, 0.0)] == [1.0, -1.0, 0.0]
+
+
+def test_symbolic_and_or_not_on_tensors():
+    @tf.function
+    def logic(x, y):
+        return (x > 0 and y > 0) or not x < -5
+
+    cases = [(1.0, -1.0, True), (-6.0, 1.0, False), (1.0, 1.0, True)]
+    for x, y, expected in cases:
+        assert bool(logic(tf.constant(x), tf.constant(y))) is expected
+
+
+def test_symbolic_tutorial_loop_has_no_loop_variables():
+    x = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.01)
+
+    @tf.function
+    def minimize():
+        for _ in tf.range(100):
+            with tf.GradientTape() as tape:
+                y = x * x - 2.0 * x + 1.0
+            dy_dx = tape.gradient(y, x)
+            optimizer.apply_gradients(grads_and_vars=[(dy_dx, x)])
+        y = x * x - 2.0 * x + 1.0
+        return y
+
+    reference = 0.0
+    for _ in range(100):
+        reference -= 0.01 * (2 * reference - 2)
+    minimize()
+    np.testing.assert_allclose(float(x.numpy()), reference, rtol=1e-5)
+
+
+def test_symbolic_variable_in_one_branch_only_is_an_error():
+    @tf.function
+    def main_only(x):
+        if x > 0:
+            y = x
+        return y
+
+    @tf.function
+    def else_only(x):
+        if x > 0:
+            pass
+        else:
+            y = x
+        return y
+
+    with pytest.raises(ValueError, match="'y' must also be initialized in the else branch"):
+        main_only(tf.constant(1.0))
+    with pytest.raises(ValueError, match="'y' must also be initialized in the main branch"):
+        else_only(tf.constant(1.0))
+
+
+def test_symbolic_branch_dtypes_must_agree():
+    @tf.function
+    def f(x):
+        if x > 0:
+            y = 1
+        else:
+            y = 2.0
+        return y
+
+    with pytest.raises(
+        TypeError, match="'y' has dtype int32 in the main branch, but dtype float32 in the else"
+    ):
+        f(tf.constant(1.0))
+
+
+def test_symbolic_loop_variable_changing_dtype_or_shape_is_an_error():
+    @tf.function
+    def dtype_change(n):
+        x = tf.constant(0)
+        while x < n:
+            x = tf.cast(x, tf.float32) + 1.0
+        return x
+
+    @tf.function
+    def shape_change(n):
+        x = tf.constant([0.0])
+        for _ in tf.range(3):
+            x = tf.concat([x, [1.0]], 0)
+        return x
+
+    with pytest.raises(TypeError, match="'x' has dtype int32 before the loop, but dtype float32 after one"):
+        dtype_change(tf.constant(3))
+    with pytest.raises(ValueError, match=r"'x' has shape \(1,\) before the loop, but shape \(2,\) after one"):
+        shape_change(tf.constant(3))
+
+
+def test_symbolic_return_inside_a_tensor_loop_is_not_implemented():
+    @tf.function
+    def f(xs):
+        for v in xs:
+            if v > 3:
+                return v
+        return -1.0
+
+    with pytest.raises(NotImplementedError, match="a return statement cannot be placed inside this"):
+        f(tf.constant([1.0, 5.0]))
+
+
+def test_symbolic_loop_variable_must_be_defined_before_the_loop():
+    @tf.function
+    def f(xs):
+        for v in xs:
+            last = v
+        return last
+
+    with pytest.raises(ValueError, match="'last' must be defined before the loop"):
+        f(tf.constant([1.0, 5.0]))
+
+
+def _growing(n):
+    x = tf.constant([0.0])
+    for _ in tf.range(3):
+        tf.autograph.experimental.set_loop_options(shape_invariants=[(x, tf.TensorShape([None]))])
+        x = tf.concat([x, [1.0]], 0)
+    return x
+
+
+def test_set_loop_options_become_the_loops_options():
+    code = to_code(_growing)
+    assert "'shape_invariants': [(x, tf.TensorShape([None]))]" in code and "set_loop_options" not in code
+
+
+@pytest.mark.xfail(strict=True, reason="control_flow.while_loop does not support shape_invariants yet")
+def test_symbolic_shape_invariants_let_a_loop_variable_grow():
+    np.testing.assert_array_equal(tf.function(_growing)(tf.constant(3)).numpy(), [0.0, 1.0, 1.0, 1.0])
+
+
+def test_autograph_false_traces_the_function_as_is():
+    @tf.function(autograph=False)
+    def f(x):
+        return 1.0 if x > 0 else 0.0
+
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+        f(tf.constant(1.0))
+
+
+def test_methods_generators_and_super():
+    class Base:
+        def scale(self, x):
+            return x * 2
+
+    class Child(Base):
+        def scale(self, x):
+            if x > 0:
+                x = super().scale(x)
+            return x
+
+    def count(n):
+        while n > 0:
+            yield n
+            n -= 1
+
+    child = Child()
+    assert to_graph(Child.scale)(child, 3) == 6 and to_graph(child.scale)(-1) == -1
+    assert "ag__.if_stmt(" in to_code(child.scale)
+    assert to_graph(count) is count and list(to_graph(count)(3)) == [3, 2, 1]
