@@ -32,21 +32,24 @@ _value_of = operator.attrgetter("_value")
 class Op:
     """A primitive operation: kernel and gradient rules declared together (see module doc)."""
 
-    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer", "emit")
+    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer", "emit",
+                 "infix")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
-                 multiple_results: bool = False, sparse_ok: bool = False, effectful: bool = False,
-                 infer: Callable | None = None, emit: Callable | None = None):
+                 multiple_results: bool = False, sparse_ok: bool = False, effectful: bool | str = False,
+                 infer: Callable | None = None, emit: Callable | None = None, infix: str | None = None):
         self.name = name
         self.kernel = kernel
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
         self.multiple_results = multiple_results
         self.sparse_ok = sparse_ok  # the rules pass an IndexedSlices gradient on (reads, identity)
-        # Effects (variable reads and writes, printing, random draws) run on every call of a compiled
-        # function, in program order; `infer` gives their results' shapes without running them.
+        # Effects (variable writes, printing, random draws) run on every call of a compiled function, in
+        # program order; "read" (variable reads) is ordered the same way but dropped when unused. `infer`
+        # gives their results' shapes without running them.
         self.effectful = effectful
         self.infer = infer
         self.emit = emit  # generated code for the op, if not a kernel call (control flow)
+        self.infix = infix  # the Python operator that applies the kernel's ufunc (`+` for np.add)
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"

@@ -24,7 +24,8 @@ from tapeflow.graph.symbolic import AbstractValue
 # A read is an op (the tapes connect it to the variable, a traced function reads at every call);
 # an assignment is an op only while tracing, where it must happen at every call, in order.
 _read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,), sparse_ok=True,
-              effectful=True, infer=lambda value: [AbstractValue(np.shape(value), value.dtype)])
+              effectful="read", infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
+              emit=lambda eq, expression, name: [f"{eq.outputs[0]._name} = {expression(eq.inputs[0])}"])
 
 
 def _assign_kernel(value, variable):
@@ -33,7 +34,9 @@ def _assign_kernel(value, variable):
 
 
 _assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True, effectful=True,
-                infer=lambda value, variable: [])
+                infer=lambda value, variable: [],
+                emit=lambda eq, expression, name: [
+                    f"{name(eq.params['variable'], 'var')}._value = {expression(eq.inputs[0])}"])
 _creation_order = itertools.count()
 VARIABLE_CREATION: list = []  # per active trace of a tf.function: may variables be created (first trace only)
 

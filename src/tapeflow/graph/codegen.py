@@ -59,10 +59,18 @@ def generate(graph: Graph) -> tuple[str, dict]:
         return f"{names.name(x, 'var')}._value"  # a variable, read now
 
     for eq in graph.equations:
-        if eq.op.emit is not None:  # control flow writes its own `if` / `while`
-            shapes = ", ".join(repr(o._value) for o in eq.outputs)
-            lines.append(f"    # {', '.join(o._name for o in eq.outputs)} = {eq.op.name}: {shapes}")
-            lines.extend("    " + line for line in eq.op.emit(eq, expression, names.name))
+        shapes = ", ".join(repr(o._value) for o in eq.outputs)
+        if eq.op.infix is not None:  # `v3 = v1 * v2`: the operator is the kernel's ufunc, called directly
+            left, right = map(expression, eq.inputs)
+            lines.append(f"    {eq.outputs[0]._name} = {left} {eq.op.infix} {right}  # {shapes}")
+            continue
+        if eq.op.emit is not None:  # variable reads and writes, control flow: their own code
+            emitted = eq.op.emit(eq, expression, names.name)
+            if len(emitted) == 1:
+                lines.append(f"    {emitted[0]}" + (f"  # {shapes}" if eq.outputs else ""))
+            else:
+                lines.append(f"    # {', '.join(o._name for o in eq.outputs)} = {eq.op.name}: {shapes}")
+                lines.extend("    " + line for line in emitted)
             continue
         call = f"{names.name(eq.op.kernel, _identifier(eq.op.name))}({', '.join(map(expression, eq.inputs))}"
         if eq.params:
@@ -74,7 +82,6 @@ def generate(graph: Graph) -> tuple[str, dict]:
         targets = ", ".join(o._name for o in eq.outputs)
         if eq.op.multiple_results:
             targets += ","
-        shapes = ", ".join(repr(o._value) for o in eq.outputs)
         lines.append(f"    {targets} = {call}  # {shapes}")
     lines.append(f"    return ({''.join(expression(x) + ', ' for x in graph.outputs)})")
     return "\n".join(lines) + "\n", names.values

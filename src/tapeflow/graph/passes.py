@@ -56,7 +56,7 @@ def eliminate_dead_code(graph: Graph) -> None:
     live = {x._name for x in graph.outputs if type(x) is SymbolicTensor}
     kept: list[Equation] = []
     for eq in reversed(graph.equations):
-        if eq.op.effectful or any(o._name in live for o in eq.outputs):
+        if eq.op.effectful is True or any(o._name in live for o in eq.outputs):  # unused reads go
             kept.append(eq)
             live.update(x._name for x in eq.inputs if type(x) is SymbolicTensor)
     graph.equations = kept[::-1]

@@ -81,9 +81,10 @@ def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
 
 
 def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
-           allowed: Iterable[dtypes.DType]) -> Callable:
-    """The public function of an elementwise, broadcasting op of two tensors of one dtype."""
-    op = Op(tf_name, kernel, grads)
+           allowed: Iterable[dtypes.DType], infix: str | None = None) -> Callable:
+    """The public function of an elementwise, broadcasting op of two tensors of one dtype; `infix` is
+    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code)."""
+    op = Op(tf_name, kernel, grads, infix=infix)
     allowed = frozenset(allowed)
     allowed_np = frozenset(d._np for d in allowed)
 

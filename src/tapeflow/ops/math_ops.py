@@ -33,10 +33,10 @@ _ORDERED = REAL
 
 # ---- arithmetic -------------------------------------------------------------------------------
 
-add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC)
-subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC)
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+")
+subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-")
 multiply = binary("multiply", "Mul", np.multiply,
-                  (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC)
+                  (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*")
 negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC)
 
 
@@ -65,7 +65,7 @@ def _truncate_divide(x, y):
 
 
 _real_div = binary("realdiv", "RealDiv", np.divide,
-                   (lambda g, z, x, y: g / conj(y), lambda g, z, x, y: -g * conj(z / y)), INEXACT)
+                   (lambda g, z, x, y: g / conj(y), lambda g, z, x, y: -g * conj(z / y)), INEXACT, "/")
 floordiv = binary("floordiv", "FloorDiv", _floor_divide, None, REAL)
 floormod = binary("floormod", "FloorMod", _floor_mod,
                   (lambda g, z, x, y: g, lambda g, z, x, y: -g * floordiv(x, y)), REAL)
@@ -104,7 +104,7 @@ def _pow_grad_y(g, z, x, y):
 
 
 pow = binary("pow", "Pow", np.power, (lambda g, z, x, y: g * y * pow(x, y - 1), _pow_grad_y),  # noqa: A001
-             NUMERIC)
+             NUMERIC, "**")
 maximum = binary("maximum", "Maximum", np.maximum,
                  (lambda g, z, x, y: where(x >= y, g, 0), lambda g, z, x, y: where(x >= y, 0, g)), _ORDERED)
 minimum = binary("minimum", "Minimum", np.minimum,
@@ -198,10 +198,10 @@ is_finite = unary("is_finite", "IsFinite", np.isfinite, None, FLOATS)
 
 equal = binary("equal", "Equal", np.equal, None, dtypes.ALL)
 not_equal = binary("not_equal", "NotEqual", np.not_equal, None, dtypes.ALL)
-less = binary("less", "Less", np.less, None, _ORDERED)
-less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED)
-greater = binary("greater", "Greater", np.greater, None, _ORDERED)
-greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED)
+less = binary("less", "Less", np.less, None, _ORDERED, "<")
+less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED, "<=")
+greater = binary("greater", "Greater", np.greater, None, _ORDERED, ">")
+greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED, ">=")
 logical_and = binary("logical_and", "LogicalAnd", np.logical_and, None, _BOOL)
 logical_or = binary("logical_or", "LogicalOr", np.logical_or, None, _BOOL)
 logical_xor = binary("logical_xor", "LogicalXor", np.logical_xor, None, _BOOL)
@@ -296,7 +296,12 @@ def add_n(inputs: Any, name: str | None = None):
 
 def add_n_op(n: int) -> Op:
     """AddN of `n` inputs: every input receives the output's gradient."""
-    return variadic("AddN", _add_n_kernel, _add_n_grad, n)
+    return variadic("AddN", _add_n_kernel, _add_n_grad, n, emit=_emit_add_n)
+
+
+def _emit_add_n(eq, expression, name):
+    """Generated code for AddN: the inputs added left to right, as the kernel does."""
+    return [f"{eq.outputs[0]._name} = {' + '.join(map(expression, eq.inputs))}"]
 
 
 def _add_n_grad(i, g, y, *inputs):
