@@ -21,6 +21,7 @@ from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.ops.array_ops import identity
 from tapeflow.ops.creation_ops import zeros_like
 
 __all__ = ["cond", "while_loop"]
@@ -72,6 +73,9 @@ def _rerun_loop_gradients(
 ) -> list:
     from tapeflow.autodiff.tape import GradientTape
 
+    # Fresh copies: one tensor may feed the loop twice (as a loop variable and as a captured value),
+    # and each use must get its own share of the gradient.
+    inputs = [identity(x) for x in inputs]
     state, cond_inputs, body_inputs = (
         list(inputs[:n]),
         list(inputs[n : n + n_cond]),
@@ -85,7 +89,7 @@ def _rerun_loop_gradients(
         ):
             state = body_graph.evaluate(state + body_inputs)
             count += 1
-    return tape.gradient(state, list(inputs), output_gradients=list(g), unconnected_gradients="zero")
+    return tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero")
 
 
 def _if_gradient(
@@ -123,6 +127,7 @@ def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple) -> list
     unconnected)."""
     from tapeflow.autodiff.tape import GradientTape
 
+    inputs = [identity(x) for x in inputs]  # each use gets its own share (see _rerun_loop_gradients)
     with GradientTape() as tape:
         tape.watch(inputs)
         outputs = graph.evaluate(inputs)

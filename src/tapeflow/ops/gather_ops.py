@@ -16,6 +16,7 @@ from tapeflow.framework.dtypes import NUMERIC
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
 from tapeflow.ops.array_ops import reshape, transpose
 from tapeflow.ops.declare import tensor, type_name, unsupported_error
@@ -70,7 +71,14 @@ def _gather_grad(g, y, params, indices, axis, batch_dims):
     return transpose(summed, back)
 
 
-_gather_op = Op("GatherV2", _gather_kernel, (_gather_grad, None))
+def _gather_shape(params, indices, axis, batch_dims):
+    """The result's shape without reading the indices (tracing: an index may be out of range for the
+    stand-in values of an empty tensor, though never at run time)."""
+    shape = params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:]
+    return [AbstractValue(shape, params.dtype)]
+
+
+_gather_op = Op("GatherV2", _gather_kernel, (_gather_grad, None), infer=_gather_shape)
 
 
 def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = None, batch_dims: int = 0,
