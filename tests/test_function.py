@@ -243,3 +243,26 @@ def test_algebraic_identities_are_simplified_away():
         return x * tf.ones([2])  # broadcasts a scalar: must stay
 
     assert broadcasting(tf.constant(2.0)).numpy().tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tf.keras.optimizers.Nadam(0.1),
+    lambda: tf.keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=2),
+    lambda: tf.keras.optimizers.SGD(0.1, gradient_accumulation_steps=2),
+])
+def test_optimizer_state_updates_the_same_compiled_as_eagerly(make):
+    def run(compiled):
+        v = tf.Variable([1.0, -2.0])
+        optimizer = make()
+
+        def step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(v * v * v)
+            optimizer.apply_gradients([(tape.gradient(loss, v), v)])
+
+        step = tf.function(step) if compiled else step
+        for _ in range(5):
+            step()
+        return v.numpy()
+
+    np.testing.assert_allclose(run(True), run(False), rtol=1e-6)

@@ -191,10 +191,10 @@ def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
     TRACING.append(graph)
     try:
         result = fn(*params)
-        # A value of an enclosing graph returned as it is becomes a captured input of this one.
-        flat = [
-            graph.capture(x) if type(x) is SymbolicTensor else x for x in map(_tensor, nest.flatten(result))
-        ]
+        # A value of an enclosing graph returned as it is becomes a captured input of this one; a
+        # branch that returns None (it only has effects) has no outputs.
+        leaves = [] if result is None else nest.flatten(result)
+        flat = [graph.capture(x) if type(x) is SymbolicTensor else x for x in map(_tensor, leaves)]
     finally:
         TRACING.pop()
     graph.outputs = flat

@@ -27,9 +27,10 @@ from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.framework.variables import Variable
 from tapeflow.keras.optimizers import schedules
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
+from tapeflow.ops.control_flow import cond
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.gather_ops import unsorted_segment_sum
-from tapeflow.ops.math_ops import cast, clip_by_value, floormod
+from tapeflow.ops.math_ops import cast, clip_by_value, equal, floormod
 
 _LEGACY_KWARGS = ("decay", "gradient_aggregator", "gradient_transformers")
 
@@ -267,20 +268,27 @@ class Optimizer:
         grads = [self._checked(g, v) for g, v in kept]
         variables = [v for _, v in kept]
         if self.gradient_accumulation_steps:
-            grads = self._accumulate(grads, variables)
-            if grads is None:
-                return self._iterations.assign_add(1)
-        grads = self._clip(grads)
-        rate = self._learning_rate_now()
-        self._apply_weight_decay(variables, rate)
-        for g, v in zip(grads, variables):
-            self.update_step(g, v, cast(rate, v.dtype))
-            if v.constraint is not None:
-                v.assign(v.constraint(v))
+            self._accumulate_and_maybe_apply(grads, variables)
+        else:
+            self._apply(grads, variables)
         self._iterations.assign_add(1)
         if self.use_ema:
             self._update_moving_averages(variables)
         return self._iterations
+
+    def _apply(self, grads: list, variables: list) -> None:
+        """One update of `variables`: clip, weight decay, each update rule, constraints."""
+        grads = self._clip(grads)
+        rate = self._learning_rate_now()
+        self._apply_weight_decay(variables, rate)
+        self.prepare_step(variables)
+        for g, v in zip(grads, variables):
+            self.update_step(g, v, cast(rate, v.dtype))
+            if v.constraint is not None:
+                v.assign(v.constraint(v))
+
+    def prepare_step(self, variables: list) -> None:
+        """State the rule shares across variables, advanced once per step (Nadam's momentum product)."""
 
     def _checked(self, g: Any, v: Variable) -> Any:
         """The gradient for `v`, verified against it; sparse gradients made unique by row."""
@@ -310,21 +318,23 @@ class Optimizer:
             )
         return g
 
-    def _accumulate(self, grads: list, variables: list) -> list | None:
+    def _accumulate_and_maybe_apply(self, grads: list, variables: list) -> None:
         """Gradient accumulation (Keras 3): sum gradients over `gradient_accumulation_steps` calls and
-        apply their mean on the last one; `iterations` counts every call."""
+        apply their mean on the last one; `iterations` counts every call. The choice is a `tf.cond`,
+        so it is made on every call of a compiled function too."""
         sums = []
         for g, v in zip(grads, variables):
             accumulator = self._slots[id(v)]["gradient_accumulator"]
             accumulator.assign_add(tensor(g) if type(g) is not IndexedSlices else _dense(g))
             sums.append(accumulator)
         steps = self.gradient_accumulation_steps
-        if int(floormod(self._iterations + 1, steps)) != 0:
-            return None
-        means = [s.value() / steps for s in sums]
-        for s in sums:
-            s.assign(s * 0)
-        return means
+
+        def apply_mean() -> None:
+            self._apply([s.value() / steps for s in sums], variables)
+            for s in sums:
+                s.assign(s * 0)
+
+        cond(equal(floormod(self._iterations + 1, steps), 0), apply_mean, lambda: None)
 
     def _clip(self, grads: list) -> list:
         if self.clipnorm is not None:
@@ -351,8 +361,9 @@ class Optimizer:
             average = self._slots[id(v)]["average"]
             average.assign(self.ema_momentum * average + (1 - self.ema_momentum) * v)
         frequency = self.ema_overwrite_frequency
-        if frequency and int(self._iterations.numpy()) % frequency == 0:
-            self.finalize_variable_values(variables)
+        if frequency:
+            cond(equal(floormod(self._iterations, frequency), 0),
+                 lambda: self.finalize_variable_values(variables), lambda: None)
 
     def finalize_variable_values(self, var_list: Iterable) -> None:
         """Give each variable its moving average (with `use_ema`; otherwise nothing to do)."""

@@ -305,35 +305,33 @@ class Nadam(Adam):
         super().__init__(
             learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name, **kwargs
         )
-        self._u_products: dict = {}  # per dtype: the running product of the u_t, advanced once a step
+        self._u_products: dict = {}  # per dtype of the variables: the running product u_1 ... u_t
+
+    def _u(self, dtype: Any, step: Any) -> Any:
+        """Keras's momentum schedule at `step`: beta_1 * (1 - 0.5 * 0.96^step)."""
+        return cast(self.beta_1, dtype) * (1 - 0.5 * pow(cast(0.96, dtype), step))
+
+    def build_slots(self, var_list: list) -> None:
+        super().build_slots(var_list)
+        for v in var_list:
+            if v.dtype not in self._u_products:
+                self._u_products[v.dtype] = Variable(cast(1.0, v.dtype), name="u_product", trainable=False)
+
+    def prepare_step(self, variables: list) -> None:
+        for dtype, product in self._u_products.items():
+            product.assign(product * self._u(dtype, cast(self.iterations + 1, dtype)))
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, dtype = _dense(gradient), variable.dtype
         t = cast(self.iterations + 1, dtype)
         beta_1, beta_2 = cast(self.beta_1, dtype), cast(self.beta_2, dtype)
-        u_t = beta_1 * (1 - 0.5 * pow(cast(0.96, dtype), t))
-        u_next = beta_1 * (1 - 0.5 * pow(cast(0.96, dtype), t + 1))
-        u_product = self._u_product(dtype, u_t)
+        u_t, u_next, u_product = self._u(dtype, t), self._u(dtype, t + 1), self._u_products[dtype]
         m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
         m.assign_add((gradient - m) * (1 - beta_1))
         v.assign_add((square(gradient) - v) * (1 - beta_2))
         m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * gradient / (1 - u_product)
         v_hat = v / (1 - pow(beta_2, t))
         variable.assign_sub(m_hat * learning_rate / (sqrt(v_hat) + self.epsilon))
-
-    def _u_product(self, dtype: Any, u_t: Any):
-        """The product u_1 ... u_t, kept in a variable and advanced on the step's first use."""
-        step = int(self.iterations.numpy())
-        product = self._u_products.get(dtype)
-        if product is None:
-            product = self._u_products[dtype] = [
-                Variable(cast(1.0, dtype), name="u_product", trainable=False),
-                -1,
-            ]
-        if product[1] != step:
-            product[0].assign(product[0] * u_t)
-            product[1] = step
-        return product[0]
 
     def get_config(self) -> dict:
         config = super().get_config()
