@@ -24,9 +24,18 @@ class TensorLike:
     __slots__ = ()
     __array_priority__ = 100  # NumPy defers to our reflected operators: `np_array * tensor`
 
+    # Every subclass keeps its value's facts in `_value` (an array, or a traced value's AbstractValue).
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
     @property
     def ndim(self) -> int:
-        return len(self.shape)
+        return len(self._value.shape)
 
     def get_shape(self) -> TensorShape:
         return self.shape
@@ -86,18 +95,6 @@ class Tensor(TensorLike):
 
     def _numpy_value(self):
         return self._value
-
-    @property
-    def dtype(self) -> dtypes.DType:
-        return dtypes.from_numpy(self._value.dtype)
-
-    @property
-    def shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
-
-    @property
-    def ndim(self) -> int:
-        return self._value.ndim
 
     @property
     def device(self) -> str:

@@ -189,10 +189,6 @@ class Variable(TensorLike):
     # -- properties ----------------------------------------------------------------------------
 
     @property
-    def dtype(self) -> dtypes.DType:
-        return dtypes.from_numpy(self._value.dtype)
-
-    @property
     def shape(self) -> TensorShape:
         return self._shape
 

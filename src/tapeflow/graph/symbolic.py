@@ -15,7 +15,6 @@ import numpy as np
 
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.tensor import TensorLike
-from tapeflow.framework.tensor_shape import TensorShape
 
 
 class AbstractValue:
@@ -57,18 +56,6 @@ class SymbolicTensor(TensorLike):
 
     def _numpy_value(self):
         raise _no_value("its value")
-
-    @property
-    def dtype(self) -> dtypes.DType:
-        return dtypes.from_numpy(self._value.dtype)
-
-    @property
-    def shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self._value.shape)
 
     @property
     def name(self) -> str:

@@ -45,6 +45,8 @@ class CallableList(list):
 class Optimizer:
     """Base class of the Keras optimizers (tf.keras.optimizers.Optimizer)."""
 
+    _config: tuple = ()  # a subclass's hyperparameters, as get_config lists them after the common ones
+
     def __init__(
         self,
         name: str,
@@ -420,6 +422,7 @@ class Optimizer:
             "jit_compile": False,
             "is_legacy_optimizer": False,
             "learning_rate": rate,
+            **{key: getattr(self, key) for key in self._config},
         }
 
     @classmethod

@@ -31,6 +31,8 @@ def _dense(g: Any):
 class SGD(Optimizer):
     """Gradient descent, with optional (Nesterov) momentum: m = momentum*m - lr*g; v += m."""
 
+    _config = ("momentum", "nesterov")
+
     def __init__(
         self,
         learning_rate: Any = 0.01,
@@ -63,12 +65,11 @@ class SGD(Optimizer):
         else:
             variable.assign_add(m)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
-
 
 class Adagrad(Optimizer):
     """Per-coordinate rates from the sum of squared gradients: v -= lr * g / sqrt(acc + eps)."""
+
+    _config = ("initial_accumulator_value", "epsilon")
 
     def __init__(
         self,
@@ -95,16 +96,11 @@ class Adagrad(Optimizer):
         accumulator.assign_add(gradient * gradient)
         variable.assign_sub(learning_rate * gradient / sqrt(accumulator + self.epsilon))
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "epsilon": self.epsilon,
-        }
-
 
 class RMSprop(Optimizer):
     """Gradients scaled by a moving root mean square (centered: minus the mean's square)."""
+
+    _config = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(
         self,
@@ -145,18 +141,11 @@ class RMSprop(Optimizer):
         else:
             variable.assign_sub(increment)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "centered": self.centered,
-        }
-
 
 class Adadelta(Optimizer):
     """Steps scaled by the ratio of running RMS of past steps to running RMS of gradients."""
+
+    _config = ("rho", "epsilon")
 
     def __init__(
         self,
@@ -181,13 +170,12 @@ class Adadelta(Optimizer):
         delta_average.assign(rho * delta_average + (1 - rho) * delta * delta)
         variable.assign_add(learning_rate * delta)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
-
 
 class Adam(Optimizer):
     """Adaptive moments: v -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps) (amsgrad: the
     running maximum of v). Epsilon is outside the square root and not bias-corrected, as Keras."""
+
+    _config = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(
         self,
@@ -221,15 +209,6 @@ class Adam(Optimizer):
         for target, value in zip((variable, m, v, vhat), updated):
             target.assign(value)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }
-
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (required; 0.004 by default)."""
@@ -262,6 +241,8 @@ class AdamW(Adam):
 class Adamax(Optimizer):
     """Adam with the infinity norm: u = max(b2 * u, |g|); v -= lr * m / ((1 - b1^t) * (u + eps))."""
 
+    _config = ("beta_1", "beta_2", "epsilon")
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -286,12 +267,11 @@ class Adamax(Optimizer):
         correction = 1 - pow(cast(self.beta_1, dtype), t)
         variable.assign_sub(learning_rate * m / (correction * (u + self.epsilon)))
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
 
 class Nadam(Adam):
     """Adam with Nesterov momentum, using Keras's momentum schedule u_t = b1 * (1 - 0.5 * 0.96^t)."""
+
+    _config = ("beta_1", "beta_2", "epsilon")
 
     def __init__(
         self,
@@ -333,14 +313,18 @@ class Nadam(Adam):
         v_hat = v / (1 - pow(beta_2, t))
         variable.assign_sub(m_hat * learning_rate / (sqrt(v_hat) + self.epsilon))
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.pop("amsgrad")
-        return config
-
 
 class Ftrl(Optimizer):
     """Follow-the-regularized-leader, with L1, L2 and L2-shrinkage regularization."""
+
+    _config = (
+        "learning_rate_power",
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+        "l2_shrinkage_regularization_strength",
+        "beta",
+    )
 
     def __init__(
         self,
@@ -396,20 +380,11 @@ class Ftrl(Optimizer):
         variable.assign((clip_by_value(linear, -l1, l1) - linear) / quadratic)
         accumulator.assign(new_accumulator)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "learning_rate_power": self.learning_rate_power,
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "l1_regularization_strength": self.l1_regularization_strength,
-            "l2_regularization_strength": self.l2_regularization_strength,
-            "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
-            "beta": self.beta,
-        }
-
 
 class Lion(Optimizer):
     """Sign of an interpolated momentum: v -= lr * sign(b1 * m + (1 - b1) * g); m = b2 * m + (1 - b2) * g."""
+
+    _config = ("beta_1", "beta_2")
 
     def __init__(
         self,
@@ -433,6 +408,3 @@ class Lion(Optimizer):
         gradient, m = _dense(gradient), self.get_slot(variable, "m")
         variable.assign_sub(learning_rate * sign(m * self.beta_1 + gradient * (1 - self.beta_1)))
         m.assign(m * self.beta_2 + gradient * (1 - self.beta_2))
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
