@@ -1,0 +1,279 @@
+"""`tf.py_function` and `tf.numpy_function`: arbitrary Python as an op that runs on every call.
+
+The Python function `func` is the op's kernel. Eagerly it runs at once; inside a `tf.function` the
+op is an effectful equation, so the compiled code calls `func` on every call, in program order,
+while the trace itself happens once. `func` always runs as eager code: no trace and no tape sees the
+ops inside it. `py_function` hands `func` eager tensors and converts what it returns to the dtypes
+`Tout` names (TensorFlow's conversion rules); `numpy_function` hands it NumPy arrays and, inside a
+function, wants arrays of exactly those dtypes back. Eagerly, `numpy_function` is a plain call of
+`func` whose results become tensors whatever `Tout` says, as in TensorFlow.
+
+Result shapes while tracing. TensorFlow gives these results an unknown shape; tapeflow's graphs have
+static shapes. So when a call is traced, tapeflow calls `func` once, at trace time, on stand-ins —
+zeros shaped like its symbolic inputs (constant inputs as they are), with NumPy's floating-point
+warnings silenced and no tape recording — and takes the shapes of what it returns. That call's side
+effects happen once per trace, like any Python code in a traced function. The shapes are then
+checked on every call: a `func` whose result shape depends on its input values, rather than on
+their shapes, raises an `InvalidArgumentError` that says so (call it outside `tf.function`). The
+gradient op needs no such call: its results have its inputs' shapes.
+
+Gradients. `py_function` is differentiable like TensorFlow's: the rule for an input is another
+`py_function` that reruns `func` under a `GradientTape` on the same inputs and returns the
+vector-Jacobian product, so it works eagerly, inside traced backward passes, and to any order
+(TensorFlow stops at first order). `func` therefore runs again, once per differentiated input, when
+gradients are taken. Variables that `func` reads are not differentiated (their gradient is None), and
+results that do not come from tapeflow ops on the inputs (NumPy, `.numpy()`) give zero gradients.
+`numpy_function` has no gradient: None, as in TensorFlow.
+
+Errors. An exception from `func` becomes the `tf.errors` type TensorFlow maps it to (ValueError and
+TypeError: InvalidArgumentError; StopIteration: OutOfRangeError; MemoryError: ResourceExhaustedError;
+NotImplementedError: UnimplementedError; anything else: UnknownError), chained to the original.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import dtypes, errors, nest
+from tapeflow.framework.convert import convert_to_tensor, to_array
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
+from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+
+__all__ = ["numpy_function", "py_function"]
+
+_ERROR_TYPES = (
+    ((ValueError, TypeError), errors.InvalidArgumentError),
+    (StopIteration, errors.OutOfRangeError),
+    (MemoryError, errors.ResourceExhaustedError),
+    (NotImplementedError, errors.UnimplementedError),
+)
+
+
+def _op_error(cause: BaseException, op_name: str) -> errors.OpError:
+    """TensorFlow's error for an exception raised by the Python function of a script op."""
+    kind = next((kind for types, kind in _ERROR_TYPES if isinstance(cause, types)), errors.UnknownError)
+    return kind(None, None, f"{type(cause).__name__}: {cause} [Op:{op_name}]")
+
+
+@contextlib.contextmanager
+def _eager() -> Iterator[None]:
+    """Run the body as plain eager code: no graph being traced, no tape recording (restored after)."""
+    tracing, tapes = TRACING[:], ACTIVE_TAPES[:]
+    TRACING.clear()
+    ACTIVE_TAPES.clear()
+    try:
+        yield
+    finally:
+        TRACING[:] = tracing
+        ACTIVE_TAPES[:] = tapes
+
+
+def _func_name(func: Callable) -> str:
+    return getattr(func, "__name__", type(func).__name__)
+
+
+def _as_list(result: Any) -> list:
+    """What `func` returned, as a list of results: a list or tuple is several, None is none."""
+    if isinstance(result, list | tuple):
+        return list(result)
+    return [] if result is None else [result]
+
+
+# ---- converting what func returns ---------------------------------------------------------------
+
+
+def _tensor_result(value: Any, dtype: dtypes.DType, index: int, op_name: str) -> Any:
+    """py_function: TensorFlow's conversion to `dtype` (NumPy values are cast, tensors must match)."""
+    try:
+        result = convert_to_tensor(value, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise _op_error(e, op_name) from e
+    if type(result) is not Tensor:
+        raise errors.InvalidArgumentError(
+            None, None, f"Result {index} of the function is a symbolic tensor: a py_function must "
+                        f"return values computed eagerly from its arguments. [Op:{op_name}]")
+    return result._value
+
+
+def _array_result(value: Any, dtype: dtypes.DType, index: int, op_name: str) -> Any:
+    """numpy_function inside a function: an array that already has exactly `dtype`."""
+    array = np.asarray(value)
+    if dtype is dtypes.string and array.dtype.kind in "SUO":
+        return to_array(array, dtype)
+    if array.dtype != dtype._np:
+        got = dtypes.from_numpy(array.dtype).name if array.dtype.kind in "biufc" else str(array.dtype)
+        raise errors.InvalidArgumentError(
+            None, None, f"{index}-th value returned by the function is {got}, but expects {dtype.name} "
+                        f"[Op:{op_name}]")
+    return array[()]
+
+
+def _run(op_name: str, func: Callable, args: list, Tout: tuple, shapes: tuple | None,
+         exact_count: bool, convert: Callable) -> tuple:
+    """Call `func` eagerly on `args` and convert its results to `Tout`, checking them against the
+    traced `shapes` when there are any."""
+    with _eager():
+        try:
+            results = _as_list(func(*args))
+        except Exception as e:
+            raise _op_error(e, op_name) from e
+    if len(results) < len(Tout) or (exact_count and len(results) != len(Tout)):
+        raise errors.InvalidArgumentError(
+            None, None, f"{_func_name(func)} returns {len(results)} values, but expects to see "
+                        f"{len(Tout)} values. [Op:{op_name}]")
+    values = tuple(convert(v, d, i, op_name) for i, (v, d) in enumerate(zip(results, Tout)))
+    if shapes is not None:
+        for i, (value, shape) in enumerate(zip(values, shapes)):
+            if np.shape(value) != shape:
+                raise _shape_error(func, i, np.shape(value), shape, op_name)
+    return values
+
+
+def _shape_error(func: Callable, index: int, got: tuple, traced: tuple, op_name: str) -> errors.OpError:
+    return errors.InvalidArgumentError(
+        None, None, f"{_func_name(func)} returned shape {list(got)} for its result {index}, but tapeflow "
+                    f"traced it with shape {list(traced)}: the shape it returned for zeros shaped like its "
+                    f"inputs, at trace time. tapeflow's compiled functions need result shapes that depend "
+                    f"only on the input shapes; call this function outside tf.function. [Op:{op_name}]")
+
+
+def _eager_py_func_kernel(*values: Any, func: Callable, Tout: tuple, shapes: tuple | None) -> tuple:
+    return _run("EagerPyFunc", func, [Tensor(v) for v in values], Tout, shapes, False, _tensor_result)
+
+
+def _py_func_kernel(*values: Any, func: Callable, Tout: tuple, shapes: tuple | None) -> tuple:
+    return _run("PyFunc", func, [np.array(v) for v in values], Tout, shapes, True, _array_result)
+
+
+def _infer(*values: Any, func: Callable, Tout: tuple, shapes: tuple) -> list[AbstractValue]:
+    return [AbstractValue(shape, dtype._np) for shape, dtype in zip(shapes, Tout)]
+
+
+# ---- the ops ------------------------------------------------------------------------------------
+
+
+def _py_function_gradient(i: int, g: tuple, y: tuple, *inputs: Any, func: Callable, Tout: tuple,
+                          shapes: tuple | None) -> Any:
+    """The gradient for input i: a py_function that reruns `func` under a tape (see module doc)."""
+    n = len(inputs)
+
+    def vjp(*args: Any) -> Any:
+        from tapeflow.autodiff.tape import GradientTape
+        from tapeflow.ops.creation_ops import zeros_like
+
+        xs, seeds = args[:n], args[n:]
+        with GradientTape() as tape:
+            tape.watch(xs[i])
+            results = _as_list(func(*xs))[: len(Tout)]
+        pairs = [(r, s) for r, s in zip(results, seeds)
+                 if isinstance(r, TensorLike) and r.dtype.kind in ("float", "complex")]
+        if not pairs:
+            return zeros_like(xs[i])
+        return tape.gradient([r for r, _ in pairs], xs[i], output_gradients=[s for _, s in pairs],
+                             unconnected_gradients="zero")
+
+    vjp.__name__ = f"{_func_name(func)}_gradient"
+    x = inputs[i]
+    return _bind_py_function(vjp, (*inputs, *g), (x.dtype,), (tuple(x._value.shape),))[0]
+
+
+def _py_function_op(n: int) -> Op:
+    return variadic("EagerPyFunc", _eager_py_func_kernel, _py_function_gradient, n,
+                    multiple_results=True, effectful=True, infer=_infer)
+
+
+_PY_FUNC = Op("PyFunc", _py_func_kernel, None, multiple_results=True, effectful=True, infer=_infer)
+_PY_FUNC_STATELESS = Op("PyFuncStateless", _py_func_kernel, None, multiple_results=True, infer=_infer)
+
+
+def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | None) -> tuple:
+    """Apply a script op; when it becomes a graph equation with unknown result shapes, they are
+    learnt by calling `func` on stand-ins (see module doc)."""
+    if shapes is None and TRACING and (op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
+        stand_ins = [x._value.example() if type(x) is SymbolicTensor else x._value for x in inputs]
+        try:
+            with np.errstate(all="ignore"):
+                results = op.kernel(*stand_ins, func=func, Tout=Tout, shapes=None)
+        except errors.OpError as e:
+            raise type(e)(None, None, f"{e.message} (raised by the call of {_func_name(func)} on zeros "
+                                      f"shaped like its inputs, which tapeflow makes while tracing to "
+                                      f"learn the shapes of its results)") from e
+        shapes = tuple(np.shape(r) for r in results)
+    return bind(op, inputs, {"func": func, "Tout": Tout, "shapes": shapes})
+
+
+def _bind_py_function(func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | None = None) -> tuple:
+    return _bind(_py_function_op(len(inputs)), func, inputs, Tout, shapes)
+
+
+# ---- the public functions -----------------------------------------------------------------------
+
+
+def _decorator_or_check(script_op: Callable, op_name: str, func: Any, inp: Any, Tout: Any,
+                        **kwargs: Any) -> Callable | None:
+    """TensorFlow's argument checks; with `func=None`, the decorator `@op_name(Tout=...)`."""
+    if Tout is None:
+        raise TypeError(f"Missing required argument: 'Tout'\n  If using {op_name} as a decorator, set "
+                        f"`Tout`\n  **by name** above the function:\n  `@{op_name}(Tout=tout)`")
+    if func is None:
+        if inp is not None:
+            raise TypeError(f"Don't set the `inp` argument when using {op_name} as a decorator "
+                            f"(`func=None`).")
+
+        def decorator(fun: Callable) -> Callable:
+            @functools.wraps(fun)
+            def wrapper(*args: Any) -> Any:
+                return script_op(fun, list(args), Tout, **kwargs)
+
+            return wrapper
+
+        return decorator
+    if inp is None:
+        raise TypeError(f"Missing argument `inp`:\n  You must set the `inp` argument (the list of arguments "
+                        f"to the\n  function), unless you use `{op_name}` as a decorator (`func=None`).")
+    return None
+
+
+def _checked(func: Any, inp: Any, Tout: Any) -> tuple[tuple, tuple, bool]:
+    """The inputs as tensors, `Tout` as a tuple of dtypes, and whether the caller gets a list."""
+    if not callable(func):
+        raise ValueError(f"Expected func to be callable. Received func={func} of type {type(func)}.")
+    several = isinstance(Tout, list | tuple)
+    out_dtypes = tuple(dtypes.as_dtype(t) for t in (Tout if several else [Tout]))
+    return tuple(convert_to_tensor(x) for x in list(inp)), out_dtypes, several
+
+
+def py_function(func: Callable | None = None, inp: Any = None, Tout: Any = None,
+                name: str | None = None) -> Any:
+    """`tf.py_function`: call `func` on eager tensors, on every call of a compiled function; its results
+    are converted to `Tout` (one dtype: a tensor; a list or tuple of dtypes: a list of tensors)."""
+    decorator = _decorator_or_check(py_function, "tf.py_function", func, inp, Tout, name=name)
+    if decorator is not None:
+        return decorator
+    inputs, out_dtypes, several = _checked(func, inp, Tout)
+    results = _bind_py_function(func, inputs, out_dtypes)
+    return list(results) if several else results[0]
+
+
+def numpy_function(func: Callable | None = None, inp: Any = None, Tout: Any = None, stateful: bool = True,
+                   name: str | None = None) -> Any:
+    """`tf.numpy_function`: call `func` on NumPy arrays (not differentiable). Eagerly, a plain call whose
+    results become tensors; inside a function, an op that must return exactly `Tout`; with
+    `stateful=False` the op counts as pure (it may be merged with an identical call or dropped if unused)."""
+    decorator = _decorator_or_check(numpy_function, "tf.numpy_function", func, inp, Tout,
+                                    stateful=stateful, name=name)
+    if decorator is not None:
+        return decorator
+    if not TRACING:
+        results = [None if r is None else convert_to_tensor(r)
+                   for r in nest.flatten(func(*(np.array(x) for x in inp)))]
+        return results[0] if len(results) == 1 else results
+    inputs, out_dtypes, several = _checked(func, inp, Tout)
+    results = _bind(_PY_FUNC if stateful else _PY_FUNC_STATELESS, func, inputs, out_dtypes, None)
+    return list(results) if several else results[0]
