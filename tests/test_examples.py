@@ -28,3 +28,10 @@ def test_logistic_regression_loss_falls_with_both_optimizers():
         start = lines.index(optimizer)
         losses = [float(line.split()[3]) for line in lines[start + 1:start + 6]]
         assert losses == sorted(losses, reverse=True) and losses[-1] < 0.2 * losses[0]
+
+
+def test_module_training_finds_the_variables_and_the_loss_falls():
+    lines = run("module_training.py").stderr.splitlines()
+    assert lines[0] == "variables: ['hidden/b:0', 'hidden/w:0', 'output/b:0', 'output/w:0']"
+    losses = [float(line.split()[-1]) for line in lines[1:]]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < 0.01 * losses[0]

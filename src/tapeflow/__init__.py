@@ -14,10 +14,14 @@ from tapeflow.framework.dtypes import (
     int32, int64, string, uint8, uint16, uint32, uint64,
 )
 from tapeflow.framework.indexed_slices import IndexedSlices
+from tapeflow.framework.scopes import (
+    device, executing_eagerly, get_current_name_scope, init_scope, name_scope, no_op,
+)
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import Variable
 from tapeflow.graph.function import TensorSpec, function
+from tapeflow.module import Module
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
 from tapeflow.ops.gather_ops import gather

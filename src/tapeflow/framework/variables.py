@@ -17,6 +17,7 @@ from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind
+from tapeflow.framework.scopes import variable_name
 from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import AbstractValue
@@ -54,7 +55,7 @@ class Variable(TensorLike):
             raise ValueError("The `initial_value` arg (None) must be specified as a tensor or a callable.")
         if callable(initial_value):
             initial_value = initial_value()
-        if TRACING:
+        if TRACING or VARIABLE_CREATION:
             _check_creation_while_tracing(initial_value)
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
@@ -68,7 +69,7 @@ class Variable(TensorLike):
         if not self._shape.is_compatible_with(np.shape(self._value)):
             raise ValueError(f"The initial value's shape ({TensorShape(np.shape(self._value))}) is not "
                              f"compatible with the explicitly supplied `shape` argument ({self._shape}).")
-        self._name = _unique_name(name)
+        self._name = variable_name(name)
         self._trainable = True if trainable is None else bool(trainable)
         self._constraint = constraint
         self._uid = next(_creation_order)
@@ -219,11 +220,6 @@ class Variable(TensorLike):
 
     def __str__(self) -> str:
         return self.__repr__()
-
-
-def _unique_name(name: str | None) -> str:
-    """TensorFlow's eager variable naming: `name:0`, `Variable:0` when unnamed."""
-    return f"{name if name else 'Variable'}:0"
 
 
 def _check_creation_while_tracing(initial_value: Any) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import collections
 import functools
+import types
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -165,8 +167,20 @@ class Function:
         return self._tracing_count
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
-        """As a method: the instance is the first argument (so each instance traces its own graphs)."""
-        return self if instance is None else functools.partial(self.__call__, instance)
+        """As a method: one Function per instance (its own traces, variables and tracing count), bound
+        through a weak proxy so that the instance can still be freed."""
+        if instance is None:
+            return self
+        methods = self.__dict__.setdefault("_methods", weakref.WeakKeyDictionary())
+        try:
+            bound = methods.get(instance)
+        except TypeError:  # an unhashable instance: trace through this Function, keyed by the instance
+            return functools.partial(self.__call__, instance)
+        if bound is None:
+            bound = methods[instance] = Function(
+                types.MethodType(self._python_function, weakref.proxy(instance)), self._input_signature,
+                self._autograph, self._jit_compile, self._reduce_retracing, self.__name__)
+        return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _RUN_EAGERLY[0]:
