@@ -304,3 +304,19 @@ def test_thread_counts_are_recorded():
     finally:
         threading.set_intra_op_parallelism_threads(before[0])
         threading.set_inter_op_parallelism_threads(before[1])
+
+
+def test_intra_op_threads_set_the_blas_thread_pool():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        assert tf.config.threading.get_intra_op_parallelism_threads() == 1
+        assert all(n == 1 for n in blas_threads())
+    finally:
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+    assert blas_threads() == before

@@ -2,9 +2,10 @@
 compiled functions eagerly (for debugging).
 
 tapeflow computes with NumPy on the CPU, so the device lists hold one CPU, as TensorFlow's do on a
-machine without accelerators, and code that asks for GPUs finds none. The thread counts are
-recorded and reported (0 means "let the system choose", TensorFlow's default); the BLAS behind
-NumPy keeps its own thread pool.
+machine without accelerators, and code that asks for GPUs finds none. The intra-op thread count
+sets the threads of the BLAS behind NumPy's matrix products (through threadpoolctl; 0 restores the
+library's own choice, TensorFlow's default); tapeflow runs one op at a time, so the inter-op count
+is recorded and reported only.
 """
 
 from __future__ import annotations
@@ -91,10 +92,25 @@ def get_soft_device_placement() -> bool:
 def _thread_setter(key: str):
     def set_threads(num_threads: int) -> None:
         _THREADS[key] = int(num_threads)
+        if key == "intra_op":
+            _limit_blas_threads(int(num_threads))
 
     set_threads.__name__ = f"set_{key}_parallelism_threads"
     set_threads.__doc__ = f"Record the number of {key.replace('_', ' ')} threads (0: the system chooses)."
     return set_threads
+
+
+_BLAS_LIMITS: list = []  # the threadpoolctl limiter in force, if any
+
+
+def _limit_blas_threads(num_threads: int) -> None:
+    """Limit the BLAS thread pools to `num_threads` (0: undo the limit)."""
+    from threadpoolctl import threadpool_limits  # imported here: only a caller of this setter pays for it
+
+    while _BLAS_LIMITS:
+        _BLAS_LIMITS.pop().restore_original_limits()
+    if num_threads > 0:
+        _BLAS_LIMITS.append(threadpool_limits(limits=num_threads, user_api="blas"))
 
 
 def _thread_getter(key: str):
