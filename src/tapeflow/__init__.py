@@ -5,7 +5,7 @@ This module is the public namespace, re-exports only; docs/architecture.md expla
 
 import warnings as _warnings
 
-from tapeflow import autograph, bitwise, config, keras, linalg, math, nn, random, test
+from tapeflow import autograph, bitwise, config, linalg, math, nn, random, test
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import constant, convert_to_tensor
@@ -21,13 +21,11 @@ from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import Variable
 from tapeflow.graph.function import TensorSpec, function
-from tapeflow.module import Module
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
 from tapeflow.ops.gather_ops import gather
 from tapeflow.ops.slicing_ops import slice, strided_slice
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
-from tapeflow.ops.control_flow import cond, while_loop
 from tapeflow.ops.creation_ops import *  # noqa: F403
 from tapeflow.ops.linalg_ops import matmul
 from tapeflow.ops.logging_ops import print_v2 as print  # noqa: A004
@@ -36,7 +34,6 @@ from tapeflow.ops.math_ops import (
     less_equal, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow,
     round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
 )
-from tapeflow.ops.script_ops import numpy_function, py_function
 from tapeflow.ops.reduce_ops import (
     argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
     reduce_prod, reduce_sum,
@@ -47,4 +44,29 @@ from tapeflow.ops.reduce_ops import (
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapeflow\.")
 
 newaxis = None
-optimizers = keras.optimizers
+
+
+# Loaded on first use, keeping `import tapeflow` fast: public name -> (module, attribute).
+_LAZY = {
+    "keras": ("tapeflow.keras", None), "optimizers": ("tapeflow.keras.optimizers", None),
+    "Module": ("tapeflow.module", "Module"), "cond": ("tapeflow.ops.control_flow", "cond"),
+    "while_loop": ("tapeflow.ops.control_flow", "while_loop"),
+    "py_function": ("tapeflow.ops.script_ops", "py_function"),
+    "numpy_function": ("tapeflow.ops.script_ops", "numpy_function"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted([*globals(), *_LAZY])

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from tapeflow.autograph.transform import do_not_convert
-
 __all__ = ["do_not_convert", "set_loop_options"]
+
+
+def do_not_convert(func: Callable | None = None) -> Any:
+    """`tf.autograph.experimental.do_not_convert`: `tf.function` traces `func` as it is."""
+    if func is None:
+        return do_not_convert
+    func._autograph_do_not_convert = True
+    return func
 
 
 def set_loop_options(

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tapeflow.autograph import runtime
+from tapeflow.autograph.experimental import do_not_convert
 from tapeflow.autograph.scope import annotate_liveness, stores
 
 __all__ = ["convert", "do_not_convert", "to_code", "to_graph"]
@@ -66,14 +67,6 @@ def to_graph(
 def to_code(entity: Callable, recursive: bool = True, experimental_optional_features: Any = None) -> str:
     """`tf.autograph.to_code`: the source of the converted function."""
     return _converted(getattr(entity, "python_function", entity))[1]
-
-
-def do_not_convert(func: Callable | None = None) -> Any:
-    """`tf.autograph.experimental.do_not_convert`: `tf.function` traces `func` as it is."""
-    if func is None:
-        return do_not_convert
-    func._autograph_do_not_convert = True
-    return func
 
 
 def _converted(func: Callable) -> tuple[Callable, str]:

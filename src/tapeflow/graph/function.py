@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.autograph.transform import convert as autograph_convert
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING
@@ -156,7 +155,9 @@ class Function:
         if not self._autograph:
             return self._python_function
         if self._converted_function is None:
-            self._converted_function = autograph_convert(self._python_function)
+            from tapeflow.autograph.transform import convert  # loaded by the first trace, not at import
+
+            self._converted_function = convert(self._python_function)
         return self._converted_function
 
     @property
