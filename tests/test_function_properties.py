@@ -55,3 +55,22 @@ def test_compiled_programs_agree_with_eager(statements, x):
     np.testing.assert_allclose(compiled_grad, eager_grad, rtol=1e-4, atol=1e-5, err_msg=source)
     np.testing.assert_allclose(compiled(tf.constant(x)).numpy(), eager_value, rtol=1e-5, atol=1e-6,
                                err_msg=source)
+
+
+@settings(max_examples=20, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_gradients_taken_inside_compiled_programs_agree_with_eager(statements, x):
+    program, source = make_program(statements)
+    converted = tf.function(program)  # AutoGraph converts the functions tf.function wraps; inlined here
+
+    def gradient(x, fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return tape.gradient(y, x)
+
+    x = tf.constant(np.asarray(x, np.float32))
+    compiled = tf.function(lambda x: gradient(x, converted))(x)
+    np.testing.assert_allclose(compiled.numpy(), gradient(x, program).numpy(), rtol=1e-4, atol=1e-5,
+                               err_msg=source)

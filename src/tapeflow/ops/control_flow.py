@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from tapeflow.framework import dtypes, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import TRACING, Op, bind, variadic
@@ -39,20 +41,24 @@ def _while_gradient(
     body_graph: Graph,
     **params: Any,
 ) -> Any:
-    """The gradient for input i of a loop whose inputs are known (a compiled function called under a
-    tape): the loop is rerun through `bind` under a tape, iteration by iteration, and differentiated.
-    Inside a trace the number of iterations is unknown: not supported yet."""
-    if any(type(x) is SymbolicTensor for x in inputs):
-        raise NotImplementedError(
-            "Gradients through a tf.while_loop taken inside a tf.function are not "
-            "supported yet; differentiate the call of the function from outside instead."
-        )
+    """The gradient for input i: the loop is rerun under a tape, iteration by iteration, and
+    differentiated — at once for known inputs (a compiled function called under a tape); inside a
+    trace, by a `WhileGrad` op that does the same when the compiled code runs."""
     if _LOOP_GRADIENTS.get("y") is not y or _LOOP_GRADIENTS.get("g") is not g:  # a new backward step
-        _LOOP_GRADIENTS.update(
-            y=y,
-            g=g,
-            grads=_rerun_loop_gradients(g, inputs, n, n_cond, maximum_iterations, cond_graph, body_graph),
-        )
+        loop = {
+            "n": n,
+            "n_cond": n_cond,
+            "maximum_iterations": maximum_iterations,
+            "cond_graph": cond_graph,
+            "body_graph": body_graph,
+        }
+        if any(type(x) is SymbolicTensor for x in (*inputs, *g)):
+            grads = bind(
+                _loop_gradient_op(len(inputs) + len(g)), (*inputs, *g), {**loop, "n_inputs": len(inputs)}
+            )
+        else:
+            grads = _rerun_loop_gradients(g, inputs, **loop)
+        _LOOP_GRADIENTS.update(y=y, g=g, grads=grads)
     grads = _LOOP_GRADIENTS["grads"]
     if i == len(inputs) - 1:
         _LOOP_GRADIENTS.clear()  # the rules are asked input by input; this was the last
@@ -60,6 +66,38 @@ def _while_gradient(
 
 
 _LOOP_GRADIENTS: dict = {}  # the gradients of the loop being differentiated, for all its inputs at once
+
+
+def _loop_gradient_kernel(*values, n_inputs, **loop):
+    """At run time: the loop's input gradients, by rerunning it eagerly under a tape."""
+    inputs = [Tensor(v) for v in values[:n_inputs]]
+    grads = _rerun_loop_gradients([Tensor(v) for v in values[n_inputs:]], inputs, **loop)
+    return tuple(
+        np.zeros(np.shape(x._value), x._value.dtype) if gx is None else gx._value
+        for gx, x in zip(grads, inputs)
+    )
+
+
+def _second_order_loop_gradient(i: int, g: Any, y: Any, *inputs: Any, **params: Any) -> None:
+    raise NotImplementedError(
+        "Second-order gradients through a tf.while_loop taken inside a tf.function are not supported yet."
+    )
+
+
+def _loop_gradient_op(n_inputs: int) -> Op:
+    return variadic(
+        "WhileGrad",
+        _loop_gradient_kernel,
+        _second_order_loop_gradient,
+        n_inputs,
+        multiple_results=True,
+        effectful=True,
+        infer=lambda *values, n_inputs, **loop: [_abstract_of(v) for v in values[:n_inputs]],
+    )
+
+
+def _abstract_of(value: Any) -> AbstractValue:
+    return AbstractValue(np.shape(value), value.dtype)
 
 
 def _rerun_loop_gradients(
