@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.autograph import experimental, to_code, to_graph
-from tapeflow.autograph.transform import convert
+from tapeflow.autograph import conversion, experimental, runtime, to_code, to_graph
+from tapeflow.autograph.transform import convert, is_converted
 
 # ---- small programs, run converted and as they are ----------------------------------------------
 
@@ -206,9 +206,11 @@ def test_global_statement_is_kept():
 def test_to_code_shows_runtime_calls():
     code = to_code(while_break_continue)
     assert "ag__.while_stmt(" in code and "ag__.if_stmt(" in code and "break_ = True" in code
-    assert "ag__.for_stmt(range(n)" in to_code(for_over_range)
+    assert "ag__.for_stmt(ag__.converted_call(range, (n,), None)" in to_code(for_over_range)
     code = to_code(test_and_or_not_short_circuit_on_python_values)
-    assert "ag__.or_(lambda: ag__.and_(lambda: mark(a), lambda: mark(b)), lambda: ag__.not_(mark(b)))" in code
+    mark = "ag__.converted_call(mark, ({},), None)"
+    expected = f"ag__.or_(lambda: ag__.and_(lambda: {mark.format('a')}, lambda: {mark.format('b')}), lambda: "
+    assert expected + f"ag__.not_({mark.format('b')}))" in code
     assert "ag__.if_exp(" in to_code(conditional_expression)
     assert "ag__.retval(retval_)" in to_code(early_return)
 
@@ -228,7 +230,7 @@ def test_loop_local_names_are_not_loop_variables():
         return y
 
     code = to_code(train)
-    assert "ag__.for_stmt(tf.range(3), None, loop_body, (), ())" in code
+    assert "ag__.for_stmt(ag__.converted_call(tf.range, (3,), None), None, loop_body, (), ())" in code
     assert "def loop_body(itr):" in code
 
 
@@ -427,7 +429,8 @@ def _growing(n):
 
 def test_set_loop_options_become_the_loops_options():
     code = to_code(_growing)
-    assert "'shape_invariants': [(x, tf.TensorShape([None]))]" in code and "set_loop_options" not in code
+    assert "'shape_invariants': [(x, ag__.converted_call(tf.TensorShape, ([None],), None))]" in code
+    assert "set_loop_options" not in code
 
 
 @pytest.mark.xfail(strict=True, reason="control_flow.while_loop does not support shape_invariants yet")
@@ -464,3 +467,202 @@ def test_methods_generators_and_super():
     assert to_graph(Child.scale)(child, 3) == 6 and to_graph(child.scale)(-1) == -1
     assert "ag__.if_stmt(" in to_code(child.scale)
     assert to_graph(count) is count and list(to_graph(count)(3)) == [3, 2, 1]
+
+
+# ---- recursive conversion: calls go through ag__.converted_call ---------------------------------
+
+
+def _helper(x):
+    if x > 0:
+        y = x * 2.0
+    else:
+        y = -x
+    return y
+
+
+def _raises_in_helper(x):
+    if x > 0:
+        raise ValueError("raised by the helper")
+    return x
+
+
+@experimental.do_not_convert
+def _not_converted(x):
+    if x > 0:  # a tensor condition: fails unless converted
+        return x
+    return -x
+
+
+class _Scaler:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        if x > 1.0:
+            x = x * self.k
+        return x
+
+    def grow(self, x):
+        while x < 10.0:
+            x = x + abs(self(x)) + 1.0
+        return x
+
+
+def test_called_helper_with_tensor_condition_is_converted():
+    @tf.function
+    def f(x):
+        return _helper(x)
+
+    assert float(f(tf.constant(3.0))) == 6.0 and float(f(tf.constant(-2.0))) == 2.0
+    assert f.experimental_get_tracing_count() == 1
+    assert "ag__.converted_call(_helper, (x,), None)" in to_code(f)
+
+
+def test_methods_callable_objects_and_nested_functions_are_converted():
+    @tf.function
+    def f(x):
+        def twice(v):
+            if v > 0:
+                v = v * 2.0
+            return v
+
+        scaler = _Scaler(3.0)
+        return scaler.grow(x) + scaler(x) + twice(x)
+
+    for value in (2.0, -2.0, 0.5):
+        expected = _Scaler(3.0).grow(value) + _Scaler(3.0)(value) + (value * 2.0 if value > 0 else value)
+        np.testing.assert_allclose(float(f(tf.constant(value))), expected)
+    target = conversion.call_target(_Scaler(1.0).grow)
+    assert is_converted(target.__func__) and target.__self__.k == 1.0
+
+
+def test_do_not_convert_is_respected_in_called_functions():
+    @tf.function
+    def f(x):
+        return _not_converted(x)
+
+    assert conversion.call_target(_not_converted) is _not_converted
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+        f(tf.constant(1.0))
+
+
+def test_library_functions_builtins_and_lambdas_are_left_alone():
+    import collections
+    import functools
+
+    square = lambda v: v * v  # noqa: E731
+    library = (tf.reduce_sum, tf.constant, np.sum, np.add, len, print, collections.namedtuple)
+    for f in (*library, square, _Scaler):
+        assert conversion.call_target(f) is f
+    assert conversion.call_target([].append).__name__ == "append"
+    assert not conversion.converts_module("numpy.linalg") and not conversion.converts_module("json")
+    assert conversion.converts_module("tapeflow_user_code") and conversion.converts_module(__name__)
+    partial = conversion.call_target(functools.partial(_helper, 3.0))
+    assert is_converted(partial.func) and partial() == 6.0
+    assert runtime._TARGETS[tf.reduce_sum] is tf.reduce_sum  # decided once: later calls are a lookup
+    assert is_converted(runtime._TARGETS[_helper])
+
+
+def test_converted_call_keeps_arguments_and_tf_functions_inline():
+    inner = tf.function(_helper)
+
+    def g(x, *rest, scale=1.0, **extra):
+        return inner(x) * scale + sum(rest) + extra.get("shift", 0.0)
+
+    @tf.function
+    def f(x):
+        args, kwargs = (1.0, 2.0), {"shift": 10.0}
+        return g(x, *args, scale=2.0, **kwargs)
+
+    assert float(f(tf.constant(3.0))) == 25.0
+    assert conversion.call_target(inner) is inner
+
+
+def test_traceback_points_at_the_helpers_line():
+    @tf.function
+    def f(x):
+        return _raises_in_helper(x)
+
+    with pytest.raises(ValueError, match="raised by the helper") as info:
+        f(tf.constant(1.0))
+    last = info.traceback[-1]
+    assert last.path.name == "test_autograph.py"
+    assert "raise ValueError" in str(last.statement)
+
+
+def test_closures_are_converted_once_per_code():
+    def make(k):
+        def scaled(x):
+            if x > 0:
+                x = x * k
+            return x
+
+        return scaled
+
+    @tf.function
+    def f(x):
+        return make(2.0)(x) + make(3.0)(x)
+
+    assert float(f(tf.constant(1.0))) == 5.0 and float(f(tf.constant(-1.0))) == -2.0
+
+
+# ---- scopes: exception handlers, with, comprehensions, nonlocal, walrus --------------------------
+
+
+def test_except_handler_name_in_a_loop_is_not_loop_state(capfd):
+    @tf.function
+    def f(xs):
+        for n in xs:
+            try:
+                raise ValueError(n)
+            except Exception as e:
+                tf.print(e)
+        total = tf.constant(0.0)
+        for v in tf.constant([1.0, 2.0]):
+            try:
+                raise KeyError("k")
+            except KeyError as err:
+                total += v
+                tf.print(err)
+        return total
+
+    assert float(f([1, 2])) == 3.0
+    printed = capfd.readouterr().err.splitlines()
+    assert printed == ["ValueError(1)", "ValueError(2)", "KeyError('k')", "KeyError('k')"]  # as TensorFlow
+
+
+def test_names_read_by_handlers_stay_live_through_the_try_body():
+    def f(flag):
+        x = 0
+        try:
+            if flag:
+                x = 1
+            x = 2
+            raise RuntimeError
+        except RuntimeError:
+            return x
+        return -1
+
+    assert to_graph(f)(True) == f(True) == 2
+
+
+def test_comprehension_with_nonlocal_and_walrus_scopes():
+    def f(xs):
+        count = 0
+
+        def bump():
+            nonlocal count
+            count += 1
+
+        last = None
+        for v in xs:
+            squares = [v * v for v in range(v)]
+            if (n := len(squares)) > 1:
+                bump()
+            with open(__file__) as handle:
+                last = handle.readline()[:3] + str(n)
+        return count, squares, last
+
+    assert to_graph(f)([1, 3, 2]) == f([1, 3, 2])
+    state = to_code(f).split("ag__.for_stmt(xs, None, loop_body, ")[1].split(")")[0]
+    assert state == "(last, n, squares" and "count" not in state  # not `v` of the comprehension

@@ -2,7 +2,8 @@
 `and`, `or`, `not`) into calls that become `tf.cond` and `tf.while_loop` where conditions are tensors.
 
 `tf.function` converts the function it traces (`autograph=True`, the default); `to_code` shows the
-converted source. `transform.py` rewrites the source, `scope.py` analyses it, `runtime.py` runs it.
+converted source. `transform.py` rewrites the source, `scope.py` analyses it, `runtime.py` runs it,
+`conversion.py` decides which functions called from converted code are converted too.
 """
 
 from typing import Any

@@ -27,6 +27,7 @@ __all__ = [
     "Undefined",
     "UndefinedReturnValue",
     "and_",
+    "converted_call",
     "for_stmt",
     "if_exp",
     "if_stmt",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _NUMBERS = (bool, int, float, np.ndarray, np.generic)
+_TARGETS: dict = {}  # long-lived callable -> what converted code calls for it (`conversion.py`)
 
 
 class Undefined:
@@ -77,6 +79,27 @@ def maybe_undefined(scope: dict, name: str) -> Any:
 def retval(value: Any) -> Any:
     """The value a converted function returns: `None` when no `return` ran."""
     return None if isinstance(value, Undefined) else value
+
+
+def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
+    """A call made by converted code: `f` converted first where it is user code (`conversion.py`
+    decides, once; afterwards this is a dict lookup and the call)."""
+    try:
+        target = _TARGETS.get(f)
+    except TypeError:  # not hashable
+        target = None
+    if target is None:  # not decided yet, or not kept (bound methods, closures)
+        target = _call_target(f)
+    return target(*args) if kwargs is None else target(*args, **kwargs)
+
+
+def _call_target(f: Any) -> Callable:
+    """`conversion.call_target`, imported on first use (it imports the converter)."""
+    global _call_target
+    from tapeflow.autograph.conversion import call_target
+
+    _call_target = call_target
+    return call_target(f)
 
 
 # ---- boolean operators --------------------------------------------------------------------------

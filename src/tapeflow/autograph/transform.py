@@ -14,10 +14,13 @@ The decorated function's source (`inspect.getsource`) is parsed with `ast` and r
 5. `and`, `or`, `not` and `a if c else b` become `ag__.and_`, `ag__.or_`, `ag__.not_`, `ag__.if_exp`
    (operands as lambdas, so short circuits keep their meaning).
 
-Nested functions are converted with the function; lambdas and called functions are left as they are
-(a function called from converted code runs unconverted: decorate it with `tf.function` to convert
-it too). The result is compiled with the original file name and line numbers, globals and closure
-cells, so tracebacks point at the user's code; `to_code` shows it.
+6. Every call `f(*args, **kwargs)` becomes `ag__.converted_call(f, (*args,), {**kwargs})`, which
+   converts `f` on its first call where it is user code (`conversion.py` says which) and caches it.
+
+Nested functions are converted with the function (lambdas are left as they are, their calls
+excepted). The result is compiled with the original file name and line numbers, globals and closure
+cells, so tracebacks point at the user's code; `to_code` shows it. A function's source is parsed and
+converted once per code object; each function object (a closure, say) then only gets its own cells.
 """
 
 from __future__ import annotations
@@ -35,26 +38,36 @@ from tapeflow.autograph import runtime
 from tapeflow.autograph.experimental import do_not_convert
 from tapeflow.autograph.scope import annotate_liveness, stores
 
-__all__ = ["convert", "do_not_convert", "to_code", "to_graph"]
+__all__ = ["convert", "do_not_convert", "is_converted", "to_code", "to_graph"]
 
-_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # function -> (converted, source)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_FRAME_BUILTINS = {"super", "locals", "globals", "vars", "dir", "eval", "exec"}  # read the caller's frame
+_AG_CELL = types.CellType(runtime)
+# code object -> (its converted code, or None where the function is left as it is; the shown source)
+_CODES: dict[types.CodeType, tuple[types.CodeType | None, str]] = {}
+_COMPILED: set[types.CodeType] = set()  # every code object the converter compiled, nested ones included
+_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # function -> converted function
 
 
 def convert(func: Callable) -> Callable:
-    """`func` converted (once; cached), or `func` itself with TensorFlow's warning when its source is
-    not available (functions built by `exec`, in the interactive interpreter, builtins)."""
-    if getattr(func, "_autograph_do_not_convert", False):
+    """`func` converted (once; cached), or `func` itself with TensorFlow's warning when it cannot be
+    (its source is not available: functions built by `exec`, in the interactive interpreter)."""
+    if getattr(func, "_autograph_do_not_convert", False) or is_converted(func):
         return func
     try:
         return _converted(func)[0]
-    except (OSError, TypeError, SyntaxError) as e:
+    except Exception as e:  # noqa: BLE001 - as TensorFlow, run what cannot be converted as it is
         warnings.warn(
             f"AutoGraph could not transform {func} and will run it as-is.\nCause: {e}\nTo silence this "
             f"warning, decorate the function with @tf.autograph.experimental.do_not_convert",
             stacklevel=2,
         )
         return func
+
+
+def is_converted(func: Callable) -> bool:
+    """Whether `func` is the converter's output (or a function defined inside it)."""
+    return getattr(func, "__code__", None) in _COMPILED
 
 
 def to_graph(
@@ -73,25 +86,33 @@ def _converted(func: Callable) -> tuple[Callable, str]:
     if inspect.ismethod(func):  # convert the function, bind the result to the same instance
         converted, source = _converted(func.__func__)
         return types.MethodType(converted, func.__self__), source
-    cached = _CONVERTED.get(func)
-    if cached is None:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-        node = tree.body[0] if tree.body else None
-        if (
-            not isinstance(node, ast.FunctionDef)  # a lambda: left alone
-            or node.name != func.__name__
-            or func.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE)
-        ):
-            cached = (func, ast.unparse(tree))
-        else:
-            ast.increment_lineno(tree, func.__code__.co_firstlineno - 1)
-            node.decorator_list = []
-            if "__class__" in func.__code__.co_freevars:
-                _explicit_super(node)
-            _FunctionConverter(node).run()
-            cached = (_load(func, node), ast.unparse(node))
-        _CONVERTED[func] = cached
-    return cached
+    code = getattr(func, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        raise TypeError(f"{func!r} is not a Python function: AutoGraph converts Python source")
+    if code not in _CODES:
+        _CODES[code] = _convert_code(func)
+    converted_code, source = _CODES[code]
+    converted = _FUNCTIONS.get(func)
+    if converted is None:
+        converted = _FUNCTIONS[func] = func if converted_code is None else _load(func, converted_code)
+    return converted, source
+
+
+def _convert_code(func: types.FunctionType) -> tuple[types.CodeType | None, str]:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    node = tree.body[0] if tree.body else None
+    if (
+        not isinstance(node, ast.FunctionDef)  # a lambda: left alone
+        or node.name != func.__name__
+        or func.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE)
+    ):
+        return None, ast.unparse(tree)
+    ast.increment_lineno(tree, func.__code__.co_firstlineno - 1)
+    node.decorator_list = []
+    if "__class__" in func.__code__.co_freevars:
+        _explicit_super(node)
+    _FunctionConverter(node).run()
+    return _compile(func, node), ast.unparse(node)
 
 
 def _explicit_super(node: ast.FunctionDef) -> None:
@@ -104,9 +125,9 @@ def _explicit_super(node: ast.FunctionDef) -> None:
                 call.args = [_name("__class__"), _name(first[0].arg)]
 
 
-def _load(func: types.FunctionType, node: ast.FunctionDef) -> types.FunctionType:
-    """Compile the converted `node` as a function sharing `func`'s globals and closure cells, inside a
-    factory whose parameters are `ag__` (the runtime) and `func`'s free variables."""
+def _compile(func: types.FunctionType, node: ast.FunctionDef) -> types.CodeType:
+    """The code of the converted `node`, compiled inside a factory whose parameters are `ag__` (the
+    runtime) and `func`'s free variables, so that it reads them as closure cells."""
     free = func.__code__.co_freevars
     factory = ast.parse(f"def ag__factory({', '.join(('ag__', *free))}): pass").body[0]
     name = node.name
@@ -118,10 +139,20 @@ def _load(func: types.FunctionType, node: ast.FunctionDef) -> types.FunctionType
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory_code.co_consts if getattr(c, "co_name", None) == "ag__converted")
     inner = inner.replace(co_name=func.__code__.co_name, co_qualname=func.__code__.co_qualname)
-    cells = dict(zip(free, func.__closure__ or ()))
-    cells["ag__"] = types.CellType(runtime)
+    stack = [inner]
+    while stack:
+        compiled = stack.pop()
+        _COMPILED.add(compiled)
+        stack.extend(c for c in compiled.co_consts if isinstance(c, types.CodeType))
+    return inner
+
+
+def _load(func: types.FunctionType, code: types.CodeType) -> types.FunctionType:
+    """The converted `code` as a function sharing `func`'s globals, defaults and closure cells."""
+    cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    cells["ag__"] = _AG_CELL
     converted = types.FunctionType(
-        inner, func.__globals__, func.__name__, func.__defaults__, tuple(cells[n] for n in inner.co_freevars)
+        code, func.__globals__, func.__name__, func.__defaults__, tuple(cells[n] for n in code.co_freevars)
     )
     converted.__kwdefaults__ = func.__kwdefaults__
     converted.__qualname__, converted.__doc__, converted.__module__ = (
@@ -361,8 +392,10 @@ class _FunctionConverter:
                 defined |= stores([i.optional_vars for i in stmt.items if i.optional_vars])
                 stmt.body = self._block(stmt.body, defined, maybe)
             elif isinstance(stmt, ast.Try):
-                for block in _blocks(stmt):
+                for block in (stmt.body, stmt.orelse, stmt.finalbody):
                     block[:] = self._block(block, set(defined), maybe)
+                for handler in stmt.handlers:  # its `as` name is bound inside it
+                    handler.body = self._block(handler.body, defined | stores(handler), maybe)
                 maybe |= stores(stmt)
                 out.append(stmt)
                 continue
@@ -482,8 +515,15 @@ class _Expressions(ast.NodeTransformer):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         return node if getattr(node, "ag_converted", False) else self.generic_visit(node)
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        return node  # its methods are converted when called
+
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        return node
+        return _Calls().visit(node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        return _Calls.converted(node)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
         self.generic_visit(node)
@@ -505,3 +545,27 @@ class _Expressions(ast.NodeTransformer):
         ):
             return _ag("ld", node)
         return node
+
+
+class _Calls(ast.NodeTransformer):
+    """Pass 6 (inside lambdas, the only rewrite): calls become `ag__.converted_call`."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        return self.converted(node)
+
+    @staticmethod
+    def converted(node: ast.Call) -> ast.expr:
+        func = node.func
+        if (isinstance(func, ast.Name) and func.id in _FRAME_BUILTINS) or (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ag__"
+        ):
+            return node
+        kwargs: ast.expr = ast.Constant(None)
+        if node.keywords:
+            kwargs = ast.Dict(
+                keys=[ast.Constant(k.arg) if k.arg else None for k in node.keywords],
+                values=[k.value for k in node.keywords],
+            )
+        args = ast.Tuple(elts=node.args, ctx=ast.Load())
+        return ast.copy_location(_ag("converted_call", func, args, kwargs), node)
