@@ -266,3 +266,35 @@ def test_optimizer_state_updates_the_same_compiled_as_eagerly(make):
         return v.numpy()
 
     np.testing.assert_allclose(run(True), run(False), rtol=1e-6)
+
+
+def test_traced_tensors_are_named_and_printed_as_tensorflow_names_them():
+    """Printing inside a traced function shows TensorFlow's names: arguments after their
+    parameters (a list's leaves `xs`, `xs_1`; extra positionals `rest_0`), Python operators in
+    lower case, other ops by type, repeated names numbered."""
+    seen = []
+
+    @tf.function
+    def f(xs, *rest, k=None):
+        a = xs[0] * xs[1]
+        b = a * 2
+        c = tf.sin(b)
+        seen.extend([*xs, *rest, k, a, b, c])
+        return tf.reduce_sum(c) + k
+
+    f([tf.constant(1.0), tf.constant(2.0)], tf.constant(3.0), k=tf.constant(4.0))
+    assert [t.name for t in seen] == ["xs:0", "xs_1:0", "rest_0:0", "k:0", "mul:0", "mul_1:0", "Sin:0"]
+    assert str(seen[4]) == 'Tensor("mul:0", shape=(), dtype=float32)'
+    assert repr(seen[4]) == "<tf.Tensor 'mul:0' shape=() dtype=float32>"
+
+
+def test_input_signature_names_win_over_parameter_names():
+    seen = []
+
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.float32, name="q"), tf.TensorSpec([2], tf.float32)])
+    def f(a, b):
+        seen.extend([a, b])
+        return a + b
+
+    f(tf.ones([2]), tf.ones([2]))
+    assert [t.name for t in seen] == ["q:0", "b:0"]

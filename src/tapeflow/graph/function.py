@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import inspect
 import types
 import warnings
 import weakref
@@ -257,16 +258,20 @@ class Function:
 
     def _trace(self, args: tuple, kwargs: dict, flat: list, keys: tuple) -> ConcreteFunction:
         graph = Graph(self.__name__)
+        names = _argument_names(self._python_function, args, kwargs)
+        if self._input_signature is not None:  # a spec's own name wins
+            specs = nest.flatten(self._input_signature)
+            names[: len(specs)] = [spec.name or name for spec, name in zip(specs, names)]
         leaves = [
-            graph.placeholder(leaf._value.shape, leaf._value.dtype) if type(leaf) is Tensor else leaf
-            for leaf in flat
+            graph.placeholder(leaf._value.shape, leaf._value.dtype, name) if type(leaf) is Tensor else leaf
+            for leaf, name in zip(flat, names)
         ]
         if self._input_signature is not None:
             leaves = [
-                graph.placeholder(leaf.shape.as_list(), leaf.dtype._np)
+                graph.placeholder(leaf.shape.as_list(), leaf.dtype._np, name)
                 if isinstance(leaf, TensorSpec)
                 else leaf
-                for leaf in leaves
+                for leaf, name in zip(leaves, names)
             ]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
         first = self._tracing_count == 0
@@ -285,6 +290,23 @@ class Function:
             nest.pack_sequence_as(out, [None] * len(flat_out)) if nest.is_nested(out) else None,
             (args, kwargs),
         )
+
+
+def _argument_names(function: Callable, args: tuple, kwargs: dict) -> list[str]:
+    """The parameter each flattened argument was passed as: TensorFlow names the graph's inputs
+    after them (`Tensor("x:0", ...)`)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    rest = next((p.name for p in parameters if p.kind is p.VAR_POSITIONAL), "args")
+    arg_names = positional[: len(args)] + [f"{rest}_{j}" for j in range(len(args) - len(positional))]
+    structure = (
+        [nest.map_structure(lambda _, n=n: n, arg) for n, arg in zip(arg_names, args)],
+        {k: nest.map_structure(lambda _, k=k: k, v) for k, v in kwargs.items()},
+    )
+    return nest.flatten(structure)
 
 
 def _as_argument(leaf: Any) -> Any:

@@ -18,6 +18,9 @@ from tapeflow.framework.op import Op, kernel_error
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 
+# Python's operators name their operations in lower case in TensorFlow (`x * 2` is "mul:0").
+_OPERATOR_NAMES = {"AddV2": "add", "Sub": "sub", "Mul": "mul", "RealDiv": "truediv", "Pow": "pow"}
+
 
 class Equation:
     """`outputs = op(*inputs, **params)`."""
@@ -46,14 +49,21 @@ class Graph:
         self.captures: list[tuple[SymbolicTensor, SymbolicTensor]] = []  # (value outside, input inside)
         self._captured: dict[int, SymbolicTensor] = {}  # by id of the outside value
         self._count = 0
+        self._labels: dict[str, int] = {}  # how often each TensorFlow-style name was used
 
-    def _symbol(self, value: AbstractValue) -> SymbolicTensor:
+    def _symbol(self, value: AbstractValue, label: str) -> SymbolicTensor:
         self._count += 1
-        return SymbolicTensor(value, self, f"v{self._count}")
+        return SymbolicTensor(value, self, f"v{self._count}", label)
 
-    def placeholder(self, shape: tuple, dtype: Any) -> SymbolicTensor:
+    def _unique(self, base: str) -> str:
+        """`base`, then `base_1`, `base_2`...: TensorFlow's names for a graph's operations."""
+        seen = self._labels.get(base, 0)
+        self._labels[base] = seen + 1
+        return f"{base}_{seen}" if seen else base
+
+    def placeholder(self, shape: tuple, dtype: Any, name: str = "Placeholder") -> SymbolicTensor:
         """A new input of the graph."""
-        symbol = self._symbol(AbstractValue(shape, dtype))
+        symbol = self._symbol(AbstractValue(shape, dtype), f"{self._unique(name)}:0")
         self.inputs.append(symbol)
         return symbol
 
@@ -73,7 +83,8 @@ class Graph:
         if any(type(x) is SymbolicTensor and x._graph is not self for x in inputs):
             inputs = tuple(self.capture(x) if type(x) is SymbolicTensor else x for x in inputs)
         avals = _infer(op, inputs, params)
-        outputs = tuple(self._symbol(a) for a in avals)
+        base = self._unique(_OPERATOR_NAMES.get(op.name, op.name))
+        outputs = tuple(self._symbol(a, f"{base}:{i}") for i, a in enumerate(avals))
         self.equations.append(Equation(op, inputs, params, outputs))
         return outputs if op.multiple_results else outputs[0]
 

@@ -47,19 +47,20 @@ class AbstractValue:
 class SymbolicTensor(TensorLike):
     """A value of the graph being traced: the output of one equation, or an input of the function."""
 
-    __slots__ = ("_value", "_graph", "_name", "__weakref__")
+    __slots__ = ("_value", "_graph", "_name", "_label", "__weakref__")
 
-    def __init__(self, value: AbstractValue, graph: Any, name: str):
+    def __init__(self, value: AbstractValue, graph: Any, name: str, label: str):
         self._value = value
         self._graph = graph
-        self._name = name
+        self._name = name  # the identifier in generated code
+        self._label = label  # TensorFlow's name for it: "x:0", "add_1:0"
 
     def _numpy_value(self):
         raise _no_value("its value")
 
     @property
     def name(self) -> str:
-        return self._name
+        return self._label
 
     @property
     def graph(self) -> Any:
@@ -89,15 +90,16 @@ class SymbolicTensor(TensorLike):
 
     def __array__(self, dtype=None, copy=None):
         raise NotImplementedError(
-            f"Cannot convert a symbolic tf.Tensor ({self._name}) to a numpy array. This "
+            f"Cannot convert a symbolic tf.Tensor ({self._label}) to a numpy array. This "
             f"error may indicate that you're trying to pass a Tensor to a NumPy call, "
             f"which is not supported."
         )
 
     def __repr__(self) -> str:
-        return f"<tf.Tensor '{self._name}' shape={self.shape} dtype={self.dtype.name}>"
+        return f"<tf.Tensor '{self._label}' shape={self.shape} dtype={self.dtype.name}>"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return f'Tensor("{self._label}", shape={self.shape}, dtype={self.dtype.name})'
 
 
 def _no_value(use: str) -> errors.OperatorNotAllowedInGraphError:
