@@ -57,7 +57,9 @@ def test_traced_while_loop_is_one_equation_and_runs_effects_each_iteration():
     assert int(i) == 5 and float(total) == 10.0 and float(v) == 5.0
     f(tf.constant(3))
     assert float(v) == 8.0 and f.experimental_get_tracing_count() == 1
-    assert [eq.op.name for eq in f.get_concrete_function(tf.constant(1)).graph.equations] == ["While"]
+    # v is written in the loop, so read there; the read before it only tells tapes the loop uses v
+    names = [eq.op.name for eq in f.get_concrete_function(tf.constant(1)).graph.equations]
+    assert names == ["ReadVariableOp", "While"]
 
 
 def test_training_loop_inside_a_function():
@@ -138,3 +140,111 @@ def test_gradients_through_a_compiled_while_loop_from_outside():
 
     assert float(inside(x)) == 12.0 and float(inside(tf.constant(3.0))) == 27.0
     assert inside.experimental_get_tracing_count() == 1
+
+
+# ---- what a tape differentiates through control flow inside tf.function ------------------------
+
+
+def _loop_power(x, n):
+    """x ** (n + 1), with x read inside the loop body."""
+    return tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, y * x), (0, tf.identity(x)))[1]
+
+
+def test_gradients_reach_variables_read_inside_traced_loops_and_branches():
+    x = tf.Variable(3.0)
+
+    @tf.function
+    def inside(n, p):
+        with tf.GradientTape(persistent=True) as tape:
+            y = _loop_power(x, n)
+            z = tf.cond(p, lambda: x * x, lambda: x)
+        return tape.gradient(y, x), tape.gradient(z, x)
+
+    dy, dz = inside(tf.constant(2), tf.constant(True))
+    assert float(dy) == 27.0 and float(dz) == 6.0  # d(x^3) = 3x^2, d(x^2) = 2x
+
+    compiled = tf.function(lambda n: _loop_power(x, n))
+    with tf.GradientTape() as tape:
+        y = compiled(tf.constant(3))
+    assert float(tape.gradient(y, x)) == 108.0  # d(x^4) = 4x^3
+
+
+def test_gradients_reach_watched_constants_captured_by_traced_loops():
+    c = tf.constant(3.0)
+
+    @tf.function
+    def f(n):
+        with tf.GradientTape() as tape:
+            tape.watch(c)
+            y = _loop_power(c, n)
+        return tape.gradient(y, c)
+
+    assert float(f(tf.constant(2))) == 27.0
+
+
+def test_traced_loops_still_read_variables_they_write_every_iteration():
+    v, w = tf.Variable(0.0), tf.Variable(2.0)
+
+    @tf.function
+    def f(n):
+        s = tf.constant(0.0)
+        for _ in tf.range(n):
+            v.assign_add(1.0)
+            s += v * w
+        return s
+
+    assert float(f(tf.constant(3))) == 12.0  # (1 + 2 + 3) * 2
+    assert float(v) == 3.0
+
+
+def test_gradient_through_a_traced_loop_with_effects_is_refused_not_wrong():
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def f(n):
+        with tf.GradientTape() as tape:
+            s = tf.constant(0.0)
+            for _ in tf.range(n):
+                v.assign_add(1.0)
+                s += v
+        return tape.gradient(s, v)
+
+    with pytest.raises(NotImplementedError, match="AssignVariableOp"):
+        f(tf.constant(2))
+
+
+# ---- for loops over tf.range with bounds known only when the function runs ----------------------
+
+
+def test_for_over_tf_range_of_traced_bounds_is_one_loop():
+    @tf.function
+    def total(n, x):
+        s = tf.constant(0.0)
+        for i in tf.range(n):
+            s += tf.cast(i, tf.float32) * x
+        return s
+
+    assert float(total(tf.constant(4), tf.constant(2.0))) == 12.0
+    assert float(total(tf.constant(5), tf.constant(1.0))) == 10.0
+    assert total.experimental_get_tracing_count() == 1
+
+    @tf.function
+    def digits(a, b, d):
+        t = tf.constant(0)
+        for i in tf.range(a, b, d):
+            t = t * 10 + i
+            if i == 7:
+                break
+        return t
+
+    assert int(digits(tf.constant(1), tf.constant(9), tf.constant(2))) == 1357
+    assert int(digits(tf.constant(9), tf.constant(1), tf.constant(-3))) == 963
+
+
+def test_tf_range_of_traced_bounds_outside_a_for_loop_says_why_it_fails():
+    @tf.function
+    def f(n):
+        return tf.range(n) * 2
+
+    with pytest.raises(NotImplementedError, match="known only when the function runs"):
+        f(tf.constant(3))

@@ -22,6 +22,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.graph.symbolic import SymbolicRange
 
 __all__ = [
     "Undefined",
@@ -213,6 +214,8 @@ def for_stmt(
     `extra_test` (from `break` or an early `return`) is checked before each iteration."""
     if isinstance(iterated, TensorLike) and (TRACING or _is_symbolic(iterated)):
         return _staged_for(iterated, extra_test, body, state, names, opts or {})
+    if type(iterated) is SymbolicRange:
+        return _staged_range(iterated, extra_test, body, state, names, opts or {})
     items = iter(iterated)
     while extra_test is None or extra_test(*state):
         item = next(items, items)
@@ -241,6 +244,31 @@ def _staged_for(
 
     index = convert_to_tensor(0)
     return tuple(_staged_while(test, step, (index, *state), ("<iteration index>", *names), opts)[1:])
+
+
+def _staged_range(
+    bounds: SymbolicRange, extra_test: Callable | None, body: Callable, state: tuple, names: Sequence[str],
+    opts: dict,
+) -> tuple:
+    """`for i in tf.range(n)` with `n` known only when the code runs: a loop over `i` itself."""
+    from tapeflow.ops.math_ops import cast, logical_and, logical_or
+
+    start, limit, delta = (cast(v, bounds.dtype) for v in (bounds.start, bounds.limit, bounds.delta))
+
+    def test(index: Any, *values: Any) -> Any:
+        if _is_symbolic(delta):
+            rising, falling = logical_and(delta > 0, index < limit), logical_and(delta < 0, index > limit)
+            in_range = logical_or(rising, falling)
+        else:
+            in_range = index < limit if delta.numpy() > 0 else index > limit
+        if extra_test is None:
+            return in_range
+        return and_(lambda: in_range, lambda: extra_test(*values))
+
+    def step(index: Any, *values: Any) -> tuple:
+        return (index + delta, *body(index, *values))
+
+    return tuple(_staged_while(test, step, (start, *state), ("<iteration index>", *names), opts)[1:])
 
 
 def _staged_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], opts: dict) -> tuple:

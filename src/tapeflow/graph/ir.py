@@ -67,13 +67,14 @@ class Graph:
         self.inputs.append(symbol)
         return symbol
 
-    def capture(self, x: SymbolicTensor) -> SymbolicTensor:
-        """`x`, a value of an enclosing graph, as an extra input of this one (captured once)."""
-        if x._graph is self:
+    def capture(self, x: SymbolicTensor | Tensor) -> SymbolicTensor:
+        """`x`, a value of an enclosing graph (or a concrete tensor a tape watches), as an extra input
+        of this one (captured once)."""
+        if type(x) is SymbolicTensor and x._graph is self:
             return x
         inner = self._captured.get(id(x))
         if inner is None:
-            outer = self.parent.capture(x) if self.parent is not None else x
+            outer = self.parent.capture(x) if self.parent is not None and type(x) is SymbolicTensor else x
             inner = self._captured[id(x)] = self.placeholder(x._value.shape, x._value.dtype)
             self.captures.append((outer, inner))
         return inner

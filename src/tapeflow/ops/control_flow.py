@@ -17,7 +17,7 @@ import numpy as np
 
 from tapeflow.framework import dtypes, nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import TRACING, Op, bind, variadic
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
@@ -45,6 +45,13 @@ def _while_gradient(
     differentiated — at once for known inputs (a compiled function called under a tape); inside a
     trace, by a `WhileGrad` op that does the same when the compiled code runs."""
     if _LOOP_GRADIENTS.get("y") is not y or _LOOP_GRADIENTS.get("g") is not g:  # a new backward step
+        effect = _effect_in(body_graph) or _effect_in(cond_graph)
+        if effect is not None:
+            raise NotImplementedError(
+                f"Gradients through a tf.while_loop whose body has effects ({effect}) are not supported "
+                f"in a tf.function yet: tapeflow differentiates such a loop by running it again, which "
+                f"would repeat them. Move the effect out of the loop, or run the loop eagerly."
+            )
         loop = {
             "n": n,
             "n_cond": n_cond,
@@ -236,9 +243,73 @@ def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
     finally:
         TRACING.pop()
     graph.outputs = flat
+    _lift_sources(graph)
     optimize(graph)
     compiled, _ = compile_graph(graph)
     return graph, result, compiled
+
+
+def _lift_sources(graph: Graph) -> None:
+    """Make what a tape may differentiate inputs of the control-flow op: reads of variables that
+    `graph` never writes move to the enclosing graph (now tracing), and tensors a tape watches come
+    in as captured values instead of constants. Gradients then reach them through the op, as through
+    any of its inputs; and a loop reads each such variable once instead of every iteration. A
+    variable the graph writes is read where it is, and also captured, unused, so that a tape knows
+    the op depends on it (and the gradient rule can refuse what it cannot do)."""
+    written = _written_variables(graph)
+    tracked = [tape._tracked for tape in ACTIVE_TAPES]
+    lifted: dict = {}  # the read's symbol (by name) -> the captured input standing for it
+    kept = []
+    for eq in graph.equations:
+        if lifted or tracked:
+            eq.inputs = tuple(_lifted_input(graph, x, lifted, tracked) for x in eq.inputs)
+        if eq.op.name == "ReadVariableOp" and written is not None and id(eq.inputs[0]) not in written:
+            lifted[eq.outputs[0]._name] = graph.capture(eq.inputs[0].value())
+            continue
+        if eq.op.name == "ReadVariableOp":  # read where it is, but a tape sees the op depend on it
+            graph.capture(eq.inputs[0].value())
+        kept.append(eq)
+    graph.equations = kept
+    graph.outputs = [_lifted_input(graph, x, lifted, tracked) for x in graph.outputs]
+
+
+def _lifted_input(graph: Graph, x: Any, lifted: dict, tracked: list) -> Any:
+    if type(x) is SymbolicTensor:
+        return lifted.get(x._name, x)
+    if type(x) is Tensor and any(id(x) in ids for ids in tracked):
+        return graph.capture(x)
+    return x
+
+
+def _effect_in(graph: Graph) -> str | None:
+    """The name of an op in `graph` (or nested in it) that running the graph twice would repeat
+    differently — a variable write, a random draw, Python code — or None. Prints only print twice."""
+    for eq in graph.equations:
+        nested = [p for p in eq.params.values() if isinstance(p, Graph)]
+        found = next(filter(None, map(_effect_in, nested)), None)
+        if found is not None:
+            return found
+        if not nested and eq.op.effectful is True and eq.op.name != "PrintV2":
+            return eq.op.name
+    return None
+
+
+def _written_variables(graph: Graph) -> set | None:
+    """The ids of the variables `graph` (and the graphs nested in it) assigns; None where it calls
+    Python code, which could write any (its reads then stay where they are)."""
+    written: set = set()
+    for eq in graph.equations:
+        if eq.op.name in ("PyFunc", "EagerPyFunc"):
+            return None
+        if eq.op.name == "AssignVariableOp":
+            written.add(id(eq.params["variable"]))
+        for inner in eq.params.values():
+            if isinstance(inner, Graph):
+                nested = _written_variables(inner)
+                if nested is None:
+                    return None
+                written |= nested
+    return written
 
 
 def _abstract(x: Any) -> AbstractValue:

@@ -11,6 +11,7 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.symbolic import SymbolicRange, SymbolicTensor
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.reduce_ops import reduce_sum
@@ -76,16 +77,18 @@ def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None, 
 
 
 def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
-          name: str = "range") -> Tensor:
+          name: str = "range") -> Tensor | SymbolicRange:
     """`tf.range`: like Python's range; ints give int32, any float gives float32 (unless `dtype`)."""
     if limit is None:
         start, limit = 0, start
-    values = [np.asarray(getattr(v, "_value", v)) for v in (start, limit, delta)]
     if dtype is None:
         inferred = [convert_to_tensor(v).dtype for v in (start, limit, delta)]
         order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
         dtype = max(inferred, key=lambda d: order.index(d) if d in order else -1)
     dtype = _dtype(dtype)
+    if any(type(v) is SymbolicTensor for v in (start, limit, delta)):
+        return SymbolicRange(start, limit, delta, dtype)
+    values = [np.asarray(getattr(v, "_value", v)) for v in (start, limit, delta)]
     start_, limit_, delta_ = (v.item() for v in values)
     if delta_ == 0:
         raise errors.InvalidArgumentError(None, None, "Requires delta != 0: 0 [Op:Range]")
