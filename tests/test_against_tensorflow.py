@@ -115,3 +115,48 @@ def test_first_and_second_order_gradients(source):
             if a is not None:
                 b = real_tf.convert_to_tensor(b).numpy()
                 np.testing.assert_allclose(a.numpy(), b, rtol=2e-4, atol=2e-5, err_msg=source)
+
+
+# Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.
+PROGRAMS = [
+    """
+v = tf.Variable([1.0, 2.0])
+
+@tf.function
+def f(n, p):
+    with tf.GradientTape() as tape:
+        y = tf.constant(1.0)
+        for i in tf.range(n):
+            y = y * tf.reduce_sum(v * tf.cast(i + 1, tf.float32))
+        z = tf.cond(p, lambda: tf.reduce_sum(v * v), lambda: tf.reduce_sum(v))
+    return tape.gradient([y, z], v)
+
+result = [f(tf.constant(3), tf.constant(True)).numpy(), f(tf.constant(2), tf.constant(False)).numpy()]
+""",
+    """
+seen = []
+
+@tf.function
+def f(xs, k):
+    a = xs[0] * xs[1] + k
+    seen.extend([str(xs[1]), repr(a), str(tf.sin(a)), str(tf.reduce_sum(a) * 2)])
+    return a
+
+f([tf.constant(1.0), tf.constant(2.0)], tf.constant(3.0))
+result = seen
+""",
+]
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_compiled_programs(program, tmp_path):
+    import runpy
+
+    path = tmp_path / "program.py"
+    path.write_text(program)
+    ours, theirs = (runpy.run_path(str(path), {"tf": module})["result"] for module in (tapeflow, real_tf))
+    for a, b in zip(ours, theirs, strict=True):
+        if isinstance(a, str):
+            assert a == b
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-6)
