@@ -248,3 +248,35 @@ def test_tf_range_of_traced_bounds_outside_a_for_loop_says_why_it_fails():
 
     with pytest.raises(NotImplementedError, match="known only when the function runs"):
         f(tf.constant(3))
+
+
+def test_higher_order_gradients_through_a_loop_taken_inside_a_traced_function():
+    @tf.function
+    def derivatives(x, n):
+        with tf.GradientTape() as t3:
+            t3.watch(x)
+            with tf.GradientTape() as t2:
+                t2.watch(x)
+                with tf.GradientTape() as t1:
+                    t1.watch(x)
+                    y = _loop_power(x, n)
+                first = t1.gradient(y, x)
+            second = t2.gradient(first, x)
+        return first, second, t3.gradient(second, x)
+
+    assert [float(d) for d in derivatives(tf.constant(3.0), tf.constant(2))] == [27.0, 18.0, 6.0]
+    assert [float(d) for d in derivatives(tf.constant(2.0), tf.constant(3))] == [32.0, 48.0, 48.0]
+
+    v = tf.Variable(2.0)
+
+    @tf.function
+    def of_variable(n):
+        with tf.GradientTape() as t2:
+            with tf.GradientTape() as t1:
+                y = tf.constant(1.0)
+                for _ in tf.range(n):
+                    y = y * v * v
+            first = t1.gradient(y, v)
+        return first, t2.gradient(first, v)
+
+    assert [float(d) for d in of_variable(tf.constant(2))] == [32.0, 48.0]  # v^4

@@ -85,9 +85,22 @@ def _loop_gradient_kernel(*values, n_inputs, **loop):
     )
 
 
-def _second_order_loop_gradient(i: int, g: Any, y: Any, *inputs: Any, **params: Any) -> None:
-    raise NotImplementedError(
-        "Second-order gradients through a tf.while_loop taken inside a tf.function are not supported yet."
+def _second_order_loop_gradient(i: int, g: tuple, y: tuple, *inputs: Any, n_inputs: int, **loop: Any) -> Any:
+    """The gradient of a `WhileGrad` for its input i: `WhileGrad` computes a function of its inputs
+    by running Python (the loop under a tape), so it is differentiated as a `tf.py_function` is, by a
+    py_function that reruns it under another tape — which is differentiable in turn, to any order."""
+    from tapeflow.ops.script_ops import _py_function_gradient
+
+    def loop_gradients(*args: Any) -> list:
+        values = args[:n_inputs]
+        grads = _rerun_loop_gradients(args[n_inputs:], values, **loop)
+        return [zeros_like(x) if gx is None else gx for gx, x in zip(grads, values)]
+
+    loop_gradients.__name__ = "while_loop_gradient"
+    values = inputs[:n_inputs]
+    return _py_function_gradient(
+        i, g, y, *inputs, func=loop_gradients, Tout=tuple(x.dtype for x in values),
+        shapes=tuple(tuple(x._value.shape) for x in values),
     )
 
 
