@@ -666,3 +666,18 @@ def test_comprehension_with_nonlocal_and_walrus_scopes():
     assert to_graph(f)([1, 3, 2]) == f([1, 3, 2])
     state = to_code(f).split("ag__.for_stmt(xs, None, loop_body, ")[1].split(")")[0]
     assert state == "(last, n, squares" and "count" not in state  # not `v` of the comprehension
+
+
+def _scaled(a, k=1, j=2):
+    return a * k + j
+
+
+def test_converted_calls_keep_python_keyword_rules():
+    @tf.function
+    def f(x):
+        options = {"k": 3}
+        with pytest.raises(TypeError, match="multiple values for keyword argument 'k'"):
+            _scaled(x, k=1, **options)
+        return _scaled(x, j=1, **options)
+
+    assert int(f(tf.constant(2))) == 7

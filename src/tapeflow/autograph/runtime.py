@@ -94,6 +94,11 @@ def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
     return target(*args) if kwargs is None else target(*args, **kwargs)
 
 
+def keywords(**kwargs: Any) -> dict:
+    """A call's keyword arguments, with `**` unpacking: Python itself refuses a name given twice."""
+    return kwargs
+
+
 def _call_target(f: Any) -> Callable:
     """`conversion.call_target`, imported on first use (it imports the converter)."""
     global _call_target

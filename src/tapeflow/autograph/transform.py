@@ -14,7 +14,8 @@ The decorated function's source (`inspect.getsource`) is parsed with `ast` and r
 5. `and`, `or`, `not` and `a if c else b` become `ag__.and_`, `ag__.or_`, `ag__.not_`, `ag__.if_exp`
    (operands as lambdas, so short circuits keep their meaning).
 
-6. Every call `f(*args, **kwargs)` becomes `ag__.converted_call(f, (*args,), {**kwargs})`, which
+6. Every call `f(*args, k=v)` becomes `ag__.converted_call(f, (*args,), {'k': v})` (with `**`
+   unpacking, `ag__.keywords(k=v, **kw)` builds the dict, so a name given twice is still refused), which
    converts `f` on its first call where it is user code (`conversion.py` says which) and caches it.
 
 Nested functions are converted with the function (lambdas are left as they are, their calls
@@ -562,7 +563,10 @@ class _Calls(ast.NodeTransformer):
         ):
             return node
         kwargs: ast.expr = ast.Constant(None)
-        if node.keywords:
+        if any(k.arg is None for k in node.keywords):  # `**` unpacking: Python's duplicate check
+            kwargs = _ag("keywords")
+            kwargs.keywords = node.keywords
+        elif node.keywords:
             kwargs = ast.Dict(
                 keys=[ast.Constant(k.arg) if k.arg else None for k in node.keywords],
                 values=[k.value for k in node.keywords],
