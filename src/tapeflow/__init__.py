@@ -53,6 +53,7 @@ _LAZY = {
     "while_loop": ("tapeflow.ops.control_flow", "while_loop"),
     "py_function": ("tapeflow.ops.script_ops", "py_function"),
     "numpy_function": ("tapeflow.ops.script_ops", "numpy_function"),
+    "custom_gradient": ("tapeflow.autodiff.custom_gradient", "custom_gradient"),
 }
 
 

@@ -92,7 +92,7 @@ def _decide(f: Any) -> Callable:
         if (
             transform.is_converted(f)
             or getattr(f, "_autograph_do_not_convert", False)
-            or not converts_module(f.__module__)
+            or not converts_module(f.__globals__.get("__name__"))  # where the code is, not `wraps`'s claim
             or f.__name__ == "<lambda>"
         ):
             return f

@@ -92,5 +92,6 @@ def compile_graph(graph: Graph) -> tuple[Callable, str]:
     source, namespace = generate(graph)
     filename = f"<tapeflow function {graph.name} #{next(_serial)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace["__name__"] = "tapeflow.compiled"  # NumPy's overflow warnings are silenced, as eagerly
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated source
     return namespace[_identifier(graph.name)], source

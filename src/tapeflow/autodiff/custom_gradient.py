@@ -1,0 +1,119 @@
+"""`tf.custom_gradient`: a function that supplies its own gradient.
+
+The decorated function returns `(result, grad_fn)`. One `CustomGradient` op passes the result through
+as new tensors, with the inputs (and the variables the function read) as extra inputs: the result a
+caller sees depends on the inputs only through that op, whose rule calls `grad_fn` with the upstream
+gradients (once per backward step, for all inputs together). The forward pass is still recorded, as
+in TensorFlow, so what `grad_fn` computes from forward values is differentiable again: a tape around
+the backward pass gives second and higher derivatives. The op is a graph equation when traced, so
+this works inside `tf.function` too.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from tapeflow.framework import nest
+from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.op import TRACING, bind, variadic
+
+__all__ = ["custom_gradient"]
+
+
+def custom_gradient(f: Callable | None = None) -> Callable:
+    """Decorate `f(*xs) -> (result, grad_fn)`; `grad_fn(*upstream)` returns one gradient per `x`, or,
+    when `f` reads variables, `(input_gradients, variable_gradients)` and takes `variables=`."""
+    if f is None:
+        return custom_gradient
+
+    @functools.wraps(f)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        from tapeflow.autodiff.tape import GradientTape
+
+        xs = [convert_to_tensor(a) for a in args]
+        with GradientTape() as probe:  # only to learn which trainable variables `f` reads
+            result, grad_fn = f(*xs, **kwargs)
+        variables = tuple(probe.watched_variables())
+        if variables and "variables" not in _keyword_names(grad_fn):
+            raise TypeError(
+                f"@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function "
+                f"uses variables: {list(variables)}"
+            )
+        ys = [convert_to_tensor(y) for y in nest.flatten(result)]
+        rule = _Rule(grad_fn, len(xs), variables)
+        captured = rule.trace(ys) if TRACING else []
+        inputs = (*xs, *(v.value() for v in variables), *ys, *captured)
+        op = variadic("CustomGradient", _pass_through, _custom_rule, len(inputs), multiple_results=True)
+        outputs = bind(op, inputs, {"rule": rule, "n_ys": len(ys)})
+        return nest.pack_sequence_as(result, list(outputs))
+
+    decorated._autograph_do_not_convert = True  # AutoGraph would read `f`'s source through `wraps`
+    return decorated
+
+
+class _Rule:
+    """`grad_fn`, checked, and — for a traced call — traced into a graph right away: a compiled
+    function may be differentiated later by replaying its equations with values, when `grad_fn`'s
+    closure still holds the symbolic forward values of the trace. The graph's captures of those
+    values are extra inputs of the op, so every replay passes the current ones in."""
+
+    def __init__(self, grad_fn: Callable, n_xs: int, variables: tuple):
+        self.grad_fn, self.n_xs, self.variables = grad_fn, n_xs, variables
+        self.graph = None
+        self.last: dict = {}  # the gradients of the current backward step, for all inputs at once
+
+    def __call__(self, *upstream: Any) -> list:
+        if self.variables:
+            input_grads, variable_grads = self.grad_fn(*upstream, variables=list(self.variables))
+        else:
+            input_grads, variable_grads = self.grad_fn(*upstream), []
+        input_grads = list(input_grads) if isinstance(input_grads, list | tuple) else [input_grads]
+        if len(input_grads) != self.n_xs:
+            raise ValueError(
+                f"custom_gradient function expected to return {self.n_xs} gradients, but returned "
+                f"{len(input_grads)} instead."
+            )
+        variable_grads = list(variable_grads)
+        if len(variable_grads) != len(self.variables):
+            raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
+        return [None if d is None else convert_to_tensor(d) for d in (*input_grads, *variable_grads)]
+
+    def trace(self, ys: list) -> list:
+        from tapeflow.ops.control_flow import _traced
+
+        self.graph = _traced(self, ys, "custom_gradient")[0]
+        return [outer for outer, _ in self.graph.captures]
+
+    def gradients(self, g: tuple, captured: tuple) -> list:
+        if self.last.get("g") is not g:
+            grads = self(*g) if self.graph is None else self.graph.evaluate([*g, *captured])
+            self.last = {"g": g, "grads": grads}
+        return self.last["grads"]
+
+
+def _pass_through(*values: Any, rule: _Rule, n_ys: int) -> tuple:
+    start = rule.n_xs + len(rule.variables)
+    return tuple(values[start:start + n_ys])
+
+
+def _custom_rule(i: int, g: tuple, y: tuple, *inputs: Any, rule: _Rule, n_ys: int) -> Any:
+    """Input i's gradient: from `grad_fn` for the inputs and variables; none for the results and the
+    forward values `grad_fn` uses (gradients reach the inputs through `grad_fn` only)."""
+    n_sources = rule.n_xs + len(rule.variables)
+    if i >= n_sources:
+        return None
+    return rule.gradients(g, inputs[n_sources + n_ys:])[i]
+
+
+def _keyword_names(fn: Callable) -> set:
+    import inspect
+
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return {"variables"}
+    return {p.name for p in parameters}
