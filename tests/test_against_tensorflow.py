@@ -145,6 +145,24 @@ def f(xs, k):
 f([tf.constant(1.0), tf.constant(2.0)], tf.constant(3.0))
 result = seen
 """,
+    """
+@tf.custom_gradient
+def log1pexp(x):
+    e = tf.exp(x)
+    return tf.math.log(1 + e), lambda dy: dy * (1 - 1 / (1 + e))
+
+def derivatives(x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = log1pexp(x)
+        g = inner.gradient(y, x)
+    return y, g, outer.gradient(g, x)
+
+x = tf.constant([-3.0, 0.0, 2.0, 100.0])
+result = [t.numpy() for t in derivatives(x) + tf.function(derivatives)(x)]
+""",
 ]
 
 
