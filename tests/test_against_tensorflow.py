@@ -25,7 +25,7 @@ EXPRESSIONS = [
     "tf.constant('hi')", "tf.constant([[1.0, 2.0], [3.0, 4.0]])", "tf.constant(np.float64(1.5))",
     "tf.constant(1) + 2**40", "tf.constant(7) / 2", "tf.constant(-7) // 2", "tf.constant(-7) % 3",
     "tf.constant(1.0) + np.array([1.0, 2.0])", "tf.range(7)", "tf.range(1.0, 2.0, 0.5)",
-    "tf.linspace(0.0, 1.0, 5)",
+    "tf.linspace(0.0, 1.0, 5)", "tf.cumsum(tf.constant([[1, 2], [3, 4]]), axis=1, exclusive=True)",
     "tf.one_hot([0, 2], 3)", "tf.eye(2)", "tf.shape(tf.zeros([2, 3]))",
     "tf.cast(tf.constant(-2.7), tf.int32)",
     "tf.reduce_mean(tf.constant([1, 2]))", "tf.argmax(tf.constant([[1.0, 3.0], [2.0, 0.0]]), axis=1)",
@@ -63,7 +63,8 @@ GRADIENTS = [
     "tf.concat([x, x * y], axis=1)", "tf.tile(x, [2, 1])", "tf.pad(x, [[1, 0], [0, 2]], mode='REFLECT')",
     "tf.reduce_sum(tf.stack(tf.unstack(x, axis=1), axis=0) * 3.0)", "tf.split(x * y, 3, axis=1)[1]",
     "tf.clip_by_value(x, 0.8, 1.2)", "tf.abs(x - 1.0) * tf.math.rsqrt(y)",
-    "tf.math.reciprocal(x) + tf.cos(y)",
+    "tf.math.reciprocal(x) + tf.cos(y)", "tf.math.cumsum(x * x, axis=1, exclusive=True, reverse=True)",
+    "tf.cumsum(x * y, axis=0)",
 ]
 
 

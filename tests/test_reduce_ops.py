@@ -221,3 +221,39 @@ def test_std_gradient_of_constant_is_nan():
 def test_logsumexp_gradient_is_softmax():
     np.testing.assert_allclose(grad(tf.reduce_logsumexp, np.array([1.0, 2.0, 3.0], np.float32)),
                                [0.09003057, 0.24472848, 0.66524094], rtol=1e-6)
+
+
+# ---- cumsum -------------------------------------------------------------------------------------
+
+
+def _numpy_cumsum(x, axis, exclusive, reverse):
+    if reverse:
+        x = np.flip(x, axis)
+    out = np.cumsum(x, axis=axis)
+    if exclusive:
+        out = out - x
+    return np.flip(out, axis) if reverse else out
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("shape, axis", [((4,), 0), ((2, 3), 1), ((2, 3), -2), ((2, 1, 3), 2)])
+def test_cumsum_values_and_gradients(shape, axis, exclusive, reverse):
+    x = np.arange(1, np.prod(shape) + 1, dtype=np.float64).reshape(shape) * 0.3
+    got = tf.math.cumsum(x, axis=axis, exclusive=exclusive, reverse=reverse)
+    np.testing.assert_allclose(got.numpy(), _numpy_cumsum(x, axis, exclusive, reverse))
+    for dtype in FLOAT_TYPES:  # linear, so the second order is checked through a product
+        check_gradients(lambda t: tf.cumsum(t * t, axis=axis, exclusive=exclusive, reverse=reverse), x,
+                        dtype=dtype)
+
+
+def test_cumsum_keeps_integer_dtypes_and_names_bad_arguments():
+    assert tf.cumsum([1, 2, 3]).dtype == tf.int32 and tf.cumsum([1, 2, 3]).numpy().tolist() == [1, 3, 6]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"range \[-2, 2\), but got 2 \[Op:Cumsum\]"):
+        tf.cumsum(tf.zeros([2, 3]), axis=2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"range \[0, 0\), but got 0"):
+        tf.cumsum(tf.constant(1.0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'T' of bool"):
+        tf.cumsum(tf.constant([True]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'Tidx' of float"):
+        tf.cumsum(tf.zeros([2]), axis=tf.constant(0.0))

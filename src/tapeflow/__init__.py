@@ -35,7 +35,7 @@ from tapeflow.ops.math_ops import (
     round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
 )
 from tapeflow.ops.reduce_ops import (
-    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
+    argmax, argmin, cumsum, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
     reduce_prod, reduce_sum,
 )
 

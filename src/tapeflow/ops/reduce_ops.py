@@ -1,4 +1,5 @@
-"""Reductions: sums, means, extrema, products, logsumexp, logical any/all, argmax/argmin, moments.
+"""Reductions: sums, means, extrema, products, logsumexp, logical any/all, argmax/argmin, moments;
+and the running sum `cumsum`.
 
 `axis` follows TensorFlow: None reduces everything, an int or a list of ints (negative counts from
 the end; a repeated axis is an error). Every reduction op takes the static params `axes` (a sorted
@@ -20,10 +21,11 @@ from tapeflow.framework.dtypes import INEXACT, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops
+from tapeflow.ops.arguments import int_values
 from tapeflow.ops.declare import mismatch_error, tensor, unsupported_error
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
-           "reduce_any", "reduce_all", "argmax", "argmin", "reduce_variance", "reduce_std"]
+           "reduce_any", "reduce_all", "argmax", "argmin", "reduce_variance", "reduce_std", "cumsum"]
 
 _NUMERIC_NP = frozenset(d._np for d in NUMERIC)
 _REAL_NP = frozenset(d._np for d in REAL)
@@ -304,3 +306,40 @@ def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False,
 def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.math.reduce_std`: the square root of the variance (its gradient is NaN where it is 0)."""
     return math_ops.sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+# ---- scans ---------------------------------------------------------------------------------------
+
+def _cumsum_kernel(x: np.ndarray, axis: int, exclusive: bool, reverse: bool) -> np.ndarray:
+    if reverse:
+        x = np.flip(x, axis)
+    out = np.cumsum(x, axis=axis, dtype=x.dtype)
+    if exclusive:  # shifted by one: each sum leaves out its own element (exactly, not cumsum - x)
+        shifted = np.zeros_like(out)
+        inner = (slice(None),) * axis
+        shifted[(*inner, slice(1, None))] = out[(*inner, slice(None, -1))]
+        out = shifted
+    return np.flip(out, axis) if reverse else out
+
+
+# The gradient of a running sum is the running sum of g taken the other way.
+_cumsum_op = Op("Cumsum", _cumsum_kernel, (
+    lambda g, y, x, axis, exclusive, reverse: bind(
+        _cumsum_op, (g,), {"axis": axis, "exclusive": exclusive, "reverse": not reverse}),
+))
+
+
+def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None):
+    """`tf.math.cumsum`: running sums along `axis`; `exclusive` leaves each element out of its own sum,
+    `reverse` runs from the end."""
+    x = tensor(x)
+    if x._value.dtype not in _NUMERIC_NP:
+        raise unsupported_error(_cumsum_op, x.dtype, NUMERIC)
+    given = int_values(axis, "Cumsum", "Tidx")
+    rank = x._value.ndim
+    if given.ndim != 0 or not -rank <= int(given) < rank:
+        raise errors.InvalidArgumentError(
+            None, None, f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got "
+                        f"{given.tolist()} [Op:Cumsum]")
+    return bind(_cumsum_op, (x,), {"axis": int(given) % rank, "exclusive": bool(exclusive),
+                                   "reverse": bool(reverse)})
