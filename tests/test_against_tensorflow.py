@@ -64,7 +64,8 @@ GRADIENTS = [
     "tf.reduce_sum(tf.stack(tf.unstack(x, axis=1), axis=0) * 3.0)", "tf.split(x * y, 3, axis=1)[1]",
     "tf.clip_by_value(x, 0.8, 1.2)", "tf.abs(x - 1.0) * tf.math.rsqrt(y)",
     "tf.math.reciprocal(x) + tf.cos(y)", "tf.math.cumsum(x * x, axis=1, exclusive=True, reverse=True)",
-    "tf.cumsum(x * y, axis=0)",
+    "tf.cumsum(x * y, axis=0)", "tf.einsum('ij,jk->ik', x, m)", "tf.einsum('ij,j->i', x * x, y)",
+    "tf.einsum('ij->j', x * x)", "tf.einsum('ii->i', tf.matmul(x, x, transpose_b=True))",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from tapeflow.ops.clip_ops import global_norm
 from tapeflow.ops.creation_ops import eye
+from tapeflow.ops.einsum_ops import einsum
 from tapeflow.ops.linalg_ops import matmul
 
-__all__ = ["eye", "global_norm", "matmul"]
+__all__ = ["einsum", "eye", "global_norm", "matmul"]
