@@ -3,9 +3,10 @@ contractions, batch dimensions, broadcasting, labels summed away and diagonals."
 
 import numpy as np
 import pytest
-from gradcheck import check_gradients
 
 import tapeflow as tf
+
+from gradcheck import check_gradients
 
 RNG = np.random.default_rng(3)
 
@@ -45,8 +46,8 @@ def test_gradients_first_and_second_order(equation, shapes, dtype):
 
 def test_errors_are_tensorflow_s():
     a = tf.ones([2, 3])
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"Expected dimension 3 at axis 0 of the input shaped \[4,4\] but got dimension 4"):
+    shaped = r"Expected dimension 3 at axis 0 of the input shaped \[4,4\] but got dimension 4"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=shaped):
         tf.einsum("ij,jk->ik", a, tf.ones([4, 4]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a double"):
         tf.einsum("ij,jk->ik", a, tf.ones([3, 4], tf.float64))
