@@ -6,5 +6,6 @@ from tapeflow.ops.math_ops import *  # noqa: F403
 from tapeflow.ops.math_ops import __all__ as _elementwise
 from tapeflow.ops.reduce_ops import *  # noqa: F403
 from tapeflow.ops.reduce_ops import __all__ as _reductions
+from tapeflow.ops.sort_ops import top_k
 
-__all__ = [*_elementwise, *_reductions, *_gather_math]
+__all__ = [*_elementwise, *_reductions, *_gather_math, "top_k"]
