@@ -4,5 +4,6 @@ from tapeflow.ops.clip_ops import global_norm
 from tapeflow.ops.creation_ops import eye
 from tapeflow.ops.einsum_ops import einsum
 from tapeflow.ops.linalg_ops import matmul
+from tapeflow.ops.norm_ops import norm
 
-__all__ = ["einsum", "eye", "global_norm", "matmul"]
+__all__ = ["einsum", "eye", "global_norm", "matmul", "norm"]
