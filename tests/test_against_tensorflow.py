@@ -67,6 +67,7 @@ GRADIENTS = [
     "tf.cumsum(x * y, axis=0)", "tf.einsum('ij,jk->ik', x, m)", "tf.einsum('ij,j->i', x * x, y)",
     "tf.einsum('ij->j', x * x)", "tf.einsum('ii->i', tf.matmul(x, x, transpose_b=True))",
     "tf.sort(x * y, axis=0) * tf.constant([[1.0], [2.0]])", "tf.math.top_k(x * x, k=2).values * [1.0, 2.0]",
+    "tf.norm(x, axis=1)", "tf.norm(x * y, ord=3)", "tf.norm(x, ord='fro', axis=[0, 1])",
 ]
 
 
