@@ -68,6 +68,7 @@ GRADIENTS = [
     "tf.einsum('ij->j', x * x)", "tf.einsum('ii->i', tf.matmul(x, x, transpose_b=True))",
     "tf.sort(x * y, axis=0) * tf.constant([[1.0], [2.0]])", "tf.math.top_k(x * x, k=2).values * [1.0, 2.0]",
     "tf.norm(x, axis=1)", "tf.norm(x * y, ord=3)", "tf.norm(x, ord='fro', axis=[0, 1])",
+    "tf.gather_nd(x * x, [[0, 1], [1, 2], [0, 1]])", "tf.scatter_nd([[1], [0]], x * x, [2, 3]) * y",
 ]
 
 

@@ -1,0 +1,100 @@
+"""Indexing by coordinates: `tf.gather_nd` and its adjoint `tf.scatter_nd`.
+
+An index tensor's last axis holds coordinates into the leading axes of the other tensor. `gather_nd`
+reads the slices there; `scatter_nd` adds updates into zeros there (repeated coordinates add up).
+Each is the other's gradient. `batch_dims` in `gather_nd` is done by prefixing each index with its
+batch coordinates, which depend only on shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import errors
+from tapeflow.framework.op import Op, bind
+from tapeflow.framework.tensor import Tensor
+from tapeflow.ops.arguments import shape_tuple
+from tapeflow.ops.array_ops import concat
+from tapeflow.ops.declare import tensor, type_name
+from tapeflow.ops.gather_ops import GATHER_INDEX_TYPES
+
+__all__ = ["gather_nd", "scatter_nd"]
+
+
+def _coordinates(indices: np.ndarray, shape: tuple, op: str) -> tuple:
+    """The index tensor as one array per indexed axis, after checking every index is in range."""
+    depth = indices.shape[-1]
+    rows = indices.reshape(-1, depth)
+    bad = np.flatnonzero(((rows < 0) | (rows >= np.array(shape[:depth], dtype=np.int64))).any(-1))
+    if bad.size:
+        index = f"indices[{bad[0]}] = [{', '.join(map(str, rows[bad[0]]))}]"
+        dims = f"[{','.join(map(str, shape))}]"
+        raise errors.InvalidArgumentError(
+            None, None, f"{index} does not index into param shape {dims}, node name: GatherNd [Op:GatherNd]"
+            if op == "GatherNd" else f"{index} does not index into shape {dims} [Op:ScatterNd]")
+    return tuple(np.moveaxis(indices, -1, 0))
+
+
+def _gather_nd_kernel(params: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    return params[_coordinates(indices, params.shape, "GatherNd")]
+
+
+def _scatter_nd_kernel(indices: np.ndarray, updates: np.ndarray, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape, updates.dtype)
+    np.add.at(out, _coordinates(indices, shape, "ScatterNd"), updates)
+    return out
+
+
+_gather_nd_op = Op("GatherNd", _gather_nd_kernel, (
+    lambda g, y, params, indices: bind(_scatter_nd_op, (indices, g), {"shape": params._value.shape}), None))
+_scatter_nd_op = Op("ScatterNd", _scatter_nd_kernel, (
+    None, lambda g, y, indices, updates, shape: bind(_gather_nd_op, (g, indices))))
+
+
+def _index_tensor(indices: Any, op: str) -> Any:
+    i = tensor(indices)
+    if i.dtype not in GATHER_INDEX_TYPES:
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'Tindices' of {type_name(i.dtype)} is not in the list of allowed "
+                        f"values: int16, int32, int64 [Op:{op}]")
+    if i._value.ndim == 0:
+        raise errors.InvalidArgumentError(None, None, f"indices must be at least a vector [Op:{op}]")
+    return i
+
+
+def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None = None):
+    """`tf.gather_nd`: the slices of `params` at the coordinates in `indices`' last axis."""
+    p, i = tensor(params), _index_tensor(indices, "GatherNd")
+    if batch_dims:
+        batch = i._value.shape[:batch_dims]
+        if p._value.shape[:batch_dims] != batch:
+            raise errors.InvalidArgumentError(
+                None, None, f"Batch dimensions of params {list(p._value.shape)} and indices "
+                            f"{list(i._value.shape)} do not match [Op:GatherNd]")
+        grid = np.stack(np.meshgrid(*map(np.arange, batch), indexing="ij"), -1)  # each index's batch coords
+        grid = np.broadcast_to(grid.reshape(batch + (1,) * (i._value.ndim - 1 - batch_dims) + (batch_dims,)),
+                               i._value.shape[:-1] + (batch_dims,)).astype(i._value.dtype)
+        i = concat([Tensor(grid), i], -1)
+    depth = i._value.shape[-1]
+    if depth > p._value.ndim:
+        raise errors.InvalidArgumentError(
+            None, None, f"index innermost dimension length must be <= params rank; saw: {depth} vs. "
+                        f"{p._value.ndim} [Op:GatherNd]")
+    return bind(_gather_nd_op, (p, i))
+
+
+def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None):
+    """`tf.scatter_nd`: zeros of `shape` with `updates` added at the coordinates in `indices`."""
+    i, u = _index_tensor(indices, "ScatterNd"), tensor(updates)
+    shape = shape_tuple(shape)
+    depth, outer = i._value.shape[-1], i._value.shape[:-1]
+    expected = outer + tuple(shape[depth:])
+    if u._value.shape != expected:
+        n = len(outer)
+        raise errors.InvalidArgumentError(
+            None, None, f"Dimensions [0,{n}) of indices[shape=[{','.join(map(str, i._value.shape))}]] must "
+                        f"match dimensions [0,{n}) of updates[shape=[{','.join(map(str, u._value.shape))}]] "
+                        f"[Op:ScatterNd]")
+    return bind(_scatter_nd_op, (i, u), {"shape": shape})
