@@ -69,6 +69,8 @@ GRADIENTS = [
     "tf.sort(x * y, axis=0) * tf.constant([[1.0], [2.0]])", "tf.math.top_k(x * x, k=2).values * [1.0, 2.0]",
     "tf.norm(x, axis=1)", "tf.norm(x * y, ord=3)", "tf.norm(x, ord='fro', axis=[0, 1])",
     "tf.gather_nd(x * x, [[0, 1], [1, 2], [0, 1]])", "tf.scatter_nd([[1], [0]], x * x, [2, 3]) * y",
+    "tf.tensor_scatter_nd_update(x * x, [[1, 0]], y[:1] * 3.0) * y",
+    "tf.tensor_scatter_nd_sub(x * x, [[1]], tf.reshape(y * y, [1, 3])) * y",
 ]
 
 

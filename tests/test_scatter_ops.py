@@ -64,3 +64,37 @@ def test_errors_are_tensorflow_s():
         tf.scatter_nd([[5]], [1.0], [4])
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"must match dimensions \[0,1\) of updates"):
         tf.scatter_nd([[0]], [1.0, 2.0], [4])
+
+
+T = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+
+
+def test_tensor_scatter_updates_a_copy():
+    t = tf.constant(T)
+    assert tf.tensor_scatter_nd_update(t, [[0], [2]], [[9.0, 9.0], [7.0, 7.0]]).numpy().tolist() == [
+        [9, 9], [3, 4], [7, 7]]
+    assert tf.tensor_scatter_nd_add(t, [[0, 1], [0, 1]], [10.0, 20.0]).numpy().tolist() == [
+        [1, 32], [3, 4], [5, 6]]
+    assert tf.tensor_scatter_nd_sub(t, [[1]], [[1.0, 1.0]]).numpy().tolist() == [[1, 2], [2, 3], [5, 6]]
+    assert t.numpy().tolist() == T.tolist()
+
+
+@pytest.mark.parametrize("scatter", [tf.tensor_scatter_nd_update, tf.tensor_scatter_nd_add,
+                                     tf.tensor_scatter_nd_sub])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tensor_scatter_gradients_first_and_second_order(scatter, dtype):
+    """Overwritten elements get no gradient from an update; added ones pass it on."""
+    check_gradients(lambda t, u: scatter(t * t, [[0], [2]], u * u) * [[1.0, 2.0]], T,
+                    np.array([[9.0, 8.0], [7.0, 6.0]]), dtype=dtype)
+
+
+def test_tensor_scatter_errors():
+    E = tf.errors.InvalidArgumentError
+    with pytest.raises(E, match=r"\[5\] does not index into shape \[3,2\] \[Op:TensorScatterUpdate"):
+        tf.tensor_scatter_nd_update(T, [[5]], [[1.0, 1.0]])
+    with pytest.raises(E, match="Outer dimensions of indices and update must match"):
+        tf.tensor_scatter_nd_add(T, [[0]], [1.0, 1.0, 1.0])
+    with pytest.raises(E, match="Inner dimensions of output shape"):
+        tf.tensor_scatter_nd_add(T, [[0]], [[1.0, 1.0, 1.0]])
+    with pytest.raises(E, match="expected to be a double tensor but is a int32"):
+        tf.tensor_scatter_nd_update(T, [[0]], tf.constant([[1, 1]]))

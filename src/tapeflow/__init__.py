@@ -36,7 +36,9 @@ from tapeflow.ops.math_ops import (
     less_equal, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow,
     round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
 )
-from tapeflow.ops.scatter_ops import gather_nd, scatter_nd
+from tapeflow.ops.scatter_ops import (
+    gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
+)
 from tapeflow.ops.sort_ops import argsort, sort
 from tapeflow.ops.reduce_ops import (
     argmax, argmin, cumsum, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,

@@ -1,4 +1,5 @@
-"""Indexing by coordinates: `tf.gather_nd` and its adjoint `tf.scatter_nd`.
+"""Indexing by coordinates: `tf.gather_nd`, its adjoint `tf.scatter_nd`, and the `tensor_scatter_nd_*`
+updates of an existing tensor.
 
 An index tensor's last axis holds coordinates into the leading axes of the other tensor. `gather_nd`
 reads the slices there; `scatter_nd` adds updates into zeros there (repeated coordinates add up).
@@ -13,14 +14,16 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import errors
+from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.array_ops import concat
-from tapeflow.ops.declare import tensor, type_name
+from tapeflow.ops.declare import mismatch_error, tensor, type_name
 from tapeflow.ops.gather_ops import GATHER_INDEX_TYPES
 
-__all__ = ["gather_nd", "scatter_nd"]
+__all__ = ["gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
+           "tensor_scatter_nd_sub"]
 
 
 def _coordinates(indices: np.ndarray, shape: tuple, op: str) -> tuple:
@@ -33,7 +36,7 @@ def _coordinates(indices: np.ndarray, shape: tuple, op: str) -> tuple:
         dims = f"[{','.join(map(str, shape))}]"
         raise errors.InvalidArgumentError(
             None, None, f"{index} does not index into param shape {dims}, node name: GatherNd [Op:GatherNd]"
-            if op == "GatherNd" else f"{index} does not index into shape {dims} [Op:ScatterNd]")
+            if op == "GatherNd" else f"{index} does not index into shape {dims} [Op:{op}]")
     return tuple(np.moveaxis(indices, -1, 0))
 
 
@@ -51,6 +54,69 @@ _gather_nd_op = Op("GatherNd", _gather_nd_kernel, (
     lambda g, y, params, indices: bind(_scatter_nd_op, (indices, g), {"shape": params._value.shape}), None))
 _scatter_nd_op = Op("ScatterNd", _scatter_nd_kernel, (
     None, lambda g, y, indices, updates, shape: bind(_gather_nd_op, (g, indices))))
+
+
+_OP_NAMES = {"update": "TensorScatterUpdate", "add": "TensorScatterAdd", "sub": "TensorScatterSub"}
+
+
+def _tensor_scatter_kernel(tensor: np.ndarray, indices: np.ndarray, updates: np.ndarray, mode: str):
+    out = tensor.copy()
+    coordinates = _coordinates(indices, tensor.shape, _OP_NAMES[mode])
+    if mode == "update":
+        out[coordinates] = updates
+    else:
+        np.add.at(out, coordinates, updates if mode == "add" else -updates)
+    return out
+
+
+def _tensor_grad(g, y, tensor, indices, updates, mode):
+    if mode != "update":
+        return g
+    return bind(_tensor_scatter_op, (g, indices, bind(_gather_nd_op, (g, indices)) * 0), {"mode": "update"})
+
+
+def _updates_grad(g, y, tensor, indices, updates, mode):
+    taken = bind(_gather_nd_op, (g, indices))
+    return -taken if mode == "sub" else taken
+
+
+# An update's gradient reaches the updates; the overwritten elements of the tensor get none.
+_tensor_scatter_op = Op("TensorScatterUpdate", _tensor_scatter_kernel, (_tensor_grad, None, _updates_grad))
+
+
+def _tensor_scatter(tensor_: Any, indices: Any, updates: Any, mode: str):
+    op = _OP_NAMES[mode]
+    t = tensor(tensor_)
+    u = tensor(updates) if isinstance(updates, TensorLike) else convert_to_tensor(updates, t.dtype)
+    i = _index_tensor(indices, op)
+    depth, outer = i._value.shape[-1], i._value.shape[:-1]
+    shapes = [f"[{','.join(map(str, x._value.shape))}]" for x in (t, i, u)]
+    if u._value.shape[: len(outer)] != outer:
+        raise errors.InvalidArgumentError(
+            None, None, f"Outer dimensions of indices and update must match. Indices shape: {shapes[1]}, "
+                        f"updates shape:{shapes[2]} [Op:{op}]")
+    if depth > t._value.ndim or u._value.shape != outer + t._value.shape[depth:]:
+        raise errors.InvalidArgumentError(
+            None, None, f"Inner dimensions of output shape must match inner dimensions of updates shape. "
+                        f"Output: {shapes[0]} updates: {shapes[2]} [Op:{op}]")
+    if u.dtype != t.dtype:
+        raise mismatch_error(_tensor_scatter_op, t.dtype, 2, u.dtype)
+    return bind(_tensor_scatter_op, (t, i, u), {"mode": mode})
+
+
+def tensor_scatter_nd_update(tensor: Any, indices: Any, updates: Any, name: str | None = None):
+    """`tf.tensor_scatter_nd_update`: a copy of `tensor` with `updates` written at `indices`."""
+    return _tensor_scatter(tensor, indices, updates, "update")
+
+
+def tensor_scatter_nd_add(tensor: Any, indices: Any, updates: Any, name: str | None = None):
+    """`tf.tensor_scatter_nd_add`: a copy of `tensor` with `updates` added at `indices`."""
+    return _tensor_scatter(tensor, indices, updates, "add")
+
+
+def tensor_scatter_nd_sub(tensor: Any, indices: Any, updates: Any, name: str | None = None):
+    """`tf.tensor_scatter_nd_sub`: a copy of `tensor` with `updates` subtracted at `indices`."""
+    return _tensor_scatter(tensor, indices, updates, "sub")
 
 
 def _index_tensor(indices: Any, op: str) -> Any:
