@@ -71,6 +71,7 @@ GRADIENTS = [
     "tf.gather_nd(x * x, [[0, 1], [1, 2], [0, 1]])", "tf.scatter_nd([[1], [0]], x * x, [2, 3]) * y",
     "tf.tensor_scatter_nd_update(x * x, [[1, 0]], y[:1] * 3.0) * y",
     "tf.tensor_scatter_nd_sub(x * x, [[1]], tf.reshape(y * y, [1, 3])) * y",
+    "tf.repeat(x * x, [1, 2], axis=0) * y", "tf.roll(x * x, [1, 2], [0, 1]) * y",
 ]
 
 

@@ -1,4 +1,4 @@
-"""`tf.gather` and its adjoint `tf.math.unsorted_segment_sum`.
+"""`tf.gather` and its adjoint `tf.math.unsorted_segment_sum`; `tf.repeat` and `tf.roll` as gathers.
 
 Each is the other's gradient: gather reads rows, so its gradient adds `g` back into the rows it
 read; the segment sum adds rows into segments, so its gradient gathers `g` by segment. Second
@@ -22,7 +22,7 @@ from tapeflow.ops.array_ops import reshape, transpose
 from tapeflow.ops.declare import tensor, type_name, unsupported_error
 from tapeflow.ops.math_ops import greater_equal, maximum, where
 
-__all__ = ["gather"]
+__all__ = ["gather", "repeat", "roll"]
 # Published in `tf.math` only, not at the top level.
 MATH_ONLY = ["unsorted_segment_sum"]
 
@@ -161,3 +161,47 @@ def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: s
         raise invalid("UnsortedSegmentSum", f"data.shape = {dims_text(x._value.shape)} does not start with "
                                              f"segment_ids.shape = {dims_text(ids._value.shape)}")
     return bind(_segment_sum_op, (x, ids), {"num_segments": n})
+
+
+# ---- gathers at indices known from shapes alone: repeat and roll --------------------------------
+
+def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None = None):  # noqa: A002
+    """`tf.repeat`: each slice along `axis` repeated (`repeats` a count, or one per slice); with no
+    axis, of the flattened tensor. A gather, so its gradient sums the copies."""
+    x = tensor(input)
+    if axis is None:
+        x, axis = reshape(x, [-1]), 0
+    rank = x._value.ndim
+    if not -rank <= axis < rank:
+        raise ValueError(f"axis={axis} out of bounds: expected {-rank}<=axis<{rank}")
+    axis %= rank
+    n = x._value.shape[axis]
+    counts = int_values(repeats, "Repeat", "repeats")
+    if counts.ndim == 0:
+        counts = np.full(n, counts)
+    elif counts.shape != (n,):
+        raise ValueError(f"Dimensions {n} and {counts.size} are not compatible")
+    if (counts < 0).any():
+        raise invalid("Tile", f"Expected multiples[1] >= 0, but got {counts.min()}")
+    return gather(x, np.repeat(np.arange(n), counts), axis=axis)
+
+
+def roll(input: Any, shift: Any, axis: Any, name: str | None = None):  # noqa: A002
+    """`tf.roll`: elements shifted along each axis, wrapping around (shifts on one axis add up). A
+    gather, so its gradient rolls back."""
+    x = tensor(input)
+    shifts = int_values(shift, "Roll", "Tshift").reshape(-1)
+    axes = int_values(axis, "Roll", "Taxis").reshape(-1)
+    if shifts.size != axes.size:
+        raise invalid("Roll", "shift and axis must have the same size")
+    rank = x._value.ndim
+    total: dict = {}
+    for a, s in zip(axes.tolist(), shifts.tolist()):
+        if not -rank <= a < rank:
+            raise invalid("Roll", f"axis {a} is out of range")
+        total[a % rank] = total.get(a % rank, 0) + s
+    for a, s in sorted(total.items()):
+        n = x._value.shape[a]
+        if n and s % n:
+            x = gather(x, (np.arange(n) - s) % n, axis=a)
+    return x
