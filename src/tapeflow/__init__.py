@@ -57,6 +57,7 @@ _LAZY = {
     "keras": ("tapeflow.keras", None), "optimizers": ("tapeflow.keras.optimizers", None),
     "Module": ("tapeflow.module", "Module"), "cond": ("tapeflow.ops.control_flow", "cond"),
     "while_loop": ("tapeflow.ops.control_flow", "while_loop"),
+    "switch_case": ("tapeflow.ops.case_ops", "switch_case"), "case": ("tapeflow.ops.case_ops", "case"),
     "py_function": ("tapeflow.ops.script_ops", "py_function"),
     "numpy_function": ("tapeflow.ops.script_ops", "numpy_function"),
     "custom_gradient": ("tapeflow.autodiff.custom_gradient", "custom_gradient"),
