@@ -187,7 +187,7 @@ def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple) -> list
 
     inputs = [identity(x) for x in inputs]  # each use gets its own share (see _rerun_loop_gradients)
     with GradientTape() as tape:
-        tape.watch(inputs)
+        tape.watch([x for x in inputs if x.dtype.kind in ("float", "complex")])
         outputs = graph.evaluate(inputs)
     pairs = [(o, g) for o, g in zip(outputs, output_gradients) if o is not None]
     return tape.gradient(
