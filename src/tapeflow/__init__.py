@@ -23,7 +23,7 @@ from tapeflow.framework.variables import Variable
 from tapeflow.graph.function import TensorSpec, function
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
-from tapeflow.ops.gather_ops import gather, repeat, roll
+from tapeflow.ops.gather_ops import boolean_mask, gather, repeat, roll
 from tapeflow.ops.slicing_ops import slice, strided_slice
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
 from tapeflow.ops.creation_ops import *  # noqa: F403

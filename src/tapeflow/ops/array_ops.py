@@ -30,8 +30,8 @@ from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.math_ops import conj
 from tapeflow.ops.slicing_ops import along, take
 
-__all__ = ["reshape", "broadcast_to", "identity", "stop_gradient", "transpose", "expand_dims", "squeeze",
-           "concat", "stack", "unstack", "split", "tile", "pad", "reverse"]
+__all__ = ["reshape", "broadcast_to", "meshgrid", "identity", "stop_gradient", "transpose", "expand_dims",
+           "squeeze", "concat", "stack", "unstack", "split", "tile", "pad", "reverse"]
 
 
 # ---- reshape, broadcast, identity -------------------------------------------------------------
@@ -455,3 +455,21 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     if value.dtype != x.dtype:
         raise mismatch_error(_pad_op, x.dtype, 2, value.dtype)
     return bind(_pad_op, (x, value), {"paddings": pads})
+
+
+def meshgrid(*args: Any, indexing: str = "xy", name: str | None = None, **kwargs: Any) -> list:
+    """`tf.meshgrid`: each 1-D input broadcast over the grid of all of them ('xy': the first two
+    swap places, as in plotting)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got '{indexing}'")
+    vectors = [tensor(a) for a in args]
+    sizes = [v._value.size for v in vectors]
+    swap = indexing == "xy" and len(vectors) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, v in enumerate(vectors):
+        shape = [1] * len(vectors)
+        shape[1 - i if swap and i < 2 else i] = -1
+        grids.append(broadcast_to(reshape(v, shape), sizes))
+    return grids

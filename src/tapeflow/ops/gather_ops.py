@@ -22,7 +22,7 @@ from tapeflow.ops.array_ops import reshape, transpose
 from tapeflow.ops.declare import tensor, type_name, unsupported_error
 from tapeflow.ops.math_ops import greater_equal, maximum, where
 
-__all__ = ["gather", "repeat", "roll"]
+__all__ = ["gather", "repeat", "roll", "boolean_mask"]
 # Published in `tf.math` only, not at the top level.
 MATH_ONLY = ["unsorted_segment_sum"]
 
@@ -205,3 +205,24 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None):  # noqa: A
         if n and s % n:
             x = gather(x, (np.arange(n) - s) % n, axis=a)
     return x
+
+
+def boolean_mask(tensor_: Any = None, mask: Any = None, axis: int | None = None, name: str = "boolean_mask",
+                 **kwargs: Any):
+    """`tf.boolean_mask`: the slices of `tensor` where `mask` (covering axes `axis`, `axis + 1`, ...)
+    is true, those axes flattened into one. A gather at the true positions."""
+    x, m = tensor(kwargs.pop("tensor", tensor_)), tensor(mask)
+    if type(m) is not Tensor:
+        raise NotImplementedError(
+            "tf.boolean_mask with a mask known only when the function runs has a result of unknown "
+            "shape, which tapeflow does not support yet; compute the mask outside tf.function.")
+    values = np.asarray(m._value)
+    if values.ndim == 0:
+        raise ValueError("mask cannot be scalar.")
+    axis = 0 if axis is None else axis % x._value.ndim
+    shape = x._value.shape
+    covered = shape[axis: axis + values.ndim]
+    if covered != values.shape:
+        raise ValueError(f"Shapes {covered} and {values.shape} are incompatible")
+    flat = reshape(x, shape[:axis] + (-1,) + shape[axis + values.ndim:])
+    return gather(flat, np.flatnonzero(values), axis=axis)
