@@ -61,6 +61,7 @@ _LAZY = {
     "py_function": ("tapeflow.ops.script_ops", "py_function"),
     "numpy_function": ("tapeflow.ops.script_ops", "numpy_function"),
     "custom_gradient": ("tapeflow.autodiff.custom_gradient", "custom_gradient"),
+    "recompute_grad": ("tapeflow.autodiff.custom_gradient", "recompute_grad"),
 }
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from tapeflow.framework import nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import TRACING, bind, variadic
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING, bind, variadic
 
-__all__ = ["custom_gradient"]
+__all__ = ["custom_gradient", "recompute_grad"]
 
 
 def custom_gradient(f: Callable | None = None) -> Callable:
@@ -117,3 +117,38 @@ def _keyword_names(fn: Callable) -> set:
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
         return {"variables"}
     return {p.name for p in parameters}
+
+
+def recompute_grad(f: Callable) -> Callable:
+    """`tf.recompute_grad`: `f`'s forward pass is not recorded by the tapes around it; its gradient
+    runs `f` again under a tape of its own. Memory for speed: what `f` computes inside is not kept."""
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from tapeflow.autodiff.tape import GradientTape
+
+        outer = list(ACTIVE_TAPES)  # the caller's tapes: paused for the forward pass
+
+        @custom_gradient
+        def recomputed(*xs: Any) -> tuple:
+            ACTIVE_TAPES[:] = [t for t in ACTIVE_TAPES if t not in outer]  # custom_gradient's own probe stays
+            try:
+                result = f(*xs, **kwargs)
+            finally:
+                ACTIVE_TAPES[:] = [*outer, *(t for t in ACTIVE_TAPES if t not in outer)]
+
+            def grad(*upstream: Any, variables: list | None = None) -> Any:
+                with GradientTape() as tape:
+                    tape.watch(xs)
+                    again = nest.flatten(f(*xs, **kwargs))
+                sources = [*xs, *(variables or [])]
+                grads = tape.gradient(again, sources, output_gradients=list(upstream),
+                                      unconnected_gradients="zero")
+                return grads[: len(xs)] if variables is None else (grads[: len(xs)], grads[len(xs):])
+
+            return result, grad
+
+        return recomputed(*args)
+
+    wrapped._autograph_do_not_convert = True
+    return wrapped
