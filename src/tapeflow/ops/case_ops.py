@@ -63,19 +63,18 @@ def case(pred_fn_pairs: Sequence, default: Callable | None = None, exclusive: bo
         if not callable(fn):
             raise TypeError(f"fn for pred {pred} must be callable.")
     preds = [tensor(p) for p, _ in pairs]
-    if exclusive and not TRACING and all(type(p) is not SymbolicTensor for p in preds):
-        if sum(bool(p.numpy()) for p in preds) > 1:
+    if not TRACING and all(type(p) is not SymbolicTensor for p in preds):
+        truths = [bool(p.numpy()) for p in preds]
+        if exclusive and sum(truths) > 1:
             raise errors.InvalidArgumentError(
                 None, None, "Input error: exclusive=True and more than 1 conditions evaluated as True")
-    if not TRACING and all(type(p) is not SymbolicTensor for p in preds):
-        for p, (_, fn) in zip(preds, pairs):
-            if bool(p.numpy()):
-                return fn()
+        if any(truths):
+            return pairs[truths.index(True)][1]()
         if default is None:
-            summary = ", ".join(str(bool(p.numpy())) for p in preds)
             raise errors.InvalidArgumentError(
                 None, None, f"Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. Summarized "
-                            f"data: b'Input error: None of conditions evaluated as True:'\n{summary}")
+                            f"data: b'Input error: None of conditions evaluated as True:'\n"
+                            f"{', '.join(map(str, truths))}")
         return default()
     if default is None:
         *pairs, (_, default) = pairs

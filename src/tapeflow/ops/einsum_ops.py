@@ -120,7 +120,7 @@ def _einsum_gradient(i: int, g: Any, y: Any, *xs: Any, operands: tuple, output: 
     sizes = _sizes(subscripts, x._value.shape)
     spread = [c for c in unique if c not in reached]
     if spread:  # labels only this operand has: the gradient is the same all along them
-        ones = [_constant(np.ones(sizes[c], x._value.dtype)) for c in spread]
+        ones = [Tensor(np.ones(sizes[c], x._value.dtype)) for c in spread]
         grad = _contract([kept, *spread], unique, [grad, *ones])
     if unique != subscripts:  # repeated labels: onto the diagonal
         free = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in subscripts)
@@ -129,7 +129,7 @@ def _einsum_gradient(i: int, g: Any, y: Any, *xs: Any, operands: tuple, output: 
             if c in used and c != _ELLIPSIS:
                 fresh = next(free)
                 renamed += fresh
-                eyes.append((c + fresh, _constant(np.eye(sizes[c], dtype=x._value.dtype))))
+                eyes.append((c + fresh, Tensor(np.eye(sizes[c], dtype=x._value.dtype))))
             else:
                 renamed += c
                 used.add(c)
@@ -139,7 +139,3 @@ def _einsum_gradient(i: int, g: Any, y: Any, *xs: Any, operands: tuple, output: 
 
 def _contract(subscripts: list, output: str, values: list) -> Any:
     return einsum(_equation(tuple(subscripts), output), *values)
-
-
-def _constant(value: np.ndarray) -> Tensor:
-    return Tensor(value)

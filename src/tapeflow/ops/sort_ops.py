@@ -47,12 +47,12 @@ def _first_k(x: Any, k: int, largest: bool) -> TopKV2:
     return TopKV2(gather(x, indices, axis=rank - 1, batch_dims=rank - 1), indices)
 
 
-def _checked(values: Any, op: str) -> Any:
+def _checked(values: Any) -> Any:
     x = tensor(values)
     if x.dtype not in _ORDERED:
         raise unsupported_error(_order_op, x.dtype, _ORDERED)
     if x._value.ndim == 0:
-        raise errors.InvalidArgumentError(None, None, f"input must be at least 1-D, got shape [] [Op:{op}]")
+        raise errors.InvalidArgumentError(None, None, "input must be at least 1-D, got shape [] [Op:TopKV2]")
     return x
 
 
@@ -79,21 +79,21 @@ def _largest(direction: str) -> bool:
 
 def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: str | None = None):
     """`tf.sort`: `values` sorted along `axis`; differentiable (the gradient follows each element)."""
-    largest, x = _largest(direction), _checked(values, "TopKV2")
+    largest, x = _largest(direction), _checked(values)
     return _along(x, axis, lambda t: _first_k(t, t._value.shape[-1], largest).values)
 
 
 def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: bool = False,
             name: str | None = None):
     """`tf.argsort`: the int32 indices that sort `values` along `axis` (ties by index: always stable)."""
-    largest, x = _largest(direction), _checked(values, "TopKV2")
+    largest, x = _largest(direction), _checked(values)
     return _along(x, axis, lambda t: bind(_order_op, (t,), {"k": t._value.shape[-1], "largest": largest}))
 
 
 def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = dtypes.int32,  # noqa: A002
           name: str | None = None) -> TopKV2:
     """`tf.math.top_k`: the k largest along the last axis, largest first, with their int32 indices."""
-    x = _checked(input, "TopKV2")
+    x = _checked(input)
     k = int(int_values(k, "TopKV2", "k"))
     n = x._value.shape[-1]
     if k < 0:
