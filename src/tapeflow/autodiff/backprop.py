@@ -18,30 +18,15 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.indexed_slices import IndexedSlices, concat_slices, to_dense
 from tapeflow.framework.op import bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.ops.array_ops import reshape
+from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.math_ops import add_n_op
-from tapeflow.ops.reduce_ops import sum_op
+from tapeflow.ops.shape_ops import ones_like, sum_to, zeros_like
 
 
 def differentiable(dtype: dtypes.DType) -> bool:
     """Gradients flow through floating and complex values only, as in TensorFlow."""
     return dtype.kind in ("float", "complex")
-
-
-def zeros_like_source(source: Any) -> Tensor:
-    return Tensor(np.zeros(source._value.shape, source._value.dtype))
-
-
-def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
-    """Sum `g` over the axes along which a value of `shape` was broadcast to g's shape (one Sum,
-    bound directly: the axes are known to be valid)."""
-    g_shape = g._value.shape
-    lead = len(g_shape) - len(shape)
-    ones = tuple(lead + i for i, d in enumerate(shape) if d == 1 and g_shape[lead + i] != 1)
-    if not lead:  # same rank: keeping the summed axes gives the shape at once
-        return bind(sum_op, (g,), {"axes": ones, "keepdims": True}) if ones else g
-    g = bind(sum_op, (g,), {"axes": tuple(range(lead)) + ones, "keepdims": False})
-    return reshape(g, shape) if ones else g
 
 
 def backward(entries: list, targets: list, sources: list, output_gradients: list | None,
@@ -67,7 +52,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     grads: dict[int, Tensor] = {}
     for i, t in enumerate(targets):
         if id(t) in reached:
-            seed = _ones(t._value) if output_gradients is None else _seed(output_gradients[i], t)
+            seed = ones_like(t) if output_gradients is None else _seed(output_gradients[i], t)
             _contribute(grads, id(t), seed)
 
     keep = {id(s) for s in sources}
@@ -86,7 +71,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             parts = [_take(grads, id(o), keep) for o in outputs]
             if all(p is None for p in parts):
                 continue
-            g = tuple(zeros_like_source(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
+            g = tuple(zeros_like(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
                       for o, p in zip(outputs, parts))
         rules = op.grads
         if rules is None:
@@ -97,22 +82,18 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             gx = rule(g, outputs, *inputs, **params)
             if gx is None:
                 continue
-            if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
-                gx = unbroadcast(gx, x._value.shape)
+            if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
+                    type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
+                gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
             _contribute(grads, id(x), gx)
     return [_take(grads, id(s), keep) for s in sources]
-
-
-def _ones(value: Any) -> Tensor:
-    """The default output gradient: ones like the target (a NumPy scalar for a scalar, the common case)."""
-    return Tensor(value.dtype.type(1) if not value.ndim else np.ones(value.shape, value.dtype))
 
 
 def _seed(value: Any, target: Any) -> Tensor:
     from tapeflow.ops.declare import tensor
 
     seed = tensor(value)
-    if seed._value.shape != np.shape(target._value):
+    if not TensorShape(seed._value.shape).is_compatible_with(target._value.shape):
         raise errors.InvalidArgumentError(
             None, None, f"output_gradients shape {list(seed._value.shape)} does not match target shape "
                         f"{list(np.shape(target._value))}")

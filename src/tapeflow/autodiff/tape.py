@@ -26,6 +26,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.op import ACTIVE_TAPES
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.ops import shape_ops
 
 
 class UnconnectedGradients(enum.Enum):
@@ -151,13 +152,14 @@ class GradientTape:
         with self._backward_pass([target], unconnected_gradients) as (target,):
             target = to_dense(target) if type(target) is IndexedSlices else target
             flat_sources = _flat_sources(sources)
+            _require_known("jacobian", [target, *flat_sources])
             rows = [self._seeded_backward(target, flat_sources, seed)
                     for seed in _one_hot_seeds(target._value.shape, target._value.dtype)]
             jacobians = [_stack_rows([row[i] for row in rows], target._value.shape, s._value.shape)
                          for i, s in enumerate(flat_sources)]
             jacobians = _fill_unconnected(jacobians, flat_sources, unconnected_gradients,
-                                          lambda s: np.zeros(target._value.shape + s._value.shape,
-                                                             s._value.dtype))
+                                          lambda s: Tensor(np.zeros(target._value.shape + s._value.shape,
+                                                                    s._value.dtype)))
         return nest.pack_sequence_as(sources, jacobians)
 
     def batch_jacobian(self, target: Any, source: Any,
@@ -167,6 +169,7 @@ class GradientTape:
         `target.shape + source.shape[1:]`. Examples must not depend on each other."""
         with self._backward_pass([target], unconnected_gradients) as (target,):
             target = to_dense(target) if type(target) is IndexedSlices else target
+            _require_known("batch_jacobian", [target, source])
             t_shape, s_shape = target._value.shape, np.shape(source._value)
             if len(t_shape) < 2:
                 raise ValueError(f"Shape {t_shape} must have rank at least 2")
@@ -180,7 +183,7 @@ class GradientTape:
                     for seed in example_seeds]
             jacobian = _stack_rows(rows, t_shape[1:], s_shape[1:], batch=t_shape[0])
             (jacobian,) = _fill_unconnected([jacobian], [source], unconnected_gradients,
-                                            lambda s: np.zeros(t_shape + s_shape[1:], s._value.dtype))
+                                            lambda s: Tensor(np.zeros(t_shape + s_shape[1:], s._value.dtype)))
         return jacobian
 
     def _seeded_backward(self, target: Any, sources: list, seed: np.ndarray) -> list:
@@ -252,8 +255,16 @@ def _fill_unconnected(grads: list, sources: list, unconnected_gradients: Any, ze
     """None for unconnected sources, or zeros when asked for (`UnconnectedGradients.ZERO`)."""
     if _unconnected(unconnected_gradients) is UnconnectedGradients.NONE:
         return grads
-    zeros = zeros or (lambda s: np.zeros(s._value.shape, s._value.dtype))
-    return [Tensor(zeros(s)) if g is None else g for g, s in zip(grads, sources)]
+    zeros = zeros or shape_ops.zeros_like
+    return [zeros(s) if g is None else g for g, s in zip(grads, sources)]
+
+
+def _require_known(method: str, tensors: list) -> None:
+    for t in tensors:
+        if not shape_ops.known(t):
+            raise NotImplementedError(
+                f"GradientTape.{method} needs every dimension known while tracing; {t} has unknown "
+                f"dimensions. Give the input_signature's dimensions, or compute it eagerly.")
 
 
 def _one_hot_seeds(shape: tuple, dtype: np.dtype) -> list:
@@ -270,7 +281,7 @@ def _stack_rows(rows: list, row_shape: tuple, source_shape: tuple, batch: int | 
         return None
     from tapeflow.ops.array_ops import reshape, stack
 
-    zero = backprop.zeros_like_source(connected[0])
+    zero = shape_ops.zeros_like(connected[0])
     rows = [zero if r is None else r for r in rows]
     if batch is None:
         return reshape(stack(rows), row_shape + source_shape)

@@ -105,6 +105,12 @@ class ConcreteFunction:
             raise TypeError(
                 f"{self.graph.name} expects {len(self.graph.inputs)} tensor arguments, got {len(flat)}"
             )
+        for i, (t, x) in enumerate(zip(flat, self.graph.inputs)):
+            if t._value.dtype != x._value.dtype or not t.shape.is_compatible_with(x._value.shape):
+                raise TypeError(
+                    f"{self.graph.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does not match "
+                    f"the traced input {x._value!r}."
+                )
         return self._call_flat(flat)
 
     def pretty_printed_graph(self) -> str:
@@ -130,17 +136,18 @@ class Function:
                         f"input_signature must be a possibly nested sequence of TensorSpec objects, "
                         f"got {spec!r}"
                     )
-                if not spec.shape.is_fully_defined():
+                if spec.shape.rank is None:
                     raise NotImplementedError(
-                        f"input_signature with unknown dimensions ({spec}) is not "
-                        f"supported yet: give every dimension."
+                        f"input_signature with an unknown rank ({spec}) is not supported: tapeflow "
+                        f"needs every tensor's rank known while tracing (dimensions may be None)."
                     )
         self._python_function = python_function
         self._converted_function: Callable | None = None
         self._input_signature = None if input_signature is None else list(input_signature)
         self._autograph, self._jit_compile, self._reduce_retracing = autograph, jit_compile, reduce_retracing
         self.__name__ = name or getattr(python_function, "__name__", "function")
-        self._cache: dict = {}
+        self._cache: dict = {}  # signature key -> ConcreteFunction
+        self._general: list = []  # (key, ConcreteFunction) of the traces with unknown dimensions
         self._tracing_count = 0
         self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)
         self._last_key: Any = None
@@ -203,17 +210,41 @@ class Function:
     def _concrete(self, args: tuple, kwargs: dict, calling: bool) -> tuple[ConcreteFunction, list]:
         if self._input_signature is not None:
             args = self._check_signature(args, kwargs)
+            key_leaves = nest.flatten(self._input_signature)  # one trace, of the signature's shapes
         flat = [_as_argument(leaf) for leaf in nest.flatten((args, kwargs))]
-        keys = tuple(_leaf_key(leaf) for leaf in flat)
+        keys = tuple(_leaf_key(leaf) for leaf in (key_leaves if self._input_signature is not None else flat))
         key = (_structure_key((args, kwargs)), keys)
         concrete = self._cache.get(key)
-        traced = concrete is None
-        if traced:
-            concrete = self._cache[key] = self._trace(args, kwargs, flat, keys)
+        traced = False
+        if concrete is None:
+            concrete = self._general_trace(key)
+            if concrete is None:
+                traced = True
+                key = self._relaxed(key) if self._reduce_retracing else key
+                concrete = self._trace(args, kwargs, key[1])
+                if any(_has_unknown(k) for k in key[1]):
+                    self._general.append((key, concrete))
+            self._cache[key] = concrete
         if calling:
             self._note_call(traced, key)
         tensors = [leaf for leaf in flat if type(leaf) is Tensor]
         return concrete, tensors
+
+    def _general_trace(self, key: Any) -> ConcreteFunction | None:
+        """A trace with unknown dimensions (from a signature, `reduce_retracing` or a `TensorSpec`
+        with None) that accepts arguments of `key`."""
+        for general, concrete in self._general:
+            if general[0] == key[0] and all(map(_accepts, general[1], key[1])):
+                return concrete
+        return None
+
+    def _relaxed(self, key: Any) -> Any:
+        """With `reduce_retracing`, a key whose tensor dimensions that differ from an earlier trace's
+        are unknown (None), so that the next shape does not trace again."""
+        for earlier in reversed(list(self._cache)):
+            if earlier[0] == key[0] and all(map(_same_kind, earlier[1], key[1])):
+                return key[0], tuple(map(_join, earlier[1], key[1]))
+        return key
 
     def _check_signature(self, args: tuple, kwargs: dict) -> tuple:
         if kwargs:
@@ -256,23 +287,19 @@ class Function:
 
     # ---- tracing --------------------------------------------------------------------------------
 
-    def _trace(self, args: tuple, kwargs: dict, flat: list, keys: tuple) -> ConcreteFunction:
+    def _trace(self, args: tuple, kwargs: dict, keys: tuple) -> ConcreteFunction:
+        """Trace the Python function with a placeholder for each tensor key's shape and dtype, and
+        the other arguments as they are."""
         graph = Graph(self.__name__)
         names = _argument_names(self._python_function, args, kwargs)
+        flat = nest.flatten((args, kwargs))
         if self._input_signature is not None:  # a spec's own name wins
             specs = nest.flatten(self._input_signature)
             names[: len(specs)] = [spec.name or name for spec, name in zip(specs, names)]
         leaves = [
-            graph.placeholder(leaf._value.shape, leaf._value.dtype, name) if type(leaf) is Tensor else leaf
-            for leaf, name in zip(flat, names)
+            graph.placeholder(key[1], np.dtype(key[2]), name) if key[0] == "tensor" else leaf
+            for leaf, key, name in zip(flat, keys, names)
         ]
-        if self._input_signature is not None:
-            leaves = [
-                graph.placeholder(leaf.shape.as_list(), leaf.dtype._np, name)
-                if isinstance(leaf, TensorSpec)
-                else leaf
-                for leaf, name in zip(leaves, names)
-            ]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
         first = self._tracing_count == 0
         self._tracing_count += 1
@@ -330,6 +357,8 @@ def _leaf_key(leaf: Any) -> Any:
     if type(leaf) is Tensor:
         return ("tensor", leaf._value.shape, leaf._value.dtype.str)
     if isinstance(leaf, TensorSpec):
+        if leaf.shape.rank is None:
+            raise NotImplementedError(f"{leaf}: tapeflow needs every tensor's rank known while tracing.")
         return ("tensor", tuple(leaf.shape.as_list()), leaf.dtype._np.str)
     if isinstance(leaf, Variable):
         return ("variable", id(leaf))
@@ -338,6 +367,31 @@ def _leaf_key(leaf: Any) -> Any:
     except TypeError:
         return ("object", id(leaf))
     return ("value", type(leaf), leaf)
+
+
+def _has_unknown(key: Any) -> bool:
+    return key[0] == "tensor" and None in key[1]
+
+
+def _accepts(general: Any, key: Any) -> bool:
+    """Whether an argument of `key` can be passed where a trace took `general`."""
+    if general[0] != "tensor" or key[0] != "tensor":
+        return general == key
+    return general[2] == key[2] and len(general[1]) == len(key[1]) and all(
+        g is None or g == k for g, k in zip(general[1], key[1]))
+
+
+def _same_kind(earlier: Any, key: Any) -> bool:
+    """Keys a relaxed trace can join: tensors of one dtype and rank, or equal other values."""
+    if earlier[0] == "tensor" and key[0] == "tensor":
+        return earlier[2] == key[2] and len(earlier[1]) == len(key[1])
+    return earlier == key
+
+
+def _join(earlier: Any, key: Any) -> Any:
+    if key[0] != "tensor":
+        return key
+    return "tensor", tuple(a if a == b else None for a, b in zip(earlier[1], key[1])), key[2]
 
 
 def _structure_key(structure: Any) -> Any:

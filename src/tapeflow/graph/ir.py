@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.framework import errors
 from tapeflow.framework.op import Op, kernel_error
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
@@ -130,11 +131,16 @@ def _infer(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
     (zeros; ones if zeros are rejected, as integer division rejects a zero divisor)."""
     if op.infer is not None:
         return op.infer(*(x._value for x in inputs), **params)
+    if all(type(x) is not SymbolicTensor or x._value.known for x in inputs):
+        return _run_on_stand_ins(op, inputs, params, 1)
+    return _infer_unknown(op, inputs, params)
+
+
+def _run_on_stand_ins(op: Op, inputs: tuple, params: dict, unknown: int) -> list[AbstractValue]:
+    """The kernel run on zeros (or ones) with the inputs' shapes, unknown dimensions `unknown` long."""
     for fill in (np.zeros, np.ones):
-        values = [
-            fill(x._value.shape, x._value.dtype)[()] if type(x) is SymbolicTensor else x._value
-            for x in inputs
-        ]
+        values = [fill(x._value.example(unknown).shape, x._value.dtype)[()] if type(x) is SymbolicTensor
+                  else x._value for x in inputs]
         try:
             out = op.kernel(*values, **params)
             break
@@ -144,3 +150,54 @@ def _infer(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
             raise kernel_error(op, inputs, params, e) from None
     results = out if op.multiple_results else (out,)
     return [AbstractValue(np.shape(r), np.asarray(r).dtype) for r in results]
+
+
+def _infer_unknown(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
+    """Result shapes when some input dimensions are unknown: the kernel runs with them 1 long and
+    with two other lengths, chosen apart from every known dimension and every integer parameter (so a
+    slice `[:2]` or a broadcast against a known axis cannot pass for a fixed size). A result dimension
+    that comes out the same in every run that succeeds is known; any other is unknown. When only one
+    run succeeds (with 1: a broadcast against a known axis), its dimensions of that length are unknown."""
+    taken = {d for x in inputs for d in np.shape(x._value) if d is not None} | set(_integers(params))
+    lengths = [1]
+    candidate = max((abs(i) for i in _integers(params)), default=1) + 1
+    while len(lengths) < 3:
+        if candidate not in taken:
+            lengths.append(candidate)
+        candidate += 1
+    runs, failure = [], None
+    for length in lengths:
+        try:
+            runs.append((length, _run_on_stand_ins(op, inputs, params, length)))
+        except errors.OpError as e:
+            failure = failure or e
+    if not runs:
+        raise failure
+    if len(runs) == 1:
+        length, avals = runs[0]
+        return [AbstractValue([None if d == length else d for d in a.shape], a.dtype) for a in avals]
+    results = []
+    for avals in zip(*(avals for _, avals in runs)):
+        if len({a.ndim for a in avals}) > 1:
+            raise NotImplementedError(
+                f"{op.name}: the rank of its result depends on dimensions that are unknown while "
+                f"tracing ({', '.join(repr(x._value) for x in inputs)}); tapeflow needs ranks known.")
+        shape = [dims[0] if len(set(dims)) == 1 else None for dims in zip(*(a.shape for a in avals))]
+        results.append(AbstractValue(shape, avals[0].dtype))
+    return results
+
+
+def _integers(value: Any):
+    """The Python ints in an op's parameters (nested in tuples, lists and slices)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | np.integer):
+        yield int(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _integers(v)
+    elif isinstance(value, tuple | list):
+        for v in value:
+            yield from _integers(v)
+    elif isinstance(value, slice):
+        yield from _integers((value.start, value.stop, value.step))

@@ -18,27 +18,31 @@ from tapeflow.framework.tensor import TensorLike
 
 
 class AbstractValue:
-    """The static facts about a traced value: a shape of ints and a NumPy dtype."""
+    """The static facts about a traced value: a NumPy dtype and a shape of ints, where None is a
+    dimension known only when the compiled code runs (a batch given as `TensorSpec([None, 3])`)."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "known")
 
     def __init__(self, shape: tuple, dtype: Any):
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
+        self.known = None not in self.shape  # every dimension known: the common, fast case
 
     @property
     def ndim(self) -> int:
         return len(self.shape)
 
     @property
-    def size(self) -> int:
-        return math.prod(self.shape)
+    def size(self) -> int | None:
+        return math.prod(self.shape) if self.known else None
 
-    def example(self) -> np.ndarray:
-        """A concrete stand-in (zeros) with these facts, for working out an op's result."""
-        return (
-            np.zeros(self.shape, self.dtype)[()] if self.dtype != object else np.full(self.shape, b"", object)
-        )
+    def example(self, unknown: int = 1) -> np.ndarray:
+        """A concrete stand-in (zeros) with these facts, each unknown dimension `unknown` long."""
+        shape = self.shape if self.known else tuple(unknown if d is None else d for d in self.shape)
+        return np.zeros(shape, self.dtype)[()] if self.dtype != object else np.full(shape, b"", object)
+
+    def __array__(self, dtype: Any = None, copy: Any = None):
+        raise TypeError(f"A traced value ({self!r}) has no NumPy value while its function is traced")
 
     def __repr__(self) -> str:
         return f"{dtypes.from_numpy(self.dtype).name}{list(self.shape)}"

@@ -21,9 +21,11 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind, variadic
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import (
     declare,
-    reduce_ops,  # a module: reduce_ops uses array_ops in turn
+    reduce_ops,  # modules: they use array_ops in turn
+    shape_ops,
 )
 from tapeflow.ops.arguments import dims_text, int_values, invalid, shape_tuple
 from tapeflow.ops.declare import mismatch_error, tensor
@@ -37,16 +39,31 @@ __all__ = ["reshape", "broadcast_to", "meshgrid", "identity", "stop_gradient", "
 # ---- reshape, broadcast, identity -------------------------------------------------------------
 
 _reshape_op = Op("Reshape", lambda x, shape: np.reshape(x, shape),
-                 (lambda g, y, x, shape: reshape(g, x._value.shape),))
+                 (lambda g, y, x, shape: shape_ops.reshape_like(g, x),))
+
+
+_dynamic_reshape_op = Op(
+    "Reshape", lambda x, shape, static: np.reshape(x, tuple(shape)),
+    (lambda g, y, x, shape, static: shape_ops.reshape_like(g, x), None),
+    infer=lambda x, shape, static: [AbstractValue([None if d == -1 else d for d in static], x.dtype)])
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None):
     """`tf.reshape`: one dimension may be -1 and is inferred."""
     x = declare.tensor(tensor)
+    if shape_ops.traced_dims(shape):  # dimensions known when the code runs: the rest stay known
+        static, packed = shape_ops.static_and_packed(shape)
+        return bind(_dynamic_reshape_op, (x, packed), {"static": static})
     target = shape_tuple(shape)
     size = x._value.size
     known = math.prod(d for d in target if d != -1)
-    if target.count(-1) > 1 or (-1 not in target and known != size) or (
+    if target.count(-1) > 1:
+        raise errors.InvalidArgumentError(
+            None, None, f"Only one input size may be -1, not both {target.index(-1)} and "
+                        f"{len(target) - 1 - target[::-1].index(-1)} [Op:Reshape]")
+    if size is None:  # some dimensions known only when the code runs: its kernel checks then
+        return bind(_reshape_op, (x,), {"shape": target})
+    if (-1 not in target and known != size) or (
             -1 in target and (known == 0 or size % known)):
         raise errors.InvalidArgumentError(
             None, None, f"Input to reshape is a tensor with {size} values, but the requested shape "
@@ -56,13 +73,8 @@ def reshape(tensor: Any, shape: Any, name: str | None = None):
     return bind(_reshape_op, (x,), {"shape": target})
 
 
-def _broadcast_grad(g, y, x, shape):
-    from tapeflow.autodiff.backprop import unbroadcast
-
-    return unbroadcast(g, x._value.shape)
-
-
-_broadcast_to_op = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape), (_broadcast_grad,))
+_broadcast_to_op = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
+                      (lambda g, y, x, shape: shape_ops.sum_to(g, x),))
 
 
 def broadcast_to(input: Any, shape: Any, name: str | None = None):  # noqa: A002
@@ -138,7 +150,7 @@ def expand_dims(input: Any, axis: Any, name: str | None = None):  # noqa: A002
         raise invalid("ExpandDims",
                        f"Tried to expand dim index {a} for tensor with {len(shape)} dimensions.")
     a = a % (len(shape) + 1)
-    return reshape(x, shape[:a] + (1,) + shape[a:])
+    return reshape(x, shape[:a] + (1,) + shape[a:]) if shape_ops.known(x) else shape_ops.expand_axes(x, (a,))
 
 
 def squeeze(input: Any, axis: Any = None, name: str | None = None):  # noqa: A002
@@ -160,6 +172,8 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None):  # noqa: A00
                 raise invalid("Squeeze",
                                f"Can not squeeze dim[{a}], expected a dimension of 1, got {shape[a]}")
             dropped.add(a)
+    if not shape_ops.known(x):
+        return shape_ops.squeeze_axes(x, tuple(sorted(dropped)))
     return reshape(x, tuple(d for i, d in enumerate(shape) if i not in dropped))
 
 

@@ -11,10 +11,11 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import SymbolicRange, SymbolicTensor
+from tapeflow.graph.symbolic import AbstractValue, SymbolicRange, SymbolicTensor
+from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
-from tapeflow.ops.reduce_ops import reduce_sum
+from tapeflow.ops.reduce_ops import reduce_prod, reduce_sum
 
 __all__ = ["zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace", "one_hot",
            "shape", "size", "rank"]
@@ -34,28 +35,37 @@ def _dims(shape: Any, op_name: str) -> tuple:
 
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:
     """`tf.zeros`."""
-    return Tensor(np.zeros(_dims(shape, "Fill"), dtype=_dtype(dtype)._np))
+    return _filled(shape, 0, _dtype(dtype))
 
 
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Tensor:
     """`tf.ones`."""
-    return Tensor(np.ones(_dims(shape, "Fill"), dtype=_dtype(dtype)._np))
+    return _filled(shape, 1, _dtype(dtype))
+
+
+def _filled(shape: Any, value: int, dtype: dtypes.DType) -> Any:
+    if shape_ops.traced_dims(shape):
+        return fill(shape, Tensor(dtype._np.type(value)))
+    return Tensor(np.full(_dims(shape, "Fill"), value, dtype=dtype._np))
 
 
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.zeros_like`: zeros of `input`'s shape (and dtype, unless given)."""
-    x = tensor(input)
-    return Tensor(np.zeros(x._value.shape, x._value.dtype if dtype is None else _dtype(dtype)._np))
+    return shape_ops.zeros_like(tensor(input), None if dtype is None else _dtype(dtype)._np)
 
 
 def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.ones_like`: ones of `input`'s shape (and dtype, unless given)."""
     x = tensor(input)
-    return Tensor(np.ones(x._value.shape, x._value.dtype if dtype is None else _dtype(dtype)._np))
+    result = shape_ops.ones_like(x, None if dtype is None else _dtype(dtype)._np)
+    return Tensor(np.asarray(result._value)) if type(result) is Tensor and not x._value.ndim else result
 
 
 _fill_op = Op("Fill", lambda value, dims: np.full(dims, value),
               (lambda g, y, value, dims: reduce_sum(g),))
+_dynamic_fill_op = Op("Fill", lambda value, dims, static: np.full(tuple(dims), value),
+                      (lambda g, y, value, dims, static: reduce_sum(g), None),
+                      infer=lambda value, dims, static: [AbstractValue(static, value.dtype)])
 
 
 def fill(dims: Any, value: Any, name: str | None = None):
@@ -64,6 +74,9 @@ def fill(dims: Any, value: Any, name: str | None = None):
     if value._value.ndim:
         raise errors.InvalidArgumentError(
             None, None, f"value must be a scalar, got shape {list(value._value.shape)} [Op:Fill]")
+    if shape_ops.traced_dims(dims):  # a shape known when the code runs: its known entries stay known
+        static, packed = shape_ops.static_and_packed(dims)
+        return bind(_dynamic_fill_op, (value, packed), {"static": static})
     return bind(_fill_op, (value,), {"dims": _dims(dims, "Fill")})
 
 
@@ -110,32 +123,39 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     return Tensor(values.astype(start._value.dtype))
 
 
+def _one_hot_kernel(indices, depth, on, off, axis, dtype):
+    result = np.where(indices[..., None] == np.arange(depth), on, off).astype(dtype)
+    return result if axis == -1 else np.moveaxis(result, -1, axis)
+
+
+_one_hot_op = Op("OneHot", _one_hot_kernel, None)
+
+
 def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = None, axis: int | None = None,
             dtype: Any = None, name: str | None = None) -> Tensor:
     """`tf.one_hot`: a new axis (last, or `axis`) of `depth` with `on_value` at each index."""
-    indices = np.asarray(tensor(indices)._value)
     if dtype is None:
         given = on_value if on_value is not None else off_value
         dtype = tensor(given).dtype if given is not None else dtypes.float32
     dtype = _dtype(dtype)
     on = 1 if on_value is None else getattr(on_value, "_value", on_value)
     off = 0 if off_value is None else getattr(off_value, "_value", off_value)
-    depth = int(getattr(depth, "_value", depth))
-    hot = indices[..., None] == np.arange(depth)
-    result = np.where(hot, on, off).astype(dtype._np)
-    if axis is not None and axis != -1:
-        result = np.moveaxis(result, -1, axis)
-    return Tensor(result)
+    params = {"depth": int(getattr(depth, "_value", depth)), "on": on, "off": off,
+              "axis": -1 if axis is None else int(axis), "dtype": dtype._np}
+    return bind(_one_hot_op, (tensor(indices),), params)
 
 
 def shape(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.shape`: the dynamic shape as a 1-D int32 tensor."""
-    return Tensor(np.array(np.shape(tensor(input)._value), dtype=_dtype(out_type)._np))
+    return shape_ops.shape_of(tensor(input), _dtype(out_type)._np)
 
 
 def size(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.size`: the number of elements, as a scalar."""
-    return Tensor(_dtype(out_type)._np.type(np.size(tensor(input)._value)))
+    x = tensor(input)
+    if shape_ops.known(x):
+        return Tensor(_dtype(out_type)._np.type(np.size(x._value)))
+    return reduce_prod(shape_ops.shape_of(x, _dtype(out_type)._np))
 
 
 def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002

@@ -22,7 +22,8 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.dtypes import FLOATS, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.ops import array_ops, math_ops
+from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.ops import math_ops, shape_ops
 from tapeflow.ops.creation_ops import one_hot
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unary, unsupported_error
 from tapeflow.ops.math_ops import sigmoid, softplus, tanh
@@ -163,7 +164,7 @@ def _softmax_xent_kernel(labels, logits, axis):
 
 
 def _expand(g, axis):
-    return array_ops.reshape(g, g._value.shape[:axis] + (1,) + g._value.shape[axis:])
+    return shape_ops.expand_axes(g, (axis,))
 
 
 _softmax_xent_op = Op("SoftmaxCrossEntropyWithLogits", _softmax_xent_kernel, (
@@ -195,6 +196,13 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
 
 
 def _sparse_xent_kernel(labels, logits):
+    classes = logits.shape[-1]
+    bad = (labels < 0) | (labels >= classes)
+    if bad.any():
+        raise errors.InvalidArgumentError(
+            None, None, f"Received a label value of {labels[bad].flat[0]} which is outside the valid range "
+                        f"of [0, {classes}).  Label values: {' '.join(map(str, np.ravel(labels)))} "
+                        f"[Op:SparseSoftmaxCrossEntropyWithLogits]")
     picked = np.take_along_axis(_log_softmax_kernel(logits, -1), labels[..., None].astype(np.intp), axis=-1)
     return -picked[..., 0]
 
@@ -214,7 +222,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any, name: str
     labels, logits = tensor(labels), tensor(logits)
     if logits._value.ndim == 0:
         raise ValueError(f"`logits` cannot be a scalar. Received logits={logits._value!r}`")
-    if labels._value.shape != logits._value.shape[:-1]:
+    if not TensorShape(labels._value.shape).is_compatible_with(logits._value.shape[:-1]):
         raise ValueError(f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: "
                          f"labels.shape={labels._value.shape} and logits.shape={logits._value.shape}")
     if logits.dtype not in FLOATS:
@@ -223,13 +231,6 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any, name: str
         raise errors.InvalidArgumentError(
             None, None, f"Value for attr 'Tlabels' of {labels.dtype.name} is not in the list of allowed "
                         f"values: int32, int64 [Op:{op.name}]")
-    classes = logits._value.shape[-1]
-    values = np.asarray(labels._value)
-    bad = (values < 0) | (values >= classes)
-    if bad.any():
-        raise errors.InvalidArgumentError(
-            None, None, f"Received a label value of {values[bad].flat[0]} which is outside the valid range "
-                        f"of [0, {classes}).  Label values: {' '.join(map(str, values.flat))} [Op:{op.name}]")
     return bind(op, (labels, logits))
 
 

@@ -20,7 +20,7 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.dtypes import INEXACT, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.ops import array_ops, math_ops
+from tapeflow.ops import array_ops, math_ops, shape_ops
 from tapeflow.ops.arguments import int_values
 from tapeflow.ops.declare import mismatch_error, tensor, unsupported_error
 
@@ -74,12 +74,16 @@ def kept_shape(shape: tuple, axes: tuple) -> tuple:
 def keep_dims(t: Tensor, x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
     """`t`, a reduction of `x` (or its gradient), reshaped to the kept shape: it then broadcasts
     against `x`."""
-    return t if keepdims else array_ops.reshape(t, kept_shape(x._value.shape, axes))
+    if keepdims:
+        return t
+    shape = kept_shape(x._value.shape, axes)
+    return array_ops.reshape(t, shape if None not in shape else [-1 if d is None else d for d in shape]) if (
+        shape.count(None) <= 1) else shape_ops.expand_axes(t, axes)
 
 
 def broadcast_back(g, x, axes: tuple, keepdims: bool):
     """`g`, the gradient of a reduction of `x`, broadcast to x's shape."""
-    return array_ops.broadcast_to(keep_dims(g, x, axes, keepdims), x._value.shape)
+    return shape_ops.broadcast_like(keep_dims(g, x, axes, keepdims), x)
 
 
 def _reduction(op: Op, input_tensor: Any, axis: Any, keepdims: bool, allowed: Iterable[dtypes.DType],
@@ -118,8 +122,13 @@ def _count(shape: tuple, axes: tuple) -> int:
     return math.prod(shape[a] for a in axes)
 
 
-_mean_op = Op("Mean", _mean_kernel, (
-    lambda g, y, x, axes, keepdims: broadcast_back(g / _count(x._value.shape, axes), x, axes, keepdims),))
+def _mean_grad(g, y, x, axes, keepdims):
+    if None in (x._value.shape[a] for a in axes):  # a count known when the code runs
+        return broadcast_back(g / shape_ops.count(x, axes, g._value.dtype), x, axes, keepdims)
+    return broadcast_back(g / _count(x._value.shape, axes), x, axes, keepdims)
+
+
+_mean_op = Op("Mean", _mean_kernel, (_mean_grad,))
 
 
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
@@ -286,7 +295,7 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False
     shift = array_ops.stop_gradient(math_ops.where(math_ops.is_finite(peak), peak, 0))
     total = reduce_sum(math_ops.exp(x - shift), axes, keepdims)
     if not keepdims:
-        shift = array_ops.reshape(shift, [d for i, d in enumerate(x._value.shape) if i not in axes])
+        shift = array_ops.squeeze(shift, axes) if axes else shift
     return math_ops.log(total) + shift
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, int_values, invalid
 from tapeflow.ops.declare import tensor
 
@@ -32,16 +33,18 @@ def along(axis: int, index: Any) -> tuple:
 
 
 
-def _scatter_slice(g, key, shape):
-    out = np.zeros(shape, dtype=g.dtype)
+def _scatter_slice(g, like, key):
+    """Zeros of like's shape (like is the sliced tensor, an input so that its shape may be one known
+    only when the code runs) with `g` at `key`."""
+    out = np.zeros(np.shape(like), dtype=g.dtype)
     out[key] = g
     return out
 
 
-_slice_grad_op = Op("StridedSliceGrad", _scatter_slice,
-                    (lambda gg, y, g, key, shape: take(gg, key),))
+_slice_grad_op = Op("StridedSliceGrad", _scatter_slice, (lambda gg, y, g, like, key: take(gg, key), None),
+                    infer=lambda g, like, key: [AbstractValue(like.shape, g.dtype)])
 _strided_slice_op = Op("StridedSlice", lambda x, key: x[key], (
-    lambda g, y, x, key: bind(_slice_grad_op, (g,), {"key": key, "shape": x._value.shape}),))
+    lambda g, y, x, key: bind(_slice_grad_op, (g, x), {"key": key}),))
 
 _INDEX_HELP = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
                "tf.int32/tf.int64 tensors are valid indices, got ")

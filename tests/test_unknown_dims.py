@@ -1,0 +1,197 @@
+"""Dimensions known only when a compiled function runs: `TensorSpec` with None, `reduce_retracing`,
+and the ops and gradients that must work on them (checked against eager results, which TensorFlow's
+match; the shapes printed while tracing are TensorFlow's)."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+rng = np.random.default_rng(0)
+
+
+def test_input_signature_with_none_traces_once_and_rejects_other_shapes():
+    seen = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3])])
+    def f(x):
+        y = tf.reduce_mean(x, axis=0)
+        seen.append([x.shape, y.shape, (x + y).shape, tf.reshape(x, [-1]).shape, x[:2].shape, x[1:].shape])
+        return x * 2.0
+
+    for n in (2, 5, 1):
+        np.testing.assert_allclose(f(tf.ones([n, 3])).numpy(), np.full((n, 3), 2.0))
+    assert f.experimental_get_tracing_count() == 1
+    expected = [[None, 3], [3], [None, 3], [None], [None, 3], [None, 3]]
+    assert [[s.as_list() for s in shapes] for shapes in seen] == [expected]
+    with pytest.raises(TypeError, match=r"float32\[2, 4\].*TensorSpec\(shape=\(None, 3\)"):
+        f(tf.ones([2, 4]))
+    assert "float32[None, 3]" in f.get_concrete_function().source
+
+
+def test_reduce_retracing_relaxes_the_dimensions_that_changed():
+    shapes = []
+
+    @tf.function(reduce_retracing=True)
+    def f(x):
+        shapes.append(x.shape.as_list())
+        return x + 1.0
+
+    for n in (1, 2, 3, 7):
+        np.testing.assert_allclose(f(tf.zeros([n])).numpy(), np.ones(n))
+    assert shapes == [[1], [None]]
+    assert f.experimental_get_tracing_count() == 2
+
+
+def test_without_reduce_retracing_every_shape_traces():
+    f = tf.function(lambda x: x + 1.0)
+    for n in (1, 2, 3):
+        f(tf.zeros([n]))
+    assert f.experimental_get_tracing_count() == 3
+
+
+def test_a_concrete_function_for_a_general_spec_serves_later_calls():
+    f = tf.function(lambda x: x * 3.0)
+    concrete = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    np.testing.assert_allclose(f(tf.ones([4])).numpy(), np.full(4, 3.0))
+    np.testing.assert_allclose(concrete(tf.ones([2])).numpy(), np.full(2, 3.0))
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match="does not match"):
+        concrete(tf.ones([2, 2]))
+
+
+def _mlp_step_values(step, batches):
+    return [[t.numpy() for t in step(x, y)] for x, y in batches]
+
+
+def test_training_step_with_unknown_batch_matches_eager():
+    w0, b0 = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=4).astype(np.float32)
+    batches = [(rng.normal(size=(n, 3)).astype(np.float32), rng.integers(0, 4, n).astype(np.int32))
+               for n in (5, 2, 1)]
+
+    def make():
+        w, b = tf.Variable(w0), tf.Variable(b0)
+
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                h = tf.nn.relu(tf.matmul(x, w) + b)
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, h))
+                loss += tf.reduce_mean(tf.square(h)) + tf.reduce_sum(tf.nn.softmax(h)[:, 0])
+            gw, gb = tape.gradient(loss, [w, b])
+            w.assign_sub(0.1 * gw)
+            b.assign_sub(0.1 * gb)
+            return loss, gw, gb
+
+        return step
+
+    eager = _mlp_step_values(make(), batches)
+    signature = [tf.TensorSpec([None, 3]), tf.TensorSpec([None], tf.int32)]
+    compiled_step = tf.function(make(), input_signature=signature)
+    compiled = _mlp_step_values(compiled_step, batches)
+    assert compiled_step.experimental_get_tracing_count() == 1
+    for a, b in zip(eager, compiled):
+        for u, v in zip(a, b):
+            np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
+
+
+def test_broadcast_gradients_follow_the_runtime_shapes():
+    """[None] + [None] may broadcast when the code runs (one of them 1 long): the gradient of the
+    short one is summed then, as TensorFlow's BroadcastGradientArgs does."""
+    spec = tf.TensorSpec([None])
+
+    @tf.function(input_signature=[spec, spec])
+    def f(a, b):
+        with tf.GradientTape() as tape:
+            tape.watch([a, b])
+            y = tf.reduce_sum(a * b + a)
+        return tape.gradient(y, [a, b])
+
+    ga, gb = f(tf.constant([2.0]), tf.constant([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(ga.numpy(), [9.0])
+    np.testing.assert_allclose(gb.numpy(), [2.0, 2.0, 2.0])
+    ga, gb = f(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]))
+    np.testing.assert_allclose(ga.numpy(), [4.0, 5.0])
+    np.testing.assert_allclose(gb.numpy(), [1.0, 2.0])
+
+
+def test_second_order_gradients_with_unknown_dimensions():
+    @tf.function(input_signature=[tf.TensorSpec([None])])
+    def hessian_diagonal_sum(x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = tf.reduce_sum(x ** 3) / tf.cast(tf.size(x), tf.float32)
+            g = inner.gradient(y, x)
+        return g, outer.gradient(g, x)
+
+    x = np.array([1.0, 2.0, -1.0], np.float32)
+    g, h = hessian_diagonal_sum(x)
+    np.testing.assert_allclose(g.numpy(), 3 * x ** 2 / 3, rtol=1e-6)
+    np.testing.assert_allclose(h.numpy(), 6 * x / 3, rtol=1e-6)
+
+
+def test_an_outer_tape_differentiates_a_call_with_unknown_dimensions():
+    f = tf.function(lambda x: tf.reduce_mean(tf.exp(x), axis=0), input_signature=[tf.TensorSpec([None, 2])])
+    x = tf.constant(rng.normal(size=(3, 2)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(f(x))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.exp(x.numpy()) / 3, rtol=1e-6)
+
+
+def test_shape_queries_and_creation_from_runtime_shapes():
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def f(x):
+        n = tf.shape(x)[0]
+        z = tf.zeros([n, 3])
+        assert z.shape.as_list() == [None, 3]
+        o = tf.ones_like(x)
+        assert o.shape.as_list() == [None, 2]
+        r = tf.reshape(x, [n * 2])
+        assert r.shape.as_list() == [None]
+        filled = tf.fill(tf.shape(x), 7.0)
+        return tf.shape(x), tf.size(x), z, o + tf.zeros_like(x), r, filled, tf.expand_dims(x, 1), tf.squeeze(
+            tf.expand_dims(x, 0), 0)
+
+    shape, size, z, o, r, filled, e, s = f(tf.ones([4, 2]))
+    assert shape.numpy().tolist() == [4, 2] and int(size) == 8
+    assert z.shape == (4, 3) and o.shape == (4, 2) and r.shape == (8,)
+    assert filled.numpy().tolist() == [[7.0] * 2] * 4
+    assert e.shape == (4, 1, 2) and s.shape == (4, 2)
+
+
+def test_one_hot_of_traced_indices():
+    """A regression: one_hot of a traced tensor used to be computed from no values at all."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
+    def f(i):
+        return tf.one_hot(i, 3)
+
+    np.testing.assert_array_equal(f(tf.constant([2, 0])).numpy(), [[0, 0, 1], [1, 0, 0]])
+
+
+def test_traced_values_have_no_numpy_value():
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def f(x):
+        return np.asarray(x._value)
+
+    with pytest.raises(TypeError, match="no NumPy value"):
+        f(tf.ones([2]))
+
+
+def test_jacobian_of_unknown_shapes_is_a_clear_error():
+    @tf.function(input_signature=[tf.TensorSpec([None])])
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x
+        return tape.jacobian(y, x)
+
+    with pytest.raises(NotImplementedError, match="every dimension known"):
+        f(tf.ones([2]))
+
+
+def test_unknown_rank_is_refused_clearly():
+    with pytest.raises(NotImplementedError, match="rank"):
+        tf.function(lambda x: x, input_signature=[tf.TensorSpec(None)])
