@@ -433,7 +433,6 @@ def test_set_loop_options_become_the_loops_options():
     assert "set_loop_options" not in code
 
 
-@pytest.mark.xfail(strict=True, reason="control_flow.while_loop does not support shape_invariants yet")
 def test_symbolic_shape_invariants_let_a_loop_variable_grow():
     np.testing.assert_array_equal(tf.function(_growing)(tf.constant(3)).numpy(), [0.0, 1.0, 1.0, 1.0])
 

@@ -280,3 +280,71 @@ def test_higher_order_gradients_through_a_loop_taken_inside_a_traced_function():
         return first, t2.gradient(first, v)
 
     assert [float(d) for d in of_variable(tf.constant(2))] == [32.0, 48.0]  # v^4
+
+
+def test_shape_invariants_let_loop_variables_change_shape():
+    shapes = []
+
+    @tf.function
+    def f(n):
+        i, x = tf.constant(0), tf.constant([0.0])
+        def body(i, x):
+            return i + 1, tf.concat([x, [tf.cast(i, tf.float32)]], 0)
+
+        invariants = [i.shape, tf.TensorShape([None])]
+        i, x = tf.while_loop(lambda i, x: i < n, body, [i, x], shape_invariants=invariants)
+        shapes.append(x.shape.as_list())
+        return x
+
+    np.testing.assert_array_equal(f(tf.constant(3)).numpy(), [0.0, 0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(f(tf.constant(1)).numpy(), [0.0, 0.0])
+    assert shapes == [[None]]
+
+
+def test_loop_variables_that_change_shape_need_an_invariant_that_fits():
+    def grow(invariant=None):
+        @tf.function
+        def f(n):
+            x = tf.constant([0.0])
+            return tf.while_loop(lambda x: tf.size(x) < n, lambda x: [tf.concat([x, x], 0)], [x],
+                                 shape_invariants=invariant)
+
+        return f(tf.constant(3))
+
+    with pytest.raises(ValueError, match=r"enters the loop with shape \(1,\), but has shape \(2,\) after one "
+                                         r"iteration.*shape_invariants"):
+        grow()
+    with pytest.raises(ValueError, match=r"not compatible with the initial shape.*\(2,\)"):
+        grow([tf.TensorShape([2])])
+    np.testing.assert_array_equal(grow([tf.TensorShape([None])])[0].numpy(), [0.0] * 4)
+
+
+def test_gradients_through_a_loop_whose_variable_grows():
+    @tf.function
+    def f(x, n):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            (y,) = tf.while_loop(lambda y: tf.size(y) < n, lambda y: [tf.concat([y, y * 2.0], 0)], [x],
+                                 shape_invariants=[tf.TensorShape([None])])
+            s = tf.reduce_sum(y)
+        return y, tape.gradient(s, x)
+
+    y, g = f(tf.constant([1.0]), tf.constant(5))
+    np.testing.assert_array_equal(y.numpy(), [1, 2, 2, 4, 2, 4, 4, 8])
+    np.testing.assert_array_equal(g.numpy(), [27.0])
+
+
+def test_cond_branches_of_different_shapes_give_a_less_specific_shape():
+    shapes = []
+
+    @tf.function
+    def f(p):
+        y = tf.cond(p, lambda: tf.ones([2]), lambda: tf.zeros([3]))
+        shapes.append(y.shape.as_list())
+        return y
+
+    assert f(tf.constant(True)).numpy().tolist() == [1.0, 1.0]
+    assert f(tf.constant(False)).numpy().tolist() == [0.0, 0.0, 0.0]
+    assert shapes == [[None]]
+    with pytest.raises(ValueError, match="different values"):
+        tf.function(lambda p: tf.cond(p, lambda: tf.ones([2]), lambda: tf.ones([2, 1])))(tf.constant(True))

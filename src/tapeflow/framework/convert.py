@@ -14,6 +14,7 @@ import numpy as np
 
 from tapeflow.framework import dtypes
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
+from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.graph.symbolic import SymbolicTensor
 
@@ -87,12 +88,35 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
         return tensor
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-    elif dtype_hint is not None:
+    if TRACING and type(value) in (list, tuple) and _holds_symbolic(value):
+        return _pack(value, dtype)
+    if dtype is None and dtype_hint is not None:
         try:
             return convert_to_tensor(value, dtype_hint)
         except (TypeError, ValueError):
             pass
     return Tensor(to_array(value, dtype))
+
+
+def _holds_symbolic(value: Any) -> bool:
+    return any(type(v) is SymbolicTensor or (type(v) in (list, tuple) and _holds_symbolic(v)) for v in value)
+
+
+def _leaf_dtype(value: Any) -> Any:
+    for v in value:
+        found = v.dtype if isinstance(v, TensorLike) else _leaf_dtype(v) if type(v) in (list, tuple) else None
+        if found is not None:
+            return found
+    return None
+
+
+def _pack(value: Any, dtype: dtypes.DType | None) -> Any:
+    """A list holding traced tensors, as one tensor: its elements stacked (TensorFlow's auto-packing)."""
+    from tapeflow.ops.array_ops import stack
+
+    dtype = dtype or _leaf_dtype(value)
+    return stack([_pack(v, dtype) if type(v) in (list, tuple) else convert_to_tensor(v, dtype)
+                  for v in value])
 
 
 def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:

@@ -19,6 +19,7 @@ from tapeflow.framework import dtypes, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
@@ -242,10 +243,12 @@ def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
 _EMITTERS = {"If": _emit_if, "While": _emit_while}
 
 
-def _traced(fn: Callable, args: list, name: str) -> tuple[Graph, Any, Callable]:
-    """`fn(*args)` traced into a subgraph of the current graph: its graph, result structure, compiled code."""
+def _traced(fn: Callable, args: list, name: str, shapes: list | None = None) -> tuple[Graph, Any, Callable]:
+    """`fn(*args)` traced into a subgraph of the current graph: its graph, result structure, compiled
+    code. `shapes` (a loop's shape invariants) replace the arguments' own."""
     graph = Graph(name, parent=TRACING[-1])
-    params = [graph.placeholder(a._value.shape, a._value.dtype) for a in args]
+    shapes = shapes or [a._value.shape for a in args]
+    params = [graph.placeholder(shape, a._value.dtype) for a, shape in zip(args, shapes)]
     TRACING.append(graph)
     try:
         result = fn(*params)
@@ -361,7 +364,8 @@ def cond(
     true_graph, true_result, true_code = _traced(true_fn, [], "cond_true")
     false_graph, false_result, false_code = _traced(false_fn, [], "cond_false")
     _check_branches(true_graph, true_result, false_graph, false_result)
-    avals = [_abstract(x) for x in true_graph.outputs]
+    avals = [AbstractValue(_join(a._value.shape, b._value.shape), a._value.dtype)
+             for a, b in zip(true_graph.outputs, false_graph.outputs)]
     inputs = (pred, *(o for o, _ in true_graph.captures), *(o for o, _ in false_graph.captures))
     outputs = bind(
         _control_op("If", _if_kernel, len(inputs)),
@@ -392,12 +396,17 @@ def _check_branches(true_graph: Graph, true_result: Any, false_graph: Graph, fal
         ) from None
     for i, (a, b) in enumerate(zip(true_graph.outputs, false_graph.outputs)):
         if (a is None) != (b is None) or (
-            a is not None and (a._value.dtype != b._value.dtype or a._value.shape != b._value.shape)
+            a is not None and (a._value.dtype != b._value.dtype or a._value.ndim != b._value.ndim)
         ):
             raise ValueError(
                 f"tf.cond branches return different values at position {i}: "
                 f"{_describe(a)} from true_fn, {_describe(b)} from false_fn."
             )
+
+
+def _join(a: tuple, b: tuple) -> tuple:
+    """The most specific shape of which `a` and `b` are both instances: differing dimensions unknown."""
+    return tuple(x if x == y else None for x, y in zip(a, b))
 
 
 def _describe(x: Any) -> str:
@@ -439,17 +448,18 @@ def while_loop(
     if not TRACING:
         return _python_loop(cond, body, structure, single, maximum_iterations)
     flat = [convert_to_tensor(x) for x in nest.flatten(structure)]
+    shapes = _invariant_shapes(shape_invariants, structure, single, flat)
 
     def packed(fn: Callable) -> Callable:
         return lambda *args: fn(*nest.pack_sequence_as(structure, list(args)))
 
-    cond_graph, _, cond_code = _traced(packed(cond), flat, "while_cond")
+    cond_graph, _, cond_code = _traced(packed(cond), flat, "while_cond", shapes)
     if len(cond_graph.outputs) != 1 or cond_graph.outputs[0]._value.dtype != bool:
         raise TypeError("The `cond` of tf.while_loop must return a scalar bool tensor.")
     body_graph, body_result, body_code = _traced(
-        lambda *a: _as_structure(packed(body)(*a), structure), flat, "while_body"
+        lambda *a: _as_structure(packed(body)(*a), structure), flat, "while_body", shapes
     )
-    _check_loop_vars(structure, flat, body_graph)
+    _check_loop_vars(flat, shapes, body_graph)
     inputs = (*flat, *(o for o, _ in cond_graph.captures), *(o for o, _ in body_graph.captures))
     outputs = bind(
         _control_op("While", _while_kernel, len(inputs)),
@@ -462,7 +472,7 @@ def while_loop(
             "maximum_iterations": maximum_iterations,
             "cond_graph": cond_graph,
             "body_graph": body_graph,
-            "avals": [_abstract(x) for x in flat],
+            "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
         },
     )
     return outputs[0] if single else nest.pack_sequence_as(loop_vars, list(outputs))
@@ -492,16 +502,52 @@ def _as_structure(result: Any, structure: list) -> list:
     return result
 
 
-def _check_loop_vars(structure: list, flat: list, body_graph: Graph) -> None:
-    for i, (before, after) in enumerate(zip(flat, body_graph.outputs)):
+def _invariant_shapes(shape_invariants: Any, structure: list, single: bool, flat: list) -> list[tuple]:
+    """Each loop variable's shape through the loop: its own, or the less specific invariant given for
+    it (which its initial value must fit, as in TensorFlow)."""
+    if shape_invariants is None:
+        return [x._value.shape for x in flat]
+    given = [shape_invariants] if single else list(shape_invariants)
+    invariants = [s for var, inv in zip(structure, given) for s in _invariant_leaves(var, inv)]
+    shapes = []
+    for i, (x, invariant) in enumerate(zip(flat, invariants)):
+        invariant = TensorShape(invariant)
+        if invariant.rank is None:
+            raise NotImplementedError(f"Loop variable {i}: shape invariants of unknown rank are not "
+                                      f"supported.")
+        if not invariant.is_compatible_with(x._value.shape):
+            raise ValueError(
+                f"The shape invariant specified for loop variable {i} is not compatible with the initial "
+                f"shape of the loop variable. It enters the loop with shape {TensorShape(x._value.shape)}, "
+                f"but the specified shape invariant is {invariant}.")
+        shapes.append(tuple(invariant.as_list()))
+    return shapes
+
+
+def _invariant_leaves(var: Any, invariant: Any) -> list:
+    if not nest.is_nested(var):
+        return [invariant]
+    parts = list(var.values()) if isinstance(var, dict) else list(var)
+    invariants = [invariant[k] for k in var] if isinstance(var, dict) else list(invariant)
+    return [s for v, i in zip(parts, invariants) for s in _invariant_leaves(v, i)]
+
+
+def _loop_var_name(x: Any, i: int) -> str:
+    return f"`{x.name}`" if type(x) is SymbolicTensor else str(i)
+
+
+def _check_loop_vars(flat: list, shapes: list, body_graph: Graph) -> None:
+    for i, (before, shape, after) in enumerate(zip(flat, shapes, body_graph.outputs)):
         if after is None or after._value.dtype != before._value.dtype:
             raise TypeError(
                 f"Loop variable {i} enters the loop with dtype {before.dtype.name}, but has dtype "
                 f"{_describe(after)} after one iteration."
             )
-        if after._value.shape != before._value.shape:
+        if not TensorShape(shape).is_compatible_with(after._value.shape):
             raise ValueError(
-                f"Loop variable {i} enters the loop with shape {list(before._value.shape)}, but has "
-                f"shape {list(after._value.shape)} after one iteration; loop variables that "
-                f"change shape are not supported yet (shape_invariants)."
+                f"Input tensor {_loop_var_name(before, i)} enters the loop with shape {TensorShape(shape)}, "
+                f"but has shape "
+                f"{TensorShape(after._value.shape)} after one iteration. To allow the shape to vary across "
+                f"iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
+                f"less-specific shape."
             )
