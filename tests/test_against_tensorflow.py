@@ -128,6 +128,41 @@ def test_first_and_second_order_gradients(source):
 # Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.
 PROGRAMS = [
     """
+x = tf.Variable(2.0)
+shapes = []
+
+@tf.function
+def f(n):
+    with tf.GradientTape() as tape:
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        y = x
+        for i in tf.range(n):
+            y = y * x + tf.cast(i, tf.float32)
+            ta = ta.write(i, tf.stack([y, -y]))
+        s = tf.reduce_sum(ta.stack() * ta.stack())
+    shapes.append(str(ta.stack().shape))
+    return ta.stack(), tape.gradient(s, x)
+
+stacked, g = f(tf.constant(3))
+result = [stacked.numpy(), g.numpy(), *shapes]
+""",
+    """
+@tf.function(input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None], tf.int32)])
+def f(x, y):
+    w = tf.reshape(tf.range(12, dtype=tf.float32) / 10.0, [3, 4])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logits = tf.matmul(x, w) + tf.reduce_mean(x, axis=1, keepdims=True)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+    shapes.extend([str(logits.shape), str(tf.shape(x))])
+    return loss, tape.gradient(loss, x)
+
+shapes = []
+x = tf.reshape(tf.range(6, dtype=tf.float32), [2, 3]) / 6.0
+loss, g = f(x, tf.constant([1, 3]))
+result = [loss.numpy(), g.numpy(), f(x[:1], tf.constant([2]))[1].numpy(), *shapes]
+""",
+    """
 v = tf.Variable([1.0, 2.0])
 
 @tf.function

@@ -62,6 +62,7 @@ _LAZY = {
     "numpy_function": ("tapeflow.ops.script_ops", "numpy_function"),
     "custom_gradient": ("tapeflow.autodiff.custom_gradient", "custom_gradient"),
     "recompute_grad": ("tapeflow.autodiff.custom_gradient", "recompute_grad"),
+    "TensorArray": ("tapeflow.ops.tensor_array", "TensorArray"),
 }
 
 

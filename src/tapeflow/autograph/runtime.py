@@ -238,6 +238,10 @@ def _staged_for(
     if not iterated.shape.rank:
         raise TypeError("Cannot iterate over a scalar tensor.")
     length = iterated.shape[0]
+    if length is None:  # known when the code runs
+        from tapeflow.ops.creation_ops import shape
+
+        length = shape(iterated)[0]
 
     def test(index: Any, *values: Any) -> Any:
         if extra_test is None:

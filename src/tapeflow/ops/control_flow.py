@@ -10,6 +10,7 @@ branch under a tape; gradients through a traced `while_loop` are not implemented
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.ops import tensor_array
 from tapeflow.ops.array_ops import identity
 from tapeflow.ops.creation_ops import zeros_like
 
@@ -447,17 +449,21 @@ def while_loop(
         maximum_iterations = int(getattr(maximum_iterations, "_value", maximum_iterations))
     if not TRACING:
         return _python_loop(cond, body, structure, single, maximum_iterations)
+    if tensor_array.unallocated(structure):
+        _allocate_arrays(body, structure)
+    arrays = structure  # the loop variables as given: TensorArrays travel as their buffers
+    structure = tensor_array.buffers(structure)
     flat = [convert_to_tensor(x) for x in nest.flatten(structure)]
-    shapes = _invariant_shapes(shape_invariants, structure, single, flat)
+    shapes = _invariant_shapes(shape_invariants, arrays, single, flat)
 
     def packed(fn: Callable) -> Callable:
-        return lambda *args: fn(*nest.pack_sequence_as(structure, list(args)))
+        return lambda *args: fn(*tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(args))))
 
     cond_graph, _, cond_code = _traced(packed(cond), flat, "while_cond", shapes)
     if len(cond_graph.outputs) != 1 or cond_graph.outputs[0]._value.dtype != bool:
         raise TypeError("The `cond` of tf.while_loop must return a scalar bool tensor.")
     body_graph, body_result, body_code = _traced(
-        lambda *a: _as_structure(packed(body)(*a), structure), flat, "while_body", shapes
+        lambda *a: tensor_array.buffers(_as_structure(packed(body)(*a), arrays)), flat, "while_body", shapes
     )
     _check_loop_vars(flat, shapes, body_graph)
     inputs = (*flat, *(o for o, _ in cond_graph.captures), *(o for o, _ in body_graph.captures))
@@ -475,7 +481,35 @@ def while_loop(
             "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
         },
     )
-    return outputs[0] if single else nest.pack_sequence_as(loop_vars, list(outputs))
+    result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs)))
+    return result[0] if single else nest.pack_sequence_as(loop_vars, nest.flatten(result))
+
+
+def _allocate_arrays(body: Callable, structure: list) -> None:
+    """TensorArrays entering a traced loop before their element shape is known: a trial trace of the
+    body (into a graph that is then dropped, with the tapes paused) shows what it writes, and each
+    array is allocated for that."""
+    trial = Graph("while_trial", parent=TRACING[-1])
+    tapes = ACTIVE_TAPES[:]
+    ACTIVE_TAPES.clear()
+    TRACING.append(trial)
+    try:
+        def stand_in(x: Any) -> Any:
+            if isinstance(x, tensor_array.TensorArray):
+                return copy.copy(x)
+            x = convert_to_tensor(x)
+            return trial.placeholder(x._value.shape, x._value.dtype)
+
+        result = _as_structure(body(*nest.map_structure(stand_in, structure)), structure)
+    finally:
+        TRACING.pop()
+        ACTIVE_TAPES[:] = tapes
+    for before, after in zip(nest.flatten(structure), nest.flatten(result)):
+        if isinstance(before, tensor_array.TensorArray) and before._buffer is None:
+            if not isinstance(after, tensor_array.TensorArray) or after._buffer is None:
+                raise ValueError("A TensorArray entering tf.while_loop needs a known element shape: give it "
+                                 "element_shape, or write to it in the loop body.")
+            before._allocate(after._buffer._value.shape[1:])
 
 
 def _python_loop(
@@ -505,12 +539,17 @@ def _as_structure(result: Any, structure: list) -> list:
 def _invariant_shapes(shape_invariants: Any, structure: list, single: bool, flat: list) -> list[tuple]:
     """Each loop variable's shape through the loop: its own, or the less specific invariant given for
     it (which its initial value must fit, as in TensorFlow)."""
-    if shape_invariants is None:
-        return [x._value.shape for x in flat]
-    given = [shape_invariants] if single else list(shape_invariants)
+    given = [None] * len(structure) if shape_invariants is None else (
+        [shape_invariants] if single else list(shape_invariants))
     invariants = [s for var, inv in zip(structure, given) for s in _invariant_leaves(var, inv)]
     shapes = []
-    for i, (x, invariant) in enumerate(zip(flat, invariants)):
+    for i, (x, var, invariant) in enumerate(zip(flat, nest.flatten(structure), invariants)):
+        if isinstance(var, tensor_array.TensorArray):  # a dynamic array's length changes in the loop
+            shapes.append(((None,) if var.dynamic_size else x._value.shape[:1]) + x._value.shape[1:])
+            continue
+        if invariant is None:
+            shapes.append(x._value.shape)
+            continue
         invariant = TensorShape(invariant)
         if invariant.rank is None:
             raise NotImplementedError(f"Loop variable {i}: shape invariants of unknown rank are not "
@@ -525,8 +564,8 @@ def _invariant_shapes(shape_invariants: Any, structure: list, single: bool, flat
 
 
 def _invariant_leaves(var: Any, invariant: Any) -> list:
-    if not nest.is_nested(var):
-        return [invariant]
+    if not nest.is_nested(var) or invariant is None:
+        return [invariant] if not nest.is_nested(var) else [None] * len(nest.flatten(var))
     parts = list(var.values()) if isinstance(var, dict) else list(var)
     invariants = [invariant[k] for k in var] if isinstance(var, dict) else list(invariant)
     return [s for v, i in zip(parts, invariants) for s in _invariant_leaves(v, i)]

@@ -1,0 +1,129 @@
+"""tf.TensorArray: eager, traced through loops (fixed, dynamic and unknown sizes), its errors (from
+what TensorFlow raises), and gradients through writes and reads to second order."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+from gradcheck import check_gradients
+
+
+def test_eager_writes_reads_and_stack():
+    ta = tf.TensorArray(tf.float32, size=3)
+    assert ta.element_shape.rank is None
+    ta = ta.write(0, [1.0, 2.0])
+    assert ta.element_shape.as_list() == [2]
+    assert ta.read(0).numpy().tolist() == [1.0, 2.0]
+    assert ta.read(2).numpy().tolist() == [0.0, 0.0]  # never written: zeros
+    assert ta.stack().numpy().tolist() == [[1.0, 2.0], [0.0, 0.0], [0.0, 0.0]]
+    assert int(ta.size()) == 3 and ta.dtype is tf.float32 and not ta.dynamic_size
+
+
+def test_write_updates_in_place_as_tensorflows_eager_array():
+    ta = tf.TensorArray(tf.int32, size=2)
+    ta.write(1, 7)
+    assert ta.stack().numpy().tolist() == [0, 7]
+
+
+def test_tensorflows_errors():
+    ta = tf.TensorArray(tf.float32, size=3).write(0, [1.0, 2.0])
+    with pytest.raises(tf.errors.OutOfRangeError,
+                       match="Tried to write to index 3 but array is not resizeable and size is: 3"):
+        ta.write(3, [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"Incompatible shape for value \(\(3,\)\), expected \(\(2,\)\)"):
+        ta.write(1, [1.0, 2.0, 3.0])
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="TensorArray dtype is float32 but Op is trying to write dtype int32"):
+        ta.write(1, tf.constant([1, 2]))
+    with pytest.raises(tf.errors.OutOfRangeError, match="Tried to read from index 5 but array size is: 3"):
+        ta.read(5)
+    with pytest.raises(tf.errors.OutOfRangeError, match=r"negative indices \(index -1\)"):
+        ta.write(-1, [1.0, 2.0])
+    with pytest.raises(ValueError, match="Size must be provided"):
+        tf.TensorArray(tf.float32)
+
+
+def test_dynamic_size_grows_and_empty_arrays_stack_empty():
+    d = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    assert d.stack().shape == (0,) and int(d.size()) == 0
+    d = d.write(2, 5.0)
+    assert d.stack().numpy().tolist() == [0.0, 0.0, 5.0] and int(d.size()) == 3
+    e = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=[2])
+    assert e.stack().shape == (0, 2)
+
+
+def test_unstack_gather_scatter_concat():
+    u = tf.TensorArray(tf.float32, size=2).unstack([[1.0, 2.0], [3.0, 4.0]])
+    assert u.gather([1, 0]).numpy().tolist() == [[3.0, 4.0], [1.0, 2.0]]
+    assert u.concat().numpy().tolist() == [1.0, 2.0, 3.0, 4.0]
+    s = tf.TensorArray(tf.float32, size=3).scatter([2, 0], [[1.0], [2.0]])
+    assert s.stack().numpy().tolist() == [[2.0], [0.0], [1.0]]
+
+
+def test_autograph_loop_fills_a_dynamic_array():
+    shapes = []
+
+    @tf.function
+    def f(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for i in tf.range(n):
+            ta = ta.write(i, tf.cast(i, tf.float32) * tf.ones([2]))
+        shapes.append(ta.stack().shape.as_list())
+        return ta.stack()
+
+    assert f(tf.constant(3)).numpy().tolist() == [[0, 0], [1, 1], [2, 2]]
+    assert f(tf.constant(1)).numpy().tolist() == [[0, 0]]
+    assert shapes == [[None, 2]] and f.experimental_get_tracing_count() == 1
+
+
+def test_while_loop_with_an_array_of_known_element_shape():
+    @tf.function
+    def f(n):
+        ta = tf.TensorArray(tf.int32, size=n, element_shape=[])
+        _, ta = tf.while_loop(lambda i, ta: i < n, lambda i, ta: (i + 1, ta.write(i, i * i)), [0, ta])
+        return ta.stack(), ta.size()
+
+    values, size = f(tf.constant(4))
+    assert values.numpy().tolist() == [0, 1, 4, 9] and int(size) == 4
+
+
+def test_gradients_through_a_traced_loop_writing_an_array():
+    x = tf.Variable(2.0)
+
+    @tf.function
+    def f(n):
+        with tf.GradientTape() as tape:
+            ta = tf.TensorArray(tf.float32, size=n)
+            y = x
+            for i in tf.range(n):
+                y = y * x
+                ta = ta.write(i, y)
+            s = tf.reduce_sum(ta.stack())
+        return s, tape.gradient(s, x)
+
+    s, g = f(tf.constant(3))
+    assert float(s) == 28.0 and float(g) == 48.0  # x^2 + x^3 + x^4 and its derivative, as in TensorFlow
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_write_read_stack_gradients(dtype):
+    def f(a, b):
+        ta = tf.TensorArray(a.dtype, size=2, dynamic_size=True)
+        ta = ta.write(0, a * b).write(1, tf.sin(a)).write(0, a + b).write(3, a * b * b)
+        return ta.stack() * ta.read(1) + ta.read(0)
+
+    rng = np.random.default_rng(1)
+    check_gradients(f, rng.normal(size=(2, 3)), rng.normal(size=(3,)), dtype=dtype)
+
+
+def test_array_read_in_a_compiled_function_matches_eager():
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True).unstack(x)
+        total = tf.zeros([2])
+        for i in tf.range(ta.size()):
+            total += ta.read(i) * tf.cast(i + 1, tf.float32)
+        return total
+
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_allclose(tf.function(f)(x).numpy(), f(x).numpy())
