@@ -241,13 +241,32 @@ def test_for_over_tf_range_of_traced_bounds_is_one_loop():
     assert int(digits(tf.constant(9), tf.constant(1), tf.constant(-3))) == 963
 
 
-def test_tf_range_of_traced_bounds_outside_a_for_loop_says_why_it_fails():
+def test_tf_range_of_traced_bounds_is_a_tensor_of_unknown_length():
+    shapes = []
+
+    @tf.function
+    def f(n, start):
+        r = tf.range(start, n)
+        shapes.append(r.shape.as_list())
+        return r * 2, tf.range(n, start, -2)
+
+    up, down = f(tf.constant(4), tf.constant(1))
+    assert up.numpy().tolist() == [2, 4, 6] and down.numpy().tolist() == [4, 2]
+    assert shapes == [[None]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Requires start <= limit when delta > 0: 5/4"):
+        f(tf.constant(4), tf.constant(5))
+
+
+def test_a_for_loop_over_a_traced_range_never_makes_the_range():
     @tf.function
     def f(n):
-        return tf.range(n) * 2
+        total = tf.constant(0)
+        for i in tf.range(n):
+            total += i
+        return total
 
-    with pytest.raises(NotImplementedError, match="known only when the function runs"):
-        f(tf.constant(3))
+    assert int(f(tf.constant(5))) == 10
+    assert "Range" not in f.get_concrete_function(tf.constant(5)).source
 
 
 def test_higher_order_gradients_through_a_loop_taken_inside_a_traced_function():

@@ -22,7 +22,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import SymbolicRange
+from tapeflow.graph.symbolic import SymbolicTensor
 
 __all__ = [
     "Undefined",
@@ -218,9 +218,10 @@ def for_stmt(
     index; over anything else (Python `range`, lists, tensors eagerly), a Python loop unrolled now.
     `extra_test` (from `break` or an early `return`) is checked before each iteration."""
     if isinstance(iterated, TensorLike) and (TRACING or _is_symbolic(iterated)):
+        bounds = _range_bounds(iterated)
+        if bounds is not None:
+            return _staged_range(bounds, extra_test, body, state, names, opts or {})
         return _staged_for(iterated, extra_test, body, state, names, opts or {})
-    if type(iterated) is SymbolicRange:
-        return _staged_range(iterated, extra_test, body, state, names, opts or {})
     items = iter(iterated)
     while extra_test is None or extra_test(*state):
         item = next(items, items)
@@ -255,14 +256,25 @@ def _staged_for(
     return tuple(_staged_while(test, step, (index, *state), ("<iteration index>", *names), opts)[1:])
 
 
+def _range_bounds(iterated: Any) -> tuple | None:
+    """(start, limit, delta) of a traced `tf.range` whose length is known only when the code runs."""
+    if type(iterated) is not SymbolicTensor:
+        return None
+    from tapeflow.ops.creation_ops import range_op
+
+    equation = iterated.graph.producer(iterated)
+    return equation.inputs if equation is not None and equation.op is range_op else None
+
+
 def _staged_range(
-    bounds: SymbolicRange, extra_test: Callable | None, body: Callable, state: tuple, names: Sequence[str],
+    bounds: tuple, extra_test: Callable | None, body: Callable, state: tuple, names: Sequence[str],
     opts: dict,
 ) -> tuple:
-    """`for i in tf.range(n)` with `n` known only when the code runs: a loop over `i` itself."""
-    from tapeflow.ops.math_ops import cast, logical_and, logical_or
+    """`for i in tf.range(n)` with `n` known only when the code runs: a loop over `i` itself (the
+    range is never made, and dead-code elimination drops its op)."""
+    from tapeflow.ops.math_ops import logical_and, logical_or
 
-    start, limit, delta = (cast(v, bounds.dtype) for v in (bounds.start, bounds.limit, bounds.delta))
+    start, limit, delta = bounds
 
     def test(index: Any, *values: Any) -> Any:
         if _is_symbolic(delta):

@@ -90,6 +90,10 @@ class Graph:
         self.equations.append(Equation(op, inputs, params, outputs))
         return outputs if op.multiple_results else outputs[0]
 
+    def producer(self, x: SymbolicTensor) -> Equation | None:
+        """The equation of this graph that computed `x` (None for an input)."""
+        return next((eq for eq in reversed(self.equations) if any(o is x for o in eq.outputs)), None)
+
     def evaluate(self, inputs: list) -> list:
         """Run the equations through `bind` on `inputs` (values for `self.inputs`, captures included):
         eagerly, the active tapes record every op; while tracing, they are added to the outer graph."""

@@ -106,25 +106,6 @@ class SymbolicTensor(TensorLike):
         return f'Tensor("{self._label}", shape={self.shape}, dtype={self.dtype.name})'
 
 
-class SymbolicRange:
-    """`tf.range` of bounds known only when the compiled function runs. Its length is not known while
-    tracing, and tapeflow's shapes are all known, so it is not a tensor: an AutoGraph `for` loop
-    iterates it as a `tf.while_loop` over the index; any other use is an error saying so."""
-
-    def __init__(self, start: Any, limit: Any, delta: Any, dtype: Any):
-        self.start, self.limit, self.delta, self.dtype = start, limit, delta, dtype
-
-    def _unsupported(self, *_: Any) -> Any:
-        raise NotImplementedError(
-            f"tf.range({self.start}, {self.limit}, {self.delta}) has a length known only when the "
-            f"function runs; tapeflow supports it only as what a `for` loop iterates (tensors of "
-            f"unknown shape are not supported yet). Pass the bound as a Python int, or loop over it."
-        )
-
-    __array__ = __iter__ = __len__ = __getitem__ = _unsupported
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _unsupported
-
-
 def _no_value(use: str) -> errors.OperatorNotAllowedInGraphError:
     return errors.OperatorNotAllowedInGraphError(
         f"Using a symbolic `tf.Tensor` as {use} is not allowed: the tensor has no value while the "

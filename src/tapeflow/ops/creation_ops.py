@@ -11,7 +11,7 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue, SymbolicRange, SymbolicTensor
+from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
@@ -90,7 +90,7 @@ def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None, 
 
 
 def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
-          name: str = "range") -> Tensor | SymbolicRange:
+          name: str = "range") -> Tensor:
     """`tf.range`: like Python's range; ints give int32, any float gives float32 (unless `dtype`)."""
     if limit is None:
         start, limit = 0, start
@@ -99,8 +99,10 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
         order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
         dtype = max(inferred, key=lambda d: order.index(d) if d in order else -1)
     dtype = _dtype(dtype)
-    if any(type(v) is SymbolicTensor for v in (start, limit, delta)):
-        return SymbolicRange(start, limit, delta, dtype)
+    if any(type(v) is SymbolicTensor for v in (start, limit, delta)):  # a length known when the code runs
+        from tapeflow.ops.math_ops import cast
+
+        return bind(range_op, tuple(cast(v, dtype) for v in (start, limit, delta)))
     values = [np.asarray(getattr(v, "_value", v)) for v in (start, limit, delta)]
     start_, limit_, delta_ = (v.item() for v in values)
     if delta_ == 0:
@@ -110,6 +112,19 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
             None, None, f"Requires start <= limit when delta > 0: {start_}/{limit_} [Op:Range]"
             if delta_ > 0 else f"Requires start >= limit when delta < 0: {start_}/{limit_} [Op:Range]")
     return Tensor(np.arange(start_, limit_, delta_, dtype=dtype._np))
+
+
+def _range_kernel(start, limit, delta):
+    if delta == 0:
+        raise errors.InvalidArgumentError(None, None, "Requires delta != 0: 0 [Op:Range]")
+    if (delta > 0 and start > limit) or (delta < 0 and start < limit):
+        relation = "start <= limit when delta > 0" if delta > 0 else "start >= limit when delta < 0"
+        raise errors.InvalidArgumentError(None, None, f"Requires {relation}: {start}/{limit} [Op:Range]")
+    return np.arange(start, limit, delta, dtype=np.result_type(start))
+
+
+range_op = Op("Range", _range_kernel, None,
+              infer=lambda start, limit, delta: [AbstractValue((None,), start.dtype)])
 
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
