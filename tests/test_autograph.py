@@ -545,14 +545,16 @@ def test_do_not_convert_is_respected_in_called_functions():
         f(tf.constant(1.0))
 
 
-def test_library_functions_builtins_and_lambdas_are_left_alone():
+def test_library_functions_and_builtins_are_left_alone_lambdas_converted():
     import collections
     import functools
 
     square = lambda v: v * v  # noqa: E731
-    library = (tf.reduce_sum, tf.constant, np.sum, np.add, len, print, collections.namedtuple)
-    for f in (*library, square, _Scaler):
+    library = (tf.reduce_sum, tf.constant, np.sum, np.add, print, collections.namedtuple)
+    for f in (*library, _Scaler):
         assert conversion.call_target(f) is f
+    assert is_converted(conversion.call_target(square))
+    assert conversion.call_target(len) is runtime.len_ and conversion.call_target(range) is runtime.range_
     assert conversion.call_target([].append).__name__ == "append"
     assert not conversion.converts_module("numpy.linalg") and not conversion.converts_module("json")
     assert conversion.converts_module("tapeflow_user_code") and conversion.converts_module(__name__)
@@ -680,3 +682,37 @@ def test_converted_calls_keep_python_keyword_rules():
         return _scaled(x, j=1, **options)
 
     assert int(f(tf.constant(2))) == 7
+
+
+_sign = lambda x: x * 2.0 if x > 0 else -x  # noqa: E731 - a lambda defined outside converted code
+
+
+def test_lambdas_are_converted_wherever_they_are_defined():
+    @tf.function
+    def f(x):
+        local = lambda y: y + 1.0 if y > 1.0 and y < 10.0 else y - 1.0  # noqa: E731
+        return _sign(x), local(x), (lambda z: not z > 0)(x)
+
+    assert [float(v) for v in f(tf.constant(3.0))[:2]] == [6.0, 4.0]
+    assert [float(v) for v in f(tf.constant(-0.5))[:2]] == [0.5, -1.5]
+    assert bool(f(tf.constant(-1.0))[2]) is True
+    assert "ag__.if_exp" in to_code(_sign)
+
+
+def test_two_lambdas_on_one_line_are_told_apart_by_column():
+    pair = (lambda x: x + 1.0 if x > 0 else x, lambda x: x * 10.0 if x > 0 else x)  # noqa: E731
+    f = tf.function(lambda x: (pair[0](x), pair[1](x)))
+    assert [float(v) for v in f(tf.constant(1.0))] == [2.0, 10.0]
+
+
+def test_builtins_on_tensors_as_tensorflows_autograph_converts_them():
+    @tf.function(input_signature=[tf.TensorSpec([None]), tf.TensorSpec([], tf.int32)])
+    def f(x, n):
+        total = 0.0
+        for i in range(n):  # a traced bound: one graph loop
+            total += float(i)
+        return len(x), total, int(x[0]), len([1, 2])
+
+    length, total, first, plain = f(tf.constant([2.5, 1.0, 0.0]), tf.constant(4))
+    assert int(length) == 3 and float(total) == 6.0 and int(first) == 2 and first.dtype == tf.int32
+    assert int(plain) == 2

@@ -195,3 +195,47 @@ def test_jacobian_of_unknown_shapes_is_a_clear_error():
 def test_unknown_rank_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="rank"):
         tf.function(lambda x: x, input_signature=[tf.TensorSpec(None)])
+
+
+def test_indexing_with_traced_ints_and_its_gradients_to_second_order():
+    @tf.function
+    def f(x, n):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                total = tf.constant(0.0)
+                for i in tf.range(n):
+                    total += x[i, 1] ** 3 + x[i][0]
+            g = inner.gradient(total, x)
+        return total, g, outer.gradient(g, x)
+
+    x = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32)
+    total, g, h = f(tf.constant(x), tf.constant(2))
+    assert float(total) == 1 + 8 + 3 + 64
+    np.testing.assert_allclose(g.numpy(), [[1, 12], [1, 48], [0, 0]])
+    np.testing.assert_allclose(h.numpy(), [[0, 12], [0, 24], [0, 0]])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        f(tf.constant(x), tf.constant(4))  # x[3] is out of range when the code runs
+
+
+def test_slice_bounds_known_when_the_code_runs():
+    shapes = []
+
+    @tf.function
+    def f(x, n):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x[:n, n - 1] * x[1:, ..., tf.newaxis, n:][0, :, 0]
+            shapes.append(y.shape.as_list())
+            s = tf.reduce_sum(y)
+        return y, tape.gradient(s, x)
+
+    x = tf.reshape(tf.range(1.0, 10.0), [3, 3])
+    y, g = f(x, tf.constant(2))
+    np.testing.assert_allclose(y.numpy(), x.numpy()[:2, 1] * x.numpy()[1, 2:])
+    assert shapes == [[None]]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        s = tf.reduce_sum(x[:2, 1] * x[1:, ..., tf.newaxis, 2:][0, :, 0])
+    np.testing.assert_allclose(g.numpy(), tape.gradient(s, x).numpy())

@@ -6,7 +6,8 @@ The first call of `f` decides what to run in its place, as TensorFlow's AutoGrap
 
 * user functions, methods, nested functions and callable objects' `__call__`: converted (`transform.py`),
   once per function object;
-* left as they are: builtins and other C callables, classes (constructors), lambdas, generators,
+* `len`, `range`, `int`, `float`: their overloads in `runtime.py` (tensor-aware, as TensorFlow's);
+* left as they are: other builtins and C callables, classes (constructors), generators,
   functions decorated with `do_not_convert`, functions already converted, `functools.lru_cache`
   wrappers, and anything from a module that is never converted: tapeflow itself (`tf.function`
   objects inline with their own conversion), NumPy, the Python standard library, and the libraries
@@ -56,6 +57,9 @@ _LONG_LIVED = (types.FunctionType, types.BuiltinFunctionType, np.ufunc, type)
 _WEAK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # other callables -> what to call
 
 
+_OVERLOADS = {len: runtime.len_, range: runtime.range_, int: runtime.int_, float: runtime.float_}
+
+
 def converts_module(module: str | None) -> bool:
     """Whether functions of `module` (a `__module__`) are converted when called from converted code."""
     if not module:
@@ -69,8 +73,8 @@ def converts_module(module: str | None) -> bool:
 def call_target(f: Any) -> Callable:
     """What converted code calls in place of `f` (`f` itself where it is left as it is)."""
     kind = type(f)
-    if kind in _C_METHODS:  # `xs.append` and the like: bound to objects, never converted
-        return f
+    if kind in _C_METHODS:  # builtins (`len`, `xs.append`): never converted, some overloaded
+        return _OVERLOADS.get(f, f)
     if kind is types.MethodType:  # bound to the same instance
         target = call_target(f.__func__)
         return f if target is f.__func__ else types.MethodType(target, f.__self__)
@@ -93,15 +97,15 @@ def _decide(f: Any) -> Callable:
             transform.is_converted(f)
             or getattr(f, "_autograph_do_not_convert", False)
             or not converts_module(f.__globals__.get("__name__"))  # where the code is, not `wraps`'s claim
-            or f.__name__ == "<lambda>"
         ):
             return f
         return transform.convert(f)
+    if isinstance(f, type):  # constructors are not converted; `range`, `int`, `float` are overloaded
+        return _OVERLOADS.get(f, f)
     kind = type(f)
     call = kind.__call__ if callable(f) else None
     if (
-        isinstance(f, type)  # constructors are not converted
-        or not isinstance(call, types.FunctionType)  # builtins, C callables
+        not isinstance(call, types.FunctionType)  # builtins, C callables
         or getattr(f, "_autograph_do_not_convert", False)
         or not converts_module(kind.__module__)
     ):

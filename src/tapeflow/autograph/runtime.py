@@ -94,6 +94,43 @@ def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
     return target(*args) if kwargs is None else target(*args, **kwargs)
 
 
+# ---- builtins that tensors change (what converted code calls for `len`, `range`, `int`, `float`) ----
+
+
+def len_(x: Any) -> Any:
+    """`len(x)`; for a traced tensor whose first dimension is unknown, that dimension as a tensor."""
+    if type(x) is SymbolicTensor and x._value.ndim and x._value.shape[0] is None:
+        from tapeflow.ops.creation_ops import shape
+
+        return shape(x)[0]
+    return len(x)
+
+
+def range_(*args: Any) -> Any:
+    """`range(...)`; with a traced bound, `tf.range` (a `for` loop over it is one graph loop)."""
+    if any(type(a) is SymbolicTensor for a in args):
+        from tapeflow.ops.creation_ops import range as tf_range
+
+        return tf_range(*args)
+    return range(*args)
+
+
+def int_(x: Any = 0, *args: Any) -> Any:
+    """`int(x)`; a traced tensor is cast to int32 instead, as TensorFlow's AutoGraph does."""
+    return _cast_traced(x, "int32") if type(x) is SymbolicTensor and not args else int(x, *args)
+
+
+def float_(x: Any = 0.0) -> Any:
+    """`float(x)`; a traced tensor is cast to float32."""
+    return _cast_traced(x, "float32") if type(x) is SymbolicTensor else float(x)
+
+
+def _cast_traced(x: Any, dtype: str) -> Any:
+    from tapeflow.ops.math_ops import cast
+
+    return cast(x, dtype)
+
+
 def keywords(**kwargs: Any) -> dict:
     """A call's keyword arguments, with `**` unpacking: Python itself refuses a name given twice."""
     return kwargs

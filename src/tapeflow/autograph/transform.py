@@ -18,10 +18,11 @@ The decorated function's source (`inspect.getsource`) is parsed with `ast` and r
    unpacking, `ag__.keywords(k=v, **kw)` builds the dict, so a name given twice is still refused), which
    converts `f` on its first call where it is user code (`conversion.py` says which) and caches it.
 
-Nested functions are converted with the function (lambdas are left as they are, their calls
-excepted). The result is compiled with the original file name and line numbers, globals and closure
-cells, so tracebacks point at the user's code; `to_code` shows it. A function's source is parsed and
-converted once per code object; each function object (a closure, say) then only gets its own cells.
+Nested functions and lambdas are converted with the function; a lambda called from converted code
+is converted from the line that defines it. The result is compiled with the original file name and
+line numbers, globals and closure cells, so tracebacks point at the user's code; `to_code` shows it.
+A function's source is parsed and converted once per code object; each function object (a closure,
+say) then only gets its own cells.
 """
 
 from __future__ import annotations
@@ -100,10 +101,13 @@ def _converted(func: Callable) -> tuple[Callable, str]:
 
 
 def _convert_code(func: types.FunctionType) -> tuple[types.CodeType | None, str]:
-    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    node = tree.body[0] if tree.body else None
+    if func.__name__ == "<lambda>":
+        tree, node = _lambda_source(func)
+    else:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+        node = tree.body[0] if tree.body else None
     if (
-        not isinstance(node, ast.FunctionDef)  # a lambda: left alone
+        not isinstance(node, ast.FunctionDef)
         or node.name != func.__name__
         or func.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE)
     ):
@@ -114,6 +118,45 @@ def _convert_code(func: types.FunctionType) -> tuple[types.CodeType | None, str]
         _explicit_super(node)
     _FunctionConverter(node).run()
     return _compile(func, node), ast.unparse(node)
+
+
+def _lambda_source(func: types.FunctionType) -> tuple[ast.Module, ast.FunctionDef | None]:
+    """A lambda's source as `def <lambda>(args): return body`: the lines from its first one to where
+    they parse, and in them the one lambda with its parameters (where several share a line, the one
+    whose code sits at the columns Python recorded for it). None where it cannot be told apart."""
+    lines, first = inspect.findsource(func)[0], func.__code__.co_firstlineno - 1
+    tree, shift = None, 0  # shift: the column in the file of column 0 of the parsed text
+    for end in range(first + 1, min(first + 50, len(lines)) + 1):
+        text = "".join(lines[first:end])
+        indent = len(text) - len(text.lstrip())
+        for candidate, offset in ((textwrap.dedent(text), indent),
+                                  ("(" + text[indent:].rstrip().rstrip(",\\") + ")", indent - 1)):
+            try:
+                tree, shift = ast.parse(candidate), offset
+                break
+            except SyntaxError:
+                continue
+        if tree is not None:
+            break
+    if tree is None:
+        return ast.Module(body=[], type_ignores=[]), None
+    params = func.__code__.co_varnames[: func.__code__.co_argcount + func.__code__.co_kwonlyargcount]
+    lambdas = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
+               and tuple(a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs) == params]
+    if len(lambdas) > 1:
+        positions = getattr(func.__code__, "co_positions", lambda: ())()  # Python 3.11+
+        columns = {col for line, _, col, _ in positions if line == first + 1 and col is not None}
+        lambdas = [n for n in lambdas if n.lineno == 1 and n.body.col_offset + shift in columns]
+    if len(lambdas) != 1:
+        return tree, None
+    (found,) = lambdas
+    node = ast.FunctionDef(name="<lambda>", args=found.args, body=[ast.Return(found.body)], decorator_list=[],
+                           returns=None)
+    if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+        node.type_params = []
+    ast.copy_location(node, found)
+    module = ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))
+    return module, node
 
 
 def _explicit_super(node: ast.FunctionDef) -> None:
@@ -520,11 +563,18 @@ class _Expressions(ast.NodeTransformer):
         return node  # its methods are converted when called
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        return _Calls().visit(node)
+        params = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+        if node.args.vararg:
+            params.add(node.args.vararg.arg)
+        if node.args.kwarg:
+            params.add(node.args.kwarg.arg)
+        inner = _Expressions(self.undefined - params)  # its parameters are always defined
+        node.body = inner.visit(node.body)
+        return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        return _Calls.converted(node)
+        return _converted_call(node)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
         self.generic_visit(node)
@@ -548,28 +598,22 @@ class _Expressions(ast.NodeTransformer):
         return node
 
 
-class _Calls(ast.NodeTransformer):
-    """Pass 6 (inside lambdas, the only rewrite): calls become `ag__.converted_call`."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        return self.converted(node)
-
-    @staticmethod
-    def converted(node: ast.Call) -> ast.expr:
-        func = node.func
-        if (isinstance(func, ast.Name) and func.id in _FRAME_BUILTINS) or (
-            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ag__"
-        ):
-            return node
-        kwargs: ast.expr = ast.Constant(None)
-        if any(k.arg is None for k in node.keywords):  # `**` unpacking: Python's duplicate check
-            kwargs = _ag("keywords")
-            kwargs.keywords = node.keywords
-        elif node.keywords:
-            kwargs = ast.Dict(
-                keys=[ast.Constant(k.arg) if k.arg else None for k in node.keywords],
-                values=[k.value for k in node.keywords],
-            )
-        args = ast.Tuple(elts=node.args, ctx=ast.Load())
-        return ast.copy_location(_ag("converted_call", func, args, kwargs), node)
+def _converted_call(node: ast.Call) -> ast.expr:
+    """Pass 6: a call becomes `ag__.converted_call` (but not one of the runtime's own, or of a builtin
+    that reads its caller's frame)."""
+    func = node.func
+    if (isinstance(func, ast.Name) and func.id in _FRAME_BUILTINS) or (
+        isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ag__"
+    ):
+        return node
+    kwargs: ast.expr = ast.Constant(None)
+    if any(k.arg is None for k in node.keywords):  # `**` unpacking: Python's duplicate check
+        kwargs = _ag("keywords")
+        kwargs.keywords = node.keywords
+    elif node.keywords:
+        kwargs = ast.Dict(
+            keys=[ast.Constant(k.arg) if k.arg else None for k in node.keywords],
+            values=[k.value for k in node.keywords],
+        )
+    args = ast.Tuple(elts=node.args, ctx=ast.Load())
+    return ast.copy_location(_ag("converted_call", func, args, kwargs), node)

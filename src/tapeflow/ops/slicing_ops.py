@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework.op import Op, bind
+from tapeflow.framework.op import Op, bind, variadic
 from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, int_values, invalid
 from tapeflow.ops.declare import tensor
 
@@ -72,6 +72,8 @@ def _scalar_index(v: Any) -> int:
                                                      and v.dtype.kind in "iu")
     if not valid or isinstance(v, bool | np.bool_):
         raise TypeError(f"{_INDEX_HELP}{v!r}")
+    if type(v) is SymbolicTensor:  # known when the code runs
+        return v
     return int(getattr(v, "_value", v))
 
 
@@ -94,7 +96,7 @@ def _check_key(key: tuple, shape: tuple) -> None:
             raise invalid("StridedSlice", "Attempting to slice scalar input." if not rank else
                            f"Index out of range using input dim {position}; input has only {rank} dims")
         if type(k) is int:
-            if not -shape[position] <= k < shape[position]:
+            if shape[position] is not None and not -shape[position] <= k < shape[position]:
                 shown = k + shape[position] if k < 0 else k
                 raise invalid("StridedSlice", f"slice index {shown} of dimension {position} out of bounds.")
         elif k.step == 0:
@@ -108,8 +110,93 @@ def getitem(x: Any, key: Any):
     if isinstance(key, bool):
         raise ValueError("mask cannot be scalar.")
     key = tuple(map(_index, key if isinstance(key, tuple | list) else (key,)))
+    traced = [v for k in key for v in ((k.start, k.stop, k.step) if type(k) is _py_slice else (k,))
+              if type(v) is SymbolicTensor]
+    if traced:  # indices or slice bounds known when the code runs: the key is filled in then
+        template = tuple(_py_slice(*map(_mark, (k.start, k.stop, k.step))) if type(k) is _py_slice
+                         else _mark(k) for k in key)
+        checked = tuple(0 if k is _TRACED else _py_slice(None) if type(k) is _py_slice else k
+                        for k in template)
+        _check_key(checked, x._value.shape)
+        op = variadic("StridedSlice", _dynamic_slice_kernel, _dynamic_slice_grad, 1 + len(traced),
+                      infer=_sliced_shape)
+        return bind(op, (x, *traced), {"template": template})
     _check_key(key, x._value.shape)
     return take(x, key)
+
+
+class _Traced:
+    """Where a key has an index known only when the code runs."""
+
+    def __repr__(self) -> str:
+        return "<traced>"
+
+
+_TRACED = _Traced()
+
+
+def _mark(v: Any) -> Any:
+    return _TRACED if type(v) is SymbolicTensor else v
+
+
+def _filled(template: tuple, indices: tuple) -> tuple:
+    values = iter(indices)
+
+    def fill(v: Any) -> Any:
+        return int(next(values)) if v is _TRACED else v
+
+    return tuple(_py_slice(fill(k.start), fill(k.stop), fill(k.step)) if type(k) is _py_slice else fill(k)
+                 for k in template)
+
+
+def _sliced_shape(x: AbstractValue, *indices: Any, template: tuple) -> list[AbstractValue]:
+    """The result's shape: an int drops its axis, None adds one, a slice keeps its axis (with a
+    length known only when its bounds and the axis are)."""
+    given = sum(1 for k in template if k is not None and k is not Ellipsis)
+    key = []
+    for k in template:  # `...` stands for the axes the rest of the key does not name
+        key.extend([_py_slice(None)] * (x.ndim - given) if k is Ellipsis else [k])
+    key.extend([_py_slice(None)] * (x.ndim - sum(1 for k in key if k is not None)))
+    shape, axes = [], iter(x.shape)
+    for k in key:
+        if k is None:
+            shape.append(1)
+            continue
+        d = next(axes)
+        if type(k) is _py_slice:
+            static = d is not None and _TRACED not in (k.start, k.stop, k.step)
+            shape.append(len(range(*k.indices(d))) if static else None)
+    return [AbstractValue(shape, x.dtype)]
+
+
+def _dynamic_slice_kernel(x, *indices, template):
+    return x[_filled(template, indices)]
+
+
+def _dynamic_scatter_kernel(g, like, *indices, template):
+    out = np.zeros(np.shape(like), dtype=g.dtype)
+    out[_filled(template, indices)] = g
+    return out
+
+
+def _dynamic_slice_grad(i, g, y, x, *indices, template):
+    if i:
+        return None
+    op = variadic("StridedSliceGrad", _dynamic_scatter_kernel, _dynamic_scatter_grad, 2 + len(indices),
+                  infer=_shape_of_like)
+    return bind(op, (g, x, *indices), {"template": template})
+
+
+def _shape_of_like(g: AbstractValue, like: AbstractValue, *indices: Any, template: tuple) -> list:
+    return [AbstractValue(like.shape, g.dtype)]
+
+
+def _dynamic_scatter_grad(i, gg, y, g, like, *indices, template):
+    if i:
+        return None
+    op = variadic("StridedSlice", _dynamic_slice_kernel, _dynamic_slice_grad, 1 + len(indices),
+                  infer=_sliced_shape)
+    return bind(op, (gg, *indices), {"template": template})
 
 
 def slice(input_: Any, begin: Any, size: Any, name: str | None = None):  # noqa: A001
