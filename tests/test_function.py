@@ -202,6 +202,24 @@ def test_generated_source_and_optimised_graph():
     np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), 4 * np.sin([1.0, 2.0]), rtol=1e-6)
 
 
+def test_reads_of_a_variable_not_written_between_are_merged():
+    v, w = tf.Variable(1.0), tf.Variable(10.0)
+
+    @tf.function
+    def f():
+        a = v * 2.0  # v read ...
+        w.assign(a)  # ... (a write of another variable) ...
+        b = v * 2.0  # ... and read again: one read, and one product
+        v.assign_add(1.0)
+        c = v * 2.0  # after a write of v: read anew
+        tf.py_function(lambda: v.assign_add(100.0), [], [])
+        return a + b + c + v  # after Python code: read anew
+
+    reads = [eq for eq in f.get_concrete_function().graph.equations if eq.op.name == "ReadVariableOp"]
+    assert len(reads) == 3  # v (for a, b and assign_add), v after its write, v after Python code
+    assert float(f()) == 2.0 + 2.0 + 4.0 + 102.0 and float(w) == 2.0
+
+
 def test_frequent_retracing_warns_and_names_the_argument():
     @tf.function
     def f(x):

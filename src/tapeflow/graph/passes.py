@@ -25,16 +25,59 @@ def _key(x: Any) -> Any:
     return id(x)
 
 
+def written_variables(graph: Graph) -> set | None:
+    """The ids of the variables `graph` (and the graphs nested in it) assigns; None where it calls
+    Python code, which could write any."""
+    written: set = set()
+    for eq in graph.equations:
+        found = _writes(eq)
+        if found is None:
+            return None
+        written |= found
+    return written
+
+
+def _writes(eq: Equation) -> set | None:
+    """The ids of the variables one equation assigns (None: it runs Python, which may assign any)."""
+    if eq.op.name in ("PyFunc", "EagerPyFunc"):
+        return None
+    written = {id(eq.params["variable"])} if eq.op.name == "AssignVariableOp" else set()
+    for inner in eq.params.values():
+        if isinstance(inner, Graph):
+            nested = written_variables(inner)
+            if nested is None:
+                return None
+            written |= nested
+    return written
+
+
 def eliminate_common_subexpressions(graph: Graph) -> None:
     """An equation that repeats an earlier pure one (same op, inputs and parameters) is dropped and
-    its results replaced by the earlier ones."""
+    its results replaced by the earlier ones; so is a variable read with no write of that variable
+    since an earlier read (an optimizer reads `iterations` once per variable it updates)."""
     seen: dict = {}
     replaced: dict[str, SymbolicTensor] = {}
     kept = []
+    writes: dict[int, int] = {}  # variable id -> how many writes so far
+    unknown_writes = 0  # Python code run so far, which may have written any variable
     for eq in graph.equations:
         if replaced:
             eq.inputs = tuple(replaced.get(x._name, x) if type(x) is SymbolicTensor else x for x in eq.inputs)
-        if not eq.op.effectful:
+        if eq.op.effectful == "read":
+            variable = id(eq.inputs[0])
+            key = ("read", variable, writes.get(variable, 0), unknown_writes)
+            earlier = seen.get(key)
+            if earlier is not None:
+                replaced[eq.outputs[0]._name] = earlier.outputs[0]
+                continue
+            seen[key] = eq
+        elif eq.op.effectful:
+            written = _writes(eq)
+            if written is None:
+                unknown_writes += 1
+            for variable in written or ():
+                writes[variable] = writes.get(variable, 0) + 1
+        else:
             try:
                 key = (id(eq.op), tuple(map(_key, eq.inputs)), tuple(sorted(eq.params.items())))
                 hash(key)

@@ -23,7 +23,7 @@ from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.passes import optimize
+from tapeflow.graph.passes import optimize, written_variables
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.ops import tensor_array
 from tapeflow.ops.array_ops import identity
@@ -274,7 +274,7 @@ def _lift_sources(graph: Graph) -> None:
     any of its inputs; and a loop reads each such variable once instead of every iteration. A
     variable the graph writes is read where it is, and also captured, unused, so that a tape knows
     the op depends on it (and the gradient rule can refuse what it cannot do)."""
-    written = _written_variables(graph)
+    written = written_variables(graph)
     tracked = [tape._tracked for tape in ACTIVE_TAPES]
     lifted: dict = {}  # the read's symbol (by name) -> the captured input standing for it
     kept = []
@@ -310,24 +310,6 @@ def _effect_in(graph: Graph) -> str | None:
         if not nested and eq.op.effectful is True and eq.op.name != "PrintV2":
             return eq.op.name
     return None
-
-
-def _written_variables(graph: Graph) -> set | None:
-    """The ids of the variables `graph` (and the graphs nested in it) assigns; None where it calls
-    Python code, which could write any (its reads then stay where they are)."""
-    written: set = set()
-    for eq in graph.equations:
-        if eq.op.name in ("PyFunc", "EagerPyFunc"):
-            return None
-        if eq.op.name == "AssignVariableOp":
-            written.add(id(eq.params["variable"]))
-        for inner in eq.params.values():
-            if isinstance(inner, Graph):
-                nested = _written_variables(inner)
-                if nested is None:
-                    return None
-                written |= nested
-    return written
 
 
 def _abstract(x: Any) -> AbstractValue:

@@ -13,9 +13,10 @@ static shapes. So when a call is traced, tapeflow calls `func` once, at trace ti
 zeros shaped like its symbolic inputs (constant inputs as they are), with NumPy's floating-point
 warnings silenced and no tape recording — and takes the shapes of what it returns. That call's side
 effects happen once per trace, like any Python code in a traced function. The shapes are then
-checked on every call: a `func` whose result shape depends on its input values, rather than on
-their shapes, raises an `InvalidArgumentError` that says so (call it outside `tf.function`). The
-gradient op needs no such call: its results have its inputs' shapes.
+checked on every call (a `func` with no results is not called while tracing): a `func` whose result
+shape depends on its input values, rather than on their shapes, raises an `InvalidArgumentError`
+that says so (call it outside `tf.function`). The gradient op needs no such call: its results have
+its inputs' shapes.
 
 Gradients. `py_function` is differentiable like TensorFlow's: the rule for an input is another
 `py_function` that reruns `func` under a `GradientTape` on the same inputs and returns the
@@ -195,6 +196,8 @@ _PY_FUNC_STATELESS = Op("PyFuncStateless", _py_func_kernel, None, multiple_resul
 def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | None) -> tuple:
     """Apply a script op; when it becomes a graph equation with unknown result shapes, they are
     learnt by calling `func` on stand-ins (see module doc)."""
+    if shapes is None and not Tout:  # no results: nothing to learn, and `func` must not run now
+        shapes = ()
     if shapes is None and TRACING and (op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
         stand_ins = [x._value.example() if type(x) is SymbolicTensor else x._value for x in inputs]
         try:
