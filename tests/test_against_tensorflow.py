@@ -128,6 +128,20 @@ def test_first_and_second_order_gradients(source):
 # Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.
 PROGRAMS = [
     """
+v, x = tf.Variable(0.0), tf.Variable(2.0)
+
+@tf.function
+def f(n):
+    with tf.GradientTape() as tape:
+        s = tf.constant(0.0)
+        for i in tf.range(n):
+            v.assign_add(tf.cast(i, tf.float32) + 1.0)
+            s += v * x * x
+    return tape.gradient(s, [v, x])
+
+result = [g.numpy() for g in f(tf.constant(3))] + [v.numpy()]
+""",
+    """
 x = tf.Variable(2.0)
 shapes = []
 

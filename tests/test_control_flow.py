@@ -197,8 +197,10 @@ def test_traced_loops_still_read_variables_they_write_every_iteration():
     assert float(v) == 3.0
 
 
-def test_gradient_through_a_traced_loop_with_effects_is_refused_not_wrong():
-    v = tf.Variable(0.0)
+def test_gradients_through_a_traced_loop_with_writes_replay_its_reads():
+    """As in TensorFlow: each read of a variable written in the loop passes its gradient to the
+    variable; the writes are not differentiated (and are not repeated by the gradient)."""
+    v, x = tf.Variable(0.0), tf.Variable(2.0)
 
     @tf.function
     def f(n):
@@ -206,11 +208,53 @@ def test_gradient_through_a_traced_loop_with_effects_is_refused_not_wrong():
             s = tf.constant(0.0)
             for _ in tf.range(n):
                 v.assign_add(1.0)
-                s += v
-        return tape.gradient(s, v)
+                s += v * x
+        return tape.gradient(s, [v, x])
 
-    with pytest.raises(NotImplementedError, match="AssignVariableOp"):
-        f(tf.constant(2))
+    gv, gx = f(tf.constant(2))
+    assert (float(gv), float(gx), float(v)) == (4.0, 3.0, 2.0)  # TensorFlow's numbers
+    source = f.get_concrete_function(tf.constant(2)).source
+    assert source.count("WhileGrad") == 1 and "*effects = while_body" in source  # one rerun for both
+
+
+def test_gradients_through_a_traced_loop_with_random_draws_use_the_same_draws():
+    x = tf.Variable(2.0)
+
+    @tf.function
+    def f(n):
+        with tf.GradientTape() as tape:
+            y = x * 1.0
+            ta = tf.TensorArray(tf.float32, size=n)
+            for i in tf.range(n):
+                r = tf.random.uniform([])
+                ta = ta.write(i, r)
+                y = y * r + x
+        return y, ta.stack(), tape.gradient(y, x)
+
+    y, r, g = f(tf.constant(3))
+    r = r.numpy()
+    assert np.isclose(float(g), r[0] * r[1] * r[2] + r[1] * r[2] + r[2] + 1, rtol=1e-6)
+    assert np.isclose(float(g), float(y) / 2.0, rtol=1e-6)  # y is linear in x
+
+
+def test_a_loop_with_effects_traced_without_a_tape_refuses_its_gradient_clearly():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x, n):
+        s = x
+        for _ in tf.range(n):
+            v.assign_add(1.0)
+            s = s * v
+        return s
+
+    f(tf.constant(1.0), tf.constant(2))  # traced with no tape recording
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x, tf.constant(2))
+    with pytest.raises(NotImplementedError, match="traced while a GradientTape records"):
+        tape.gradient(y, x)
 
 
 # ---- for loops over tf.range with bounds known only when the function runs ----------------------

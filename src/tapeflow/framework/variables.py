@@ -29,6 +29,12 @@ _read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,)
               emit=lambda eq, expression, name: [f"{eq.outputs[0]._name} = {expression(eq.inputs[0])}"])
 
 
+# A read replayed from a record (see Graph.evaluate): its value is the one recorded; its gradient goes
+# to `source`, the variable's value read before the loop, as a read's goes to its variable.
+replayed_read_op = Op("ReadVariableOp", lambda source, value: value, (lambda g, y, source, value: g,),
+                      sparse_ok=True)
+
+
 def _assign_kernel(value, variable):
     variable._value = value
     return ()

@@ -51,6 +51,8 @@ class Graph:
         self._captured: dict[int, SymbolicTensor] = {}  # by id of the outside value
         self._count = 0
         self._labels: dict[str, int] = {}  # how often each TensorFlow-style name was used
+        # id(variable) -> the input standing for its value read before this (loop body) graph runs
+        self.variable_reads: dict[int, SymbolicTensor] = {}
 
     def _symbol(self, value: AbstractValue, label: str) -> SymbolicTensor:
         self._count += 1
@@ -94,18 +96,36 @@ class Graph:
         """The equation of this graph that computed `x` (None for an input)."""
         return next((eq for eq in reversed(self.equations) if any(o is x for o in eq.outputs)), None)
 
-    def evaluate(self, inputs: list) -> list:
+    def evaluate(self, inputs: list, replay: dict[int, tuple] | None = None) -> list:
         """Run the equations through `bind` on `inputs` (values for `self.inputs`, captures included):
-        eagerly, the active tapes record every op; while tracing, they are added to the outer graph."""
+        eagerly, the active tapes record every op; while tracing, they are added to the outer graph.
+
+        With `replay` (equation index -> the values it gave when the code ran), the run repeats an
+        earlier one without its effects: those equations give their recorded values (a variable
+        read stays connected to the variable's value read before), variable writes and prints are
+        skipped. That is how a loop with effects is run again to be differentiated."""
         from tapeflow.framework.op import bind
+        from tapeflow.framework.variables import replayed_read_op
 
         env = {id(x): t for x, t in zip(self.inputs, inputs)}
 
         def resolve(x: Any) -> Any:
             return env[id(x)] if type(x) is SymbolicTensor else x
 
-        for eq in self.equations:
-            result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
+        for index, eq in enumerate(self.equations):
+            if replay is None:
+                result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
+            elif index in replay:
+                values = replay[index]
+                if eq.op.effectful == "read":
+                    source = env[id(self.variable_reads[id(eq.inputs[0])])]
+                    result = bind(replayed_read_op, (source,), {"value": values[0]})
+                else:
+                    result = tuple(map(Tensor, values)) if eq.op.multiple_results else Tensor(values[0])
+            elif eq.op.name in ("AssignVariableOp", "PrintV2"):
+                continue
+            else:
+                result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
             env.update(zip(map(id, eq.outputs), result if eq.op.multiple_results else (result,)))
         return [resolve(x) for x in self.outputs]
 

@@ -42,32 +42,31 @@ def _while_gradient(
     maximum_iterations: Any,
     cond_graph: Graph,
     body_graph: Graph,
+    replayed: tuple | None,
     **params: Any,
 ) -> Any:
-    """The gradient for input i: the loop is rerun under a tape, iteration by iteration, and
+    """The gradient for input i: the loop is run again under a tape, iteration by iteration, and
     differentiated — at once for known inputs (a compiled function called under a tape); inside a
-    trace, by a `WhileGrad` op that does the same when the compiled code runs."""
+    trace, by a `WhileGrad` op that does the same when the compiled code runs. Effects are not
+    repeated: the body's variable reads and random draws give the values they gave the first time
+    (recorded when the loop was traced under a tape), and its writes and prints are skipped."""
     if _LOOP_GRADIENTS.get("y") is not y or _LOOP_GRADIENTS.get("g") is not g:  # a new backward step
         effect = _effect_in(body_graph) or _effect_in(cond_graph)
-        if effect is not None:
+        if effect is not None and replayed is None:
             raise NotImplementedError(
-                f"Gradients through a tf.while_loop whose body has effects ({effect}) are not supported "
-                f"in a tf.function yet: tapeflow differentiates such a loop by running it again, which "
-                f"would repeat them. Move the effect out of the loop, or run the loop eagerly."
+                f"Gradients through a tf.while_loop whose body has effects ({effect}) need the loop traced "
+                f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
+                f"by the gradient), and no effects in its condition or in control flow nested in it."
             )
-        loop = {
-            "n": n,
-            "n_cond": n_cond,
-            "maximum_iterations": maximum_iterations,
-            "cond_graph": cond_graph,
-            "body_graph": body_graph,
-        }
-        if any(type(x) is SymbolicTensor for x in (*inputs, *g)):
-            grads = bind(
-                _loop_gradient_op(len(inputs) + len(g)), (*inputs, *g), {**loop, "n_inputs": len(inputs)}
-            )
+        loop = {"n": n, "n_cond": n_cond, "maximum_iterations": maximum_iterations, "cond_graph": cond_graph,
+                "body_graph": body_graph, "replayed": replayed}
+        history = (y[n],) if replayed else ()
+        seeds = tuple(g[:n])
+        if any(type(x) is SymbolicTensor for x in (*inputs, *seeds, *history)):
+            grads = bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
+                         {**loop, "n_inputs": len(inputs)})
         else:
-            grads = _rerun_loop_gradients(g, inputs, **loop)
+            grads = _rerun_loop_gradients(seeds, inputs, history, **loop)
         _LOOP_GRADIENTS.update(y=y, g=g, grads=grads)
     grads = _LOOP_GRADIENTS["grads"]
     if i == len(inputs) - 1:
@@ -78,13 +77,18 @@ def _while_gradient(
 _LOOP_GRADIENTS: dict = {}  # the gradients of the loop being differentiated, for all its inputs at once
 
 
+def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
+    """A `WhileGrad`'s inputs: the loop's inputs, the gradients of its n results, its record (if any)."""
+    return list(values[:n_inputs]), list(values[n_inputs:n_inputs + n]), tuple(values[n_inputs + n:])
+
+
 def _loop_gradient_kernel(*values, n_inputs, **loop):
-    """At run time: the loop's input gradients, by rerunning it eagerly under a tape."""
-    inputs = [Tensor(v) for v in values[:n_inputs]]
-    grads = _rerun_loop_gradients([Tensor(v) for v in values[n_inputs:]], inputs, **loop)
+    """At run time: the loop's input gradients, by running it again eagerly under a tape."""
+    inputs, g, history = _split(values, n_inputs, loop["n"])
+    grads = _rerun_loop_gradients([Tensor(v) for v in g], [Tensor(v) for v in inputs],
+                                  tuple(Tensor(h) for h in history), **loop)
     return tuple(
-        np.zeros(np.shape(x._value), x._value.dtype) if gx is None else gx._value
-        for gx, x in zip(grads, inputs)
+        np.zeros(np.shape(x), x.dtype) if gx is None else gx._value for gx, x in zip(grads, inputs)
     )
 
 
@@ -95,8 +99,8 @@ def _second_order_loop_gradient(i: int, g: tuple, y: tuple, *inputs: Any, n_inpu
     from tapeflow.ops.script_ops import _py_function_gradient
 
     def loop_gradients(*args: Any) -> list:
-        values = args[:n_inputs]
-        grads = _rerun_loop_gradients(args[n_inputs:], values, **loop)
+        values, seeds, history = _split(args, n_inputs, loop["n"])
+        grads = _rerun_loop_gradients(seeds, values, history, **loop)
         return [zeros_like(x) if gx is None else gx for gx, x in zip(grads, values)]
 
     loop_gradients.__name__ = "while_loop_gradient"
@@ -124,19 +128,22 @@ def _abstract_of(value: Any) -> AbstractValue:
 
 
 def _rerun_loop_gradients(
-    g: tuple,
-    inputs: tuple,
+    g: list,
+    inputs: list,
+    history: tuple,
     n: int,
     n_cond: int,
     maximum_iterations: Any,
     cond_graph: Graph,
     body_graph: Graph,
+    replayed: tuple | None,
 ) -> list:
     from tapeflow.autodiff.tape import GradientTape
 
     # Fresh copies: one tensor may feed the loop twice (as a loop variable and as a captured value),
     # and each use must get its own share of the gradient.
     inputs = [identity(x) for x in inputs]
+    records = history[0]._value[()] if history else None  # per iteration, what the effects gave
     state, cond_inputs, body_inputs = (
         list(inputs[:n]),
         list(inputs[n : n + n_cond]),
@@ -148,7 +155,11 @@ def _rerun_loop_gradients(
         while (maximum_iterations is None or count < maximum_iterations) and bool(
             cond_graph.evaluate(state + cond_inputs)[0]
         ):
-            state = body_graph.evaluate(state + body_inputs)
+            replay = None
+            if records is not None:
+                values = iter(records[count])
+                replay = {i: tuple(next(values) for _ in body_graph.equations[i].outputs) for i in replayed}
+            state = body_graph.evaluate(state + body_inputs, replay)[:n]
             count += 1
     return tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero")
 
@@ -222,24 +233,29 @@ def _emit_if(eq: Any, expression: Callable, name: Callable) -> list[str]:
 
 
 def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
-    """The loop variables set, then `while cond(...)[0]: vars = body(...)` (with a step count if bounded)."""
+    """The loop variables set, then `while cond(...)[0]: vars = body(...)` (with a step count if
+    bounded; with a record of the body's effects for the gradient, if it keeps one)."""
     args = list(map(expression, eq.inputs))
     n, n_cond, limit = eq.params["n"], eq.params["n_cond"], eq.params["maximum_iterations"]
-    names = [o._name for o in eq.outputs]
+    names = [o._name for o in eq.outputs[:n]]
     state = "".join(v + ", " for v in names).rstrip()
     condition = f"{name(eq.params['cond_fn'], 'while_cond')}({', '.join([*names, *args[n : n + n_cond]])})[0]"
     body = f"{name(eq.params['body_fn'], 'while_body')}({', '.join([*names, *args[n + n_cond :]])})"
     lines = [f"{state} = {''.join(a + ', ' for a in args[:n]).rstrip()}"]
+    step = [f"    {state} = {body}"]
+    if eq.params["replayed"]:
+        history = f"record_{eq.outputs[n]._name}"
+        lines.append(f"{history} = []")
+        step = [f"    {state} *effects = {body}", f"    {history}.append(effects)"]
     if limit is None:
-        return [*lines, f"while {condition}:", f"    {state} = {body}"]
-    counter = f"steps_{eq.outputs[0]._name}"
-    return [
-        *lines,
-        f"{counter} = 0",
-        f"while {counter} < {limit} and {condition}:",
-        f"    {state} = {body}",
-        f"    {counter} += 1",
-    ]
+        lines += [f"while {condition}:", *step]
+    else:
+        counter = f"steps_{eq.outputs[0]._name}"
+        lines += [f"{counter} = 0", f"while {counter} < {limit} and {condition}:", *step,
+                  f"    {counter} += 1"]
+    if eq.params["replayed"]:
+        lines.append(f"{eq.outputs[n]._name} = {name(boxed, 'boxed')}({history})")
+    return lines
 
 
 _EMITTERS = {"If": _emit_if, "While": _emit_while}
@@ -284,8 +300,10 @@ def _lift_sources(graph: Graph) -> None:
         if eq.op.name == "ReadVariableOp" and written is not None and id(eq.inputs[0]) not in written:
             lifted[eq.outputs[0]._name] = graph.capture(eq.inputs[0].value())
             continue
-        if eq.op.name == "ReadVariableOp":  # read where it is, but a tape sees the op depend on it
-            graph.capture(eq.inputs[0].value())
+        if eq.op.name == "ReadVariableOp" and id(eq.inputs[0]) not in graph.variable_reads:
+            # read where it is, but a tape sees the op depend on it (and a replayed read's gradient
+            # goes there: see `Graph.evaluate`)
+            graph.variable_reads[id(eq.inputs[0])] = graph.capture(eq.inputs[0].value())
         kept.append(eq)
     graph.equations = kept
     graph.outputs = [_lifted_input(graph, x, lifted, tracked) for x in graph.outputs]
@@ -400,14 +418,38 @@ def _describe(x: Any) -> str:
 # ---- while_loop -------------------------------------------------------------------------------
 
 
-def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals, cond_graph, body_graph):
+def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals, cond_graph, body_graph,
+                  replayed):
     state = values[:n]
     cond_captured, body_captured = values[n : n + n_cond], values[n + n_cond :]
-    count = 0
+    count, history = 0, []
     while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_captured)[0]:
         state = body_fn(*state, *body_captured)
+        if replayed:
+            history.append(state[n:])
+            state = state[:n]
         count += 1
-    return tuple(state)
+    return (*state, boxed(history)) if replayed else tuple(state)
+
+
+def boxed(value: Any) -> np.ndarray:
+    """A Python object as a scalar object array: what a loop's record of its effects travels as."""
+    box = np.empty((), dtype=object)
+    box[()] = value
+    return box
+
+
+def _replayable(graph: Graph) -> tuple[int, ...] | None:
+    """The equations of a loop body to record, so that running it again to differentiate it can
+    replay them: variable reads and random draws. None where an effect cannot be replayed (one in a
+    nested cond or loop): differentiating the loop is then refused. Python functions run again."""
+    recorded = []
+    for index, eq in enumerate(graph.equations):
+        if any(isinstance(p, Graph) and _effect_in(p) for p in eq.params.values()):
+            return None
+        if eq.op.effectful and eq.outputs and eq.op.name not in ("PyFunc", "EagerPyFunc"):
+            recorded.append(index)
+    return tuple(recorded)
 
 
 def while_loop(
@@ -448,6 +490,10 @@ def while_loop(
         lambda *a: tensor_array.buffers(_as_structure(packed(body)(*a), arrays)), flat, "while_body", shapes
     )
     _check_loop_vars(flat, shapes, body_graph)
+    replayed = _replayable(body_graph) if ACTIVE_TAPES and not _effect_in(cond_graph) else None
+    if replayed:  # the body also returns what its effects gave, for the gradient to replay
+        body_graph.outputs += [o for i in replayed for o in body_graph.equations[i].outputs]
+        body_code, _ = compile_graph(body_graph)
     inputs = (*flat, *(o for o, _ in cond_graph.captures), *(o for o, _ in body_graph.captures))
     outputs = bind(
         _control_op("While", _while_kernel, len(inputs)),
@@ -460,10 +506,12 @@ def while_loop(
             "maximum_iterations": maximum_iterations,
             "cond_graph": cond_graph,
             "body_graph": body_graph,
-            "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
+            "replayed": replayed,
+            "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)]
+            + ([AbstractValue((), object)] if replayed else []),
         },
     )
-    result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs)))
+    result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs[: len(flat)])))
     return result[0] if single else nest.pack_sequence_as(loop_vars, nest.flatten(result))
 
 
