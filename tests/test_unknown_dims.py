@@ -239,3 +239,58 @@ def test_slice_bounds_known_when_the_code_runs():
         tape.watch(x)
         s = tf.reduce_sum(x[:2, 1] * x[1:, ..., tf.newaxis, 2:][0, :, 0])
     np.testing.assert_allclose(g.numpy(), tape.gradient(s, x).numpy())
+
+
+# Ops on a batch of unknown length: each compiled with `TensorSpec([None, 4])` must give what it gives
+# eagerly, and so must the gradient of the sum of its squared result (and its second derivative).
+UNKNOWN_BATCH_OPS = {
+    "sum": lambda x: tf.reduce_sum(x, 0), "mean": lambda x: tf.reduce_mean(x, 1),
+    "mean_all": lambda x: tf.reduce_mean(x), "max": lambda x: tf.reduce_max(x, 0),
+    "prod": lambda x: tf.reduce_prod(x, 0), "logsumexp": lambda x: tf.reduce_logsumexp(x, 1),
+    "variance": lambda x: tf.math.reduce_variance(x, 0), "std": lambda x: tf.math.reduce_std(x),
+    "softmax": lambda x: tf.nn.softmax(x), "log_softmax": lambda x: tf.nn.log_softmax(x, axis=0),
+    "concat": lambda x: tf.concat([x, x * 2.0], 0), "concat1": lambda x: tf.concat([x, x * 2.0], 1),
+    "stack": lambda x: tf.stack([x, x], 1), "transpose": lambda x: tf.transpose(x),
+    "tile": lambda x: tf.tile(x, [2, 1]), "pad": lambda x: tf.pad(x, [[1, 0], [0, 2]]),
+    "gather1": lambda x: tf.gather(x, [0, 2], axis=1), "gather0": lambda x: tf.gather(x, [1, 0]),
+    "where": lambda x: tf.where(x > 0, x, -x), "clip": lambda x: tf.clip_by_value(x, -0.5, 0.5),
+    "norm": lambda x: tf.norm(x, axis=1), "einsum": lambda x: tf.einsum("ij,kj->ik", x, x),
+    "sort": lambda x: tf.sort(x, axis=1), "top_k": lambda x: tf.math.top_k(x, 2).values,
+    "cumsum": lambda x: tf.cumsum(x, 0), "matmul": lambda x: tf.matmul(x, x, transpose_b=True),
+    "split": lambda x: tf.split(x, 2, axis=1)[1], "unstack": lambda x: tf.unstack(x, axis=1)[2],
+    "reverse": lambda x: tf.reverse(x, [0]), "squeeze": lambda x: tf.squeeze(x[:, :1], 1),
+    "broadcast_to": lambda x: tf.broadcast_to(x[:, :1], tf.shape(x)),
+    "sigmoid_xent": lambda x: tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(x), x),
+    "softmax_xent": lambda x: tf.nn.softmax_cross_entropy_with_logits(tf.nn.softmax(x * 0.5), x),
+    "slice": lambda x: tf.slice(x, [1, 0], [-1, 2]), "strided": lambda x: x[1:, ::2],
+    "roll": lambda x: tf.roll(x, 1, 0), "repeat": lambda x: tf.repeat(x, 2, axis=0),
+    "scatter": lambda x: tf.tensor_scatter_nd_add(x, [[0, 0]], [1.0]),
+    "gather_nd": lambda x: tf.gather_nd(x, [[0, 1], [2, 3]]), "add_n": lambda x: tf.add_n([x, x]),
+    "maximum": lambda x: tf.maximum(x, x[:1]),
+    "segment_sum": lambda x: tf.math.unsorted_segment_sum(x, [0, 1, 0], 2),
+    "size": lambda x: x * tf.cast(tf.size(x), tf.float32),
+    "fill": lambda x: tf.fill([tf.shape(x)[0], 2], 1.0) * x[:, :2],
+    "zeros": lambda x: tf.zeros(tf.shape(x)) + x,
+    "boolean_mask": lambda x: tf.boolean_mask(x, [True, False, True]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNKNOWN_BATCH_OPS))
+def test_ops_and_gradients_on_a_batch_of_unknown_length(name):
+    fn = UNKNOWN_BATCH_OPS[name]
+
+    def value_and_gradients(x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = fn(x)
+                s = tf.reduce_sum(y * y)
+            g = tf.convert_to_tensor(inner.gradient(s, x))
+            gg = tf.reduce_sum(g * tf.sin(x))
+        return y, g, tf.convert_to_tensor(outer.gradient(gg, x))
+
+    x = tf.constant(rng.normal(size=(3, 4)).astype(np.float32))
+    compiled = tf.function(value_and_gradients, input_signature=[tf.TensorSpec([None, 4])])
+    for a, b in zip(compiled(x), value_and_gradients(x)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)

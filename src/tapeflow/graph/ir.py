@@ -180,8 +180,10 @@ def _infer_unknown(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
     """Result shapes when some input dimensions are unknown: the kernel runs with them 1 long and
     with two other lengths, chosen apart from every known dimension and every integer parameter (so a
     slice `[:2]` or a broadcast against a known axis cannot pass for a fixed size). A result dimension
-    that comes out the same in every run that succeeds is known; any other is unknown. When only one
-    run succeeds (with 1: a broadcast against a known axis), its dimensions of that length are unknown."""
+    that comes out the same in every run that succeeds is known; any other is unknown. When none of
+    these runs succeeds (an unknown dimension must equal a known one, as data's first to segment ids'),
+    the known lengths are tried in turn. When only one run succeeds (with 1: a broadcast against a
+    known axis), its dimensions of that length are unknown."""
     taken = {d for x in inputs for d in np.shape(x._value) if d is not None} | set(_integers(params))
     lengths = [1]
     candidate = max((abs(i) for i in _integers(params)), default=1) + 1
@@ -195,6 +197,12 @@ def _infer_unknown(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
             runs.append((length, _run_on_stand_ins(op, inputs, params, length)))
         except errors.OpError as e:
             failure = failure or e
+    for length in sorted(taken - {1}) if not runs else ():  # unknown dimensions that must match known ones
+        try:
+            runs.append((length, _run_on_stand_ins(op, inputs, params, length)))
+            break
+        except errors.OpError:
+            continue
     if not runs:
         raise failure
     if len(runs) == 1:

@@ -80,18 +80,23 @@ _broadcast_to_op = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
 def broadcast_to(input: Any, shape: Any, name: str | None = None):  # noqa: A002
     """`tf.broadcast_to`."""
     x = tensor(input)
+    if shape_ops.traced_dims(shape):  # a shape known when the code runs
+        static, packed = shape_ops.static_and_packed(shape)
+        return bind(_dynamic_broadcast_op, (x, packed), {"static": static})
     target = shape_tuple(shape)
     if target == x._value.shape:
         return x
-    try:
-        np.broadcast_shapes(x._value.shape, target)
-    except ValueError:
+    if not shape_ops.broadcasts_to(x._value.shape, target):
         raise errors.InvalidArgumentError(
             None, None, f"Unable to broadcast tensor of shape {list(x._value.shape)} to tensor of shape "
-                        f"{list(target)} [Op:BroadcastTo]") from None
+                        f"{list(target)} [Op:BroadcastTo]")
     return bind(_broadcast_to_op, (x,), {"shape": target})
 
 
+_dynamic_broadcast_op = Op(
+    "BroadcastTo", lambda x, shape, static: np.broadcast_to(x, tuple(shape)),
+    (lambda g, y, x, shape, static: shape_ops.sum_to(g, x), None),
+    infer=lambda x, shape, static: [AbstractValue(static, x.dtype)])
 _identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,), sparse_ok=True)
 _stop_gradient_op = Op("StopGradient", lambda x: x, None)
 
@@ -219,8 +224,16 @@ def _same_dtype(values: Sequence, op: Op) -> list:
 
 
 def _concat_grad(i: int, g, y, *xs, axis):
-    start = sum(x._value.shape[axis] for x in xs[:i])
-    return take(g, along(axis, slice(start, start + xs[i]._value.shape[axis])))
+    """Input i's piece of g: a static slice, or one whose bounds are read when the code runs."""
+    sizes = [x._value.shape[axis] for x in xs[: i + 1]]
+    if None in sizes:
+        from tapeflow.ops.slicing_ops import getitem
+
+        sizes = [shape_ops.shape_of(x)[axis] if d is None else d for x, d in zip(xs, sizes)]
+        start = sum(sizes[:-1], Tensor(np.int32(0)))
+        return getitem(g, along(axis, slice(start, start + sizes[-1])))
+    start = sum(sizes[:-1])
+    return take(g, along(axis, slice(start, start + sizes[-1])))
 
 
 def _concat_kernel(*xs, axis):
@@ -368,8 +381,12 @@ def _split_sizes(given: np.ndarray, size: int, num: int | None) -> tuple:
 def _tile_grad(g, y, x, multiples):
     """Each input element was copied once per tile: view g as (tile, size) pairs, sum over the tiles."""
     shape = x._value.shape
-    pairs = tuple(v for m, d in zip(multiples, shape, strict=True) for v in (m, d))
-    return reduce_ops.reduce_sum(reshape(g, pairs), axis=tuple(range(0, 2 * len(shape), 2)))
+    if None in shape:  # the pairs' sizes are read when the code runs
+        dims = shape_ops.shape_of(x)
+        viewed = reshape(g, [v for i, m in enumerate(multiples) for v in (m, dims[i])])
+    else:
+        viewed = reshape(g, tuple(v for m, d in zip(multiples, shape, strict=True) for v in (m, d)))
+    return reduce_ops.reduce_sum(viewed, axis=tuple(range(0, 2 * len(shape), 2)))
 
 
 _tile_op = Op("Tile", lambda x, multiples: np.tile(x, multiples), (_tile_grad,))
@@ -398,8 +415,7 @@ def _pad_constant(x, value, paddings):
 
 
 _pad_op = Op("PadV2", _pad_constant, (
-    lambda g, y, x, value, paddings: take(g, tuple(
-        slice(b, b + d) for (b, _), d in zip(paddings, x._value.shape, strict=True))),
+    lambda g, y, x, value, paddings: take(g, tuple(slice(b, -a or None) for b, a in paddings)),
     None))  # TensorFlow gives constant_values no gradient
 
 

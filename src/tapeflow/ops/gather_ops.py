@@ -16,9 +16,11 @@ from tapeflow.framework.dtypes import NUMERIC
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
-from tapeflow.ops.array_ops import reshape, transpose
+from tapeflow.ops.array_ops import reshape
 from tapeflow.ops.declare import tensor, type_name, unsupported_error
 from tapeflow.ops.math_ops import greater_equal, maximum, where
 
@@ -48,27 +50,38 @@ def _gather_kernel(params, indices, axis, batch_dims):
 
 
 def _gather_grad(g, y, params, indices, axis, batch_dims):
-    """Along axis 0, the rows read, as IndexedSlices (as TensorFlow); otherwise scatter-add g back:
-    move the gathered axes first, sum by index, restore the axis order."""
-    shape = params._value.shape
-    if axis == 0 and batch_dims == 0:
+    """Along axis 0 (of a known shape), the rows read, as IndexedSlices (as TensorFlow); otherwise g
+    added back into zeros of the params' shape at the indices read (one `GatherGrad`)."""
+    if axis == 0 and batch_dims == 0 and shape_ops.known(params):
+        shape = params._value.shape
         rows = reshape(g, (-1,) + shape[1:])
         return IndexedSlices(rows, reshape(indices, [-1]), Tensor(np.array(shape, np.int32)))
-    b, ni = batch_dims, indices._value.ndim - batch_dims
-    p1, p2 = axis - b, len(shape) - axis - 1
-    n = shape[axis]
-    # g's axes: batch (b), P1 (p1), indices (ni), P2 (p2) -> batch, indices, P2, P1.
-    order = [*range(b), *range(b + p1, b + p1 + ni), *range(b + p1 + ni, b + p1 + ni + p2), *range(b, b + p1)]
-    ids = indices
-    k = int(np.prod(shape[:b], dtype=np.int64))
-    if b:  # batch j's indices address rows j*n ... j*n + n-1 of one flat segment axis
-        offsets = (np.arange(k, dtype=indices._value.dtype) * n).reshape(shape[:b] + (1,) * ni)
-        ids = ids + Tensor(offsets)
-    summed = unsorted_segment_sum(transpose(g, order), ids, k * n)
-    summed = reshape(summed, shape[:b] + (n,) + shape[axis + 1:] + shape[b:axis])
-    # now batch, N, P2, P1 -> batch, P1, N, P2
-    back = [*range(b), *range(b + 1 + p2, b + 1 + p2 + p1), b, *range(b + 1, b + 1 + p2)]
-    return transpose(summed, back)
+    return bind(_gather_grad_op, (g, params, indices), {"axis": axis, "batch_dims": batch_dims})
+
+
+def _scatter_add_kernel(g, like, indices, axis, batch_dims):
+    """Zeros shaped like `like` (the gathered params) with each slice of g added at its index."""
+    out = np.zeros(np.shape(like), g.dtype)
+    _add_slices(out, np.asarray(g), np.asarray(indices), axis, batch_dims)
+    return out
+
+
+def _add_slices(out: np.ndarray, g: np.ndarray, indices: np.ndarray, axis: int, batch_dims: int) -> None:
+    if batch_dims:  # one gather per batch entry
+        k = int(np.prod(out.shape[:batch_dims], dtype=np.int64))
+        outs, gs = out.reshape((k,) + out.shape[batch_dims:]), g.reshape((k,) + g.shape[batch_dims:])
+        ids = indices.reshape((k,) + indices.shape[batch_dims:])
+        for j in range(k):
+            _add_slices(outs[j], gs[j], ids[j], axis - batch_dims, 0)
+        return
+    rows = g.reshape(out.shape[:axis] + (indices.size,) + out.shape[axis + 1:])
+    np.add.at(np.moveaxis(out, axis, 0), indices.reshape(-1), np.moveaxis(rows, axis, 0))
+
+
+_gather_grad_op = Op("GatherGrad", _scatter_add_kernel, (
+    lambda gg, y, g, like, indices, axis, batch_dims: bind(_gather_op, (gg, indices),
+                                                           {"axis": axis, "batch_dims": batch_dims}),
+    None, None), infer=lambda g, like, indices, axis, batch_dims: [AbstractValue(like.shape, g.dtype)])
 
 
 def _gather_shape(params, indices, axis, batch_dims):
@@ -157,7 +170,7 @@ def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: s
     n = int(n)
     if n < 0:
         raise invalid("UnsortedSegmentSum", f"Input num_segments == {n} must not be negative.")
-    if x._value.shape[:ids._value.ndim] != ids._value.shape:
+    if not TensorShape(x._value.shape[:ids._value.ndim]).is_compatible_with(ids._value.shape):
         raise invalid("UnsortedSegmentSum", f"data.shape = {dims_text(x._value.shape)} does not start with "
                                              f"segment_ids.shape = {dims_text(ids._value.shape)}")
     return bind(_segment_sum_op, (x, ids), {"num_segments": n})
@@ -167,7 +180,7 @@ def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: s
 
 def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None = None):  # noqa: A002
     """`tf.repeat`: each slice along `axis` repeated (`repeats` a count, or one per slice); with no
-    axis, of the flattened tensor. A gather, so its gradient sums the copies."""
+    axis, of the flattened tensor. Its gradient sums the copies."""
     x = tensor(input)
     if axis is None:
         x, axis = reshape(x, [-1]), 0
@@ -177,18 +190,34 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
     axis %= rank
     n = x._value.shape[axis]
     counts = int_values(repeats, "Repeat", "repeats")
-    if counts.ndim == 0:
-        counts = np.full(n, counts)
-    elif counts.shape != (n,):
-        raise ValueError(f"Dimensions {n} and {counts.size} are not compatible")
     if (counts < 0).any():
         raise invalid("Tile", f"Expected multiples[1] >= 0, but got {counts.min()}")
+    if counts.ndim == 0:  # every element `counts` times: also for a length known only when the code runs
+        return bind(_repeat_op, (x,), {"count": int(counts), "axis": axis})
+    if counts.shape != (n,):
+        raise ValueError(f"Dimensions {n} and {counts.size} are not compatible")
     return gather(x, np.repeat(np.arange(n), counts), axis=axis)
 
 
+def _repeat_sum_kernel(g, like, count, axis):
+    """The gradient of repeating each element of `like` `count` times along `axis`: the copies summed."""
+    shape = np.shape(like)
+    if not count:
+        return np.zeros(shape, g.dtype)
+    pairs = g.reshape(shape[:axis] + (shape[axis], count) + shape[axis + 1:])
+    return np.sum(pairs, axis=axis + 1, dtype=g.dtype)
+
+
+_repeat_op = Op("Repeat", lambda x, count, axis: np.repeat(x, count, axis=axis),
+                (lambda g, y, x, count, axis: bind(_repeat_sum_op, (g, x), {"count": count, "axis": axis}),))
+_repeat_sum_op = Op("RepeatGrad", _repeat_sum_kernel, (
+    lambda gg, y, g, like, count, axis: bind(_repeat_op, (gg,), {"count": count, "axis": axis}), None),
+    infer=lambda g, like, count, axis: [AbstractValue(like.shape, g.dtype)])
+
+
 def roll(input: Any, shift: Any, axis: Any, name: str | None = None):  # noqa: A002
-    """`tf.roll`: elements shifted along each axis, wrapping around (shifts on one axis add up). A
-    gather, so its gradient rolls back."""
+    """`tf.roll`: elements shifted along each axis, wrapping around (shifts on one axis add up); its
+    gradient rolls back."""
     x = tensor(input)
     shifts = int_values(shift, "Roll", "Tshift").reshape(-1)
     axes = int_values(axis, "Roll", "Taxis").reshape(-1)
@@ -200,11 +229,14 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None):  # noqa: A
         if not -rank <= a < rank:
             raise invalid("Roll", f"axis {a} is out of range")
         total[a % rank] = total.get(a % rank, 0) + s
-    for a, s in sorted(total.items()):
-        n = x._value.shape[a]
-        if n and s % n:
-            x = gather(x, (np.arange(n) - s) % n, axis=a)
-    return x
+    moved = {a: s for a, s in total.items() if s and x._value.shape[a] != 0}
+    if not moved:
+        return x
+    return bind(_roll_op, (x,), {"shifts": tuple(moved.values()), "axes": tuple(moved)})
+
+
+_roll_op = Op("Roll", lambda x, shifts, axes: np.roll(x, shifts, axes), (
+    lambda g, y, x, shifts, axes: bind(_roll_op, (g,), {"shifts": tuple(-s for s in shifts), "axes": axes}),))
 
 
 def boolean_mask(tensor_: Any = None, mask: Any = None, axis: int | None = None, name: str = "boolean_mask",
@@ -222,7 +254,10 @@ def boolean_mask(tensor_: Any = None, mask: Any = None, axis: int | None = None,
     axis = 0 if axis is None else axis % x._value.ndim
     shape = x._value.shape
     covered = shape[axis: axis + values.ndim]
-    if covered != values.shape:
-        raise ValueError(f"Shapes {covered} and {values.shape} are incompatible")
-    flat = reshape(x, shape[:axis] + (-1,) + shape[axis + values.ndim:])
-    return gather(flat, np.flatnonzero(values), axis=axis)
+    if not TensorShape(covered).is_compatible_with(values.shape):
+        raise ValueError(f"Shapes {TensorShape(covered)} and {TensorShape(values.shape)} are incompatible")
+    if values.ndim > 1:  # the masked axes flattened into one (the others may be known only at run time)
+        dims = shape_ops.shape_of(x) if None in shape else shape
+        x = reshape(x, [*(dims[i] for i in range(axis)), -1, *(dims[i] for i in range(axis + values.ndim,
+                                                                                       len(shape)))])
+    return gather(x, np.flatnonzero(values), axis=axis)

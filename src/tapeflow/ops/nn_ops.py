@@ -184,11 +184,7 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
     if labels.dtype != logits.dtype:
         labels = math_ops.cast(labels, logits.dtype)
     logits, axis = _softmax_input(op, logits, axis)
-    try:
-        shape = np.broadcast_shapes(labels._value.shape, logits._value.shape)
-    except ValueError:
-        shape = None
-    if shape != logits._value.shape:
+    if not shape_ops.broadcasts_to(labels._value.shape, logits._value.shape):
         raise errors.InvalidArgumentError(
             None, None, f"logits and labels must be broadcastable: logits_size={list(logits._value.shape)} "
                         f"labels_size={list(labels._value.shape)} [Op:{op.name}]")

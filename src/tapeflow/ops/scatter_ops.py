@@ -17,6 +17,8 @@ from tapeflow.framework import errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.array_ops import concat
 from tapeflow.ops.declare import mismatch_error, tensor, type_name
@@ -50,10 +52,21 @@ def _scatter_nd_kernel(indices: np.ndarray, updates: np.ndarray, shape: tuple) -
     return out
 
 
-_gather_nd_op = Op("GatherNd", _gather_nd_kernel, (
-    lambda g, y, params, indices: bind(_scatter_nd_op, (indices, g), {"shape": params._value.shape}), None))
+def _gather_nd_grad(g, y, params, indices):
+    """g added into zeros of the params' shape at the coordinates read (a shape read when the code
+    runs, if it is not known now)."""
+    if shape_ops.known(params):
+        return bind(_scatter_nd_op, (indices, g), {"shape": params._value.shape})
+    return bind(_scatter_nd_like_op, (indices, g, params))
+
+
+_gather_nd_op = Op("GatherNd", _gather_nd_kernel, (_gather_nd_grad, None))
 _scatter_nd_op = Op("ScatterNd", _scatter_nd_kernel, (
     None, lambda g, y, indices, updates, shape: bind(_gather_nd_op, (g, indices))))
+_scatter_nd_like_op = Op(
+    "ScatterNd", lambda indices, updates, like: _scatter_nd_kernel(indices, updates, np.shape(like)),
+    (None, lambda g, y, indices, updates, like: bind(_gather_nd_op, (g, indices)), None),
+    infer=lambda indices, updates, like: [AbstractValue(like.shape, updates.dtype)])
 
 
 _OP_NAMES = {"update": "TensorScatterUpdate", "add": "TensorScatterAdd", "sub": "TensorScatterSub"}

@@ -131,6 +131,14 @@ def shape_of(x: Any, dtype: Any = np.int32) -> Any:
     return bind(_shape_op, (x,), {"dtype": np.dtype(dtype)})
 
 
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether `shape` may broadcast to `target` (None dimensions: known when the code runs, where
+    the kernel checks them)."""
+    if len(shape) > len(target):
+        return False
+    return all(a is None or b is None or a in (1, b) for a, b in zip(shape[::-1], target[::-1]))
+
+
 def traced_dims(shape: Any) -> bool:
     """Whether a shape argument holds a symbolic tensor (a dimension known only when the code runs)."""
     if type(shape) is SymbolicTensor:

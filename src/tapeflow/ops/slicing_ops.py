@@ -211,6 +211,9 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None):  # noqa:
                                f"instead.")
     key = []
     for i, (b, s, d) in enumerate(zip(begin.tolist(), size.tolist(), shape, strict=True)):
+        if d is None:  # known when the code runs: to the end, or checked then
+            key.append(_py_slice(b, None if s == -1 else b + s))
+            continue
         if not 0 <= b <= d:
             raise invalid("Slice", f"Expected begin[{i}] in [0, {d}], but got {b}")
         s = d - b if s == -1 else s
