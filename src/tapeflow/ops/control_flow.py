@@ -18,6 +18,7 @@ import numpy as np
 
 from tapeflow.framework import dtypes, nest
 from tapeflow.framework.convert import convert_to_tensor
+from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
@@ -161,7 +162,12 @@ def _rerun_loop_gradients(
                 replay = {i: tuple(next(values) for _ in body_graph.equations[i].outputs) for i in replayed}
             state = body_graph.evaluate(state + body_inputs, replay)[:n]
             count += 1
-    return tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero")
+    return _dense(tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero"))
+
+
+def _dense(grads: list) -> list:
+    """Gradients as tensors (a gather's IndexedSlices made dense): what an op's results are."""
+    return [to_dense(g) if type(g) is IndexedSlices else g for g in grads]
 
 
 def _if_gradient(
@@ -204,9 +210,9 @@ def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple) -> list
         tape.watch([x for x in inputs if x.dtype.kind in ("float", "complex")])
         outputs = graph.evaluate(inputs)
     pairs = [(o, g) for o, g in zip(outputs, output_gradients) if o is not None]
-    return tape.gradient(
+    return _dense(tape.gradient(
         [o for o, _ in pairs], inputs, output_gradients=[g for _, g in pairs], unconnected_gradients="zero"
-    )
+    ))
 
 
 def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
