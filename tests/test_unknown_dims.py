@@ -294,3 +294,10 @@ def test_ops_and_gradients_on_a_batch_of_unknown_length(name):
     compiled = tf.function(value_and_gradients, input_signature=[tf.TensorSpec([None, 4])])
     for a, b in zip(compiled(x), value_and_gradients(x)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_structured_input_signature_shows_the_traced_specs():
+    f = tf.function(lambda x, k: x * k)
+    concrete = f.get_concrete_function(tf.TensorSpec([None], tf.float32), 3)
+    assert repr(concrete.structured_input_signature) == (
+        "((TensorSpec(shape=(None,), dtype=tf.float32, name='x'), 3), {})")  # TensorFlow's text

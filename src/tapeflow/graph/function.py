@@ -315,7 +315,9 @@ class Function:
         return ConcreteFunction(
             graph,
             nest.pack_sequence_as(out, [None] * len(flat_out)) if nest.is_nested(out) else None,
-            (args, kwargs),
+            nest.pack_sequence_as((args, kwargs), [
+                TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
+                for leaf, key, name in zip(flat, keys, names)]),
         )
 
 
