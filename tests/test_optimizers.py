@@ -273,3 +273,41 @@ def test_fused_adam_handles_scalars_and_matrices():
         for _ in range(3):
             opt.minimize(lambda v=v: tf.reduce_sum(v * v), [v])
         assert np.all(np.abs(v.numpy()) < np.abs(np.array(value)))
+
+
+def test_adam_updates_its_moments_in_place_yet_no_tensor_changes_under_the_user():
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.Adam(0.1)
+    opt.apply_gradients([(tf.constant([1.0, 1.0]), w)])
+    m = opt.get_slot(w, "m")
+    held, array, numpy = m.value(), np.asarray(m), m.numpy()
+    mine = tf.constant([5.0, 5.0])
+    opt.get_slot(w, "v").assign(mine)  # the slot keeps a copy, not the user's tensor
+    slot_array = m._value
+    opt.apply_gradients([(tf.constant([1.0, 1.0]), w)])
+    assert m._value is slot_array  # updated in place ...
+    for before in (held.numpy(), array, numpy):  # ... and nothing the user holds moved
+        np.testing.assert_allclose(before, [0.1, 0.1])
+    np.testing.assert_allclose(m.numpy(), [0.19, 0.19])
+    assert mine.numpy().tolist() == [5.0, 5.0]
+
+
+def test_compiled_reads_of_in_place_moments_keep_their_values():
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.Adam(0.1)
+
+    @tf.function
+    def f(g):
+        opt.apply_gradients([(g, w)])
+        m = opt.get_slot(w, "m")
+        before = m.read_value()
+        opt.apply_gradients([(g, w)])
+        m.assign(tf.zeros([2]))  # a constant: the slot must not come to share (and then change) it
+        opt.apply_gradients([(g, w)])
+        return before, m.read_value()
+
+    g = tf.constant([1.0, 1.0])
+    for expected in (0.1, 0.19):  # the second call starts from the first's last moment, 0.1
+        before, after = f(g)
+        np.testing.assert_allclose(before.numpy(), [expected] * 2, rtol=1e-6)
+        np.testing.assert_allclose(after.numpy(), [0.1, 0.1])

@@ -117,11 +117,14 @@ class Variable(TensorLike):
             raise ValueError(f"Cannot assign value to variable ' {self._name} ': Shape mismatch.The variable "
                              f"shape {self._shape}, and the assigned value shape "
                              f"{TensorShape(new._value.shape)} are incompatible.")
+        self._store(new)
+        return self if read_value else None
+
+    def _store(self, new: Any) -> None:
         if TRACING or type(new) is not Tensor:
             bind(_assign_op, (new,), {"variable": self})
         else:
             self._value = new._value
-        return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True):
@@ -226,6 +229,56 @@ class Variable(TensorLike):
 
     def __str__(self) -> str:
         return self.__repr__()
+
+
+_copying_read_op = Op("ReadVariableOp", np.copy, (lambda g, y, variable: g,), sparse_ok=True,
+                      effectful="read", infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
+                      emit=lambda eq, expression, name: [
+                          f"{eq.outputs[0]._name} = {expression(eq.inputs[0])}.copy()"])
+
+
+class OwnedVariable(Variable):
+    """A variable whose array only its owner (an optimizer, for its slots) may update in place: every
+    read is a copy, so no tensor the user holds ever shares that array. The fused optimizer kernels
+    then update the array itself, as hand-written NumPy would, instead of allocating new ones."""
+
+    __slots__ = ()
+
+    def value(self) -> Tensor:
+        if ACTIVE_TAPES or TRACING:
+            for tape in ACTIVE_TAPES:
+                tape._variable_accessed(self)
+            return bind(_copying_read_op, (self,))
+        return Tensor(np.copy(self._value))
+
+    read_value = value
+
+    def _numpy_value(self):
+        return np.copy(self._value)
+
+    def _store(self, new: Any) -> None:
+        if TRACING or type(new) is not Tensor:
+            bind(_owned_assign_op, (new,), {"variable": self})
+        else:
+            self._value = owned(new._value, self._value)
+
+
+def owned(new: Any, old: Any) -> Any:
+    """What an owned variable keeps of an assigned array: the array itself if it already was the
+    variable's (a fused kernel updated it in place), else a copy no one else holds."""
+    return new if new is old else np.copy(new)
+
+
+def _owned_assign_kernel(value, variable):
+    variable._value = owned(value, variable._value)
+    return ()
+
+
+_owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_results=True, effectful=True,
+                      infer=lambda value, variable: [],
+                      emit=lambda eq, expression, name: [
+                          f"{name(eq.params['variable'], 'var')}._value = {name(owned, 'owned')}("
+                          f"{expression(eq.inputs[0])}, {name(eq.params['variable'], 'var')}._value)"])
 
 
 def _check_creation_while_tracing(initial_value: Any) -> None:

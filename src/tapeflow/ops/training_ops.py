@@ -2,7 +2,9 @@
 
 Written op by op, Adam's update allocates a dozen temporaries the size of the variable; this kernel
 does the same arithmetic, in the same order (so the results are bit-identical), writing into the
-few arrays it returns. It is an op like any other, so it runs eagerly and in compiled functions;
+few arrays it returns. The moments are the optimizer's own slots (`OwnedVariable`s, which no tensor
+shares), so they are updated in place: a training step then touches the same memory every time, as
+hand-written NumPy does. It is an op like any other, so it runs eagerly and in compiled functions;
 it has no gradient (optimizer updates are not differentiated, in TensorFlow either).
 """
 
@@ -16,21 +18,23 @@ __all__: list = []
 
 
 def _adam_kernel(var, m, v, g, alpha, vhat=None, *, one_minus_beta_1, one_minus_beta_2, epsilon):
-    new_m = np.subtract(g, m)  # m + (g - m) * (1 - beta_1)
-    new_m *= one_minus_beta_1
-    new_m += m
-    new_v = np.square(g)  # v + (g^2 - v) * (1 - beta_2)
-    new_v -= v
-    new_v *= one_minus_beta_2
-    new_v += v
+    # `m += ...` updates an array in place (a NumPy scalar, immutable, is replaced, as is returned).
+    scratch = np.empty(np.shape(g), g.dtype)
+    np.subtract(g, m, out=scratch)  # m + (g - m) * (1 - beta_1)
+    scratch *= one_minus_beta_1
+    m += scratch
+    np.square(g, out=scratch)  # v + (g^2 - v) * (1 - beta_2)
+    scratch -= v
+    scratch *= one_minus_beta_2
+    v += scratch
     if vhat is not None:
-        vhat = np.maximum(vhat, new_v)
-    denominator = np.sqrt(new_v if vhat is None else vhat)  # var - m * alpha / (sqrt(v) + epsilon)
-    denominator += epsilon
-    step = np.multiply(new_m, alpha)
-    step /= denominator
-    new_var = np.subtract(var, step, out=step if np.ndim(step) else None)  # scalars are not writable
-    return (new_var, new_m, new_v) if vhat is None else (new_var, new_m, new_v, vhat)
+        vhat = np.maximum(vhat, v, out=vhat if isinstance(vhat, np.ndarray) else None)
+    np.sqrt(v if vhat is None else vhat, out=scratch)  # var - m * alpha / (sqrt(v) + epsilon)
+    scratch += epsilon
+    step = np.multiply(m, alpha)
+    step /= scratch
+    new_var = np.subtract(var, step, out=step if isinstance(step, np.ndarray) else None)
+    return (new_var, m, v) if vhat is None else (new_var, m, v, vhat)
 
 
 _apply_adam = Op("ApplyAdam", _adam_kernel, None, multiple_results=True)

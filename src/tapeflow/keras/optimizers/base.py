@@ -24,7 +24,7 @@ from tapeflow.autodiff.tape import GradientTape
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.framework.variables import Variable
+from tapeflow.framework.variables import OwnedVariable, Variable
 from tapeflow.keras.optimizers import schedules
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
 from tapeflow.ops.control_flow import cond
@@ -207,9 +207,11 @@ class Optimizer:
     def build_slots(self, var_list: list) -> None:
         """Subclasses create their slots here, with `add_slots`, in Keras's order."""
 
-    def add_slots(self, var_list: list, *names: str, initial: float = 0.0, copy: bool = False) -> None:
+    def add_slots(self, var_list: list, *names: str, initial: float = 0.0, copy: bool = False,
+                  owned: bool = False) -> None:
         """For each variable in turn, one slot per name (named like Keras's: `m/w`), filled with
-        `initial` (in the variable's dtype) or a copy of the variable."""
+        `initial` (in the variable's dtype) or a copy of the variable. `owned` slots are read by copy,
+        so that a fused kernel may update them in place (`OwnedVariable`)."""
         for v in var_list:
             for slot in names:
                 short = v.name.split(":")[0]
@@ -218,7 +220,7 @@ class Optimizer:
                     if copy
                     else np.full(np.shape(v.numpy()), initial, v.dtype.as_numpy_dtype)
                 )
-                made = Variable(
+                made = (OwnedVariable if owned else Variable)(
                     value, name=f"{self._slot_prefix}{slot}/{short}", dtype=v.dtype, trainable=False
                 )
                 self._slots[id(v)][slot] = made

@@ -191,9 +191,9 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "m", "v")
+        self.add_slots(var_list, "m", "v", owned=True)  # updated in place by the fused kernel
         if self.amsgrad:
-            self.add_slots(var_list, "vhat")
+            self.add_slots(var_list, "vhat", owned=True)
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, dtype = _dense(gradient), variable.dtype
