@@ -301,3 +301,31 @@ def test_structured_input_signature_shows_the_traced_specs():
     concrete = f.get_concrete_function(tf.TensorSpec([None], tf.float32), 3)
     assert repr(concrete.structured_input_signature) == (
         "((TensorSpec(shape=(None,), dtype=tf.float32, name='x'), 3), {})")  # TensorFlow's text
+
+
+def test_boolean_mask_of_a_traced_mask_and_its_gradients():
+    shapes = []
+
+    @tf.function
+    def f(x, threshold):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                kept = tf.boolean_mask(x, x[:, 0] > threshold)  # rows whose first entry passes
+                shapes.append(kept.shape.as_list())
+                s = tf.reduce_sum(kept ** 3)
+            g = inner.gradient(s, x)
+            total = tf.reduce_sum(g)
+        return kept, g, outer.gradient(total, x)
+
+    x = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, 1.0]], np.float32)
+    kept, g, h = f(tf.constant(x), tf.constant(0.8))
+    rows = np.array([[1], [1], [0]], np.float32)
+    np.testing.assert_allclose(kept.numpy(), x[:2])
+    np.testing.assert_allclose(g.numpy(), 3 * x ** 2 * rows)
+    np.testing.assert_allclose(h.numpy(), 6 * x * rows)
+    assert shapes == [[None, 2]]
+    masked = tf.function(lambda x, m: tf.boolean_mask(x, m))
+    ints = masked(tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 2, 1]))
+    assert ints.numpy().tolist() == [2.0, 3.0]  # nonzero entries count, as in TensorFlow

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.framework import dtypes
 from tapeflow.framework.dtypes import NUMERIC
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import Op, bind
@@ -22,7 +23,7 @@ from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
 from tapeflow.ops.array_ops import reshape
 from tapeflow.ops.declare import tensor, type_name, unsupported_error
-from tapeflow.ops.math_ops import greater_equal, maximum, where
+from tapeflow.ops.math_ops import greater_equal, maximum, not_equal, where
 
 __all__ = ["gather", "repeat", "roll", "boolean_mask"]
 # Published in `tf.math` only, not at the top level.
@@ -242,22 +243,42 @@ _roll_op = Op("Roll", lambda x, shifts, axes: np.roll(x, shifts, axes), (
 def boolean_mask(tensor_: Any = None, mask: Any = None, axis: int | None = None, name: str = "boolean_mask",
                  **kwargs: Any):
     """`tf.boolean_mask`: the slices of `tensor` where `mask` (covering axes `axis`, `axis + 1`, ...)
-    is true, those axes flattened into one. A gather at the true positions."""
+    is true, those axes flattened into one. A gather at the true positions when the mask is known;
+    a `BooleanMask` op, whose result's length is known only when the code runs, when it is traced."""
     x, m = tensor(kwargs.pop("tensor", tensor_)), tensor(mask)
-    if type(m) is not Tensor:
-        raise NotImplementedError(
-            "tf.boolean_mask with a mask known only when the function runs has a result of unknown "
-            "shape, which tapeflow does not support yet; compute the mask outside tf.function.")
-    values = np.asarray(m._value)
-    if values.ndim == 0:
+    if m._value.ndim == 0:
         raise ValueError("mask cannot be scalar.")
+    rank = m._value.ndim
     axis = 0 if axis is None else axis % x._value.ndim
     shape = x._value.shape
-    covered = shape[axis: axis + values.ndim]
-    if not TensorShape(covered).is_compatible_with(values.shape):
-        raise ValueError(f"Shapes {TensorShape(covered)} and {TensorShape(values.shape)} are incompatible")
-    if values.ndim > 1:  # the masked axes flattened into one (the others may be known only at run time)
+    covered = shape[axis: axis + rank]
+    if not TensorShape(covered).is_compatible_with(m._value.shape):
+        raise ValueError(f"Shapes {TensorShape(covered)} and {TensorShape(m._value.shape)} are incompatible")
+    if rank > 1:  # the masked axes flattened into one (the others may be known only at run time)
         dims = shape_ops.shape_of(x) if None in shape else shape
-        x = reshape(x, [*(dims[i] for i in range(axis)), -1, *(dims[i] for i in range(axis + values.ndim,
-                                                                                       len(shape)))])
-    return gather(x, np.flatnonzero(values), axis=axis)
+        kept = [*range(axis), None, *range(axis + rank, len(shape))]
+        x = reshape(x, [-1 if i is None else dims[i] for i in kept])
+        m = reshape(m, [-1])
+    if type(m) is Tensor:
+        return gather(x, np.flatnonzero(m._value), axis=axis)  # any nonzero entry counts, as in TF
+    if m.dtype != dtypes.bool:
+        m = not_equal(m, 0)
+    return bind(_mask_op, (x, m), {"axis": axis})
+
+
+def _unmask_kernel(g, like, mask, axis):
+    """The gradient of a boolean mask: g's slices back where the mask is true, zeros elsewhere."""
+    out = np.zeros(np.shape(like), g.dtype)
+    np.moveaxis(out, axis, 0)[np.asarray(mask)] = np.moveaxis(g, axis, 0)
+    return out
+
+
+def _masked_shape(x: AbstractValue, mask: AbstractValue, axis: int) -> list[AbstractValue]:
+    return [AbstractValue(x.shape[:axis] + (None,) + x.shape[axis + 1:], x.dtype)]
+
+
+_mask_op = Op("BooleanMask", lambda x, mask, axis: np.compress(mask, x, axis=axis), (
+    lambda g, y, x, mask, axis: bind(_unmask_op, (g, x, mask), {"axis": axis}), None), infer=_masked_shape)
+_unmask_op = Op("BooleanMaskGrad", _unmask_kernel, (
+    lambda gg, y, g, like, mask, axis: bind(_mask_op, (gg, mask), {"axis": axis}), None, None),
+    infer=lambda g, like, mask, axis: [AbstractValue(like.shape, g.dtype)])
