@@ -329,3 +329,17 @@ def test_boolean_mask_of_a_traced_mask_and_its_gradients():
     masked = tf.function(lambda x, m: tf.boolean_mask(x, m))
     ints = masked(tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 2, 1]))
     assert ints.numpy().tolist() == [2.0, 3.0]  # nonzero entries count, as in TensorFlow
+
+
+def test_nested_input_signatures():
+    @tf.function(input_signature=[(tf.TensorSpec([None]), tf.TensorSpec([], tf.int32))])
+    def f(pair):
+        x, n = pair
+        return x * tf.cast(n, tf.float32)
+
+    assert f((tf.ones([3]), tf.constant(2))).numpy().tolist() == [2.0] * 3
+    assert f((tf.ones([2]), 3)).numpy().tolist() == [3.0] * 2 and f.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match=r"float32\[\]\) does not match the input_signature TensorSpec"):
+        f((tf.ones([2]), tf.constant(3.0)))
+    with pytest.raises(TypeError, match="does not have the structure of the input_signature"):
+        f(tf.ones([2]))

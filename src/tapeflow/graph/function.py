@@ -255,20 +255,31 @@ class Function:
                 f"{self.__name__} takes {len(specs)} positional arguments (its input_signature), "
                 f"got {len(args)}"
             )
-        checked = []
-        for i, (arg, spec) in enumerate(zip(args, specs)):
-            if isinstance(arg, TensorSpec):
-                checked.append(arg)
-                continue
-            value = convert_to_tensor(arg, dtype_hint=spec.dtype)
-            if not spec.is_compatible_with(value):
+        return tuple(self._bound(spec, arg, i) for i, (arg, spec) in enumerate(zip(args, specs)))
+
+    def _bound(self, spec: Any, arg: Any, i: int) -> Any:
+        """Argument i, `arg`, fitted to `spec` leaf by leaf: each TensorSpec's value as a tensor of its
+        dtype and a compatible shape (a Python list is one value), or TensorFlow's TypeError."""
+        if nest.is_nested(spec):
+            same = type(arg) is type(spec) and len(arg) == len(spec) and (
+                not isinstance(spec, dict) or set(arg) == set(spec))
+            if not same:
                 raise TypeError(
-                    f"Binding inputs to tf.function {self.__name__!r} failed: argument {i} "
-                    f"({value.dtype.name}{list(value.shape)}) does not match the input_signature "
-                    f"{spec}."
+                    f"Binding inputs to tf.function {self.__name__!r} failed: argument {i} ({arg!r}) does "
+                    f"not have the structure of the input_signature {spec!r}."
                 )
-            checked.append(value)
-        return tuple(checked)
+            if isinstance(spec, dict):
+                return type(spec)((k, self._bound(spec[k], arg[k], i)) for k in spec)
+            return type(spec)(self._bound(s, a, i) for s, a in zip(spec, arg))
+        if isinstance(arg, TensorSpec):
+            return arg
+        value = convert_to_tensor(arg, dtype_hint=spec.dtype)
+        if not spec.is_compatible_with(value):
+            raise TypeError(
+                f"Binding inputs to tf.function {self.__name__!r} failed: argument {i} "
+                f"({value.dtype.name}{list(value.shape)}) does not match the input_signature {spec}."
+            )
+        return value
 
     def _note_call(self, traced: bool, key: Any) -> None:
         """TensorFlow's warning when most recent calls retraced, naming what changed."""
