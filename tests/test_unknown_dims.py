@@ -343,3 +343,8 @@ def test_nested_input_signatures():
         f((tf.ones([2]), tf.constant(3.0)))
     with pytest.raises(TypeError, match="does not have the structure of the input_signature"):
         f(tf.ones([2]))
+    import collections
+
+    Pair = collections.namedtuple("Pair", "x n")
+    g = tf.function(lambda p: p.x * 2.0, input_signature=[Pair(tf.TensorSpec([None]), tf.TensorSpec([]))])
+    assert g(Pair([1.0, 2.0], 0.0)).numpy().tolist() == [2.0, 4.0]

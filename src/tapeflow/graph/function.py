@@ -270,7 +270,8 @@ class Function:
                 )
             if isinstance(spec, dict):
                 return type(spec)((k, self._bound(spec[k], arg[k], i)) for k in spec)
-            return type(spec)(self._bound(s, a, i) for s, a in zip(spec, arg))
+            values = [self._bound(s, a, i) for s, a in zip(spec, arg)]
+            return type(spec)(*values) if hasattr(spec, "_fields") else type(spec)(values)  # namedtuples
         if isinstance(arg, TensorSpec):
             return arg
         value = convert_to_tensor(arg, dtype_hint=spec.dtype)
