@@ -128,6 +128,18 @@ def test_first_and_second_order_gradients(source):
 # Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.
 PROGRAMS = [
     """
+v = tf.Variable(1.0)
+
+@tf.function
+def f(x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.cond(x > 0, lambda: x * v.assign_add(1.0) * x, lambda: x)
+    return tape.gradient(y, x)
+
+result = [f(tf.constant(2.0)).numpy(), v.numpy(), f(tf.constant(-1.0)).numpy(), v.numpy()]
+""",
+    """
 v, x = tf.Variable(0.0), tf.Variable(2.0)
 
 @tf.function

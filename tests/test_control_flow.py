@@ -411,3 +411,51 @@ def test_cond_branches_of_different_shapes_give_a_less_specific_shape():
     assert shapes == [[None]]
     with pytest.raises(ValueError, match="different values"):
         tf.function(lambda p: tf.cond(p, lambda: tf.ones([2]), lambda: tf.ones([2, 1])))(tf.constant(True))
+
+
+def test_gradients_through_a_cond_whose_branch_writes_do_not_write_again():
+    """A regression: the gradient reran the branch taken, assigning the variable a second time."""
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.cond(x > 0, lambda: x * v.assign_add(1.0), lambda: x)
+        return tape.gradient(y, x)
+
+    assert (float(f(tf.constant(2.0))), float(v)) == (2.0, 2.0)  # TensorFlow's numbers
+    w = tf.Variable(1.0)
+    g = tf.function(lambda x: tf.cond(x > 0, lambda: x * w.assign_add(1.0), lambda: x))
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = g(x)
+    assert (float(tape.gradient(y, x)), float(w)) == (2.0, 2.0)
+
+
+def test_gradients_through_a_random_branch_use_the_same_draw():
+    @tf.function
+    def f(x, training):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            dropped = tf.cond(training, lambda: x * tf.cast(tf.random.uniform([100]) > 0.5, tf.float32),
+                              lambda: x)
+            y = tf.reduce_sum(dropped)
+        return dropped, tape.gradient(y, x)
+
+    dropped, g = f(tf.ones([100]), tf.constant(True))
+    assert 0 < dropped.numpy().sum() < 100
+    np.testing.assert_array_equal(g.numpy(), dropped.numpy())  # x is ones: the gradient is the mask drawn
+
+
+def test_a_cond_with_effects_traced_without_a_tape_refuses_its_gradient_clearly():
+    v = tf.Variable(1.0)
+    f = tf.function(lambda x: tf.cond(x > 0, lambda: x * v.assign_add(1.0), lambda: x))
+    f(tf.constant(1.0))  # traced with no tape recording
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    with pytest.raises(NotImplementedError, match="traced while a GradientTape records"):
+        tape.gradient(y, x)

@@ -31,7 +31,7 @@ _read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,)
 
 # A read replayed from a record (see Graph.evaluate): its value is the one recorded; its gradient goes
 # to `source`, the variable's value read before the loop, as a read's goes to its variable.
-replayed_read_op = Op("ReadVariableOp", lambda source, value: value, (lambda g, y, source, value: g,),
+replayed_read_op = Op("ReplayedRead", lambda source, value: value, (lambda g, y, source, value: g, None),
                       sparse_ok=True)
 
 

@@ -100,10 +100,11 @@ class Graph:
         """Run the equations through `bind` on `inputs` (values for `self.inputs`, captures included):
         eagerly, the active tapes record every op; while tracing, they are added to the outer graph.
 
-        With `replay` (equation index -> the values it gave when the code ran), the run repeats an
-        earlier one without its effects: those equations give their recorded values (a variable
-        read stays connected to the variable's value read before), variable writes and prints are
-        skipped. That is how a loop with effects is run again to be differentiated."""
+        With `replay` (equation index -> the values it gave when the code ran: arrays, or the tensors
+        holding them), the run repeats an earlier one without its effects: those equations give
+        their recorded values (a variable read stays connected to the variable's value read before),
+        variable writes and prints are skipped. That is how a loop or a branch with effects is run
+        again to be differentiated."""
         from tapeflow.framework.op import bind
         from tapeflow.framework.variables import replayed_read_op
 
@@ -116,12 +117,12 @@ class Graph:
             if replay is None:
                 result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
             elif index in replay:
-                values = replay[index]
+                values = [v if type(v) in (Tensor, SymbolicTensor) else Tensor(v) for v in replay[index]]
                 if eq.op.effectful == "read":
                     source = env[id(self.variable_reads[id(eq.inputs[0])])]
-                    result = bind(replayed_read_op, (source,), {"value": values[0]})
+                    result = bind(replayed_read_op, (source, values[0]))
                 else:
-                    result = tuple(map(Tensor, values)) if eq.op.multiple_results else Tensor(values[0])
+                    result = tuple(values) if eq.op.multiple_results else values[0]
             elif eq.op.name in ("AssignVariableOp", "PrintV2"):
                 continue
             else:

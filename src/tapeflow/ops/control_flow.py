@@ -51,7 +51,8 @@ def _while_gradient(
     trace, by a `WhileGrad` op that does the same when the compiled code runs. Effects are not
     repeated: the body's variable reads and random draws give the values they gave the first time
     (recorded when the loop was traced under a tape), and its writes and prints are skipped."""
-    if _LOOP_GRADIENTS.get("y") is not y or _LOOP_GRADIENTS.get("g") is not g:  # a new backward step
+
+    def all_gradients() -> list:
         effect = _effect_in(body_graph) or _effect_in(cond_graph)
         if effect is not None and replayed is None:
             raise NotImplementedError(
@@ -64,18 +65,11 @@ def _while_gradient(
         history = (y[n],) if replayed else ()
         seeds = tuple(g[:n])
         if any(type(x) is SymbolicTensor for x in (*inputs, *seeds, *history)):
-            grads = bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
-                         {**loop, "n_inputs": len(inputs)})
-        else:
-            grads = _rerun_loop_gradients(seeds, inputs, history, **loop)
-        _LOOP_GRADIENTS.update(y=y, g=g, grads=grads)
-    grads = _LOOP_GRADIENTS["grads"]
-    if i == len(inputs) - 1:
-        _LOOP_GRADIENTS.clear()  # the rules are asked input by input; this was the last
-    return grads[i]
+            return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
+                        {**loop, "n_inputs": len(inputs)})
+        return _rerun_loop_gradients(seeds, inputs, history, **loop)
 
-
-_LOOP_GRADIENTS: dict = {}  # the gradients of the loop being differentiated, for all its inputs at once
+    return _jointly(i, len(inputs), y, g, all_gradients)
 
 
 def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
@@ -179,36 +173,73 @@ def _if_gradient(
     n_true: int,
     true_graph: Graph,
     false_graph: Graph,
+    n_out: int,
+    replayed: tuple | None,
     **params: Any,
 ) -> Any:
-    """The gradient for captured input i: a `cond` on the same predicate, whose branch for i's side
-    reruns that branch under a tape and takes its gradient, the other side giving zeros."""
+    """The gradient for input i: a `cond` on the same predicate whose branches run the branch taken
+    again under a tape (replaying what its effects gave) and give its inputs' gradients, zeros for
+    the other branch's. Computed for all inputs at once, on the first input's call."""
     if i == 0:
         return None  # the predicate
-    k = i - 1
-    mine = k < n_true
-    graph, inputs, index = (
-        (true_graph, captured[:n_true], k) if mine else (false_graph, captured[n_true:], k - n_true)
-    )
 
-    def taken() -> Any:
-        return _graph_gradient(graph, list(inputs), g)[index]
+    def all_gradients() -> list:
+        effect = _effect_in(true_graph) or _effect_in(false_graph)
+        if effect is not None and replayed is None:
+            raise NotImplementedError(
+                f"Gradients through a tf.cond whose branches have effects ({effect}) need the cond traced "
+                f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
+                f"by the gradient), and no effects in control flow nested in them."
+            )
+        seeds = tuple(g[:n_out])
+        true_inputs, false_inputs = list(captured[:n_true]), list(captured[n_true:])
+        records = list(y[n_out:])
+        n_effects = sum(len(true_graph.equations[k].outputs) for k in replayed[0]) if replayed else 0
 
-    def zero() -> Any:
-        return zeros_like(captured[k])
+        def true_side() -> list:
+            replay = _replay(true_graph, replayed[0], records[:n_effects]) if replayed else None
+            grads = _graph_gradient(true_graph, true_inputs, seeds, replay)
+            return grads + [zeros_like(x) for x in false_inputs]
 
-    return cond(pred, taken, zero) if mine else cond(pred, zero, taken)
+        def false_side() -> list:
+            replay = _replay(false_graph, replayed[1], records[n_effects:]) if replayed else None
+            grads = _graph_gradient(false_graph, false_inputs, seeds, replay)
+            return [zeros_like(x) for x in true_inputs] + grads
+
+        return list(cond(pred, true_side, false_side))
+
+    return _jointly(i - 1, len(captured), y, g, all_gradients)
 
 
-def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple) -> list:
+def _replay(graph: Graph, replayed: tuple, values: list) -> dict:
+    """The `Graph.evaluate` replay of `graph`'s effects: equation index -> the values it gave."""
+    values = iter(values)
+    return {k: tuple(next(values) for _ in graph.equations[k].outputs) for k in replayed}
+
+
+def _jointly(i: int, n: int, y: Any, g: Any, compute: Callable[[], list]) -> Any:
+    """Input i's share of gradients that control flow computes for all its n inputs at once: backprop
+    asks the rules input by input, so the first call of a backward step computes them all."""
+    if _JOINT.get("y") is not y or _JOINT.get("g") is not g:
+        _JOINT.update(y=y, g=g, grads=compute())
+    grads = _JOINT["grads"]
+    if i == n - 1:
+        _JOINT.clear()  # this was the last input
+    return grads[i]
+
+
+_JOINT: dict = {}  # the gradients of the control-flow op being differentiated, for all its inputs
+
+
+def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple, replay: dict | None = None) -> list:
     """d(outputs of `graph` run on `inputs`)/d(inputs), weighted by `output_gradients` (zeros where
-    unconnected)."""
+    unconnected); `replay` as for `Graph.evaluate`."""
     from tapeflow.autodiff.tape import GradientTape
 
     inputs = [identity(x) for x in inputs]  # each use gets its own share (see _rerun_loop_gradients)
     with GradientTape() as tape:
         tape.watch([x for x in inputs if x.dtype.kind in ("float", "complex")])
-        outputs = graph.evaluate(inputs)
+        outputs = graph.evaluate(inputs, replay)[: len(output_gradients)]
     pairs = [(o, g) for o, g in zip(outputs, output_gradients) if o is not None]
     return _dense(tape.gradient(
         [o for o, _ in pairs], inputs, output_gradients=[g for _, g in pairs], unconnected_gradients="zero"
@@ -303,10 +334,10 @@ def _lift_sources(graph: Graph) -> None:
     for eq in graph.equations:
         if lifted or tracked:
             eq.inputs = tuple(_lifted_input(graph, x, lifted, tracked) for x in eq.inputs)
-        if eq.op.name == "ReadVariableOp" and written is not None and id(eq.inputs[0]) not in written:
+        if eq.op.effectful == "read" and written is not None and id(eq.inputs[0]) not in written:
             lifted[eq.outputs[0]._name] = graph.capture(eq.inputs[0].value())
             continue
-        if eq.op.name == "ReadVariableOp" and id(eq.inputs[0]) not in graph.variable_reads:
+        if eq.op.effectful == "read" and id(eq.inputs[0]) not in graph.variable_reads:
             # read where it is, but a tape sees the op depend on it (and a replayed read's gradient
             # goes there: see `Graph.evaluate`)
             graph.variable_reads[id(eq.inputs[0])] = graph.capture(eq.inputs[0].value())
@@ -349,7 +380,7 @@ def _tensor(x: Any) -> Any:
 # ---- cond -------------------------------------------------------------------------------------
 
 
-def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals, true_graph, false_graph):
+def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals, true_graph, false_graph, n_out, replayed):
     return true_fn(*captured[:n_true]) if pred else false_fn(*captured[n_true:])
 
 
@@ -372,6 +403,14 @@ def cond(
     true_graph, true_result, true_code = _traced(true_fn, [], "cond_true")
     false_graph, false_result, false_code = _traced(false_fn, [], "cond_false")
     _check_branches(true_graph, true_result, false_graph, false_result)
+    n_out = len(true_graph.outputs)
+    replayed = None
+    if ACTIVE_TAPES:  # each branch also returns what its effects gave, for the gradient to replay
+        replayed = (_replayable(true_graph), _replayable(false_graph))
+        if None in replayed:
+            replayed = None
+        elif replayed[0] or replayed[1]:
+            true_code, false_code = _with_effect_outputs(true_graph, false_graph, *replayed)
     avals = [AbstractValue(_join(a._value.shape, b._value.shape), a._value.dtype)
              for a, b in zip(true_graph.outputs, false_graph.outputs)]
     inputs = (pred, *(o for o, _ in true_graph.captures), *(o for o, _ in false_graph.captures))
@@ -385,13 +424,31 @@ def cond(
             "avals": avals,
             "true_graph": true_graph,
             "false_graph": false_graph,
+            "n_out": n_out,
+            "replayed": replayed,
         },
     )
+    outputs = outputs[:n_out]
     return (
         nest.pack_sequence_as(true_result, list(outputs))
         if nest.is_nested(true_result)
         else (outputs[0] if outputs else None)
     )
+
+
+def _with_effect_outputs(true_graph: Graph, false_graph: Graph, true_replayed: tuple,
+                         false_replayed: tuple) -> tuple[Callable, Callable]:
+    """Both branches also return the values of their effects to replay: the true branch's first,
+    then the false branch's, each branch giving zeros in the other's places. Recompiled."""
+    true_effects = [o for i in true_replayed for o in true_graph.equations[i].outputs]
+    false_effects = [o for i in false_replayed for o in false_graph.equations[i].outputs]
+
+    def zeros(values: list) -> list:
+        return [Tensor(np.zeros([d or 0 for d in x._value.shape], x._value.dtype)) for x in values]
+
+    true_graph.outputs += true_effects + zeros(false_effects)
+    false_graph.outputs += zeros(true_effects) + false_effects
+    return compile_graph(true_graph)[0], compile_graph(false_graph)[0]
 
 
 def _check_branches(true_graph: Graph, true_result: Any, false_graph: Graph, false_result: Any) -> None:
@@ -451,8 +508,11 @@ def _replayable(graph: Graph) -> tuple[int, ...] | None:
     nested cond or loop): differentiating the loop is then refused. Python functions run again."""
     recorded = []
     for index, eq in enumerate(graph.equations):
-        if any(isinstance(p, Graph) and _effect_in(p) for p in eq.params.values()):
-            return None
+        nested = [p for p in eq.params.values() if isinstance(p, Graph)]
+        if nested:  # control flow: run again as it is, unless it has effects of its own
+            if any(map(_effect_in, nested)):
+                return None
+            continue
         if eq.op.effectful and eq.outputs and eq.op.name not in ("PyFunc", "EagerPyFunc"):
             recorded.append(index)
     return tuple(recorded)
