@@ -76,10 +76,11 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
         rules = op.grads
         if rules is None:
             continue
-        for x, rule in zip(inputs, rules):
+        given = None if op.joint is None else op.joint(g, outputs, *inputs, **params)  # all inputs' at once
+        for x, rule in zip(inputs, rules if given is None else given):
             if rule is None or id(x) not in reached:
                 continue
-            gx = rule(g, outputs, *inputs, **params)
+            gx = rule(g, outputs, *inputs, **params) if given is None else rule  # (given: the gradient)
             if gx is None:
                 continue
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (

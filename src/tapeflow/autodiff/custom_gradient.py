@@ -45,7 +45,8 @@ def custom_gradient(f: Callable | None = None) -> Callable:
         rule = _Rule(grad_fn, len(xs), variables)
         captured = rule.trace(ys) if TRACING else []
         inputs = (*xs, *(v.value() for v in variables), *ys, *captured)
-        op = variadic("CustomGradient", _pass_through, _custom_rule, len(inputs), multiple_results=True)
+        op = variadic("CustomGradient", _pass_through, None, len(inputs), multiple_results=True,
+                      joint=_custom_rule)
         outputs = bind(op, inputs, {"rule": rule, "n_ys": len(ys)})
         return nest.pack_sequence_as(result, list(outputs))
 
@@ -62,7 +63,6 @@ class _Rule:
     def __init__(self, grad_fn: Callable, n_xs: int, variables: tuple):
         self.grad_fn, self.n_xs, self.variables = grad_fn, n_xs, variables
         self.graph = None
-        self.last: dict = {}  # the gradients of the current backward step, for all inputs at once
 
     def __call__(self, *upstream: Any) -> list:
         if self.variables:
@@ -87,10 +87,7 @@ class _Rule:
         return [outer for outer, _ in self.graph.captures]
 
     def gradients(self, g: tuple, captured: tuple) -> list:
-        if self.last.get("g") is not g:
-            grads = self(*g) if self.graph is None else self.graph.evaluate([*g, *captured])
-            self.last = {"g": g, "grads": grads}
-        return self.last["grads"]
+        return self(*g) if self.graph is None else self.graph.evaluate([*g, *captured])
 
 
 def _pass_through(*values: Any, rule: _Rule, n_ys: int) -> tuple:
@@ -98,13 +95,11 @@ def _pass_through(*values: Any, rule: _Rule, n_ys: int) -> tuple:
     return tuple(values[start:start + n_ys])
 
 
-def _custom_rule(i: int, g: tuple, y: tuple, *inputs: Any, rule: _Rule, n_ys: int) -> Any:
-    """Input i's gradient: from `grad_fn` for the inputs and variables; none for the results and the
-    forward values `grad_fn` uses (gradients reach the inputs through `grad_fn` only)."""
+def _custom_rule(g: tuple, y: tuple, *inputs: Any, rule: _Rule, n_ys: int) -> list:
+    """The inputs' gradients: from `grad_fn` for the inputs and variables; none for the results and
+    the forward values `grad_fn` uses (gradients reach the inputs through `grad_fn` only)."""
     n_sources = rule.n_xs + len(rule.variables)
-    if i >= n_sources:
-        return None
-    return rule.gradients(g, inputs[n_sources + n_ys:])[i]
+    return [*rule.gradients(g, inputs[n_sources + n_ys:]), *(None for _ in inputs[n_sources:])]
 
 
 def _keyword_names(fn: Callable) -> set:

@@ -4,7 +4,8 @@ An `Op` is a primitive: a name (TensorFlow's, used in error messages), a NumPy k
 gradient rule per input. A rule is called as `rule(g, y, *inputs, **params)` with the gradient `g`
 flowing into the op's output `y` and returns the gradient for its input, written with tapeflow ops
 so that an outer tape records it (second order needs nothing more). `None` as a rule means the
-input is not differentiable (indices, shapes, comparisons).
+input is not differentiable (indices, shapes, comparisons). An op whose inputs' gradients share
+their work (control flow, `tf.custom_gradient`) has instead one `joint` rule giving them all.
 
 `bind(op, inputs, params)` runs the kernel on the inputs' values and wraps the result — or, while a
 function is being traced and an input is symbolic (or the op has effects), adds an equation to the
@@ -33,11 +34,12 @@ class Op:
     """A primitive operation: kernel and gradient rules declared together (see module doc)."""
 
     __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer", "emit",
-                 "infix")
+                 "infix", "joint")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
                  multiple_results: bool = False, sparse_ok: bool = False, effectful: bool | str = False,
-                 infer: Callable | None = None, emit: Callable | None = None, infix: str | None = None):
+                 infer: Callable | None = None, emit: Callable | None = None, infix: str | None = None,
+                 joint: Callable | None = None):
         self.name = name
         self.kernel = kernel
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
@@ -50,18 +52,23 @@ class Op:
         self.infer = infer
         self.emit = emit  # generated code for the op, if not a kernel call (control flow)
         self.infix = infix  # the Python operator that applies the kernel's ufunc (`+` for np.add)
+        # One rule for all inputs at once, `joint(g, y, *inputs, **params)` -> a gradient (or None) per
+        # input, for ops whose gradients share their work (control flow reruns a subgraph once).
+        self.joint = joint
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
 
 
-def variadic(name: str, kernel: Callable, rule: Callable, n: int, **flags) -> Op:
+def variadic(name: str, kernel: Callable, rule: Callable | None, n: int, **flags) -> Op:
     """The op `name` taking `n` inputs (concat, stack, add_n, control flow): one Op per arity, made on
-    first use; input i's rule is `rule(i, g, y, *inputs, **params)`; `flags` as for `Op`."""
+    first use; input i's rule is `rule(i, g, y, *inputs, **params)` (or, with no `rule`, a `joint`
+    rule among the `flags`, which are as for `Op`)."""
     key = (name, kernel, rule, n)
     op = _VARIADIC.get(key)
     if op is None:
-        op = _VARIADIC[key] = Op(name, kernel, tuple(functools.partial(rule, i) for i in range(n)), **flags)
+        grads = () if rule is None else tuple(functools.partial(rule, i) for i in range(n))
+        op = _VARIADIC[key] = Op(name, kernel, grads, **flags)
     return op
 
 

@@ -36,8 +36,9 @@ def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
     return variadic(
         name,
         kernel,
-        if_gradient if name == "If" else while_gradient,
+        None,
         n_inputs,
+        joint=if_gradient if name == "If" else while_gradient,
         multiple_results=True,
         effectful=True,
         infer=lambda *values, avals, **params: avals,

@@ -1,7 +1,7 @@
 """Gradients of `tf.cond` and `tf.while_loop`, and the records of effects they replay.
 
-Backprop asks a rule for one input at a time; control flow computes the gradients of all its inputs
-at once (`_jointly`) by running its subgraph again under a tape: for a `cond`, the branch taken
+Both are joint rules (`Op.joint`): one call gives the gradients of all the op's inputs, by running
+its subgraph again under a tape: for a `cond`, the branch taken
 (inside a `cond` on the same predicate, so it is traced once and runs as the predicate says); for a
 `while_loop`, the loop — at once for concrete inputs, or, inside a trace, by a `WhileGrad` op that
 does so when the compiled code runs (and whose own gradient, as a `py_function`'s, reruns it under
@@ -15,7 +15,6 @@ prints. Where nothing was recorded, a subgraph with effects refuses its gradient
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,7 +67,6 @@ def replayable(graph: Graph) -> tuple[int, ...] | None:
 
 
 def while_gradient(
-    i: int,
     g: Any,
     y: Any,
     *inputs: Any,
@@ -79,31 +77,27 @@ def while_gradient(
     body_graph: Graph,
     replayed: tuple | None,
     **params: Any,
-) -> Any:
-    """The gradient for input i: the loop is run again under a tape, iteration by iteration, and
-    differentiated — at once for known inputs (a compiled function called under a tape); inside a
-    trace, by a `WhileGrad` op that does the same when the compiled code runs. Effects are not
-    repeated: the body's variable reads and random draws give the values they gave the first time
-    (recorded when the loop was traced under a tape), and its writes and prints are skipped."""
-
-    def all_gradients() -> list:
-        effect = effect_in(body_graph) or effect_in(cond_graph)
-        if effect is not None and replayed is None:
-            raise NotImplementedError(
-                f"Gradients through a tf.while_loop whose body has effects ({effect}) need the loop traced "
-                f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
-                f"by the gradient), and no effects in its condition or in control flow nested in it."
-            )
-        loop = {"n": n, "n_cond": n_cond, "maximum_iterations": maximum_iterations, "cond_graph": cond_graph,
-                "body_graph": body_graph, "replayed": replayed}
-        history = (y[n],) if replayed else ()
-        seeds = tuple(g[:n])
-        if any(type(x) is SymbolicTensor for x in (*inputs, *seeds, *history)):
-            return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
-                        {**loop, "n_inputs": len(inputs)})
-        return _rerun_loop_gradients(seeds, inputs, history, **loop)
-
-    return _jointly(i, len(inputs), y, g, all_gradients)
+) -> list:
+    """The gradients of all the loop's inputs: the loop is run again under a tape, iteration by
+    iteration, and differentiated — at once for known inputs (a compiled function called under a
+    tape); inside a trace, by a `WhileGrad` op that does the same when the compiled code runs. Effects
+    are not repeated: the body's variable reads and random draws give the values they gave the first
+    time (recorded when the loop was traced under a tape), and its writes and prints are skipped."""
+    effect = effect_in(body_graph) or effect_in(cond_graph)
+    if effect is not None and replayed is None:
+        raise NotImplementedError(
+            f"Gradients through a tf.while_loop whose body has effects ({effect}) need the loop traced "
+            f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
+            f"by the gradient), and no effects in its condition or in control flow nested in it."
+        )
+    loop = {"n": n, "n_cond": n_cond, "maximum_iterations": maximum_iterations, "cond_graph": cond_graph,
+            "body_graph": body_graph, "replayed": replayed}
+    history = (y[n],) if replayed else ()
+    seeds = tuple(g[:n])
+    if any(type(x) is SymbolicTensor for x in (*inputs, *seeds, *history)):
+        return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
+                    {**loop, "n_inputs": len(inputs)})
+    return _rerun_loop_gradients(seeds, inputs, history, **loop)
 
 
 def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
@@ -199,7 +193,6 @@ def _dense(grads: list) -> list:
 
 
 def if_gradient(
-    i: int,
     g: Any,
     y: Any,
     pred: Any,
@@ -210,61 +203,41 @@ def if_gradient(
     n_out: int,
     replayed: tuple | None,
     **params: Any,
-) -> Any:
-    """The gradient for input i: a `cond` on the same predicate whose branches run the branch taken
-    again under a tape (replaying what its effects gave) and give its inputs' gradients, zeros for
-    the other branch's. Computed for all inputs at once, on the first input's call."""
-    if i == 0:
-        return None  # the predicate
+) -> list:
+    """The gradients of all the cond's inputs: a `cond` on the same predicate whose branches run the
+    branch taken again under a tape (replaying what its effects gave) and give its inputs'
+    gradients, zeros for the other branch's (and none for the predicate)."""
+    from tapeflow.ops.control_flow import cond
 
-    def all_gradients() -> list:
-        effect = effect_in(true_graph) or effect_in(false_graph)
-        if effect is not None and replayed is None:
-            raise NotImplementedError(
-                f"Gradients through a tf.cond whose branches have effects ({effect}) need the cond traced "
-                f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
-                f"by the gradient), and no effects in control flow nested in them."
-            )
-        seeds = tuple(g[:n_out])
-        true_inputs, false_inputs = list(captured[:n_true]), list(captured[n_true:])
-        records = list(y[n_out:])
-        n_effects = sum(len(true_graph.equations[k].outputs) for k in replayed[0]) if replayed else 0
+    effect = effect_in(true_graph) or effect_in(false_graph)
+    if effect is not None and replayed is None:
+        raise NotImplementedError(
+            f"Gradients through a tf.cond whose branches have effects ({effect}) need the cond traced "
+            f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
+            f"by the gradient), and no effects in control flow nested in them."
+        )
+    seeds = tuple(g[:n_out])
+    true_inputs, false_inputs = list(captured[:n_true]), list(captured[n_true:])
+    records = list(y[n_out:])
+    n_effects = sum(len(true_graph.equations[k].outputs) for k in replayed[0]) if replayed else 0
 
-        def true_side() -> list:
-            replay = _replay(true_graph, replayed[0], records[:n_effects]) if replayed else None
-            grads = _graph_gradient(true_graph, true_inputs, seeds, replay)
-            return grads + [zeros_like(x) for x in false_inputs]
+    def true_side() -> list:
+        replay = _replay(true_graph, replayed[0], records[:n_effects]) if replayed else None
+        grads = _graph_gradient(true_graph, true_inputs, seeds, replay)
+        return grads + [zeros_like(x) for x in false_inputs]
 
-        def false_side() -> list:
-            replay = _replay(false_graph, replayed[1], records[n_effects:]) if replayed else None
-            grads = _graph_gradient(false_graph, false_inputs, seeds, replay)
-            return [zeros_like(x) for x in true_inputs] + grads
+    def false_side() -> list:
+        replay = _replay(false_graph, replayed[1], records[n_effects:]) if replayed else None
+        grads = _graph_gradient(false_graph, false_inputs, seeds, replay)
+        return [zeros_like(x) for x in true_inputs] + grads
 
-        from tapeflow.ops.control_flow import cond
-
-        return list(cond(pred, true_side, false_side))
-
-    return _jointly(i - 1, len(captured), y, g, all_gradients)
+    return [None, *cond(pred, true_side, false_side)]
 
 
 def _replay(graph: Graph, replayed: tuple, values: list) -> dict:
     """The `Graph.evaluate` replay of `graph`'s effects: equation index -> the values it gave."""
     values = iter(values)
     return {k: tuple(next(values) for _ in graph.equations[k].outputs) for k in replayed}
-
-
-def _jointly(i: int, n: int, y: Any, g: Any, compute: Callable[[], list]) -> Any:
-    """Input i's share of gradients that control flow computes for all its n inputs at once: backprop
-    asks the rules input by input, so the first call of a backward step computes them all."""
-    if _JOINT.get("y") is not y or _JOINT.get("g") is not g:
-        _JOINT.update(y=y, g=g, grads=compute())
-    grads = _JOINT["grads"]
-    if i == n - 1:
-        _JOINT.clear()  # this was the last input
-    return grads[i]
-
-
-_JOINT: dict = {}  # the gradients of the control-flow op being differentiated, for all its inputs
 
 
 def _graph_gradient(graph: Graph, inputs: list, output_gradients: tuple, replay: dict | None = None) -> list:
