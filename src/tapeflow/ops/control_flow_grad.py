@@ -115,11 +115,11 @@ def _loop_gradient_kernel(*values, n_inputs, **loop):
     )
 
 
-def _second_order_loop_gradient(i: int, g: tuple, y: tuple, *inputs: Any, n_inputs: int, **loop: Any) -> Any:
-    """The gradient of a `WhileGrad` for its input i: `WhileGrad` computes a function of its inputs
-    by running Python (the loop under a tape), so it is differentiated as a `tf.py_function` is, by a
+def _second_order_loop_gradient(g: tuple, y: tuple, *inputs: Any, n_inputs: int, **loop: Any) -> list:
+    """The gradients of a `WhileGrad`'s inputs: `WhileGrad` computes a function of its inputs by
+    running Python (the loop under a tape), so it is differentiated as a `tf.py_function` is, by a
     py_function that reruns it under another tape — which is differentiable in turn, to any order."""
-    from tapeflow.ops.script_ops import _py_function_gradient
+    from tapeflow.ops.script_ops import py_function_gradients
 
     def loop_gradients(*args: Any) -> list:
         values, seeds, history = _split(args, n_inputs, loop["n"])
@@ -128,8 +128,8 @@ def _second_order_loop_gradient(i: int, g: tuple, y: tuple, *inputs: Any, n_inpu
 
     loop_gradients.__name__ = "while_loop_gradient"
     values = inputs[:n_inputs]
-    return _py_function_gradient(
-        i, g, y, *inputs, func=loop_gradients, Tout=tuple(x.dtype for x in values),
+    return py_function_gradients(
+        g, y, *inputs, func=loop_gradients, Tout=tuple(x.dtype for x in values),
         shapes=tuple(tuple(x._value.shape) for x in values),
     )
 
@@ -138,8 +138,9 @@ def _loop_gradient_op(n_inputs: int) -> Op:
     return variadic(
         "WhileGrad",
         _loop_gradient_kernel,
-        _second_order_loop_gradient,
+        None,
         n_inputs,
+        joint=_second_order_loop_gradient,
         multiple_results=True,
         effectful=True,
         infer=lambda *values, n_inputs, **loop: [_abstract_of(v) for v in values[:n_inputs]],

@@ -20,8 +20,8 @@ its inputs' shapes.
 
 Gradients. `py_function` is differentiable like TensorFlow's: the rule for an input is another
 `py_function` that reruns `func` under a `GradientTape` on the same inputs and returns the
-vector-Jacobian product, so it works eagerly, inside traced backward passes, and to any order
-(TensorFlow stops at first order). `func` therefore runs again, once per differentiated input, when
+vector-Jacobian products of all its floating inputs, so it works eagerly, inside traced backward
+passes, and to any order (TensorFlow stops at first order). `func` therefore runs again, once, when
 gradients are taken. Variables that `func` reads are not differentiated (their gradient is None), and
 results that do not come from tapeflow ops on the inputs (NumPy, `.numpy()`) give zero gradients.
 `numpy_function` has no gradient: None, as in TensorFlow.
@@ -159,33 +159,40 @@ def _infer(*values: Any, func: Callable, Tout: tuple, shapes: tuple) -> list[Abs
 # ---- the ops ------------------------------------------------------------------------------------
 
 
-def _py_function_gradient(i: int, g: tuple, y: tuple, *inputs: Any, func: Callable, Tout: tuple,
-                          shapes: tuple | None) -> Any:
-    """The gradient for input i: a py_function that reruns `func` under a tape (see module doc)."""
+def py_function_gradients(g: tuple, y: tuple, *inputs: Any, func: Callable, Tout: tuple,
+                           shapes: tuple | None) -> list:
+    """All inputs' gradients (a joint rule): one py_function that reruns `func` under a tape on the
+    same inputs and returns the vector-Jacobian product for each floating input (None for others)."""
     n = len(inputs)
+    wanted = [k for k, x in enumerate(inputs) if x.dtype.kind in ("float", "complex")]
+    if not wanted:
+        return [None] * n
 
-    def vjp(*args: Any) -> Any:
+    def vjp(*args: Any) -> list:
         from tapeflow.autodiff.tape import GradientTape
         from tapeflow.ops.creation_ops import zeros_like
 
         xs, seeds = args[:n], args[n:]
+        sources = [xs[k] for k in wanted]
         with GradientTape() as tape:
-            tape.watch(xs[i])
+            tape.watch(sources)
             results = _as_list(func(*xs))[: len(Tout)]
         pairs = [(r, s) for r, s in zip(results, seeds)
                  if isinstance(r, TensorLike) and r.dtype.kind in ("float", "complex")]
         if not pairs:
-            return zeros_like(xs[i])
-        return tape.gradient([r for r, _ in pairs], xs[i], output_gradients=[s for _, s in pairs],
+            return [zeros_like(x) for x in sources]
+        return tape.gradient([r for r, _ in pairs], sources, output_gradients=[s for _, s in pairs],
                              unconnected_gradients="zero")
 
     vjp.__name__ = f"{_func_name(func)}_gradient"
-    x = inputs[i]
-    return _bind_py_function(vjp, (*inputs, *g), (x.dtype,), (tuple(x._value.shape),))[0]
+    grads = _bind_py_function(vjp, (*inputs, *g), tuple(inputs[k].dtype for k in wanted),
+                              tuple(tuple(inputs[k]._value.shape) for k in wanted))
+    given = dict(zip(wanted, grads))
+    return [given.get(k) for k in range(n)]
 
 
 def _py_function_op(n: int) -> Op:
-    return variadic("EagerPyFunc", _eager_py_func_kernel, _py_function_gradient, n,
+    return variadic("EagerPyFunc", _eager_py_func_kernel, None, n, joint=py_function_gradients,
                     multiple_results=True, effectful=True, infer=_infer)
 
 
