@@ -327,3 +327,19 @@ def test_bad_arguments():
         py_function(3, [X], tf.float32)
     with pytest.raises(TypeError, match="to a TensorFlow DType"):
         py_function(lambda t: (t, (t, t)), [X], [tf.float32, [tf.float32, tf.float32]])
+
+
+def test_the_gradient_reruns_func_once_for_all_inputs():
+    calls = []
+
+    def product(a, b, c):
+        calls.append(1)
+        return a * b * c
+
+    xs = [tf.constant(2.0), tf.constant(3.0), tf.constant(4.0)]
+    with tf.GradientTape() as tape:
+        tape.watch(xs)
+        y = py_function(product, xs, tf.float32)
+    grads = tape.gradient(y, xs)
+    assert [float(g) for g in grads] == [12.0, 8.0, 6.0]
+    assert len(calls) == 2  # the call, and one rerun for the three gradients
