@@ -37,7 +37,7 @@ class Op:
                  "infix", "joint")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
-                 multiple_results: bool = False, sparse_ok: bool = False, effectful: bool | str = False,
+                 multiple_results: bool = False, sparse_ok: bool = False, effectful: str | None = None,
                  infer: Callable | None = None, emit: Callable | None = None, infix: str | None = None,
                  joint: Callable | None = None):
         self.name = name
@@ -45,9 +45,10 @@ class Op:
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
         self.multiple_results = multiple_results
         self.sparse_ok = sparse_ok  # the rules pass an IndexedSlices gradient on (reads, identity)
-        # Effects (variable writes, printing, random draws) run on every call of a compiled function, in
-        # program order; "read" (variable reads) is ordered the same way but dropped when unused. `infer`
-        # gives their results' shapes without running them.
+        # The op's effect, if any: "write" (a variable, `params["variable"]`), "print", "draw" (random),
+        # "python" (runs Python, which may do anything), "control" (subgraphs that may hold effects) run
+        # on every call of a compiled function, in program order; a "read" (of a variable) is ordered
+        # the same way but dropped when unused. `infer` gives their results' shapes without running them.
         self.effectful = effectful
         self.infer = infer
         self.emit = emit  # generated code for the op, if not a kernel call (control flow)

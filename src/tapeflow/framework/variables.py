@@ -40,7 +40,7 @@ def _assign_kernel(value, variable):
     return ()
 
 
-_assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True, effectful=True,
+_assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True, effectful="write",
                 infer=lambda value, variable: [],
                 emit=lambda eq, expression, name: [
                     f"{name(eq.params['variable'], 'var')}._value = {expression(eq.inputs[0])}"])
@@ -274,7 +274,8 @@ def _owned_assign_kernel(value, variable):
     return ()
 
 
-_owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_results=True, effectful=True,
+_owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_results=True,
+                      effectful="write",
                       infer=lambda value, variable: [],
                       emit=lambda eq, expression, name: [
                           f"{name(eq.params['variable'], 'var')}._value = {name(owned, 'owned')}("

@@ -123,7 +123,7 @@ class Graph:
                     result = bind(replayed_read_op, (source, values[0]))
                 else:
                     result = tuple(values) if eq.op.multiple_results else values[0]
-            elif eq.op.name in ("AssignVariableOp", "PrintV2"):
+            elif eq.op.effectful in ("write", "print"):
                 continue
             else:
                 result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)

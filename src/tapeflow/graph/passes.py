@@ -39,9 +39,9 @@ def written_variables(graph: Graph) -> set | None:
 
 def _writes(eq: Equation) -> set | None:
     """The ids of the variables one equation assigns (None: it runs Python, which may assign any)."""
-    if eq.op.name in ("PyFunc", "EagerPyFunc"):
+    if eq.op.effectful == "python":
         return None
-    written = {id(eq.params["variable"])} if eq.op.name == "AssignVariableOp" else set()
+    written = {id(eq.params["variable"])} if eq.op.effectful == "write" else set()
     for inner in eq.params.values():
         if isinstance(inner, Graph):
             nested = written_variables(inner)
@@ -99,7 +99,7 @@ def eliminate_dead_code(graph: Graph) -> None:
     live = {x._name for x in graph.outputs if type(x) is SymbolicTensor}
     kept: list[Equation] = []
     for eq in reversed(graph.equations):
-        if eq.op.effectful is True or any(o._name in live for o in eq.outputs):  # unused reads go
+        if eq.op.effectful not in (None, "read") or any(o._name in live for o in eq.outputs):  # reads may go
             kept.append(eq)
             live.update(x._name for x in eq.inputs if type(x) is SymbolicTensor)
     graph.equations = kept[::-1]

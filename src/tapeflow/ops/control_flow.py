@@ -40,7 +40,7 @@ def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
         n_inputs,
         joint=if_gradient if name == "If" else while_gradient,
         multiple_results=True,
-        effectful=True,
+        effectful="control",
         infer=lambda *values, avals, **params: avals,
         emit=_EMITTERS[name],
     )

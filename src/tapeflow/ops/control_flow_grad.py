@@ -38,7 +38,7 @@ def effect_in(graph: Graph) -> str | None:
         found = next(filter(None, map(effect_in, nested)), None)
         if found is not None:
             return found
-        if not nested and eq.op.effectful is True and eq.op.name != "PrintV2":
+        if not nested and eq.op.effectful in ("write", "draw", "python"):
             return eq.op.name
     return None
 
@@ -61,7 +61,7 @@ def replayable(graph: Graph) -> tuple[int, ...] | None:
             if any(map(effect_in, nested)):
                 return None
             continue
-        if eq.op.effectful and eq.outputs and eq.op.name not in ("PyFunc", "EagerPyFunc"):
+        if eq.op.effectful in ("read", "draw"):
             recorded.append(index)
     return tuple(recorded)
 
@@ -142,7 +142,7 @@ def _loop_gradient_op(n_inputs: int) -> Op:
         n_inputs,
         joint=_second_order_loop_gradient,
         multiple_results=True,
-        effectful=True,
+        effectful="python",
         infer=lambda *values, n_inputs, **loop: [_abstract_of(v) for v in values[:n_inputs]],
     )
 

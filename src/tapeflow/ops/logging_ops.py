@@ -62,7 +62,8 @@ def _print_kernel(*values, template, summarize, sep, end, stream):
 
 _SLOT = object()  # where a tensor goes in the template of what to print
 _print_op = Op(
-    "PrintV2", _print_kernel, None, multiple_results=True, effectful=True, infer=lambda *values, **params: []
+    "PrintV2", _print_kernel, None, multiple_results=True, effectful="print",
+    infer=lambda *values, **params: []
 )
 
 

@@ -106,16 +106,16 @@ def _drawn(shape, dtype, generator):
 
 
 _normal_op = Op("RandomStandardNormal", lambda shape, dtype, generator: _in_dtype(
-    generator.standard_normal(shape, dtype=_native(dtype)), dtype), None, effectful=True, infer=_drawn)
+    generator.standard_normal(shape, dtype=_native(dtype)), dtype), None, effectful="draw", infer=_drawn)
 _truncated_normal_op = Op("TruncatedNormal", lambda shape, dtype, generator: _in_dtype(
-    _truncated(generator, shape, dtype), dtype), None, effectful=True, infer=_drawn)
+    _truncated(generator, shape, dtype), dtype), None, effectful="draw", infer=_drawn)
 _uniform_op = Op("RandomUniform", lambda shape, dtype, generator: _in_dtype(
-    generator.random(shape, dtype=_native(dtype)), dtype), None, effectful=True, infer=_drawn)
+    generator.random(shape, dtype=_native(dtype)), dtype), None, effectful="draw", infer=_drawn)
 _uniform_int_op = Op("RandomUniformInt", lambda minval, maxval, shape, generator: _in_dtype(
-    generator.integers(minval, maxval, size=shape, dtype=minval.dtype), minval.dtype), None, effectful=True,
+    generator.integers(minval, maxval, size=shape, dtype=minval.dtype), minval.dtype), None, effectful="draw",
     infer=lambda minval, maxval, shape, generator: [AbstractValue(shape, minval.dtype)])
 _shuffle_op = Op("RandomShuffle", lambda value, generator: generator.permutation(value) if np.ndim(value)
-                 else value, None, effectful=True,
+                 else value, None, effectful="draw",
                  infer=lambda value, generator: [AbstractValue(value.shape, value.dtype)])
 
 

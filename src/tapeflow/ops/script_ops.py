@@ -193,10 +193,10 @@ def py_function_gradients(g: tuple, y: tuple, *inputs: Any, func: Callable, Tout
 
 def _py_function_op(n: int) -> Op:
     return variadic("EagerPyFunc", _eager_py_func_kernel, None, n, joint=py_function_gradients,
-                    multiple_results=True, effectful=True, infer=_infer)
+                    multiple_results=True, effectful="python", infer=_infer)
 
 
-_PY_FUNC = Op("PyFunc", _py_func_kernel, None, multiple_results=True, effectful=True, infer=_infer)
+_PY_FUNC = Op("PyFunc", _py_func_kernel, None, multiple_results=True, effectful="python", infer=_infer)
 _PY_FUNC_STATELESS = Op("PyFuncStateless", _py_func_kernel, None, multiple_results=True, infer=_infer)
 
 
