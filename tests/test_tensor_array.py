@@ -127,3 +127,18 @@ def test_array_read_in_a_compiled_function_matches_eager():
 
     x = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     np.testing.assert_allclose(tf.function(f)(x).numpy(), f(x).numpy())
+
+
+def test_arrays_pass_through_cond_and_break():
+    @tf.function
+    def f(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for i in tf.range(n):
+            if i > 3:
+                break  # the rest of the body becomes a cond that returns the array
+            ta = ta.write(i, tf.cast(i, tf.float32))
+        picked = tf.cond(n > 5, lambda: ta.write(0, 9.0), lambda: ta)
+        return picked.stack()
+
+    assert f(tf.constant(10)).numpy().tolist() == [9.0, 1.0, 2.0, 3.0]
+    assert f(tf.constant(3)).numpy().tolist() == [0.0, 1.0, 2.0]

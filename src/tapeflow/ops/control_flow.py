@@ -173,8 +173,15 @@ def cond(
         )
     if type(pred) is not SymbolicTensor:  # a known condition: only the branch taken runs (or is traced)
         return true_fn() if bool(pred._value) else false_fn()
-    true_graph, true_result, true_code = _traced(true_fn, [], "cond_true")
-    false_graph, false_result, false_code = _traced(false_fn, [], "cond_false")
+    returned: list = []  # what the true branch returned: TensorArrays in it travel as their buffers
+
+    def true_branch() -> Any:
+        returned.append(true_fn())
+        return tensor_array.buffers(returned[0])
+
+    true_graph, true_result, true_code = _traced(true_branch, [], "cond_true")
+    false_branch = lambda: tensor_array.buffers(false_fn())  # noqa: E731
+    false_graph, false_result, false_code = _traced(false_branch, [], "cond_false")
     _check_branches(true_graph, true_result, false_graph, false_result)
     n_out = len(true_graph.outputs)
     replayed = None
@@ -202,11 +209,9 @@ def cond(
         },
     )
     outputs = outputs[:n_out]
-    return (
-        nest.pack_sequence_as(true_result, list(outputs))
-        if nest.is_nested(true_result)
-        else (outputs[0] if outputs else None)
-    )
+    if not nest.is_nested(true_result):
+        return tensor_array.rebuild(returned[0], outputs[0]) if outputs else None
+    return tensor_array.rebuild(returned[0], nest.pack_sequence_as(true_result, list(outputs)))
 
 
 def _with_effect_outputs(true_graph: Graph, false_graph: Graph, true_replayed: tuple,

@@ -4,11 +4,11 @@ A TensorArray holds one tensor, its buffer: the elements stacked along a first a
 is tapeflow ops on that buffer (a write is one `TensorListSetItem` op; a read a `gather`; `stack`
 the buffer itself), so eagerly, traced and under tapes it is the same code, and gradients flow
 through writes and reads like through any op. `write` updates the array in place and returns it,
-as TensorFlow's eager TensorArray does (keep writing `ta = ta.write(...)`, which TensorFlow's graphs
-need). A traced `tf.while_loop` (or AutoGraph loop) carries a TensorArray as its buffer; with
-`dynamic_size` that buffer's length is unknown through the loop. An array whose element shape is
-not known yet (nothing written, no `element_shape`) enters a traced loop after a trial trace of the
-loop body has shown what it writes.
+as TensorFlow's eager TensorArray does; while tracing it returns a new array, as TensorFlow's graphs
+do (so write `ta = ta.write(...)`). A traced `tf.while_loop` (or AutoGraph loop) or `tf.cond`
+carries a TensorArray as its buffer; with `dynamic_size` that buffer's length is unknown through the
+loop. An array whose element shape is not known yet (nothing written, no `element_shape`) enters a
+traced loop after a trial trace of the loop body has shown what it writes.
 
 The buffer is copied on each write (O(size) per write), which costs little next to a Python-level
 loop step for the sizes loops write.
@@ -22,7 +22,7 @@ import numpy as np
 
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import Op, bind
+from tapeflow.framework.op import TRACING, Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import AbstractValue
@@ -102,10 +102,22 @@ class TensorArray:
     # ---- the buffer ------------------------------------------------------------------------------
 
     def _allocate(self, element_shape: tuple) -> None:
+        self._buffer = self._zeros(element_shape)
+        self._element_shape = TensorShape(element_shape)
+
+    def _zeros(self, element_shape: tuple) -> Any:
         from tapeflow.ops.creation_ops import zeros
 
-        self._buffer = zeros([self._size, *element_shape], self._dtype)
-        self._element_shape = TensorShape(element_shape)
+        return zeros([self._size, *element_shape], self._dtype)
+
+    def _updated(self, buffer: Any) -> TensorArray:
+        """The array holding `buffer`: this one, updated, eagerly (TensorFlow's eager arrays change in
+        place); a new one while tracing, as in TensorFlow's graphs (so that a branch or a loop body
+        that writes does not change the array the code around it holds)."""
+        if TRACING:
+            return self._with_buffer(buffer)
+        self._buffer, self._element_shape = buffer, TensorShape(buffer._value.shape[1:])
+        return self
 
     def _with_buffer(self, buffer: Any) -> TensorArray:
         """An array like this one holding `buffer` (how loops and branches hand one on)."""
@@ -139,13 +151,11 @@ class TensorArray:
     # ---- elements ----------------------------------------------------------------------------------
 
     def write(self, index: Any, value: Any, name: str | None = None) -> TensorArray:
-        """Element `index` becomes `value`; returns the array (updated in place, as TF's eager one)."""
+        """Element `index` becomes `value`; returns the array (see `_updated`)."""
         value = self._element(value, "write")
-        if self._buffer is None:
-            self._allocate(value._value.shape)
+        buffer = self._buffer if self._buffer is not None else self._zeros(value._value.shape)
         index = convert_to_tensor(index, dtypes.int32)
-        self._buffer = bind(_set_item_op, (self._buffer, index, value), {"dynamic": self._dynamic_size})
-        return self
+        return self._updated(bind(_set_item_op, (buffer, index, value), {"dynamic": self._dynamic_size}))
 
     def read(self, index: Any, name: str | None = None) -> Any:
         """Element `index` (zeros if never written)."""
@@ -181,21 +191,18 @@ class TensorArray:
             raise errors.InvalidArgumentError(
                 None, None, f"Tried to write {value._value.shape[0]} elements to an array of size "
                             f"{int(self._size._value)} that is not resizeable")
-        self._buffer = value
-        self._element_shape = TensorShape(value._value.shape[1:])
-        return self
+        return self._updated(value)
 
     def scatter(self, indices: Any, value: Any, name: str | None = None) -> TensorArray:
         """Element `indices[i]` becomes `value[i]`, for each i."""
         value = self._element(value, "scatter", stacked=True)
         indices = convert_to_tensor(indices, dtypes.int32)
-        if self._buffer is None:
-            self._allocate(value._value.shape[1:])
-        for k in range(value._value.shape[0] or 0):
-            self.write(indices[k], value[k])
         if value._value.shape[0] is None:
             raise NotImplementedError("TensorArray.scatter needs the number of values known while tracing.")
-        return self
+        array = self
+        for k in range(value._value.shape[0]):
+            array = array.write(indices[k], value[k])
+        return array
 
     def identity(self) -> TensorArray:
         return self._with_buffer(self._buffer) if self._buffer is not None else self
