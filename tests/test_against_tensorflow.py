@@ -128,6 +128,32 @@ def test_first_and_second_order_gradients(source):
 # Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.
 PROGRAMS = [
     """
+k = 3.0
+g1 = lambda x, s=2.0: x * s if x > 0 else x - k
+g2 = lambda *xs: xs[0] + xs[1] if xs[0] > xs[1] else xs[1]
+
+class C:
+    f = staticmethod(lambda x: x + 1.0 if x > 1 else x - 1.0)
+
+@tf.function
+def f(x, n):
+    r = [g1(x), g1(-x), g2(x, x * 2), C.f(x)]
+    total = tf.constant(0)
+    for i in range(n, 0, -2):
+        total += i
+    r.append(tf.cast(total, tf.float32))
+    r.append(tf.cast(len([1, 2, 3]), tf.float32))
+    y = tf.zeros([0])
+    for i in tf.range(n):
+        tf.autograph.experimental.set_loop_options(shape_invariants=[(y, tf.TensorShape([None]))])
+        y = tf.concat([y, [tf.cast(i, tf.float32)]], 0)
+    r.append(tf.reduce_sum(y))
+    r.append(float(n) * 0.5)
+    return r
+
+result = [v.numpy() for v in f(tf.constant(2.0), tf.constant(5))]
+""",
+    """
 v = tf.Variable(1.0)
 
 @tf.function
