@@ -459,3 +459,14 @@ def test_a_cond_with_effects_traced_without_a_tape_refuses_its_gradient_clearly(
         y = f(x)
     with pytest.raises(NotImplementedError, match="traced while a GradientTape records"):
         tape.gradient(y, x)
+
+
+def test_a_graph_prints_its_control_flow_readably():
+    @tf.function
+    def f(x):
+        return tf.cond(x > 0, lambda: x * 2.0, lambda: -x)
+
+    text = str(f.get_concrete_function(tf.constant(1.0)).graph)
+    assert "true_graph=cond_true, false_graph=cond_false" in text
+    assert "\n  graph cond_true(" in text and "\n    v2 = Mul(v1, const(2.0))" in text
+    assert "<function" not in text and "object at" not in text

@@ -34,7 +34,7 @@ class Equation:
     def __repr__(self) -> str:
         outs = ", ".join(o._name for o in self.outputs) or "_"
         args = ", ".join(_describe(x) for x in self.inputs)
-        params = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        params = "".join(f", {k}={_param_text(v)}" for k, v in self.params.items() if _shown(k))
         return f"{outs} = {self.op.name}({args}{params})"
 
 
@@ -131,10 +131,27 @@ class Graph:
         return [resolve(x) for x in self.outputs]
 
     def __str__(self) -> str:
+        """The graph as text: its equations, then the subgraphs of its control flow, indented."""
         lines = [f"graph {self.name}({', '.join(f'{x._name}: {x._value!r}' for x in self.inputs)}):"]
         lines += [f"  {eq!r}" for eq in self.equations]
         lines.append(f"  return {', '.join(_describe(x) for x in self.outputs)}")
+        for eq in self.equations:
+            for inner in eq.params.values():
+                if isinstance(inner, Graph):
+                    lines += ["  " + line for line in str(inner).splitlines()]
         return "\n".join(lines)
+
+
+def _shown(key: str) -> bool:
+    """Whether a parameter is worth printing: not a subgraph's compiled code (`true_fn`, `body_fn`:
+    the subgraph itself is printed) nor the results' shapes (printed where they are used)."""
+    return not key.endswith("_fn") and key != "avals"
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, Graph):
+        return value.name
+    return getattr(value, "__name__", None) or repr(value) if callable(value) else repr(value)
 
 
 def _describe(x: Any) -> str:
