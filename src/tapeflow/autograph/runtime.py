@@ -375,12 +375,12 @@ def _check_loop_variable(name: str, before: Any, after: Any, invariant: TensorSh
             f"'{name}' has dtype {before.dtype.name} before the loop, but dtype {after.dtype.name} after one "
             f"iteration"
         )
-    if invariant == before.shape and after.shape != before.shape:
+    if invariant == before.shape and not after.shape.is_subtype_of(before.shape):
         raise ValueError(
             f"'{name}' has shape {before.shape} before the loop, but shape {after.shape} after one "
             f"iteration. Use tf.autograph.experimental.set_loop_options to set shape invariants."
         )
-    if not invariant.is_compatible_with(after.shape):
+    if not after.shape.is_subtype_of(invariant):
         raise ValueError(
             f"'{name}' has shape {after.shape} after one iteration, which does not conform with the shape "
             f"invariant {invariant}."

@@ -55,6 +55,14 @@ class TensorShape:
             a is None or b is None or a == b for a, b in zip(self._dims, other._dims)
         )
 
+    def is_subtype_of(self, other: Any) -> bool:
+        """Whether this shape is `other` or more specific (it fixes what `other` leaves unknown)."""
+        other = TensorShape(other)
+        if other._dims is None:
+            return True
+        return self._dims is not None and len(self._dims) == len(other._dims) and all(
+            b is None or a == b for a, b in zip(self._dims, other._dims))
+
     def assert_is_compatible_with(self, other: Any) -> None:
         if not self.is_compatible_with(other):
             raise ValueError(f"Shapes {self} and {TensorShape(other)} are incompatible")

@@ -433,7 +433,7 @@ def _check_loop_vars(flat: list, shapes: list, body_graph: Graph) -> None:
                 f"Loop variable {i} enters the loop with dtype {before.dtype.name}, but has dtype "
                 f"{_describe(after)} after one iteration."
             )
-        if not TensorShape(shape).is_compatible_with(after._value.shape):
+        if not TensorShape(after._value.shape).is_subtype_of(shape):
             raise ValueError(
                 f"Input tensor {_loop_var_name(before, i)} enters the loop with shape {TensorShape(shape)}, "
                 f"but has shape "

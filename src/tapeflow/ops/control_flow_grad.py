@@ -15,15 +15,19 @@ prints. Where nothing was recorded, a subgraph with effects refuses its gradient
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.op import Op, bind, variadic
+from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.graph.passes import optimize
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.array_ops import identity
 from tapeflow.ops.creation_ops import zeros_like
 
@@ -94,10 +98,8 @@ def while_gradient(
             "body_graph": body_graph, "replayed": replayed}
     history = (y[n],) if replayed else ()
     seeds = tuple(g[:n])
-    if any(type(x) is SymbolicTensor for x in (*inputs, *seeds, *history)):
-        return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
-                    {**loop, "n_inputs": len(inputs)})
-    return _rerun_loop_gradients(seeds, inputs, history, **loop)
+    return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
+                {**loop, "n_inputs": len(inputs)})
 
 
 def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
@@ -106,13 +108,69 @@ def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
 
 
 def _loop_gradient_kernel(*values, n_inputs, **loop):
-    """At run time: the loop's input gradients, by running it again eagerly under a tape."""
+    """At run time: the loop's input gradients — by a compiled reverse sweep, or, where effects are
+    to be replayed, by running the loop again eagerly under a tape."""
     inputs, g, history = _split(values, n_inputs, loop["n"])
+    if not history:
+        return _reverse_sweep(inputs, g, **loop)
     grads = _rerun_loop_gradients([Tensor(v) for v in g], [Tensor(v) for v in inputs],
                                   tuple(Tensor(h) for h in history), **loop)
     return tuple(
         np.zeros(np.shape(x), x.dtype) if gx is None else gx._value for gx, x in zip(grads, inputs)
     )
+
+
+def _reverse_sweep(inputs: list, seeds: list, n: int, n_cond: int, maximum_iterations: Any,
+                   cond_graph: Graph, body_graph: Graph, replayed: tuple | None) -> tuple:
+    """A loop's input gradients in compiled code: the loop runs again keeping each iteration's state,
+    then the body's compiled vector-Jacobian product runs over those states in reverse, carrying the
+    loop variables' gradients back and adding up the captured values'."""
+    cond_fn, body_fn, vjp_fn = _compiled(cond_graph), _compiled(body_graph), _vjp(body_graph, n)
+    state, cond_inputs, body_inputs = list(inputs[:n]), inputs[n:n + n_cond], inputs[n + n_cond:]
+    states, count = [], 0
+    while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_inputs)[0]:
+        states.append(state)
+        state = list(body_fn(*state, *body_inputs))
+        count += 1
+    grads, captured = list(seeds), [np.zeros(np.shape(x), x.dtype) for x in body_inputs]
+    for state in reversed(states):
+        out = vjp_fn(*state, *body_inputs, *grads)
+        grads, captured = list(out[:n]), [a + b for a, b in zip(captured, out[n:])]
+    return (*grads, *(np.zeros(np.shape(x), x.dtype) for x in cond_inputs), *captured)
+
+
+def _compiled(graph: Graph) -> Callable:
+    """`graph`'s compiled code (compiled once)."""
+    code = _COMPILED.get(graph)
+    if code is None:
+        code = _COMPILED[graph] = compile_graph(graph)[0]
+    return code
+
+
+def _vjp(body: Graph, n: int) -> Callable:
+    """The compiled vector-Jacobian product of a loop body: (state, captured values, gradients of
+    the next state) -> (gradients of the state, gradients of the captured values). Traced once,
+    with the tapes around paused, from the body's own gradient rules."""
+    vjp = _VJPS.get(body)
+    if vjp is None:
+        graph = Graph(f"{body.name}_vjp")
+        inputs = [graph.placeholder(x._value.shape, x._value.dtype) for x in body.inputs]
+        seeds = [graph.placeholder(x._value.shape, x._value.dtype) for x in body.outputs[:n]]
+        tapes = ACTIVE_TAPES[:]
+        ACTIVE_TAPES.clear()
+        TRACING.append(graph)
+        try:
+            graph.outputs = _graph_gradient(body, inputs, tuple(seeds))
+        finally:
+            TRACING.pop()
+            ACTIVE_TAPES[:] = tapes
+        optimize(graph)
+        vjp = _VJPS[body] = compile_graph(graph)[0]
+    return vjp
+
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> its compiled code
+_VJPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop body -> its compiled VJP
 
 
 def _second_order_loop_gradient(g: tuple, y: tuple, *inputs: Any, n_inputs: int, **loop: Any) -> list:
