@@ -28,6 +28,7 @@ WORKLOADS = (
     "mlp_adam",
     "mlp_compiled",
     "hvp_compiled",
+    "loop_gradient_compiled",
     "import_time",
 )
 FULL = {"repeat": 7, "target": 0.2}  # 7 repeats of >= 0.2 s each per leg

@@ -294,7 +294,17 @@ def _staged_for(
 
 
 def _range_bounds(iterated: Any) -> tuple | None:
-    """(start, limit, delta) of a traced `tf.range` whose length is known only when the code runs."""
+    """(start, limit, delta) of what a `for` loop iterates, where it is a range: a traced `tf.range`
+    (whose length is known only when the code runs), or a constant integer vector that counts evenly
+    (`tf.range(1000)`): the loop then counts itself, with no element to look up at each iteration."""
+    if type(iterated) is Tensor:
+        values = iterated._value
+        if values.ndim != 1 or values.dtype.kind not in "iu" or len(values) < 2:
+            return None
+        delta = values[1] - values[0]
+        if delta == 0 or not np.array_equal(np.diff(values), np.full(len(values) - 1, delta)):
+            return None
+        return tuple(Tensor(v) for v in (values[0], values[-1] + delta, delta))
     if type(iterated) is not SymbolicTensor:
         return None
     from tapeflow.ops.creation_ops import range_op

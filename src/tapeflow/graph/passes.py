@@ -116,13 +116,18 @@ _IDENTITIES = {
 
 
 def simplify(graph: Graph) -> None:
-    """Drop equations that return one of their inputs unchanged: x * 1, 1 * x, x + 0, x - 0, x / 1, x ** 1
-    (when the constant does not broadcast x to another shape or dtype)."""
+    """Drop equations that return one of their inputs unchanged: identity(x), x * 1, 1 * x, x + 0,
+    x - 0, x / 1, x ** 1 (when the constant does not broadcast x to another shape or dtype). Values
+    are never written in place, so a copy is the value itself. (`stop_gradient` stays: a graph run
+    under tapes still differentiates it.)"""
     replaced: dict[str, SymbolicTensor] = {}
     kept = []
     for eq in graph.equations:
         if replaced:
             eq.inputs = tuple(replaced.get(x._name, x) if type(x) is SymbolicTensor else x for x in eq.inputs)
+        if eq.op.name == "Identity" and type(eq.inputs[0]) is SymbolicTensor:
+            replaced[eq.outputs[0]._name] = eq.inputs[0]
+            continue
         rule = _IDENTITIES.get(eq.op.name)
         if rule is not None and len(eq.inputs) == 2:
             identity, positions = rule
