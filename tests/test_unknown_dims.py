@@ -348,3 +348,17 @@ def test_nested_input_signatures():
     Pair = collections.namedtuple("Pair", "x n")
     g = tf.function(lambda p: p.x * 2.0, input_signature=[Pair(tf.TensorSpec([None]), tf.TensorSpec([]))])
     assert g(Pair([1.0, 2.0], 0.0)).numpy().tolist() == [2.0, 4.0]
+
+
+def test_matmul_of_unknown_inner_dimensions_is_checked_when_the_code_runs():
+    @tf.function(input_signature=[tf.TensorSpec([None, None]), tf.TensorSpec([None, 4])])
+    def f(a, b):
+        with tf.GradientTape() as tape:
+            tape.watch([a, b])
+            y = tf.reduce_sum(tf.matmul(a, b) ** 2)
+        return y, tape.gradient(y, [a, b])
+
+    y, (ga, gb) = f(tf.ones([2, 3]), tf.ones([3, 4]))
+    assert float(y) == 72.0 and ga.numpy().tolist() == [[24.0] * 3] * 2 and gb.shape == (3, 4)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        f(tf.ones([2, 3]), tf.ones([2, 4]))

@@ -77,14 +77,13 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
     adj_a, adj_b = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     ka = a._value.shape[-2 if adj_a else -1]
     kb = b._value.shape[-1 if adj_b else -2]
-    if ka != kb:
+    if ka != kb and ka is not None and kb is not None:  # (an unknown size is checked when the code runs)
         raise errors.InvalidArgumentError(
             None, None, f"Matrix size-incompatible: In[0]: {list(a._value.shape)}, In[1]: "
                         f"{list(b._value.shape)} (contracting {ka} with {kb}) [Op:{op.name}]")
-    try:
-        np.broadcast_shapes(a._value.shape[:-2], b._value.shape[:-2])
-    except ValueError:
+    batch_a, batch_b = a._value.shape[:-2], b._value.shape[:-2]
+    if not all(x is None or y is None or x == y or 1 in (x, y) for x, y in zip(batch_a[::-1], batch_b[::-1])):
         raise errors.InvalidArgumentError(
             None, None, f"In[0] and In[1] must have compatible batch dimensions: {list(a._value.shape)} vs. "
-                        f"{list(b._value.shape)} [Op:{op.name}]") from None
+                        f"{list(b._value.shape)} [Op:{op.name}]")
     return bind(op, (a, b), {"adj_a": adj_a, "adj_b": adj_b})
