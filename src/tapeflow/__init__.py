@@ -28,7 +28,7 @@ from tapeflow.ops.slicing_ops import slice, strided_slice
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
 from tapeflow.ops.creation_ops import *  # noqa: F403
 from tapeflow.ops.einsum_ops import einsum
-from tapeflow.ops.linalg_ops import matmul
+from tapeflow.ops.linalg_ops import matmul, tensordot
 from tapeflow.ops.norm_ops import norm
 from tapeflow.ops.logging_ops import print_v2 as print  # noqa: A004
 from tapeflow.ops.math_ops import (

@@ -4,8 +4,9 @@ from tapeflow.ops.gather_ops import MATH_ONLY as _gather_math
 from tapeflow.ops.gather_ops import unsorted_segment_sum
 from tapeflow.ops.math_ops import *  # noqa: F403
 from tapeflow.ops.math_ops import __all__ as _elementwise
+from tapeflow.ops.nn_ops import l2_normalize, log_sigmoid
 from tapeflow.ops.reduce_ops import *  # noqa: F403
 from tapeflow.ops.reduce_ops import __all__ as _reductions
 from tapeflow.ops.sort_ops import top_k
 
-__all__ = [*_elementwise, *_reductions, *_gather_math, "top_k"]
+__all__ = [*_elementwise, *_reductions, *_gather_math, "top_k", "l2_normalize", "log_sigmoid"]

@@ -17,7 +17,7 @@ from tapeflow.framework.op import Op, bind
 from tapeflow.ops.declare import mismatch_error, operands, unsupported_error
 from tapeflow.ops.math_ops import conj
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "matvec", "tensordot"]
 
 
 def _adjoint(x: np.ndarray, adjoint: bool) -> np.ndarray:
@@ -87,3 +87,40 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
             None, None, f"In[0] and In[1] must have compatible batch dimensions: {list(a._value.shape)} vs. "
                         f"{list(b._value.shape)} [Op:{op.name}]")
     return bind(op, (a, b), {"adj_a": adj_a, "adj_b": adj_b})
+
+
+def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False, a_is_sparse: bool = False,
+           b_is_sparse: bool = False, name: str | None = None):
+    """`tf.linalg.matvec`: the matrix (or batch of matrices) `a` times the vector(s) `b`."""
+    from tapeflow.ops.array_ops import expand_dims, squeeze
+
+    product = matmul(a, expand_dims(b, -1), transpose_a=transpose_a, adjoint_a=adjoint_a)
+    return squeeze(product, -1)
+
+
+def tensordot(a: Any, b: Any, axes: Any, name: str | None = None):
+    """`tf.tensordot`: the sum over `axes` of the products of `a`'s and `b`'s entries. `axes` is an int
+    n (a's last n axes with b's first n) or a pair of axis lists; an einsum of the two."""
+    from tapeflow.ops.einsum_ops import einsum
+
+    a, b = operands(a, b)
+    rank_a, rank_b = a._value.ndim, b._value.ndim
+    if isinstance(axes, int | np.integer):
+        if not 0 <= axes <= min(rank_a, rank_b):
+            raise ValueError(f"`axes` must be at most the rank of both inputs ({rank_a}, {rank_b}), got "
+                             f"{axes}")
+        pairs = list(zip(range(rank_a - axes, rank_a), range(axes)))
+    else:
+        axes_a, axes_b = ([int(i)] if np.ndim(i) == 0 else [int(j) for j in i] for i in axes)
+        if len(axes_a) != len(axes_b):
+            raise ValueError(f"The two lists of axes must have the same length, got {axes_a} and {axes_b}")
+        pairs = [(i % rank_a, j % rank_b) for i, j in zip(axes_a, axes_b)]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    left = [next(letters) for _ in range(rank_a)]
+    right = [next(letters) for _ in range(rank_b)]
+    for i, j in pairs:
+        right[j] = left[i]
+    contracted_a, contracted_b = {i for i, _ in pairs}, {j for _, j in pairs}
+    out = [c for k, c in enumerate(left) if k not in contracted_a]
+    out += [c for k, c in enumerate(right) if k not in contracted_b]
+    return einsum(f"{''.join(left)},{''.join(right)}->{''.join(out)}", a, b)

@@ -1,4 +1,5 @@
-"""`tf.nn`: activations, softmax, cross-entropy losses, `l2_loss` and `bias_add`.
+"""`tf.nn`: activations, softmax, cross-entropy losses, `l2_loss`, `bias_add`, and the composites
+`moments`, `l2_normalize`, `dropout`, `log_sigmoid`.
 
 Most activations are composites of elementwise ops and need no gradient code. Some are
 primitives with their own rule instead, for one of three reasons: a kink where TensorFlow picks a
@@ -32,7 +33,7 @@ from tapeflow.ops.reduce_ops import reduce_sum
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "softplus",
            "tanh", "softmax", "log_softmax", "softmax_cross_entropy_with_logits",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits", "l2_loss",
-           "bias_add"]
+           "bias_add", "moments", "l2_normalize", "dropout", "log_sigmoid"]
 
 # ---- piecewise-linear activations -------------------------------------------------------------
 
@@ -307,3 +308,55 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
             None, None, f"Must provide as many biases as the {side} dimension of the input tensor: "
                         f"{bias_shape} vs. {shape} [Op:BiasAdd]")
     return bind(op, (value, bias), {"channel": channel})
+
+
+# ---- composites: moments, normalization, dropout ------------------------------------------------
+
+def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: str | None = None) -> tuple:
+    """`tf.nn.moments`: the mean and variance of `x` over `axes`. (TensorFlow stops the gradient
+    through the mean inside the variance: the same first derivative, since the deviations sum to
+    zero, but second derivatives without the mean's terms; here they are exact.)"""
+    from tapeflow.ops.array_ops import squeeze
+    from tapeflow.ops.reduce_ops import normalize_axis, reduce_mean
+
+    x = tensor(x)
+    axes = normalize_axis(axes, x._value.ndim, "Mean")
+    mean = reduce_mean(x, axes, keepdims=True)
+    variance = reduce_mean(math_ops.squared_difference(x, mean), axes, keepdims=True)
+    if keepdims or not axes:
+        return mean, variance
+    return squeeze(mean, axes), squeeze(variance, axes)
+
+
+def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | None = None, dim: Any = None):
+    """`tf.math.l2_normalize`: x / sqrt(max(sum(x ** 2), epsilon)) along `axis` (all axes by default)."""
+    x = tensor(x)
+    axis = dim if axis is None and dim is not None else axis
+    squares = reduce_sum(math_ops.square(x), axis, keepdims=True)
+    return x * math_ops.rsqrt(math_ops.maximum(squares, math_ops.cast(epsilon, x.dtype)))
+
+
+def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: str | None = None):
+    """`tf.nn.dropout`: each element (or each slice that `noise_shape` picks) kept with probability
+    1 - rate and scaled by 1 / (1 - rate), else zero. The mask is a random draw: inside a traced
+    function, a new one on every call."""
+    from tapeflow.ops.random_ops import uniform
+
+    x = tensor(x)
+    if not x.dtype.is_floating:
+        raise ValueError(f"`x.dtype` must be a floating point tensor as `x` will be scaled. Received: "
+                         f"x_dtype={x.dtype}")
+    if isinstance(rate, int | float) and not 0 <= rate < 1:
+        raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). Received: "
+                         f"rate={rate}")
+    if isinstance(rate, int | float) and rate == 0:
+        return x
+    rate = math_ops.cast(rate, x.dtype)
+    shape = shape_ops.shape_of(x) if noise_shape is None else noise_shape
+    keep = math_ops.cast(uniform(shape, dtype=x.dtype, seed=seed) >= rate, x.dtype)
+    return x * keep / (1 - rate)
+
+
+def log_sigmoid(x: Any, name: str | None = None):
+    """`tf.math.log_sigmoid`: log(1 / (1 + exp(-x))) = -softplus(-x), with no overflow."""
+    return -softplus(-tensor(x))

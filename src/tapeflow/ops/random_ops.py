@@ -19,6 +19,7 @@ so gradients flow to them as in TensorFlow.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from tapeflow.framework.dtypes import FLOATS
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
 
@@ -131,8 +133,21 @@ def _shape(shape: Any, op: Op) -> tuple:
 
 
 def _draw(op: Op, shape: Any, dtype: dtypes.DType, seed: Any) -> Tensor:
-    params = {"shape": _shape(shape, op), "dtype": dtype._np, "generator": _SEEDS.generator(op.name, seed)}
-    return bind(op, (), params)
+    params = {"dtype": dtype._np, "generator": _SEEDS.generator(op.name, seed)}
+    if shape_ops.traced_dims(shape):  # a shape known when the code runs (`tf.shape(x)` of a traced x)
+        static, packed = shape_ops.static_and_packed(shape)
+        return bind(_to_runtime_shape(op), (packed,), {**params, "static": static})
+    return bind(op, (), {"shape": _shape(shape, op), **params})
+
+
+@functools.cache
+def _to_runtime_shape(op: Op) -> Op:
+    """`op` drawing a sample of the shape its input holds (its known dimensions: `static`)."""
+    def kernel(shape: Any, static: tuple, **params: Any) -> Any:
+        return op.kernel(shape=tuple(int(d) for d in shape), **params)
+
+    return Op(op.name, kernel, None, effectful="draw",
+              infer=lambda shape, static, dtype, generator: [AbstractValue(static, dtype)])
 
 
 def _affine(sample: Tensor, scale: Tensor, offset: Tensor, default_scale: bool, default_offset: bool):
