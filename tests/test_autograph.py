@@ -1,6 +1,8 @@
 """AutoGraph: the converted source, converted == original on Python values and eager tensors, and
 staged control flow inside `tf.function` (the `test_symbolic_*` tests need tf.cond / tf.while_loop)."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -207,7 +209,7 @@ def test_to_code_shows_runtime_calls():
     code = to_code(while_break_continue)
     assert "ag__.while_stmt(" in code and "ag__.if_stmt(" in code and "break_ = True" in code
     assert "ag__.for_stmt(ag__.converted_call(range, (n,), None)" in to_code(for_over_range)
-    code = to_code(test_and_or_not_short_circuit_on_python_values)
+    code = to_code(test_and_or_not_short_circuit_on_python_values).replace("lambda :", "lambda:")  # 3.10
     mark = "ag__.converted_call(mark, ({},), None)"
     expected = f"ag__.or_(lambda: ag__.and_(lambda: {mark.format('a')}, lambda: {mark.format('b')}), lambda: "
     assert expected + f"ag__.not_({mark.format('b')}))" in code
@@ -699,6 +701,7 @@ def test_lambdas_are_converted_wherever_they_are_defined():
     assert "ag__.if_exp" in to_code(_sign)
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="Python 3.10 records no columns for code")
 def test_two_lambdas_on_one_line_are_told_apart_by_column():
     pair = (lambda x: x + 1.0 if x > 0 else x, lambda x: x * 10.0 if x > 0 else x)  # noqa: E731
     f = tf.function(lambda x: (pair[0](x), pair[1](x)))

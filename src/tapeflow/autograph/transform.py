@@ -182,7 +182,10 @@ def _compile(func: types.FunctionType, node: ast.FunctionDef) -> types.CodeType:
     node.name = name
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory_code.co_consts if getattr(c, "co_name", None) == "ag__converted")
-    inner = inner.replace(co_name=func.__code__.co_name, co_qualname=func.__code__.co_qualname)
+    names = {"co_name": func.__code__.co_name}
+    if hasattr(func.__code__, "co_qualname"):  # Python 3.11+
+        names["co_qualname"] = func.__code__.co_qualname
+    inner = inner.replace(**names)
     stack = [inner]
     while stack:
         compiled = stack.pop()
