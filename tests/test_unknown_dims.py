@@ -362,3 +362,11 @@ def test_matmul_of_unknown_inner_dimensions_is_checked_when_the_code_runs():
     assert float(y) == 72.0 and ga.numpy().tolist() == [[24.0] * 3] * 2 and gb.shape == (3, 4)
     with pytest.raises(tf.errors.InvalidArgumentError):
         f(tf.ones([2, 3]), tf.ones([2, 4]))
+
+
+def test_structured_outputs_are_the_traced_results():
+    f = tf.function(lambda x: {"double": x * 2.0, "pair": (x, 1.0)})
+    outputs = f.get_concrete_function(tf.TensorSpec([None], tf.float32)).structured_outputs
+    assert sorted(outputs) == ["double", "pair"]
+    assert outputs["double"].shape.as_list() == [None] and "mul" in outputs["double"].name
+    assert f(tf.ones([2]))["pair"][1].numpy() == 1.0

@@ -326,7 +326,7 @@ class Function:
         graph.outputs = flat_out
         return ConcreteFunction(
             graph,
-            nest.pack_sequence_as(out, [None] * len(flat_out)) if nest.is_nested(out) else None,
+            nest.pack_sequence_as(out, flat_out),  # the traced results, as the function returned them
             nest.pack_sequence_as((args, kwargs), [
                 TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
                 for leaf, key, name in zip(flat, keys, names)]),
