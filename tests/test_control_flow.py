@@ -493,3 +493,22 @@ def test_compiled_reverse_sweep_matches_eager_gradients():
                                                tf.TensorSpec([], tf.int32)])(x, w, tf.constant(7))
     for a, b in zip(compiled, eager):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_gradients_through_a_loop_that_only_writes_do_not_write_again():
+    """A regression: a loop body that writes a variable without reading it recorded nothing, and its
+    gradient reran the writes (leaving the variable at the first iteration's value)."""
+    w = tf.Variable(0.0)
+
+    @tf.function
+    def f(x, n):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x
+            for i in tf.range(n):
+                w.assign(tf.cast(i, tf.float32) + 1.0)
+                y = y * x
+        return y, tape.gradient(y, x)
+
+    y, g = f(tf.constant(2.0), tf.constant(3))
+    assert (float(y), float(g), float(w)) == (16.0, 32.0, 3.0)

@@ -108,10 +108,10 @@ def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
 
 
 def _loop_gradient_kernel(*values, n_inputs, **loop):
-    """At run time: the loop's input gradients — by a compiled reverse sweep, or, where effects are
-    to be replayed, by running the loop again eagerly under a tape."""
+    """At run time: the loop's input gradients — by a compiled reverse sweep for a loop without
+    effects, else by running the loop again eagerly under a tape, replaying its effects."""
     inputs, g, history = _split(values, n_inputs, loop["n"])
-    if not history:
+    if effect_in(loop["body_graph"]) is None and effect_in(loop["cond_graph"]) is None:
         return _reverse_sweep(inputs, g, **loop)
     grads = _rerun_loop_gradients([Tensor(v) for v in g], [Tensor(v) for v in inputs],
                                   tuple(Tensor(h) for h in history), **loop)
@@ -237,9 +237,9 @@ def _rerun_loop_gradients(
         while (maximum_iterations is None or count < maximum_iterations) and bool(
             cond_graph.evaluate(state + cond_inputs)[0]
         ):
-            replay = None
-            if records is not None:
-                values = iter(records[count])
+            replay = None  # (not replaying: a loop without effects, or refused above)
+            if replayed is not None:  # recorded values for the reads and draws; writes are skipped
+                values = iter(records[count] if records is not None else ())
                 replay = {i: tuple(next(values) for _ in body_graph.equations[i].outputs) for i in replayed}
             state = body_graph.evaluate(state + body_inputs, replay)[:n]
             count += 1
