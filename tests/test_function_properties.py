@@ -74,3 +74,25 @@ def test_gradients_taken_inside_compiled_programs_agree_with_eager(statements, x
     compiled = tf.function(lambda x: gradient(x, converted))(x)
     np.testing.assert_allclose(compiled.numpy(), gradient(x, program).numpy(), rtol=1e-4, atol=1e-5,
                                err_msg=source)
+
+
+@settings(max_examples=20, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=5))
+def test_programs_on_inputs_of_unknown_length_agree_with_eager(statements, x):
+    """The same programs traced once for any length (`TensorSpec([None])`), their gradients taken
+    inside the trace: one trace serves every length, with eager values and gradients."""
+    program, source = make_program(statements)
+
+    def gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = program(x)
+        return y, tape.gradient(y, x)
+
+    compiled = tf.function(gradient, input_signature=[tf.TensorSpec([None], tf.float32)])
+    for values in (x, x[:1] + x):
+        values = tf.constant(np.asarray(values, np.float32))
+        for got, want in zip(compiled(values), gradient(values)):
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5, err_msg=source)
+    assert compiled.experimental_get_tracing_count() == 1
