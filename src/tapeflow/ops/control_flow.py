@@ -57,7 +57,8 @@ def _emit_if(eq: Any, expression: Callable, name: Callable) -> list[str]:
 
 def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
     """The loop variables set, then `while cond(...)[0]: vars = body(...)` (with a step count if
-    bounded; with a record of the body's effects for the gradient, if it keeps one)."""
+    bounded; with a record for the gradient, if it keeps one: what the body's effects gave, or the
+    state each iteration starts from)."""
     args = list(map(expression, eq.inputs))
     n, n_cond, limit = eq.params["n"], eq.params["n_cond"], eq.params["maximum_iterations"]
     names = [o._name for o in eq.outputs[:n]]
@@ -66,17 +67,21 @@ def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
     body = f"{name(eq.params['body_fn'], 'while_body')}({', '.join([*names, *args[n + n_cond :]])})"
     lines = [f"{state} = {''.join(a + ', ' for a in args[:n]).rstrip()}"]
     step = [f"    {state} = {body}"]
-    if eq.params["replayed"]:
+    recording = eq.params["replayed"] or eq.params["saves_states"]
+    if recording:
         history = f"record_{eq.outputs[n]._name}"
         lines.append(f"{history} = []")
+    if eq.params["replayed"]:
         step = [f"    {state} *effects = {body}", f"    {history}.append(effects)"]
+    elif eq.params["saves_states"]:
+        step = [f"    {history}.append(({state}))", *step]
     if limit is None:
         lines += [f"while {condition}:", *step]
     else:
         counter = f"steps_{eq.outputs[0]._name}"
         lines += [f"{counter} = 0", f"while {counter} < {limit} and {condition}:", *step,
                   f"    {counter} += 1"]
-    if eq.params["replayed"]:
+    if recording:
         lines.append(f"{eq.outputs[n]._name} = {name(boxed, 'boxed')}({history})")
     return lines
 
@@ -260,17 +265,19 @@ def _describe(x: Any) -> str:
 
 
 def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals, cond_graph, body_graph,
-                  replayed):
+                  replayed, saves_states):
     state = values[:n]
     cond_captured, body_captured = values[n : n + n_cond], values[n + n_cond :]
     count, history = 0, []
     while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_captured)[0]:
+        if saves_states:
+            history.append(tuple(state))
         state = body_fn(*state, *body_captured)
         if replayed:
             history.append(state[n:])
             state = state[:n]
         count += 1
-    return (*state, boxed(history)) if replayed else tuple(state)
+    return (*state, boxed(history)) if replayed or saves_states else tuple(state)
 
 
 def while_loop(
@@ -315,6 +322,9 @@ def while_loop(
     if replayed:  # the body also returns what its effects gave, for the gradient to replay
         body_graph.outputs += [o for i in replayed for o in body_graph.equations[i].outputs]
         body_code, _ = compile_graph(body_graph)
+    # A loop without effects, traced while a tape records, keeps each iteration's state, so that its
+    # gradient need not run it again (TensorFlow's loops do the same).
+    saves_states = bool(ACTIVE_TAPES) and effect_in(body_graph) is None and effect_in(cond_graph) is None
     inputs = (*flat, *(o for o, _ in cond_graph.captures), *(o for o, _ in body_graph.captures))
     outputs = bind(
         _control_op("While", _while_kernel, len(inputs)),
@@ -328,8 +338,9 @@ def while_loop(
             "cond_graph": cond_graph,
             "body_graph": body_graph,
             "replayed": replayed,
+            "saves_states": saves_states,
             "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)]
-            + ([AbstractValue((), object)] if replayed else []),
+            + ([AbstractValue((), object)] if replayed or saves_states else []),
         },
     )
     result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs[: len(flat)])))

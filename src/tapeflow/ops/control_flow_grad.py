@@ -80,13 +80,13 @@ def while_gradient(
     cond_graph: Graph,
     body_graph: Graph,
     replayed: tuple | None,
+    saves_states: bool,
     **params: Any,
 ) -> list:
-    """The gradients of all the loop's inputs: the loop is run again under a tape, iteration by
-    iteration, and differentiated — at once for known inputs (a compiled function called under a
-    tape); inside a trace, by a `WhileGrad` op that does the same when the compiled code runs. Effects
-    are not repeated: the body's variable reads and random draws give the values they gave the first
-    time (recorded when the loop was traced under a tape), and its writes and prints are skipped."""
+    """The gradients of all the loop's inputs, by a `WhileGrad` op (see `_loop_gradient_kernel`).
+    Effects are not repeated: the body's variable reads and random draws give the values they gave
+    the first time (recorded when the loop was traced under a tape), and its writes and prints are
+    skipped."""
     effect = effect_in(body_graph) or effect_in(cond_graph)
     if effect is not None and replayed is None:
         raise NotImplementedError(
@@ -95,8 +95,8 @@ def while_gradient(
             f"by the gradient), and no effects in its condition or in control flow nested in it."
         )
     loop = {"n": n, "n_cond": n_cond, "maximum_iterations": maximum_iterations, "cond_graph": cond_graph,
-            "body_graph": body_graph, "replayed": replayed}
-    history = (y[n],) if replayed else ()
+            "body_graph": body_graph, "replayed": replayed, "saves_states": saves_states}
+    history = (y[n],) if replayed or saves_states else ()
     seeds = tuple(g[:n])
     return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
                 {**loop, "n_inputs": len(inputs)})
@@ -109,10 +109,12 @@ def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
 
 def _loop_gradient_kernel(*values, n_inputs, **loop):
     """At run time: the loop's input gradients — by a compiled reverse sweep for a loop without
-    effects, else by running the loop again eagerly under a tape, replaying its effects."""
+    effects (over the states it saved, or running it again to get them), else by running the loop
+    again eagerly under a tape, replaying its effects."""
     inputs, g, history = _split(values, n_inputs, loop["n"])
     if effect_in(loop["body_graph"]) is None and effect_in(loop["cond_graph"]) is None:
-        return _reverse_sweep(inputs, g, **loop)
+        states = history[0][()] if loop["saves_states"] else None
+        return _reverse_sweep(inputs, g, states, **loop)
     grads = _rerun_loop_gradients([Tensor(v) for v in g], [Tensor(v) for v in inputs],
                                   tuple(Tensor(h) for h in history), **loop)
     return tuple(
@@ -120,18 +122,22 @@ def _loop_gradient_kernel(*values, n_inputs, **loop):
     )
 
 
-def _reverse_sweep(inputs: list, seeds: list, n: int, n_cond: int, maximum_iterations: Any,
-                   cond_graph: Graph, body_graph: Graph, replayed: tuple | None) -> tuple:
-    """A loop's input gradients in compiled code: the loop runs again keeping each iteration's state,
-    then the body's compiled vector-Jacobian product runs over those states in reverse, carrying the
-    loop variables' gradients back and adding up the captured values'."""
-    cond_fn, body_fn, vjp_fn = _compiled(cond_graph), _compiled(body_graph), _vjp(body_graph, n)
-    state, cond_inputs, body_inputs = list(inputs[:n]), inputs[n:n + n_cond], inputs[n + n_cond:]
-    states, count = [], 0
-    while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_inputs)[0]:
-        states.append(state)
-        state = list(body_fn(*state, *body_inputs))
-        count += 1
+def _reverse_sweep(inputs: list, seeds: list, states: list | None, n: int, n_cond: int,
+                   maximum_iterations: Any, cond_graph: Graph, body_graph: Graph, replayed: tuple | None,
+                   saves_states: bool) -> tuple:
+    """A loop's input gradients in compiled code: the body's compiled vector-Jacobian product runs
+    over the state each iteration started from, in reverse, carrying the loop variables' gradients
+    back and adding up the captured values'. The states are those the loop saved, or else it runs
+    again (compiled) to find them."""
+    vjp_fn = _vjp(body_graph, n)
+    cond_inputs, body_inputs = inputs[n:n + n_cond], inputs[n + n_cond:]
+    if states is None:
+        cond_fn, body_fn = _compiled(cond_graph), _compiled(body_graph)
+        state, states, count = list(inputs[:n]), [], 0
+        while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_inputs)[0]:
+            states.append(state)
+            state = list(body_fn(*state, *body_inputs))
+            count += 1
     grads, captured = list(seeds), [np.zeros(np.shape(x), x.dtype) for x in body_inputs]
     for state in reversed(states):
         out = vjp_fn(*state, *body_inputs, *grads)
@@ -219,6 +225,7 @@ def _rerun_loop_gradients(
     cond_graph: Graph,
     body_graph: Graph,
     replayed: tuple | None,
+    saves_states: bool,
 ) -> list:
     from tapeflow.autodiff.tape import GradientTape
 
