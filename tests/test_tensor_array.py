@@ -142,3 +142,36 @@ def test_arrays_pass_through_cond_and_break():
 
     assert f(tf.constant(10)).numpy().tolist() == [9.0, 1.0, 2.0, 3.0]
     assert f(tf.constant(3)).numpy().tolist() == [0.0, 1.0, 2.0]
+
+
+def test_appends_never_change_an_earlier_value():
+    """Appends write into spare room of the newest buffer; no earlier value may see them."""
+
+    @tf.function
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        ta = ta.write(0, x)
+        before = ta.stack()
+        first = ta.write(1, x * 2.0)  # appends to the newest buffer
+        second = ta.write(1, x * 3.0)  # from the same (now older) buffer: a copy
+        return before, first.stack(), second.stack(), first.write(2, x).stack()
+
+    before, first, second, third = f(tf.constant(1.0))
+    assert before.numpy().tolist() == [1.0]
+    assert first.numpy().tolist() == [1.0, 2.0] and second.numpy().tolist() == [1.0, 3.0]
+    assert third.numpy().tolist() == [1.0, 2.0, 1.0]
+
+
+def test_gradients_through_a_loop_reading_what_it_appended():
+    def f(x, n):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True).write(0, x)
+            for i in tf.range(1, n):
+                ta = ta.write(i, tf.sin(ta.read(i - 1)) * x)
+            y = tf.reduce_sum(ta.stack())
+        return y, tape.gradient(y, x)
+
+    x = tf.constant(0.7)
+    for got, want in zip(tf.function(f)(x, tf.constant(30)), f(x, tf.constant(30))):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)

@@ -56,6 +56,7 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
             return acc, [zeros([0], dtype) for dtype in emitted]
         return acc, [stack(list(leaf)) for leaf in zip(*outputs)]
 
+    from tapeflow.ops.array_ops import reverse as reverse_
     from tapeflow.ops.control_flow import while_loop
     from tapeflow.ops.tensor_array import TensorArray
 
@@ -64,11 +65,13 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
     def body(i: Any, acc: Any, arrays: list) -> tuple:
         index = n - 1 - i if reverse else i
         acc, out = step(acc, nest.pack_sequence_as(elems, [gather(e, index) for e in flat]))
-        return i + 1, acc, [a.write(index, o) for a, o in zip(arrays, _checked(out, emitted, name))]
+        return i + 1, acc, [a.write(i, o) for a, o in zip(arrays, _checked(out, emitted, name))]
 
-    arrays = [TensorArray(dtype, size=n) for dtype in emitted]
+    # Outputs are appended in the order the loop runs (appends cost O(1)), reversed at the end.
+    arrays = [TensorArray(dtype, size=0, dynamic_size=True) for dtype in emitted]
     _, acc, arrays = while_loop(lambda i, acc, arrays: i < n, body, [convert_to_tensor(0), initial, arrays])
-    return acc, [a.stack() for a in arrays]
+    stacked = [a.stack() for a in arrays]
+    return acc, [reverse_(s, [0]) for s in stacked] if reverse else stacked
 
 
 def _checked(out: Any, emitted: list, name: str) -> list:

@@ -10,12 +10,14 @@ carries a TensorArray as its buffer; with `dynamic_size` that buffer's length is
 loop. An array whose element shape is not known yet (nothing written, no `element_shape`) enters a
 traced loop after a trial trace of the loop body has shown what it writes.
 
-The buffer is copied on each write (O(size) per write), which costs little next to a Python-level
-loop step for the sizes loops write.
+A write is a new buffer value, as values are never changed in place — except an append to the newest
+view of a buffer's storage, which writes into spare room (doubling it when full), so that filling
+a dynamic array in order costs O(1) per element; other writes copy the buffer (O(size)).
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,9 @@ from tapeflow.ops import array_ops, gather_ops, shape_ops
 
 
 def _set_item_kernel(buffer, index, value, dynamic):
+    """The buffer with element `index` written: a new value, never `buffer` changed — except that an
+    append to the newest view of a storage with room to spare writes into that storage (older views
+    are shorter, so they never see it), which makes filling an array in order O(1) per element."""
     index = int(index)
     if index < 0:
         raise errors.OutOfRangeError(None, None,
@@ -38,10 +43,27 @@ def _set_item_kernel(buffer, index, value, dynamic):
     if index >= size and not dynamic:
         raise errors.OutOfRangeError(
             None, None, f"Tried to write to index {index} but array is not resizeable and size is: {size}")
-    out = np.zeros((max(size, index + 1),) + buffer.shape[1:], buffer.dtype)
-    out[:size] = buffer
-    out[index] = value
+    length = max(size, index + 1)
+    storage = buffer.base
+    newest = storage is not None and _NEWEST.get(id(storage), _gone)() is buffer
+    if not (newest and size <= index < len(storage)):
+        capacity = max(2 * length, 8) if dynamic else length
+        storage = np.zeros((capacity,) + buffer.shape[1:], buffer.dtype)
+        storage[:size] = buffer
+    storage[index] = value
+    out = storage[:length]
+    if len(_NEWEST) > 1000:  # forget storages that are gone
+        for key in [k for k, ref in _NEWEST.items() if ref() is None]:
+            del _NEWEST[key]
+    _NEWEST[id(storage)] = weakref.ref(out)
     return out
+
+
+def _gone() -> None:
+    return None
+
+
+_NEWEST: dict = {}  # id(storage array) -> weak reference to its newest (longest) view
 
 
 def _cleared_kernel(g, like, index):
@@ -75,6 +97,7 @@ _cleared_op = Op("TensorListClearItem", _cleared_kernel,
 _uncleared_op = Op("TensorListUnclearItem", _uncleared_kernel,
                    (lambda g, y, gg, like, index: bind(_cleared_op, (g, gg, index)), None, None),
                    infer=_as_like)
+_stack_op = Op("TensorListStack", np.copy, (lambda g, y, x: g,))
 _set_item_op = Op("TensorListSetItem", _set_item_kernel, (
     lambda g, y, buffer, index, value, dynamic: bind(_cleared_op, (g, buffer, index)),
     None,
@@ -168,8 +191,9 @@ class TensorArray:
         return gather_ops.gather(self._stacked(), index)
 
     def stack(self, name: str | None = None) -> Any:
-        """All elements, stacked along a new first axis."""
-        return self._stacked()
+        """All elements, stacked along a new first axis (a copy: later appends may fill the storage
+        the buffer views)."""
+        return bind(_stack_op, (self._stacked(),))
 
     def gather(self, indices: Any, name: str | None = None) -> Any:
         """The elements at `indices`, stacked."""
@@ -181,7 +205,7 @@ class TensorArray:
         if buffer._value.ndim < 2:
             raise errors.InvalidArgumentError(
                 None, None, "Concat saw a scalar shape at index 0 but requires at least vectors.")
-        return array_ops.reshape(buffer, [-1, *buffer._value.shape[2:]])
+        return array_ops.reshape(self.stack(), [-1, *buffer._value.shape[2:]])
 
     def unstack(self, value: Any, name: str | None = None) -> TensorArray:
         """The elements become the slices of `value` along its first axis."""
