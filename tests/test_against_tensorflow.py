@@ -128,6 +128,17 @@ def test_first_and_second_order_gradients(source):
 # Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.
 PROGRAMS = [
     """
+v = tf.Variable([1.0, 2.0])
+
+@tf.function
+def f(x):
+    y = tf.reduce_sum(x * x * v) + tf.reduce_sum(tf.tanh(x))
+    g = tf.gradients(y, [x, v])
+    return g + tf.hessians(y, x)
+
+result = [t.numpy() for t in f(tf.constant([0.5, -1.0]))]
+""",
+    """
 k = 3.0
 g1 = lambda x, s=2.0: x * s if x > 0 else x - k
 g2 = lambda *xs: xs[0] + xs[1] if xs[0] > xs[1] else xs[1]

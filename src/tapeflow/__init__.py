@@ -63,6 +63,8 @@ _LAZY = {
     "custom_gradient": ("tapeflow.autodiff.custom_gradient", "custom_gradient"),
     "recompute_grad": ("tapeflow.autodiff.custom_gradient", "recompute_grad"),
     "TensorArray": ("tapeflow.ops.tensor_array", "TensorArray"),
+    "gradients": ("tapeflow.autodiff.graph_gradients", "gradients"),
+    "hessians": ("tapeflow.autodiff.graph_gradients", "hessians"),
     "map_fn": ("tapeflow.ops.functional_ops", "map_fn"), "scan": ("tapeflow.ops.functional_ops", "scan"),
     "foldl": ("tapeflow.ops.functional_ops", "foldl"), "foldr": ("tapeflow.ops.functional_ops", "foldr"),
 }
