@@ -52,6 +52,11 @@ ERRORS = [
 ]
 
 GRADIENTS = [
+    "tf.math.sinh(x) * tf.math.cosh(y) + tf.math.asinh(x) + tf.math.atan(y) + tf.math.acosh(x + 1.0)",
+    "tf.math.atanh(x / 4.0) + tf.math.asin(y / 4.0) + tf.math.acos(x / 4.0)",
+    "tf.math.atan2(x, y - 2.0) + tf.math.xlogy(x, y) + tf.math.xdivy(x, y)",
+    "tf.nn.moments(x * y, axes=[0])[0] + tf.math.l2_normalize(x, axis=0) + tf.math.log_sigmoid(x - y)",
+    "tf.linalg.matvec(m, m[0] * m[1]) + tf.tensordot(x, m, axes=1)[0, 0]",
     "tf.sin(x) * tf.exp(y)", "tf.tanh(x) / y", "tf.sqrt(x) + tf.math.log(y)", "tf.pow(x, y)",
     "tf.sigmoid(x * y)",
     "tf.nn.softplus(x - y)", "tf.maximum(x, y)", "tf.reduce_max(x, axis=1)", "tf.reduce_prod(x)",

@@ -40,6 +40,15 @@ UNARY = [
     ("tanh", tf.tanh, np.tanh, anywhere),
     ("sigmoid", tf.sigmoid, lambda x: 1 / (1 + np.exp(-x)), anywhere),
     ("softplus", tf.math.softplus, lambda x: np.log1p(np.exp(x)), anywhere),
+    ("sinh", tf.math.sinh, np.sinh, anywhere),
+    ("cosh", tf.math.cosh, np.cosh, anywhere),
+    ("asinh", tf.math.asinh, np.arcsinh, anywhere),
+    ("acosh", tf.math.acosh, np.arccosh, lambda s: np.asarray(RNG.uniform(1.2, 3.0, size=s))),
+    ("atanh", tf.math.atanh, np.arctanh, lambda s: np.asarray(RNG.uniform(-0.8, 0.8, size=s))),
+    ("asin", tf.math.asin, np.arcsin, lambda s: np.asarray(RNG.uniform(-0.8, 0.8, size=s))),
+    ("acos", tf.math.acos, np.arccos, lambda s: np.asarray(RNG.uniform(-0.8, 0.8, size=s))),
+    ("atan", tf.math.atan, np.arctan, anywhere),
+    ("softsign", tf.nn.softsign, lambda x: x / (1 + np.abs(x)), away_from_zero),
 ]
 
 BINARY = [
@@ -53,6 +62,9 @@ BINARY = [
     ("squared_difference", tf.math.squared_difference, lambda x, y: (x - y) ** 2, anywhere, anywhere),
     ("floormod", tf.math.floormod, np.mod, lambda s: np.asarray(RNG.uniform(2.1, 2.9, size=s)),
      lambda s: np.full(s, 1.5)),
+    ("atan2", tf.math.atan2, np.arctan2, anywhere, away_from_zero),
+    ("xlogy", tf.math.xlogy, lambda x, y: x * np.log(y), away_from_zero, positive),
+    ("xdivy", tf.math.xdivy, lambda x, y: x / y, away_from_zero, away_from_zero),
 ]
 
 BROADCAST_PAIRS = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2))]
@@ -79,6 +91,19 @@ def test_binary_values_and_gradients(name, op, reference, dx, dy, shapes):
     np.testing.assert_allclose(result.numpy(), reference(x, y), rtol=1e-12)
     check_gradients(op, x, y, dtype=np.float64)
     check_gradients(op, x, y, dtype=np.float32)
+
+
+def test_xlogy_and_xdivy_are_zero_where_x_is_zero_as_tensorflows():
+    x, y = tf.constant([0.0, 0.0, 2.0]), tf.constant([0.0, -1.0, 3.0])
+    np.testing.assert_allclose(tf.math.xlogy(x, y).numpy(), [0.0, 0.0, 2 * np.log(3.0)], rtol=1e-6)
+    np.testing.assert_allclose(tf.math.xdivy(x, y).numpy(), [0.0, 0.0, 2 / 3], rtol=1e-6)
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])
+        z = tf.reduce_sum(tf.math.xlogy(x, y))
+    gx, gy = tape.gradient(z, [x, y])
+    np.testing.assert_allclose(gx.numpy(), [0.0, 0.0, np.log(3.0)], rtol=1e-6)
+    np.testing.assert_allclose(gy.numpy(), [0.0, 0.0, 2 / 3], rtol=1e-6)
+    assert tf.math.rint(tf.constant([0.5, 1.5, 2.7])).numpy().tolist() == [0.0, 2.0, 3.0]
 
 
 def test_where_and_clip_gradients():

@@ -21,9 +21,10 @@ __all__ = [
     "add", "subtract", "multiply", "negative", "floordiv", "floormod", "truncatediv", "truediv",
     "divide", "divide_no_nan", "pow", "maximum", "minimum", "squared_difference", "abs", "sign",
     "square", "sqrt", "rsqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
-    "sigmoid", "softplus", "floor", "ceil", "round", "conj", "real", "imag", "is_nan", "is_inf",
-    "is_finite", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
-    "logical_or", "logical_xor", "logical_not", "cast", "where", "add_n", "clip_by_value",
+    "sigmoid", "softplus", "sinh", "cosh", "asinh", "acosh", "atanh", "asin", "acos", "atan", "atan2",
+    "softsign", "xlogy", "xdivy", "rint", "floor", "ceil", "round", "conj", "real", "imag", "is_nan",
+    "is_inf", "is_finite", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "cast", "where", "add_n", "clip_by_value",
 ]
 
 _BOOL = (dtypes.bool,)
@@ -174,6 +175,34 @@ def _softplus(x):
 
 
 softplus = unary("softplus", "Softplus", _softplus, lambda g, y, x: g * sigmoid(x), FLOATS)
+sinh = unary("sinh", "Sinh", np.sinh, lambda g, y, x: g * conj(cosh(x)), INEXACT)
+cosh = unary("cosh", "Cosh", np.cosh, lambda g, y, x: g * conj(sinh(x)), INEXACT)
+asinh = unary("asinh", "Asinh", np.arcsinh, lambda g, y, x: g / conj(sqrt(x * x + 1)), INEXACT)
+acosh = unary("acosh", "Acosh", np.arccosh, lambda g, y, x: g / conj(sqrt(x * x - 1)), INEXACT)
+atanh = unary("atanh", "Atanh", np.arctanh, lambda g, y, x: g / conj(1 - x * x), INEXACT)
+asin = unary("asin", "Asin", np.arcsin, lambda g, y, x: g / conj(sqrt(1 - x * x)), INEXACT)
+acos = unary("acos", "Acos", np.arccos, lambda g, y, x: -g / conj(sqrt(1 - x * x)), INEXACT)
+atan = unary("atan", "Atan", np.arctan, lambda g, y, x: g / conj(1 + x * x), INEXACT)
+softsign = unary("softsign", "Softsign", lambda x: x / (1 + np.abs(x)),
+                 lambda g, y, x: g / square(1 + abs(x)), FLOATS)
+atan2 = binary("atan2", "Atan2", np.arctan2, (lambda g, z, y, x: g * x / (x * x + y * y),
+                                              lambda g, z, y, x: -g * y / (x * x + y * y)), FLOATS)
+
+
+def _xlogy(x, y):
+    return np.where(x == 0, np.zeros_like(x), x * np.log(np.where(x == 0, 1, y))).astype(x.dtype, copy=False)
+
+
+def _xdivy(x, y):
+    return np.where(x == 0, np.zeros_like(x), x / np.where(x == 0, 1, y)).astype(x.dtype, copy=False)
+
+
+# x * log(y) and x / y, both 0 where x is 0 (whatever y is), as TensorFlow's; so are their gradients.
+xlogy = binary("xlogy", "Xlogy", _xlogy, (lambda g, z, x, y: g * xlogy(cast(not_equal(x, 0), x.dtype), y),
+                                          lambda g, z, x, y: g * xdivy(x, y)), FLOATS)
+xdivy = binary("xdivy", "Xdivy", _xdivy, (lambda g, z, x, y: g * xdivy(cast(not_equal(x, 0), x.dtype), y),
+                                          lambda g, z, x, y: g * xdivy(-x, y * y)), FLOATS)
+rint = unary("rint", "Rint", np.rint, None, FLOATS)
 floor = unary("floor", "Floor", np.floor, None, FLOATS)
 ceil = unary("ceil", "Ceil", np.ceil, None, FLOATS)
 round = unary("round", "Round", np.round, None, NUMERIC)  # noqa: A001 - half to even, as TF

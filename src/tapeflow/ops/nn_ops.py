@@ -27,13 +27,13 @@ from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.ops import math_ops, shape_ops
 from tapeflow.ops.creation_ops import one_hot
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unary, unsupported_error
-from tapeflow.ops.math_ops import sigmoid, softplus, tanh
+from tapeflow.ops.math_ops import sigmoid, softplus, softsign, tanh
 from tapeflow.ops.reduce_ops import reduce_sum
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "softplus",
            "tanh", "softmax", "log_softmax", "softmax_cross_entropy_with_logits",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits", "l2_loss",
-           "bias_add", "moments", "l2_normalize", "dropout", "log_sigmoid"]
+           "bias_add", "moments", "l2_normalize", "dropout", "log_sigmoid", "softsign"]
 
 # ---- piecewise-linear activations -------------------------------------------------------------
 
