@@ -52,6 +52,11 @@ ERRORS = [
 ]
 
 GRADIENTS = [
+    "tf.linalg.inv(tf.matmul(m, m, transpose_b=True) + tf.eye(3)) * y",
+    "tf.linalg.det(tf.matmul(m, m, transpose_b=True)) * x",
+    "tf.linalg.solve(tf.matmul(m, m, transpose_b=True) + tf.eye(3), tf.transpose(x))",
+    "tf.linalg.cholesky(tf.matmul(m, m, transpose_b=True) + tf.eye(3))",
+    "tf.linalg.trace(tf.matmul(x, x, transpose_b=True)) * tf.linalg.diag(tf.linalg.diag_part(x[:, :2]))",
     "tf.math.sinh(x) * tf.math.cosh(y) + tf.math.asinh(x) + tf.math.atan(y) + tf.math.acosh(x + 1.0)",
     "tf.math.atanh(x / 4.0) + tf.math.asin(y / 4.0) + tf.math.acos(x / 4.0)",
     "tf.math.atan2(x, y - 2.0) + tf.math.xlogy(x, y) + tf.math.xdivy(x, y)",

@@ -3,8 +3,21 @@
 from tapeflow.ops.clip_ops import global_norm
 from tapeflow.ops.creation_ops import eye
 from tapeflow.ops.einsum_ops import einsum
-from tapeflow.ops.linalg_ops import matmul, matvec, tensordot
+from tapeflow.ops.linalg_ops import (
+    cholesky,
+    det,
+    diag,
+    diag_part,
+    inv,
+    matmul,
+    matrix_transpose,
+    matvec,
+    solve,
+    tensordot,
+    trace,
+)
 from tapeflow.ops.nn_ops import l2_normalize
 from tapeflow.ops.norm_ops import norm
 
-__all__ = ["einsum", "eye", "global_norm", "l2_normalize", "matmul", "matvec", "norm", "tensordot"]
+__all__ = ["cholesky", "det", "diag", "diag_part", "einsum", "eye", "global_norm", "inv", "l2_normalize",
+           "matmul", "matrix_transpose", "matvec", "norm", "solve", "tensordot", "trace"]

@@ -1,23 +1,30 @@
-"""Matrix products: `tf.linalg.matmul` (`@`), batched with broadcast batch dimensions.
+"""Linear algebra: matrix products (`tf.linalg.matmul`, `@`, `matvec`, `tensordot`), matrix
+functions (`inv`, `det`, `solve`, `cholesky`) and diagonals, each batched over leading axes.
 
-One primitive covers every transpose/adjoint combination: `adj_a`/`adj_b` take the conjugate
-transpose of the last two axes (for real dtypes, the transpose). Its gradients are matmuls again;
-batch dimensions that were broadcast are summed back by the tape.
+One matmul primitive covers every transpose/adjoint combination: `adj_a`/`adj_b` take the
+conjugate transpose of the last two axes (for real dtypes, the transpose). Its gradients are
+matmuls again; batch dimensions that were broadcast are summed back by the tape. The matrix
+functions' gradients are the textbook ones (∂A⁻¹ = -A⁻¹ ∂A A⁻¹, ∂det = det · A⁻ᵀ, Murray's for
+Cholesky), written with these ops, so they differentiate again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from tapeflow.framework import errors
-from tapeflow.framework.dtypes import NUMERIC
+from tapeflow.framework.dtypes import FLOATS, NUMERIC
 from tapeflow.framework.op import Op, bind
-from tapeflow.ops.declare import mismatch_error, operands, unsupported_error
+from tapeflow.framework.tensor import Tensor
+from tapeflow.ops import shape_ops
+from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_error
 from tapeflow.ops.math_ops import conj
 
-__all__ = ["matmul", "matvec", "tensordot"]
+__all__ = ["matmul", "matvec", "tensordot", "matrix_transpose", "inv", "det", "solve", "cholesky", "diag",
+           "diag_part", "trace"]
 
 
 def _adjoint(x: np.ndarray, adjoint: bool) -> np.ndarray:
@@ -124,3 +131,150 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None):
     out = [c for k, c in enumerate(left) if k not in contracted_a]
     out += [c for k, c in enumerate(right) if k not in contracted_b]
     return einsum(f"{''.join(left)},{''.join(right)}->{''.join(out)}", a, b)
+
+
+# ---- matrix functions: inverse, determinant, solve, Cholesky; diagonals and transposes ---------------
+
+def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False):
+    """`tf.linalg.matrix_transpose`: the last two axes swapped (of each matrix in a batch)."""
+    from tapeflow.ops.array_ops import transpose
+
+    x = tensor(a)
+    rank = x._value.ndim
+    if rank < 2:
+        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` = {x} with "
+                         f"shape: {x.shape}")
+    return transpose(x, [*range(rank - 2), rank - 1, rank - 2], conjugate=conjugate)
+
+
+def _square(x: Any, op: Op) -> Any:
+    x = tensor(x)
+    if x.dtype not in FLOATS:
+        raise unsupported_error(op, x.dtype, FLOATS)
+    shape = x._value.shape
+    if len(shape) < 2 or (shape[-1] != shape[-2] and None not in shape[-2:]):
+        raise errors.InvalidArgumentError(None, None, f"Input matrix must be square. [Op:{op.name}]")
+    return x
+
+
+def _linalg_kernel(function: Callable, op_name: str, message: str) -> Callable:
+    """`function` with NumPy's LinAlgError turned into TensorFlow's error for op `op_name`."""
+    def kernel(*arrays: Any, **params: Any) -> Any:
+        try:
+            return function(*arrays, **params)
+        except np.linalg.LinAlgError:
+            raise errors.InvalidArgumentError(None, None, f"{message} [Op:{op_name}]") from None
+
+    return kernel
+
+
+_inv_op = Op("MatrixInverse", _linalg_kernel(np.linalg.inv, "MatrixInverse", "Input is not invertible."), (
+    lambda g, y, a: -matmul(matmul(y, g, adjoint_a=True), y, adjoint_b=True),))
+
+
+def inv(input: Any, adjoint: bool = False, name: str | None = None):  # noqa: A002
+    """`tf.linalg.inv`: the inverse of each square matrix (its adjoint's, with `adjoint`)."""
+    x = _square(input, _inv_op)
+    return bind(_inv_op, (matrix_transpose(x, conjugate=True) if adjoint else x,))
+
+
+def _det_grad(g, y, a):
+    scale = g * y
+    return scale[..., None, None] * matrix_transpose(inv(a))
+
+
+_det_op = Op("MatrixDeterminant", np.linalg.det, (_det_grad,))
+
+
+def det(input: Any, name: str | None = None):  # noqa: A002
+    """`tf.linalg.det`: the determinant of each square matrix."""
+    return bind(_det_op, (_square(input, _det_op),))
+
+
+def _solve_kernel(a, b, adjoint):
+    return np.linalg.solve(np.swapaxes(a, -1, -2) if adjoint else a, b)
+
+
+def _solve_grads():
+    def grad_b(g, x, a, b, adjoint):
+        return solve(a, g, adjoint=not adjoint)
+
+    def grad_a(g, x, a, b, adjoint):
+        gb = grad_b(g, x, a, b, adjoint)
+        return -matmul(x, gb, adjoint_b=True) if adjoint else -matmul(gb, x, adjoint_b=True)
+
+    return grad_a, grad_b
+
+
+_solve_op = Op("MatrixSolve", _linalg_kernel(_solve_kernel, "MatrixSolve", "Input matrix is not invertible."),
+               _solve_grads())
+
+
+def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None):
+    """`tf.linalg.solve`: X with matrix @ X = rhs (or adjoint(matrix) @ X = rhs)."""
+    a, b = operands(matrix, rhs)
+    a = _square(a, _solve_op)
+    if b._value.ndim < 2 or (a._value.shape[-1] is not None and b._value.shape[-2] is not None
+                             and a._value.shape[-1] != b._value.shape[-2]):
+        raise errors.InvalidArgumentError(
+            None, None, f"Input matrix and right-hand side must have the same number of rows: "
+                        f"{list(a._value.shape)} vs. {list(b._value.shape)} [Op:MatrixSolve]")
+    return bind(_solve_op, (a, b), {"adjoint": bool(adjoint)})
+
+
+def _cholesky_grad(g, l, a):
+    # With middle = Φ(Lᴴ Ḡ) (the lower triangle, its diagonal halved), Ā = sym(L⁻ᴴ middle L⁻¹) / 2.
+    n = l._value.shape[-1]
+    l_inverse = inv(l)
+    middle = matmul(l, g, adjoint_a=True)
+    lower_halved_diagonal = np.tril(np.ones((n, n)), -1) + np.eye(n) / 2
+    middle = middle * Tensor(lower_halved_diagonal.astype(l._value.dtype))
+    grad = matmul(matmul(l_inverse, middle, adjoint_a=True), l_inverse)
+    return (grad + matrix_transpose(grad, conjugate=True)) * 0.5
+
+
+def _cholesky_kernel(a):
+    return np.linalg.cholesky(a)
+
+
+_cholesky_op = Op("Cholesky", _linalg_kernel(
+    _cholesky_kernel, "Cholesky", "Cholesky decomposition was not successful. The input might not be valid."),
+    (_cholesky_grad,))
+
+
+def cholesky(input: Any, name: str | None = None):  # noqa: A002
+    """`tf.linalg.cholesky`: the lower-triangular L with L @ Lᴴ = input, for each symmetric positive
+    definite matrix (only its lower triangle is read). Not positive definite: InvalidArgumentError."""
+    x = _square(input, _cholesky_op)
+    if not shape_ops.known(x):
+        raise NotImplementedError("tf.linalg.cholesky needs the matrix size known while tracing.")
+    return bind(_cholesky_op, (x,))
+
+
+def diag_part(input: Any, name: str = "diag_part", k: int = 0, padding_value: Any = 0,  # noqa: A002
+              align: str = "RIGHT_LEFT"):
+    """`tf.linalg.diag_part`: the main diagonal of each matrix."""
+    from tapeflow.ops.einsum_ops import einsum
+
+    if k != 0:
+        raise NotImplementedError("tf.linalg.diag_part(k=...) is not supported: only the main diagonal.")
+    return einsum("...ii->...i", tensor(input))
+
+
+def diag(diagonal: Any, name: str = "diag", k: int = 0, num_rows: int = -1, num_cols: int = -1,
+         padding_value: Any = 0, align: str = "RIGHT_LEFT"):
+    """`tf.linalg.diag`: square matrices with `diagonal` (its last axis) on the main diagonal."""
+    if k != 0 or num_rows != -1 or num_cols != -1:
+        raise NotImplementedError("tf.linalg.diag(k=, num_rows=, num_cols=) is not supported.")
+    v = tensor(diagonal)
+    n = v._value.shape[-1]
+    if n is None:
+        raise NotImplementedError("tf.linalg.diag needs the diagonal's length known while tracing.")
+    return v[..., None] * Tensor(np.eye(n, dtype=v._value.dtype))
+
+
+def trace(x: Any, name: str | None = None):
+    """`tf.linalg.trace`: the sum of each matrix's main diagonal."""
+    from tapeflow.ops.reduce_ops import reduce_sum
+
+    return reduce_sum(diag_part(x), axis=-1)

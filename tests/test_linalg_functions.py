@@ -1,0 +1,66 @@
+"""tf.linalg inv, det, solve, cholesky, diag, diag_part, trace, matrix_transpose: values and
+gradients recorded from TensorFlow 2.21, TensorFlow's errors, gradients to second order, batches."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+from gradcheck import check_gradients
+
+A = tf.constant([[4.0, 1.0], [2.0, 3.0]])
+B = tf.constant([[1.0], [2.0]])
+SPD = tf.constant([[4.0, 2.0], [2.0, 3.0]])
+rng = np.random.default_rng(5)
+
+
+def test_values_match_tensorflow():
+    np.testing.assert_allclose(tf.linalg.inv(A).numpy(), [[0.3, -0.1], [-0.2, 0.4]], rtol=1e-6)
+    np.testing.assert_allclose(float(tf.linalg.det(A)), 10.0, rtol=1e-6)
+    np.testing.assert_allclose(tf.linalg.solve(A, B).numpy(), [[0.1], [0.6]], rtol=1e-6)
+    np.testing.assert_allclose(tf.linalg.cholesky(SPD).numpy(), [[2.0, 0.0], [1.0, 1.4142135]], rtol=1e-6)
+    assert tf.linalg.diag([1.0, 2.0]).numpy().tolist() == [[1.0, 0.0], [0.0, 2.0]]
+    assert tf.linalg.diag_part(A).numpy().tolist() == [4.0, 3.0] and float(tf.linalg.trace(A)) == 7.0
+    assert tf.linalg.matrix_transpose(A).numpy().tolist() == [[4.0, 2.0], [1.0, 3.0]]
+
+
+def test_gradients_match_tensorflow():
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([A, B, SPD])
+        y1 = tf.reduce_sum(tf.linalg.inv(A) * [[1.0, 2.0], [3.0, 4.0]])
+        y2 = tf.linalg.det(A)
+        y3 = tf.reduce_sum(tf.linalg.solve(A, B) * [[1.0], [-1.0]])
+        y4 = tf.reduce_sum(tf.linalg.cholesky(SPD) * [[1.0, 0.0], [2.0, 3.0]])
+    expected = [(y1, A, [[0.07, 0.02], [-0.19, -0.34]]), (y2, A, [[3.0, -2.0], [-1.0, 4.0]]),
+                (y3, A, [[-0.05, -0.3], [0.05, 0.3]]), (y3, B, [[0.5], [-0.5]]),
+                (y4, SPD, [[0.26516503, -0.03033008], [-0.03033008, 1.0606601]])]
+    for y, x, want in expected:
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def well_conditioned(*batch):
+    return rng.normal(size=(*batch, 3, 3)) + 3 * np.eye(3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_to_second_order_on_batches(dtype):
+    check_gradients(tf.linalg.inv, well_conditioned(2), dtype=dtype)
+    check_gradients(tf.linalg.det, well_conditioned(2), dtype=dtype)
+    check_gradients(tf.linalg.solve, well_conditioned(2), rng.normal(size=(2, 3, 2)), dtype=dtype)
+    check_gradients(lambda a, b: tf.linalg.solve(a, b, adjoint=True), well_conditioned(),
+                    rng.normal(size=(3, 1)), dtype=dtype)
+    check_gradients(lambda m: tf.linalg.cholesky(tf.matmul(m, m, transpose_b=True)), well_conditioned(2),
+                    dtype=dtype)
+    check_gradients(lambda m: tf.linalg.trace(m)[:, None, None] * tf.linalg.diag(tf.linalg.diag_part(m)),
+                    well_conditioned(2), dtype=dtype)
+
+
+def test_errors():
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"not invertible. \[Op:MatrixInverse\]"):
+        tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input matrix must be square"):
+        tf.linalg.inv(tf.constant([[1.0, 2.0, 3.0]]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Cholesky decomposition was not successful"):
+        tf.linalg.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same number of rows"):
+        tf.linalg.solve(A, tf.ones([3, 1]))
