@@ -52,6 +52,8 @@ ERRORS = [
 ]
 
 GRADIENTS = [
+    "tf.math.cumprod(x * y, axis=1) + tf.math.cumprod(x, axis=0, exclusive=True, reverse=True)",
+    "tf.math.segment_mean(x * y, [0, 1]) + tf.math.unsorted_segment_max(x * x, [1, 0], 2)",
     "tf.linalg.inv(tf.matmul(m, m, transpose_b=True) + tf.eye(3)) * y",
     "tf.linalg.det(tf.matmul(m, m, transpose_b=True)) * x",
     "tf.linalg.solve(tf.matmul(m, m, transpose_b=True) + tf.eye(3), tf.transpose(x))",

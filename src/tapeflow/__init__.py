@@ -39,7 +39,7 @@ from tapeflow.ops.math_ops import (
 from tapeflow.ops.scatter_ops import (
     gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
 )
-from tapeflow.ops.sort_ops import argsort, sort
+from tapeflow.ops.sort_ops import argsort, searchsorted, sort, unique
 from tapeflow.ops.reduce_ops import (
     argmax, argmin, cumsum, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
     reduce_prod, reduce_sum,

@@ -7,6 +7,8 @@ from tapeflow.ops.math_ops import __all__ as _elementwise
 from tapeflow.ops.nn_ops import l2_normalize, log_sigmoid
 from tapeflow.ops.reduce_ops import *  # noqa: F403
 from tapeflow.ops.reduce_ops import __all__ as _reductions
+from tapeflow.ops.segment_ops import *  # noqa: F403
+from tapeflow.ops.segment_ops import __all__ as _segments
 from tapeflow.ops.sort_ops import top_k
 
-__all__ = [*_elementwise, *_reductions, *_gather_math, "top_k", "l2_normalize", "log_sigmoid"]
+__all__ = [*_elementwise, *_reductions, *_gather_math, *_segments, "top_k", "l2_normalize", "log_sigmoid"]

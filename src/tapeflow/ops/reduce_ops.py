@@ -1,5 +1,5 @@
 """Reductions: sums, means, extrema, products, logsumexp, logical any/all, argmax/argmin, moments;
-and the running sum `cumsum`.
+and the running sum and product, `cumsum` and `cumprod`.
 
 `axis` follows TensorFlow: None reduces everything, an int or a list of ints (negative counts from
 the end; a repeated axis is an error). Every reduction op takes the static params `axes` (a sorted
@@ -25,7 +25,8 @@ from tapeflow.ops.arguments import int_values
 from tapeflow.ops.declare import mismatch_error, tensor, unsupported_error
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
-           "reduce_any", "reduce_all", "argmax", "argmin", "reduce_variance", "reduce_std", "cumsum"]
+           "reduce_any", "reduce_all", "argmax", "argmin", "reduce_variance", "reduce_std", "cumsum",
+           "cumprod"]
 
 _NUMERIC_NP = frozenset(d._np for d in NUMERIC)
 _REAL_NP = frozenset(d._np for d in REAL)
@@ -319,36 +320,54 @@ def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
 
 # ---- scans ---------------------------------------------------------------------------------------
 
-def _cumsum_kernel(x: np.ndarray, axis: int, exclusive: bool, reverse: bool) -> np.ndarray:
-    if reverse:
-        x = np.flip(x, axis)
-    out = np.cumsum(x, axis=axis, dtype=x.dtype)
-    if exclusive:  # shifted by one: each sum leaves out its own element (exactly, not cumsum - x)
-        shifted = np.zeros_like(out)
-        inner = (slice(None),) * axis
-        shifted[(*inner, slice(1, None))] = out[(*inner, slice(None, -1))]
-        out = shifted
-    return np.flip(out, axis) if reverse else out
+def _scan_kernel(scan: Any, identity: int) -> Any:
+    """A running sum or product along `axis`; `exclusive` shifts it by one (each element left out of
+    its own, the first being `identity`, exactly rather than by dividing), `reverse` runs from the end."""
+    def kernel(x: np.ndarray, axis: int, exclusive: bool, reverse: bool) -> np.ndarray:
+        if reverse:
+            x = np.flip(x, axis)
+        out = scan(x, axis=axis, dtype=x.dtype)
+        if exclusive:
+            shifted = np.full_like(out, identity)
+            inner = (slice(None),) * axis
+            shifted[(*inner, slice(1, None))] = out[(*inner, slice(None, -1))]
+            out = shifted
+        return np.flip(out, axis) if reverse else out
+
+    return kernel
 
 
-# The gradient of a running sum is the running sum of g taken the other way.
-_cumsum_op = Op("Cumsum", _cumsum_kernel, (
+# The gradient of a running sum is the running sum of g taken the other way; that of a running
+# product is the reversed running sum of g times the products, over x (TensorFlow's: x must not be 0).
+_cumsum_op = Op("Cumsum", _scan_kernel(np.cumsum, 0), (
     lambda g, y, x, axis, exclusive, reverse: bind(
         _cumsum_op, (g,), {"axis": axis, "exclusive": exclusive, "reverse": not reverse}),
 ))
+_cumprod_op = Op("Cumprod", _scan_kernel(np.cumprod, 1), (
+    lambda g, y, x, axis, exclusive, reverse: bind(
+        _cumsum_op, (y * g,), {"axis": axis, "exclusive": exclusive, "reverse": not reverse}) / x,
+))
+
+
+def _scan(op: Op, x: Any, axis: Any, exclusive: bool, reverse: bool) -> Any:
+    x = tensor(x)
+    if x._value.dtype not in _NUMERIC_NP:
+        raise unsupported_error(op, x.dtype, NUMERIC)
+    given = int_values(axis, op.name, "Tidx")
+    rank = x._value.ndim
+    if given.ndim != 0 or not -rank <= int(given) < rank:
+        raise errors.InvalidArgumentError(
+            None, None, f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got "
+                        f"{given.tolist()} [Op:{op.name}]")
+    return bind(op, (x,), {"axis": int(given) % rank, "exclusive": bool(exclusive), "reverse": bool(reverse)})
 
 
 def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None):
     """`tf.math.cumsum`: running sums along `axis`; `exclusive` leaves each element out of its own sum,
     `reverse` runs from the end."""
-    x = tensor(x)
-    if x._value.dtype not in _NUMERIC_NP:
-        raise unsupported_error(_cumsum_op, x.dtype, NUMERIC)
-    given = int_values(axis, "Cumsum", "Tidx")
-    rank = x._value.ndim
-    if given.ndim != 0 or not -rank <= int(given) < rank:
-        raise errors.InvalidArgumentError(
-            None, None, f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got "
-                        f"{given.tolist()} [Op:Cumsum]")
-    return bind(_cumsum_op, (x,), {"axis": int(given) % rank, "exclusive": bool(exclusive),
-                                   "reverse": bool(reverse)})
+    return _scan(_cumsum_op, x, axis, exclusive, reverse)
+
+
+def cumprod(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None):
+    """`tf.math.cumprod`: running products along `axis` (`exclusive` and `reverse` as for cumsum)."""
+    return _scan(_cumprod_op, x, axis, exclusive, reverse)

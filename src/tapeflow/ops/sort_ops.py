@@ -1,4 +1,5 @@
-"""Ordering: `tf.sort`, `tf.argsort`, `tf.math.top_k`.
+"""Ordering: `tf.sort`, `tf.argsort`, `tf.math.top_k`, and the index-valued `tf.unique` and
+`tf.searchsorted`.
 
 One op finds the order: `TopKV2` gives the indices of the first k elements along the last axis,
 largest or smallest first, equal values in the order of their indices (as TensorFlow orders ties). The
@@ -15,12 +16,13 @@ import numpy as np
 
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.op import Op, bind
+from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.arguments import int_values
 from tapeflow.ops.array_ops import transpose
 from tapeflow.ops.declare import tensor, unsupported_error
 from tapeflow.ops.gather_ops import gather
 
-__all__ = ["sort", "argsort", "top_k"]
+__all__ = ["sort", "argsort", "top_k", "unique", "searchsorted"]
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
@@ -102,3 +104,35 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = dtypes.
         raise errors.InvalidArgumentError(
             None, None, f"input must have at least k columns. Had {n}, needed {k} [Op:TopKV2]")
     return _first_k(x, k, True)
+
+
+Unique = collections.namedtuple("Unique", ["y", "idx"])
+
+
+def unique(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> Unique:
+    """`tf.unique`: the distinct values of a vector in order of first appearance, and for each
+    element the index of its value among them. Not differentiable."""
+    values = np.asarray(tensor(x)._value)
+    if values.ndim != 1:
+        raise errors.InvalidArgumentError(None, None, "unique expects a 1D vector. [Op:Unique]")
+    distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # by first appearance, not by value
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    index_dtype = dtypes.as_dtype(out_idx)._np
+    return Unique(Tensor(distinct[order]), Tensor(rank[inverse.reshape(-1)].astype(index_dtype)))
+
+
+def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type: Any = dtypes.int32,
+                 name: str | None = None) -> Tensor:
+    """`tf.searchsorted`: for each value, where it would be inserted into its row of
+    `sorted_sequence` (the last axis) to keep the row sorted. Not differentiable."""
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: `side` = {side}.")
+    rows, found = (np.asarray(tensor(a)._value) for a in (sorted_sequence, values))
+    if rows.shape[:-1] != found.shape[:-1]:
+        raise errors.InvalidArgumentError(
+            None, None, f"Leading dim_size of both tensors must match. [Op:{side.title()}Bound]")
+    flat_rows, flat_found = rows.reshape(-1, rows.shape[-1]), found.reshape(-1, found.shape[-1])
+    result = np.stack([np.searchsorted(r, v, side=side) for r, v in zip(flat_rows, flat_found)])
+    return Tensor(result.reshape(found.shape).astype(dtypes.as_dtype(out_type)._np))
