@@ -52,6 +52,11 @@ ERRORS = [
 ]
 
 GRADIENTS = [
+    "tf.linalg.slogdet(tf.matmul(m, m, transpose_b=True) + tf.eye(3))[1] * x",
+    "tf.linalg.logdet(tf.matmul(m, m, transpose_b=True) + tf.eye(3)) * x + tf.linalg.band_part(x, 0, 1)",
+    "tf.linalg.triangular_solve(tf.linalg.band_part(tf.matmul(m, m, transpose_b=True), -1, 0) + tf.eye(3), "
+    "tf.transpose(x))",
+    "tf.nn.embedding_lookup(x * y, [1, 0, 1])",
     "tf.math.cumprod(x * y, axis=1) + tf.math.cumprod(x, axis=0, exclusive=True, reverse=True)",
     "tf.math.segment_mean(x * y, [0, 1]) + tf.math.unsorted_segment_max(x * x, [1, 0], 2)",
     "tf.linalg.inv(tf.matmul(m, m, transpose_b=True) + tf.eye(3)) * y",

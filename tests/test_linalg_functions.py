@@ -64,3 +64,42 @@ def test_errors():
         tf.linalg.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="same number of rows"):
         tf.linalg.solve(A, tf.ones([3, 1]))
+
+
+def test_band_part_triangular_solve_slogdet_logdet_match_tensorflow():
+    m = tf.reshape(tf.range(1.0, 10.0), [3, 3])
+    assert tf.linalg.band_part(m, 0, -1).numpy().tolist() == [[1, 2, 3], [0, 5, 6], [0, 0, 9]]
+    assert tf.linalg.band_part(m, 1, 0).numpy().tolist() == [[1, 0, 0], [4, 5, 0], [0, 8, 9]]
+    lower, b = tf.constant([[2.0, 0.0], [1.0, 3.0]]), tf.constant([[2.0], [5.0]])
+    np.testing.assert_allclose(tf.linalg.triangular_solve(lower, b).numpy(), [[1.0], [4 / 3]], rtol=1e-6)
+    solved = tf.linalg.triangular_solve(lower, b, adjoint=True)
+    np.testing.assert_allclose(solved.numpy(), [[1 / 6], [5 / 3]], rtol=1e-6)
+    sign, log_abs = tf.linalg.slogdet(tf.constant([[0.0, 1.0], [1.0, 0.0]]))
+    assert (float(sign), float(log_abs)) == (-1.0, 0.0)
+    np.testing.assert_allclose(float(tf.linalg.logdet(SPD)), 2.0794415, rtol=1e-6)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([A, lower, b, SPD])
+        y1 = tf.linalg.slogdet(A)[1]
+        y2 = tf.reduce_sum(tf.linalg.triangular_solve(lower, b) * [[1.0], [2.0]])
+        y3 = tf.linalg.logdet(SPD)
+    np.testing.assert_allclose(tape.gradient(y1, A).numpy(), [[0.3, -0.2], [-0.1, 0.4]], rtol=1e-6)
+    np.testing.assert_allclose(tape.gradient(y2, lower).numpy(), [[-1 / 6, 0.0], [-2 / 3, -8 / 9]], rtol=1e-6)
+    np.testing.assert_allclose(tape.gradient(y2, b).numpy(), [[1 / 6], [2 / 3]], rtol=1e-6)
+    np.testing.assert_allclose(tape.gradient(y3, SPD).numpy(), [[0.375, -0.25], [-0.25, 0.5]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_more_gradients_to_second_order(dtype):
+    triangular = np.tril(well_conditioned(2))
+    check_gradients(lambda t, b: tf.linalg.triangular_solve(t, b), triangular, rng.normal(size=(2, 3, 2)),
+                    dtype=dtype)
+    upper = lambda t, b: tf.linalg.triangular_solve(  # noqa: E731
+        tf.linalg.matrix_transpose(t), b, lower=False, adjoint=True)
+    check_gradients(upper, triangular, rng.normal(size=(2, 3, 1)), dtype=dtype)
+    check_gradients(lambda m: tf.linalg.slogdet(m)[1], well_conditioned(2), dtype=dtype)
+    if dtype is np.float64:  # float32 finite differences of a log-determinant are too coarse to compare
+        check_gradients(lambda m: tf.linalg.logdet(tf.matmul(m, m, transpose_b=True)), well_conditioned(),
+                        dtype=dtype)
+    check_gradients(lambda m: tf.linalg.band_part(m, 1, 0) * m, well_conditioned(), dtype=dtype)
+    check_gradients(lambda p: tf.nn.embedding_lookup(p * p, [[2, 0], [1, 1]]), rng.normal(size=(3, 2)),
+                    dtype=dtype)

@@ -24,7 +24,7 @@ from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_e
 from tapeflow.ops.math_ops import conj
 
 __all__ = ["matmul", "matvec", "tensordot", "matrix_transpose", "inv", "det", "solve", "cholesky", "diag",
-           "diag_part", "trace"]
+           "diag_part", "trace", "band_part", "triangular_solve", "slogdet", "logdet"]
 
 
 def _adjoint(x: np.ndarray, adjoint: bool) -> np.ndarray:
@@ -278,3 +278,73 @@ def trace(x: Any, name: str | None = None):
     from tapeflow.ops.reduce_ops import reduce_sum
 
     return reduce_sum(diag_part(x), axis=-1)
+
+
+def band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = None):  # noqa: A002
+    """`tf.linalg.band_part`: each matrix with the entries outside the band (`num_lower` diagonals
+    below the main one and `num_upper` above; -1: all of them) set to zero."""
+    x = tensor(input)
+    rows, cols = x._value.shape[-2:]
+    if rows is None or cols is None:
+        raise NotImplementedError("tf.linalg.band_part needs the matrix size known while tracing.")
+    lower, upper = (int(getattr(k, "_value", k)) for k in (num_lower, num_upper))
+    i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    inside = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
+    from tapeflow.ops.math_ops import where
+
+    return where(Tensor(inside), x, Tensor(np.zeros((), x._value.dtype)))
+
+
+def _triangular_solve_kernel(a, b, lower, adjoint):
+    a = np.tril(a) if lower else np.triu(a)
+    return np.linalg.solve(np.swapaxes(a, -1, -2) if adjoint else a, b)
+
+
+def _triangular_solve_grads():
+    def grad_b(g, x, a, b, lower, adjoint):
+        return triangular_solve(a, g, lower=lower, adjoint=not adjoint)
+
+    def grad_a(g, x, a, b, lower, adjoint):
+        gb = grad_b(g, x, a, b, lower, adjoint)
+        full = -matmul(x, gb, adjoint_b=True) if adjoint else -matmul(gb, x, adjoint_b=True)
+        return band_part(full, -1, 0) if lower else band_part(full, 0, -1)
+
+    return grad_a, grad_b
+
+
+_triangular_solve_op = Op("MatrixTriangularSolve", _linalg_kernel(
+    _triangular_solve_kernel, "MatrixTriangularSolve", "Input matrix is not invertible."),
+    _triangular_solve_grads())
+
+
+def triangular_solve(matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = False,
+                     name: str | None = None):
+    """`tf.linalg.triangular_solve`: X with matrix @ X = rhs, reading only the lower (or, with
+    `lower=False`, the upper) triangle of `matrix` (its adjoint, with `adjoint`)."""
+    a, b = operands(matrix, rhs)
+    a = _square(a, _triangular_solve_op)
+    return bind(_triangular_solve_op, (a, b), {"lower": bool(lower), "adjoint": bool(adjoint)})
+
+
+def _slogdet_kernel(a):
+    sign, log_abs = np.linalg.slogdet(a)
+    return sign.astype(a.dtype), log_abs.astype(a.dtype)
+
+
+_slogdet_op = Op("LogMatrixDeterminant", _slogdet_kernel, (
+    lambda g, ys, a: g[1][..., None, None] * matrix_transpose(inv(a)),), multiple_results=True)
+
+
+def slogdet(input: Any, name: str | None = None) -> tuple:  # noqa: A002
+    """`tf.linalg.slogdet`: the sign and the log of the absolute value of each determinant (the
+    gradient flows through the log)."""
+    return bind(_slogdet_op, (_square(input, _slogdet_op),))
+
+
+def logdet(matrix: Any, name: str | None = None):
+    """`tf.linalg.logdet`: the log-determinant of each Hermitian positive definite matrix, as
+    2 Σ log diag(cholesky(matrix))."""
+    from tapeflow.ops.math_ops import log
+    from tapeflow.ops.reduce_ops import reduce_sum
+
+    return 2.0 * reduce_sum(log(diag_part(cholesky(matrix))), axis=-1)

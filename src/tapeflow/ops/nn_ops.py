@@ -33,7 +33,7 @@ from tapeflow.ops.reduce_ops import reduce_sum
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "softplus",
            "tanh", "softmax", "log_softmax", "softmax_cross_entropy_with_logits",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits", "l2_loss",
-           "bias_add", "moments", "l2_normalize", "dropout", "log_sigmoid", "softsign"]
+           "bias_add", "moments", "l2_normalize", "dropout", "log_sigmoid", "softsign", "embedding_lookup"]
 
 # ---- piecewise-linear activations -------------------------------------------------------------
 
@@ -360,3 +360,21 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: 
 def log_sigmoid(x: Any, name: str | None = None):
     """`tf.math.log_sigmoid`: log(1 / (1 + exp(-x))) = -softplus(-x), with no overflow."""
     return -softplus(-tensor(x))
+
+
+def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: str | None = None):
+    """`tf.nn.embedding_lookup`: the rows of `params` (a tensor, a variable, or a one-element list of
+    either) at `ids`; a gather, so its gradient is sparse rows (IndexedSlices), as in TensorFlow."""
+    from tapeflow.ops.gather_ops import gather
+
+    if isinstance(params, list | tuple):
+        if len(params) != 1:
+            raise NotImplementedError("tf.nn.embedding_lookup over several shards is not supported: "
+                                      "concatenate them first.")
+        params = params[0]
+    rows = gather(params, ids)
+    if max_norm is not None:  # rows longer than max_norm are scaled down to it
+        norms = math_ops.sqrt(reduce_sum(math_ops.square(rows), axis=-1, keepdims=True))
+        limit = math_ops.cast(max_norm, rows.dtype)
+        rows = rows * math_ops.minimum(1.0, limit / math_ops.maximum(norms, 1e-30))
+    return rows
