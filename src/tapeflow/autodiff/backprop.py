@@ -76,11 +76,17 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
         rules = op.grads
         if rules is None:
             continue
-        given = None if op.joint is None else op.joint(g, outputs, *inputs, **params)  # all inputs' at once
-        for x, rule in zip(inputs, rules if given is None else given):
+        if op.joint is not None:  # one rule gives all inputs' gradients
+            rules = op.joint(g, outputs, *inputs, **params)
+        for x, rule in zip(inputs, rules):
             if rule is None or id(x) not in reached:
                 continue
-            gx = rule(g, outputs, *inputs, **params) if given is None else rule  # (given: the gradient)
+            if op.joint is not None:
+                gx = rule  # (the gradient itself)
+            elif params:
+                gx = rule(g, outputs, *inputs, **params)
+            else:
+                gx = rule(g, outputs, *inputs)
             if gx is None:
                 continue
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (

@@ -136,12 +136,15 @@ class GradientTape:
         """The gradient of `target` (summed over its structure) with respect to each of `sources`,
         returned in the structure of `sources`."""
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
-        with self._backward_pass(target, unconnected_gradients) as flat_targets:
+        flat_targets = self._begin_pass(target, unconnected_gradients)
+        try:
             flat_targets, seeds = _sparse_targets(flat_targets, seeds)
             flat_sources = _flat_sources(sources)
             grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked,
                                       consume=not self._persistent)
             grads = _fill_unconnected(grads, flat_sources, unconnected_gradients)
+        finally:
+            self._end_pass()
         return nest.pack_sequence_as(sources, grads)
 
     def jacobian(self, target: Any, sources: Any,
@@ -149,7 +152,8 @@ class GradientTape:
                  parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
         """For each source, d target / d source with shape `target.shape + source.shape`: one
         backward sweep per element of `target`."""
-        with self._backward_pass([target], unconnected_gradients) as (target,):
+        (target,) = self._begin_pass([target], unconnected_gradients)
+        try:
             target = to_dense(target) if type(target) is IndexedSlices else target
             flat_sources = _flat_sources(sources)
             _require_known("jacobian", [target, *flat_sources])
@@ -160,6 +164,8 @@ class GradientTape:
             jacobians = _fill_unconnected(jacobians, flat_sources, unconnected_gradients,
                                           lambda s: Tensor(np.zeros(target._value.shape + s._value.shape,
                                                                     s._value.dtype)))
+        finally:
+            self._end_pass()
         return nest.pack_sequence_as(sources, jacobians)
 
     def batch_jacobian(self, target: Any, source: Any,
@@ -167,7 +173,8 @@ class GradientTape:
                        parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
         """d target[i] / d source[i] for each example `i` of the first (batch) axis: shape
         `target.shape + source.shape[1:]`. Examples must not depend on each other."""
-        with self._backward_pass([target], unconnected_gradients) as (target,):
+        (target,) = self._begin_pass([target], unconnected_gradients)
+        try:
             target = to_dense(target) if type(target) is IndexedSlices else target
             _require_known("batch_jacobian", [target, source])
             t_shape, s_shape = target._value.shape, np.shape(source._value)
@@ -184,15 +191,16 @@ class GradientTape:
             jacobian = _stack_rows(rows, t_shape[1:], s_shape[1:], batch=t_shape[0])
             (jacobian,) = _fill_unconnected([jacobian], [source], unconnected_gradients,
                                             lambda s: Tensor(np.zeros(t_shape + s_shape[1:], s._value.dtype)))
+        finally:
+            self._end_pass()
         return jacobian
 
     def _seeded_backward(self, target: Any, sources: list, seed: np.ndarray) -> list:
         return backprop.backward(self._entries, [target], sources, [Tensor(seed)], self._tracked)
 
-    @contextlib.contextmanager
-    def _backward_pass(self, target: Any, unconnected_gradients: Any):
-        """Around gradient and the jacobians: checks the target, stops a non-persistent tape
-        recording, yields the flat targets, and afterwards frees a non-persistent tape."""
+    def _begin_pass(self, target: Any, unconnected_gradients: Any) -> list:
+        """Before gradient and the jacobians: checks the target, stops a non-persistent tape
+        recording, and returns the flat targets. `_end_pass` follows, whatever happens."""
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
                                "gradients (or jacobians)")
@@ -213,12 +221,13 @@ class GradientTape:
         for t in flat:
             if not isinstance(t, TensorLike | IndexedSlices):
                 raise TypeError(f"Target must be a tensor or variable, got {t!r} of type {type(t).__name__}.")
-        try:
-            yield flat
-        finally:
-            if not self._persistent:
-                self._used = True
-                self._reset_records()
+        return flat
+
+    def _end_pass(self) -> None:
+        """After gradient and the jacobians: a non-persistent tape is spent; its records are freed."""
+        if not self._persistent:
+            self._used = True
+            self._reset_records()
 
 
 def _unconnected(value: Any) -> UnconnectedGradients:

@@ -16,7 +16,6 @@ eager and traced execution; nothing else in tapeflow calls a kernel on a tensor'
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Sequence
 
 from tapeflow.framework import errors
@@ -27,7 +26,6 @@ ACTIVE_TAPES: list = []  # the tapes recording now, innermost last; maintained b
 TRACING: list = []  # the graphs being traced now, innermost last; maintained by tf.function
 EMPTY: dict = {}  # shared params of ops that take none; never mutated
 
-_value_of = operator.attrgetter("_value")
 
 
 class Op:
@@ -81,9 +79,13 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     if TRACING and (op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
         result = TRACING[-1].add(op, inputs, params)
     else:
-        try:
-            values = map(_value_of, inputs)
-            out = op.kernel(*values, **params) if params else op.kernel(*values)
+        try:  # (the common arities spelled out: unpacking a generator costs more than the kernel)
+            if len(inputs) == 1:
+                out = op.kernel(inputs[0]._value, **params)
+            elif len(inputs) == 2:
+                out = op.kernel(inputs[0]._value, inputs[1]._value, **params)
+            else:
+                out = op.kernel(*[x._value for x in inputs], **params)
         except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
             raise kernel_error(op, inputs, params, e) from None
         result = tuple(map(Tensor, out)) if op.multiple_results else Tensor(out)
