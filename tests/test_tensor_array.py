@@ -175,3 +175,68 @@ def test_gradients_through_a_loop_reading_what_it_appended():
     x = tf.constant(0.7)
     for got, want in zip(tf.function(f)(x, tf.constant(30)), f(x, tf.constant(30))):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
+
+
+def test_fixed_size_arrays_written_out_of_order_match_tensorflow():
+    shapes = []
+
+    @tf.function
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=5)
+        for i in tf.range(3):
+            ta = ta.write(4 - i, x * tf.cast(i + 1, tf.float32))
+        shapes.append(ta.stack().shape.as_list())
+        return ta.stack(), ta.read(0), ta.read(4), ta.size(), ta.gather([4, 0])
+
+    stacked, first, last, size, gathered = f(tf.constant([1.0, 2.0]))
+    # TensorFlow 2.21's values, and its static shape for a fixed size known while tracing
+    assert stacked.numpy().tolist() == [[0, 0], [0, 0], [3, 6], [2, 4], [1, 2]] and shapes == [[5, 2]]
+    assert first.numpy().tolist() == [0, 0] and last.numpy().tolist() == [1, 2] and int(size) == 5
+    assert gathered.numpy().tolist() == [[1, 2], [0, 0]]
+
+
+def test_reads_past_the_size_raise_when_compiled_too():
+    @tf.function
+    def f(i):
+        return tf.TensorArray(tf.float32, size=2).write(0, 1.0).read(i)
+
+    assert float(f(tf.constant(1))) == 0.0  # in the array, never written: zero
+    with pytest.raises(tf.errors.OutOfRangeError, match="Tried to read from index 2 but array size is: 2"):
+        f(tf.constant(2))
+
+
+def test_in_order_writes_to_a_fixed_size_array_fill_one_storage():
+    """Filling an array in order writes each element into the storage the first write allocated (O(1)
+    per write, not a copy of the array), and no earlier value sees the later elements."""
+    ta = tf.TensorArray(tf.float32, size=4)
+    ta.write(0, 1.0)
+    first = ta._buffer
+    ta.write(1, 2.0)
+    ta.write(2, 3.0)
+    assert ta._buffer._value.base is first._value.base
+    assert first.numpy().tolist() == [1.0] and ta.stack().numpy().tolist() == [1.0, 2.0, 3.0, 0.0]
+    ta.write(1, 5.0)  # an overwrite copies
+    assert ta._buffer._value.base is not first._value.base
+    assert ta.stack().numpy().tolist() == [1.0, 5.0, 3.0, 0.0]
+
+
+def test_mixed_writes_reads_and_stack_to_second_order_match_tensorflow():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            ta = tf.TensorArray(tf.float32, size=4).write(2, x * x).write(0, x * 3.0)
+            weights = tf.constant([[1.0], [2.0], [3.0], [4.0]])
+            y = tf.reduce_sum(ta.stack() * weights) + tf.reduce_sum(ta.read(2) * x)
+        gx = inner.gradient(y, x)
+    assert gx.numpy().tolist() == [12.0, 27.0]  # TensorFlow 2.21's
+    assert outer.gradient(gx, x).numpy().tolist() == [12.0, 18.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fixed_size_read_and_stack_gradients(dtype):
+    def f(a, b):
+        ta = tf.TensorArray(a.dtype, size=4).write(2, a * b).write(0, tf.sin(a))
+        return ta.stack() * ta.read(2) + ta.read(1) + ta.read(0)
+
+    rng = np.random.default_rng(2)
+    check_gradients(f, rng.normal(size=(2, 3)), rng.normal(size=(3,)), dtype=dtype)

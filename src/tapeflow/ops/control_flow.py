@@ -406,8 +406,8 @@ def _invariant_shapes(shape_invariants: Any, structure: list, single: bool, flat
     invariants = [s for var, inv in zip(structure, given) for s in _invariant_leaves(var, inv)]
     shapes = []
     for i, (x, var, invariant) in enumerate(zip(flat, nest.flatten(structure), invariants)):
-        if isinstance(var, tensor_array.TensorArray):  # a dynamic array's length changes in the loop
-            shapes.append(((None,) if var.dynamic_size else x._value.shape[:1]) + x._value.shape[1:])
+        if isinstance(var, tensor_array.TensorArray):  # the elements written so far: more each turn
+            shapes.append((None,) + x._value.shape[1:])
             continue
         if invariant is None:
             shapes.append(x._value.shape)

@@ -10,9 +10,12 @@ carries a TensorArray as its buffer; with `dynamic_size` that buffer's length is
 loop. An array whose element shape is not known yet (nothing written, no `element_shape`) enters a
 traced loop after a trial trace of the loop body has shown what it writes.
 
-A write is a new buffer value, as values are never changed in place — except an append to the newest
-view of a buffer's storage, which writes into spare room (doubling it when full), so that filling
-a dynamic array in order costs O(1) per element; other writes copy the buffer (O(size)).
+The buffer holds the elements written so far: its length is one past the highest index written
+(or what `unstack` gave), never more, and elements past it read as zeros up to the array's size. A
+write is a new buffer value, as values are never changed in place — except a write past the end of
+the newest view of a buffer's storage, which fills spare room of that storage (doubling it when
+full; a fixed-size array's storage is its size), so that filling an array in order, as loops do,
+costs O(1) per element; other writes copy the buffer (O(length)).
 """
 
 from __future__ import annotations
@@ -31,27 +34,26 @@ from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import array_ops, gather_ops, shape_ops
 
 
-def _set_item_kernel(buffer, index, value, dynamic):
-    """The buffer with element `index` written: a new value, never `buffer` changed — except that an
-    append to the newest view of a storage with room to spare writes into that storage (older views
-    are shorter, so they never see it), which makes filling an array in order O(1) per element."""
-    index = int(index)
+def _set_item_kernel(buffer, index, value, size, dynamic):
+    """The buffer with element `index` written: a new value, never `buffer` changed — except that a
+    write past the end of the newest view of a storage with room to spare writes into that storage
+    (older views are shorter, so they never see it)."""
+    index, size, length = int(index), int(size), len(buffer)
     if index < 0:
         raise errors.OutOfRangeError(None, None,
                                      f"Writing to negative indices (index {index}) is not allowed.")
-    size = len(buffer)
     if index >= size and not dynamic:
         raise errors.OutOfRangeError(
             None, None, f"Tried to write to index {index} but array is not resizeable and size is: {size}")
-    length = max(size, index + 1)
+    grown = max(length, index + 1)
     storage = buffer.base
     newest = storage is not None and _NEWEST.get(id(storage), _gone)() is buffer
-    if not (newest and size <= index < len(storage)):
-        capacity = max(2 * length, 8) if dynamic else length
+    if not (newest and length <= index < len(storage)):  # (rows past the newest view are still zeros)
+        capacity = max(2 * grown, 8) if dynamic else size
         storage = np.zeros((capacity,) + buffer.shape[1:], buffer.dtype)
-        storage[:size] = buffer
+        storage[:length] = buffer
     storage[index] = value
-    out = storage[:length]
+    out = storage[:grown]
     if len(_NEWEST) > 1000:  # forget storages that are gone
         for key in [k for k, ref in _NEWEST.items() if ref() is None]:
             del _NEWEST[key]
@@ -64,6 +66,36 @@ def _gone() -> None:
 
 
 _NEWEST: dict = {}  # id(storage array) -> weak reference to its newest (longest) view
+
+
+def _get_item_kernel(buffer, index, size):
+    """Element `index`: a row of the buffer, or zeros past its end (up to the array's size)."""
+    index = int(index)
+    if not 0 <= index < max(int(size), len(buffer)):
+        raise errors.OutOfRangeError(
+            None, None, f"Tried to read from index {index} but array size is: {max(int(size), len(buffer))}")
+    return buffer[index] if index < len(buffer) else np.zeros(buffer.shape[1:], buffer.dtype)
+
+
+def _get_item_grad_kernel(g, like, index, size):
+    """The adjoint of a read: zeros of like's shape holding `g` at row `index` (if within it)."""
+    out = np.zeros(like.shape, g.dtype)
+    if index < len(out):
+        out[index] = g
+    return out
+
+
+def _stack_kernel(buffer, size, dynamic):
+    """A copy of the buffer, zero rows appended up to the array's size (a copy: later writes past the
+    buffer's end may fill the storage it views)."""
+    out = np.zeros((max(int(size), len(buffer)),) + buffer.shape[1:], buffer.dtype)
+    out[: len(buffer)] = buffer
+    return out
+
+
+def _prefix_kernel(g, like, size, dynamic):
+    """The adjoint of a stack: g's first len(like) rows."""
+    return g[: len(like)]
 
 
 def _cleared_kernel(g, like, index):
@@ -83,12 +115,23 @@ def _uncleared_kernel(g, like, index):
     return out
 
 
-def _grown(buffer: AbstractValue, index: Any, value: AbstractValue, dynamic: bool) -> list[AbstractValue]:
-    return [AbstractValue(((None,) if dynamic else buffer.shape[:1]) + value.shape, buffer.dtype)]
+def _grown(buffer: AbstractValue, index: Any, value: AbstractValue, size: Any, dynamic: bool):
+    return [AbstractValue((None,) + value.shape, buffer.dtype)]
 
 
-def _as_like(g: AbstractValue, like: AbstractValue, index: Any) -> list[AbstractValue]:
+def _element_of(buffer: AbstractValue, index: Any, size: Any) -> list[AbstractValue]:
+    return [AbstractValue(buffer.shape[1:], buffer.dtype)]
+
+
+def _as_like(g: AbstractValue, like: AbstractValue, *args: Any, **params: Any) -> list[AbstractValue]:
     return [AbstractValue(like.shape, g.dtype)]
+
+
+def _stack_shape(buffer: AbstractValue, size: Any, dynamic: bool) -> list[AbstractValue]:
+    """A stack's length: the array's size when that is known and the buffer cannot be longer."""
+    fits = type(size) is not AbstractValue and (
+        not dynamic or (buffer.shape[0] is not None and buffer.shape[0] <= int(size)))
+    return [AbstractValue(((int(size) if fits else None),) + buffer.shape[1:], buffer.dtype)]
 
 
 _cleared_op = Op("TensorListClearItem", _cleared_kernel,
@@ -97,11 +140,23 @@ _cleared_op = Op("TensorListClearItem", _cleared_kernel,
 _uncleared_op = Op("TensorListUnclearItem", _uncleared_kernel,
                    (lambda g, y, gg, like, index: bind(_cleared_op, (g, gg, index)), None, None),
                    infer=_as_like)
-_stack_op = Op("TensorListStack", np.copy, (lambda g, y, x: g,))
+_get_item_op = Op("TensorListGetItem", _get_item_kernel, (
+    lambda g, y, buffer, index, size: bind(_get_item_grad_op, (g, buffer, index, size)), None, None,
+), infer=_element_of)
+_get_item_grad_op = Op("TensorListGetItemGrad", _get_item_grad_kernel, (
+    lambda gg, z, g, like, index, size: bind(_get_item_op, (gg, index, size)), None, None, None,
+), infer=_as_like)
+_stack_op = Op("TensorListStack", _stack_kernel, (
+    lambda g, y, buffer, size, dynamic: bind(_prefix_op, (g, buffer, size), {"dynamic": dynamic}), None,
+), infer=_stack_shape)
+_prefix_op = Op("TensorListPrefix", _prefix_kernel, (
+    lambda gg, z, g, like, size, dynamic: bind(_stack_op, (gg, size), {"dynamic": dynamic}), None, None,
+), infer=_as_like)
 _set_item_op = Op("TensorListSetItem", _set_item_kernel, (
-    lambda g, y, buffer, index, value, dynamic: bind(_cleared_op, (g, buffer, index)),
+    lambda g, y, buffer, index, value, size, dynamic: bind(_cleared_op, (g, buffer, index)),
     None,
-    lambda g, y, buffer, index, value, dynamic: gather_ops.gather(g, index),
+    lambda g, y, buffer, index, value, size, dynamic: gather_ops.gather(g, index),
+    None,
 ), infer=_grown)
 
 
@@ -118,7 +173,7 @@ class TensorArray:
             raise ValueError("Size must be provided if handle is not provided")
         self._size = convert_to_tensor(0 if size is None else size, dtypes.int32)
         self._element_shape = TensorShape(element_shape)
-        self._buffer: Any = None  # allocated once the element shape is known
+        self._buffer: Any = None  # the elements written so far; allocated once their shape is known
         if self._element_shape.is_fully_defined():
             self._allocate(tuple(self._element_shape.as_list()))
 
@@ -129,9 +184,7 @@ class TensorArray:
         self._element_shape = TensorShape(element_shape)
 
     def _zeros(self, element_shape: tuple) -> Any:
-        from tapeflow.ops.creation_ops import zeros
-
-        return zeros([self._size, *element_shape], self._dtype)
+        return Tensor(np.zeros((0, *element_shape), self._dtype._np))
 
     def _updated(self, buffer: Any) -> TensorArray:
         """The array holding `buffer`: this one, updated, eagerly (TensorFlow's eager arrays change in
@@ -165,11 +218,13 @@ class TensorArray:
         return self._element_shape
 
     def size(self, name: str | None = None) -> Any:
-        """The number of elements, as an int32 scalar."""
-        if self._buffer is None:
+        """The number of elements, as an int32 scalar: the size given, or for a dynamic array one past
+        the highest index written if that is more."""
+        if self._buffer is None or not self._dynamic_size:
             return self._size
-        length = self._buffer._value.shape[0]
-        return Tensor(np.int32(length)) if length is not None else shape_ops.shape_of(self._buffer)[0]
+        from tapeflow.ops.math_ops import maximum
+
+        return maximum(self._size, shape_ops.shape_of(self._buffer)[0])
 
     # ---- elements ----------------------------------------------------------------------------------
 
@@ -178,30 +233,25 @@ class TensorArray:
         value = self._element(value, "write")
         buffer = self._buffer if self._buffer is not None else self._zeros(value._value.shape)
         index = convert_to_tensor(index, dtypes.int32)
-        return self._updated(bind(_set_item_op, (buffer, index, value), {"dynamic": self._dynamic_size}))
+        return self._updated(bind(_set_item_op, (buffer, index, value, self._size),
+                                  {"dynamic": self._dynamic_size}))
 
     def read(self, index: Any, name: str | None = None) -> Any:
         """Element `index` (zeros if never written)."""
         index = convert_to_tensor(index, dtypes.int32)
-        if type(index) is Tensor and self._buffer is not None and self._buffer._value.shape[0] is not None:
-            size = self._buffer._value.shape[0]
-            if not 0 <= int(index._value) < size:
-                raise errors.OutOfRangeError(
-                    None, None, f"Tried to read from index {int(index._value)} but array size is: {size}")
-        return gather_ops.gather(self._stacked(), index)
+        return bind(_get_item_op, (self._carried(), index, self._size))
 
     def stack(self, name: str | None = None) -> Any:
-        """All elements, stacked along a new first axis (a copy: later appends may fill the storage
-        the buffer views)."""
-        return bind(_stack_op, (self._stacked(),))
+        """All elements, stacked along a new first axis."""
+        return bind(_stack_op, (self._carried(), self._size), {"dynamic": self._dynamic_size})
 
     def gather(self, indices: Any, name: str | None = None) -> Any:
         """The elements at `indices`, stacked."""
-        return gather_ops.gather(self._stacked(), indices)
+        return gather_ops.gather(self.stack(), indices)
 
     def concat(self, name: str | None = None) -> Any:
         """All elements joined along their first axis."""
-        buffer = self._stacked()
+        buffer = self._carried()
         if buffer._value.ndim < 2:
             raise errors.InvalidArgumentError(
                 None, None, "Concat saw a scalar shape at index 0 but requires at least vectors.")
@@ -239,7 +289,8 @@ class TensorArray:
 
     # ---- checks ------------------------------------------------------------------------------------
 
-    def _stacked(self) -> Any:
+    def _carried(self) -> Any:
+        """The buffer (what control flow carries for the array)."""
         if self._buffer is None:  # nothing written and no element shape: an empty vector, as in TF
             if type(self._size) is Tensor and int(self._size._value) == 0:
                 return Tensor(np.zeros((0,), self._dtype._np))
@@ -267,7 +318,7 @@ def buffers(structure: Any) -> Any:
     """`structure` with each TensorArray replaced by its buffer (what a loop carries)."""
     from tapeflow.framework import nest
 
-    return nest.map_structure(lambda x: x._stacked() if isinstance(x, TensorArray) else x, structure)
+    return nest.map_structure(lambda x: x._carried() if isinstance(x, TensorArray) else x, structure)
 
 
 def rebuild(template: Any, structure: Any) -> Any:
