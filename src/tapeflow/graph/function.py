@@ -78,6 +78,7 @@ class ConcreteFunction:
         self.structured_outputs = structured_outputs
         self.structured_input_signature = structured_inputs
         self._compiled, self.source = compile_graph(graph)
+        self._taped: Graph | None = None  # the graph run under a tape, made on first use
 
     def _call_flat(self, tensors: list) -> Any:
         if ACTIVE_TAPES:
@@ -96,8 +97,13 @@ class ConcreteFunction:
         return nest.pack_sequence_as(self.structured_outputs, flat)
 
     def _run_through_bind(self, tensors: list) -> list:
-        """Evaluate the graph op by op through `bind`, so the active tapes record it."""
-        return self.graph.evaluate(tensors)
+        """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
+        flow keeping what their gradients need, as if traced under a tape)."""
+        if self._taped is None:
+            from tapeflow.ops.control_flow import recording
+
+            self._taped = recording(self.graph)
+        return self._taped.evaluate(tensors)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat = [leaf for leaf in nest.flatten((args, kwargs)) if isinstance(leaf, Tensor | SymbolicTensor)]

@@ -114,7 +114,9 @@ class Graph:
             return env[id(x)] if type(x) is SymbolicTensor else x
 
         for index, eq in enumerate(self.equations):
-            if replay is None:
+            if replay is None and eq.op.effectful == "read":  # through the variable: tapes watch it
+                result = eq.inputs[0].value()
+            elif replay is None:
                 result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
             elif index in replay:
                 values = [v if type(v) in (Tensor, SymbolicTensor) else Tensor(v) for v in replay[index]]

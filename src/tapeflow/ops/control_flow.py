@@ -22,13 +22,13 @@ from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.codegen import compile_graph
-from tapeflow.graph.ir import Graph
+from tapeflow.graph.ir import Equation, Graph
 from tapeflow.graph.passes import optimize, written_variables
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.ops import tensor_array
 from tapeflow.ops.control_flow_grad import boxed, effect_in, if_gradient, replayable, while_gradient
 
-__all__ = ["cond", "while_loop"]
+__all__ = ["cond", "recording", "while_loop"]
 
 
 def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
@@ -189,49 +189,54 @@ def cond(
     false_graph, false_result, false_code = _traced(false_branch, [], "cond_false")
     _check_branches(true_graph, true_result, false_graph, false_result)
     n_out = len(true_graph.outputs)
-    replayed = None
-    if ACTIVE_TAPES:  # each branch also returns what its effects gave, for the gradient to replay
-        replayed = (replayable(true_graph), replayable(false_graph))
-        if None in replayed:
-            replayed = None
-        elif replayed[0] or replayed[1]:
-            true_code, false_code = _with_effect_outputs(true_graph, false_graph, *replayed)
-    avals = [AbstractValue(_join(a._value.shape, b._value.shape), a._value.dtype)
-             for a, b in zip(true_graph.outputs, false_graph.outputs)]
     inputs = (pred, *(o for o, _ in true_graph.captures), *(o for o, _ in false_graph.captures))
-    outputs = bind(
-        _control_op("If", _if_kernel, len(inputs)),
-        inputs,
-        {
-            "true_fn": true_code,
-            "false_fn": false_code,
-            "n_true": len(true_graph.captures),
-            "avals": avals,
-            "true_graph": true_graph,
-            "false_graph": false_graph,
-            "n_out": n_out,
-            "replayed": replayed,
-        },
-    )
+    params = {
+        "true_fn": true_code,
+        "false_fn": false_code,
+        "n_true": len(true_graph.captures),
+        "avals": _joined(true_graph, false_graph),
+        "true_graph": true_graph,
+        "false_graph": false_graph,
+        "n_out": n_out,
+        "replayed": None,
+    }
+    outputs = bind(_control_op("If", _if_kernel, len(inputs)), inputs,
+                   _recording_if(params) if ACTIVE_TAPES else params)
     outputs = outputs[:n_out]
     if not nest.is_nested(true_result):
         return tensor_array.rebuild(returned[0], outputs[0]) if outputs else None
     return tensor_array.rebuild(returned[0], nest.pack_sequence_as(true_result, list(outputs)))
 
 
-def _with_effect_outputs(true_graph: Graph, false_graph: Graph, true_replayed: tuple,
-                         false_replayed: tuple) -> tuple[Callable, Callable]:
-    """Both branches also return the values of their effects to replay: the true branch's first,
-    then the false branch's, each branch giving zeros in the other's places. Recompiled."""
-    true_effects = [o for i in true_replayed for o in true_graph.equations[i].outputs]
-    false_effects = [o for i in false_replayed for o in false_graph.equations[i].outputs]
+def _recording_if(params: dict) -> dict:
+    """The parameters of an `If` that also returns what its branches' effects gave (variable reads,
+    random draws), for a tape's gradient to replay: both branches return the true branch's values
+    first, then the false branch's, each giving zeros in the other's places. Where an effect cannot
+    be replayed (one nested in control flow), `replayed` stays None and the gradient is refused."""
+    true_graph, false_graph = params["true_graph"], params["false_graph"]
+    replayed = (replayable(true_graph), replayable(false_graph))
+    if None in replayed or params["replayed"] is not None:  # (nothing to replay, or recording already)
+        return params
+    if not (replayed[0] or replayed[1]):
+        return {**params, "replayed": replayed}
+    true_effects = [o for i in replayed[0] for o in true_graph.equations[i].outputs]
+    false_effects = [o for i in replayed[1] for o in false_graph.equations[i].outputs]
 
     def zeros(values: list) -> list:
         return [Tensor(np.zeros([d or 0 for d in x._value.shape], x._value.dtype)) for x in values]
 
-    true_graph.outputs += true_effects + zeros(false_effects)
-    false_graph.outputs += zeros(true_effects) + false_effects
-    return compile_graph(true_graph)[0], compile_graph(false_graph)[0]
+    true_graph, false_graph = copy.copy(true_graph), copy.copy(false_graph)  # (the same equations)
+    true_graph.outputs = true_graph.outputs + true_effects + zeros(false_effects)
+    false_graph.outputs = false_graph.outputs + zeros(true_effects) + false_effects
+    return {**params, "replayed": replayed, "true_graph": true_graph, "false_graph": false_graph,
+            "true_fn": compile_graph(true_graph)[0], "false_fn": compile_graph(false_graph)[0],
+            "avals": _joined(true_graph, false_graph)}
+
+
+def _joined(true_graph: Graph, false_graph: Graph) -> list[AbstractValue]:
+    """The results of an `If`: each the less specific of the two branches' shapes."""
+    return [AbstractValue(_join(a._value.shape, b._value.shape), a._value.dtype)
+            for a, b in zip(true_graph.outputs, false_graph.outputs)]
 
 
 def _check_branches(true_graph: Graph, true_result: Any, false_graph: Graph, false_result: Any) -> None:
@@ -280,6 +285,41 @@ def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, aval
     return (*state, boxed(history)) if replayed or saves_states else tuple(state)
 
 
+def _recording_while(params: dict) -> dict:
+    """The parameters of a `While` that keeps a record for a tape's gradient: a loop with effects
+    also returns, each iteration, what its body's effects gave (variable reads, random draws), for
+    the gradient to replay; a loop without saves the state each iteration starts from, so that its
+    gradient need not run it again (TensorFlow's loops do the same). A loop whose condition has
+    effects keeps no record, and its gradient is refused."""
+    cond_graph, body_graph = params["cond_graph"], params["body_graph"]
+    replayed = replayable(body_graph) if not effect_in(cond_graph) else None
+    saves_states = effect_in(body_graph) is None and effect_in(cond_graph) is None
+    if params["replayed"] is not None or params["saves_states"]:
+        return params  # (recording already)
+    recording = {**params, "replayed": replayed, "saves_states": saves_states}
+    if replayed or saves_states:
+        recording["avals"] = [*params["avals"], AbstractValue((), object)]
+    if replayed:
+        body_graph = recording["body_graph"] = copy.copy(body_graph)  # (the same equations)
+        effects = [o for i in replayed for o in body_graph.equations[i].outputs]
+        body_graph.outputs = body_graph.outputs + effects
+        recording["body_fn"] = compile_graph(body_graph)[0]
+    return recording
+
+
+def recording(graph: Graph) -> Graph:
+    """`graph` with its control flow keeping records for a tape's gradient, as if it had been traced
+    while a tape recorded: what a compiled function traced without one runs under a tape."""
+    records = {"If": _recording_if, "While": _recording_while}
+    taped = copy.copy(graph)
+    taped.equations = [
+        Equation(eq.op, eq.inputs, records[eq.op.name](eq.params), eq.outputs)
+        if eq.op.effectful == "control" and eq.op.name in records else eq
+        for eq in graph.equations
+    ]
+    return taped
+
+
 def while_loop(
     cond: Callable,
     body: Callable,
@@ -318,31 +358,21 @@ def while_loop(
         lambda *a: tensor_array.buffers(_as_structure(packed(body)(*a), arrays)), flat, "while_body", shapes
     )
     _check_loop_vars(flat, shapes, body_graph)
-    replayed = replayable(body_graph) if ACTIVE_TAPES and not effect_in(cond_graph) else None
-    if replayed:  # the body also returns what its effects gave, for the gradient to replay
-        body_graph.outputs += [o for i in replayed for o in body_graph.equations[i].outputs]
-        body_code, _ = compile_graph(body_graph)
-    # A loop without effects, traced while a tape records, keeps each iteration's state, so that its
-    # gradient need not run it again (TensorFlow's loops do the same).
-    saves_states = bool(ACTIVE_TAPES) and effect_in(body_graph) is None and effect_in(cond_graph) is None
     inputs = (*flat, *(o for o, _ in cond_graph.captures), *(o for o, _ in body_graph.captures))
-    outputs = bind(
-        _control_op("While", _while_kernel, len(inputs)),
-        inputs,
-        {
-            "cond_fn": cond_code,
-            "body_fn": body_code,
-            "n": len(flat),
-            "n_cond": len(cond_graph.captures),
-            "maximum_iterations": maximum_iterations,
-            "cond_graph": cond_graph,
-            "body_graph": body_graph,
-            "replayed": replayed,
-            "saves_states": saves_states,
-            "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)]
-            + ([AbstractValue((), object)] if replayed or saves_states else []),
-        },
-    )
+    params = {
+        "cond_fn": cond_code,
+        "body_fn": body_code,
+        "n": len(flat),
+        "n_cond": len(cond_graph.captures),
+        "maximum_iterations": maximum_iterations,
+        "cond_graph": cond_graph,
+        "body_graph": body_graph,
+        "replayed": None,
+        "saves_states": False,
+        "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
+    }
+    outputs = bind(_control_op("While", _while_kernel, len(inputs)), inputs,
+                   _recording_while(params) if ACTIVE_TAPES else params)
     result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs[: len(flat)])))
     return result[0] if single else nest.pack_sequence_as(loop_vars, nest.flatten(result))
 

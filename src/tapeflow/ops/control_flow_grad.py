@@ -10,7 +10,9 @@ another tape, so any order works).
 Running a subgraph again must not repeat its effects. So control flow traced while a tape records
 also returns what its effects gave (`replayable`: variable reads and random draws), per iteration
 for a loop, and the rerun replays those values (`Graph.evaluate(replay=...)`), skipping writes and
-prints. Where nothing was recorded, a subgraph with effects refuses its gradient.
+prints (a compiled function traced with no tape, then run under one, runs a variant of its graph
+that records: `control_flow.recording`). Where an effect cannot be recorded (in a loop's condition,
+or nested in control flow), a subgraph with effects refuses its gradient.
 """
 
 from __future__ import annotations
