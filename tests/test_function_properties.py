@@ -96,3 +96,50 @@ def test_programs_on_inputs_of_unknown_length_agree_with_eager(statements, x):
         for got, want in zip(compiled(values), gradient(values)):
             np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5, err_msg=source)
     assert compiled.experimental_get_tracing_count() == 1
+
+
+W_EXPRESSIONS = EXPRESSIONS + ["y * w + x", "tf.sin(w * y) + x"]
+with_variable = st.one_of(
+    statement,
+    st.builds(lambda e: [f"y = {e}"], st.sampled_from(W_EXPRESSIONS)),
+    st.builds(lambda: ["w.assign_add(0.1 * tf.reduce_mean(y))"]),
+    st.builds(lambda n, e: [f"for _ in tf.range({n}):", "    w.assign_add(0.1 * tf.reduce_mean(y))",
+                            f"    y = {e}"], st.integers(0, 3), st.sampled_from(W_EXPRESSIONS)),
+    st.builds(lambda c, e: [f"if {c}:", "    w.assign_add(0.1)", f"    y = {e}", "else:",
+                            f"    y = {e} * 2.0"],
+              st.sampled_from(CONDITIONS), st.sampled_from(W_EXPRESSIONS)),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(statements=st.lists(with_variable, min_size=1, max_size=4),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_compiled_programs_with_a_variable_agree_with_eager_under_tapes(statements, x):
+    """Programs reading and assigning a variable: compiled, first called with no tape, then under
+    tapes (the cached trace), they give eager's values, gradients (for x and the variable) and
+    final variable value."""
+    body = ["y = x"] + [line for s in statements for line in s] + ["return tf.reduce_sum(y * y)"]
+    source = "def program(x):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    filename = f"<generated program {next(_COUNT)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    w = tf.Variable(0.7)
+    namespace = {"tf": tf, "w": w}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - test-generated source
+    program = namespace["program"]
+    x = tf.constant(np.asarray(x, np.float32))
+
+    def run(fn):
+        w.assign(0.7)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        grads = tape.gradient(y, [x, w], unconnected_gradients="zero")
+        return [y.numpy(), *(g.numpy() for g in grads), w.numpy()]
+
+    want = run(program)
+    compiled = tf.function(program)
+    w.assign(0.7)
+    compiled(x)  # traced with no tape
+    for _ in range(2):
+        for got, expected in zip(run(compiled), want):
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=source)
