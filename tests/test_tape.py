@@ -248,3 +248,41 @@ def test_no_reference_cycles_keep_values_alive():
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
+
+
+def test_a_target_that_is_a_source_gets_its_seed_watched_or_not_as_in_tensorflow():
+    x, v, i = tf.constant(3.0), tf.Variable(2.0), tf.constant(3)
+    with tf.GradientTape() as tape:
+        pass
+    assert [float(g) for g in tape.gradient([v, x], [v, x])] == [1.0, 1.0]
+    with tf.GradientTape() as tape:
+        y = v * 2.0
+    assert float(tape.gradient([y, v], v)) == 3.0
+    with tf.GradientTape() as tape:
+        pass
+    assert float(tape.gradient(v, v, output_gradients=tf.constant(5.0))) == 5.0
+    with tf.GradientTape() as tape:
+        pass
+    g = tape.gradient(i, i)  # TensorFlow's: even an integer one
+    assert g.dtype == tf.int32 and int(g) == 1
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * 2.0
+    dx, dy = tape.gradient(x, [x, y])
+    assert float(dx) == 1.0 and dy is None
+
+
+def test_a_spent_tape_still_reports_the_variables_it_watched():
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = v * 2.0
+    tape.gradient(y, v)
+    assert tape.watched_variables() == (v,)
+    with pytest.raises(ValueError, match="Tape is not recording."):
+        tape.reset()  # (outside its context, as TensorFlow)
+    with tf.GradientTape(persistent=True) as tape:
+        y = v * 2.0
+        tape.reset()
+        assert tape.watched_variables() == ()
+        z = v * 3.0
+    assert tape.gradient(y, v) is None and float(tape.gradient(z, v)) == 3.0

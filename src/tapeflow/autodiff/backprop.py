@@ -50,12 +50,12 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     if consume:
         entries.clear()
     grads: dict[int, Tensor] = {}
+    keep = {id(s) for s in sources}
     for i, t in enumerate(targets):
-        if id(t) in reached:
+        if id(t) in reached or id(t) in keep:  # (a target that is a source gets its seed, as in TF)
             seed = ones_like(t) if output_gradients is None else _seed(output_gradients[i], t)
             _contribute(grads, id(t), seed)
 
-    keep = {id(s) for s in sources}
     while path:
         op, inputs, params, outputs = path.pop()
         if type(outputs) is not tuple:

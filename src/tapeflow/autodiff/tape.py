@@ -26,6 +26,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.op import ACTIVE_TAPES
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.framework.variables import Variable
 from tapeflow.ops import shape_ops
 
 
@@ -84,7 +85,10 @@ class GradientTape:
             self._push()
 
     def reset(self) -> None:
-        """Forget everything recorded and watched so far; recording goes on if it was on."""
+        """Forget everything recorded and watched so far, inside the tape's context (recording goes
+        on); outside it, TensorFlow's ValueError."""
+        if not self._recording:
+            raise ValueError("Tape is not recording.")
         self._reset_records()
         self._used = False
 
@@ -127,7 +131,7 @@ class GradientTape:
 
     def watched_variables(self) -> tuple:
         """The variables this tape watched, in the order they were created (as TensorFlow lists them)."""
-        return tuple(sorted((t for t in self._watched if not isinstance(t, Tensor)), key=lambda v: v._uid))
+        return tuple(sorted((t for t in self._watched if isinstance(t, Variable)), key=lambda v: v._uid))
 
     # -- the gradient ---------------------------------------------------------------------------
 
@@ -224,10 +228,13 @@ class GradientTape:
         return flat
 
     def _end_pass(self) -> None:
-        """After gradient and the jacobians: a non-persistent tape is spent; its records are freed."""
+        """After gradient and the jacobians: a non-persistent tape is spent; its records are freed
+        (the variables it watched are still reported, as TensorFlow does)."""
         if not self._persistent:
             self._used = True
+            watched = self.watched_variables()
             self._reset_records()
+            self._watched = list(watched)
 
 
 def _unconnected(value: Any) -> UnconnectedGradients:
