@@ -65,14 +65,15 @@ def test_variables_may_be_created_on_the_first_trace_only():
         return made[0] * x
 
     assert float(f(tf.constant(3.0))) == 6.0
+    assert f.experimental_get_tracing_count() == 2  # traced again with the variable made, as TensorFlow
 
     @tf.function
     def g(x):
         return tf.Variable(1.0) * x
 
-    g(tf.constant(1.0))
     with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
-        g(tf.constant([1.0]))
+        g(tf.constant(1.0))  # as TensorFlow: the second trace would make another
+    assert g.experimental_get_tracing_count() == 1
 
 
 def test_input_signature():
@@ -125,7 +126,8 @@ def test_optimizer_steps_inside_a_function():
 
     for _ in range(200):
         train()
-    assert train.experimental_get_tracing_count() == 1 and int(optimizer.iterations) == 200
+    # two traces, as TensorFlow: the first made Adam's slots, so the function is traced again
+    assert train.experimental_get_tracing_count() == 2 and int(optimizer.iterations) == 200
     assert abs(float(x) - 3.0) < 0.05
 
 

@@ -45,7 +45,17 @@ _assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True,
                 emit=lambda eq, expression, name: [
                     f"{name(eq.params['variable'], 'var')}._value = {expression(eq.inputs[0])}"])
 _creation_order = itertools.count()
-VARIABLE_CREATION: list = []  # per active trace of a tf.function: may variables be created (first trace only)
+VARIABLE_CREATION: list = []  # a VariableCreation per active trace of a tf.function, innermost last
+
+
+class VariableCreation:
+    """One trace of a tf.function: whether it may create variables (the first only), and whether it
+    did (the function is then traced again, as TensorFlow does, to show it would not repeat that)."""
+
+    __slots__ = ("allowed", "created")
+
+    def __init__(self, allowed: bool):
+        self.allowed, self.created = allowed, False
 
 
 class Variable(TensorLike):
@@ -284,9 +294,12 @@ _owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_r
 
 def _check_creation_while_tracing(initial_value: Any) -> None:
     """Inside a traced function, variables may be made on the first trace only, from known values."""
-    if not (VARIABLE_CREATION and VARIABLE_CREATION[-1]):
+    if not (VARIABLE_CREATION and VARIABLE_CREATION[-1].allowed):
         raise ValueError("tf.function only supports singleton tf.Variables created on the first call. Make "
-                         "sure the tf.Variable is only created once or created outside tf.function.")
+                         "sure the tf.Variable is only created once or created outside tf.function. See "
+                         "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
+                         "information.")
+    VARIABLE_CREATION[-1].created = True
     if any(type(leaf).__name__ == "SymbolicTensor" for leaf in nest.flatten(initial_value)):
         raise ValueError("A tf.Variable created inside a tf.function cannot take its initial value from the "
                          "function's inputs: create it outside, or from constants.")

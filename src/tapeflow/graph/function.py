@@ -27,7 +27,7 @@ from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.framework.variables import VARIABLE_CREATION, Variable
+from tapeflow.framework.variables import VARIABLE_CREATION, Variable, VariableCreation
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
@@ -307,7 +307,17 @@ class Function:
 
     def _trace(self, args: tuple, kwargs: dict, keys: tuple) -> ConcreteFunction:
         """Trace the Python function with a placeholder for each tensor key's shape and dtype, and
-        the other arguments as they are."""
+        the other arguments as they are. Only the first trace may create variables; if it did, the
+        function is traced once more with them made, as TensorFlow does: a function that creates
+        variables on every call fails then, with TensorFlow's ValueError."""
+        creation = VariableCreation(allowed=self._tracing_count == 0)
+        concrete = self._trace_once(args, kwargs, keys, creation)
+        if creation.created:
+            concrete = self._trace_once(args, kwargs, keys, VariableCreation(allowed=False))
+        return concrete
+
+    def _trace_once(self, args: tuple, kwargs: dict, keys: tuple,
+                    creation: VariableCreation) -> ConcreteFunction:
         graph = Graph(self.__name__)
         names = _argument_names(self._python_function, args, kwargs)
         flat = nest.flatten((args, kwargs))
@@ -319,16 +329,15 @@ class Function:
             for leaf, key, name in zip(flat, keys, names)
         ]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
-        first = self._tracing_count == 0
-        self._tracing_count += 1
         TRACING.append(graph)
-        VARIABLE_CREATION.append(first)
+        VARIABLE_CREATION.append(creation)
         try:
             out = self._traced_function()(*traced_args, **traced_kwargs)
             flat_out = [_as_output(o) for o in nest.flatten(out)]
         finally:
             VARIABLE_CREATION.pop()
             TRACING.pop()
+        self._tracing_count += 1
         graph.outputs = flat_out
         return ConcreteFunction(
             graph,
