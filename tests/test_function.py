@@ -318,3 +318,47 @@ def test_input_signature_names_win_over_parameter_names():
 
     f(tf.ones([2]), tf.ones([2]))
     assert [t.name for t in seen] == ["q:0", "b:0"]
+
+
+def test_concrete_signatures_print_as_tensorflows():
+    v = tf.Variable(2.0)
+
+    @tf.function
+    def f(x, y=None, *, k=3):
+        return {"a": x * v, "b": (x, y)}, None
+
+    f(tf.constant(1.0))
+    f([tf.constant(1.0), 2.0], y=(1, "s"), k=4)
+    # TensorFlow 2.21's text (a capture is named by an address, in TensorFlow too)
+    scalar = "TensorSpec(shape=(), dtype=tf.float32, name=None)"
+    var = f"{id(v)}: TensorSpec(shape=(), dtype=tf.resource, name=None)"
+    ints, strings = (f"TensorSpec(shape=(), dtype=tf.{t}, name=None)" for t in ("int32", "string"))
+    assert f.pretty_printed_concrete_signatures() == "\n".join([
+        "Input Parameters:",
+        f"  x (POSITIONAL_OR_KEYWORD): {scalar}",
+        "  y (POSITIONAL_OR_KEYWORD): Literal[None]",
+        "  k (KEYWORD_ONLY): Literal[3]",
+        "Output Type:",
+        f"  Tuple[Dict[['a', {scalar}], ['b', Tuple[{scalar}, Literal[None]]]], Literal[None]]",
+        "Captures:",
+        f"  {var}",
+        "",
+        "Input Parameters:",
+        f"  x (POSITIONAL_OR_KEYWORD): List[{scalar}, Literal[2.0]]",
+        "  y (POSITIONAL_OR_KEYWORD): Tuple[Literal[1], Literal['s']]",
+        "  k (KEYWORD_ONLY): Literal[4]",
+        "Output Type:",
+        f"  Tuple[Dict[['a', TensorSpec(shape=(2,), dtype=tf.float32, name=None)], "
+        f"['b', Tuple[List[{scalar}, {scalar}], Tuple[{ints}, {strings}]]]], Literal[None]]",
+        "Captures:",
+        f"  {var}",
+    ])
+
+    g = tf.function(lambda *args, **kw: args[0])
+    concrete = g.get_concrete_function(tf.TensorSpec([None, 3], tf.float32, name="inp"), 2, z=3)
+    compact = ("(args_0: TensorSpec(shape=(None, 3), dtype=tf.float32, name='inp'), args_1: Literal[2], /, "
+               "*, z: Literal[3]) -> TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)")
+    assert concrete.pretty_printed_signature(verbose=False) == compact
+    assert repr(concrete) == f"<ConcreteFunction {compact} at 0x{id(concrete):X}>"
+    assert str(concrete).startswith("ConcreteFunction Input Parameters:\n  args_0 (POSITIONAL_ONLY): ")
+    assert str(concrete).endswith("Captures:\n  None")

@@ -26,11 +26,11 @@ from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING
 from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.framework.variables import VARIABLE_CREATION, Variable, VariableCreation
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
+from tapeflow.graph.signatures import TensorSpec, parameters, signature_text
 from tapeflow.graph.symbolic import SymbolicTensor
 
 _RUN_EAGERLY = [False]
@@ -46,39 +46,27 @@ def functions_run_eagerly() -> bool:
     return _RUN_EAGERLY[0]
 
 
-class TensorSpec:
-    """`tf.TensorSpec`: the shape and dtype a function argument must have."""
-
-    def __init__(self, shape: Any, dtype: Any = dtypes.float32, name: str | None = None):
-        self.shape, self.dtype, self.name = TensorShape(shape), dtypes.as_dtype(dtype), name
-
-    def is_compatible_with(self, value: Any) -> bool:
-        return value.dtype == self.dtype and self.shape.is_compatible_with(value.shape)
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, TensorSpec) and (self.shape, self.dtype, self.name) == (
-            other.shape,
-            other.dtype,
-            other.name,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.shape, self.dtype, self.name))
-
-    def __repr__(self) -> str:
-        return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
-
-
 class ConcreteFunction:
     """One trace of a `Function`: its graph, the generated source, and the compiled code."""
 
-    def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any):
+    def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any, params: list):
         optimize(graph)
         self.graph = graph
         self.structured_outputs = structured_outputs
         self.structured_input_signature = structured_inputs
+        self._parameters = params  # (name, kind, what it was traced with), for the printed signature
         self._compiled, self.source = compile_graph(graph)
         self._taped: Graph | None = None  # the graph run under a tape, made on first use
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        """The parameters, output type and captured variables, as TensorFlow prints them."""
+        return signature_text(self._parameters, self.structured_outputs, self.graph, verbose)
+
+    def __str__(self) -> str:
+        return f"ConcreteFunction {self.pretty_printed_signature()}"
+
+    def __repr__(self) -> str:
+        return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)} at 0x{id(self):X}>"
 
     def _call_flat(self, tensors: list) -> Any:
         if ACTIVE_TAPES:
@@ -329,6 +317,12 @@ class Function:
             for leaf, key, name in zip(flat, keys, names)
         ]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
+        given = [leaf.name if isinstance(leaf, TensorSpec) else None for leaf in flat]  # names users gave
+        if self._input_signature is not None:
+            given[: len(specs)] = [spec.name for spec in specs]
+        printed = nest.pack_sequence_as((args, kwargs), [
+            TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
+            for leaf, key, name in zip(flat, keys, given)])
         TRACING.append(graph)
         VARIABLE_CREATION.append(creation)
         try:
@@ -345,7 +339,13 @@ class Function:
             nest.pack_sequence_as((args, kwargs), [
                 TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
                 for leaf, key, name in zip(flat, keys, names)]),
+            parameters(self._python_function, *printed),
         )
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """The signature of each trace, in the order they were made (TensorFlow's text)."""
+        traces = list({id(c): c for c in self._cache.values()}.values())
+        return ("\n\n" if verbose else "\n").join(c.pretty_printed_signature(verbose) for c in traces)
 
 
 def _argument_names(function: Callable, args: tuple, kwargs: dict) -> list[str]:
