@@ -56,3 +56,14 @@ def test_goes_to_standard_error_by_default(capsys):
     tf.print("out", output_stream=sys.stdout)
     captured = capsys.readouterr()
     assert captured.err == "to 2\n" and captured.out == "out\n"
+
+
+def test_strings_are_quoted_unless_a_lone_scalar_and_empty_tensors_as_tensorflow():
+    s = tf.constant("a")
+    assert printed(s) == "a\n" and printed(s, s) == '"a" "a"\n' and printed([s]) == '["a"]\n'
+    assert printed("lit", s, 1, tf.constant(["a", "bc"])) == 'lit "a" 1 ["a" "bc"]\n'
+    assert printed({"k": s}) == "{'k': \"a\"}\n"
+    # TensorFlow 2.21's text for tensors with no elements
+    assert printed(tf.zeros([0, 3])) == "[]\n" and printed(tf.zeros([2, 0])) == "[\n ...]\n"
+    assert printed(tf.zeros([2, 0, 3])) == "[\n\n ...]\n" and printed("x", tf.zeros([1, 1, 0]), "y") == (
+        "x [\n\n ...] y\n")

@@ -70,6 +70,8 @@ def format_for_print(value: Any, summarize: int, quote_strings: bool) -> str:
     if array.ndim == 0:
         text = format_scalar(array[()])
         return f'"{text}"' if quote_strings and array.dtype.kind in "OS" else text
+    if array.size == 0 and array.ndim > 1 and array.shape[0]:  # (TensorFlow's text for these)
+        return "[" + "\n" * (array.ndim - 1) + " ...]"
     return _format_axis(array, summarize, quote_strings, 0)
 
 

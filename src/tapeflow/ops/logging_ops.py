@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import numpy as np
+
 from tapeflow.framework import nest
 from tapeflow.framework.formatting import format_for_print
 from tapeflow.framework.op import Op, bind
@@ -31,7 +33,7 @@ class _Printed:
 
 def _text(value: Any, summarize: int, top: bool) -> str:
     if type(value) is _Printed:
-        return format_for_print(value.value, summarize, quote_strings=not top)
+        return format_for_print(value.value, summarize, quote_strings=True)
     if isinstance(value, str) and top:
         return value
     if isinstance(value, list):
@@ -50,7 +52,10 @@ def _print_kernel(*values, template, summarize, sep, end, stream):
     filled = [
         nest.map_structure(lambda v: _Printed(next(leaves)) if v is _SLOT else v, item) for item in template
     ]
-    text = sep.join(_text(item, summarize, True) for item in filled) + end
+    if len(values) == len(template) == 1 and template[0] is _SLOT and np.ndim(values[0]) == 0:
+        text = format_for_print(values[0], summarize, quote_strings=False) + end  # a lone scalar: unquoted
+    else:
+        text = sep.join(_text(item, summarize, True) for item in filled) + end
     if stream is _STDERR or stream == "stderr":  # resolved now, so redirections of sys.stderr apply
         stream = sys.stderr
     elif stream is _STDOUT or stream == "stdout":
