@@ -292,3 +292,22 @@ def test_namespace():
                  "bias_add", "sigmoid", "softplus", "tanh"]:
         assert callable(getattr(tf.nn, name)), name
     assert math.isclose(float(tf.nn.gelu(tf.constant(1.0))), 0.8413447, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("activation", [tf.nn.relu, tf.nn.relu6, tf.nn.leaky_relu])
+def test_second_order_gradients_through_piecewise_activations_are_zeros_not_none(activation):
+    """TensorFlow's ReluGrad, Relu6Grad and LeakyReluGrad give zeros for their input's gradient, so
+    what fed the activation is connected (zeros), not None — the autodiff guide's input-gradient
+    regularisation example, whose numbers these are (TensorFlow 2.21)."""
+    x = tf.reshape(tf.range(35, dtype=tf.float32), [7, 5]) / 35.0
+    w = tf.Variable(tf.reshape(tf.range(50, dtype=tf.float32), [5, 10]) / 50.0)
+    b = tf.Variable(tf.zeros([10]))
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = activation(x @ w + b)
+        penalty = tf.reduce_mean(tf.norm(inner.gradient(y, x), axis=1))
+    dw, db = outer.gradient(penalty, [w, b])
+    assert db is not None and not db.numpy().any()
+    if activation is tf.nn.relu:
+        np.testing.assert_allclose(float(tf.reduce_sum(dw)), 19.36592674255371, rtol=1e-6)

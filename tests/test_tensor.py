@@ -132,3 +132,14 @@ def test_indexing():
         m[2]
     with pytest.raises(TypeError, match="valid indices"):
         m[1.5]
+
+
+def test_fully_known_shapes_convert_to_tensors_as_in_tensorflow():
+    assert tf.constant(tf.TensorShape([2, 3])).numpy().tolist() == [2, 3]
+    assert tf.constant(tf.TensorShape([2, 3])).dtype == tf.int32
+    assert tf.convert_to_tensor(tf.TensorShape([2]), tf.int64).dtype == tf.int64
+    assert int(tf.reduce_prod(tf.TensorShape([8, 4]))) == 32 and tf.constant(tf.TensorShape([])).shape == (0,)
+    with pytest.raises(ValueError, match=r"partially known TensorShape \(None, 3\) to a Tensor"):
+        tf.convert_to_tensor(tf.TensorShape([None, 3]))
+    with pytest.raises(TypeError, match="Allowed dtypes are tf.int32 and tf.int64"):
+        tf.convert_to_tensor(tf.TensorShape([2]), tf.float32)

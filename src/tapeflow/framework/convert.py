@@ -16,6 +16,7 @@ from tapeflow.framework import dtypes
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
 from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import SymbolicTensor
 
 _INT32 = np.iinfo(np.int32)
@@ -129,6 +130,8 @@ def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:
         return dtype._np.type(value)  # the common `x * 2` or `i + 1`: no array round trip
     if isinstance(value, np.ndarray | np.generic):
         return _numpy_array(value, dtype)
+    if kind is TensorShape:
+        return _shape_array(value, dtype)
     if isinstance(value, numbers.Number | str | bytes | list | tuple):
         array = _python_array(value, dtype)
         return array if array.dtype.kind == "O" else array[()]
@@ -136,6 +139,16 @@ def to_array(value: Any, dtype: dtypes.DType | None = None) -> Any:
         return _numpy_array(np.asarray(value), dtype)
     raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
                      f"({type(value)}) to a Tensor.")
+
+
+def _shape_array(shape: TensorShape, dtype: dtypes.DType | None) -> np.ndarray:
+    """A fully known shape as a vector of its dimensions (int32, or int64 when asked), as in TF."""
+    if not shape.is_fully_defined():
+        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+    if dtype is not None and dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"Cannot convert TensorShape {shape} to dtype {dtype}. Allowed dtypes are "
+                        f"tf.int32 and tf.int64.")
+    return np.array(shape.as_list(), (dtype or dtypes.int32)._np)
 
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const") -> Tensor:

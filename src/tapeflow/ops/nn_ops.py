@@ -37,13 +37,28 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish"
 
 # ---- piecewise-linear activations -------------------------------------------------------------
 
-# ReluGrad(y, g) = g where y > 0, else 0: one kernel, as TensorFlow's; it is linear in g.
-_relu_grad = Op("ReluGrad", lambda y, g: g * (y > 0),
-                (None, lambda gg, z, y, g: bind(_relu_grad, (y, gg))))
+# ReluGrad(y, g) = g where y > 0, else 0 (and Relu6Grad, LeakyReluGrad): one kernel each, as in
+# TensorFlow. They are linear in g, and their derivative in the activation's input or output is zero
+# — given as zeros, as TensorFlow's are, so a second-order gradient reaches what fed the activation
+# as zeros rather than None.
+
+def _activation_grad_op(name: str, kernel) -> Op:
+    def rule_g(gg, z, x, g, **params):
+        return bind(op, (x, gg), params)
+
+    op = Op(name, kernel, (lambda gg, z, x, g, **params: shape_ops.zeros_like(x), rule_g))
+    return op
+
+
+_relu_grad = _activation_grad_op("ReluGrad", lambda y, g: g * (y > 0))
+_relu6_grad = _activation_grad_op("Relu6Grad", lambda x, g: g * ((x > 0) & (x < 6)))
+_leaky_relu_grad = _activation_grad_op("LeakyReluGrad", lambda x, g, alpha: np.where(x > 0, g, g * alpha))
 relu = unary("relu", "Relu", lambda x: np.maximum(x, 0),
              lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
-              lambda g, y, x: math_ops.where(math_ops.logical_and(x > 0, x < 6), g, 0), REAL)
+              lambda g, y, x: bind(_relu6_grad, (x, g)), REAL)
+_leaky_relu_op = Op("LeakyRelu", lambda x, alpha: np.where(x > 0, x, x * alpha),
+                    (lambda g, y, x, alpha: bind(_leaky_relu_grad, (x, g), {"alpha": alpha}),))
 
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None):
@@ -52,7 +67,9 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None):
     x = tensor(features)
     if x.dtype.is_integer:
         x = math_ops.cast(x, dtypes.float32)
-    return math_ops.where(x > 0, x, x * alpha)
+    if x.dtype not in FLOATS:
+        raise unsupported_error(_leaky_relu_op, x.dtype, FLOATS)
+    return bind(_leaky_relu_op, (x,), {"alpha": float(alpha)})
 
 
 # ---- exponential linear units -----------------------------------------------------------------
