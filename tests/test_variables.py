@@ -78,3 +78,31 @@ def test_scatter_updates_rows():
         v.scatter_add(tf.IndexedSlices(tf.constant([[1.0, 1.0]]), tf.constant([3])))
     with pytest.raises(TypeError, match="not IndexedSlices"):
         v.scatter_add(tf.constant([[1.0, 1.0]]))
+
+
+def test_slices_of_a_variable_can_be_assigned_as_in_tensorflow():
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    v[0, 1:].assign([7.0, 8.0])
+    v[:, 0].assign(0.5)  # broadcast
+    assert v.numpy().tolist() == [[0.5, 7.0, 8.0], [0.5, 5.0, 6.0]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Cannot broadcast input shape \[2\] into final "
+                                                             r"shape \[3\]"):
+        v[0].assign([1.0, 2.0])
+    assert hasattr(v[0], "assign") and not hasattr(tf.constant([1.0])[0], "assign")
+    with pytest.raises(AttributeError, match="has no attribute 'assign'"):
+        tf.constant([1.0])[0].assign(2.0)
+
+    @tf.function
+    def f():
+        v[0, 0].assign(-1.0)
+        return v.read_value()
+
+    assert f().numpy().tolist() == [[-1.0, 7.0, 8.0], [0.5, 5.0, 6.0]]
+
+
+def test_scatter_nd_methods_update_elements_and_slices():
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert v.scatter_nd_update([[0, 0], [1, 2]], [10.0, 20.0]) is v
+    v.scatter_nd_add([[0, 1]], [1.0])
+    v.scatter_nd_sub([[1]], [[1.0, 1.0, 1.0]])
+    assert v.numpy().tolist() == [[10.0, 3.0, 3.0], [3.0, 4.0, 19.0]]

@@ -40,6 +40,16 @@ class TensorLike:
     def get_shape(self) -> TensorShape:
         return self.shape
 
+    def __getattr__(self, name: str) -> Any:
+        # (only for attributes not found: a slice read from a variable has `assign`, as in TF)
+        if name == "assign":
+            from tapeflow.framework.variables import slice_assigner
+
+            assign = slice_assigner(self)
+            if assign is not None:
+                return assign
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(self._numpy_value())
         return value if dtype is None else value.astype(dtype, copy=False)

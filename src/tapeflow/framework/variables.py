@@ -9,6 +9,7 @@ variable itself. Assignments are checked against the variable's dtype and shape.
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -110,7 +111,11 @@ class Variable(TensorLike):
         return value.copy() if isinstance(value, np.ndarray) and value.ndim else value[()]
 
     def __getitem__(self, key: Any):
-        return self.value()[key]
+        """`v[key]`: the slice of the value, which can be assigned to (`v[key].assign(x)`), as in TF."""
+        sliced = self.value()[key]
+        ident = id(sliced)
+        _SLICES[ident] = (weakref.ref(sliced, lambda _: _SLICES.pop(ident, None)), self, key)
+        return sliced
 
     def __iter__(self):
         return iter(self.value())
@@ -124,7 +129,7 @@ class Variable(TensorLike):
             raise TypeError(f"Cannot assign a value of dtype {new.dtype.name} to variable {self._name!r} "
                             f"of dtype {self.dtype.name}")
         if new._value.shape != self._value.shape and not self._shape.is_compatible_with(new._value.shape):
-            raise ValueError(f"Cannot assign value to variable ' {self._name} ': Shape mismatch.The variable "
+            raise ValueError(f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable "
                              f"shape {self._shape}, and the assigned value shape "
                              f"{TensorShape(new._value.shape)} are incompatible.")
         self._store(new)
@@ -194,6 +199,45 @@ class Variable(TensorLike):
     def scatter_mul(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
         """Multiply the named rows by their updates."""
         return self._scatter(sparse_delta, np.multiply, "ResourceScatterMul")
+
+    def scatter_nd_update(self, indices: Any, updates: Any, name: str | None = None):
+        """The elements (or slices) at `indices` become `updates` (`tf.tensor_scatter_nd_update`)."""
+        from tapeflow.ops.scatter_ops import tensor_scatter_nd_update
+
+        return self.assign(tensor_scatter_nd_update(self._current(), indices, updates))
+
+    def scatter_nd_add(self, indices: Any, updates: Any, name: str | None = None):
+        """Add `updates` to the elements (or slices) at `indices`."""
+        from tapeflow.ops.scatter_ops import tensor_scatter_nd_add
+
+        return self.assign(tensor_scatter_nd_add(self._current(), indices, updates))
+
+    def scatter_nd_sub(self, indices: Any, updates: Any, name: str | None = None):
+        """Subtract `updates` from the elements (or slices) at `indices`."""
+        from tapeflow.ops.scatter_ops import tensor_scatter_nd_sub
+
+        return self.assign(tensor_scatter_nd_sub(self._current(), indices, updates))
+
+    def _assign_slice(self, key: Any, value: Any):
+        """`v[key].assign(value)`: the elements `key` selects become `value` (broadcast to them)."""
+        from tapeflow.ops.array_ops import broadcast_to, reshape
+        from tapeflow.ops.scatter_ops import tensor_scatter_nd_update
+        from tapeflow.ops.shape_ops import broadcasts_to
+
+        try:
+            key = nest.map_structure(lambda k: np.asarray(k._value) if isinstance(k, TensorLike) else k, key)
+            positions = np.arange(np.size(self._value)).reshape(np.shape(self._value))[key]
+        except (TypeError, IndexError) as e:
+            raise NotImplementedError(f"Assigning to a slice of a variable needs an index known in Python "
+                                      f"(ints, slices, None, ...): {e}") from None
+        value = convert_to_tensor(value, dtype=self.dtype)
+        if not broadcasts_to(value._value.shape, positions.shape):
+            raise errors.InvalidArgumentError(
+                None, None, f"Cannot broadcast input shape {list(value._value.shape)} into final shape "
+                            f"{list(positions.shape)} [Op:ResourceStridedSliceAssign]")
+        updates = reshape(broadcast_to(value, positions.shape), [-1])
+        flat = tensor_scatter_nd_update(reshape(self._current(), [-1]), positions.reshape(-1, 1), updates)
+        return self.assign(reshape(flat, np.shape(self._value)))
 
     def _current(self) -> Tensor:
         """The value to update: read as an op while tracing, else taken as it is (not recorded)."""
@@ -290,6 +334,24 @@ _owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_r
                       emit=lambda eq, expression, name: [
                           f"{name(eq.params['variable'], 'var')}._value = {name(owned, 'owned')}("
                           f"{expression(eq.inputs[0])}, {name(eq.params['variable'], 'var')}._value)"])
+
+
+# The slices read from variables (`v[0]`), while they live: id -> (weak reference, variable, index),
+# so that `v[0].assign(x)` reaches the variable (TensorLike.__getattr__ looks them up).
+_SLICES: dict[int, tuple] = {}
+
+
+def slice_assigner(tensor: Any) -> Any:
+    """`assign` for a tensor read as a slice of a variable (None for any other tensor)."""
+    entry = _SLICES.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    _, variable, key = entry
+
+    def assign(value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True):
+        return variable._assign_slice(key, value)
+
+    return assign
 
 
 def _check_creation_while_tracing(initial_value: Any) -> None:
