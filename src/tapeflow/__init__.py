@@ -65,6 +65,12 @@ _LAZY = {
     "TensorArray": ("tapeflow.ops.tensor_array", "TensorArray"),
     "gradients": ("tapeflow.autodiff.graph_gradients", "gradients"),
     "hessians": ("tapeflow.autodiff.graph_gradients", "hessians"),
+    "debugging": ("tapeflow.debugging", None), "Assert": ("tapeflow.ops.check_ops", "Assert"),
+    "assert_equal": ("tapeflow.ops.check_ops", "assert_equal"),
+    "assert_greater": ("tapeflow.ops.check_ops", "assert_greater"),
+    "assert_less": ("tapeflow.ops.check_ops", "assert_less"),
+    "assert_rank": ("tapeflow.ops.check_ops", "assert_rank"),
+    "ensure_shape": ("tapeflow.ops.check_ops", "ensure_shape"),
     "map_fn": ("tapeflow.ops.functional_ops", "map_fn"), "scan": ("tapeflow.ops.functional_ops", "scan"),
     "foldl": ("tapeflow.ops.functional_ops", "foldl"), "foldr": ("tapeflow.ops.functional_ops", "foldr"),
 }

@@ -43,8 +43,9 @@ class Op:
         self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
         self.multiple_results = multiple_results
         self.sparse_ok = sparse_ok  # the rules pass an IndexedSlices gradient on (reads, identity)
-        # The op's effect, if any: "write" (a variable, `params["variable"]`), "print", "draw" (random),
-        # "python" (runs Python, which may do anything), "control" (subgraphs that may hold effects) run
+        # The op's effect, if any: "write" (a variable, `params["variable"]`), "print", "assert" (raises
+        # if a check fails), "draw" (random), "python" (runs Python, which may do anything), "control"
+        # (subgraphs that may hold effects) run
         # on every call of a compiled function, in program order; a "read" (of a variable) is ordered
         # the same way but dropped when unused. `infer` gives their results' shapes without running them.
         self.effectful = effectful
