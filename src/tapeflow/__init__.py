@@ -8,14 +8,17 @@ import warnings as _warnings
 from tapeflow import autograph, bitwise, config, linalg, math, nn, random, test
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
 from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.convert import constant, convert_to_tensor
+from tapeflow.framework.convert import (
+    constant, convert_to_tensor, get_static_value, is_symbolic_tensor, is_tensor,
+)
 from tapeflow.framework.dtypes import (
     DType, as_dtype, bool, complex64, complex128, double, float16, float32, float64, half, int8, int16,
     int32, int64, string, uint8, uint16, uint32, uint64,
 )
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.scopes import (
-    device, executing_eagerly, get_current_name_scope, init_scope, name_scope, no_op,
+    control_dependencies, device, executing_eagerly, get_current_name_scope, group, init_scope,
+    inside_function, name_scope, no_op,
 )
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
@@ -23,6 +26,7 @@ from tapeflow.framework.variables import Variable
 from tapeflow.graph.function import TensorSpec, function
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
+from tapeflow.ops.array_ops import tensor_tuple as tuple  # noqa: A004
 from tapeflow.ops.gather_ops import boolean_mask, gather, repeat, roll
 from tapeflow.ops.slicing_ops import slice, strided_slice
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
@@ -32,14 +36,23 @@ from tapeflow.ops.linalg_ops import matmul, tensordot
 from tapeflow.ops.norm_ops import norm
 from tapeflow.ops.logging_ops import print_v2 as print  # noqa: A004
 from tapeflow.ops.math_ops import (
-    abs, add, add_n, cast, clip_by_value, cos, divide, equal, exp, floor, greater, greater_equal, less,
-    less_equal, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow,
-    round, sigmoid, sign, sin, sqrt, square, subtract, tan, tanh, truediv, where,
+    abs, acos, acosh, add, add_n, asin, asinh, atan, atan2, atanh, cast, clip_by_value, complex, cos, cosh,
+    divide, equal, exp, floor, greater, greater_equal, less, less_equal, logical_and, logical_not,
+    logical_or, maximum, minimum, multiply, negative, not_equal, pow, round, saturate_cast, sigmoid, sign,
+    sin, sinh, sqrt, square, subtract, tan, tanh, truediv, truncatediv, where,
 )
+from tapeflow.ops.math_ops import truediv as realdiv
+from tapeflow.ops.initializers import (
+    constant_initializer, ones_initializer, random_normal_initializer, random_uniform_initializer,
+    zeros_initializer,
+)
+from tapeflow.ops.partition_ops import dynamic_partition, dynamic_stitch
 from tapeflow.ops.scatter_ops import (
-    gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
+    gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_max, tensor_scatter_nd_min,
+    tensor_scatter_nd_sub, tensor_scatter_nd_update,
 )
-from tapeflow.ops.sort_ops import argsort, searchsorted, sort, unique
+from tapeflow.ops.sequence_ops import reverse_sequence, sequence_mask
+from tapeflow.ops.sort_ops import argsort, searchsorted, sort, unique, unique_with_counts
 from tapeflow.ops.reduce_ops import (
     argmax, argmin, cumsum, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
     reduce_prod, reduce_sum,

@@ -174,3 +174,21 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
                             f"(converted from {value!r}) has {np.size(array)} elements, but got `shape` "
                             f"{shape} with {int(np.prod(shape))} elements).")
     return Tensor(array)
+
+
+def is_tensor(x: Any) -> bool:
+    """`tf.is_tensor`: whether x is a tensor, a variable or a composite of tensors (not a NumPy array)."""
+    return isinstance(x, TensorLike | IndexedSlices)
+
+
+def is_symbolic_tensor(x: Any) -> bool:
+    """`tf.is_symbolic_tensor`: whether x is a tensor of a function being traced."""
+    return type(x) is SymbolicTensor
+
+
+def get_static_value(tensor: Any, partial: bool = False) -> Any:
+    """`tf.get_static_value`: a tensor's value as NumPy when it is known now (None inside a trace, and
+    for variables, whose value may change); Python values are returned as they are."""
+    if isinstance(tensor, Tensor):
+        return tensor.numpy()
+    return None if isinstance(tensor, TensorLike) else tensor

@@ -27,7 +27,8 @@ from typing import Any
 from tapeflow.framework import errors
 from tapeflow.framework.op import ACTIVE_TAPES, TRACING
 
-__all__ = ["device", "executing_eagerly", "get_current_name_scope", "init_scope", "name_scope", "no_op"]
+__all__ = ["control_dependencies", "device", "executing_eagerly", "get_current_name_scope", "group",
+           "init_scope", "inside_function", "name_scope", "no_op"]
 
 _ROOT_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 _SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
@@ -75,9 +76,30 @@ def executing_eagerly() -> bool:
     return not TRACING
 
 
+def inside_function() -> bool:
+    """`tf.inside_function`: True while a `tf.function` is being traced."""
+    return bool(TRACING)
+
+
 def no_op(name: str | None = None) -> None:
     """Does nothing (TensorFlow's `NoOp`, used as a control dependency); returns None eagerly."""
     return None
+
+
+def group(*inputs: Any, name: str | None = None) -> None:
+    """`tf.group`: an op that waits for `inputs`. Everything runs in program order here (effects
+    included, inside compiled functions too), so there is nothing to wait for: None, as eagerly."""
+    return None
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs: Any) -> Iterator[None]:
+    """`tf.control_dependencies`: ops made inside run after `control_inputs`. Eagerly they already
+    have; in a compiled function effects keep program order, and pure ops run when their inputs are
+    ready, which is all that ordering means for them."""
+    if control_inputs is not None and not isinstance(control_inputs, list | tuple):
+        raise TypeError(f"control_inputs must be a list or tuple, got {type(control_inputs).__name__}")
+    yield
 
 
 # ---- name scopes -------------------------------------------------------------------------------

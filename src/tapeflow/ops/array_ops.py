@@ -32,8 +32,8 @@ from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.math_ops import conj
 from tapeflow.ops.slicing_ops import along, take
 
-__all__ = ["reshape", "broadcast_to", "meshgrid", "identity", "stop_gradient", "transpose", "expand_dims",
-           "squeeze", "concat", "stack", "unstack", "split", "tile", "pad", "reverse"]
+__all__ = ["reshape", "broadcast_to", "meshgrid", "identity", "identity_n", "stop_gradient", "transpose",
+           "expand_dims", "squeeze", "concat", "stack", "unstack", "split", "tile", "pad", "reverse"]
 
 
 # ---- reshape, broadcast, identity -------------------------------------------------------------
@@ -104,6 +104,17 @@ _stop_gradient_op = Op("StopGradient", lambda x: x, None)
 def identity(input: Any, name: str | None = None):  # noqa: A002
     """`tf.identity`: the same value, as a new tensor (a variable's current value, read)."""
     return bind(_identity_op, (tensor(input),))
+
+
+def identity_n(input: list, name: str | None = None) -> list:  # noqa: A002
+    """`tf.identity_n`: `identity` of each tensor."""
+    return [identity(x) for x in input]
+
+
+def tensor_tuple(tensors: list, name: str | None = None, control_inputs: Any = None) -> list:
+    """`tf.tuple` (named so here not to hide Python's): the tensors, each as `identity` (they are all
+    ready together already)."""
+    return identity_n(tensors)
 
 
 def stop_gradient(input: Any, name: str | None = None):  # noqa: A002

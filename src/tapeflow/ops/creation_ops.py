@@ -11,6 +11,7 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
@@ -18,7 +19,8 @@ from tapeflow.ops.declare import tensor
 from tapeflow.ops.reduce_ops import reduce_prod, reduce_sum
 
 __all__ = ["zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace", "one_hot",
-           "shape", "size", "rank"]
+           "shape", "size", "rank", "shape_n", "broadcast_static_shape", "broadcast_dynamic_shape",
+           "unravel_index"]
 
 
 def _dtype(dtype: Any) -> dtypes.DType:
@@ -176,3 +178,47 @@ def size(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> T
 def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.rank`: the number of dimensions, as an int32 scalar."""
     return Tensor(np.int32(np.ndim(tensor(input)._value)))
+
+
+def shape_n(input: list, out_type: Any = dtypes.int32, name: str | None = None) -> list:  # noqa: A002
+    """`tf.shape_n`: `tf.shape` of each tensor."""
+    return [shape(x, out_type) for x in input]
+
+
+def broadcast_static_shape(shape_x: TensorShape, shape_y: TensorShape) -> TensorShape:
+    """`tf.broadcast_static_shape`: the shape two shapes broadcast to (None where unknown)."""
+    if shape_x.rank is None or shape_y.rank is None:
+        return TensorShape(None)
+    a, b = shape_x.as_list(), shape_y.as_list()
+    width = max(len(a), len(b))
+    dims = []
+    for x, y in zip([1] * (width - len(a)) + a, [1] * (width - len(b)) + b):
+        if x is not None and y is not None and 1 not in (x, y) and x != y:
+            raise ValueError(f"Incompatible shapes for broadcasting. Two shapes are compatible if for each "
+                             f"dimension pair they are either equal or one of them is 1. Received: "
+                             f"{shape_x} and {shape_y}.")
+        dims.append(y if x == 1 else x if y == 1 else x if y is None else y)
+    return TensorShape(dims)
+
+
+def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> Tensor:
+    """`tf.broadcast_dynamic_shape`: the shape (a vector) two shape vectors broadcast to."""
+    x, y = tensor(shape_x), tensor(shape_y)
+    try:
+        return Tensor(np.array(np.broadcast_shapes(tuple(x._value), tuple(y._value)), x._value.dtype))
+    except ValueError:
+        shapes = f"[{','.join(map(str, x._value))}] vs. [{','.join(map(str, y._value))}]"
+        raise errors.InvalidArgumentError(None, None,
+                                          f"Incompatible shapes: {shapes} [Op:BroadcastArgs]") from None
+
+
+def unravel_index(indices: Any, dims: Any, name: str | None = None) -> Tensor:
+    """`tf.unravel_index`: the coordinates in an array of shape `dims` of each flat index (one row
+    per dimension, one column per index)."""
+    flat, shape_ = tensor(indices), tensor(dims)
+    try:
+        coordinates = np.unravel_index(np.asarray(flat._value), tuple(np.asarray(shape_._value)))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, "index is out of bound as with dims [Op:UnravelIndex]") from None
+    return Tensor(np.array(coordinates, flat._value.dtype))

@@ -18,7 +18,8 @@ from tapeflow.framework.tensor import Tensor
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
 __all__ = [
-    "add", "subtract", "multiply", "negative", "floordiv", "floormod", "truncatediv", "truediv",
+    "complex", "saturate_cast", "add", "subtract", "multiply", "negative", "floordiv", "floormod",
+    "truncatediv", "truediv",
     "divide", "divide_no_nan", "pow", "maximum", "minimum", "squared_difference", "abs", "sign",
     "square", "sqrt", "rsqrt", "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
     "sigmoid", "softplus", "sinh", "cosh", "asinh", "acosh", "atanh", "asin", "acos", "atan", "atan2",
@@ -117,7 +118,17 @@ squared_difference = binary("squared_difference", "SquaredDifference", lambda x,
 
 # ---- unary ------------------------------------------------------------------------------------
 
-abs = unary("abs", "Abs", np.abs, lambda g, y, x: g * sign(x), REAL)  # noqa: A001
+_real_abs = unary("abs", "Abs", np.abs, lambda g, y, x: g * sign(x), REAL)
+# |x| of complex x is real; its gradient is g x / |x| (0 at 0), as TensorFlow's ComplexAbs.
+_complex_abs_op = Op("ComplexAbs", np.abs,
+                     (lambda g, y, x: divide_no_nan(complex(g, g * 0) * x, complex(y, y * 0)),))
+
+
+def abs(x: Any, name: str | None = None):  # noqa: A001
+    """`tf.abs`: |x| elementwise; for complex x the magnitude, a real tensor."""
+    x = tensor(x)
+    return bind(_complex_abs_op, (x,)) if x.dtype.is_complex else _real_abs(x)
+
 sign = unary("sign", "Sign", np.sign, lambda g, y, x: g * 0, NUMERIC)
 square = unary("square", "Square", np.square, lambda g, y, x: g * (2 * conj(x)), NUMERIC)
 exp = unary("exp", "Exp", np.exp, lambda g, y, x: g * conj(y), INEXACT)
@@ -216,8 +227,22 @@ def conj(x: Any, name: str | None = None):
     return _conj(x) if x._value.dtype.kind == "c" else x
 
 
-real = unary("real", "Real", np.real, None, NUMERIC)
-imag = unary("imag", "Imag", np.imag, None, NUMERIC)
+# The real and imaginary parts, and `complex` putting them together: each other's gradients.
+real = unary("real", "Real", np.real, lambda g, y, x: complex(g, g * 0) if x.dtype.is_complex else g, NUMERIC)
+imag = unary("imag", "Imag", np.imag, lambda g, y, x: complex(g * 0, g) if x.dtype.is_complex else g * 0,
+             NUMERIC)
+_complex_op = Op("Complex", lambda re, im: (re + 1j * im).astype(np.result_type(re.dtype, np.complex64)),
+                 (lambda g, y, re, im: real(g), lambda g, y, re, im: imag(g)))
+
+
+def complex(real: Any, imag: Any, name: str | None = None):  # noqa: A001
+    """`tf.complex`: real + i·imag, elementwise (broadcasting); float32 parts make complex64, float64
+    parts complex128."""
+    re, im = tensor(real), tensor(imag)
+    if re.dtype != im.dtype or re.dtype not in (dtypes.float32, dtypes.float64):
+        raise TypeError(f"The `real` and `imag` components have incorrect types: {re.dtype.name} "
+                        f"{im.dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]")
+    return bind(_complex_op, (re, im))
 is_nan = unary("is_nan", "IsNan", np.isnan, None, FLOATS)
 is_inf = unary("is_inf", "IsInf", np.isinf, None, FLOATS)
 is_finite = unary("is_finite", "IsFinite", np.isfinite, None, FLOATS)
@@ -265,6 +290,22 @@ def cast(x: Any, dtype: Any, name: str | None = None):
         raise errors.UnimplementedError(None, None, f"Cast {x.dtype.name} to {dtype.name} is not supported "
                                                     f"[Op:Cast]")
     return bind(_cast_op, (x,), {"dtype": dtype._np})
+
+
+def saturate_cast(value: Any, dtype: Any, name: str | None = None):
+    """`tf.saturate_cast`: `cast`, after clipping to the range of `dtype` (its bounds as the largest
+    values of the input's dtype that do not pass them), so that nothing wraps around."""
+    dtype = dtypes.as_dtype(dtype)
+    x = tensor(value)
+    source = x._value.dtype
+    if dtype.kind in ("float", "int", "uint") and source.kind in "fiu":
+        info = np.finfo(dtype._np) if dtype.kind == "float" else np.iinfo(dtype._np)
+        low, high = np.asarray(info.min).astype(source), np.asarray(info.max).astype(source)
+        # (Python compares floats with ints exactly: a bound rounded past the target's is moved back)
+        high = np.nextafter(high, source.type(0)) if high.item() > info.max else high
+        low = np.nextafter(low, source.type(0)) if low.item() < info.min else low
+        x = clip_by_value(x, Tensor(low), Tensor(high))
+    return cast(x, dtype)
 
 
 def _where_kernel(condition, x, y):

@@ -25,7 +25,7 @@ from tapeflow.ops.declare import mismatch_error, tensor, type_name
 from tapeflow.ops.gather_ops import GATHER_INDEX_TYPES
 
 __all__ = ["gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
-           "tensor_scatter_nd_sub"]
+           "tensor_scatter_nd_sub", "tensor_scatter_nd_max", "tensor_scatter_nd_min"]
 
 
 def _coordinates(indices: np.ndarray, shape: tuple, op: str) -> tuple:
@@ -69,7 +69,9 @@ _scatter_nd_like_op = Op(
     infer=lambda indices, updates, like: [AbstractValue(like.shape, updates.dtype)])
 
 
-_OP_NAMES = {"update": "TensorScatterUpdate", "add": "TensorScatterAdd", "sub": "TensorScatterSub"}
+_OP_NAMES = {"update": "TensorScatterUpdate", "add": "TensorScatterAdd", "sub": "TensorScatterSub",
+             "max": "TensorScatterMax", "min": "TensorScatterMin"}
+_ACCUMULATE = {"add": np.add, "sub": np.subtract, "max": np.maximum, "min": np.minimum}
 
 
 def _tensor_scatter_kernel(tensor: np.ndarray, indices: np.ndarray, updates: np.ndarray, mode: str):
@@ -78,17 +80,33 @@ def _tensor_scatter_kernel(tensor: np.ndarray, indices: np.ndarray, updates: np.
     if mode == "update":
         out[coordinates] = updates
     else:
-        np.add.at(out, coordinates, updates if mode == "add" else -updates)
+        _ACCUMULATE[mode].at(out, coordinates, updates)
     return out
 
 
+def _winners(y, tensor, indices, updates):
+    """For max/min: which of the tensor's elements and the updates gave each result (1.0 or 0.0), and
+    for each result how many did (ties share its gradient, as in TensorFlow)."""
+    from tapeflow.ops.math_ops import cast, equal
+
+    kept = cast(equal(tensor, y), y.dtype)
+    won = cast(equal(updates, bind(_gather_nd_op, (y, indices))), y.dtype)
+    return kept, won, kept + bind(_scatter_nd_like_op, (indices, won, tensor))
+
+
 def _tensor_grad(g, y, tensor, indices, updates, mode):
+    if mode in ("max", "min"):
+        kept, _, count = _winners(y, tensor, indices, updates)
+        return g * kept / count
     if mode != "update":
         return g
     return bind(_tensor_scatter_op, (g, indices, bind(_gather_nd_op, (g, indices)) * 0), {"mode": "update"})
 
 
 def _updates_grad(g, y, tensor, indices, updates, mode):
+    if mode in ("max", "min"):
+        _, won, count = _winners(y, tensor, indices, updates)
+        return bind(_gather_nd_op, (g / count, indices)) * won
     taken = bind(_gather_nd_op, (g, indices))
     return -taken if mode == "sub" else taken
 
@@ -130,6 +148,17 @@ def tensor_scatter_nd_add(tensor: Any, indices: Any, updates: Any, name: str | N
 def tensor_scatter_nd_sub(tensor: Any, indices: Any, updates: Any, name: str | None = None):
     """`tf.tensor_scatter_nd_sub`: a copy of `tensor` with `updates` subtracted at `indices`."""
     return _tensor_scatter(tensor, indices, updates, "sub")
+
+
+def tensor_scatter_nd_max(tensor: Any, indices: Any, updates: Any, name: str | None = None):
+    """`tf.tensor_scatter_nd_max`: a copy of `tensor` where each element at `indices` becomes the
+    maximum of itself and its updates."""
+    return _tensor_scatter(tensor, indices, updates, "max")
+
+
+def tensor_scatter_nd_min(tensor: Any, indices: Any, updates: Any, name: str | None = None):
+    """`tf.tensor_scatter_nd_min`: as `tensor_scatter_nd_max`, with the minimum."""
+    return _tensor_scatter(tensor, indices, updates, "min")
 
 
 def _index_tensor(indices: Any, op: str) -> Any:

@@ -22,7 +22,7 @@ from tapeflow.ops.array_ops import transpose
 from tapeflow.ops.declare import tensor, unsupported_error
 from tapeflow.ops.gather_ops import gather
 
-__all__ = ["sort", "argsort", "top_k", "unique", "searchsorted"]
+__all__ = ["sort", "argsort", "top_k", "unique", "unique_with_counts", "searchsorted"]
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
@@ -107,20 +107,34 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = dtypes.
 
 
 Unique = collections.namedtuple("Unique", ["y", "idx"])
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def _distinct(x: Any, out_idx: Any, op: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of vector x in order of first appearance, each element's index among them,
+    and how often each appears."""
+    values = np.asarray(tensor(x)._value)
+    if values.ndim != 1:
+        raise errors.InvalidArgumentError(None, None, f"unique expects a 1D vector. [Op:{op}]")
+    distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # by first appearance, not by value
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    index = rank[inverse.reshape(-1)].astype(dtypes.as_dtype(out_idx)._np)
+    return distinct[order], index, np.bincount(index, minlength=len(order)).astype(index.dtype)
 
 
 def unique(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> Unique:
     """`tf.unique`: the distinct values of a vector in order of first appearance, and for each
     element the index of its value among them. Not differentiable."""
-    values = np.asarray(tensor(x)._value)
-    if values.ndim != 1:
-        raise errors.InvalidArgumentError(None, None, "unique expects a 1D vector. [Op:Unique]")
-    distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # by first appearance, not by value
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    index_dtype = dtypes.as_dtype(out_idx)._np
-    return Unique(Tensor(distinct[order]), Tensor(rank[inverse.reshape(-1)].astype(index_dtype)))
+    distinct, index, _ = _distinct(x, out_idx, "Unique")
+    return Unique(Tensor(distinct), Tensor(index))
+
+
+def unique_with_counts(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> UniqueWithCounts:
+    """`tf.unique_with_counts`: `tf.unique`'s results and how many times each value appears."""
+    distinct, index, counts = _distinct(x, out_idx, "UniqueWithCounts")
+    return UniqueWithCounts(Tensor(distinct), Tensor(index), Tensor(counts))
 
 
 def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type: Any = dtypes.int32,
