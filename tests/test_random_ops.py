@@ -149,3 +149,60 @@ def test_gradients_to_minval_and_maxval(dtype):
     tf.random.set_seed(4)
     u = tf.random.uniform([3]).numpy()
     np.testing.assert_allclose(tape.gradient(y, low).numpy(), np.sum(1 - u), rtol=1e-6)
+
+
+def test_categorical_draws_classes_by_their_probabilities():
+    samples = tf.random.categorical(tf.math.log([[0.2, 0.8], [1.0, 0.0]]), 4000, seed=3)
+    assert samples.dtype == tf.int64 and samples.shape == (2, 4000)
+    assert abs(float(np.mean(samples.numpy()[0])) - 0.8) < 0.03 and not samples.numpy()[1].any()  # p=0: never
+    assert tf.random.categorical([[0.0, 0.0]], 3, dtype=tf.int32).dtype == tf.int32
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"logits should be a matrix, got shape \[2\]"):
+        tf.random.categorical([0.0, 0.0], 3)
+    with pytest.raises(ValueError, match=r"Accepted dtypes are \(tf.int32, tf.int64\)"):
+        tf.random.categorical([[0.0, 0.0]], 3, dtype=tf.float32)
+
+
+def test_stateless_draws_are_functions_of_their_seed():
+    a = tf.random.stateless_normal([3], seed=[1, 2])
+    assert a.numpy().tolist() == tf.random.stateless_normal([3], seed=[1, 2]).numpy().tolist()
+    assert a.numpy().tolist() != tf.random.stateless_normal([3], seed=[1, 3]).numpy().tolist()
+    def ints(s):
+        return tf.random.stateless_uniform([3], seed=s, minval=0, maxval=10, dtype=tf.int32)
+
+    compiled = tf.function(ints)
+    assert compiled(tf.constant([4, 5])).numpy().tolist() == compiled(tf.constant([4, 5])).numpy().tolist()
+    assert compiled(tf.constant([4, 5])).numpy().tolist() == tf.random.stateless_uniform(
+        [3], seed=[4, 5], minval=0, maxval=10, dtype=tf.int32).numpy().tolist()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"seed must have shape \[2\], not \[3\]"):
+        tf.random.stateless_normal([2], seed=[1, 2, 3])
+    with pytest.raises(ValueError, match="must be both None or not None"):
+        tf.random.stateless_uniform([3], seed=[1, 2], dtype=tf.int32)
+    assert tf.random.stateless_categorical([[0.0, 1.0]], 4, seed=[3, 4]).shape == (1, 4)
+    assert tf.random.split(tf.constant([1, 2]), num=3).shape == (3, 2)
+    assert tf.random.fold_in([1, 2], 7).numpy()[1] == 7
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.random.stateless_normal([4], seed=[0, 1], mean=x, stddev=x))
+    draws = tf.random.stateless_normal([4], seed=[0, 1]).numpy()
+    assert float(tape.gradient(y, x)) == pytest.approx(4 + draws.sum(), rel=1e-5)
+
+
+def test_generators_draw_from_streams_of_their_own():
+    g, h = tf.random.Generator.from_seed(1), tf.random.Generator.from_seed(1)
+    assert g.normal([3]).numpy().tolist() == h.normal([3]).numpy().tolist()
+    assert g.uniform([2], maxval=5, dtype=tf.int64).dtype == tf.int64
+    assert g.make_seeds(2).shape == (2, 2) and len(g.split(2)) == 2
+    assert tf.random.get_global_generator().normal([1]).shape == (1,)
+
+    @tf.function
+    def draw():
+        return g.normal([4])
+
+    assert draw().numpy().tolist() != draw().numpy().tolist()  # a new draw on every call
+    m = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(g.normal([3], mean=m))
+    assert float(tape.gradient(y, m)) == 3.0
+    assert tf.random.poisson([3], [1.0, 5.0], seed=1).shape == (3, 2)
+    assert tf.random.poisson([2], 3.0, dtype=tf.int32).dtype == tf.int32
