@@ -81,3 +81,19 @@ def test_complex_parts_and_conjugate_gradient():
         tape.watch(z)
         y = z * z
     np.testing.assert_allclose(tape.gradient(y, z).numpy(), [2 - 4j, 6 + 2j])
+
+
+def test_linspace_as_tensorflow_computes_it():
+    assert tf.linspace(-2, 2, 5).dtype == tf.float64  # integers become float64, as in TF 2.21
+    assert tf.linspace(-2, 2, 5).numpy().tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert tf.linspace([0.0, 1.0], [1.0, 2.0], 3).numpy().tolist() == [[0.0, 1.0], [0.5, 1.5], [1.0, 2.0]]
+    assert tf.linspace([0.0, 1.0], [1.0, 2.0], 3, axis=-1).numpy().tolist() == [[0, 0.5, 1], [1, 1.5, 2]]
+    assert tf.linspace(0.0, 1.0, 1).numpy().tolist() == [0.0] and tf.linspace(0.0, 1.0, 0).shape == (0,)
+    # TensorFlow's float32 values: start + i * delta, not NumPy's
+    assert tf.linspace(-10.0, 10.0, 201).numpy()[::37].tolist() == [
+        -10.0, -6.300000190734863, -2.5999999046325684, 1.1000003814697266, 4.800000190734863, 8.5]
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.linspace(x, 3.0, 4) * [1.0, 2.0, 3.0, 4.0])
+    assert float(tape.gradient(y, x)) == pytest.approx(10 / 3)  # TensorFlow's 3.3333333

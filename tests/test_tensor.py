@@ -143,3 +143,10 @@ def test_fully_known_shapes_convert_to_tensors_as_in_tensorflow():
         tf.convert_to_tensor(tf.TensorShape([None, 3]))
     with pytest.raises(TypeError, match="Allowed dtypes are tf.int32 and tf.int64"):
         tf.convert_to_tensor(tf.TensorShape([2]), tf.float32)
+
+
+def test_format_specs_format_the_value_as_tensorflow():
+    assert f"{tf.constant(1.5):.2f}|{tf.constant(3):5d}|{tf.constant(1.5)}" == "1.50|    3|1.5"
+    assert f"{tf.constant([1.5, 2.0])}" == "[1.5 2. ]"
+    with pytest.raises(TypeError, match="unsupported format string passed to numpy.ndarray.__format__"):
+        f"{tf.constant([1.5, 2.0]):.2f}"

@@ -131,6 +131,10 @@ class Tensor(TensorLike):
 
         return tensor_repr(self)
 
+    def __format__(self, format_spec: str) -> str:
+        """`f"{t:.2f}"` formats the NumPy value, as TensorFlow's eager tensors do (`f"{t}"` too)."""
+        return format(self.numpy(), format_spec)
+
     def __str__(self) -> str:
         from tapeflow.framework.formatting import tensor_str
 

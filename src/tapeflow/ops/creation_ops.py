@@ -130,14 +130,30 @@ range_op = Op("Range", _range_kernel, None,
 
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
-    """`tf.linspace`: `num` evenly spaced values from `start` to `stop`, in their float dtype."""
+    """`tf.linspace`: `num` evenly spaced values from `start` to `stop` (tensors: one sequence per
+    element, along a new axis `axis`), as TensorFlow computes them: start + i * (stop - start) / (num - 1),
+    ending exactly at `stop`; integers become float64. Differentiable in `start` and `stop`."""
+    from tapeflow.ops.array_ops import concat, expand_dims
+    from tapeflow.ops.gather_ops import gather
+    from tapeflow.ops.math_ops import cast
+
     start, stop = tensor(start), tensor(stop)
+    if start.dtype.is_integer:
+        start, stop = cast(start, dtypes.float64), cast(stop, dtypes.float64)
     if not start.dtype.is_floating:
         raise errors.InvalidArgumentError(
             None, None, f"Value for attr 'T' of {start.dtype.name} is not in the list of allowed values: "
                         f"bfloat16, half, float, double [Op:LinSpace]")
-    values = np.linspace(start._value, stop._value, int(getattr(num, "_value", num)), axis=axis)
-    return Tensor(values.astype(start._value.dtype))
+    start, stop = start + stop * 0, stop + start * 0  # (broadcast to one shape)
+    n = int(getattr(num, "_value", num))
+    axis = axis % (start._value.ndim + 1)
+    first, last = expand_dims(start, axis), expand_dims(stop, axis)
+    if n <= 1:  # (no values, or just `start`)
+        return gather(first, Tensor(np.zeros(n, np.int32)), axis=axis)
+    along = [1] * (start._value.ndim + 1)
+    along[axis] = n - 1
+    steps = Tensor(np.arange(n - 1).astype(start._value.dtype).reshape(along))
+    return concat([first + expand_dims((stop - start) / (n - 1), axis) * steps, last], axis)
 
 
 def _one_hot_kernel(indices, depth, on, off, axis, dtype):
