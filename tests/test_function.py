@@ -362,3 +362,13 @@ def test_concrete_signatures_print_as_tensorflows():
     assert repr(concrete) == f"<ConcreteFunction {compact} at 0x{id(concrete):X}>"
     assert str(concrete).startswith("ConcreteFunction Input Parameters:\n  args_0 (POSITIONAL_ONLY): ")
     assert str(concrete).endswith("Captures:\n  None")
+
+
+def test_tensorflows_options_are_accepted_and_misspelt_ones_refused():
+    f = tf.function(lambda x: x * 2.0, experimental_relax_shapes=True, experimental_follow_type_hints=True)
+    f(tf.zeros([1]))
+    f(tf.zeros([2]))
+    f(tf.zeros([3]))
+    assert f.experimental_get_tracing_count() == 2  # relaxed to [None] after the second shape
+    with pytest.raises(TypeError, match="unexpected keyword argument 'reduce_retracting'"):
+        tf.function(lambda x: x, reduce_retracting=True)

@@ -457,18 +457,25 @@ def function(
     autograph: bool = True,
     jit_compile: bool | None = None,
     reduce_retracing: bool = False,
+    experimental_implements: str | None = None,
+    experimental_autograph_options: Any = None,
+    experimental_attributes: dict | None = None,
+    experimental_relax_shapes: bool | None = None,
     experimental_compile: bool | None = None,
+    experimental_follow_type_hints: bool | None = None,
     name: str | None = None,
-    **kwargs: Any,
 ) -> Any:
-    """`tf.function`, as a decorator (with or without arguments) or a call."""
+    """`tf.function`, as a decorator (with or without arguments) or a call. TensorFlow's deprecated
+    `experimental_relax_shapes` is `reduce_retracing` and `experimental_compile` is `jit_compile`; the
+    other `experimental_` options (graph attributes, AutoGraph options, type hints) change nothing."""
+    reduce_retracing = bool(reduce_retracing or experimental_relax_shapes)
 
     def wrap(f: Callable) -> Function:
         return Function(
             f,
             input_signature=input_signature,
             autograph=autograph,
-            jit_compile=jit_compile,
+            jit_compile=jit_compile if jit_compile is not None else experimental_compile,
             reduce_retracing=reduce_retracing,
             name=name,
         )
