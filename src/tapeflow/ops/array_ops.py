@@ -498,7 +498,7 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     return bind(_pad_op, (x, value), {"paddings": pads})
 
 
-def meshgrid(*args: Any, indexing: str = "xy", name: str | None = None, **kwargs: Any) -> list:
+def meshgrid(*args: Any, indexing: str = "xy", name: str | None = None) -> list:
     """`tf.meshgrid`: each 1-D input broadcast over the grid of all of them ('xy': the first two
     swap places, as in plotting)."""
     if indexing not in ("xy", "ij"):

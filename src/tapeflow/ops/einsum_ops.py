@@ -28,7 +28,12 @@ _ELLIPSIS = "*"  # "..." as one character while subscripts are worked on
 
 
 def einsum(equation: str, *inputs: Any, name: str | None = None, **kwargs: Any):
-    """`tf.einsum`: sum the product of `inputs` over the labels the output does not keep."""
+    """`tf.einsum`: sum the product of `inputs` over the labels the output does not keep (`optimize`,
+    TensorFlow's contraction-order choice, is accepted; NumPy's einsum chooses)."""
+    unknown = [key for key in kwargs if key != "optimize"]
+    if unknown:
+        raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(unknown)}. Valid arguments: name, "
+                        f"optimize, greedy.")
     operands, output = _parse(equation, len(inputs))
     xs = [tensor(x) for x in inputs]
     for i, x in enumerate(xs):
