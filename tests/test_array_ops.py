@@ -470,3 +470,13 @@ def test_conjugate_transpose_gradient():
         tape.watch(x)
         y = tf.transpose(x, conjugate=True) * tf.constant([[2j], [1.0 + 0j]])
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [[2j, 1 + 0j]])  # TensorFlow's value
+
+
+def test_gather_gradients_are_sparse_only_for_an_axis_given_as_zero():
+    x = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    kinds = []
+    for axis in (0, None, -2):
+        with tf.GradientTape() as tape:
+            y = tf.gather(x, [1], axis=axis)
+        kinds.append(type(tape.gradient(y, x)))
+    assert kinds == [tf.IndexedSlices, tf.IndexedSlices, tf.Tensor]  # as TensorFlow 2.21

@@ -8,6 +8,7 @@ order therefore needs nothing more. The gradient of gather is a dense tensor (Te
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -50,10 +51,10 @@ def _gather_kernel(params, indices, axis, batch_dims):
     return np.transpose(out, order)
 
 
-def _gather_grad(g, y, params, indices, axis, batch_dims):
-    """Along axis 0 (of a known shape), the rows read, as IndexedSlices (as TensorFlow); otherwise g
-    added back into zeros of the params' shape at the indices read (one `GatherGrad`)."""
-    if axis == 0 and batch_dims == 0 and shape_ops.known(params):
+def _gather_grad(sparse: bool, g, y, params, indices, axis, batch_dims):
+    """Along axis 0 (given as 0, of a known shape), the rows read, as IndexedSlices (as TensorFlow);
+    otherwise g added back into zeros of the params' shape at the indices read (one `GatherGrad`)."""
+    if sparse and axis == 0 and batch_dims == 0 and shape_ops.known(params):
         shape = params._value.shape
         rows = reshape(g, (-1,) + shape[1:])
         return IndexedSlices(rows, reshape(indices, [-1]), Tensor(np.array(shape, np.int32)))
@@ -92,7 +93,11 @@ def _gather_shape(params, indices, axis, batch_dims):
     return [AbstractValue(shape, params.dtype)]
 
 
-_gather_op = Op("GatherV2", _gather_kernel, (_gather_grad, None), infer=_gather_shape)
+_gather_op = Op("GatherV2", _gather_kernel, (functools.partial(_gather_grad, True), None),
+                infer=_gather_shape)
+# (TensorFlow's gradient is sparse only where the axis was given as 0: -rank gives a dense one)
+_dense_gather_op = Op("GatherV2", _gather_kernel, (functools.partial(_gather_grad, False), None),
+                      infer=_gather_shape)
 
 
 def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = None, batch_dims: int = 0,
@@ -112,6 +117,7 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = 
     if batch_dims < 0:
         batch_dims += index_rank
     axis = batch_dims if axis is None else int(int_values(axis, "GatherV2", "Taxis"))
+    op = _gather_op if axis == 0 else _dense_gather_op
     if axis == 0:
         batch_dims = 0  # TensorFlow's Python wrapper drops batch_dims when axis is 0 (literally)
     if rank == 0:
@@ -128,7 +134,7 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = 
         if p._value.shape[d] != i._value.shape[d]:
             raise invalid("GatherV2", f"params.shape[{d}]: {p._value.shape[d]} should be equal to "
                                        f"indices.shape[{d}]: {i._value.shape[d]}")
-    return bind(_gather_op, (p, i), {"axis": axis, "batch_dims": batch_dims})
+    return bind(op, (p, i), {"axis": axis, "batch_dims": batch_dims})
 
 
 def _segment_sum_kernel(data, segment_ids, num_segments):

@@ -19,6 +19,7 @@ from tapeflow.framework import errors
 from tapeflow.framework.dtypes import FLOATS, NUMERIC
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
+from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import shape_ops
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_error
 from tapeflow.ops.math_ops import conj
@@ -168,8 +169,20 @@ def _linalg_kernel(function: Callable, op_name: str, message: str) -> Callable:
     return kernel
 
 
+# Kernels that reject singular matrices give their result's shape by rule (`infer`): tracing cannot run
+# them on stand-in zeros.
+def _like_first(a: AbstractValue, *others: Any, **params: Any) -> list[AbstractValue]:
+    return [AbstractValue(a.shape, a.dtype)]
+
+
+def _like_rhs(a: AbstractValue, b: AbstractValue, **params: Any) -> list[AbstractValue]:
+    batch = np.broadcast_shapes(*(tuple(1 if d is None else d for d in x.shape[:-2]) for x in (a, b)))
+    known = all(d is not None for d in (*a.shape[:-2], *b.shape[:-2]))
+    return [AbstractValue((batch if known else (None,) * len(batch)) + b.shape[-2:], b.dtype)]
+
+
 _inv_op = Op("MatrixInverse", _linalg_kernel(np.linalg.inv, "MatrixInverse", "Input is not invertible."), (
-    lambda g, y, a: -matmul(matmul(y, g, adjoint_a=True), y, adjoint_b=True),))
+    lambda g, y, a: -matmul(matmul(y, g, adjoint_a=True), y, adjoint_b=True),), infer=_like_first)
 
 
 def inv(input: Any, adjoint: bool = False, name: str | None = None):  # noqa: A002
@@ -207,7 +220,7 @@ def _solve_grads():
 
 
 _solve_op = Op("MatrixSolve", _linalg_kernel(_solve_kernel, "MatrixSolve", "Input matrix is not invertible."),
-               _solve_grads())
+               _solve_grads(), infer=_like_rhs)
 
 
 def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None):
@@ -239,7 +252,7 @@ def _cholesky_kernel(a):
 
 _cholesky_op = Op("Cholesky", _linalg_kernel(
     _cholesky_kernel, "Cholesky", "Cholesky decomposition was not successful. The input might not be valid."),
-    (_cholesky_grad,))
+    (_cholesky_grad,), infer=_like_first)
 
 
 def cholesky(input: Any, name: str | None = None):  # noqa: A002
@@ -314,7 +327,7 @@ def _triangular_solve_grads():
 
 _triangular_solve_op = Op("MatrixTriangularSolve", _linalg_kernel(
     _triangular_solve_kernel, "MatrixTriangularSolve", "Input matrix is not invertible."),
-    _triangular_solve_grads())
+    _triangular_solve_grads(), infer=_like_rhs)
 
 
 def triangular_solve(matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = False,
