@@ -38,6 +38,8 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
     for entry in entries:
+        if entry[0].grads is None:  # (no gradient goes through: what it feeds is not reached by it)
+            continue
         for x in entry[1]:
             if id(x) in reached:
                 path.append(entry)
