@@ -42,6 +42,7 @@ from tapeflow.ops.math_ops import (
     sin, sinh, sqrt, square, subtract, tan, tanh, truediv, truncatediv, where,
 )
 from tapeflow.ops.math_ops import truediv as realdiv
+from tapeflow.ops.math_utility_ops import truncatemod
 from tapeflow.ops.initializers import (
     constant_initializer, ones_initializer, random_normal_initializer, random_uniform_initializer,
     zeros_initializer,

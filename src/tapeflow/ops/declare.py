@@ -59,7 +59,7 @@ def unsupported_error(op: Op, dtype: dtypes.DType, allowed: Iterable[dtypes.DTyp
     names = ", ".join(type_name(d) for d in dtypes.ALL if d in allowed)
     return errors.InvalidArgumentError(
         None, None,
-        f"Value for attr 'T' of {dtype.name} is not in the list of allowed values: {names} "
+        f"Value for attr 'T' of {type_name(dtype)} is not in the list of allowed values: {names} "
         f"[Op:{op.name}]")
 
 
