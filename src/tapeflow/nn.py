@@ -1,7 +1,15 @@
-"""`tf.nn`: activations, softmax and losses (tapeflow.ops.nn_ops), and `top_k`."""
+"""`tf.nn`: activations, softmax and losses (tapeflow.ops.nn_ops), convolutions (conv_ops), pooling
+(pool_ops), normalization helpers, more losses and block rearrangements (nn_extra_ops), and `top_k`."""
 
+from tapeflow.ops.conv_ops import *  # noqa: F403
+from tapeflow.ops.conv_ops import __all__ as _conv
+from tapeflow.ops.math_utility_ops import in_top_k
+from tapeflow.ops.nn_extra_ops import *  # noqa: F403
+from tapeflow.ops.nn_extra_ops import __all__ as _extra
 from tapeflow.ops.nn_ops import *  # noqa: F403
 from tapeflow.ops.nn_ops import __all__ as _nn
+from tapeflow.ops.pool_ops import *  # noqa: F403
+from tapeflow.ops.pool_ops import __all__ as _pool
 from tapeflow.ops.sort_ops import top_k
 
-__all__ = [*_nn, "top_k"]
+__all__ = [*_nn, *_extra, *_conv, *_pool, "top_k", "in_top_k"]
