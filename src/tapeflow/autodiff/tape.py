@@ -232,9 +232,9 @@ class GradientTape:
         (the variables it watched are still reported, as TensorFlow does)."""
         if not self._persistent:
             self._used = True
-            watched = self.watched_variables()
+            watched = [t for t in self._watched if type(t) is not Tensor]
             self._reset_records()
-            self._watched = list(watched)
+            self._watched = watched
 
 
 def _unconnected(value: Any) -> UnconnectedGradients:
