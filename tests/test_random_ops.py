@@ -206,3 +206,9 @@ def test_generators_draw_from_streams_of_their_own():
     assert float(tape.gradient(y, m)) == 3.0
     assert tf.random.poisson([3], [1.0, 5.0], seed=1).shape == (3, 2)
     assert tf.random.poisson([2], 3.0, dtype=tf.int32).dtype == tf.int32
+
+
+def test_the_experimental_names_of_the_generator_api():
+    assert tf.random.experimental.Generator is tf.random.Generator
+    assert tf.random.experimental.stateless_split([1, 2], 2).shape == (2, 2)
+    assert tf.random.experimental.stateless_fold_in([1, 2], 5).numpy()[1] == 5
