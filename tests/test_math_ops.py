@@ -248,3 +248,25 @@ def test_matmul_errors():
         tf.matmul(tf.ones([2, 3]), tf.ones([3, 4], tf.float64))
     with pytest.raises(tf.errors.InvalidArgumentError, match="ndims"):
         tf.matmul(tf.ones([3]), tf.ones([3]))
+
+
+def test_zero_gradients_stay_zero_through_sqrt_rsqrt_and_reciprocal_at_their_poles():
+    """TensorFlow's SqrtGrad, RsqrtGrad and ReciprocalGrad give 0 where the incoming gradient is 0,
+    even where the derivative is infinite (so a reduce_std over one element feeds zeros, not NaN,
+    into what follows it); log and division do not."""
+    x = tf.constant([0.0, 1.0])
+    expected = {tf.sqrt: [0.0, 0.5], tf.math.rsqrt: [0.0, -0.5], tf.math.reciprocal: [0.0, -1.0]}
+    for f, want in expected.items():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            s = tf.reduce_sum(f(x) * tf.constant([0.0, 1.0]))
+        assert tape.gradient(s, x).numpy().tolist() == want
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        s = tf.reduce_sum(tf.math.log(x) * tf.constant([0.0, 1.0]))
+    assert np.isnan(tape.gradient(s, x).numpy()[0])  # as TensorFlow
+    w = tf.Variable([[0.5, -1.0, 2.0]])
+    with tf.GradientTape() as tape:
+        std = tf.math.reduce_std(w, axis=0)
+        s = tf.reduce_sum(std * std)
+    assert tape.gradient(s, w).numpy().tolist() == [[0.0, 0.0, 0.0]]

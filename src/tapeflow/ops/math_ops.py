@@ -166,11 +166,21 @@ _tanh_grad = _output_grad_op("TanhGrad", lambda y, g: g * _cj(1 - y * y),
                              lambda gg, z, y, g: gg * conj(g * -2 * y))
 _sigmoid_grad = _output_grad_op("SigmoidGrad", lambda y, g: g * (y * (1 - y)),
                                 lambda gg, z, y, g: gg * g * (1 - 2 * y))
-_sqrt_grad = _output_grad_op("SqrtGrad", lambda y, g: g * 0.5 / _cj(y),
+def _zero_where_g_is(kernel):
+    """`kernel(y, g)`, but 0 where g is 0 even where y makes it inf or NaN (TensorFlow's SqrtGrad,
+    RsqrtGrad and ReciprocalGrad: a zero gradient stays zero at y = 0 or inf)."""
+    def guarded(y, g):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.where(g == 0, np.zeros((), g.dtype), kernel(y, g))[()]
+
+    return guarded
+
+
+_sqrt_grad = _output_grad_op("SqrtGrad", _zero_where_g_is(lambda y, g: g * 0.5 / _cj(y)),
                              lambda gg, z, y, g: -gg * conj(z / y))
-_rsqrt_grad = _output_grad_op("RsqrtGrad", lambda y, g: g * -0.5 * _cj(y * y * y),
+_rsqrt_grad = _output_grad_op("RsqrtGrad", _zero_where_g_is(lambda y, g: g * -0.5 * _cj(y * y * y)),
                               lambda gg, z, y, g: gg * conj(g * -1.5 * y * y))
-_reciprocal_grad = _output_grad_op("ReciprocalGrad", lambda y, g: -g * _cj(y * y),
+_reciprocal_grad = _output_grad_op("ReciprocalGrad", _zero_where_g_is(lambda y, g: -g * _cj(y * y)),
                                    lambda gg, z, y, g: gg * conj(g * -2 * y))
 
 sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: bind(_sqrt_grad, (y, g)), INEXACT)
