@@ -29,6 +29,12 @@ def test_global_norm_and_clip_by_global_norm():
         tf.clip_by_global_norm(tf.constant([1.0]), 1.0)
 
 
+def test_clip_by_global_norm_of_an_infinite_norm_is_nan():
+    clipped, norm = tf.clip_by_global_norm([tf.constant([1.0, np.inf]), tf.constant([2.0])], 1.0)
+    # TensorFlow's: every entry NaN, the norm inf
+    assert np.isnan(clipped[0].numpy()).all() and np.isnan(clipped[1].numpy()).all() and float(norm) == np.inf
+
+
 def test_gradients_through_clipping():
     check_gradients(lambda x: tf.clip_by_norm(x, 1.0) * x, np.array([3.0, 4.0, 1.0]))
     check_gradients(lambda x, y: tf.clip_by_global_norm([x, y], 1.0)[0][0] * y, np.array([1.0, 2.0]),

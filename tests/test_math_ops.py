@@ -188,6 +188,26 @@ def test_integer_division_rules():
         tf.constant(1) // tf.constant(0)
     assert np.isinf(float(tf.constant(1) / tf.constant(0)))
     assert float(tf.math.divide_no_nan(1.0, 0.0)) == 0.0
+    assert (tf.constant([4], tf.uint32) / 2).dtype == tf.float64
+
+
+def test_true_division_dtype_errors_are_tensorflows_type_errors():
+    i, f = tf.constant([1, 2], tf.int16), tf.constant([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^`x` and `y` must have the same dtype, got tf.int16 != tf.float32"):
+        i / f  # (TensorFlow's messages)
+    with pytest.raises(TypeError, match=r"got tf.int16 != tf.float32"):
+        tf.math.divide_no_nan(i, 2.5)  # 2.5 does not fit int16, so it stays float32
+    with pytest.raises(TypeError, match=r"got tf.int32 != tf.float32"):
+        tf.math.truediv(2, f)  # truediv converts x alone; divide and 2 / f give it f's dtype
+    assert tf.divide(2, f).numpy().tolist() == [2.0, 1.0] and (2 / f).numpy().tolist() == [2.0, 1.0]
+    with pytest.raises(TypeError, match=r"^Cannot convert True to EagerTensor of dtype complex64$"):
+        True / tf.constant([1j], tf.complex64)
+    b = tf.constant([True])
+    with pytest.raises(TypeError, match=r"^Invalid dtype tf.bool in __truediv__. Expected one of \{tf.uint8, "
+                                        r"tf.int8, .*, tf.complex128\}.$"):
+        b / b
+    with pytest.raises(TypeError, match=r"^Invalid dtype tf.bool in tf.math.divide_no_nan."):
+        tf.math.divide_no_nan(b, b)
 
 
 def test_dtype_errors_name_the_op_and_dtypes():
@@ -222,7 +242,16 @@ def test_comparisons_and_logic():
     assert (~f).numpy().tolist() == [False, True]
     assert (tf.constant(6) & 3).numpy() == 2 and (tf.constant(6) | 1).numpy() == 7
     assert (tf.constant(1.0) == None) is False  # noqa: E711
-    assert (tf.constant([1.0, 2.0]) == tf.constant([1.0, 2.0, 3.0])) is False
+    # TensorFlow's: shapes that do not broadcast compare as a bool scalar tensor; dtypes must match
+    unequal = tf.constant([1.0, 2.0]) == tf.constant([1.0, 2.0, 3.0])
+    assert isinstance(unequal, tf.Tensor) and unequal.dtype == tf.bool and not unequal.numpy()
+    assert (tf.constant([1.0, 2.0]) != tf.constant([1.0, 2.0, 3.0])).numpy()
+    invalid = tf.errors.InvalidArgumentError
+    with pytest.raises(invalid, match=r"cannot compute Equal as input #1\(zero-based\) was expected to be a "
+                                      r"int16 tensor but is a float tensor \[Op:Equal\]"):
+        tf.constant([1, 2], tf.int16) == tf.constant([1.0, 2.0])  # noqa: B015
+    with pytest.raises(invalid, match=r"bool tensor but is a double tensor \[Op:NotEqual\]"):
+        tf.constant([True]) != tf.constant([1.0, 2.0], tf.float64)  # noqa: B015
 
 
 def test_matmul_values_shapes_and_gradients():
@@ -270,3 +299,15 @@ def test_zero_gradients_stay_zero_through_sqrt_rsqrt_and_reciprocal_at_their_pol
         std = tf.math.reduce_std(w, axis=0)
         s = tf.reduce_sum(std * std)
     assert tape.gradient(s, w).numpy().tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_second_derivative_through_sqrt_grad_at_zero_is_nan():
+    """TensorFlow's gradient of SqrtGrad with respect to its incoming gradient is 0.5 gg / y, NaN at
+    y = 0 even for gg = 0 (the first derivative, SqrtGrad itself, stays 0 there)."""
+    w = tf.Variable([[1.0, 2.0], [0.5, -1.0]])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            s = tf.sqrt(tf.square(tf.math.reduce_std(w[:, 1:], axis=-1)) + tf.reduce_sum(w * w))
+        g = inner.gradient(s, w)
+    np.testing.assert_allclose(g.numpy(), [[0.8, 1.6], [0.4, -0.8]], rtol=1e-6)  # TensorFlow's
+    assert np.isnan(outer.gradient(g, w).numpy()).all()  # TensorFlow's: all NaN

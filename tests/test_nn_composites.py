@@ -63,3 +63,18 @@ def test_gradients_to_second_order(dtype):
     check_gradients(tf.math.log_sigmoid, x, dtype=dtype)
     check_gradients(lambda a, v: tf.linalg.matvec(a, v), x, rng.normal(size=4), dtype=dtype)
     check_gradients(lambda a, b: tf.tensordot(a, b, axes=[[0], [1]]), x, rng.normal(size=(2, 3)), dtype=dtype)
+
+
+def test_l2_normalize_of_complex_and_integer_tensors():
+    z = tf.Variable([[1 + 1j, 2 - 1j], [0.5j, 3.0]], dtype=tf.complex64)
+    with tf.GradientTape() as tape:
+        y = tf.math.l2_normalize(z, axis=1)
+        s = tf.reduce_sum(tf.math.real(y * tf.constant([[1 - 2j, 0.5j], [2, 1 + 1j]], tf.complex64)))
+    # TensorFlow's values and gradient
+    np.testing.assert_allclose(y.numpy(), [[0.377964 + 0.377964j, 0.755929 - 0.377964j],
+                                           [0.164399j, 0.986394]], rtol=1e-5)
+    np.testing.assert_allclose(tape.gradient(s, z).numpy(), [[0.188982 + 0.566947j, -0.377965],
+                                                             [0.657596 - 0.053319j, 0.008886 - 0.328798j]],
+                               rtol=1e-4, atol=1e-6)
+    with pytest.raises(TypeError, match="Cannot convert 1e-12 to EagerTensor of dtype int8"):  # as TensorFlow
+        tf.math.l2_normalize(tf.constant([1, 2], tf.int8))

@@ -40,6 +40,29 @@ def test_cumprod_gradient_matches_tensorflow():
     assert tape.gradient(y, x).numpy().tolist() == [[23, 11, 6], [101, 80, 60]]
 
 
+def test_segment_extremum_gradient_selects_rather_than_multiplies():
+    """Elements that are not their segment's extremum get 0 even where the segment's gradient is inf
+    or NaN (TensorFlow selects with where; 0 * inf would be NaN)."""
+    w = tf.Variable([[1.0, 5.0], [3.0, 2.0], [0.0, 1.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        upstream = tf.constant([[np.nan, 1.0], [np.inf, 2.0], [1.0, 1.0]])
+        s_max = tf.reduce_sum(tf.math.unsorted_segment_max(w, [1, 1, 0], 3) * upstream)
+        s_min = tf.reduce_sum(tf.math.segment_min(w, [0, 0, 2]) * upstream)
+    # TensorFlow's
+    np.testing.assert_array_equal(tape.gradient(s_max, w).numpy(), [[0.0, 2.0], [np.inf, 0.0], [np.nan, 1.0]])
+    np.testing.assert_array_equal(tape.gradient(s_min, w).numpy(), [[np.nan, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+
+def test_cumprod_gradient_is_zero_where_x_is_zero():
+    """TensorFlow divides by x with div_no_nan: 0 at a zero (the true derivative there is not)."""
+    x = tf.Variable([1.0, 2.0, 0.0])
+    with tf.GradientTape(persistent=True) as tape:
+        inclusive = tf.math.cumprod(x)
+        exclusive = tf.math.cumprod(x, exclusive=True, reverse=True)
+    assert tape.gradient(inclusive, x).numpy().tolist() == [3.0, 1.0, 0.0]  # TensorFlow's
+    assert tape.gradient(exclusive, x).numpy().tolist() == [0.0, 0.0, 0.0]  # TensorFlow's
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_gradients_to_second_order(dtype):
     rng = np.random.default_rng(6)

@@ -40,6 +40,32 @@ def test_explicit_dtypes():
         tf.convert_to_tensor(tf.constant(1.0), dtype=tf.float64)
 
 
+@pytest.mark.parametrize("value, dtype, message", [  # TensorFlow 2.21's TypeErrors
+    ("a", tf.float32, "Cannot convert 'a' to EagerTensor of dtype float"),
+    ([b"a"], tf.int32, r"Cannot convert \[b'a'\] to EagerTensor of dtype int32"),
+    (1, tf.bool, "Cannot convert 1 to EagerTensor of dtype bool"),
+    ([0, 2**40], tf.bool, r"Cannot convert \[0, 1099511627776\] to EagerTensor of dtype bool"),
+    (True, tf.int8, "Cannot convert True to EagerTensor of dtype int8"),
+    ([True, False], tf.complex64, r"Cannot convert \[True, False\] to EagerTensor of dtype complex64"),
+    (1j, tf.float64, r"Cannot convert 1j to EagerTensor of dtype double"),
+    (2.5, tf.float16, None), (True, tf.float16, None), (True, tf.int64, None), (False, tf.complex128, None),
+])
+def test_python_values_convert_to_an_explicit_dtype_as_in_tensorflow(value, dtype, message):
+    if message is None:
+        assert tf.constant(value, dtype).dtype == dtype
+        return
+    with pytest.raises(TypeError, match=message):
+        tf.constant(value, dtype)
+
+
+def test_numpy_numbers_do_not_convert_to_strings():
+    with pytest.raises(ValueError, match=r"Failed to convert a NumPy array to a Tensor \(Unsupported object "
+                                         r"type float\)\."):  # TensorFlow's
+        tf.convert_to_tensor(np.float32(2.0), dtype=tf.string)
+    with pytest.raises(ValueError, match=r"\(Unsupported object type int\)"):
+        tf.convert_to_tensor(np.array([1, 2]), dtype=tf.string)
+
+
 def test_reprs_match_tensorflow():
     assert repr(tf.constant(-2.0)) == "<tf.Tensor: shape=(), dtype=float32, numpy=-2.0>"
     assert str(tf.constant(-2.0)) == "tf.Tensor(-2.0, shape=(), dtype=float32)"

@@ -2,7 +2,8 @@
 
 Python floats become float32, ints int32 (int64 when out of int32's range), complex numbers
 complex128 and strings `string`; NumPy values keep their dtype. An explicit `dtype` must hold the
-value exactly for Python numbers (`tf.constant(2.5, tf.int32)` is a TypeError), as in TensorFlow.
+value exactly for Python numbers (`tf.constant(2.5, tf.int32)` is a TypeError), as in TensorFlow, which
+also refuses strings to other dtypes, ints to bool and bools to a few dtypes (int8, complex64 ...).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from tapeflow.graph.symbolic import SymbolicTensor
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 _DEFAULTS = {"f": np.float32, "c": np.complex128, "b": np.bool_}
+# The dtypes Python bools convert to (TensorFlow's direct converters; int8, complex64 ... refuse them).
+_FROM_BOOL = frozenset({dtypes.bool, dtypes.int32, dtypes.int64, dtypes.uint64,
+                        dtypes.float16, dtypes.float32, dtypes.float64, dtypes.complex128})
 
 
 def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
@@ -32,7 +36,10 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from e
     kind = array.dtype.kind
     if kind in "USO":
-        return _text_array(array, value)
+        text = _text_array(array, value)
+        if dtype is not None and dtype is not dtypes.string:
+            raise _cannot_convert(value, dtype)
+        return text
     if dtype is None:
         if kind in "iu":
             if array.size and array.max() > _INT64.max:
@@ -40,12 +47,20 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
             fits = not array.size or (array.min() >= _INT32.min and array.max() <= _INT32.max)
             return array.astype(np.int32 if fits else np.int64)
         return array.astype(_DEFAULTS.get(kind, array.dtype), copy=False)
-    # An explicit dtype: Python ints wrap into it (as TF's do), but a float never becomes an integer.
+    # An explicit dtype: Python ints wrap into it (as TF's do), but a float never becomes an integer,
+    # an int never a bool, and bools become only the dtypes TensorFlow has a direct converter for.
     lossy = (kind == "f" and dtype.kind not in ("float", "complex")) or (
-        kind == "c" and dtype.kind != "complex")
+        kind == "c" and dtype.kind != "complex") or (kind in "iu" and dtype is dtypes.bool) or (
+        kind == "b" and dtype not in _FROM_BOOL)
     if dtype is dtypes.string or (array.size and lossy):
-        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        raise _cannot_convert(value, dtype)
     return array.astype(dtype._np)
+
+
+def _cannot_convert(value: Any, dtype: dtypes.DType) -> TypeError:
+    from tapeflow.ops.declare import type_name  # (declare imports this module)
+
+    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {type_name(dtype)}")
 
 
 def _text_array(array: np.ndarray, value: Any) -> np.ndarray:
@@ -67,6 +82,9 @@ def _numpy_array(value: Any, dtype: dtypes.DType | None) -> Any:
     """A NumPy value keeps its dtype, or is cast to `dtype` silently (as TensorFlow does)."""
     if value.dtype.kind in "USO":
         return _to_bytes(np.asarray(value))
+    if dtype is dtypes.string:
+        raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
+                         f"{type(value.item(0) if value.size else 0).__name__}).")
     if dtype is None or value.dtype == dtype._np:
         return value.copy() if isinstance(value, np.ndarray) else value
     return np.asarray(value).astype(dtype._np)[()]

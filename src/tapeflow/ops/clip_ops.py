@@ -52,6 +52,8 @@ def clip_by_global_norm(t_list: Sequence, clip_norm: Any, use_norm: Any = None, 
         raise TypeError("`t_list` should be a sequence of tensors.")
     norm = global_norm(t_list) if use_norm is None else tensor(use_norm)
     clip_norm = cast(clip_norm, norm.dtype)
-    scale = clip_norm * minimum(1.0 / norm, 1.0 / clip_norm)  # inf norms give nan, as in TensorFlow
+    # norm - norm is 0 for a finite norm and nan for an inf or nan one: TensorFlow's way of making
+    # every clipped tensor nan then (and of carrying nan into the norm's gradient).
+    scale = clip_norm * minimum(1.0 / norm, 1.0 / clip_norm) + (norm - norm)
     clipped = [None if t is None else _like(t, _values(t) * cast(scale, _values(t).dtype)) for t in t_list]
     return clipped, norm

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
+from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
 __all__ = [
@@ -73,30 +74,47 @@ floormod = binary("floormod", "FloorMod", _floor_mod,
                   (lambda g, z, x, y: g, lambda g, z, x, y: -g * floordiv(x, y)), REAL)
 truncatediv = binary("truncatediv", "TruncateDiv", _truncate_divide, None, REAL)
 
-# Integer true division casts to a float first, as TensorFlow does.
+# Integer true division casts to a float first, as TensorFlow does (its _TRUEDIV_TABLE).
 _TRUEDIV_FLOAT = {dtypes.int8: dtypes.float32, dtypes.uint8: dtypes.float32, dtypes.int16: dtypes.float32,
-                  dtypes.uint16: dtypes.float32, dtypes.int32: dtypes.float64, dtypes.int64: dtypes.float64}
+                  dtypes.uint16: dtypes.float32, dtypes.int32: dtypes.float64, dtypes.uint32: dtypes.float64,
+                  dtypes.int64: dtypes.float64, dtypes.uint64: dtypes.float64}
+_DIVISIBLE = ("tf.uint8, tf.int8, tf.uint16, tf.int16, tf.uint32, tf.int32, tf.uint64, tf.int64, "
+              "tf.bfloat16, tf.float16, tf.float32, tf.float64, tf.complex64, tf.complex128")
+
+
+def _division_operands(x: Any, y: Any, caller: str) -> tuple[Tensor, Tensor]:
+    """TensorFlow's checks before a true division: the same dtype on both sides and one it divides
+    (TypeErrors), integers cast to float."""
+    if x.dtype != y.dtype:
+        raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}.")
+    if x.dtype not in _TRUEDIV_FLOAT and x.dtype not in INEXACT:
+        raise TypeError(f"Invalid dtype {x.dtype!r} in {caller}. Expected one of {{{_DIVISIBLE}}}.")
+    target = _TRUEDIV_FLOAT.get(x.dtype)
+    return (cast(x, target), cast(y, target)) if target is not None else (x, y)
 
 
 def truediv(x: Any, y: Any, name: str | None = None):
-    """`tf.math.truediv` (`x / y`): integers are first cast to float (int32 to float64, as TF)."""
-    x, y = operands(x, y)
-    if x._value.dtype != y._value.dtype:
-        raise mismatch_error(_real_div.op, x.dtype, 1, y.dtype)
-    target = _TRUEDIV_FLOAT.get(x.dtype)
-    if target is not None:
-        x, y = cast(x, target), cast(y, target)
-    return _real_div(x, y)
+    """`tf.math.truediv` (`x / y`): x is converted alone, y to x's dtype if it can be; integers are
+    first cast to float (int32 to float64, as TF)."""
+    x = tensor(x)
+    return _real_div(*_division_operands(x, convert_to_tensor(y, dtype_hint=x.dtype), "__truediv__"))
 
 
-divide = truediv
+def divide(x: Any, y: Any, name: str | None = None):
+    """`tf.math.divide` (and `2 / t`): a Python or NumPy x takes y's dtype, then as truediv."""
+    if not isinstance(x, TensorLike) and isinstance(y, TensorLike):
+        x = convert_to_tensor(x, dtype=y.dtype)
+    return truediv(x, y)
 
 
 def divide_no_nan(x: Any, y: Any, name: str | None = None):
-    """`tf.math.divide_no_nan`: x / y, and 0 wherever y is 0."""
-    x, y = operands(x, y)
+    """`tf.math.divide_no_nan`: x / y, and 0 wherever y is 0 (operands converted as by divide)."""
+    if not isinstance(x, TensorLike) and isinstance(y, TensorLike):
+        x = convert_to_tensor(x, dtype=y.dtype)
+    x = tensor(x)
+    x, y = _division_operands(x, convert_to_tensor(y, dtype_hint=x.dtype), "tf.math.divide_no_nan")
     zero = equal(y, 0)
-    return where(zero, 0, truediv(x, where(zero, 1, y)))
+    return where(zero, 0, _real_div(x, where(zero, 1, y)))
 
 
 def _pow_grad_y(g, z, x, y):
@@ -148,13 +166,14 @@ def _sigmoid(x):
 
 # Ops whose derivative is a function of their output get a fused gradient op, as in TensorFlow
 # (TanhGrad, SigmoidGrad, ...): `grad_op(y, g)` is one kernel call instead of three, and its own
-# rules keep second order working: d/dg is the same gradient op again, d/dy is written out.
+# rules keep second order working: d/dg is the same gradient op again (unless `dg_rule` says
+# otherwise), d/dy is written out.
 
-def _output_grad_op(name: str, kernel, dy_rule) -> Op:
+def _output_grad_op(name: str, kernel, dy_rule, dg_rule=None) -> Op:
     def rule_g(gg, z, y, g):
         return bind(op, (y, gg))
 
-    op = Op(name, kernel, (dy_rule, rule_g))
+    op = Op(name, kernel, (dy_rule, dg_rule or rule_g))
     return op
 
 
@@ -176,8 +195,9 @@ def _zero_where_g_is(kernel):
     return guarded
 
 
+# d/dg of SqrtGrad is TensorFlow's plain 0.5 gg / y, not SqrtGrad again: NaN at y = 0 even where gg is 0.
 _sqrt_grad = _output_grad_op("SqrtGrad", _zero_where_g_is(lambda y, g: g * 0.5 / _cj(y)),
-                             lambda gg, z, y, g: -gg * conj(z / y))
+                             lambda gg, z, y, g: -gg * conj(z / y), lambda gg, z, y, g: 0.5 * (gg / y))
 _rsqrt_grad = _output_grad_op("RsqrtGrad", _zero_where_g_is(lambda y, g: g * -0.5 * _cj(y * y * y)),
                               lambda gg, z, y, g: gg * conj(g * -1.5 * y * y))
 _reciprocal_grad = _output_grad_op("ReciprocalGrad", _zero_where_g_is(lambda y, g: -g * _cj(y * y)),

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
+from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.dtypes import FLOATS, NUMERIC, REAL
 from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
@@ -346,11 +347,18 @@ def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: 
 
 
 def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | None = None, dim: Any = None):
-    """`tf.math.l2_normalize`: x / sqrt(max(sum(x ** 2), epsilon)) along `axis` (all axes by default)."""
+    """`tf.math.l2_normalize`: x / sqrt(max(sum(|x| ** 2), epsilon)) along `axis` (all axes by default);
+    TensorFlow's complex path scales the real and imaginary parts. `epsilon` must convert to x's dtype
+    (a TypeError for integers, as in TensorFlow)."""
     x = tensor(x)
     axis = dim if axis is None and dim is not None else axis
+    if x.dtype.is_complex:
+        re, im = math_ops.real(x), math_ops.imag(x)
+        squares = reduce_sum(math_ops.square(re) + math_ops.square(im), axis, keepdims=True)
+        inv_norm = math_ops.rsqrt(math_ops.maximum(squares, convert_to_tensor(epsilon, dtype=re.dtype)))
+        return math_ops.complex(re * inv_norm, im * inv_norm)
     squares = reduce_sum(math_ops.square(x), axis, keepdims=True)
-    return x * math_ops.rsqrt(math_ops.maximum(squares, math_ops.cast(epsilon, x.dtype)))
+    return x * math_ops.rsqrt(math_ops.maximum(squares, convert_to_tensor(epsilon, dtype=x.dtype)))
 
 
 def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: str | None = None):

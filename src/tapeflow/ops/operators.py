@@ -2,15 +2,17 @@
 
 Installed on `TensorLike` (the base of `Tensor` and `Variable`) as the ops themselves, so an
 operator adds no call of its own. `&`, `|`, `^`, `~` are logical for bool tensors and bitwise for
-integers, as in TensorFlow; `==` is elementwise, and False for `None` or for shapes that do not
-broadcast.
+integers, as in TensorFlow; `==` is elementwise, False for `None` and a False tensor for shapes that
+do not broadcast.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tapeflow.framework import errors
+import numpy as np
+
+from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.tensor import TensorLike
 from tapeflow.ops import linalg_ops, math_ops, slicing_ops
 
@@ -36,13 +38,19 @@ def _invert(x):
 
 
 def _equality(fn, default: bool):
+    """`==` / `!=`: TensorFlow's Equal with incompatible_shape_error=False, so shapes that do not
+    broadcast give a bool scalar tensor (False / True), while mismatched dtypes still raise."""
     def compare(x: Any, y: Any):
         if y is None:
             return default
+        x, y = math_ops.operands(x, y)
+        if x.dtype != y.dtype:
+            return fn(x, y)  # raises TensorFlow's dtype error, which comes before the shapes
         try:
-            return fn(x, y)
-        except (TypeError, ValueError, errors.InvalidArgumentError):
-            return default
+            np.broadcast_shapes(*(tuple(1 if d is None else d for d in t.shape.as_list()) for t in (x, y)))
+        except ValueError:
+            return convert_to_tensor(default)
+        return fn(x, y)
 
     return compare
 
@@ -55,7 +63,7 @@ OPERATORS = {
     "__add__": math_ops.add, "__radd__": _flip(math_ops.add),
     "__sub__": math_ops.subtract, "__rsub__": _flip(math_ops.subtract),
     "__mul__": math_ops.multiply, "__rmul__": _flip(math_ops.multiply),
-    "__truediv__": math_ops.truediv, "__rtruediv__": _flip(math_ops.truediv),
+    "__truediv__": math_ops.truediv, "__rtruediv__": _flip(math_ops.divide),
     "__floordiv__": math_ops.floordiv, "__rfloordiv__": _flip(math_ops.floordiv),
     "__mod__": math_ops.floormod, "__rmod__": _flip(math_ops.floormod),
     "__pow__": math_ops.pow, "__rpow__": _flip(math_ops.pow),

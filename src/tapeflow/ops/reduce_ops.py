@@ -338,14 +338,15 @@ def _scan_kernel(scan: Any, identity: int) -> Any:
 
 
 # The gradient of a running sum is the running sum of g taken the other way; that of a running
-# product is the reversed running sum of g times the products, over x (TensorFlow's: x must not be 0).
+# product is the reversed running sum of g times the products, over x: 0 where x is 0, as TensorFlow's
+# div_no_nan makes it (the true derivative there is not 0).
 _cumsum_op = Op("Cumsum", _scan_kernel(np.cumsum, 0), (
     lambda g, y, x, axis, exclusive, reverse: bind(
         _cumsum_op, (g,), {"axis": axis, "exclusive": exclusive, "reverse": not reverse}),
 ))
 _cumprod_op = Op("Cumprod", _scan_kernel(np.cumprod, 1), (
-    lambda g, y, x, axis, exclusive, reverse: bind(
-        _cumsum_op, (y * g,), {"axis": axis, "exclusive": exclusive, "reverse": not reverse}) / x,
+    lambda g, y, x, axis, exclusive, reverse: math_ops.divide_no_nan(bind(
+        _cumsum_op, (y * g,), {"axis": axis, "exclusive": exclusive, "reverse": not reverse}), x),
 ))
 
 

@@ -68,12 +68,12 @@ def _segment_op(name: str, combine: np.ufunc, start: Callable[[np.dtype], Any], 
 
 
 def _extremum_grad(g, y, data, segment_ids, num_segments):
-    """g of each segment to the elements equal to its extremum, split equally among them."""
+    """g of each segment to the elements equal to its extremum, split equally among them; the others
+    get 0 by selection, not by multiplying (so a NaN or inf g stays in its elements, as in TensorFlow)."""
     ids = math_ops.maximum(segment_ids, 0)
     reached = math_ops.logical_and(math_ops.equal(data, gather(y, ids)), _kept(segment_ids, data))
-    reached = math_ops.cast(reached, g.dtype)
-    ties = unsorted_segment_sum(reached, segment_ids, num_segments)
-    return reached * gather(g / math_ops.maximum(ties, 1), ids)
+    ties = unsorted_segment_sum(math_ops.cast(reached, g.dtype), segment_ids, num_segments)
+    return math_ops.where(reached, gather(g / math_ops.maximum(ties, 1), ids), 0)
 
 
 def _product_grad(g, y, data, segment_ids, num_segments):
