@@ -40,15 +40,16 @@ class TensorLike:
     def get_shape(self) -> TensorShape:
         return self.shape
 
-    def __getattr__(self, name: str) -> Any:
-        # (only for attributes not found: a slice read from a variable has `assign`, as in TF)
-        if name == "assign":
-            from tapeflow.framework.variables import slice_assigner
+    @property
+    def assign(self) -> Any:
+        """A slice read from a variable has `assign`, as in TF; other tensors have none. (A property, not
+        `__getattr__`: that would make every attribute read, `_value` included, take Python's slow path.)"""
+        from tapeflow.framework.variables import slice_assigner
 
-            assign = slice_assigner(self)
-            if assign is not None:
-                return assign
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        assign = slice_assigner(self)
+        if assign is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'assign'")
+        return assign
 
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(self._numpy_value())

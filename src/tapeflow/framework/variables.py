@@ -337,7 +337,7 @@ _owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_r
 
 
 # The slices read from variables (`v[0]`), while they live: id -> (weak reference, variable, index),
-# so that `v[0].assign(x)` reaches the variable (TensorLike.__getattr__ looks them up).
+# so that `v[0].assign(x)` reaches the variable (the TensorLike.assign property looks them up).
 _SLICES: dict[int, tuple] = {}
 
 
