@@ -15,9 +15,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.core.state import current, tapes_paused
 from tapeflow.framework import nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING, bind, variadic
+from tapeflow.framework.op import bind, variadic
 
 __all__ = ["custom_gradient", "recompute_grad"]
 
@@ -43,7 +44,7 @@ def custom_gradient(f: Callable | None = None) -> Callable:
             )
         ys = [convert_to_tensor(y) for y in nest.flatten(result)]
         rule = _Rule(grad_fn, len(xs), variables)
-        captured = rule.trace(ys) if TRACING else []
+        captured = rule.trace(ys) if current().graphs else []
         inputs = (*xs, *(v.value() for v in variables), *ys, *captured)
         op = variadic("CustomGradient", _pass_through, None, len(inputs), multiple_results=True,
                       joint=_custom_rule)
@@ -122,15 +123,12 @@ def recompute_grad(f: Callable) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         from tapeflow.autodiff.tape import GradientTape
 
-        outer = list(ACTIVE_TAPES)  # the caller's tapes: paused for the forward pass
+        outer = list(current().tapes)  # the caller's tapes: paused for the forward pass
 
         @custom_gradient
         def recomputed(*xs: Any) -> tuple:
-            ACTIVE_TAPES[:] = [t for t in ACTIVE_TAPES if t not in outer]  # custom_gradient's own probe stays
-            try:
+            with tapes_paused(outer):  # custom_gradient's own probe records
                 result = f(*xs, **kwargs)
-            finally:
-                ACTIVE_TAPES[:] = [*outer, *(t for t in ACTIVE_TAPES if t not in outer)]
 
             def grad(*upstream: Any, variables: list | None = None) -> Any:
                 with GradientTape() as tape:

@@ -63,14 +63,8 @@ class ForwardAccumulator:
         cotangent = zeros_like(target)
         with GradientTape() as outer:
             outer.watch(cotangent)
-            recording = self._tape._recording
-            if recording:
-                self._tape._pop()  # its own backward pass is not part of what it accumulates
-            try:
+            with self._tape.paused():  # its own backward pass is not part of what it accumulates
                 grads = self._tape.gradient(target, self._primals, output_gradients=cotangent)
-            finally:
-                if recording:
-                    self._tape._push()
             products = [reduce_sum(convert_to_tensor(g) * t) for g, t in zip(grads, self._tangents)
                         if g is not None]
             if not products:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from tapeflow.autodiff import backprop
+from tapeflow.core.state import current
 from tapeflow.framework import nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import TensorLike
 
 __all__ = ["gradients", "hessians"]
@@ -27,7 +27,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", ga
     from tapeflow.autodiff.tape import UnconnectedGradients
     from tapeflow.ops.shape_ops import ones_like, zeros_like
 
-    if not TRACING:
+    if not current().graphs:
         raise RuntimeError("tf.gradients is not supported when eager execution is enabled. Use "
                            "tf.GradientTape instead.")
     if stop_gradients is not None:
@@ -40,7 +40,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", ga
             raise TypeError(f"tf.gradients: xs must be tensors or variables, got {x!r}")
     seeds = None if grad_ys is None else [
         ones_like(y) if g is None else g for y, g in zip(targets, nest.flatten(grad_ys))]
-    graph = TRACING[-1]
+    graph = current().graphs[-1]
     entries = [(eq.op, eq.inputs, eq.params, eq.outputs if eq.op.multiple_results else eq.outputs[0])
                for eq in graph.equations]
     grads = backprop.backward(entries, targets, sources, seeds, {id(x) for x in sources})

@@ -1,9 +1,11 @@
 """`tf.GradientTape`: records the ops connected to watched values, then runs their rules backwards.
 
 A tape tracks values by identity (`id`), and holds a reference to everything it tracks, so an id
-cannot be reused while the tape lives. While a tape is in its `with` block it sits in
-`op.ACTIVE_TAPES`, and `bind` offers it every op result: the tape keeps an entry only when an input
-is tracked, and then tracks the outputs. `gradient` hands the entries to `backprop.backward`.
+cannot be reused while the tape lives. While a tape is in its `with` block it sits on its thread's
+list of recording tapes (`core.state`), and `bind` offers it every op result of that thread
+(`record`): the tape keeps an entry only when an input is tracked, and then tracks the outputs.
+Variable reads tell it they happened (`variable_accessed`); control flow asks what it tracks
+(`tracks`). `gradient` hands the entries to `backprop.backward`.
 
 Nesting needs nothing special: a tape computing a gradient is taken off the active list (unless
 it is persistent and still in its block, as in TensorFlow), while outer tapes stay on it and record
@@ -21,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from tapeflow.autodiff import backprop
+from tapeflow.core.state import current
 from tapeflow.framework import nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.op import ACTIVE_TAPES
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.framework.variables import Variable
 from tapeflow.ops import shape_ops
@@ -65,13 +67,33 @@ class GradientTape:
         if self._recording:
             self._pop()
 
+    @property
+    def recording(self) -> bool:
+        """Whether the tape records now (in its block, not stopped, not spent)."""
+        return self._recording
+
     def _push(self) -> None:
-        ACTIVE_TAPES.append(self)
+        current().tapes.append(self)
         self._recording = True
 
     def _pop(self) -> None:
-        ACTIVE_TAPES.remove(self)
+        tapes = current().tapes
+        if self in tapes:  # (not while paused by a context of core.state)
+            tapes.remove(self)
         self._recording = False
+
+    @contextlib.contextmanager
+    def paused(self):
+        """This tape does not record inside (if it was recording): forward mode runs its backward
+        pass so."""
+        recording = self._recording
+        if recording:
+            self._pop()
+        try:
+            yield
+        finally:
+            if recording:
+                self._push()
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -111,12 +133,18 @@ class GradientTape:
             self._tracked.add(id(t))
             self._watched.append(t)
 
-    def _variable_accessed(self, variable: Any) -> None:
+    def tracks(self, value: Any) -> bool:
+        """Whether `value` is watched, or computed from a watched value, on this tape."""
+        return id(value) in self._tracked
+
+    def variable_accessed(self, variable: Any) -> None:
         """Called by every variable read while this tape records: watch it if TF would."""
         if self._watch_accessed_variables and variable.trainable and id(variable) not in self._tracked:
             self._track_source(variable)
 
-    def _record(self, op, inputs: tuple, params: dict, outputs: Any) -> None:
+    def record(self, op, inputs: tuple, params: dict, outputs: Any) -> None:
+        """Called by `bind` for every op of this thread while the tape records: kept when an input is
+        tracked."""
         tracked = self._tracked
         for x in inputs:
             if id(x) in tracked:

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import SymbolicTensor
@@ -235,7 +235,7 @@ def while_stmt(
     """A `while` loop: Python while its test gives a Python value (or a concrete tensor, eagerly);
     `tf.while_loop` when the first test is symbolic, or a tensor while tracing."""
     first = test(*state)
-    if _is_symbolic(first) or (TRACING and isinstance(first, TensorLike)):
+    if _is_symbolic(first) or (current().graphs and isinstance(first, TensorLike)):
         return _staged_while(test, body, state, names, opts or {})
     while first:
         state = body(*state)
@@ -254,7 +254,7 @@ def for_stmt(
     """A `for` loop: over a tensor while tracing, a `tf.while_loop` over its first dimension with an
     index; over anything else (Python `range`, lists, tensors eagerly), a Python loop unrolled now.
     `extra_test` (from `break` or an early `return`) is checked before each iteration."""
-    if isinstance(iterated, TensorLike) and (TRACING or _is_symbolic(iterated)):
+    if isinstance(iterated, TensorLike) and (current().graphs or _is_symbolic(iterated)):
         bounds = _range_bounds(iterated)
         if bounds is not None:
             return _staged_range(bounds, extra_test, body, state, names, opts or {})
@@ -402,7 +402,7 @@ def _check_loop_variable(name: str, before: Any, after: Any, invariant: TensorSh
 
 def _is_symbolic(value: Any) -> bool:
     """A tensor whose value is not known now: a symbolic one, or a variable read while tracing."""
-    return bool(TRACING) and isinstance(value, TensorLike) and type(value) is not Tensor
+    return bool(current().graphs) and isinstance(value, TensorLike) and type(value) is not Tensor
 
 
 def _as_tensor(value: Any) -> Any:

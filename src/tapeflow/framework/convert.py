@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current
 from tapeflow.framework import dtypes
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import SymbolicTensor
@@ -107,7 +107,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
         return tensor
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-    if TRACING and type(value) in (list, tuple) and _holds_symbolic(value):
+    if type(value) in (list, tuple) and current().graphs and _holds_symbolic(value):
         return _pack(value, dtype)
     if dtype is None and dtype_hint is not None:
         try:

@@ -9,8 +9,8 @@ their work (control flow, `tf.custom_gradient`) has instead one `joint` rule giv
 
 `bind(op, inputs, params)` runs the kernel on the inputs' values and wraps the result — or, while a
 function is being traced and an input is symbolic (or the op has effects), adds an equation to the
-graph instead — and offers the result to the active tapes. That is the only difference between
-eager and traced execution; nothing else in tapeflow calls a kernel on a tensor's behalf.
+graph instead — and offers the result to the tapes recording in this thread. That is the only
+difference between eager and traced execution; nothing else in tapeflow calls a kernel on a tensor's behalf.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from tapeflow.core.state import current, peek
 from tapeflow.framework import errors
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.symbolic import SymbolicTensor
 
-ACTIVE_TAPES: list = []  # the tapes recording now, innermost last; maintained by GradientTape
-TRACING: list = []  # the graphs being traced now, innermost last; maintained by tf.function
 EMPTY: dict = {}  # shared params of ops that take none; never mutated
 
 
@@ -77,8 +76,10 @@ _VARIADIC: dict = {}
 
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
-    if TRACING and (op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
-        result = TRACING[-1].add(op, inputs, params)
+    state = peek()  # this thread's tapes and traced graphs (core/state.py); none: the kernel runs now
+    if (state.graphs or state.tapes) and (state := current()).graphs and (
+            op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
+        result = state.graphs[-1].add(op, inputs, params)
     else:
         try:  # (the common arities spelled out: unpacking a generator costs more than the kernel)
             if len(inputs) == 1:
@@ -90,9 +91,9 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
         except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
             raise kernel_error(op, inputs, params, e) from None
         result = tuple(map(Tensor, out)) if op.multiple_results else Tensor(out)
-    if ACTIVE_TAPES:
-        for tape in ACTIVE_TAPES:
-            tape._record(op, inputs, params, result)
+    if state.tapes:
+        for tape in state.tapes:
+            tape.record(op, inputs, params, result)
     return result
 
 

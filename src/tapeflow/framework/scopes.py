@@ -24,8 +24,8 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
+from tapeflow.core.state import current, paused
 from tapeflow.framework import errors
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING
 
 __all__ = ["control_dependencies", "device", "executing_eagerly", "get_current_name_scope", "group",
            "init_scope", "inside_function", "name_scope", "no_op"]
@@ -49,16 +49,23 @@ class _Context:
         self.used: dict | None = None
 
 
-_EAGER = _Context()
 _GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _context() -> _Context:
     """The eager context, or that of the graph being traced; a loop body or branch graph starts in the
     scope its parent graph is in, with names of its own."""
-    if not TRACING:
-        return _EAGER
-    return _graph_context(TRACING[-1])
+    state = current()
+    if not state.graphs:
+        return _eager_context(state)
+    return _graph_context(state.graphs[-1])
+
+
+def _eager_context(state: Any) -> _Context:
+    """This thread's eager scope (each thread starts at the top, as in TensorFlow)."""
+    if state.eager_scope is None:
+        state.eager_scope = _Context()
+    return state.eager_scope
 
 
 def _graph_context(graph: Any) -> _Context:
@@ -73,12 +80,12 @@ def _graph_context(graph: Any) -> _Context:
 
 def executing_eagerly() -> bool:
     """True unless a `tf.function` is being traced (then ops build a graph)."""
-    return not TRACING
+    return not current().graphs
 
 
 def inside_function() -> bool:
     """`tf.inside_function`: True while a `tf.function` is being traced."""
-    return bool(TRACING)
+    return bool(current().graphs)
 
 
 def no_op(name: str | None = None) -> None:
@@ -189,16 +196,13 @@ def init_scope() -> Iterator[None]:
     """Step out of every function being traced into eager execution, with the tapes paused and the
     current name scope kept: where state (variables) is made once, whatever is being traced."""
     scope = _context().scope
-    traces, tapes, eager_scope = TRACING[:], ACTIVE_TAPES[:], _EAGER.scope
-    TRACING.clear()
-    ACTIVE_TAPES.clear()
-    _EAGER.scope = scope
-    try:
-        yield
-    finally:
-        TRACING[:] = traces
-        ACTIVE_TAPES[:] = tapes
-        _EAGER.scope = eager_scope
+    with paused() as state:
+        eager = _eager_context(state)
+        eager_scope, eager.scope = eager.scope, scope
+        try:
+            yield
+        finally:
+            eager.scope = eager_scope
 
 
 # ---- devices -----------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current, peek
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind
+from tapeflow.framework.op import Op, bind
 from tapeflow.framework.scopes import variable_name
 from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.framework.tensor_shape import TensorShape
@@ -46,7 +47,6 @@ _assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True,
                 emit=lambda eq, expression, name: [
                     f"{name(eq.params['variable'], 'var')}._value = {expression(eq.inputs[0])}"])
 _creation_order = itertools.count()
-VARIABLE_CREATION: list = []  # a VariableCreation per active trace of a tf.function, innermost last
 
 
 class VariableCreation:
@@ -72,7 +72,7 @@ class Variable(TensorLike):
             raise ValueError("The `initial_value` arg (None) must be specified as a tensor or a callable.")
         if callable(initial_value):
             initial_value = initial_value()
-        if TRACING or VARIABLE_CREATION:
+        if current().graphs or current().variable_creation:
             _check_creation_while_tracing(initial_value)
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
@@ -95,9 +95,9 @@ class Variable(TensorLike):
 
     def value(self) -> Tensor:
         """The current value as a tensor; a recorded read while tapes are active."""
-        if ACTIVE_TAPES or TRACING:
-            for tape in ACTIVE_TAPES:
-                tape._variable_accessed(self)
+        if (state := peek()).tapes or state.graphs:
+            for tape in current().tapes:
+                tape.variable_accessed(self)
             return bind(_read_op, (self,))
         return Tensor(self._value)
 
@@ -136,7 +136,7 @@ class Variable(TensorLike):
         return self if read_value else None
 
     def _store(self, new: Any) -> None:
-        if TRACING or type(new) is not Tensor:
+        if peek().graphs or type(new) is not Tensor:
             bind(_assign_op, (new,), {"variable": self})
         else:
             self._value = new._value
@@ -241,7 +241,7 @@ class Variable(TensorLike):
 
     def _current(self) -> Tensor:
         """The value to update: read as an op while tracing, else taken as it is (not recorded)."""
-        return self.value() if TRACING else Tensor(self._value)
+        return self.value() if current().graphs else Tensor(self._value)
 
     def _in_place_operator(self, other: Any):
         raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
@@ -299,9 +299,9 @@ class OwnedVariable(Variable):
     __slots__ = ()
 
     def value(self) -> Tensor:
-        if ACTIVE_TAPES or TRACING:
-            for tape in ACTIVE_TAPES:
-                tape._variable_accessed(self)
+        if (state := peek()).tapes or state.graphs:
+            for tape in current().tapes:
+                tape.variable_accessed(self)
             return bind(_copying_read_op, (self,))
         return Tensor(np.copy(self._value))
 
@@ -311,7 +311,7 @@ class OwnedVariable(Variable):
         return np.copy(self._value)
 
     def _store(self, new: Any) -> None:
-        if TRACING or type(new) is not Tensor:
+        if peek().graphs or type(new) is not Tensor:
             bind(_owned_assign_op, (new,), {"variable": self})
         else:
             self._value = owned(new._value, self._value)
@@ -356,12 +356,13 @@ def slice_assigner(tensor: Any) -> Any:
 
 def _check_creation_while_tracing(initial_value: Any) -> None:
     """Inside a traced function, variables may be made on the first trace only, from known values."""
-    if not (VARIABLE_CREATION and VARIABLE_CREATION[-1].allowed):
+    creation = current().variable_creation
+    if not (creation and creation[-1].allowed):
         raise ValueError("tf.function only supports singleton tf.Variables created on the first call. Make "
                          "sure the tf.Variable is only created once or created outside tf.function. See "
                          "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
                          "information.")
-    VARIABLE_CREATION[-1].created = True
+    creation[-1].created = True
     if any(type(leaf).__name__ == "SymbolicTensor" for leaf in nest.flatten(initial_value)):
         raise ValueError("A tf.Variable created inside a tf.function cannot take its initial value from the "
                          "function's inputs: create it outside, or from constants.")

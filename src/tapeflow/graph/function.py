@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import threading
 import types
 import warnings
 import weakref
@@ -22,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current, tracing
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING
 from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.variables import VARIABLE_CREATION, Variable, VariableCreation
+from tapeflow.framework.variables import Variable, VariableCreation
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
@@ -69,7 +70,7 @@ class ConcreteFunction:
         return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)} at 0x{id(self):X}>"
 
     def _call_flat(self, tensors: list) -> Any:
-        if ACTIVE_TAPES:
+        if current().tapes:
             flat = self._run_through_bind(tensors)
         else:
             try:
@@ -141,6 +142,7 @@ class Function:
         self._autograph, self._jit_compile, self._reduce_retracing = autograph, jit_compile, reduce_retracing
         self.__name__ = name or getattr(python_function, "__name__", "function")
         self._cache: dict = {}  # signature key -> ConcreteFunction
+        self._lock = threading.RLock()
         self._general: list = []  # (key, ConcreteFunction) of the traces with unknown dimensions
         self._tracing_count = 0
         self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)
@@ -188,7 +190,7 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _RUN_EAGERLY[0]:
             return self._python_function(*args, **kwargs)
-        if TRACING:  # inside another trace: inlined
+        if current().graphs:  # inside another trace: inlined
             return self._traced_function()(*args, **kwargs)
         concrete, tensors = self._concrete(args, kwargs, calling=True)
         return concrete._call_flat(tensors)
@@ -211,14 +213,15 @@ class Function:
         concrete = self._cache.get(key)
         traced = False
         if concrete is None:
-            concrete = self._general_trace(key)
-            if concrete is None:
-                traced = True
-                key = self._relaxed(key) if self._reduce_retracing else key
-                concrete = self._trace(args, kwargs, key[1])
-                if any(_has_unknown(k) for k in key[1]):
-                    self._general.append((key, concrete))
-            self._cache[key] = concrete
+            with self._lock:  # threads calling it first together: one traces, the others wait for it
+                concrete = self._cache.get(key) or self._general_trace(key)
+                if concrete is None:
+                    traced = True
+                    key = self._relaxed(key) if self._reduce_retracing else key
+                    concrete = self._trace(args, kwargs, key[1])
+                    if any(_has_unknown(k) for k in key[1]):
+                        self._general.append((key, concrete))
+                self._cache[key] = concrete
         if calling:
             self._note_call(traced, key)
         tensors = [leaf for leaf in flat if type(leaf) is Tensor]
@@ -323,14 +326,13 @@ class Function:
         printed = nest.pack_sequence_as((args, kwargs), [
             TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
             for leaf, key, name in zip(flat, keys, given)])
-        TRACING.append(graph)
-        VARIABLE_CREATION.append(creation)
-        try:
-            out = self._traced_function()(*traced_args, **traced_kwargs)
-            flat_out = [_as_output(o) for o in nest.flatten(out)]
-        finally:
-            VARIABLE_CREATION.pop()
-            TRACING.pop()
+        with tracing(graph) as state:
+            state.variable_creation.append(creation)
+            try:
+                out = self._traced_function()(*traced_args, **traced_kwargs)
+                flat_out = [_as_output(o) for o in nest.flatten(out)]
+            finally:
+                state.variable_creation.pop()
         self._tracing_count += 1
         graph.outputs = flat_out
         return ConcreteFunction(

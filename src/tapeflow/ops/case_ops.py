@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tapeflow.core.state import current
 from tapeflow.framework import errors
-from tapeflow.framework.op import TRACING
 from tapeflow.framework.tensor import TensorLike
 from tapeflow.graph.symbolic import SymbolicTensor
 from tapeflow.ops.control_flow import cond
@@ -45,7 +45,7 @@ def switch_case(branch_index: Any, branch_fns: Any, default: Callable | None = N
     if not all(callable(fn) for fn in fns):
         raise TypeError("branch_fns must be a list of callables.")
     default = fns[-1] if default is None else default
-    if type(index) is not SymbolicTensor and not TRACING:
+    if type(index) is not SymbolicTensor and not current().graphs:
         i = int(index.numpy())
         return (fns[i] if 0 <= i < len(fns) else default)()
     return _chain([(equal(index, k), fn) for k, fn in enumerate(fns)], default)
@@ -63,7 +63,7 @@ def case(pred_fn_pairs: Sequence, default: Callable | None = None, exclusive: bo
         if not callable(fn):
             raise TypeError(f"fn for pred {pred} must be callable.")
     preds = [tensor(p) for p, _ in pairs]
-    if not TRACING and all(type(p) is not SymbolicTensor for p in preds):
+    if not current().graphs and all(type(p) is not SymbolicTensor for p in preds):
         truths = [bool(p.numpy()) for p in preds]
         if exclusive and sum(truths) > 1:
             raise errors.InvalidArgumentError(

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current, tracing
 from tapeflow.framework import dtypes, nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
+from tapeflow.framework.op import Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.codegen import compile_graph
@@ -92,18 +93,15 @@ _EMITTERS = {"If": _emit_if, "While": _emit_while}
 def _traced(fn: Callable, args: list, name: str, shapes: list | None = None) -> tuple[Graph, Any, Callable]:
     """`fn(*args)` traced into a subgraph of the current graph: its graph, result structure, compiled
     code. `shapes` (a loop's shape invariants) replace the arguments' own."""
-    graph = Graph(name, parent=TRACING[-1])
+    graph = Graph(name, parent=current().graphs[-1])
     shapes = shapes or [a._value.shape for a in args]
     params = [graph.placeholder(shape, a._value.dtype) for a, shape in zip(args, shapes)]
-    TRACING.append(graph)
-    try:
+    with tracing(graph):
         result = fn(*params)
         # A value of an enclosing graph returned as it is becomes a captured input of this one; a
         # branch that returns None (it only has effects) has no outputs.
         leaves = [] if result is None else nest.flatten(result)
         flat = [graph.capture(x) if type(x) is SymbolicTensor else x for x in map(_tensor, leaves)]
-    finally:
-        TRACING.pop()
     graph.outputs = flat
     _lift_sources(graph)
     optimize(graph)
@@ -119,7 +117,7 @@ def _lift_sources(graph: Graph) -> None:
     variable the graph writes is read where it is, and also captured, unused, so that a tape knows
     the op depends on it (and the gradient rule can refuse what it cannot do)."""
     written = written_variables(graph)
-    tracked = [tape._tracked for tape in ACTIVE_TAPES]
+    tracked = list(current().tapes)
     lifted: dict = {}  # the read's symbol (by name) -> the captured input standing for it
     kept = []
     for eq in graph.equations:
@@ -140,7 +138,7 @@ def _lift_sources(graph: Graph) -> None:
 def _lifted_input(graph: Graph, x: Any, lifted: dict, tracked: list) -> Any:
     if type(x) is SymbolicTensor:
         return lifted.get(x._name, x)
-    if type(x) is Tensor and any(id(x) in ids for ids in tracked):
+    if type(x) is Tensor and any(tape.tracks(x) for tape in tracked):
         return graph.capture(x)
     return x
 
@@ -201,7 +199,7 @@ def cond(
         "replayed": None,
     }
     outputs = bind(_control_op("If", _if_kernel, len(inputs)), inputs,
-                   _recording_if(params) if ACTIVE_TAPES else params)
+                   _recording_if(params) if current().tapes else params)
     outputs = outputs[:n_out]
     if not nest.is_nested(true_result):
         return tensor_array.rebuild(returned[0], outputs[0]) if outputs else None
@@ -339,7 +337,7 @@ def while_loop(
     structure = [loop_vars] if single else loop_vars
     if maximum_iterations is not None:
         maximum_iterations = int(getattr(maximum_iterations, "_value", maximum_iterations))
-    if not TRACING:
+    if not current().graphs:
         return _python_loop(cond, body, structure, single, maximum_iterations)
     if tensor_array.unallocated(structure):
         _allocate_arrays(body, structure)
@@ -372,7 +370,7 @@ def while_loop(
         "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
     }
     outputs = bind(_control_op("While", _while_kernel, len(inputs)), inputs,
-                   _recording_while(params) if ACTIVE_TAPES else params)
+                   _recording_while(params) if current().tapes else params)
     result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs[: len(flat)])))
     return result[0] if single else nest.pack_sequence_as(loop_vars, nest.flatten(result))
 
@@ -381,11 +379,8 @@ def _allocate_arrays(body: Callable, structure: list) -> None:
     """TensorArrays entering a traced loop before their element shape is known: a trial trace of the
     body (into a graph that is then dropped, with the tapes paused) shows what it writes, and each
     array is allocated for that."""
-    trial = Graph("while_trial", parent=TRACING[-1])
-    tapes = ACTIVE_TAPES[:]
-    ACTIVE_TAPES.clear()
-    TRACING.append(trial)
-    try:
+    trial = Graph("while_trial", parent=current().graphs[-1])
+    with tracing(trial, tapes=False):
         def stand_in(x: Any) -> Any:
             if isinstance(x, tensor_array.TensorArray):
                 return copy.copy(x)
@@ -393,9 +388,6 @@ def _allocate_arrays(body: Callable, structure: list) -> None:
             return trial.placeholder(x._value.shape, x._value.dtype)
 
         result = _as_structure(body(*nest.map_structure(stand_in, structure)), structure)
-    finally:
-        TRACING.pop()
-        ACTIVE_TAPES[:] = tapes
     for before, after in zip(nest.flatten(structure), nest.flatten(result)):
         if isinstance(before, tensor_array.TensorArray) and before._buffer is None:
             if not isinstance(after, tensor_array.TensorArray) or after._buffer is None:

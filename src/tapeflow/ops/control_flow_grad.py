@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import tracing
 from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
+from tapeflow.framework.op import Op, bind, variadic
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
@@ -164,14 +165,8 @@ def _vjp(body: Graph, n: int) -> Callable:
         graph = Graph(f"{body.name}_vjp")
         inputs = [graph.placeholder(x._value.shape, x._value.dtype) for x in body.inputs]
         seeds = [graph.placeholder(x._value.shape, x._value.dtype) for x in body.outputs[:n]]
-        tapes = ACTIVE_TAPES[:]
-        ACTIVE_TAPES.clear()
-        TRACING.append(graph)
-        try:
+        with tracing(graph, tapes=False):
             graph.outputs = _graph_gradient(body, inputs, tuple(seeds))
-        finally:
-            TRACING.pop()
-            ACTIVE_TAPES[:] = tapes
         optimize(graph)
         vjp = _VJPS[body] = compile_graph(graph)[0]
     return vjp

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.core.state import current
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import TRACING
 from tapeflow.graph.symbolic import SymbolicTensor
 
 __all__ = ["map_fn", "scan", "foldl", "foldr"]
@@ -44,7 +44,7 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
     from tapeflow.ops.gather_ops import gather
 
     length = flat[0]._value.shape[0]
-    traced = TRACING and any(type(x) is SymbolicTensor for x in (*flat, *nest.flatten(initial)))
+    traced = current().graphs and any(type(x) is SymbolicTensor for x in (*flat, *nest.flatten(initial)))
     if not traced:
         acc, outputs = initial, []
         for i in range(length - 1, -1, -1) if reverse else range(length):

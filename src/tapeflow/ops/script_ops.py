@@ -33,16 +33,16 @@ NotImplementedError: UnimplementedError; anything else: UnknownError), chained t
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current, paused
 from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.convert import convert_to_tensor, to_array
-from tapeflow.framework.op import ACTIVE_TAPES, TRACING, Op, bind, variadic
+from tapeflow.framework.op import Op, bind, variadic
 from tapeflow.framework.tensor import Tensor, TensorLike
 from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
 
@@ -60,19 +60,6 @@ def _op_error(cause: BaseException, op_name: str) -> errors.OpError:
     """TensorFlow's error for an exception raised by the Python function of a script op."""
     kind = next((kind for types, kind in _ERROR_TYPES if isinstance(cause, types)), errors.UnknownError)
     return kind(None, None, f"{type(cause).__name__}: {cause} [Op:{op_name}]")
-
-
-@contextlib.contextmanager
-def _eager() -> Iterator[None]:
-    """Run the body as plain eager code: no graph being traced, no tape recording (restored after)."""
-    tracing, tapes = TRACING[:], ACTIVE_TAPES[:]
-    TRACING.clear()
-    ACTIVE_TAPES.clear()
-    try:
-        yield
-    finally:
-        TRACING[:] = tracing
-        ACTIVE_TAPES[:] = tapes
 
 
 def _func_name(func: Callable) -> str:
@@ -119,7 +106,7 @@ def _run(op_name: str, func: Callable, args: list, Tout: tuple, shapes: tuple | 
          exact_count: bool, convert: Callable) -> tuple:
     """Call `func` eagerly on `args` and convert its results to `Tout`, checking them against the
     traced `shapes` when there are any."""
-    with _eager():
+    with paused():  # plain eager code: no graph being traced, no tape of this thread recording
         try:
             results = _as_list(func(*args))
         except Exception as e:
@@ -205,7 +192,8 @@ def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | No
     learnt by calling `func` on stand-ins (see module doc)."""
     if shapes is None and not Tout:  # no results: nothing to learn, and `func` must not run now
         shapes = ()
-    if shapes is None and TRACING and (op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
+    if shapes is None and current().graphs and (
+            op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
         stand_ins = [x._value.example() if type(x) is SymbolicTensor else x._value for x in inputs]
         try:
             with np.errstate(all="ignore"):
@@ -280,7 +268,7 @@ def numpy_function(func: Callable | None = None, inp: Any = None, Tout: Any = No
                                     stateful=stateful, name=name)
     if decorator is not None:
         return decorator
-    if not TRACING:
+    if not current().graphs:
         results = [None if r is None else convert_to_tensor(r)
                    for r in nest.flatten(func(*(np.array(x) for x in inp)))]
         return results[0] if len(results) == 1 else results

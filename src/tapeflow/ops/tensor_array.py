@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import current
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import TRACING, Op, bind
+from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import AbstractValue
@@ -190,7 +191,7 @@ class TensorArray:
         """The array holding `buffer`: this one, updated, eagerly (TensorFlow's eager arrays change in
         place); a new one while tracing, as in TensorFlow's graphs (so that a branch or a loop body
         that writes does not change the array the code around it holds)."""
-        if TRACING:
+        if current().graphs:
             return self._with_buffer(buffer)
         self._buffer, self._element_shape = buffer, TensorShape(buffer._value.shape[1:])
         return self
