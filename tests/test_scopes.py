@@ -262,7 +262,7 @@ def test_without_soft_placement_a_missing_device_is_an_error():
 
 
 def test_device_scopes_merge_as_tensorflow_prints_them():
-    from tapeflow.framework.scopes import current_device
+    from tapeflow.core.scopes import current_device
 
     assert current_device() == ""
     with tf.device("GPU:0"):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.ops.script_ops import numpy_function, py_function
+from tapeflow.control_flow.script_ops import numpy_function, py_function
 
 from gradcheck import check_gradients
 

@@ -7,23 +7,23 @@ import warnings as _warnings
 
 from tapeflow import autograph, bitwise, config, linalg, math, nn, random, test
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
-from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.convert import (
-    constant, convert_to_tensor, get_static_value, is_symbolic_tensor, is_tensor,
+from tapeflow.core import dtypes, errors, nest
+from tapeflow.core.convert import (
+    convert_to_tensor, get_static_value, is_symbolic_tensor, is_tensor,
 )
-from tapeflow.framework.dtypes import (
+from tapeflow.core.dtypes import (
     DType, as_dtype, bool, complex64, complex128, double, float16, float32, float64, half, int8, int16,
     int32, int64, string, uint8, uint16, uint32, uint64,
 )
-from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.scopes import (
+from tapeflow.ops.indexed_slices import IndexedSlices
+from tapeflow.core.scopes import (
     control_dependencies, device, executing_eagerly, get_current_name_scope, group, init_scope,
     inside_function, name_scope, no_op,
 )
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.framework.variables import Variable
-from tapeflow.graph.function import TensorSpec, function
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.variables import Variable
+from tapeflow.tracing.function import TensorSpec, function
 from tapeflow.ops import operators as _operators  # noqa: F401 - installs x + y, x[i], ...
 from tapeflow.ops.array_ops import *  # noqa: F403
 from tapeflow.ops.array_ops import tensor_tuple as tuple  # noqa: A004
@@ -68,25 +68,31 @@ newaxis = None
 
 # Loaded on first use, keeping `import tapeflow` fast: public name -> (module, attribute).
 _LAZY = {
-    "keras": ("tapeflow.keras", None), "optimizers": ("tapeflow.keras.optimizers", None),
-    "Module": ("tapeflow.module", "Module"), "cond": ("tapeflow.ops.control_flow", "cond"),
-    "while_loop": ("tapeflow.ops.control_flow", "while_loop"),
-    "switch_case": ("tapeflow.ops.case_ops", "switch_case"), "case": ("tapeflow.ops.case_ops", "case"),
-    "py_function": ("tapeflow.ops.script_ops", "py_function"),
-    "numpy_function": ("tapeflow.ops.script_ops", "numpy_function"),
-    "custom_gradient": ("tapeflow.autodiff.custom_gradient", "custom_gradient"),
-    "recompute_grad": ("tapeflow.autodiff.custom_gradient", "recompute_grad"),
-    "TensorArray": ("tapeflow.ops.tensor_array", "TensorArray"),
+    "keras": ("tapeflow.keras", None),
+    "optimizers": ("tapeflow.keras.optimizers", None),
+    "Module": ("tapeflow.module", "Module"),
+    "cond": ("tapeflow.control_flow.cond_while", "cond"),
+    "while_loop": ("tapeflow.control_flow.cond_while", "while_loop"),
+    "switch_case": ("tapeflow.control_flow.case_ops", "switch_case"),
+    "case": ("tapeflow.control_flow.case_ops", "case"),
+    "py_function": ("tapeflow.control_flow.script_ops", "py_function"),
+    "numpy_function": ("tapeflow.control_flow.script_ops", "numpy_function"),
+    "custom_gradient": ("tapeflow.control_flow.custom_gradient", "custom_gradient"),
+    "recompute_grad": ("tapeflow.control_flow.custom_gradient", "recompute_grad"),
+    "TensorArray": ("tapeflow.control_flow.tensor_array", "TensorArray"),
     "gradients": ("tapeflow.autodiff.graph_gradients", "gradients"),
     "hessians": ("tapeflow.autodiff.graph_gradients", "hessians"),
-    "debugging": ("tapeflow.debugging", None), "Assert": ("tapeflow.ops.check_ops", "Assert"),
+    "debugging": ("tapeflow.debugging", None),
+    "Assert": ("tapeflow.ops.check_ops", "Assert"),
     "assert_equal": ("tapeflow.ops.check_ops", "assert_equal"),
     "assert_greater": ("tapeflow.ops.check_ops", "assert_greater"),
     "assert_less": ("tapeflow.ops.check_ops", "assert_less"),
     "assert_rank": ("tapeflow.ops.check_ops", "assert_rank"),
     "ensure_shape": ("tapeflow.ops.check_ops", "ensure_shape"),
-    "map_fn": ("tapeflow.ops.functional_ops", "map_fn"), "scan": ("tapeflow.ops.functional_ops", "scan"),
-    "foldl": ("tapeflow.ops.functional_ops", "foldl"), "foldr": ("tapeflow.ops.functional_ops", "foldr"),
+    "map_fn": ("tapeflow.control_flow.functional_ops", "map_fn"),
+    "scan": ("tapeflow.control_flow.functional_ops", "scan"),
+    "foldl": ("tapeflow.control_flow.functional_ops", "foldl"),
+    "foldr": ("tapeflow.control_flow.functional_ops", "foldr"),
 }
 
 

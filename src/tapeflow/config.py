@@ -13,8 +13,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from tapeflow.framework.scopes import SOFT_PLACEMENT
-from tapeflow.graph.function import functions_run_eagerly, run_functions_eagerly
+from tapeflow.core.scopes import SOFT_PLACEMENT
+from tapeflow.tracing.function import functions_run_eagerly, run_functions_eagerly
 
 __all__ = [
     "LogicalDevice", "PhysicalDevice", "experimental", "functions_run_eagerly", "get_soft_device_placement",

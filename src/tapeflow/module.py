@@ -18,9 +18,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from tapeflow.framework import nest
-from tapeflow.framework.scopes import name_scope
-from tapeflow.framework.variables import Variable
+from tapeflow.core import nest
+from tapeflow.core.scopes import name_scope
+from tapeflow.ops.variables import Variable
 
 __all__ = ["Module"]
 

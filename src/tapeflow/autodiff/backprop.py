@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.indexed_slices import IndexedSlices, concat_slices, to_dense
-from tapeflow.framework.op import bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.op import bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.indexed_slices import IndexedSlices, concat_slices, to_dense
 from tapeflow.ops.math_ops import add_n_op
 from tapeflow.ops.shape_ops import ones_like, sum_to, zeros_like
 

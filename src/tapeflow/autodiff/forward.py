@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
-from tapeflow.framework import nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import TensorLike
+from tapeflow.core import nest
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.tensor import TensorLike
 
 __all__ = ["ForwardAccumulator"]
 

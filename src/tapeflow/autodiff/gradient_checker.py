@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from tapeflow.autodiff.tape import GradientTape
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.tensor import Tensor
 
 
 def _theoretical(f: Callable, xs: list, param: int, y: Tensor) -> np.ndarray:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from tapeflow.autodiff import backprop
+from tapeflow.core import nest
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
-from tapeflow.framework import nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import TensorLike
+from tapeflow.core.tensor import TensorLike
 
 __all__ = ["gradients", "hessians"]
 

@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 
 from tapeflow.autodiff import backprop
+from tapeflow.core import nest
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
-from tapeflow.framework import nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.framework.variables import Variable
+from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import shape_ops
+from tapeflow.ops.indexed_slices import IndexedSlices, to_dense
+from tapeflow.ops.variables import Variable
 
 
 class UnconnectedGradients(enum.Enum):

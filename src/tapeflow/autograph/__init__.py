@@ -15,13 +15,13 @@ __all__ = ["experimental", "to_code", "to_graph"]
 
 def to_code(entity: Any, recursive: bool = True, experimental_optional_features: Any = None) -> str:
     """`tf.autograph.to_code`: the source of `entity` as AutoGraph converts it."""
-    from tapeflow.autograph import transform  # the converter loads on first use: imports stay fast
+    from tapeflow.autograph import conversion  # the converter loads on first use: imports stay fast
 
-    return transform.to_code(entity, recursive, experimental_optional_features)
+    return conversion.transform.to_code(entity, recursive, experimental_optional_features)
 
 
 def to_graph(entity: Any, recursive: bool = True, experimental_optional_features: Any = None) -> Any:
     """`tf.autograph.to_graph`: `entity` converted (a Python function calling AutoGraph's runtime)."""
-    from tapeflow.autograph import transform
+    from tapeflow.autograph import conversion  # (loaded on first use)
 
-    return transform.to_graph(entity, recursive, experimental_optional_features)
+    return conversion.transform.to_graph(entity, recursive, experimental_optional_features)

@@ -70,6 +70,12 @@ def converts_module(module: str | None) -> bool:
     return not any(module == m or module.startswith(m + ".") for m in _DO_NOT_CONVERT)
 
 
+def convert(func: Callable) -> Callable:
+    """`func` converted by AutoGraph: the way in for `tf.function` (importing this module is what
+    lets converted code convert the functions it calls)."""
+    return transform.convert(func)
+
+
 def call_target(f: Any) -> Callable:
     """What converted code calls in place of `f` (`f` itself where it is left as it is)."""
     kind = type(f)
@@ -128,3 +134,6 @@ def _remember(f: Any, target: Callable) -> None:
         _WEAK[f] = target
     except TypeError:
         pass  # resolved again at each call
+
+
+runtime.install_call_target(call_target)

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import SymbolicTensor
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 
 __all__ = [
     "Undefined",
@@ -90,7 +90,7 @@ def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
     except TypeError:  # not hashable
         target = None
     if target is None:  # not decided yet, or not kept (bound methods, closures)
-        target = _call_target(f)
+        target = _CALL_TARGET[0](f)
     return target(*args) if kwargs is None else target(*args, **kwargs)
 
 
@@ -136,13 +136,14 @@ def keywords(**kwargs: Any) -> dict:
     return kwargs
 
 
-def _call_target(f: Any) -> Callable:
-    """`conversion.call_target`, imported on first use (it imports the converter)."""
-    global _call_target
-    from tapeflow.autograph.conversion import call_target
+# What converted code calls for a callable: `conversion.call_target`, which decides whether to convert
+# it. The conversion module (above this one) installs it when it loads, and every way to convert code
+# goes through that module, so converted code never runs without it.
+_CALL_TARGET: list = [None]
 
-    _call_target = call_target
-    return call_target(f)
+
+def install_call_target(call_target: Callable) -> None:
+    _CALL_TARGET[0] = call_target
 
 
 # ---- boolean operators --------------------------------------------------------------------------
@@ -340,7 +341,7 @@ def _staged_range(
 
 
 def _staged_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], opts: dict) -> tuple:
-    from tapeflow.ops import control_flow
+    from tapeflow.control_flow import cond_while as control_flow
 
     for name, value in zip(names, state):
         if isinstance(value, UndefinedReturnValue):
@@ -415,6 +416,6 @@ def _as_tensor_thunk(thunk: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _cond(pred: Any, true_fn: Callable, false_fn: Callable) -> Any:
-    from tapeflow.ops import control_flow
+    from tapeflow.control_flow import cond_while as control_flow
 
     return control_flow.cond(pred, true_fn, false_fn)

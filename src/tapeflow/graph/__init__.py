@@ -1,1 +1,2 @@
-"""Graphs: tracing Python into equations, optimising them, and compiling them to Python source."""
+"""Graphs: equations in SSA form, the passes that optimise them, and the code generator that prints them
+as Python source."""

@@ -14,9 +14,9 @@ import linecache
 from collections.abc import Callable
 from typing import Any
 
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.symbolic import SymbolicTensor
 
 _serial = itertools.count()
 

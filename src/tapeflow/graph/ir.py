@@ -14,13 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import errors
-from tapeflow.framework.op import Op, kernel_error
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core import errors
+from tapeflow.core.op import Op, bind, kernel_error
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.tensor import Tensor
 
 # Python's operators name their operations in lower case in TensorFlow (`x * 2` is "mul:0").
 _OPERATOR_NAMES = {"AddV2": "add", "Sub": "sub", "Mul": "mul", "RealDiv": "truediv", "Pow": "pow"}
+
+
+# A read replayed from a record (see Graph.evaluate): its value is the one recorded; its gradient goes
+# to `source`, the variable's value read before the loop, as a read's goes to its variable.
+_REPLAYED_READ = Op("ReplayedRead", lambda source, value: value, (lambda g, y, source, value: g, None),
+                    sparse_ok=True)
 
 
 class Equation:
@@ -105,9 +111,6 @@ class Graph:
         their recorded values (a variable read stays connected to the variable's value read before),
         variable writes and prints are skipped. That is how a loop or a branch with effects is run
         again to be differentiated."""
-        from tapeflow.framework.op import bind
-        from tapeflow.framework.variables import replayed_read_op
-
         env = {id(x): t for x, t in zip(self.inputs, inputs)}
 
         def resolve(x: Any) -> Any:
@@ -122,7 +125,7 @@ class Graph:
                 values = [v if type(v) in (Tensor, SymbolicTensor) else Tensor(v) for v in replay[index]]
                 if eq.op.effectful == "read":
                     source = env[id(self.variable_reads[id(eq.inputs[0])])]
-                    result = bind(replayed_read_op, (source, values[0]))
+                    result = bind(_REPLAYED_READ, (source, values[0]))
                 else:
                     result = tuple(values) if eq.op.multiple_results else values[0]
             elif eq.op.effectful in ("write", "print"):

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Equation, Graph
-from tapeflow.graph.symbolic import SymbolicTensor
 
 
 def _key(x: Any) -> Any:

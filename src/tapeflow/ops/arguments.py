@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import TensorLike
-from tapeflow.ops.declare import tensor, type_name
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import type_name
+from tapeflow.core.tensor import TensorLike
+from tapeflow.ops.declare import tensor
 
 INDEX_TYPES = (dtypes.int32, dtypes.int64)
 GATHER_INDEX_TYPES = (dtypes.int16, dtypes.int32, dtypes.int64)

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor, install_stack
+from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import (
     declare,
     reduce_ops,  # modules: they use array_ops in turn
@@ -304,6 +304,9 @@ def stack(values: Any, axis: int = 0, name: str = "stack"):
             raise invalid("Pack", f"Shapes of all inputs must match: values[0].shape = {dims_text(first)} != "
                                    f"values[{i}].shape = {dims_text(x._value.shape)}")
     return bind(op, tuple(xs), {"axis": axis % rank})
+
+
+install_stack(stack)  # lists holding traced tensors convert to one tensor with it
 
 
 _unstack_op = Op("Unpack", lambda x, axis: tuple(np.moveaxis(x, axis, 0)),

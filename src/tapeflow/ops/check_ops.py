@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import TensorLike
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops.declare import operands, tensor
 
 __all__ = ["Assert", "assert_all_finite", "assert_equal", "assert_greater", "assert_greater_equal",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.ops.array_ops import stack
 from tapeflow.ops.declare import tensor
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import cast, maximum, minimum, sqrt, where
 from tapeflow.ops.reduce_ops import reduce_sum
 

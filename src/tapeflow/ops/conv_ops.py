@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import FLOATS
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.dtypes import FLOATS
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops.arguments import dims_text, invalid, shape_tuple
 from tapeflow.ops.array_ops import expand_dims, reshape, squeeze
 from tapeflow.ops.declare import mismatch_error, operands, unsupported_error

@@ -7,20 +7,43 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
-from tapeflow.ops import shape_ops
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor, to_array
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops import math_ops, shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.reduce_ops import reduce_prod, reduce_sum
 
-__all__ = ["zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace", "one_hot",
-           "shape", "size", "rank", "shape_n", "broadcast_static_shape", "broadcast_dynamic_shape",
+__all__ = ["constant", "zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace",
+           "one_hot", "shape", "size", "rank", "shape_n", "broadcast_static_shape", "broadcast_dynamic_shape",
            "unravel_index"]
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const") -> Tensor:
+    """`tf.constant`: a tensor from a Python or NumPy value, optionally cast and broadcast to `shape`."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    if isinstance(value, TensorLike):
+        tensor = convert_to_tensor(value)
+        if dtype is not None and tensor.dtype is not dtype:
+            tensor = math_ops.cast(tensor, dtype)
+        array = tensor._value
+    else:
+        array = to_array(value, dtype)
+    if shape is not None:
+        shape = tuple(shape)
+        if np.size(array) == 1:
+            array = np.broadcast_to(array, shape).copy()
+        elif np.size(array) == int(np.prod(shape)):
+            array = np.reshape(array, shape)
+        else:
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
+                            f"(converted from {value!r}) has {np.size(array)} elements, but got `shape` "
+                            f"{shape} with {int(np.prod(shape))} elements).")
+    return Tensor(array)
 
 
 def _dtype(dtype: Any) -> dtypes.DType:

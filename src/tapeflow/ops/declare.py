@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import EMPTY, Op, bind
-from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import type_name
+from tapeflow.core.op import EMPTY, Op, bind
+from tapeflow.core.tensor import Tensor, TensorLike
 
 
 def tensor(x: Any) -> Tensor:
@@ -41,11 +42,6 @@ def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
         x = convert_to_tensor(x)
         y = convert_to_tensor(y, dtype=x.dtype)
     return x, y
-
-
-def type_name(dtype: dtypes.DType) -> str:
-    """TensorFlow's word for a dtype in kernel messages: float32 is `float`, float64 `double`."""
-    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
 
 
 def mismatch_error(op: Op, expected: dtypes.DType, index: int, got: dtypes.DType) -> errors.OpError:

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import FLOATS
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.dtypes import FLOATS
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops.array_ops import concat
 from tapeflow.ops.creation_ops import eye, one_hot, ones_like, zeros_like
 from tapeflow.ops.declare import operands, tensor, unsupported_error

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.op import bind, variadic
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core import dtypes, errors
+from tapeflow.core.op import bind, variadic
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.math_ops import conj
 

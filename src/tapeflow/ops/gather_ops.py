@@ -13,17 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.dtypes import NUMERIC
-from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes
+from tapeflow.core.dtypes import NUMERIC, type_name
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
 from tapeflow.ops.array_ops import reshape
-from tapeflow.ops.declare import tensor, type_name, unsupported_error
+from tapeflow.ops.declare import tensor, unsupported_error
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import greater_equal, maximum, not_equal, where
 
 __all__ = ["gather", "repeat", "roll", "boolean_mask"]

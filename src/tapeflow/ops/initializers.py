@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.convert import constant
+from tapeflow.core import dtypes
+from tapeflow.ops.creation_ops import constant
 
 __all__ = ["constant_initializer", "ones_initializer", "random_normal_initializer",
            "random_uniform_initializer", "zeros_initializer"]

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import errors
-from tapeflow.framework.dtypes import FLOATS, NUMERIC
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import errors
+from tapeflow.core.dtypes import FLOATS, NUMERIC
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_error
 from tapeflow.ops.math_ops import conj

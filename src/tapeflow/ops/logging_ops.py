@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import nest
-from tapeflow.framework.formatting import format_for_print
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import TensorLike
+from tapeflow.core import nest
+from tapeflow.core.formatting import format_for_print
+from tapeflow.core.op import Op, bind
+from tapeflow.core.tensor import TensorLike
 from tapeflow.ops.declare import tensor
 
 _STDERR, _STDOUT = sys.stderr, sys.stdout

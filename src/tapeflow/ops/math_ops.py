@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
+from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
 __all__ = [

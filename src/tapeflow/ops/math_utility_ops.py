@@ -14,19 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.dtypes import FLOATS, INEXACT, NUMERIC, REAL
-from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import FLOATS, INEXACT, NUMERIC, REAL
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops, reduce_ops
 from tapeflow.ops.arguments import INDEX_TYPES, invalid
 from tapeflow.ops.array_ops import reshape, stack
 from tapeflow.ops.creation_ops import ones_like, size, zeros, zeros_like
 from tapeflow.ops.declare import binary, mismatch_error, tensor, unary, unsupported_error
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.scatter_ops import scatter_nd
 
 __all__ = ["count_nonzero", "reduce_euclidean_norm", "multiply_no_nan", "reciprocal_no_nan", "mod",

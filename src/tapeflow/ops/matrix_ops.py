@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import REAL
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core import dtypes, errors
+from tapeflow.core.dtypes import REAL
+from tapeflow.core.op import Op, bind
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import declare
 from tapeflow.ops.array_ops import concat, expand_dims, reshape, squeeze, stack
 from tapeflow.ops.creation_ops import zeros_like

@@ -14,16 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.dtypes import type_name
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops, shape_ops
 from tapeflow.ops.arguments import invalid
 from tapeflow.ops.array_ops import concat, expand_dims, squeeze
 from tapeflow.ops.conv_ops import attr_error
-from tapeflow.ops.declare import tensor, type_name
+from tapeflow.ops.declare import tensor
 from tapeflow.ops.nn_ops import relu
 from tapeflow.ops.reduce_ops import reduce_sum
 

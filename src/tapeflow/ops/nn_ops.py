@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.dtypes import FLOATS, NUMERIC, REAL
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import FLOATS, NUMERIC, REAL
+from tapeflow.core.op import Op, bind
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops, shape_ops
 from tapeflow.ops.creation_ops import one_hot
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unary, unsupported_error

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import TensorLike
-from tapeflow.ops import linalg_ops, math_ops, slicing_ops
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.ops import array_ops, linalg_ops, math_ops, slicing_ops
 
 
 def _flip(fn):
@@ -80,3 +80,13 @@ OPERATORS = {
 
 for _name, _fn in OPERATORS.items():
     setattr(TensorLike, _name, _fn)
+
+
+def _rows(x: Tensor):
+    """`for row in tensor`: the rows along the first axis, as TensorFlow's eager tensors give them."""
+    if not x._value.ndim:
+        raise TypeError("Cannot iterate over a scalar tensor.")
+    return iter(array_ops.unstack(x))
+
+
+Tensor.__iter__ = _rows

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.dtypes import FLOATS
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes
+from tapeflow.core.dtypes import FLOATS
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import invalid
 from tapeflow.ops.array_ops import expand_dims, squeeze

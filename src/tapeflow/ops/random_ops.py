@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.dtypes import FLOATS
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import FLOATS
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import INEXACT, NUMERIC, REAL
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core import dtypes, errors
+from tapeflow.core.dtypes import INEXACT, NUMERIC, REAL
+from tapeflow.core.op import Op, bind
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops, shape_ops
 from tapeflow.ops.arguments import int_values
 from tapeflow.ops.declare import mismatch_error, tensor, unsupported_error

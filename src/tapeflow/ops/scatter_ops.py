@@ -13,15 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core import errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.dtypes import type_name
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.array_ops import concat
-from tapeflow.ops.declare import mismatch_error, tensor, type_name
+from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.gather_ops import GATHER_INDEX_TYPES
 
 __all__ = ["gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",

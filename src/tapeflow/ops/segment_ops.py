@@ -18,15 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.dtypes import NUMERIC, REAL
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core import dtypes, errors
+from tapeflow.core.dtypes import NUMERIC, REAL, type_name
+from tapeflow.core.op import Op, bind
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops
 from tapeflow.ops.arguments import INDEX_TYPES, dims_text, index_error, int_values, invalid
 from tapeflow.ops.array_ops import reshape
-from tapeflow.ops.declare import tensor, type_name, unsupported_error
+from tapeflow.ops.declare import tensor, unsupported_error
 from tapeflow.ops.gather_ops import gather, unsorted_segment_sum
 
 __all__ = ["segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",

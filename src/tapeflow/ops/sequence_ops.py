@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.op import Op, bind
+from tapeflow.core import dtypes, errors
+from tapeflow.core.op import Op, bind
 from tapeflow.ops.declare import tensor
 
 __all__ = ["reverse_sequence", "sequence_mask"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core import dtypes
+from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops, reduce_ops  # modules: they use these helpers in turn
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, int_values, invalid
 from tapeflow.ops.declare import tensor
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core import dtypes, errors
+from tapeflow.core.op import Op, bind
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops.arguments import int_values
 from tapeflow.ops.array_ops import transpose
 from tapeflow.ops.declare import tensor, unsupported_error

@@ -17,8 +17,8 @@ from fractions import Fraction
 import numpy as np
 from numpy.polynomial import polynomial
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.dtypes import FLOATS
+from tapeflow.core import dtypes
+from tapeflow.core.dtypes import FLOATS
 from tapeflow.ops.declare import binary, unary
 from tapeflow.ops.math_ops import cast, exp, not_equal, xdivy
 

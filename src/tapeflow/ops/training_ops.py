@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.framework.op import Op, bind
+from tapeflow.core.op import Op, bind
 
 __all__: list = []
 

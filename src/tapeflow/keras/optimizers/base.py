@@ -21,16 +21,16 @@ from typing import Any
 import numpy as np
 
 from tapeflow.autodiff.tape import GradientTape
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.framework.variables import OwnedVariable, Variable
+from tapeflow.control_flow.cond_while import cond
+from tapeflow.core import dtypes, errors
+from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.keras.optimizers import schedules
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
-from tapeflow.ops.control_flow import cond
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.gather_ops import unsorted_segment_sum
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import cast, clip_by_value, equal, floormod
+from tapeflow.ops.variables import OwnedVariable, Variable
 
 _LEGACY_KWARGS = ("decay", "gradient_aggregator", "gradient_transformers")
 
@@ -449,7 +449,7 @@ def _unique_rows(g: IndexedSlices) -> IndexedSlices:
 
 
 def _dense(g: IndexedSlices) -> Tensor:
-    from tapeflow.framework.indexed_slices import to_dense
+    from tapeflow.ops.indexed_slices import to_dense
 
     return to_dense(g)
 

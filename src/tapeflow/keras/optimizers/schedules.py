@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tapeflow.framework import dtypes, nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core import dtypes, nest
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.tensor import Tensor
 from tapeflow.ops.math_ops import cast, ceil, cos, equal, floor, log, minimum, pow, where
 
 __all__ = [

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.core import dtypes, errors, nest
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
-from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.graph.symbolic import SymbolicTensor
+from tapeflow.core.symbolic import SymbolicTensor
 
 __all__ = ["map_fn", "scan", "foldl", "foldr"]
 
@@ -56,9 +56,9 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
             return acc, [zeros([0], dtype) for dtype in emitted]
         return acc, [stack(list(leaf)) for leaf in zip(*outputs)]
 
+    from tapeflow.control_flow.cond_while import while_loop
+    from tapeflow.control_flow.tensor_array import TensorArray
     from tapeflow.ops.array_ops import reverse as reverse_
-    from tapeflow.ops.control_flow import while_loop
-    from tapeflow.ops.tensor_array import TensorArray
 
     n = shape(flat[0])[0] if length is None else length
 

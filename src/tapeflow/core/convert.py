@@ -9,16 +9,16 @@ also refuses strings to other dtypes, ints to bool and bools to a few dtypes (in
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from tapeflow.core import dtypes
 from tapeflow.core.state import current
-from tapeflow.framework import dtypes
-from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import SymbolicTensor
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import CompositeTensor, Tensor, TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
@@ -26,6 +26,44 @@ _DEFAULTS = {"f": np.float32, "c": np.complex128, "b": np.bool_}
 # The dtypes Python bools convert to (TensorFlow's direct converters; int8, complex64 ... refuse them).
 _FROM_BOOL = frozenset({dtypes.bool, dtypes.int32, dtypes.int64, dtypes.uint64,
                         dtypes.float16, dtypes.float32, dtypes.float64, dtypes.complex128})
+
+
+# ---- what the core does not know: conversions registered from above -----------------------------
+
+_CONVERSIONS: dict[type, tuple[int, Callable]] = {}  # type -> (priority, conversion), the lowest kept
+_STACK: list = [None]  # stacks a list of tensors (`tf.stack`), installed by the ops layer
+
+
+def register_tensor_conversion_function(base_type: type | tuple, conversion_func: Callable,
+                                        priority: int = 100) -> None:
+    """`tf.register_tensor_conversion_function`: `conversion_func(value, dtype=None, name=None,
+    as_ref=False)` turns instances of `base_type` (or of its subclasses) into tensors; of several
+    registered for one type, the lowest `priority` wins. The ops layer registers IndexedSlices so."""
+    for kind in base_type if isinstance(base_type, tuple) else (base_type,):
+        if not isinstance(kind, type):
+            raise TypeError(f"base_type must be a type or a tuple of types, got {kind!r}")
+        if issubclass(kind, (numbers.Number, np.ndarray, np.generic, str, bytes, list, tuple)):
+            raise TypeError(f"Cannot register conversions for Python numeric types, NumPy scalars and "
+                            f"arrays, strings and sequences: {kind.__name__}")
+        if not callable(conversion_func):
+            raise TypeError(f"conversion_func must be callable, got {conversion_func!r}")
+        held = _CONVERSIONS.get(kind)
+        if held is None or priority <= held[0]:
+            _CONVERSIONS[kind] = (priority, conversion_func)
+
+
+def install_stack(stack: Callable) -> None:
+    """The ops layer's `stack`, with which lists holding traced tensors are packed into one."""
+    _STACK[0] = stack
+
+
+def _registered(value: Any) -> Callable | None:
+    """The conversion registered for `value`'s type or one of its bases, if any."""
+    for kind in type(value).__mro__:
+        held = _CONVERSIONS.get(kind)
+        if held is not None:
+            return held[1]
+    return None
 
 
 def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
@@ -58,9 +96,7 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
 
 
 def _cannot_convert(value: Any, dtype: dtypes.DType) -> TypeError:
-    from tapeflow.ops.declare import type_name  # (declare imports this module)
-
-    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {type_name(dtype)}")
+    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtypes.type_name(dtype)}")
 
 
 def _text_array(array: np.ndarray, value: Any) -> np.ndarray:
@@ -97,8 +133,9 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for "
                              f"Tensor with dtype {value.dtype.name}: {value!r}")
         return value
-    if type(value) is IndexedSlices:
-        return to_dense(value)
+    registered = _CONVERSIONS.get(type(value))
+    if registered is not None:
+        return _converted(registered[1], value, dtype, name)
     if isinstance(value, TensorLike):  # a Variable: reading it is an op the tapes see
         tensor = value.value()
         if dtype is not None and tensor._value.dtype != dtypes.as_dtype(dtype)._np:
@@ -114,7 +151,21 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             return convert_to_tensor(value, dtype_hint)
         except (TypeError, ValueError):
             pass
-    return Tensor(to_array(value, dtype))
+    try:
+        return Tensor(to_array(value, dtype))
+    except ValueError:
+        registered = _registered(value)  # an instance of a subclass of a registered type
+        if registered is None:
+            raise
+        return _converted(registered, value, dtype, name)
+
+
+def _converted(conversion: Callable, value: Any, dtype: Any, name: str | None) -> Any:
+    tensor = conversion(value, dtype=None if dtype is None else dtypes.as_dtype(dtype), name=name)
+    if dtype is not None and tensor.dtype != dtypes.as_dtype(dtype):
+        raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for "
+                         f"Tensor with dtype {tensor.dtype.name}: {value!r}")
+    return tensor
 
 
 def _holds_symbolic(value: Any) -> bool:
@@ -130,11 +181,10 @@ def _leaf_dtype(value: Any) -> Any:
 
 
 def _pack(value: Any, dtype: dtypes.DType | None) -> Any:
-    """A list holding traced tensors, as one tensor: its elements stacked (TensorFlow's auto-packing)."""
-    from tapeflow.ops.array_ops import stack
-
+    """A list holding traced tensors, as one tensor: its elements stacked (TensorFlow's auto-packing,
+    with the stacking op the ops layer installs)."""
     dtype = dtype or _leaf_dtype(value)
-    return stack([_pack(v, dtype) if type(v) in (list, tuple) else convert_to_tensor(v, dtype)
+    return _STACK[0]([_pack(v, dtype) if type(v) in (list, tuple) else convert_to_tensor(v, dtype)
                   for v in value])
 
 
@@ -169,34 +219,9 @@ def _shape_array(shape: TensorShape, dtype: dtypes.DType | None) -> np.ndarray:
     return np.array(shape.as_list(), (dtype or dtypes.int32)._np)
 
 
-def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const") -> Tensor:
-    """`tf.constant`: a tensor from a Python or NumPy value, optionally cast and broadcast to `shape`."""
-    dtype = None if dtype is None else dtypes.as_dtype(dtype)
-    if isinstance(value, TensorLike):
-        tensor = convert_to_tensor(value)
-        if dtype is not None and tensor.dtype is not dtype:
-            from tapeflow.ops.math_ops import cast
-
-            tensor = cast(tensor, dtype)
-        array = tensor._value
-    else:
-        array = to_array(value, dtype)
-    if shape is not None:
-        shape = tuple(shape)
-        if np.size(array) == 1:
-            array = np.broadcast_to(array, shape).copy()
-        elif np.size(array) == int(np.prod(shape)):
-            array = np.reshape(array, shape)
-        else:
-            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
-                            f"(converted from {value!r}) has {np.size(array)} elements, but got `shape` "
-                            f"{shape} with {int(np.prod(shape))} elements).")
-    return Tensor(array)
-
-
 def is_tensor(x: Any) -> bool:
     """`tf.is_tensor`: whether x is a tensor, a variable or a composite of tensors (not a NumPy array)."""
-    return isinstance(x, TensorLike | IndexedSlices)
+    return isinstance(x, TensorLike | CompositeTensor)
 
 
 def is_symbolic_tensor(x: Any) -> bool:

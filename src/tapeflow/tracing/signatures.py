@@ -9,11 +9,11 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core import dtypes
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.symbolic import SymbolicTensor
 
 __all__ = ["TensorSpec", "parameters", "signature_text"]
 

@@ -24,8 +24,8 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
+from tapeflow.core import errors
 from tapeflow.core.state import current, paused
-from tapeflow.framework import errors
 
 __all__ = ["control_dependencies", "device", "executing_eagerly", "get_current_name_scope", "group",
            "init_scope", "inside_function", "name_scope", "no_op"]

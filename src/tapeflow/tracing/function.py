@@ -23,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import dtypes, errors, nest
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current, tracing
-from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.variables import Variable, VariableCreation
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
-from tapeflow.graph.signatures import TensorSpec, parameters, signature_text
-from tapeflow.graph.symbolic import SymbolicTensor
+from tapeflow.ops.variables import Variable, VariableCreation
+from tapeflow.tracing.signatures import TensorSpec, parameters, signature_text
 
 _RUN_EAGERLY = [False]
 _RETRACE_WINDOW = 5
@@ -89,7 +89,7 @@ class ConcreteFunction:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
         flow keeping what their gradients need, as if traced under a tape)."""
         if self._taped is None:
-            from tapeflow.ops.control_flow import recording
+            from tapeflow.control_flow.cond_while import recording
 
             self._taped = recording(self.graph)
         return self._taped.evaluate(tensors)
@@ -159,7 +159,7 @@ class Function:
         if not self._autograph:
             return self._python_function
         if self._converted_function is None:
-            from tapeflow.autograph.transform import convert  # loaded by the first trace, not at import
+            from tapeflow.autograph.conversion import convert  # loaded by the first trace, not at import
 
             self._converted_function = convert(self._python_function)
         return self._converted_function

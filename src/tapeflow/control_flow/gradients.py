@@ -23,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.op import Op, bind, variadic
 from tapeflow.core.state import tracing
-from tapeflow.framework.indexed_slices import IndexedSlices, to_dense
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
-from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.array_ops import identity
 from tapeflow.ops.creation_ops import zeros_like
+from tapeflow.ops.indexed_slices import IndexedSlices, to_dense
 
 __all__ = ["boxed", "effect_in", "if_gradient", "replayable", "while_gradient"]
 
@@ -180,7 +180,7 @@ def _second_order_loop_gradient(g: tuple, y: tuple, *inputs: Any, n_inputs: int,
     """The gradients of a `WhileGrad`'s inputs: `WhileGrad` computes a function of its inputs by
     running Python (the loop under a tape), so it is differentiated as a `tf.py_function` is, by a
     py_function that reruns it under another tape — which is differentiable in turn, to any order."""
-    from tapeflow.ops.script_ops import py_function_gradients
+    from tapeflow.control_flow.script_ops import py_function_gradients
 
     def loop_gradients(*args: Any) -> list:
         values, seeds, history = _split(args, n_inputs, loop["n"])
@@ -270,7 +270,7 @@ def if_gradient(
     """The gradients of all the cond's inputs: a `cond` on the same predicate whose branches run the
     branch taken again under a tape (replaying what its effects gave) and give its inputs'
     gradients, zeros for the other branch's (and none for the predicate)."""
-    from tapeflow.ops.control_flow import cond
+    from tapeflow.control_flow.cond_while import cond
 
     effect = effect_in(true_graph) or effect_in(false_graph)
     if effect is not None and replayed is None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tapeflow.control_flow.cond_while import cond
+from tapeflow.core import errors
 from tapeflow.core.state import current
-from tapeflow.framework import errors
-from tapeflow.framework.tensor import TensorLike
-from tapeflow.graph.symbolic import SymbolicTensor
-from tapeflow.ops.control_flow import cond
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import TensorLike
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import equal
 

@@ -15,10 +15,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.core import nest
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.op import bind, variadic
 from tapeflow.core.state import current, tapes_paused
-from tapeflow.framework import nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import bind, variadic
 
 __all__ = ["custom_gradient", "recompute_grad"]
 
@@ -82,7 +82,7 @@ class _Rule:
         return [None if d is None else convert_to_tensor(d) for d in (*input_grads, *variable_grads)]
 
     def trace(self, ys: list) -> list:
-        from tapeflow.ops.control_flow import _traced
+        from tapeflow.control_flow.cond_while import _traced
 
         self.graph = _traced(self, ys, "custom_gradient")[0]
         return [outer for outer, _ in self.graph.captures]

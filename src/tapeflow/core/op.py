@@ -18,10 +18,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from tapeflow.core import errors
 from tapeflow.core.state import current, peek
-from tapeflow.framework import errors
-from tapeflow.framework.tensor import Tensor
-from tapeflow.graph.symbolic import SymbolicTensor
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.core.tensor import Tensor
 
 EMPTY: dict = {}  # shared params of ops that take none; never mutated
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core import dtypes
+from tapeflow.core.tensor_shape import TensorShape
 
 DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
 
@@ -39,17 +39,6 @@ class TensorLike:
 
     def get_shape(self) -> TensorShape:
         return self.shape
-
-    @property
-    def assign(self) -> Any:
-        """A slice read from a variable has `assign`, as in TF; other tensors have none. (A property, not
-        `__getattr__`: that would make every attribute read, `_value` included, take Python's slow path.)"""
-        from tapeflow.framework.variables import slice_assigner
-
-        assign = slice_assigner(self)
-        if assign is None:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'assign'")
-        return assign
 
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(self._numpy_value())
@@ -96,6 +85,13 @@ class TensorLike:
         return Reference(self)
 
 
+class CompositeTensor:
+    """A value made of tensors (`tf.IndexedSlices`...): `tf.is_tensor` is true of it, and it converts to
+    a tensor through the conversion its type registers (`core.convert`)."""
+
+    __slots__ = ()
+
+
 class Tensor(TensorLike):
     """A concrete, immutable tensor. `_value` is never written after construction."""
 
@@ -120,15 +116,8 @@ class Tensor(TensorLike):
         value = self._value
         return value.copy() if isinstance(value, np.ndarray) and value.ndim else value[()]
 
-    def __iter__(self):
-        if not self._value.ndim:
-            raise TypeError("Cannot iterate over a scalar tensor.")
-        from tapeflow.ops.array_ops import unstack
-
-        return iter(unstack(self))
-
     def __repr__(self) -> str:
-        from tapeflow.framework.formatting import tensor_repr
+        from tapeflow.core.formatting import tensor_repr
 
         return tensor_repr(self)
 
@@ -137,7 +126,7 @@ class Tensor(TensorLike):
         return format(self.numpy(), format_spec)
 
     def __str__(self) -> str:
-        from tapeflow.framework.formatting import tensor_str
+        from tapeflow.core.formatting import tensor_str
 
         return tensor_str(self)
 

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.op import Op, bind
 from tapeflow.core.state import current
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import array_ops, gather_ops, shape_ops
 
 
@@ -317,20 +317,20 @@ class TensorArray:
 
 def buffers(structure: Any) -> Any:
     """`structure` with each TensorArray replaced by its buffer (what a loop carries)."""
-    from tapeflow.framework import nest
+    from tapeflow.core import nest
 
     return nest.map_structure(lambda x: x._carried() if isinstance(x, TensorArray) else x, structure)
 
 
 def rebuild(template: Any, structure: Any) -> Any:
     """`structure` (buffers where `template` has TensorArrays) with the arrays made again."""
-    from tapeflow.framework import nest
+    from tapeflow.core import nest
 
     return nest.map_structure(lambda t, x: t._with_buffer(x) if isinstance(t, TensorArray) else x,
                               template, structure)
 
 
 def unallocated(structure: Any) -> list[TensorArray]:
-    from tapeflow.framework import nest
+    from tapeflow.core import nest
 
     return [x for x in nest.flatten(structure) if isinstance(x, TensorArray) and x._buffer is None]

@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.control_flow import tensor_array
+from tapeflow.control_flow.gradients import boxed, effect_in, if_gradient, replayable, while_gradient
+from tapeflow.core import dtypes, nest
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.op import Op, bind, variadic
 from tapeflow.core.state import current, tracing
-from tapeflow.framework import dtypes, nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Equation, Graph
 from tapeflow.graph.passes import optimize, written_variables
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
-from tapeflow.ops import tensor_array
-from tapeflow.ops.control_flow_grad import boxed, effect_in, if_gradient, replayable, while_gradient
 
 __all__ = ["cond", "recording", "while_loop"]
 

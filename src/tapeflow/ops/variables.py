@@ -14,27 +14,21 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import dtypes, errors, nest
+from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.op import Op, bind
+from tapeflow.core.scopes import variable_name
 from tapeflow.core.state import current, peek
-from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.indexed_slices import IndexedSlices
-from tapeflow.framework.op import Op, bind
-from tapeflow.framework.scopes import variable_name
-from tapeflow.framework.tensor import DEVICE, Tensor, TensorLike
-from tapeflow.framework.tensor_shape import TensorShape
-from tapeflow.graph.symbolic import AbstractValue
+from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.tensor import DEVICE, Tensor, TensorLike
+from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.indexed_slices import IndexedSlices
 
 # A read is an op (the tapes connect it to the variable, a traced function reads at every call);
 # an assignment is an op only while tracing, where it must happen at every call, in order.
 _read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,), sparse_ok=True,
               effectful="read", infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
               emit=lambda eq, expression, name: [f"{eq.outputs[0]._name} = {expression(eq.inputs[0])}"])
-
-
-# A read replayed from a record (see Graph.evaluate): its value is the one recorded; its gradient goes
-# to `source`, the variable's value read before the loop, as a read's goes to its variable.
-replayed_read_op = Op("ReplayedRead", lambda source, value: value, (lambda g, y, source, value: g, None),
-                      sparse_ok=True)
 
 
 def _assign_kernel(value, variable):
@@ -277,7 +271,7 @@ class Variable(TensorLike):
         raise RuntimeError("This property is not supported when eager execution is enabled.")
 
     def __repr__(self) -> str:
-        from tapeflow.framework.formatting import variable_repr
+        from tapeflow.core.formatting import variable_repr
 
         return variable_repr(self)
 
@@ -341,17 +335,22 @@ _owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_r
 _SLICES: dict[int, tuple] = {}
 
 
-def slice_assigner(tensor: Any) -> Any:
-    """`assign` for a tensor read as a slice of a variable (None for any other tensor)."""
+def _slice_assign(tensor: Any) -> Any:
+    """`assign` of a tensor read as a slice of a variable (`v[0].assign(x)`), as in TF; other tensors
+    have none. Installed on TensorLike as a property, not `__getattr__`: that would make every attribute
+    read, `_value` included, take Python's slow path."""
     entry = _SLICES.get(id(tensor))
     if entry is None or entry[0]() is not tensor:
-        return None
+        raise AttributeError(f"'{type(tensor).__name__}' object has no attribute 'assign'")
     _, variable, key = entry
 
     def assign(value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True):
         return variable._assign_slice(key, value)
 
     return assign
+
+
+TensorLike.assign = property(_slice_assign)  # Variable's own `assign` method overrides it
 
 
 def _check_creation_while_tracing(initial_value: Any) -> None:

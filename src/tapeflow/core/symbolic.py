@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework import dtypes, errors
-from tapeflow.framework.tensor import TensorLike
+from tapeflow.core import dtypes, errors
+from tapeflow.core.tensor import TensorLike
 
 
 class AbstractValue:

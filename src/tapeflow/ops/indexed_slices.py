@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.framework.tensor import DEVICE
-from tapeflow.framework.tensor_shape import TensorShape
+from tapeflow.core.convert import register_tensor_conversion_function
+from tapeflow.core.tensor import DEVICE, CompositeTensor
+from tapeflow.core.tensor_shape import TensorShape
 
 
-class IndexedSlices:
+class IndexedSlices(CompositeTensor):
     """Rows `indices` of a tensor of shape `dense_shape`, holding `values` (all three are tensors)."""
 
     __slots__ = ("values", "indices", "dense_shape")
@@ -58,6 +59,10 @@ def to_dense(slices: IndexedSlices):
     if slices.dense_shape is None:
         raise ValueError("Cannot convert IndexedSlices with an unknown dense_shape to a Tensor.")
     return unsorted_segment_sum(slices.values, slices.indices, int(slices.dense_shape._value[0]))
+
+
+register_tensor_conversion_function(
+    IndexedSlices, lambda value, dtype=None, name=None, as_ref=False: to_dense(value))
 
 
 def concat_slices(parts: list) -> IndexedSlices:

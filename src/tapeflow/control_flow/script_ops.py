@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import dtypes, errors, nest
+from tapeflow.core.convert import convert_to_tensor, to_array
+from tapeflow.core.op import Op, bind, variadic
 from tapeflow.core.state import current, paused
-from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.convert import convert_to_tensor, to_array
-from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor, TensorLike
-from tapeflow.graph.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.tensor import Tensor, TensorLike
 
 __all__ = ["numpy_function", "py_function"]
 

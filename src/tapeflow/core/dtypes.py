@@ -184,3 +184,7 @@ def as_dtype(type_value: Any) -> DType:
             pass
     raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a TensorFlow DType.")
 
+
+def type_name(dtype: DType) -> str:
+    """TensorFlow's word for a dtype in kernel messages: float32 is `float`, float64 `double`."""
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
