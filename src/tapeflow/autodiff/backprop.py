@@ -20,7 +20,7 @@ from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops.indexed_slices import IndexedSlices, concat_slices, to_dense
-from tapeflow.ops.math_ops import add_n_op
+from tapeflow.ops.math_ops import ADD_N
 from tapeflow.ops.shape_ops import ones_like, sum_to, zeros_like
 
 
@@ -38,7 +38,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
     for entry in entries:
-        if entry[0].grads is None:  # (no gradient goes through: what it feeds is not reached by it)
+        if not entry[0].differentiable:  # (no gradient goes through: what it feeds is not reached by it)
             continue
         for x in entry[1]:
             if id(x) in reached:
@@ -75,20 +75,23 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                 continue
             g = tuple(zeros_like(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
                       for o, p in zip(outputs, parts))
-        rules = op.grads
-        if rules is None:
+        rules, joint = op.grads, op.joint
+        if joint is not None:  # one rule gives all inputs' gradients
+            given = joint(g, outputs, *inputs, **params)
+        elif rules is None:
             continue
-        if op.joint is not None:  # one rule gives all inputs' gradients
-            rules = op.joint(g, outputs, *inputs, **params)
-        for x, rule in zip(inputs, rules):
-            if rule is None or id(x) not in reached:
+        for i, x in enumerate(inputs):
+            if id(x) not in reached:
                 continue
-            if op.joint is not None:
-                gx = rule  # (the gradient itself)
-            elif params:
-                gx = rule(g, outputs, *inputs, **params)
+            if joint is not None:
+                gx = given[i]
+            elif op.variadic:  # one rule for every input, told which
+                gx = rules(i, g, outputs, *inputs, **params)
             else:
-                gx = rule(g, outputs, *inputs)
+                rule = rules[i]
+                if rule is None:
+                    continue
+                gx = rule(g, outputs, *inputs, **params) if params else rule(g, outputs, *inputs)
             if gx is None:
                 continue
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
@@ -133,7 +136,7 @@ def _total(grads: dict, key: int, contributions: list, keep: set) -> Tensor | In
         g = concat_slices(contributions)
     else:
         dense = tuple(to_dense(c) if type(c) is IndexedSlices else c for c in contributions)
-        g = bind(add_n_op(len(dense)), dense)
+        g = bind(ADD_N, dense)
     if key in keep:
         grads[key] = g
     return g

@@ -20,7 +20,7 @@ from tapeflow.control_flow import tensor_array
 from tapeflow.control_flow.gradients import boxed, effect_in, if_gradient, replayable, while_gradient
 from tapeflow.core import dtypes, nest
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import CONTROL, Op, bind
 from tapeflow.core.state import current, tracing
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor
@@ -30,21 +30,6 @@ from tapeflow.graph.ir import Equation, Graph
 from tapeflow.graph.passes import optimize, written_variables
 
 __all__ = ["cond", "recording", "while_loop"]
-
-
-def _control_op(name: str, kernel: Callable, n_inputs: int) -> Op:
-    """The op for `n_inputs` inputs: always kept and in order (its subgraphs may have effects)."""
-    return variadic(
-        name,
-        kernel,
-        None,
-        n_inputs,
-        joint=if_gradient if name == "If" else while_gradient,
-        multiple_results=True,
-        effectful="control",
-        infer=lambda *values, avals, **params: avals,
-        emit=_EMITTERS[name],
-    )
 
 
 def _emit_if(eq: Any, expression: Callable, name: Callable) -> list[str]:
@@ -87,7 +72,11 @@ def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
     return lines
 
 
-_EMITTERS = {"If": _emit_if, "While": _emit_while}
+def _control_op(name: str, kernel: Callable, joint: Callable, emit: Callable) -> Op:
+    """A control-flow op: any number of inputs, always kept and in order (its subgraphs may have
+    effects), its results' shapes given by the subgraphs (`avals`)."""
+    return Op(name, kernel, joint=joint, variadic=True, multiple_results=True, effect=CONTROL,
+              infer=lambda *values, avals, **params: avals, emit=emit)
 
 
 def _traced(fn: Callable, args: list, name: str, shapes: list | None = None) -> tuple[Graph, Any, Callable]:
@@ -123,10 +112,11 @@ def _lift_sources(graph: Graph) -> None:
     for eq in graph.equations:
         if lifted or tracked:
             eq.inputs = tuple(_lifted_input(graph, x, lifted, tracked) for x in eq.inputs)
-        if eq.op.effectful == "read" and written is not None and id(eq.inputs[0]) not in written:
+        reads = eq.op.effect is not None and eq.op.effect.variables == "read"
+        if reads and written is not None and id(eq.inputs[0]) not in written:
             lifted[eq.outputs[0]._name] = graph.capture(eq.inputs[0].value())
             continue
-        if eq.op.effectful == "read" and id(eq.inputs[0]) not in graph.variable_reads:
+        if reads and id(eq.inputs[0]) not in graph.variable_reads:
             # read where it is, but a tape sees the op depend on it (and a replayed read's gradient
             # goes there: see `Graph.evaluate`)
             graph.variable_reads[id(eq.inputs[0])] = graph.capture(eq.inputs[0].value())
@@ -158,6 +148,9 @@ def _tensor(x: Any) -> Any:
 
 def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals, true_graph, false_graph, n_out, replayed):
     return true_fn(*captured[:n_true]) if pred else false_fn(*captured[n_true:])
+
+
+_IF = _control_op("If", _if_kernel, if_gradient, _emit_if)
 
 
 def cond(
@@ -198,7 +191,7 @@ def cond(
         "n_out": n_out,
         "replayed": None,
     }
-    outputs = bind(_control_op("If", _if_kernel, len(inputs)), inputs,
+    outputs = bind(_IF, inputs,
                    _recording_if(params) if current().tapes else params)
     outputs = outputs[:n_out]
     if not nest.is_nested(true_result):
@@ -283,6 +276,9 @@ def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, aval
     return (*state, boxed(history)) if replayed or saves_states else tuple(state)
 
 
+_WHILE = _control_op("While", _while_kernel, while_gradient, _emit_while)
+
+
 def _recording_while(params: dict) -> dict:
     """The parameters of a `While` that keeps a record for a tape's gradient: a loop with effects
     also returns, each iteration, what its body's effects gave (variable reads, random draws), for
@@ -308,11 +304,10 @@ def _recording_while(params: dict) -> dict:
 def recording(graph: Graph) -> Graph:
     """`graph` with its control flow keeping records for a tape's gradient, as if it had been traced
     while a tape recorded: what a compiled function traced without one runs under a tape."""
-    records = {"If": _recording_if, "While": _recording_while}
+    records = {_IF: _recording_if, _WHILE: _recording_while}
     taped = copy.copy(graph)
     taped.equations = [
-        Equation(eq.op, eq.inputs, records[eq.op.name](eq.params), eq.outputs)
-        if eq.op.effectful == "control" and eq.op.name in records else eq
+        Equation(eq.op, eq.inputs, records[eq.op](eq.params), eq.outputs) if eq.op in records else eq
         for eq in graph.equations
     ]
     return taped
@@ -369,7 +364,7 @@ def while_loop(
         "saves_states": False,
         "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
     }
-    outputs = bind(_control_op("While", _while_kernel, len(inputs)), inputs,
+    outputs = bind(_WHILE, inputs,
                    _recording_while(params) if current().tapes else params)
     result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs[: len(flat)])))
     return result[0] if single else nest.pack_sequence_as(loop_vars, nest.flatten(result))

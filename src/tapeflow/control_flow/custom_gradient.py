@@ -17,7 +17,7 @@ from typing import Any
 
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.op import bind, variadic
+from tapeflow.core.op import Op, bind
 from tapeflow.core.state import current, tapes_paused
 
 __all__ = ["custom_gradient", "recompute_grad"]
@@ -46,9 +46,7 @@ def custom_gradient(f: Callable | None = None) -> Callable:
         rule = _Rule(grad_fn, len(xs), variables)
         captured = rule.trace(ys) if current().graphs else []
         inputs = (*xs, *(v.value() for v in variables), *ys, *captured)
-        op = variadic("CustomGradient", _pass_through, None, len(inputs), multiple_results=True,
-                      joint=_custom_rule)
-        outputs = bind(op, inputs, {"rule": rule, "n_ys": len(ys)})
+        outputs = bind(_CUSTOM_GRADIENT, inputs, {"rule": rule, "n_ys": len(ys)})
         return nest.pack_sequence_as(result, list(outputs))
 
     decorated._autograph_do_not_convert = True  # AutoGraph would read `f`'s source through `wraps`
@@ -101,6 +99,10 @@ def _custom_rule(g: tuple, y: tuple, *inputs: Any, rule: _Rule, n_ys: int) -> li
     the forward values `grad_fn` uses (gradients reach the inputs through `grad_fn` only)."""
     n_sources = rule.n_xs + len(rule.variables)
     return [*rule.gradients(g, inputs[n_sources + n_ys:]), *(None for _ in inputs[n_sources:])]
+
+
+_CUSTOM_GRADIENT = Op("CustomGradient", _pass_through, joint=_custom_rule, variadic=True,
+                      multiple_results=True)
 
 
 def _keyword_names(fn: Callable) -> set:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import PYTHON, Op, bind
 from tapeflow.core.state import tracing
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
@@ -45,7 +45,7 @@ def effect_in(graph: Graph) -> str | None:
         found = next(filter(None, map(effect_in, nested)), None)
         if found is not None:
             return found
-        if not nested and eq.op.effectful in ("write", "draw", "python"):
+        if not nested and eq.op.effect is not None and eq.op.effect.unrepeatable:
             return eq.op.name
     return None
 
@@ -68,7 +68,7 @@ def replayable(graph: Graph) -> tuple[int, ...] | None:
             if any(map(effect_in, nested)):
                 return None
             continue
-        if eq.op.effectful in ("read", "draw"):
+        if eq.op.effect is not None and eq.op.effect.replayed:
             recorded.append(index)
     return tuple(recorded)
 
@@ -101,7 +101,7 @@ def while_gradient(
             "body_graph": body_graph, "replayed": replayed, "saves_states": saves_states}
     history = (y[n],) if replayed or saves_states else ()
     seeds = tuple(g[:n])
-    return bind(_loop_gradient_op(len(inputs) + n + len(history)), (*inputs, *seeds, *history),
+    return bind(_LOOP_GRADIENT, (*inputs, *seeds, *history),
                 {**loop, "n_inputs": len(inputs)})
 
 
@@ -195,17 +195,9 @@ def _second_order_loop_gradient(g: tuple, y: tuple, *inputs: Any, n_inputs: int,
     )
 
 
-def _loop_gradient_op(n_inputs: int) -> Op:
-    return variadic(
-        "WhileGrad",
-        _loop_gradient_kernel,
-        None,
-        n_inputs,
-        joint=_second_order_loop_gradient,
-        multiple_results=True,
-        effectful="python",
-        infer=lambda *values, n_inputs, **loop: [_abstract_of(v) for v in values[:n_inputs]],
-    )
+_LOOP_GRADIENT = Op("WhileGrad", _loop_gradient_kernel, joint=_second_order_loop_gradient, variadic=True,
+                    multiple_results=True, effect=PYTHON,
+                    infer=lambda *values, n_inputs, **loop: [_abstract_of(v) for v in values[:n_inputs]])
 
 
 def _abstract_of(value: Any) -> AbstractValue:

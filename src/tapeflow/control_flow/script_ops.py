@@ -41,7 +41,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor, to_array
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import PYTHON, Op, bind
 from tapeflow.core.state import current, paused
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor, TensorLike
@@ -178,12 +178,11 @@ def py_function_gradients(g: tuple, y: tuple, *inputs: Any, func: Callable, Tout
     return [given.get(k) for k in range(n)]
 
 
-def _py_function_op(n: int) -> Op:
-    return variadic("EagerPyFunc", _eager_py_func_kernel, None, n, joint=py_function_gradients,
-                    multiple_results=True, effectful="python", infer=_infer)
+_EAGER_PY_FUNC = Op("EagerPyFunc", _eager_py_func_kernel, joint=py_function_gradients, variadic=True,
+                    multiple_results=True, effect=PYTHON, infer=_infer)
 
 
-_PY_FUNC = Op("PyFunc", _py_func_kernel, None, multiple_results=True, effectful="python", infer=_infer)
+_PY_FUNC = Op("PyFunc", _py_func_kernel, None, multiple_results=True, effect=PYTHON, infer=_infer)
 _PY_FUNC_STATELESS = Op("PyFuncStateless", _py_func_kernel, None, multiple_results=True, infer=_infer)
 
 
@@ -193,7 +192,7 @@ def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | No
     if shapes is None and not Tout:  # no results: nothing to learn, and `func` must not run now
         shapes = ()
     if shapes is None and current().graphs and (
-            op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
+            op.effect is not None or any(type(x) is SymbolicTensor for x in inputs)):
         stand_ins = [x._value.example() if type(x) is SymbolicTensor else x._value for x in inputs]
         try:
             with np.errstate(all="ignore"):
@@ -207,7 +206,7 @@ def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | No
 
 
 def _bind_py_function(func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | None = None) -> tuple:
-    return _bind(_py_function_op(len(inputs)), func, inputs, Tout, shapes)
+    return _bind(_EAGER_PY_FUNC, func, inputs, Tout, shapes)
 
 
 # ---- the public functions -----------------------------------------------------------------------

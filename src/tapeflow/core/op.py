@@ -1,21 +1,27 @@
 """What an op is, and `bind`: the one place where an op is applied.
 
-An `Op` is a primitive: a name (TensorFlow's, used in error messages), a NumPy kernel, and one
-gradient rule per input. A rule is called as `rule(g, y, *inputs, **params)` with the gradient `g`
-flowing into the op's output `y` and returns the gradient for its input, written with tapeflow ops
-so that an outer tape records it (second order needs nothing more). `None` as a rule means the
-input is not differentiable (indices, shapes, comparisons). An op whose inputs' gradients share
-their work (control flow, `tf.custom_gradient`) has instead one `joint` rule giving them all.
+An `Op` is a primitive: a name (TensorFlow's, used in error messages), a NumPy kernel, its gradient
+and what it does besides computing (its `Effect`). Gradients are written with tapeflow ops so that an
+outer tape records them (second order needs nothing more), in one of two forms, named when declared:
+
+* `grads`: one rule per input, `rule(g, y, *inputs, **params)` -> the gradient for that input, with
+  `g` the gradient flowing into the op's output `y`; None for an input that is not differentiable
+  (indices, shapes). A `variadic` op (any number of inputs: concat, AddN) has one rule for them all,
+  called with the input's index first: `rule(i, g, y, *inputs, **params)`.
+* `joint`: one rule giving every input's gradient at once, `joint(g, y, *inputs, **params)` -> a
+  gradient (or None) per input, for ops whose gradients share their work (control flow reruns a
+  subgraph once, `tf.custom_gradient` calls the user's function once).
+
+An op with neither has no gradient: nothing flows through it.
 
 `bind(op, inputs, params)` runs the kernel on the inputs' values and wraps the result — or, while a
-function is being traced and an input is symbolic (or the op has effects), adds an equation to the
+function is being traced and an input is symbolic (or the op has an effect), adds an equation to the
 graph instead — and offers the result to the tapes recording in this thread. That is the only
-difference between eager and traced execution; nothing else in tapeflow calls a kernel on a tensor's behalf.
+difference between eager and traced execution; nothing else calls a kernel on a tensor's behalf.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 
 from tapeflow.core import errors
@@ -26,59 +32,86 @@ from tapeflow.core.tensor import Tensor
 EMPTY: dict = {}  # shared params of ops that take none; never mutated
 
 
+class Effect:
+    """What an op does besides computing its results. A compiled function runs every op with an effect
+    on every call, in program order; the passes, the rerun of control flow for its gradient and the
+    printed signatures decide what they may drop, merge, skip or repeat by these attributes alone.
+
+    * `droppable`: its results unused, the equation may go (a variable read).
+    * `replayed`: rerun to differentiate a loop or a branch, it gives what it gave the first time
+      (recorded then): a read, a random draw.
+    * `skipped`: not run again by such a rerun (a variable write, a print).
+    * `unrepeatable`: running the code twice would repeat it differently (a write, a draw, Python),
+      so a rerun needs the record or is refused.
+    * `variables`: which variables it touches: "read" (its first input), "write" (`params["variable"]`),
+      "any" (Python code may assign any), or None.
+    """
+
+    __slots__ = ("name", "droppable", "replayed", "skipped", "unrepeatable", "variables")
+
+    def __init__(self, name: str, droppable: bool = False, replayed: bool = False, skipped: bool = False,
+                 unrepeatable: bool = False, variables: str | None = None):
+        self.name, self.droppable, self.replayed, self.skipped = name, droppable, replayed, skipped
+        self.unrepeatable, self.variables = unrepeatable, variables
+
+    def __repr__(self) -> str:
+        return f"<Effect {self.name}>"
+
+
+READ = Effect("read", droppable=True, replayed=True, variables="read")
+WRITE = Effect("write", skipped=True, unrepeatable=True, variables="write")
+PRINT = Effect("print", skipped=True)
+ASSERT = Effect("assert")  # raises when a check fails
+DRAW = Effect("draw", replayed=True, unrepeatable=True)  # random numbers
+PYTHON = Effect("python", unrepeatable=True, variables="any")  # Python code, which may do anything
+CONTROL = Effect("control")  # control flow: subgraphs (its parameters) that may hold effects
+
 
 class Op:
-    """A primitive operation: kernel and gradient rules declared together (see module doc)."""
+    """A primitive operation: kernel, gradient and effect declared together (see module doc)."""
 
-    __slots__ = ("name", "kernel", "grads", "multiple_results", "sparse_ok", "effectful", "infer", "emit",
-                 "infix", "joint")
+    __slots__ = ("name", "kernel", "grads", "joint", "variadic", "multiple_results", "sparse_ok", "effect",
+                 "infer", "emit", "infix", "label", "identity", "neutral")
 
-    def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | None = (),
-                 multiple_results: bool = False, sparse_ok: bool = False, effectful: str | None = None,
-                 infer: Callable | None = None, emit: Callable | None = None, infix: str | None = None,
-                 joint: Callable | None = None):
+    def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | Callable | None = None,
+                 *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,
+                 sparse_ok: bool = False, effect: Effect | None = None, infer: Callable | None = None,
+                 emit: Callable | None = None, infix: str | None = None, label: str | None = None,
+                 identity: bool = False, neutral: tuple | None = None):
+        if grads is not None and joint is not None:
+            raise ValueError(f"Op {name}: declare its gradient per input (grads) or jointly, not both")
+        if variadic and grads is not None and not callable(grads):
+            raise ValueError(f"Op {name}: a variadic op's grads is one rule taking the input's index first")
         self.name = name
         self.kernel = kernel
-        self.grads = grads  # one rule (or None) per input; None as a whole: no gradient at all
+        self.grads = grads
+        self.joint = joint
+        self.variadic = variadic  # takes any number of inputs
         self.multiple_results = multiple_results
         self.sparse_ok = sparse_ok  # the rules pass an IndexedSlices gradient on (reads, identity)
-        # The op's effect, if any: "write" (a variable, `params["variable"]`), "print", "assert" (raises
-        # if a check fails), "draw" (random), "python" (runs Python, which may do anything), "control"
-        # (subgraphs that may hold effects) run
-        # on every call of a compiled function, in program order; a "read" (of a variable) is ordered
-        # the same way but dropped when unused. `infer` gives their results' shapes without running them.
-        self.effectful = effectful
-        self.infer = infer
+        self.effect = effect
+        self.infer = infer  # the results' shapes and dtypes without running the kernel
         self.emit = emit  # generated code for the op, if not a kernel call (control flow)
         self.infix = infix  # the Python operator that applies the kernel's ufunc (`+` for np.add)
-        # One rule for all inputs at once, `joint(g, y, *inputs, **params)` -> a gradient (or None) per
-        # input, for ops whose gradients share their work (control flow reruns a subgraph once).
-        self.joint = joint
+        self.label = label or name  # its node's name in a graph: TF calls `x * y`'s "mul", tf.multiply's too
+        self.identity = identity  # returns its one input unchanged (the simplifier removes it)
+        # (element, positions): an input equal to `element` at one of `positions` leaves the other
+        # input as the result (x * 1, x + 0, x - 0, x / 1, x ** 1)
+        self.neutral = neutral
+
+    @property
+    def differentiable(self) -> bool:
+        return self.grads is not None or self.joint is not None
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
-
-
-def variadic(name: str, kernel: Callable, rule: Callable | None, n: int, **flags) -> Op:
-    """The op `name` taking `n` inputs (concat, stack, add_n, control flow): one Op per arity, made on
-    first use; input i's rule is `rule(i, g, y, *inputs, **params)` (or, with no `rule`, a `joint`
-    rule among the `flags`, which are as for `Op`)."""
-    key = (name, kernel, rule, n)
-    op = _VARIADIC.get(key)
-    if op is None:
-        grads = () if rule is None else tuple(functools.partial(rule, i) for i in range(n))
-        op = _VARIADIC[key] = Op(name, kernel, grads, **flags)
-    return op
-
-
-_VARIADIC: dict = {}
 
 
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
     state = peek()  # this thread's tapes and traced graphs (core/state.py); none: the kernel runs now
     if (state.graphs or state.tapes) and (state := current()).graphs and (
-            op.effectful or any(type(x) is SymbolicTensor for x in inputs)):
+            op.effect is not None or any(type(x) is SymbolicTensor for x in inputs)):
         result = state.graphs[-1].add(op, inputs, params)
     else:
         try:  # (the common arities spelled out: unpacking a generator costs more than the kernel)

@@ -19,10 +19,6 @@ from tapeflow.core.op import Op, bind, kernel_error
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor
 
-# Python's operators name their operations in lower case in TensorFlow (`x * 2` is "mul:0").
-_OPERATOR_NAMES = {"AddV2": "add", "Sub": "sub", "Mul": "mul", "RealDiv": "truediv", "Pow": "pow"}
-
-
 # A read replayed from a record (see Graph.evaluate): its value is the one recorded; its gradient goes
 # to `source`, the variable's value read before the loop, as a read's goes to its variable.
 _REPLAYED_READ = Op("ReplayedRead", lambda source, value: value, (lambda g, y, source, value: g, None),
@@ -93,7 +89,7 @@ class Graph:
         if any(type(x) is SymbolicTensor and x._graph is not self for x in inputs):
             inputs = tuple(self.capture(x) if type(x) is SymbolicTensor else x for x in inputs)
         avals = _infer(op, inputs, params)
-        base = self._unique(_OPERATOR_NAMES.get(op.name, op.name))
+        base = self._unique(op.label)
         outputs = tuple(self._symbol(a, f"{base}:{i}") for i, a in enumerate(avals))
         self.equations.append(Equation(op, inputs, params, outputs))
         return outputs if op.multiple_results else outputs[0]
@@ -117,18 +113,19 @@ class Graph:
             return env[id(x)] if type(x) is SymbolicTensor else x
 
         for index, eq in enumerate(self.equations):
-            if replay is None and eq.op.effectful == "read":  # through the variable: tapes watch it
+            effect = eq.op.effect
+            if replay is None and effect is not None and effect.variables == "read":  # tapes watch it
                 result = eq.inputs[0].value()
             elif replay is None:
                 result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)
             elif index in replay:
                 values = [v if type(v) in (Tensor, SymbolicTensor) else Tensor(v) for v in replay[index]]
-                if eq.op.effectful == "read":
+                if effect.variables == "read":
                     source = env[id(self.variable_reads[id(eq.inputs[0])])]
                     result = bind(_REPLAYED_READ, (source, values[0]))
                 else:
                     result = tuple(values) if eq.op.multiple_results else values[0]
-            elif eq.op.effectful in ("write", "print"):
+            elif effect is not None and effect.skipped:
                 continue
             else:
                 result = bind(eq.op, tuple(map(resolve, eq.inputs)), eq.params)

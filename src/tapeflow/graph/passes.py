@@ -39,9 +39,10 @@ def written_variables(graph: Graph) -> set | None:
 
 def _writes(eq: Equation) -> set | None:
     """The ids of the variables one equation assigns (None: it runs Python, which may assign any)."""
-    if eq.op.effectful == "python":
+    touches = eq.op.effect.variables if eq.op.effect is not None else None
+    if touches == "any":
         return None
-    written = {id(eq.params["variable"])} if eq.op.effectful == "write" else set()
+    written = {id(eq.params["variable"])} if touches == "write" else set()
     for inner in eq.params.values():
         if isinstance(inner, Graph):
             nested = written_variables(inner)
@@ -63,7 +64,8 @@ def eliminate_common_subexpressions(graph: Graph) -> None:
     for eq in graph.equations:
         if replaced:
             eq.inputs = tuple(replaced.get(x._name, x) if type(x) is SymbolicTensor else x for x in eq.inputs)
-        if eq.op.effectful == "read":
+        effect = eq.op.effect
+        if effect is not None and effect.variables == "read":
             variable = id(eq.inputs[0])
             key = ("read", variable, writes.get(variable, 0), unknown_writes)
             earlier = seen.get(key)
@@ -71,7 +73,7 @@ def eliminate_common_subexpressions(graph: Graph) -> None:
                 replaced[eq.outputs[0]._name] = earlier.outputs[0]
                 continue
             seen[key] = eq
-        elif eq.op.effectful:
+        elif effect is not None:
             written = _writes(eq)
             if written is None:
                 unknown_writes += 1
@@ -99,20 +101,11 @@ def eliminate_dead_code(graph: Graph) -> None:
     live = {x._name for x in graph.outputs if type(x) is SymbolicTensor}
     kept: list[Equation] = []
     for eq in reversed(graph.equations):
-        if eq.op.effectful not in (None, "read") or any(o._name in live for o in eq.outputs):  # reads may go
+        kept_anyway = eq.op.effect is not None and not eq.op.effect.droppable  # (a read may go)
+        if kept_anyway or any(o._name in live for o in eq.outputs):
             kept.append(eq)
             live.update(x._name for x in eq.inputs if type(x) is SymbolicTensor)
     graph.equations = kept[::-1]
-
-
-# op name -> (identity element, which inputs may hold it: 0 = first, 1 = second)
-_IDENTITIES = {
-    "Mul": (1, (0, 1)),
-    "AddV2": (0, (0, 1)),
-    "Sub": (0, (1,)),
-    "RealDiv": (1, (1,)),
-    "Pow": (1, (1,)),
-}
 
 
 def simplify(graph: Graph) -> None:
@@ -125,10 +118,10 @@ def simplify(graph: Graph) -> None:
     for eq in graph.equations:
         if replaced:
             eq.inputs = tuple(replaced.get(x._name, x) if type(x) is SymbolicTensor else x for x in eq.inputs)
-        if eq.op.name == "Identity" and type(eq.inputs[0]) is SymbolicTensor:
+        if eq.op.identity and type(eq.inputs[0]) is SymbolicTensor:
             replaced[eq.outputs[0]._name] = eq.inputs[0]
             continue
-        rule = _IDENTITIES.get(eq.op.name)
+        rule = eq.op.neutral
         if rule is not None and len(eq.inputs) == 2:
             identity, positions = rule
             for position in positions:

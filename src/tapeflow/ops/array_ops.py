@@ -19,7 +19,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor, install_stack
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import (
@@ -97,7 +97,7 @@ _dynamic_broadcast_op = Op(
     "BroadcastTo", lambda x, shape, static: np.broadcast_to(x, tuple(shape)),
     (lambda g, y, x, shape, static: shape_ops.sum_to(g, x), None),
     infer=lambda x, shape, static: [AbstractValue(static, x.dtype)])
-_identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,), sparse_ok=True)
+_identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,), sparse_ok=True, identity=True)
 _stop_gradient_op = Op("StopGradient", lambda x: x, None)
 
 
@@ -254,7 +254,7 @@ def _concat_kernel(*xs, axis):
 def concat(values: Any, axis: Any, name: str = "concat"):
     """`tf.concat`: tensors of one rank joined along an existing axis."""
     values = values if isinstance(values, list | tuple) else [values]
-    op = variadic("ConcatV2", _concat_kernel, _concat_grad, len(values))
+    op = _CONCAT
     xs = _same_dtype(values, op)
     axis = int(int_values(axis, "ConcatV2", "Tidx"))
     if len(xs) == 1:
@@ -293,7 +293,7 @@ def stack(values: Any, axis: int = 0, name: str = "stack"):
     """`tf.stack`: tensors of one shape joined along a new axis."""
     if axis == 0 and not any(isinstance(v, TensorLike | np.ndarray | np.generic) for v in values):
         return convert_to_tensor(list(values))  # plain Python values: one conversion, as TF
-    op = variadic("Pack", _stack_kernel, _stack_grad, len(values))
+    op = _PACK
     xs = _same_dtype(values, op)
     rank = xs[0]._value.ndim + 1
     if not -rank <= axis < rank:
@@ -517,3 +517,9 @@ def meshgrid(*args: Any, indexing: str = "xy", name: str | None = None) -> list:
         shape[1 - i if swap and i < 2 else i] = -1
         grids.append(broadcast_to(reshape(v, shape), sizes))
     return grids
+
+
+_CONCAT = Op("ConcatV2", _concat_kernel, _concat_grad, variadic=True)
+
+
+_PACK = Op("Pack", _stack_kernel, _stack_grad, variadic=True)

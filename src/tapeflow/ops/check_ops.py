@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import ASSERT, Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import TensorLike
 from tapeflow.core.tensor_shape import TensorShape
@@ -59,7 +59,7 @@ def _compare_kernel(x, y, symbol, message, summarize):
 
 def _check_op(kernel: Any) -> Op:
     """An op that checks its inputs and gives no results."""
-    return Op("Assert", kernel, None, multiple_results=True, effectful="assert", infer=_no_results)
+    return Op("Assert", kernel, None, multiple_results=True, effect=ASSERT, infer=_no_results)
 
 
 _compare_op = _check_op(_compare_kernel)
@@ -152,7 +152,7 @@ def _check_numerics_kernel(x, message):
 
 
 _check_numerics_op = Op("CheckNumerics", _check_numerics_kernel, (lambda g, y, x, message: g,),
-                        effectful="assert", infer=lambda x, message: [AbstractValue(x.shape, x.dtype)])
+                        effect=ASSERT, infer=lambda x, message: [AbstractValue(x.shape, x.dtype)])
 
 
 def check_numerics(tensor_: Any, message: str, name: str | None = None) -> Any:
@@ -193,9 +193,7 @@ def Assert(condition: Any, data: list, summarize: int | None = None, name: str |
     texts = tuple(d if isinstance(d, str) else None for d in data)
     tensors = tuple(tensor(d) for d in data if not isinstance(d, str))
     params = {"texts": texts, "summarize": 3 if summarize is None else summarize}
-    op = variadic("Assert", _assert_kernel, None, len(tensors) + 1, multiple_results=True,
-                  effectful="assert", infer=_no_results)
-    bind(op, (condition, *tensors), params)
+    bind(_ASSERT_OP, (condition, *tensors), params)
 
 
 # ---- static facts: rank, dtype, shape ----------------------------------------------------------------
@@ -246,7 +244,7 @@ def _ensure_shape_infer(x: AbstractValue, shape: tuple) -> list[AbstractValue]:
     return [AbstractValue(merged, x.dtype)]
 
 
-_ensure_shape_op = Op("EnsureShape", _ensure_shape_kernel, (lambda g, y, x, shape: g,), effectful="assert",
+_ensure_shape_op = Op("EnsureShape", _ensure_shape_kernel, (lambda g, y, x, shape: g,), effect=ASSERT,
                       infer=_ensure_shape_infer)
 
 
@@ -268,3 +266,7 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Any:
                 raise ValueError(f"Dimension {i} in both shapes must be equal, but are {b} and {a}. Shapes "
                                  f"are {shape.as_list()} and {known.as_list()}.")
     return bind(_ensure_shape_op, (x,), {"shape": tuple(shape.as_list())})
+
+
+_ASSERT_OP = Op("Assert", _assert_kernel, variadic=True, multiple_results=True, effect=ASSERT,
+                infer=_no_results)

@@ -77,10 +77,11 @@ def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
 
 
 def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
-           allowed: Iterable[dtypes.DType], infix: str | None = None) -> Callable:
+           allowed: Iterable[dtypes.DType], infix: str | None = None, **facts: Any) -> Callable:
     """The public function of an elementwise, broadcasting op of two tensors of one dtype; `infix` is
-    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code)."""
-    op = Op(tf_name, kernel, grads, infix=infix)
+    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code),
+    `facts` what else the Op says of itself (its `label`, its `neutral` element)."""
+    op = Op(tf_name, kernel, grads, infix=infix, **facts)
     allowed = frozenset(allowed)
     allowed_np = frozenset(d._np for d in allowed)
 

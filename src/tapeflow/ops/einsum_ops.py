@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.op import bind, variadic
+from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.math_ops import conj
@@ -42,13 +42,11 @@ def einsum(equation: str, *inputs: Any, name: str | None = None, **kwargs: Any):
                 None, None, f"Could not find device for node: {{{{node Einsum}}}} = Einsum[N={len(xs)}, "
                             f"T=DT_{x.dtype.name.upper()}, equation=\"{equation}\"] [Op:Einsum]")
         if x.dtype != xs[0].dtype:
-            raise mismatch_error(_einsum_op(len(xs)), xs[0].dtype, i, x.dtype)
+            raise mismatch_error(_EINSUM, xs[0].dtype, i, x.dtype)
     _check_sizes(operands, xs)
-    return bind(_einsum_op(len(xs)), tuple(xs), {"operands": operands, "output": output})
+    return bind(_EINSUM, tuple(xs), {"operands": operands, "output": output})
 
 
-def _einsum_op(n: int):
-    return variadic("Einsum", _einsum_kernel, _einsum_gradient, n)
 
 
 def _einsum_kernel(*values: np.ndarray, operands: tuple, output: str) -> np.ndarray:
@@ -140,6 +138,9 @@ def _einsum_gradient(i: int, g: Any, y: Any, *xs: Any, operands: tuple, output: 
                 used.add(c)
         grad = _contract([unique, *(s for s, _ in eyes)], renamed, [grad, *(e for _, e in eyes)])
     return grad
+
+
+_EINSUM = Op("Einsum", _einsum_kernel, _einsum_gradient, variadic=True)
 
 
 def _contract(subscripts: list, output: str, values: list) -> Any:

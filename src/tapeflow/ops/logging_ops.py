@@ -15,7 +15,7 @@ import numpy as np
 
 from tapeflow.core import nest
 from tapeflow.core.formatting import format_for_print
-from tapeflow.core.op import Op, bind
+from tapeflow.core.op import PRINT, Op, bind
 from tapeflow.core.tensor import TensorLike
 from tapeflow.ops.declare import tensor
 
@@ -67,7 +67,7 @@ def _print_kernel(*values, template, summarize, sep, end, stream):
 
 _SLOT = object()  # where a tensor goes in the template of what to print
 _print_op = Op(
-    "PrintV2", _print_kernel, None, multiple_results=True, effectful="print",
+    "PrintV2", _print_kernel, None, multiple_results=True, effect=PRINT,
     infer=lambda *values, **params: []
 )
 

@@ -14,7 +14,7 @@ import numpy as np
 from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
@@ -36,10 +36,14 @@ _ORDERED = REAL
 
 # ---- arithmetic -------------------------------------------------------------------------------
 
-add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+")
-subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-")
+# (TensorFlow names the graph nodes of Python's operators in lower case: `x * 2` is "mul:0".)
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+",
+             label="add", neutral=(0, (0, 1)))
+subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-",
+                  label="sub", neutral=(0, (1,)))
 multiply = binary("multiply", "Mul", np.multiply,
-                  (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*")
+                  (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*",
+                  label="mul", neutral=(1, (0, 1)))
 negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC)
 
 
@@ -68,7 +72,8 @@ def _truncate_divide(x, y):
 
 
 _real_div = binary("realdiv", "RealDiv", np.divide,
-                   (lambda g, z, x, y: g / conj(y), lambda g, z, x, y: -g * conj(z / y)), INEXACT, "/")
+                   (lambda g, z, x, y: g / conj(y), lambda g, z, x, y: -g * conj(z / y)), INEXACT, "/",
+                   label="truediv", neutral=(1, (1,)))
 floordiv = binary("floordiv", "FloorDiv", _floor_divide, None, REAL)
 floormod = binary("floormod", "FloorMod", _floor_mod,
                   (lambda g, z, x, y: g, lambda g, z, x, y: -g * floordiv(x, y)), REAL)
@@ -124,7 +129,7 @@ def _pow_grad_y(g, z, x, y):
 
 
 pow = binary("pow", "Pow", np.power, (lambda g, z, x, y: g * y * pow(x, y - 1), _pow_grad_y),  # noqa: A001
-             NUMERIC, "**")
+             NUMERIC, "**", label="pow", neutral=(1, (1,)))
 maximum = binary("maximum", "Maximum", np.maximum,
                  (lambda g, z, x, y: where(x >= y, g, 0), lambda g, z, x, y: where(x >= y, 0, g)), _ORDERED)
 minimum = binary("minimum", "Minimum", np.minimum,
@@ -384,19 +389,16 @@ def add_n(inputs: Any, name: str | None = None):
     first = inputs[0]
     for i, t in enumerate(inputs):
         if t.dtype != first.dtype:
-            raise mismatch_error(add_n_op(len(inputs)), first.dtype, i, t.dtype)
+            raise mismatch_error(ADD_N, first.dtype, i, t.dtype)
         if t.shape != first.shape:
             raise errors.InvalidArgumentError(
                 None, None, f"Inputs to operation AddN must have the same size and shape. Input 0: "
                             f"{first.shape} != input {i}: {t.shape} [Op:AddN]")
     if len(inputs) == 1:
         return first
-    return bind(add_n_op(len(inputs)), tuple(inputs))
+    return bind(ADD_N, tuple(inputs))
 
 
-def add_n_op(n: int) -> Op:
-    """AddN of `n` inputs: every input receives the output's gradient."""
-    return variadic("AddN", _add_n_kernel, _add_n_grad, n, emit=_emit_add_n)
 
 
 def _emit_add_n(eq, expression, name):
@@ -406,6 +408,9 @@ def _emit_add_n(eq, expression, name):
 
 def _add_n_grad(i, g, y, *inputs):
     return g
+
+
+ADD_N = Op("AddN", _add_n_kernel, _add_n_grad, variadic=True, emit=_emit_add_n)
 
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import Op, bind
 from tapeflow.ops.declare import tensor
 
 __all__ = ["dynamic_partition", "dynamic_stitch"]
@@ -72,6 +72,9 @@ def _stitch_rule(k: int, g, y, *values, n):
     return None if k < n else gather(g, values[k - n])
 
 
+_STITCH = Op("DynamicStitch", _stitch_kernel, _stitch_rule, variadic=True)
+
+
 def dynamic_stitch(indices: list, data: list, name: str | None = None):
     """`tf.dynamic_stitch`: `merged[indices[m][i]] = data[m][i]`, the rows of all `data` placed at their
     indices (a later one wins where indices repeat); the result has max(index) + 1 rows."""
@@ -84,5 +87,4 @@ def dynamic_stitch(indices: list, data: list, name: str | None = None):
             raise errors.InvalidArgumentError(
                 None, None, f"data[{data.index(d)}].shape = {list(d._value.shape)} does not start with "
                             f"indices[{indices.index(i)}].shape = {list(i._value.shape)} [Op:DynamicStitch]")
-    op = variadic("DynamicStitch", _stitch_kernel, _stitch_rule, 2 * len(indices))
-    return bind(op, (*indices, *data), {"n": len(indices)})
+    return bind(_STITCH, (*indices, *data), {"n": len(indices)})

@@ -27,7 +27,7 @@ import numpy as np
 from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS
-from tapeflow.core.op import Op, bind
+from tapeflow.core.op import DRAW, Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
@@ -114,16 +114,16 @@ def _drawn(shape, dtype, generator):
 
 
 _normal_op = Op("RandomStandardNormal", lambda shape, dtype, generator: _in_dtype(
-    generator.standard_normal(shape, dtype=_native(dtype)), dtype), None, effectful="draw", infer=_drawn)
+    generator.standard_normal(shape, dtype=_native(dtype)), dtype), None, effect=DRAW, infer=_drawn)
 _truncated_normal_op = Op("TruncatedNormal", lambda shape, dtype, generator: _in_dtype(
-    _truncated(generator, shape, dtype), dtype), None, effectful="draw", infer=_drawn)
+    _truncated(generator, shape, dtype), dtype), None, effect=DRAW, infer=_drawn)
 _uniform_op = Op("RandomUniform", lambda shape, dtype, generator: _in_dtype(
-    generator.random(shape, dtype=_native(dtype)), dtype), None, effectful="draw", infer=_drawn)
+    generator.random(shape, dtype=_native(dtype)), dtype), None, effect=DRAW, infer=_drawn)
 _uniform_int_op = Op("RandomUniformInt", lambda minval, maxval, shape, generator: _in_dtype(
-    generator.integers(minval, maxval, size=shape, dtype=minval.dtype), minval.dtype), None, effectful="draw",
+    generator.integers(minval, maxval, size=shape, dtype=minval.dtype), minval.dtype), None, effect=DRAW,
     infer=lambda minval, maxval, shape, generator: [AbstractValue(shape, minval.dtype)])
 _shuffle_op = Op("RandomShuffle", lambda value, generator: generator.permutation(value) if np.ndim(value)
-                 else value, None, effectful="draw",
+                 else value, None, effect=DRAW,
                  infer=lambda value, generator: [AbstractValue(value.shape, value.dtype)])
 
 
@@ -152,7 +152,7 @@ def _to_runtime_shape(op: Op) -> Op:
     def kernel(shape: Any, static: tuple, **params: Any) -> Any:
         return op.kernel(shape=tuple(int(d) for d in shape), **params)
 
-    return Op(op.name, kernel, None, effectful="draw",
+    return Op(op.name, kernel, None, effect=DRAW,
               infer=lambda shape, static, dtype, generator: [AbstractValue(static, dtype)])
 
 
@@ -236,7 +236,7 @@ def _categorical_infer(logits, num_samples, dtype, generator):
     return [AbstractValue((logits.shape[0], num_samples), dtype)]
 
 
-_categorical_op = Op("Multinomial", _categorical_kernel, None, effectful="draw", infer=_categorical_infer)
+_categorical_op = Op("Multinomial", _categorical_kernel, None, effect=DRAW, infer=_categorical_infer)
 
 
 def _categorical_args(logits: Any, num_samples: Any, dtype: Any, op_name: str) -> tuple:
@@ -259,7 +259,7 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
 
 
 _poisson_op = Op("RandomPoissonV2", lambda lam, shape, dtype, generator: _in_dtype(
-    generator.poisson(lam, size=shape + np.shape(lam)), dtype), None, effectful="draw",
+    generator.poisson(lam, size=shape + np.shape(lam)), dtype), None, effect=DRAW,
     infer=lambda lam, shape, dtype, generator: [AbstractValue(shape + lam.shape, dtype)])
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.op import Op, bind, variadic
+from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, int_values, invalid
@@ -118,9 +118,7 @@ def getitem(x: Any, key: Any):
         checked = tuple(0 if k is _TRACED else _py_slice(None) if type(k) is _py_slice else k
                         for k in template)
         _check_key(checked, x._value.shape)
-        op = variadic("StridedSlice", _dynamic_slice_kernel, _dynamic_slice_grad, 1 + len(traced),
-                      infer=_sliced_shape)
-        return bind(op, (x, *traced), {"template": template})
+        return bind(_DYNAMIC_SLICE, (x, *traced), {"template": template})
     _check_key(key, x._value.shape)
     return take(x, key)
 
@@ -182,9 +180,7 @@ def _dynamic_scatter_kernel(g, like, *indices, template):
 def _dynamic_slice_grad(i, g, y, x, *indices, template):
     if i:
         return None
-    op = variadic("StridedSliceGrad", _dynamic_scatter_kernel, _dynamic_scatter_grad, 2 + len(indices),
-                  infer=_shape_of_like)
-    return bind(op, (g, x, *indices), {"template": template})
+    return bind(_DYNAMIC_SLICE_GRAD, (g, x, *indices), {"template": template})
 
 
 def _shape_of_like(g: AbstractValue, like: AbstractValue, *indices: Any, template: tuple) -> list:
@@ -194,9 +190,13 @@ def _shape_of_like(g: AbstractValue, like: AbstractValue, *indices: Any, templat
 def _dynamic_scatter_grad(i, gg, y, g, like, *indices, template):
     if i:
         return None
-    op = variadic("StridedSlice", _dynamic_slice_kernel, _dynamic_slice_grad, 1 + len(indices),
-                  infer=_sliced_shape)
-    return bind(op, (gg, *indices), {"template": template})
+    return bind(_DYNAMIC_SLICE, (gg, *indices), {"template": template})
+
+
+_DYNAMIC_SLICE = Op("StridedSlice", _dynamic_slice_kernel, _dynamic_slice_grad, variadic=True,
+                    infer=_sliced_shape)
+_DYNAMIC_SLICE_GRAD = Op("StridedSliceGrad", _dynamic_scatter_kernel, _dynamic_scatter_grad, variadic=True,
+                         infer=_shape_of_like)
 
 
 def slice(input_: Any, begin: Any, size: Any, name: str | None = None):  # noqa: A001

@@ -16,10 +16,10 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.op import Op, bind
+from tapeflow.core.op import READ, WRITE, Op, bind
 from tapeflow.core.scopes import variable_name
 from tapeflow.core.state import current, peek
-from tapeflow.core.symbolic import AbstractValue
+from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops.indexed_slices import IndexedSlices
@@ -27,7 +27,7 @@ from tapeflow.ops.indexed_slices import IndexedSlices
 # A read is an op (the tapes connect it to the variable, a traced function reads at every call);
 # an assignment is an op only while tracing, where it must happen at every call, in order.
 _read_op = Op("ReadVariableOp", lambda value: value, (lambda g, y, variable: g,), sparse_ok=True,
-              effectful="read", infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
+              effect=READ, infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
               emit=lambda eq, expression, name: [f"{eq.outputs[0]._name} = {expression(eq.inputs[0])}"])
 
 
@@ -36,7 +36,7 @@ def _assign_kernel(value, variable):
     return ()
 
 
-_assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True, effectful="write",
+_assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True, effect=WRITE,
                 infer=lambda value, variable: [],
                 emit=lambda eq, expression, name: [
                     f"{name(eq.params['variable'], 'var')}._value = {expression(eq.inputs[0])}"])
@@ -280,7 +280,7 @@ class Variable(TensorLike):
 
 
 _copying_read_op = Op("ReadVariableOp", np.copy, (lambda g, y, variable: g,), sparse_ok=True,
-                      effectful="read", infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
+                      effect=READ, infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
                       emit=lambda eq, expression, name: [
                           f"{eq.outputs[0]._name} = {expression(eq.inputs[0])}.copy()"])
 
@@ -323,7 +323,7 @@ def _owned_assign_kernel(value, variable):
 
 
 _owned_assign_op = Op("AssignVariableOp", _owned_assign_kernel, None, multiple_results=True,
-                      effectful="write",
+                      effect=WRITE,
                       infer=lambda value, variable: [],
                       emit=lambda eq, expression, name: [
                           f"{name(eq.params['variable'], 'var')}._value = {name(owned, 'owned')}("
@@ -362,6 +362,6 @@ def _check_creation_while_tracing(initial_value: Any) -> None:
                          "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
                          "information.")
     creation[-1].created = True
-    if any(type(leaf).__name__ == "SymbolicTensor" for leaf in nest.flatten(initial_value)):
+    if any(type(leaf) is SymbolicTensor for leaf in nest.flatten(initial_value)):
         raise ValueError("A tf.Variable created inside a tf.function cannot take its initial value from the "
                          "function's inputs: create it outside, or from constants.")

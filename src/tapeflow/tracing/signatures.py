@@ -112,9 +112,10 @@ def _compact(params: list) -> str:
 def _variables(graph: Graph, found: dict) -> dict:
     """The ids of the variables `graph` (and the graphs nested in it) reads or assigns, in order."""
     for eq in graph.equations:
-        if eq.op.effectful == "read":
+        touches = eq.op.effect.variables if eq.op.effect is not None else None
+        if touches == "read":
             found.setdefault(id(eq.inputs[0]), None)
-        elif eq.op.effectful == "write":
+        elif touches == "write":
             found.setdefault(id(eq.params["variable"]), None)
         for nested in eq.params.values():
             if isinstance(nested, Graph):
