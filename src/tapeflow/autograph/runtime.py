@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.control_flow.cond import cond
+from tapeflow.control_flow.while_loop import while_loop
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
 from tapeflow.core.symbolic import SymbolicTensor
@@ -341,8 +343,6 @@ def _staged_range(
 
 
 def _staged_while(test: Callable, body: Callable, state: tuple, names: Sequence[str], opts: dict) -> tuple:
-    from tapeflow.control_flow import cond_while as control_flow
-
     for name, value in zip(names, state):
         if isinstance(value, UndefinedReturnValue):
             raise NotImplementedError(
@@ -360,7 +360,7 @@ def _staged_while(test: Callable, body: Callable, state: tuple, names: Sequence[
             _check_loop_variable(name, before, after, invariant)
         return new
 
-    result = control_flow.while_loop(
+    result = while_loop(
         test,
         checked_body,
         initial,
@@ -416,6 +416,4 @@ def _as_tensor_thunk(thunk: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _cond(pred: Any, true_fn: Callable, false_fn: Callable) -> Any:
-    from tapeflow.control_flow import cond_while as control_flow
-
-    return control_flow.cond(pred, true_fn, false_fn)
+    return cond(pred, true_fn, false_fn)

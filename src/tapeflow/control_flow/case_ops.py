@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tapeflow.control_flow.cond_while import cond
+from tapeflow.control_flow.cond import cond
 from tapeflow.core import errors
 from tapeflow.core.state import current
 from tapeflow.core.symbolic import SymbolicTensor

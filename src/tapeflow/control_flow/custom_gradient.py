@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.control_flow.subgraph import traced
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.op import Op, bind
@@ -80,9 +81,7 @@ class _Rule:
         return [None if d is None else convert_to_tensor(d) for d in (*input_grads, *variable_grads)]
 
     def trace(self, ys: list) -> list:
-        from tapeflow.control_flow.cond_while import _traced
-
-        self.graph = _traced(self, ys, "custom_gradient")[0]
+        self.graph = traced(self, ys, "custom_gradient")[0]
         return [outer for outer, _ in self.graph.captures]
 
     def gradients(self, g: tuple, captured: tuple) -> list:

@@ -56,8 +56,8 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
             return acc, [zeros([0], dtype) for dtype in emitted]
         return acc, [stack(list(leaf)) for leaf in zip(*outputs)]
 
-    from tapeflow.control_flow.cond_while import while_loop
     from tapeflow.control_flow.tensor_array import TensorArray
+    from tapeflow.control_flow.while_loop import while_loop
     from tapeflow.ops.array_ops import reverse as reverse_
 
     n = shape(flat[0])[0] if length is None else length

@@ -10,9 +10,9 @@ control-flow branch) use the context managers here instead of saving and restori
 
 from __future__ import annotations
 
+import _thread  # (the C module: `threading` itself is not loaded by `import tapeflow`)
 import contextlib
 import contextvars
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,8 +48,8 @@ traced (the hot path's question); anything more asks `current()`."""
 def current() -> ThreadState:
     """The calling thread's own state."""
     state = _STATE.get()
-    if state.owner != threading.get_ident():
-        state = ThreadState(threading.get_ident())
+    if state.owner != _thread.get_ident():
+        state = ThreadState(_thread.get_ident())
         _STATE.set(state)
     return state
 

@@ -11,10 +11,10 @@ op and the call is differentiable like eager code. Functions called while tracin
 
 from __future__ import annotations
 
+import _thread
 import collections
 import functools
 import inspect
-import threading
 import types
 import warnings
 import weakref
@@ -89,7 +89,7 @@ class ConcreteFunction:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
         flow keeping what their gradients need, as if traced under a tape)."""
         if self._taped is None:
-            from tapeflow.control_flow.cond_while import recording
+            from tapeflow.control_flow.replay import recording  # (control flow loads on first use)
 
             self._taped = recording(self.graph)
         return self._taped.evaluate(tensors)
@@ -142,7 +142,7 @@ class Function:
         self._autograph, self._jit_compile, self._reduce_retracing = autograph, jit_compile, reduce_retracing
         self.__name__ = name or getattr(python_function, "__name__", "function")
         self._cache: dict = {}  # signature key -> ConcreteFunction
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()
         self._general: list = []  # (key, ConcreteFunction) of the traces with unknown dimensions
         self._tracing_count = 0
         self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)

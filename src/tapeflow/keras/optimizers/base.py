@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.autodiff.tape import GradientTape
-from tapeflow.control_flow.cond_while import cond
+from tapeflow.control_flow.cond import cond
 from tapeflow.core import dtypes, errors
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.keras.optimizers import schedules

@@ -1,44 +1,39 @@
-"""`tf.cond` and `tf.while_loop`: control flow as ops whose parameters are compiled subgraphs.
+"""`tf.while_loop`: Python's `while` eagerly; traced, the condition and body become compiled
+subgraphs of one `While` op, which runs the loop on every call (bounded by `maximum_iterations`).
 
-Eagerly they are Python's `if` and `while`. While a function is traced they trace each branch, or
-the loop's condition and body, once into a subgraph of its own (values of the enclosing graph it
-uses become captured inputs), compile it, and add one equation that runs the compiled code: the
-branch taken, or the loop, on every call. Effects inside (variable writes, prints) happen at each
-iteration. Their gradients (which run a subgraph again, replaying what its effects gave) are in
-`control_flow_grad.py`.
+Its gradient (`while_gradient`, a joint rule) is a `WhileGrad` op: the body's compiled
+vector-Jacobian product run over each iteration's starting state in reverse — states the loop saved
+when traced under a tape, or found by running it again. A loop with effects is rerun eagerly with
+what its effects gave replayed. The gradient of `WhileGrad` reruns the loop under a tape, as a
+`py_function`'s does, so every order works.
 """
 
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from tapeflow.autodiff.tape import GradientTape
 from tapeflow.control_flow import tensor_array
-from tapeflow.control_flow.gradients import boxed, effect_in, if_gradient, replayable, while_gradient
-from tapeflow.core import dtypes, nest
+from tapeflow.control_flow.replay import boxed, dense, effect_in, graph_gradient, records_with, replayable
+from tapeflow.control_flow.script_ops import py_function_gradients
+from tapeflow.control_flow.subgraph import control_op, describe, traced
+from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.op import CONTROL, Op, bind
+from tapeflow.core.op import PYTHON, Op, bind
 from tapeflow.core.state import current, tracing
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.graph.codegen import compile_graph
-from tapeflow.graph.ir import Equation, Graph
-from tapeflow.graph.passes import optimize, written_variables
-
-__all__ = ["cond", "recording", "while_loop"]
-
-
-def _emit_if(eq: Any, expression: Callable, name: Callable) -> list[str]:
-    """`if pred: outs = true_branch(...) else: outs = false_branch(...)`."""
-    pred, *captured = map(expression, eq.inputs)
-    n_true, targets = eq.params["n_true"], "".join(o._name + ", " for o in eq.outputs).rstrip() or "_"
-    true_call = f"{name(eq.params['true_fn'], 'cond_true')}({', '.join(captured[:n_true])})"
-    false_call = f"{name(eq.params['false_fn'], 'cond_false')}({', '.join(captured[n_true:])})"
-    return [f"if {pred}:", f"    {targets} = {true_call}", "else:", f"    {targets} = {false_call}"]
+from tapeflow.graph.ir import Graph
+from tapeflow.graph.passes import optimize
+from tapeflow.ops.array_ops import identity
+from tapeflow.ops.creation_ops import zeros_like
 
 
 def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
@@ -72,194 +67,6 @@ def _emit_while(eq: Any, expression: Callable, name: Callable) -> list[str]:
     return lines
 
 
-def _control_op(name: str, kernel: Callable, joint: Callable, emit: Callable) -> Op:
-    """A control-flow op: any number of inputs, always kept and in order (its subgraphs may have
-    effects), its results' shapes given by the subgraphs (`avals`)."""
-    return Op(name, kernel, joint=joint, variadic=True, multiple_results=True, effect=CONTROL,
-              infer=lambda *values, avals, **params: avals, emit=emit)
-
-
-def _traced(fn: Callable, args: list, name: str, shapes: list | None = None) -> tuple[Graph, Any, Callable]:
-    """`fn(*args)` traced into a subgraph of the current graph: its graph, result structure, compiled
-    code. `shapes` (a loop's shape invariants) replace the arguments' own."""
-    graph = Graph(name, parent=current().graphs[-1])
-    shapes = shapes or [a._value.shape for a in args]
-    params = [graph.placeholder(shape, a._value.dtype) for a, shape in zip(args, shapes)]
-    with tracing(graph):
-        result = fn(*params)
-        # A value of an enclosing graph returned as it is becomes a captured input of this one; a
-        # branch that returns None (it only has effects) has no outputs.
-        leaves = [] if result is None else nest.flatten(result)
-        flat = [graph.capture(x) if type(x) is SymbolicTensor else x for x in map(_tensor, leaves)]
-    graph.outputs = flat
-    _lift_sources(graph)
-    optimize(graph)
-    compiled, _ = compile_graph(graph)
-    return graph, result, compiled
-
-
-def _lift_sources(graph: Graph) -> None:
-    """Make what a tape may differentiate inputs of the control-flow op: reads of variables that
-    `graph` never writes move to the enclosing graph (now tracing), and tensors a tape watches come
-    in as captured values instead of constants. Gradients then reach them through the op, as through
-    any of its inputs; and a loop reads each such variable once instead of every iteration. A
-    variable the graph writes is read where it is, and also captured, unused, so that a tape knows
-    the op depends on it (and the gradient rule can refuse what it cannot do)."""
-    written = written_variables(graph)
-    tracked = list(current().tapes)
-    lifted: dict = {}  # the read's symbol (by name) -> the captured input standing for it
-    kept = []
-    for eq in graph.equations:
-        if lifted or tracked:
-            eq.inputs = tuple(_lifted_input(graph, x, lifted, tracked) for x in eq.inputs)
-        reads = eq.op.effect is not None and eq.op.effect.variables == "read"
-        if reads and written is not None and id(eq.inputs[0]) not in written:
-            lifted[eq.outputs[0]._name] = graph.capture(eq.inputs[0].value())
-            continue
-        if reads and id(eq.inputs[0]) not in graph.variable_reads:
-            # read where it is, but a tape sees the op depend on it (and a replayed read's gradient
-            # goes there: see `Graph.evaluate`)
-            graph.variable_reads[id(eq.inputs[0])] = graph.capture(eq.inputs[0].value())
-        kept.append(eq)
-    graph.equations = kept
-    graph.outputs = [_lifted_input(graph, x, lifted, tracked) for x in graph.outputs]
-
-
-def _lifted_input(graph: Graph, x: Any, lifted: dict, tracked: list) -> Any:
-    if type(x) is SymbolicTensor:
-        return lifted.get(x._name, x)
-    if type(x) is Tensor and any(tape.tracks(x) for tape in tracked):
-        return graph.capture(x)
-    return x
-
-
-def _abstract(x: Any) -> AbstractValue:
-    return AbstractValue(x._value.shape, x._value.dtype)
-
-
-def _tensor(x: Any) -> Any:
-    if x is None or type(x) is SymbolicTensor or type(x) is Tensor:
-        return x
-    return convert_to_tensor(x)
-
-
-# ---- cond -------------------------------------------------------------------------------------
-
-
-def _if_kernel(pred, *captured, true_fn, false_fn, n_true, avals, true_graph, false_graph, n_out, replayed):
-    return true_fn(*captured[:n_true]) if pred else false_fn(*captured[n_true:])
-
-
-_IF = _control_op("If", _if_kernel, if_gradient, _emit_if)
-
-
-def cond(
-    pred: Any, true_fn: Callable | None = None, false_fn: Callable | None = None, name: str | None = None
-):
-    """`tf.cond`: `true_fn()` if `pred` else `false_fn()`; traced, both branches become subgraphs."""
-    if true_fn is None or false_fn is None:
-        raise TypeError("cond(): 'true_fn' and 'false_fn' arguments are required.")
-    if not callable(true_fn) or not callable(false_fn):
-        raise TypeError("'true_fn' and 'false_fn' must be callable.")
-    pred = convert_to_tensor(pred)
-    if pred.dtype is not dtypes.bool or pred._value.shape != ():
-        raise ValueError(
-            f"The `pred` argument to tf.cond must be a scalar bool tensor, got "
-            f"{pred.dtype.name}{list(pred._value.shape)}."
-        )
-    if type(pred) is not SymbolicTensor:  # a known condition: only the branch taken runs (or is traced)
-        return true_fn() if bool(pred._value) else false_fn()
-    returned: list = []  # what the true branch returned: TensorArrays in it travel as their buffers
-
-    def true_branch() -> Any:
-        returned.append(true_fn())
-        return tensor_array.buffers(returned[0])
-
-    true_graph, true_result, true_code = _traced(true_branch, [], "cond_true")
-    false_branch = lambda: tensor_array.buffers(false_fn())  # noqa: E731
-    false_graph, false_result, false_code = _traced(false_branch, [], "cond_false")
-    _check_branches(true_graph, true_result, false_graph, false_result)
-    n_out = len(true_graph.outputs)
-    inputs = (pred, *(o for o, _ in true_graph.captures), *(o for o, _ in false_graph.captures))
-    params = {
-        "true_fn": true_code,
-        "false_fn": false_code,
-        "n_true": len(true_graph.captures),
-        "avals": _joined(true_graph, false_graph),
-        "true_graph": true_graph,
-        "false_graph": false_graph,
-        "n_out": n_out,
-        "replayed": None,
-    }
-    outputs = bind(_IF, inputs,
-                   _recording_if(params) if current().tapes else params)
-    outputs = outputs[:n_out]
-    if not nest.is_nested(true_result):
-        return tensor_array.rebuild(returned[0], outputs[0]) if outputs else None
-    return tensor_array.rebuild(returned[0], nest.pack_sequence_as(true_result, list(outputs)))
-
-
-def _recording_if(params: dict) -> dict:
-    """The parameters of an `If` that also returns what its branches' effects gave (variable reads,
-    random draws), for a tape's gradient to replay: both branches return the true branch's values
-    first, then the false branch's, each giving zeros in the other's places. Where an effect cannot
-    be replayed (one nested in control flow), `replayed` stays None and the gradient is refused."""
-    true_graph, false_graph = params["true_graph"], params["false_graph"]
-    replayed = (replayable(true_graph), replayable(false_graph))
-    if None in replayed or params["replayed"] is not None:  # (nothing to replay, or recording already)
-        return params
-    if not (replayed[0] or replayed[1]):
-        return {**params, "replayed": replayed}
-    true_effects = [o for i in replayed[0] for o in true_graph.equations[i].outputs]
-    false_effects = [o for i in replayed[1] for o in false_graph.equations[i].outputs]
-
-    def zeros(values: list) -> list:
-        return [Tensor(np.zeros([d or 0 for d in x._value.shape], x._value.dtype)) for x in values]
-
-    true_graph, false_graph = copy.copy(true_graph), copy.copy(false_graph)  # (the same equations)
-    true_graph.outputs = true_graph.outputs + true_effects + zeros(false_effects)
-    false_graph.outputs = false_graph.outputs + zeros(true_effects) + false_effects
-    return {**params, "replayed": replayed, "true_graph": true_graph, "false_graph": false_graph,
-            "true_fn": compile_graph(true_graph)[0], "false_fn": compile_graph(false_graph)[0],
-            "avals": _joined(true_graph, false_graph)}
-
-
-def _joined(true_graph: Graph, false_graph: Graph) -> list[AbstractValue]:
-    """The results of an `If`: each the less specific of the two branches' shapes."""
-    return [AbstractValue(_join(a._value.shape, b._value.shape), a._value.dtype)
-            for a, b in zip(true_graph.outputs, false_graph.outputs)]
-
-
-def _check_branches(true_graph: Graph, true_result: Any, false_graph: Graph, false_result: Any) -> None:
-    try:
-        nest.assert_same_structure(true_result, false_result)
-    except (ValueError, TypeError) as e:
-        raise ValueError(
-            "true_fn and false_fn arguments to tf.cond must have the same number, type, and "
-            f"overall structure of return values. ({e})"
-        ) from None
-    for i, (a, b) in enumerate(zip(true_graph.outputs, false_graph.outputs)):
-        if (a is None) != (b is None) or (
-            a is not None and (a._value.dtype != b._value.dtype or a._value.ndim != b._value.ndim)
-        ):
-            raise ValueError(
-                f"tf.cond branches return different values at position {i}: "
-                f"{_describe(a)} from true_fn, {_describe(b)} from false_fn."
-            )
-
-
-def _join(a: tuple, b: tuple) -> tuple:
-    """The most specific shape of which `a` and `b` are both instances: differing dimensions unknown."""
-    return tuple(x if x == y else None for x, y in zip(a, b))
-
-
-def _describe(x: Any) -> str:
-    return "None" if x is None else f"{dtypes.from_numpy(x._value.dtype).name}{list(x._value.shape)}"
-
-
-# ---- while_loop -------------------------------------------------------------------------------
-
-
 def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, avals, cond_graph, body_graph,
                   replayed, saves_states):
     state = values[:n]
@@ -274,9 +81,6 @@ def _while_kernel(*values, cond_fn, body_fn, n, n_cond, maximum_iterations, aval
             state = state[:n]
         count += 1
     return (*state, boxed(history)) if replayed or saves_states else tuple(state)
-
-
-_WHILE = _control_op("While", _while_kernel, while_gradient, _emit_while)
 
 
 def _recording_while(params: dict) -> dict:
@@ -299,18 +103,6 @@ def _recording_while(params: dict) -> dict:
         body_graph.outputs = body_graph.outputs + effects
         recording["body_fn"] = compile_graph(body_graph)[0]
     return recording
-
-
-def recording(graph: Graph) -> Graph:
-    """`graph` with its control flow keeping records for a tape's gradient, as if it had been traced
-    while a tape recorded: what a compiled function traced without one runs under a tape."""
-    records = {_IF: _recording_if, _WHILE: _recording_while}
-    taped = copy.copy(graph)
-    taped.equations = [
-        Equation(eq.op, eq.inputs, records[eq.op](eq.params), eq.outputs) if eq.op in records else eq
-        for eq in graph.equations
-    ]
-    return taped
 
 
 def while_loop(
@@ -344,10 +136,10 @@ def while_loop(
     def packed(fn: Callable) -> Callable:
         return lambda *args: fn(*tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(args))))
 
-    cond_graph, _, cond_code = _traced(packed(cond), flat, "while_cond", shapes)
+    cond_graph, _, cond_code = traced(packed(cond), flat, "while_cond", shapes)
     if len(cond_graph.outputs) != 1 or cond_graph.outputs[0]._value.dtype != bool:
         raise TypeError("The `cond` of tf.while_loop must return a scalar bool tensor.")
-    body_graph, body_result, body_code = _traced(
+    body_graph, body_result, body_code = traced(
         lambda *a: tensor_array.buffers(_as_structure(packed(body)(*a), arrays)), flat, "while_body", shapes
     )
     _check_loop_vars(flat, shapes, body_graph)
@@ -459,7 +251,7 @@ def _check_loop_vars(flat: list, shapes: list, body_graph: Graph) -> None:
         if after is None or after._value.dtype != before._value.dtype:
             raise TypeError(
                 f"Loop variable {i} enters the loop with dtype {before.dtype.name}, but has dtype "
-                f"{_describe(after)} after one iteration."
+                f"{describe(after)} after one iteration."
             )
         if not TensorShape(after._value.shape).is_subtype_of(shape):
             raise ValueError(
@@ -469,3 +261,174 @@ def _check_loop_vars(flat: list, shapes: list, body_graph: Graph) -> None:
                 f"iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
                 f"less-specific shape."
             )
+
+
+def while_gradient(
+    g: Any,
+    y: Any,
+    *inputs: Any,
+    n: int,
+    n_cond: int,
+    maximum_iterations: Any,
+    cond_graph: Graph,
+    body_graph: Graph,
+    replayed: tuple | None,
+    saves_states: bool,
+    **params: Any,
+) -> list:
+    """The gradients of all the loop's inputs, by a `WhileGrad` op (see `_loop_gradient_kernel`).
+    Effects are not repeated: the body's variable reads and random draws give the values they gave
+    the first time (recorded when the loop was traced under a tape), and its writes and prints are
+    skipped."""
+    effect = effect_in(body_graph) or effect_in(cond_graph)
+    if effect is not None and replayed is None:
+        raise NotImplementedError(
+            f"Gradients through a tf.while_loop whose body has effects ({effect}) need the loop traced "
+            f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
+            f"by the gradient), and no effects in its condition or in control flow nested in it."
+        )
+    loop = {"n": n, "n_cond": n_cond, "maximum_iterations": maximum_iterations, "cond_graph": cond_graph,
+            "body_graph": body_graph, "replayed": replayed, "saves_states": saves_states}
+    history = (y[n],) if replayed or saves_states else ()
+    seeds = tuple(g[:n])
+    return bind(_LOOP_GRADIENT, (*inputs, *seeds, *history),
+                {**loop, "n_inputs": len(inputs)})
+
+
+def _split(values: tuple, n_inputs: int, n: int) -> tuple[list, list, tuple]:
+    """A `WhileGrad`'s inputs: the loop's inputs, the gradients of its n results, its record (if any)."""
+    return list(values[:n_inputs]), list(values[n_inputs:n_inputs + n]), tuple(values[n_inputs + n:])
+
+
+def _loop_gradient_kernel(*values, n_inputs, **loop):
+    """At run time: the loop's input gradients — by a compiled reverse sweep for a loop without
+    effects (over the states it saved, or running it again to get them), else by running the loop
+    again eagerly under a tape, replaying its effects."""
+    inputs, g, history = _split(values, n_inputs, loop["n"])
+    if effect_in(loop["body_graph"]) is None and effect_in(loop["cond_graph"]) is None:
+        states = history[0][()] if loop["saves_states"] else None
+        return _reverse_sweep(inputs, g, states, **loop)
+    grads = _rerun_loop_gradients([Tensor(v) for v in g], [Tensor(v) for v in inputs],
+                                  tuple(Tensor(h) for h in history), **loop)
+    return tuple(
+        np.zeros(np.shape(x), x.dtype) if gx is None else gx._value for gx, x in zip(grads, inputs)
+    )
+
+
+def _reverse_sweep(inputs: list, seeds: list, states: list | None, n: int, n_cond: int,
+                   maximum_iterations: Any, cond_graph: Graph, body_graph: Graph, replayed: tuple | None,
+                   saves_states: bool) -> tuple:
+    """A loop's input gradients in compiled code: the body's compiled vector-Jacobian product runs
+    over the state each iteration started from, in reverse, carrying the loop variables' gradients
+    back and adding up the captured values'. The states are those the loop saved, or else it runs
+    again (compiled) to find them."""
+    vjp_fn = _vjp(body_graph, n)
+    cond_inputs, body_inputs = inputs[n:n + n_cond], inputs[n + n_cond:]
+    if states is None:
+        cond_fn, body_fn = _compiled(cond_graph), _compiled(body_graph)
+        state, states, count = list(inputs[:n]), [], 0
+        while (maximum_iterations is None or count < maximum_iterations) and cond_fn(*state, *cond_inputs)[0]:
+            states.append(state)
+            state = list(body_fn(*state, *body_inputs))
+            count += 1
+    grads, captured = list(seeds), [np.zeros(np.shape(x), x.dtype) for x in body_inputs]
+    for state in reversed(states):
+        out = vjp_fn(*state, *body_inputs, *grads)
+        grads, captured = list(out[:n]), [a + b for a, b in zip(captured, out[n:])]
+    return (*grads, *(np.zeros(np.shape(x), x.dtype) for x in cond_inputs), *captured)
+
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> its compiled code
+
+
+def _compiled(graph: Graph) -> Callable:
+    """`graph`'s compiled code (compiled once)."""
+    code = _COMPILED.get(graph)
+    if code is None:
+        code = _COMPILED[graph] = compile_graph(graph)[0]
+    return code
+
+
+_VJPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop body -> its compiled VJP
+
+
+def _vjp(body: Graph, n: int) -> Callable:
+    """The compiled vector-Jacobian product of a loop body: (state, captured values, gradients of
+    the next state) -> (gradients of the state, gradients of the captured values). Traced once,
+    with the tapes around paused, from the body's own gradient rules."""
+    vjp = _VJPS.get(body)
+    if vjp is None:
+        graph = Graph(f"{body.name}_vjp")
+        inputs = [graph.placeholder(x._value.shape, x._value.dtype) for x in body.inputs]
+        seeds = [graph.placeholder(x._value.shape, x._value.dtype) for x in body.outputs[:n]]
+        with tracing(graph, tapes=False):
+            graph.outputs = graph_gradient(body, inputs, tuple(seeds))
+        optimize(graph)
+        vjp = _VJPS[body] = compile_graph(graph)[0]
+    return vjp
+
+
+def _abstract_of(value: Any) -> AbstractValue:
+    return AbstractValue(np.shape(value), value.dtype)
+
+
+def _second_order_loop_gradient(g: tuple, y: tuple, *inputs: Any, n_inputs: int, **loop: Any) -> list:
+    """The gradients of a `WhileGrad`'s inputs: `WhileGrad` computes a function of its inputs by
+    running Python (the loop under a tape), so it is differentiated as a `tf.py_function` is, by a
+    py_function that reruns it under another tape — which is differentiable in turn, to any order."""
+    def loop_gradients(*args: Any) -> list:
+        values, seeds, history = _split(args, n_inputs, loop["n"])
+        grads = _rerun_loop_gradients(seeds, values, history, **loop)
+        return [zeros_like(x) if gx is None else gx for gx, x in zip(grads, values)]
+
+    loop_gradients.__name__ = "while_loop_gradient"
+    values = inputs[:n_inputs]
+    return py_function_gradients(
+        g, y, *inputs, func=loop_gradients, Tout=tuple(x.dtype for x in values),
+        shapes=tuple(tuple(x._value.shape) for x in values),
+    )
+
+
+_LOOP_GRADIENT = Op("WhileGrad", _loop_gradient_kernel, joint=_second_order_loop_gradient, variadic=True,
+                    multiple_results=True, effect=PYTHON,
+                    infer=lambda *values, n_inputs, **loop: [_abstract_of(v) for v in values[:n_inputs]])
+
+
+def _rerun_loop_gradients(
+    g: list,
+    inputs: list,
+    history: tuple,
+    n: int,
+    n_cond: int,
+    maximum_iterations: Any,
+    cond_graph: Graph,
+    body_graph: Graph,
+    replayed: tuple | None,
+    saves_states: bool,
+) -> list:
+    # Fresh copies: one tensor may feed the loop twice (as a loop variable and as a captured value),
+    # and each use must get its own share of the gradient.
+    inputs = [identity(x) for x in inputs]
+    records = history[0]._value[()] if history else None  # per iteration, what the effects gave
+    state, cond_inputs, body_inputs = (
+        list(inputs[:n]),
+        list(inputs[n : n + n_cond]),
+        list(inputs[n + n_cond :]),
+    )
+    with GradientTape() as tape:
+        tape.watch([x for x in inputs if x.dtype.kind in ("float", "complex")])
+        count = 0
+        while (maximum_iterations is None or count < maximum_iterations) and bool(
+            cond_graph.evaluate(state + cond_inputs)[0]
+        ):
+            replay = None  # (not replaying: a loop without effects, or refused above)
+            if replayed is not None:  # recorded values for the reads and draws; writes are skipped
+                values = iter(records[count] if records is not None else ())
+                replay = {i: tuple(next(values) for _ in body_graph.equations[i].outputs) for i in replayed}
+            state = body_graph.evaluate(state + body_inputs, replay)[:n]
+            count += 1
+    return dense(tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero"))
+
+
+_WHILE = control_op("While", _while_kernel, while_gradient, _emit_while)
+records_with(_WHILE, _recording_while)
