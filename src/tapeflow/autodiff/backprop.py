@@ -19,7 +19,9 @@ from tapeflow.core.op import bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
-from tapeflow.ops.indexed_slices import IndexedSlices, concat_slices, to_dense
+from tapeflow.ops.declare import tensor
+from tapeflow.ops.gather_ops import concat_slices, to_dense
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import ADD_N
 from tapeflow.ops.shape_ops import ones_like, sum_to, zeros_like
 
@@ -102,8 +104,6 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
 
 
 def _seed(value: Any, target: Any) -> Tensor:
-    from tapeflow.ops.declare import tensor
-
     seed = tensor(value)
     if not TensorShape(seed._value.shape).is_compatible_with(target._value.shape):
         raise errors.InvalidArgumentError(

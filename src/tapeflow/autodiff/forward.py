@@ -17,6 +17,9 @@ from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.tensor import TensorLike
+from tapeflow.ops.math_ops import add_n
+from tapeflow.ops.reduce_ops import reduce_sum
+from tapeflow.ops.shape_ops import zeros_like
 
 __all__ = ["ForwardAccumulator"]
 
@@ -54,10 +57,6 @@ class ForwardAccumulator:
         return nest.map_structure(lambda t: self._jvp(convert_to_tensor(t), zero), primals)
 
     def _jvp(self, target: Any, zero: bool) -> Any:
-        from tapeflow.ops.math_ops import add_n
-        from tapeflow.ops.reduce_ops import reduce_sum
-        from tapeflow.ops.shape_ops import zeros_like
-
         if not target.dtype.is_floating and not target.dtype.is_complex:
             return zeros_like(target) if zero else None
         cotangent = zeros_like(target)

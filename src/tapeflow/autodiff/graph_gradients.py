@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from tapeflow.autodiff import backprop
+from tapeflow.autodiff.tape import UnconnectedGradients
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
 from tapeflow.core.tensor import TensorLike
+from tapeflow.ops.array_ops import reshape, stack
+from tapeflow.ops.shape_ops import known, ones_like, zeros_like
 
 __all__ = ["gradients", "hessians"]
 
@@ -24,9 +27,6 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", ga
               unconnected_gradients: Any = "none") -> list:
     """`tf.gradients`: d(sum of ys)/d(x) for each x in xs (None where unconnected, or zeros with
     `unconnected_gradients="zero"`); `grad_ys` weights each y."""
-    from tapeflow.autodiff.tape import UnconnectedGradients
-    from tapeflow.ops.shape_ops import ones_like, zeros_like
-
     if not current().graphs:
         raise RuntimeError("tf.gradients is not supported when eager execution is enabled. Use "
                            "tf.GradientTape instead.")
@@ -54,9 +54,6 @@ def hessians(ys: Any, xs: Any, name: str = "hessians", colocate_gradients_with_o
              gate_gradients: bool = False, aggregation_method: Any = None) -> list:
     """`tf.hessians`: for each x in xs, the matrix of second derivatives of sum(ys), of shape
     `x.shape + x.shape` (one gradient of the gradient per element of x)."""
-    from tapeflow.ops.array_ops import reshape, stack
-    from tapeflow.ops.shape_ops import known, zeros_like
-
     result = []
     for x in nest.flatten(xs):
         if not known(x):

@@ -28,7 +28,9 @@ from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import shape_ops
-from tapeflow.ops.indexed_slices import IndexedSlices, to_dense
+from tapeflow.ops.array_ops import reshape, stack
+from tapeflow.ops.gather_ops import gather, to_dense
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.variables import Variable
 
 
@@ -279,8 +281,6 @@ def _sparse_targets(targets: list, seeds: list | None) -> tuple[list, list | Non
     <seed, dense(slices)> = <gather(seed, indices), values>."""
     if not any(type(t) is IndexedSlices for t in targets):
         return targets, seeds
-    from tapeflow.ops.gather_ops import gather
-
     seeds = None if seeds is None else [
         gather(convert_to_tensor(s), t.indices) if type(t) is IndexedSlices else s
         for t, s in zip(targets, seeds)]
@@ -323,8 +323,6 @@ def _stack_rows(rows: list, row_shape: tuple, source_shape: tuple, batch: int | 
     connected = [r for r in rows if r is not None]
     if not connected:
         return None
-    from tapeflow.ops.array_ops import reshape, stack
-
     zero = shape_ops.zeros_like(connected[0])
     rows = [zero if r is None else r for r in rows]
     if batch is None:

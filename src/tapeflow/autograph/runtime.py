@@ -25,6 +25,10 @@ from tapeflow.core.state import current
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.creation_ops import range as tf_range
+from tapeflow.ops.creation_ops import range_op, shape
+from tapeflow.ops.gather_ops import gather
+from tapeflow.ops.math_ops import cast, logical_and, logical_not, logical_or
 
 __all__ = [
     "Undefined",
@@ -102,8 +106,6 @@ def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
 def len_(x: Any) -> Any:
     """`len(x)`; for a traced tensor whose first dimension is unknown, that dimension as a tensor."""
     if type(x) is SymbolicTensor and x._value.ndim and x._value.shape[0] is None:
-        from tapeflow.ops.creation_ops import shape
-
         return shape(x)[0]
     return len(x)
 
@@ -111,8 +113,6 @@ def len_(x: Any) -> Any:
 def range_(*args: Any) -> Any:
     """`range(...)`; with a traced bound, `tf.range` (a `for` loop over it is one graph loop)."""
     if any(type(a) is SymbolicTensor for a in args):
-        from tapeflow.ops.creation_ops import range as tf_range
-
         return tf_range(*args)
     return range(*args)
 
@@ -128,8 +128,6 @@ def float_(x: Any = 0.0) -> Any:
 
 
 def _cast_traced(x: Any, dtype: str) -> Any:
-    from tapeflow.ops.math_ops import cast
-
     return cast(x, dtype)
 
 
@@ -180,8 +178,6 @@ def or_(*operands: Callable[[], Any]) -> Any:
 def not_(value: Any) -> Any:
     """`not x`: `tf.logical_not` for a tensor (whose truth TensorFlow will not guess)."""
     if isinstance(value, TensorLike):
-        from tapeflow.ops.math_ops import logical_not
-
         return logical_not(value)
     return not value
 
@@ -274,14 +270,10 @@ def for_stmt(
 def _staged_for(
     iterated: Any, extra_test: Callable | None, body: Callable, state: tuple, names: Sequence[str], opts: dict
 ) -> tuple:
-    from tapeflow.ops.gather_ops import gather
-
     if not iterated.shape.rank:
         raise TypeError("Cannot iterate over a scalar tensor.")
     length = iterated.shape[0]
     if length is None:  # known when the code runs
-        from tapeflow.ops.creation_ops import shape
-
         length = shape(iterated)[0]
 
     def test(index: Any, *values: Any) -> Any:
@@ -310,8 +302,6 @@ def _range_bounds(iterated: Any) -> tuple | None:
         return tuple(Tensor(v) for v in (values[0], values[-1] + delta, delta))
     if type(iterated) is not SymbolicTensor:
         return None
-    from tapeflow.ops.creation_ops import range_op
-
     equation = iterated.graph.producer(iterated)
     return equation.inputs if equation is not None and equation.op is range_op else None
 
@@ -322,8 +312,6 @@ def _staged_range(
 ) -> tuple:
     """`for i in tf.range(n)` with `n` known only when the code runs: a loop over `i` itself (the
     range is never made, and dead-code elimination drops its op)."""
-    from tapeflow.ops.math_ops import logical_and, logical_or
-
     start, limit, delta = bounds
 
     def test(index: Any, *values: Any) -> Any:

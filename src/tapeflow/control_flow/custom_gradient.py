@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.autodiff.tape import GradientTape
 from tapeflow.control_flow.subgraph import traced
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
@@ -32,8 +33,6 @@ def custom_gradient(f: Callable | None = None) -> Callable:
 
     @functools.wraps(f)
     def decorated(*args: Any, **kwargs: Any) -> Any:
-        from tapeflow.autodiff.tape import GradientTape
-
         xs = [convert_to_tensor(a) for a in args]
         with GradientTape() as probe:  # only to learn which trainable variables `f` reads
             result, grad_fn = f(*xs, **kwargs)
@@ -122,8 +121,6 @@ def recompute_grad(f: Callable) -> Callable:
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from tapeflow.autodiff.tape import GradientTape
-
         outer = list(current().tapes)  # the caller's tapes: paused for the forward pass
 
         @custom_gradient

@@ -13,10 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.control_flow.tensor_array import TensorArray
+from tapeflow.control_flow.while_loop import while_loop
 from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
 from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.ops.array_ops import concat, expand_dims, stack
+from tapeflow.ops.array_ops import reverse as reverse_
+from tapeflow.ops.creation_ops import shape, zeros
+from tapeflow.ops.gather_ops import gather
 
 __all__ = ["map_fn", "scan", "foldl", "foldr"]
 
@@ -39,10 +45,6 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
     """`acc, out = step(acc, element)` for each element (the last first, with `reverse`), from
     `acc = initial`; `out`'s flat leaves have the dtypes `emitted`. Returns the last accumulator and
     each output leaf stacked along a new first axis."""
-    from tapeflow.ops.array_ops import stack
-    from tapeflow.ops.creation_ops import shape, zeros
-    from tapeflow.ops.gather_ops import gather
-
     length = flat[0]._value.shape[0]
     traced = current().graphs and any(type(x) is SymbolicTensor for x in (*flat, *nest.flatten(initial)))
     if not traced:
@@ -55,10 +57,6 @@ def _loop(step: Callable, elems: Any, flat: list, initial: Any, emitted: list, r
         if not outputs:  # no elements: empty results of the emitted dtypes
             return acc, [zeros([0], dtype) for dtype in emitted]
         return acc, [stack(list(leaf)) for leaf in zip(*outputs)]
-
-    from tapeflow.control_flow.tensor_array import TensorArray
-    from tapeflow.control_flow.while_loop import while_loop
-    from tapeflow.ops.array_ops import reverse as reverse_
 
     n = shape(flat[0])[0] if length is None else length
 
@@ -111,8 +109,6 @@ def _fold(name: str, fn: Callable, elems: Any, initializer: Any, reverse: bool, 
         rest = [e[:-1] if reverse else e[1:] for e in flat]
         acc, stacked = _fold_from(name, fn, nest.pack_sequence_as(elems, rest), initializer, reverse, emit)
         if emit:  # the first accumulator is an output too
-            from tapeflow.ops.array_ops import concat, expand_dims
-
             leaves = [concat([s, expand_dims(i, 0)] if reverse else [expand_dims(i, 0), s], 0)
                       for s, i in zip(stacked, nest.flatten(initializer))]
             return nest.pack_sequence_as(initializer, leaves)

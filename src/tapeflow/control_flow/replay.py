@@ -20,7 +20,8 @@ from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core.op import Op
 from tapeflow.graph.ir import Equation, Graph
 from tapeflow.ops.array_ops import identity
-from tapeflow.ops.indexed_slices import IndexedSlices, to_dense
+from tapeflow.ops.gather_ops import to_dense
+from tapeflow.ops.indexed_slices import IndexedSlices
 
 
 def effect_in(graph: Graph) -> str | None:

@@ -39,12 +39,14 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor, to_array
 from tapeflow.core.op import PYTHON, Op, bind
 from tapeflow.core.state import current, paused
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.ops.creation_ops import zeros_like
 
 __all__ = ["numpy_function", "py_function"]
 
@@ -156,9 +158,6 @@ def py_function_gradients(g: tuple, y: tuple, *inputs: Any, func: Callable, Tout
         return [None] * n
 
     def vjp(*args: Any) -> list:
-        from tapeflow.autodiff.tape import GradientTape
-        from tapeflow.ops.creation_ops import zeros_like
-
         xs, seeds = args[:n], args[n:]
         sources = [xs[k] for k in wanted]
         with GradientTape() as tape:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core import dtypes, errors
+from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.op import Op, bind
 from tapeflow.core.state import current
@@ -33,6 +33,7 @@ from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import array_ops, gather_ops, shape_ops
+from tapeflow.ops.math_ops import maximum
 
 
 def _set_item_kernel(buffer, index, value, size, dynamic):
@@ -223,8 +224,6 @@ class TensorArray:
         the highest index written if that is more."""
         if self._buffer is None or not self._dynamic_size:
             return self._size
-        from tapeflow.ops.math_ops import maximum
-
         return maximum(self._size, shape_ops.shape_of(self._buffer)[0])
 
     # ---- elements ----------------------------------------------------------------------------------
@@ -317,20 +316,14 @@ class TensorArray:
 
 def buffers(structure: Any) -> Any:
     """`structure` with each TensorArray replaced by its buffer (what a loop carries)."""
-    from tapeflow.core import nest
-
     return nest.map_structure(lambda x: x._carried() if isinstance(x, TensorArray) else x, structure)
 
 
 def rebuild(template: Any, structure: Any) -> Any:
     """`structure` (buffers where `template` has TensorArrays) with the arrays made again."""
-    from tapeflow.core import nest
-
     return nest.map_structure(lambda t, x: t._with_buffer(x) if isinstance(t, TensorArray) else x,
                               template, structure)
 
 
 def unallocated(structure: Any) -> list[TensorArray]:
-    from tapeflow.core import nest
-
     return [x for x in nest.flatten(structure) if isinstance(x, TensorArray) and x._buffer is None]

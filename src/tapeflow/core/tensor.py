@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes
+from tapeflow.core.formatting import tensor_repr, tensor_str
 from tapeflow.core.tensor_shape import TensorShape
 
 DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
@@ -117,8 +118,6 @@ class Tensor(TensorLike):
         return value.copy() if isinstance(value, np.ndarray) and value.ndim else value[()]
 
     def __repr__(self) -> str:
-        from tapeflow.core.formatting import tensor_repr
-
         return tensor_repr(self)
 
     def __format__(self, format_spec: str) -> str:
@@ -126,8 +125,6 @@ class Tensor(TensorLike):
         return format(self.numpy(), format_spec)
 
     def __str__(self) -> str:
-        from tapeflow.core.formatting import tensor_str
-
         return tensor_str(self)
 
     def __reduce__(self):

@@ -30,7 +30,7 @@ from tapeflow.ops import (
 from tapeflow.ops.arguments import dims_text, int_values, invalid, shape_tuple
 from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.math_ops import conj
-from tapeflow.ops.slicing_ops import along, take
+from tapeflow.ops.slicing_ops import along, getitem, take
 
 __all__ = ["reshape", "broadcast_to", "meshgrid", "identity", "identity_n", "stop_gradient", "transpose",
            "expand_dims", "squeeze", "concat", "stack", "unstack", "split", "tile", "pad", "reverse"]
@@ -238,8 +238,6 @@ def _concat_grad(i: int, g, y, *xs, axis):
     """Input i's piece of g: a static slice, or one whose bounds are read when the code runs."""
     sizes = [x._value.shape[axis] for x in xs[: i + 1]]
     if None in sizes:
-        from tapeflow.ops.slicing_ops import getitem
-
         sizes = [shape_ops.shape_of(x)[axis] if d is None else d for x, d in zip(xs, sizes)]
         start = sum(sizes[:-1], Tensor(np.int32(0)))
         return getitem(g, along(axis, slice(start, start + sizes[-1])))

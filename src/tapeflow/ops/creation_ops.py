@@ -15,7 +15,10 @@ from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops, shape_ops
 from tapeflow.ops.arguments import shape_tuple
+from tapeflow.ops.array_ops import concat, expand_dims
 from tapeflow.ops.declare import tensor
+from tapeflow.ops.gather_ops import gather
+from tapeflow.ops.math_ops import cast
 from tapeflow.ops.reduce_ops import reduce_prod, reduce_sum
 
 __all__ = ["constant", "zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace",
@@ -125,8 +128,6 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
         dtype = max(inferred, key=lambda d: order.index(d) if d in order else -1)
     dtype = _dtype(dtype)
     if any(type(v) is SymbolicTensor for v in (start, limit, delta)):  # a length known when the code runs
-        from tapeflow.ops.math_ops import cast
-
         return bind(range_op, tuple(cast(v, dtype) for v in (start, limit, delta)))
     values = [np.asarray(getattr(v, "_value", v)) for v in (start, limit, delta)]
     start_, limit_, delta_ = (v.item() for v in values)
@@ -156,10 +157,6 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     """`tf.linspace`: `num` evenly spaced values from `start` to `stop` (tensors: one sequence per
     element, along a new axis `axis`), as TensorFlow computes them: start + i * (stop - start) / (num - 1),
     ending exactly at `stop`; integers become float64. Differentiable in `start` and `stop`."""
-    from tapeflow.ops.array_ops import concat, expand_dims
-    from tapeflow.ops.gather_ops import gather
-    from tapeflow.ops.math_ops import cast
-
     start, stop = tensor(start), tensor(stop)
     if start.dtype.is_integer:
         start, stop = cast(start, dtypes.float64), cast(stop, dtypes.float64)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes
+from tapeflow.core.convert import register_tensor_conversion_function
 from tapeflow.core.dtypes import NUMERIC, type_name
 from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
@@ -21,7 +22,7 @@ from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
-from tapeflow.ops.array_ops import reshape
+from tapeflow.ops.array_ops import concat, reshape
 from tapeflow.ops.declare import tensor, unsupported_error
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import greater_equal, maximum, not_equal, where
@@ -288,3 +289,22 @@ _mask_op = Op("BooleanMask", lambda x, mask, axis: np.compress(mask, x, axis=axi
 _unmask_op = Op("BooleanMaskGrad", _unmask_kernel, (
     lambda gg, y, g, like, mask, axis: bind(_mask_op, (gg, mask), {"axis": axis}), None, None),
     infer=lambda g, like, mask, axis: [AbstractValue(like.shape, g.dtype)])
+
+
+# ---- IndexedSlices (the sparse gradient of gather) as dense tensors ------------------------------
+
+def to_dense(slices: IndexedSlices):
+    """The dense tensor the slices stand for (rows not mentioned are zero, repeated rows add up)."""
+    if slices.dense_shape is None:
+        raise ValueError("Cannot convert IndexedSlices with an unknown dense_shape to a Tensor.")
+    return unsorted_segment_sum(slices.values, slices.indices, int(slices.dense_shape._value[0]))
+
+
+register_tensor_conversion_function(
+    IndexedSlices, lambda value, dtype=None, name=None, as_ref=False: to_dense(value))
+
+
+def concat_slices(parts: list) -> IndexedSlices:
+    """Several IndexedSlices of one tensor as one (their rows are simply listed together)."""
+    return IndexedSlices(concat([p.values for p in parts], 0), concat([p.indices for p in parts], 0),
+                         parts[0].dense_shape)

@@ -3,7 +3,8 @@
 The gradient of `gather` along axis 0 is one: `values[i]` is a contribution to row `indices[i]`
 of a tensor of shape `dense_shape`, repeated rows adding up. Optimizers apply it row by row
 (`Variable.scatter_sub` and friends); anything else sees it through `convert_to_tensor`, which
-makes it dense with `unsorted_segment_sum` (differentiable, so second order still works).
+makes it dense with `unsorted_segment_sum` (`gather_ops.to_dense`: differentiable, so second order
+still works).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.convert import register_tensor_conversion_function
 from tapeflow.core.tensor import DEVICE, CompositeTensor
 from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.declare import tensor
 
 
 class IndexedSlices(CompositeTensor):
@@ -23,8 +24,6 @@ class IndexedSlices(CompositeTensor):
     __slots__ = ("values", "indices", "dense_shape")
 
     def __init__(self, values: Any, indices: Any, dense_shape: Any = None):
-        from tapeflow.ops.declare import tensor
-
         self.values = tensor(values)
         self.indices = tensor(indices)
         self.dense_shape = None if dense_shape is None else tensor(dense_shape)
@@ -50,24 +49,3 @@ class IndexedSlices(CompositeTensor):
         shape = "None" if self.dense_shape is None else np.asarray(self.dense_shape._value).tolist()
         return (f"IndexedSlices(indices={np.asarray(self.indices._value).tolist()}, values={self.values!r}, "
                 f"dense_shape={shape})")
-
-
-def to_dense(slices: IndexedSlices):
-    """The dense tensor the slices stand for (rows not mentioned are zero, repeated rows add up)."""
-    from tapeflow.ops.gather_ops import unsorted_segment_sum
-
-    if slices.dense_shape is None:
-        raise ValueError("Cannot convert IndexedSlices with an unknown dense_shape to a Tensor.")
-    return unsorted_segment_sum(slices.values, slices.indices, int(slices.dense_shape._value[0]))
-
-
-register_tensor_conversion_function(
-    IndexedSlices, lambda value, dtype=None, name=None, as_ref=False: to_dense(value))
-
-
-def concat_slices(parts: list) -> IndexedSlices:
-    """Several IndexedSlices of one tensor as one (their rows are simply listed together)."""
-    from tapeflow.ops.array_ops import concat
-
-    return IndexedSlices(concat([p.values for p in parts], 0), concat([p.indices for p in parts], 0),
-                         parts[0].dense_shape)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from tapeflow.core import dtypes
-from tapeflow.ops.creation_ops import constant
+from tapeflow.ops.creation_ops import constant, ones, zeros
+from tapeflow.ops.random_ops import normal, uniform
 
 __all__ = ["constant_initializer", "ones_initializer", "random_normal_initializer",
            "random_uniform_initializer", "zeros_initializer"]
@@ -31,8 +32,6 @@ class zeros_initializer(Initializer):  # noqa: N801 - TensorFlow's names
     """`tf.zeros_initializer`: zeros (float32 unless `dtype` says otherwise)."""
 
     def __call__(self, shape: Any, dtype: Any = dtypes.float32, **kwargs: Any) -> Any:
-        from tapeflow.ops.creation_ops import zeros
-
         return zeros(shape, dtype)
 
 
@@ -40,8 +39,6 @@ class ones_initializer(Initializer):  # noqa: N801
     """`tf.ones_initializer`: ones (float32 unless `dtype` says otherwise)."""
 
     def __call__(self, shape: Any, dtype: Any = dtypes.float32, **kwargs: Any) -> Any:
-        from tapeflow.ops.creation_ops import ones
-
         return ones(shape, dtype)
 
 
@@ -72,8 +69,6 @@ class random_normal_initializer(Initializer):  # noqa: N801
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape: Any, dtype: Any = dtypes.float32, **kwargs: Any) -> Any:
-        from tapeflow.ops.random_ops import normal
-
         return normal(shape, self.mean, self.stddev, _floating(dtype), self.seed)
 
     def get_config(self) -> dict:
@@ -88,8 +83,6 @@ class random_uniform_initializer(Initializer):  # noqa: N801
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def __call__(self, shape: Any, dtype: Any = dtypes.float32, **kwargs: Any) -> Any:
-        from tapeflow.ops.random_ops import uniform
-
         dtype = dtypes.as_dtype(dtype)
         if dtype.kind not in ("float", "int"):
             raise ValueError(f"Argument `dtype` is expected to be floating point or integer. Received: "

@@ -21,8 +21,11 @@ from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
+from tapeflow.ops.array_ops import expand_dims, squeeze, transpose
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_error
-from tapeflow.ops.math_ops import conj
+from tapeflow.ops.einsum_ops import einsum
+from tapeflow.ops.math_ops import conj, log, where
+from tapeflow.ops.reduce_ops import reduce_sum
 
 __all__ = ["matmul", "matvec", "tensordot", "matrix_transpose", "inv", "det", "solve", "cholesky", "diag",
            "diag_part", "trace", "band_part", "triangular_solve", "slogdet", "logdet"]
@@ -100,8 +103,6 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
 def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False, a_is_sparse: bool = False,
            b_is_sparse: bool = False, name: str | None = None):
     """`tf.linalg.matvec`: the matrix (or batch of matrices) `a` times the vector(s) `b`."""
-    from tapeflow.ops.array_ops import expand_dims, squeeze
-
     product = matmul(a, expand_dims(b, -1), transpose_a=transpose_a, adjoint_a=adjoint_a)
     return squeeze(product, -1)
 
@@ -109,8 +110,6 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False, a
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None):
     """`tf.tensordot`: the sum over `axes` of the products of `a`'s and `b`'s entries. `axes` is an int
     n (a's last n axes with b's first n) or a pair of axis lists; an einsum of the two."""
-    from tapeflow.ops.einsum_ops import einsum
-
     a, b = operands(a, b)
     rank_a, rank_b = a._value.ndim, b._value.ndim
     if isinstance(axes, int | np.integer):
@@ -138,8 +137,6 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None):
 
 def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False):
     """`tf.linalg.matrix_transpose`: the last two axes swapped (of each matrix in a batch)."""
-    from tapeflow.ops.array_ops import transpose
-
     x = tensor(a)
     rank = x._value.ndim
     if rank < 2:
@@ -267,8 +264,6 @@ def cholesky(input: Any, name: str | None = None):  # noqa: A002
 def diag_part(input: Any, name: str = "diag_part", k: int = 0, padding_value: Any = 0,  # noqa: A002
               align: str = "RIGHT_LEFT"):
     """`tf.linalg.diag_part`: the main diagonal of each matrix."""
-    from tapeflow.ops.einsum_ops import einsum
-
     if k != 0:
         raise NotImplementedError("tf.linalg.diag_part(k=...) is not supported: only the main diagonal.")
     return einsum("...ii->...i", tensor(input))
@@ -288,8 +283,6 @@ def diag(diagonal: Any, name: str = "diag", k: int = 0, num_rows: int = -1, num_
 
 def trace(x: Any, name: str | None = None):
     """`tf.linalg.trace`: the sum of each matrix's main diagonal."""
-    from tapeflow.ops.reduce_ops import reduce_sum
-
     return reduce_sum(diag_part(x), axis=-1)
 
 
@@ -303,8 +296,6 @@ def band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = Non
     lower, upper = (int(getattr(k, "_value", k)) for k in (num_lower, num_upper))
     i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
     inside = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
-    from tapeflow.ops.math_ops import where
-
     return where(Tensor(inside), x, Tensor(np.zeros((), x._value.dtype)))
 
 
@@ -357,7 +348,4 @@ def slogdet(input: Any, name: str | None = None) -> tuple:  # noqa: A002
 def logdet(matrix: Any, name: str | None = None):
     """`tf.linalg.logdet`: the log-determinant of each Hermitian positive definite matrix, as
     2 Σ log diag(cholesky(matrix))."""
-    from tapeflow.ops.math_ops import log
-    from tapeflow.ops.reduce_ops import reduce_sum
-
     return 2.0 * reduce_sum(log(diag_part(cholesky(matrix))), axis=-1)

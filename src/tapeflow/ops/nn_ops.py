@@ -26,10 +26,13 @@ from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops, shape_ops
+from tapeflow.ops.array_ops import squeeze
 from tapeflow.ops.creation_ops import one_hot
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unary, unsupported_error
+from tapeflow.ops.gather_ops import gather
 from tapeflow.ops.math_ops import sigmoid, softplus, softsign, tanh
-from tapeflow.ops.reduce_ops import reduce_sum
+from tapeflow.ops.random_ops import uniform
+from tapeflow.ops.reduce_ops import normalize_axis, reduce_mean, reduce_sum
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "softplus",
            "tanh", "softmax", "log_softmax", "softmax_cross_entropy_with_logits",
@@ -334,9 +337,6 @@ def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: 
     """`tf.nn.moments`: the mean and variance of `x` over `axes`. (TensorFlow stops the gradient
     through the mean inside the variance: the same first derivative, since the deviations sum to
     zero, but second derivatives without the mean's terms; here they are exact.)"""
-    from tapeflow.ops.array_ops import squeeze
-    from tapeflow.ops.reduce_ops import normalize_axis, reduce_mean
-
     x = tensor(x)
     axes = normalize_axis(axes, x._value.ndim, "Mean")
     mean = reduce_mean(x, axes, keepdims=True)
@@ -365,8 +365,6 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: 
     """`tf.nn.dropout`: each element (or each slice that `noise_shape` picks) kept with probability
     1 - rate and scaled by 1 / (1 - rate), else zero. The mask is a random draw: inside a traced
     function, a new one on every call."""
-    from tapeflow.ops.random_ops import uniform
-
     x = tensor(x)
     if not x.dtype.is_floating:
         raise ValueError(f"`x.dtype` must be a floating point tensor as `x` will be scaled. Received: "
@@ -390,8 +388,6 @@ def log_sigmoid(x: Any, name: str | None = None):
 def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: str | None = None):
     """`tf.nn.embedding_lookup`: the rows of `params` (a tensor, a variable, or a one-element list of
     either) at `ids`; a gather, so its gradient is sparse rows (IndexedSlices), as in TensorFlow."""
-    from tapeflow.ops.gather_ops import gather
-
     if isinstance(params, list | tuple):
         if len(params) != 1:
             raise NotImplementedError("tf.nn.embedding_lookup over several shards is not supported: "

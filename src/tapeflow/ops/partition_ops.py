@@ -10,7 +10,11 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import Op, bind
+from tapeflow.ops.array_ops import reshape
+from tapeflow.ops.creation_ops import range as range_
 from tapeflow.ops.declare import tensor
+from tapeflow.ops.gather_ops import gather
+from tapeflow.ops.shape_ops import count, shape_of
 
 __all__ = ["dynamic_partition", "dynamic_stitch"]
 
@@ -26,10 +30,6 @@ def _partition_kernel(data, partitions, num_partitions):
 
 
 def _partition_grad(g, y, data, partitions, num_partitions):
-    from tapeflow.ops.array_ops import reshape
-    from tapeflow.ops.creation_ops import range as range_
-    from tapeflow.ops.shape_ops import count, shape_of
-
     size = count(partitions, tuple(range(partitions._value.ndim)), np.int32)
     positions = reshape(range_(size), shape_of(partitions))
     parts = bind(_partition_op, (positions, partitions), {"num_partitions": num_partitions})
@@ -67,8 +67,6 @@ def _stitch_kernel(*values, n):
 
 
 def _stitch_rule(k: int, g, y, *values, n):
-    from tapeflow.ops.gather_ops import gather
-
     return None if k < n else gather(g, values[k - n])
 
 

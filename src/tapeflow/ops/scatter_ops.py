@@ -24,6 +24,7 @@ from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.array_ops import concat
 from tapeflow.ops.declare import mismatch_error, tensor
 from tapeflow.ops.gather_ops import GATHER_INDEX_TYPES
+from tapeflow.ops.math_ops import cast, equal
 
 __all__ = ["gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
            "tensor_scatter_nd_sub", "tensor_scatter_nd_max", "tensor_scatter_nd_min"]
@@ -88,8 +89,6 @@ def _tensor_scatter_kernel(tensor: np.ndarray, indices: np.ndarray, updates: np.
 def _winners(y, tensor, indices, updates):
     """For max/min: which of the tensor's elements and the updates gave each result (1.0 or 0.0), and
     for each result how many did (ties share its gradient, as in TensorFlow)."""
-    from tapeflow.ops.math_ops import cast, equal
-
     kept = cast(equal(tensor, y), y.dtype)
     won = cast(equal(updates, bind(_gather_nd_op, (y, indices))), y.dtype)
     return kept, won, kept + bind(_scatter_nd_like_op, (indices, won, tensor))

@@ -11,6 +11,7 @@ import numpy as np
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import Op, bind
 from tapeflow.ops.declare import tensor
+from tapeflow.ops.reduce_ops import reduce_max
 
 __all__ = ["reverse_sequence", "sequence_mask"]
 
@@ -25,8 +26,6 @@ _mask_op = Op("SequenceMask", _mask_kernel, None)
 def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = dtypes.bool, name: str | None = None):
     """`tf.sequence_mask`: `mask[..., j] = j < lengths[...]`, with `maxlen` columns (by default the
     longest length)."""
-    from tapeflow.ops.reduce_ops import reduce_max
-
     lengths = tensor(lengths)
     if lengths.dtype.kind not in ("int", "uint"):
         raise errors.InvalidArgumentError(None, None, f"lengths must be integers, got {lengths.dtype.name}")

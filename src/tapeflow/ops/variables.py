@@ -16,13 +16,18 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
+from tapeflow.core.formatting import variable_repr
 from tapeflow.core.op import READ, WRITE, Op, bind
 from tapeflow.core.scopes import variable_name
 from tapeflow.core.state import current, peek
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.array_ops import broadcast_to, reshape
 from tapeflow.ops.indexed_slices import IndexedSlices
+from tapeflow.ops.math_ops import add, cast, subtract
+from tapeflow.ops.scatter_ops import tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update
+from tapeflow.ops.shape_ops import broadcasts_to
 
 # A read is an op (the tapes connect it to the variable, a traced function reads at every call);
 # an assignment is an op only while tracing, where it must happen at every call, in order.
@@ -72,8 +77,6 @@ class Variable(TensorLike):
             raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
         value = convert_to_tensor(initial_value, dtype_hint=dtype)
         if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
-            from tapeflow.ops.math_ops import cast
-
             value = cast(value, dtype)
         self._value = value._value
         self._shape = TensorShape(np.shape(self._value) if shape is None else shape)
@@ -138,15 +141,11 @@ class Variable(TensorLike):
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True):
         """Add `delta` to the value; returns the variable."""
-        from tapeflow.ops.math_ops import add
-
         return self.assign(add(self._current(), delta), read_value=read_value)
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True):
         """Subtract `delta` from the value; returns the variable."""
-        from tapeflow.ops.math_ops import subtract
-
         return self.assign(subtract(self._current(), delta), read_value=read_value)
 
     def _scatter(self, sparse_delta: Any, combine: Any, name: str):
@@ -196,28 +195,18 @@ class Variable(TensorLike):
 
     def scatter_nd_update(self, indices: Any, updates: Any, name: str | None = None):
         """The elements (or slices) at `indices` become `updates` (`tf.tensor_scatter_nd_update`)."""
-        from tapeflow.ops.scatter_ops import tensor_scatter_nd_update
-
         return self.assign(tensor_scatter_nd_update(self._current(), indices, updates))
 
     def scatter_nd_add(self, indices: Any, updates: Any, name: str | None = None):
         """Add `updates` to the elements (or slices) at `indices`."""
-        from tapeflow.ops.scatter_ops import tensor_scatter_nd_add
-
         return self.assign(tensor_scatter_nd_add(self._current(), indices, updates))
 
     def scatter_nd_sub(self, indices: Any, updates: Any, name: str | None = None):
         """Subtract `updates` from the elements (or slices) at `indices`."""
-        from tapeflow.ops.scatter_ops import tensor_scatter_nd_sub
-
         return self.assign(tensor_scatter_nd_sub(self._current(), indices, updates))
 
     def _assign_slice(self, key: Any, value: Any):
         """`v[key].assign(value)`: the elements `key` selects become `value` (broadcast to them)."""
-        from tapeflow.ops.array_ops import broadcast_to, reshape
-        from tapeflow.ops.scatter_ops import tensor_scatter_nd_update
-        from tapeflow.ops.shape_ops import broadcasts_to
-
         try:
             key = nest.map_structure(lambda k: np.asarray(k._value) if isinstance(k, TensorLike) else k, key)
             positions = np.arange(np.size(self._value)).reshape(np.shape(self._value))[key]
@@ -271,8 +260,6 @@ class Variable(TensorLike):
         raise RuntimeError("This property is not supported when eager execution is enabled.")
 
     def __repr__(self) -> str:
-        from tapeflow.core.formatting import variable_repr
-
         return variable_repr(self)
 
     def __str__(self) -> str:

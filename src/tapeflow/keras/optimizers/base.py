@@ -27,7 +27,7 @@ from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.keras.optimizers import schedules
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
 from tapeflow.ops.declare import tensor
-from tapeflow.ops.gather_ops import unsorted_segment_sum
+from tapeflow.ops.gather_ops import to_dense, unsorted_segment_sum
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import cast, clip_by_value, equal, floormod
 from tapeflow.ops.variables import OwnedVariable, Variable
@@ -449,8 +449,6 @@ def _unique_rows(g: IndexedSlices) -> IndexedSlices:
 
 
 def _dense(g: IndexedSlices) -> Tensor:
-    from tapeflow.ops.indexed_slices import to_dense
-
     return to_dense(g)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from tapeflow.keras.optimizers.base import Optimizer
-from tapeflow.ops.gather_ops import gather
-from tapeflow.ops.indexed_slices import IndexedSlices, to_dense
+from tapeflow.ops.gather_ops import gather, to_dense
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import abs, cast, clip_by_value, maximum, pow, rsqrt, sign, sqrt, square
 from tapeflow.ops.training_ops import apply_adam
 from tapeflow.ops.variables import Variable
