@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from tapeflow.control_flow import tensor_array
-from tapeflow.control_flow.replay import effect_in, graph_gradient, records_with, replay_record, replayable
+from tapeflow.control_flow.replay import (
+    graph_gradient,
+    records_with,
+    replay_record,
+    replayable,
+    require_record,
+)
 from tapeflow.control_flow.subgraph import control_op, describe, traced
 from tapeflow.core import dtypes, nest
 from tapeflow.core.convert import convert_to_tensor
@@ -155,13 +161,8 @@ def if_gradient(
     """The gradients of all the cond's inputs: a `cond` on the same predicate whose branches run the
     branch taken again under a tape (replaying what its effects gave) and give its inputs'
     gradients, zeros for the other branch's (and none for the predicate)."""
-    effect = effect_in(true_graph) or effect_in(false_graph)
-    if effect is not None and replayed is None:
-        raise NotImplementedError(
-            f"Gradients through a tf.cond whose branches have effects ({effect}) need the cond traced "
-            f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
-            f"by the gradient), and no effects in control flow nested in them."
-        )
+    require_record([true_graph, false_graph], replayed, "tf.cond whose branches have", "cond",
+                   "control flow nested in them")
     seeds = tuple(g[:n_out])
     true_inputs, false_inputs = list(captured[:n_true]), list(captured[n_true:])
     records = list(y[n_out:])

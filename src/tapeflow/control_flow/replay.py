@@ -37,6 +37,18 @@ def effect_in(graph: Graph) -> str | None:
     return None
 
 
+def require_record(graphs: list, replayed: tuple | None, subject: str, op: str, nested: str) -> None:
+    """Control flow with effects can be differentiated only from a record of what they gave: TF's
+    error where there is none (it was traced with no tape recording, or an effect is out of reach)."""
+    effect = next(filter(None, map(effect_in, graphs)), None)
+    if effect is not None and replayed is None:
+        raise NotImplementedError(
+            f"Gradients through a {subject} effects ({effect}) need the {op} traced while a GradientTape "
+            f"records (so that what its effects gave is recorded, to be replayed by the gradient), and "
+            f"no effects in {nested}."
+        )
+
+
 def boxed(value: Any) -> np.ndarray:
     """A Python object as a scalar object array: what a loop's record of its effects travels as."""
     box = np.empty((), dtype=object)

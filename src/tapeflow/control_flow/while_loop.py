@@ -19,7 +19,15 @@ import numpy as np
 
 from tapeflow.autodiff.tape import GradientTape
 from tapeflow.control_flow import tensor_array
-from tapeflow.control_flow.replay import boxed, dense, effect_in, graph_gradient, records_with, replayable
+from tapeflow.control_flow.replay import (
+    boxed,
+    dense,
+    effect_in,
+    graph_gradient,
+    records_with,
+    replayable,
+    require_record,
+)
 from tapeflow.control_flow.script_ops import py_function_gradients
 from tapeflow.control_flow.subgraph import control_op, describe, traced
 from tapeflow.core import nest
@@ -280,13 +288,8 @@ def while_gradient(
     Effects are not repeated: the body's variable reads and random draws give the values they gave
     the first time (recorded when the loop was traced under a tape), and its writes and prints are
     skipped."""
-    effect = effect_in(body_graph) or effect_in(cond_graph)
-    if effect is not None and replayed is None:
-        raise NotImplementedError(
-            f"Gradients through a tf.while_loop whose body has effects ({effect}) need the loop traced "
-            f"while a GradientTape records (so that what its effects gave is recorded, to be replayed "
-            f"by the gradient), and no effects in its condition or in control flow nested in it."
-        )
+    require_record([body_graph, cond_graph], replayed, "tf.while_loop whose body has", "loop",
+                   "its condition or in control flow nested in it")
     loop = {"n": n, "n_cond": n_cond, "maximum_iterations": maximum_iterations, "cond_graph": cond_graph,
             "body_graph": body_graph, "replayed": replayed, "saves_states": saves_states}
     history = (y[n],) if replayed or saves_states else ()
