@@ -21,6 +21,7 @@ from typing import Any
 from tapeflow.framework import nest
 from tapeflow.framework.scopes import name_scope
 from tapeflow.framework.variables import Variable
+from tapeflow.train import deferred
 
 __all__ = ["Module"]
 
@@ -48,6 +49,11 @@ class Module:
         self._name = name
         with name_scope(name) as scope:
             self._name_scope = name_scope(scope)  # absolute: entered later from any scope
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if deferred.PENDING:  # a restore may be waiting for this module's new child
+            deferred.attached(self)
 
     @property
     def name(self) -> str:

@@ -1,0 +1,283 @@
+"""A tensor bundle: TensorFlow's checkpoint storage, `P.index` (a table of entries) + `P.data-*` (bytes).
+
+The data file is the tensors' bytes concatenated (little-endian, C order, no padding); the index maps
+each key to a `BundleEntryProto` saying where its bytes are, their dtype, shape and CRC32C. The key ""
+holds the bundle header. Strings are stored as varint lengths, a masked CRC of the lengths, then
+the bytes.
+
+Writing streams each array straight from its buffer into the data file and reading fills each
+array straight from the file (no intermediate copies). Files are written under temporary names and
+renamed, the data file before the index, so an interrupted save never leaves an index pointing at
+missing or partial data. Every read checks sizes and CRCs and raises TensorFlow's error classes
+(`NotFoundError`, `DataLossError`, `InvalidArgumentError`) naming the file and the tensor.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import uuid
+from typing import Any
+
+import numpy as np
+
+from tapeflow.framework import errors
+from tapeflow.train import messages, proto
+from tapeflow.train.crc32c import crc32c, extend, mask, unmask
+from tapeflow.train.table import read_table, write_table
+
+__all__ = ["BundleReader", "BundleWriter", "data_filename", "index_filename"]
+
+# TensorFlow's DataType enum values and the NumPy dtypes they hold (7: DT_STRING, object arrays).
+_NUMPY_BY_ENUM = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 8: "complex64",
+                  9: "int64", 10: "bool", 17: "uint16", 18: "complex128", 19: "float16", 22: "uint32",
+                  23: "uint64"}
+_ENUM_BY_NUMPY = {np.dtype(v): k for k, v in _NUMPY_BY_ENUM.items()}
+DT_STRING, DT_BFLOAT16 = 7, 14
+DTYPE_NAMES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 7: "string",
+               8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 18: "complex128",
+               19: "float16", 22: "uint32", 23: "uint64"}
+HEADER_KEY = b""
+_VERSION = {"producer": 1}
+
+
+def index_filename(prefix: str) -> str:
+    return f"{prefix}.index"
+
+
+def data_filename(prefix: str, shard: int = 0, num_shards: int = 1) -> str:
+    return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
+
+
+def temporary_name(path: str) -> str:
+    """Where a file is written before it is renamed to `path` (TensorFlow's `.tempstate` names)."""
+    return f"{path}.tempstate{uuid.uuid4().int % 10**19}"
+
+
+def dtype_enum(array: np.ndarray) -> int:
+    if array.dtype == object or array.dtype.kind in "SU":
+        return DT_STRING
+    if array.dtype.name == "bfloat16":
+        return DT_BFLOAT16
+    try:
+        return _ENUM_BY_NUMPY[array.dtype.newbyteorder("=")]
+    except KeyError:
+        raise errors.InvalidArgumentError(
+            None, None, f"Cannot save a tensor of dtype {array.dtype}") from None
+
+
+def numpy_dtype(enum: int) -> np.dtype:
+    if enum == DT_BFLOAT16:
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise errors.UnimplementedError(
+                None, None, "Reading bfloat16 tensors needs the ml_dtypes package") from None
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(_NUMPY_BY_ENUM[enum])
+
+
+class BundleWriter:
+    """Writes one bundle: `add` each tensor (any key order), then `finish` (or `abort`)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self._data_path = data_filename(prefix)
+        directory = os.path.dirname(prefix)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        self._temp = temporary_name(self._data_path)
+        self._file = open(self._temp, "wb", buffering=0)
+        self._offset = 0
+        self._entries: dict[bytes, bytes] = {}
+
+    def add(self, key: str | bytes, value: Any) -> None:
+        key = key.encode() if isinstance(key, str) else key
+        if key in self._entries or key == HEADER_KEY:
+            raise errors.InvalidArgumentError(
+                None, None, f"Adding duplicate key: {key.decode(errors='replace')}")
+        array = np.asarray(value)
+        enum = dtype_enum(array)
+        if enum == DT_STRING:
+            size, crc = self._write_strings(array)
+        else:
+            flat = np.ascontiguousarray(array.reshape(-1)).astype(array.dtype.newbyteorder("<"), copy=False)
+            buffer = memoryview(flat).cast("B") if flat.size else b""
+            size, crc = self._write(buffer), crc32c(buffer)
+        entry = {"dtype": enum, "shape": {"dim": [{"size": d} for d in array.shape]},
+                 "offset": self._offset, "size": size, "crc32c": mask(crc)}
+        self._offset += size
+        self._entries[key] = proto.encode(messages.BUNDLE_ENTRY, entry)
+
+    def _write(self, buffer) -> int:
+        view = memoryview(buffer)
+        written = 0
+        while written < len(view):
+            written += self._file.write(view[written:])
+        return written
+
+    def _write_strings(self, array: np.ndarray) -> tuple[int, int]:
+        items = [x.encode() if isinstance(x, str) else bytes(x) for x in array.reshape(-1)]
+        lengths = [len(x) for x in items]
+        wide = any(n >= 1 << 32 for n in lengths)
+        packed_lengths = struct.pack(f"<{len(lengths)}{'Q' if wide else 'I'}", *lengths)
+        stored = struct.pack("<I", mask(crc32c(packed_lengths)))
+        body = b"".join(items)
+        size = self._write(b"".join(proto.encode_varint(n) for n in lengths) + stored + body)
+        return size, extend(extend(crc32c(packed_lengths), stored), body)
+
+    def finish(self) -> None:
+        """Close the data file, rename it into place, then write and rename the index."""
+        self._file.close()
+        os.replace(self._temp, self._data_path)
+        header = proto.encode(messages.BUNDLE_HEADER, {"num_shards": 1, "version": _VERSION})
+        entries = [(HEADER_KEY, header), *sorted(self._entries.items())]
+        index = index_filename(self.prefix)
+        temp = temporary_name(index)
+        with open(temp, "wb") as out:
+            write_table(out, entries)
+        os.replace(temp, index)
+
+    def abort(self) -> None:
+        self._file.close()
+        if os.path.exists(self._temp):
+            os.remove(self._temp)
+
+
+class BundleReader:
+    """Reads a bundle written by TensorFlow or `BundleWriter`: its entries, and each tensor on request."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self._index = index_filename(prefix)
+        try:
+            with open(self._index, "rb") as f:
+                data = f.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise errors.NotFoundError(
+                None, None, f"Unsuccessful TensorSliceReader constructor: Failed to find any matching files "
+                f"for {prefix}") from None
+        table = read_table(data, self._index)
+        if not table or table[0][0] != HEADER_KEY:
+            raise errors.DataLossError(None, None, f"Missing bundle header in {self._index}")
+        header = self._decode(messages.BUNDLE_HEADER, table[0][1], "the bundle header")
+        version = header.get("version", {})
+        if version.get("min_consumer", 0) > 1 or 1 in version.get("bad_consumers", []):
+            raise errors.InvalidArgumentError(
+                None, None, f"Checkpoint {prefix} needs a newer reader (min_consumer "
+                f"{version.get('min_consumer')}); this one is version 1")
+        self.num_shards = header.get("num_shards", 1)
+        self._big_endian = header.get("endianness", 0) == 1
+        self._raw = dict(table[1:])
+        self.entries: dict[str, dict] = {}
+        for key, value in table[1:]:
+            if key.startswith(b"\x00"):  # a slice of a partitioned tensor (binary OrderedCode key)
+                continue
+            name = key.decode("utf-8", "backslashreplace")
+            self.entries[name] = self._decode(messages.BUNDLE_ENTRY, value, f"the entry of {name!r}")
+        self._files: dict[int, Any] = {}
+
+    def _decode(self, fields: dict, value: bytes, what: str) -> dict:
+        try:
+            return proto.decode(fields, value)
+        except proto.DecodeError as cause:
+            raise errors.DataLossError(None, None, f"Corrupt {what} in {self._index}: {cause}") from None
+
+    def shape(self, key: str) -> list[int]:
+        return [d.get("size", 0) for d in self.entries[key].get("shape", {}).get("dim", [])]
+
+    def dtype_enum(self, key: str) -> int:
+        return self.entries[key].get("dtype", 0)
+
+    def read(self, key: str) -> np.ndarray:
+        """The tensor stored under `key`, its size and CRC32C checked."""
+        entry = self.entries.get(key)
+        if entry is None:
+            raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {self.prefix}")
+        if entry.get("slices"):
+            raise errors.UnimplementedError(
+                None, None, f"Tensor {key} in {self.prefix} is saved as slices (a partitioned variable), "
+                "which tapeflow does not read")
+        shape, enum = self.shape(key), entry.get("dtype", 0)
+        size, offset, shard = entry.get("size", 0), entry.get("offset", 0), entry.get("shard_id", 0)
+        where = f"tensor {key!r} in {data_filename(self.prefix, shard, self.num_shards)}"
+        if enum == DT_STRING:
+            return self._read_strings(key, entry, shape, where)
+        try:
+            dtype = numpy_dtype(enum)
+        except KeyError:
+            raise errors.DataLossError(None, None, f"Unknown dtype {enum} for {where}") from None
+        if size != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+            raise errors.DataLossError(None, None, f"Size of {where} is {size} bytes, but its shape "
+                                       f"{shape} and dtype {DTYPE_NAMES.get(enum)} need "
+                                       f"{int(np.prod(shape)) * dtype.itemsize}")
+        array = np.empty(shape, dtype.newbyteorder(">") if self._big_endian else dtype)
+        buffer = memoryview(array.reshape(-1)).cast("B") if array.size else memoryview(b"")
+        self._read_into(shard, offset, buffer, where)
+        self._check(crc32c(buffer), entry, where)
+        return array.astype(dtype) if self._big_endian else array
+
+    def _read_strings(self, key: str, entry: dict, shape: list, where: str) -> np.ndarray:
+        size, offset, shard = entry.get("size", 0), entry.get("offset", 0), entry.get("shard_id", 0)
+        raw = bytearray(size)
+        self._read_into(shard, offset, memoryview(raw), where)
+        count = int(np.prod(shape, dtype=np.int64))
+        lengths, pos = [], 0
+        try:
+            for _ in range(count):
+                n, pos = proto.decode_varint(raw, pos)
+                lengths.append(n)
+        except proto.DecodeError:
+            raise errors.DataLossError(None, None, f"Corrupt string lengths of {where}") from None
+        wide = any(n >= 1 << 32 for n in lengths)
+        packed = struct.pack(f"<{count}{'Q' if wide else 'I'}", *lengths)
+        stored = bytes(raw[pos:pos + 4])
+        if len(stored) < 4 or unmask(struct.unpack("<I", stored)[0]) != crc32c(packed):
+            raise errors.DataLossError(None, None, f"The length checksum does not match for {where}")
+        body = memoryview(raw)[pos + 4:]
+        if len(body) != sum(lengths):
+            raise errors.DataLossError(None, None, f"Size of {where} does not match its string lengths")
+        self._check(extend(extend(crc32c(packed), stored), body), entry, where)
+        out = np.empty(count, object)
+        start = 0
+        for i, n in enumerate(lengths):
+            out[i] = bytes(body[start:start + n])
+            start += n
+        return out.reshape(shape)
+
+    def _check(self, crc: int, entry: dict, where: str) -> None:
+        stored = unmask(entry.get("crc32c", 0))
+        if crc != stored:
+            raise errors.DataLossError(None, None, f"Checksum does not match: stored {stored} vs. calculated "
+                                       f"on the restored bytes {crc}, reading {where}")
+
+    def _read_into(self, shard: int, offset: int, buffer: memoryview, where: str) -> None:
+        if not len(buffer):
+            return
+        if shard >= self.num_shards:
+            raise errors.DataLossError(None, None, f"Shard {shard} of {where} is past the bundle's "
+                                       f"{self.num_shards} shards")
+        f = self._files.get(shard)
+        if f is None:
+            path = data_filename(self.prefix, shard, self.num_shards)
+            try:
+                f = self._files[shard] = open(path, "rb", buffering=0)
+            except FileNotFoundError:
+                raise errors.NotFoundError(None, None, f"{path}; No such file or directory (reading "
+                                           f"{where})") from None
+        f.seek(offset)
+        done = 0
+        while done < len(buffer):
+            n = f.readinto(buffer[done:])
+            if not n:
+                raise errors.DataLossError(None, None, f"Reading {where}: requested {len(buffer)} bytes at "
+                                           f"offset {offset}, the file ends after {done} (truncated?)")
+            done += n
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files.clear()
+
+    def __del__(self) -> None:
+        self.close()

@@ -1,0 +1,60 @@
+"""The "trackable children" protocol: what an object's named children are in a checkpoint.
+
+A checkpoint stores a graph of objects; each object's children are named edges. This module says
+what the children of tapeflow's objects are, in TensorFlow's order:
+
+* an object with a `_trackable_children()` method (tf.train.Checkpoint, the Keras optimizers, and
+  later Keras layers and models) lists its own `(name, child)` pairs;
+* a `tf.Module` has its attributes, in assignment order, that hold variables, modules, other
+  trackables, or lists, tuples and dicts (these are always nodes, even empty, as TensorFlow wraps
+  them when assigned);
+* a list or tuple has its trackable items named "0", "1", ...; a dict its trackable values by key;
+* a `tf.Variable` has no children: it is a leaf holding one value (`VARIABLE_VALUE`).
+
+Deferred restoration (`deferred.py`) is told when a module or optimizer gains children.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tapeflow.framework.variables import Variable
+
+__all__ = ["children", "is_trackable"]
+
+_CONTAINERS = (list, tuple, dict)
+_MODULE_INTERNALS = frozenset({"_name", "_name_scope"})
+
+
+def is_trackable(value: Any) -> bool:
+    """Whether `value` is a node of a checkpoint's object graph."""
+    if isinstance(value, (Variable, *_CONTAINERS)) or hasattr(value, "_trackable_children"):
+        return True
+    return _is_module(value)
+
+
+def is_container(value: Any) -> bool:
+    return isinstance(value, _CONTAINERS)
+
+
+def _is_module(value: Any) -> bool:
+    from tapeflow.module import Module
+
+    return isinstance(value, Module)
+
+
+def children(obj: Any) -> list[tuple[str, Any]]:
+    """The named children of `obj`, in the order TensorFlow gives them."""
+    if isinstance(obj, Variable):
+        return []
+    method = getattr(obj, "_trackable_children", None)
+    if method is not None and not isinstance(obj, type):
+        return list(method())
+    if isinstance(obj, dict):
+        return [(str(k), v) for k, v in obj.items() if is_trackable(v)]
+    if isinstance(obj, list | tuple):
+        return [(str(i), v) for i, v in enumerate(obj) if is_trackable(v)]
+    if _is_module(obj):
+        return [(name, value) for name, value in vars(obj).items()
+                if name not in _MODULE_INTERNALS and not name.startswith("_self_") and is_trackable(value)]
+    return []
