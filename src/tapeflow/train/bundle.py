@@ -149,6 +149,7 @@ class BundleReader:
 
     def __init__(self, prefix: str):
         self.prefix = prefix
+        self._files: dict[int, Any] = {}
         self._index = index_filename(prefix)
         try:
             with open(self._index, "rb") as f:
@@ -175,7 +176,6 @@ class BundleReader:
                 continue
             name = key.decode("utf-8", "backslashreplace")
             self.entries[name] = self._decode(messages.BUNDLE_ENTRY, value, f"the entry of {name!r}")
-        self._files: dict[int, Any] = {}
 
     def _decode(self, fields: dict, value: bytes, what: str) -> dict:
         try:
