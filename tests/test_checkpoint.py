@@ -27,8 +27,12 @@ def test_crc32c_numpy_matches_the_standard_and_the_fast_path():
     for n in (0, 1, 63, 64, 65, 1000, (1 << 20) + 77):
         data = rng.integers(0, 256, n, dtype=np.uint8)
         whole = crc32c._extend_numpy(0, memoryview(data))
-        assert crc32c._extend_numpy(crc32c._extend_numpy(0, memoryview(data[:n // 3])), memoryview(data[n // 3:])) \
+        assert (
+            crc32c._extend_numpy(
+                crc32c._extend_numpy(0, memoryview(data[: n // 3])), memoryview(data[n // 3 :])
+            )
             == whole
+        )
         assert crc32c.crc32c(data) == whole
     assert crc32c.unmask(crc32c.mask(0x12345678)) == 0x12345678
 
@@ -43,9 +47,14 @@ def test_reads_every_dtype_tensorflow_wrote():
     assert get("text").tolist() == [b"hello", b"", "h\u00e9".encode()] and get("word") == b"scalar"
     assert get("empty").shape == (0, 3)
     shapes = reader.get_variable_to_shape_map()
-    assert shapes["f32/.ATTRIBUTES/VARIABLE_VALUE"] == [2, 3] and shapes["i64/.ATTRIBUTES/VARIABLE_VALUE"] == []
+    assert (
+        shapes["f32/.ATTRIBUTES/VARIABLE_VALUE"] == [2, 3] and shapes["i64/.ATTRIBUTES/VARIABLE_VALUE"] == []
+    )
     dtypes = reader.get_variable_to_dtype_map()
-    assert dtypes["u16/.ATTRIBUTES/VARIABLE_VALUE"] == tf.uint16 and dtypes["text/.ATTRIBUTES/VARIABLE_VALUE"] == tf.string
+    assert (
+        dtypes["u16/.ATTRIBUTES/VARIABLE_VALUE"] == tf.uint16
+        and dtypes["text/.ATTRIBUTES/VARIABLE_VALUE"] == tf.string
+    )
 
 
 def test_dtypes_round_trip_through_a_checkpoint(tmp_path):
@@ -79,7 +88,9 @@ def test_module_tree_is_written_byte_for_byte_as_tensorflow_writes_it(tmp_path):
 
     path = tf.train.Checkpoint(model=Net()).write(str(tmp_path / "ckpt"))
     for suffix in (".index", ".data-00000-of-00001"):
-        assert pathlib.Path(path + suffix).read_bytes() == (FIXTURES / "module" / ("ckpt" + suffix)).read_bytes()
+        assert (
+            pathlib.Path(path + suffix).read_bytes() == (FIXTURES / "module" / ("ckpt" + suffix)).read_bytes()
+        )
 
 
 def test_restores_tensorflows_adam_checkpoint_with_deferred_slots():
@@ -96,7 +107,9 @@ def test_restores_tensorflows_adam_checkpoint_with_deferred_slots():
     for i, variable in enumerate(optimizer.variables):
         key = "optimizer/_iterations" if i == 0 else f"optimizer/_variables/{i}"
         np.testing.assert_array_equal(variable.numpy(), saved[key + "/.ATTRIBUTES/VARIABLE_VALUE"])
-    np.testing.assert_array_equal(model.layers[0].w.numpy(), saved["model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE"])
+    np.testing.assert_array_equal(
+        model.layers[0].w.numpy(), saved["model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE"]
+    )
 
 
 def test_training_resumes_exactly_after_a_round_trip(tmp_path):
@@ -146,12 +159,16 @@ def test_manager_keeps_the_latest_and_reads_tensorflows_directory(tmp_path):
         v.assign_add([1.0, 1.0])
         manager.save()
     assert [os.path.basename(p) for p in manager.checkpoints] == ["ckpt-2", "ckpt-3"]
-    assert not (directory / "ckpt-1.index").exists() and manager.latest_checkpoint == str(directory / "ckpt-3")
+    assert not (directory / "ckpt-1.index").exists() and manager.latest_checkpoint == str(
+        directory / "ckpt-3"
+    )
     state = (directory / "checkpoint").read_text()
     assert state.startswith('model_checkpoint_path: "ckpt-3"\nall_model_checkpoint_paths: "ckpt-2"')
     moved = tmp_path / "moved"
     shutil.move(str(directory), str(moved))  # relative paths: the directory can move
-    again = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable([0.0, 0.0])), str(moved), max_to_keep=2)
+    again = tf.train.CheckpointManager(
+        tf.train.Checkpoint(v=tf.Variable([0.0, 0.0])), str(moved), max_to_keep=2
+    )
     assert again.checkpoints == [str(moved / "ckpt-2"), str(moved / "ckpt-3")]
     again.restore_or_initialize()
     assert again.checkpoint.v.numpy().tolist() == [4.0, 5.0]
@@ -159,14 +176,22 @@ def test_manager_keeps_the_latest_and_reads_tensorflows_directory(tmp_path):
     tf.train.Checkpoint(v=w).restore(tf.train.latest_checkpoint(str(FIXTURES / "manager"))).assert_consumed()
     assert w.numpy().tolist() == [4.0, 5.0]
     assert [name for name, _ in tf.train.list_variables(str(FIXTURES / "manager"))] == [
-        "_CHECKPOINTABLE_OBJECT_GRAPH", "save_counter/.ATTRIBUTES/VARIABLE_VALUE", "v/.ATTRIBUTES/VARIABLE_VALUE"]
+        "_CHECKPOINTABLE_OBJECT_GRAPH",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+        "v/.ATTRIBUTES/VARIABLE_VALUE",
+    ]
 
 
 def test_manager_checkpoint_interval_and_every_n_hours(tmp_path):
     step = tf.Variable(0, dtype=tf.int64)
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(step=step), str(tmp_path), max_to_keep=1,
-                                         step_counter=step, checkpoint_interval=5,
-                                         keep_checkpoint_every_n_hours=1e-9)
+    manager = tf.train.CheckpointManager(
+        tf.train.Checkpoint(step=step),
+        str(tmp_path),
+        max_to_keep=1,
+        step_counter=step,
+        checkpoint_interval=5,
+        keep_checkpoint_every_n_hours=1e-9,
+    )
     saved = []
     for i in range(12):
         step.assign(i)
@@ -223,7 +248,9 @@ def test_missing_files_are_not_found(tmp_path):
 
 def test_dtype_and_shape_mismatches_raise_as_tensorflow(tmp_path):
     path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0])).write(str(tmp_path / "ckpt"))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="expected dtype int32 does not equal original dtype float"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match="expected dtype int32 does not equal original dtype float"
+    ):
         tf.train.Checkpoint(v=tf.Variable([1, 2])).read(path)
     with pytest.raises(ValueError, match=r"Received incompatible tensor with shape \(2,\)"):
         tf.train.Checkpoint(v=tf.Variable([1.0, 2.0, 3.0])).read(path)
@@ -257,8 +284,9 @@ _WRITER = textwrap.dedent("""
 @pytest.mark.parametrize("stage", ["data", "index"])
 def test_a_killed_save_leaves_the_previous_checkpoint_latest(tmp_path, stage):
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    child = subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), stage], stdout=subprocess.PIPE,
-                             text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(tmp_path), stage], stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert child.stdout.readline().strip() == "hanging"
     finally:

@@ -26,8 +26,11 @@ TF_PYTHON = os.environ.get("TAPEFLOW_TF_PYTHON", "/tmp/tfenv/bin/python")
 def _has_tensorflow() -> bool:
     if not os.path.exists(TF_PYTHON):
         return False
-    probe = subprocess.run([TF_PYTHON, "-c", "import tensorflow, tf_keras"], capture_output=True,
-                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    probe = subprocess.run(
+        [TF_PYTHON, "-c", "import tensorflow, tf_keras"],
+        capture_output=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     return probe.returncode == 0
 
 
@@ -79,8 +82,9 @@ _TF_SIDE = textwrap.dedent("""
 
 def _tensorflow(out: pathlib.Path, mode: str) -> None:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_USE_LEGACY_KERAS": "1", "PYTHONPATH": str(TESTS)}
-    run = subprocess.run([TF_PYTHON, "-c", _TF_SIDE, str(out), mode], capture_output=True, text=True, env=env,
-                         timeout=300)
+    run = subprocess.run(
+        [TF_PYTHON, "-c", _TF_SIDE, str(out), mode], capture_output=True, text=True, env=env, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-3000:]
 
 
@@ -91,7 +95,9 @@ def exchanged(tmp_path_factory):
     _tensorflow(out, "write")
     tf.train.Checkpoint(model=net(tf)).write(str(out / "tapeflow/module/ckpt"))
     v = tf.Variable([1.0, 2.0])
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=v), str(out / "tapeflow/manager"), max_to_keep=2)
+    manager = tf.train.CheckpointManager(
+        tf.train.Checkpoint(v=v), str(out / "tapeflow/manager"), max_to_keep=2
+    )
     for _ in range(3):
         v.assign_add([1.0, 1.0])
         manager.save()
@@ -109,7 +115,9 @@ def test_tapeflow_restores_tensorflows_module_tree(exchanged):
     for a, b in zip(model.variables, net(tf).variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     for suffix in (".index", ".data-00000-of-00001"):  # and writes the same bytes
-        assert (out / f"tf/module/ckpt{suffix}").read_bytes() == (out / f"tapeflow/module/ckpt{suffix}").read_bytes()
+        assert (out / f"tf/module/ckpt{suffix}").read_bytes() == (
+            out / f"tapeflow/module/ckpt{suffix}"
+        ).read_bytes()
 
 
 def test_tapeflow_restores_tensorflows_manager_directory(exchanged):
