@@ -212,7 +212,7 @@ def test_truncated_data_file_is_data_loss(tmp_path):
     data.write_bytes(data.read_bytes()[:100])
     with pytest.raises(tf.errors.DataLossError, match="model/heads/b/b.*data-00000-of-00001"):
         tf.train.load_checkpoint(prefix).get_tensor("model/heads/b/b/.ATTRIBUTES/VARIABLE_VALUE")
-    with pytest.raises(tf.errors.DataLossError, match="_CHECKPOINTABLE_OBJECT_GRAPH.*truncated"):
+    with pytest.raises(IndexError, match="Read less bytes than requested.*_CHECKPOINTABLE_OBJECT_GRAPH"):
         tf.train.Checkpoint(model=net(tf)).read(prefix)
 
 
@@ -244,12 +244,14 @@ def test_missing_files_are_not_found(tmp_path):
         tf.train.Checkpoint(model=net(tf)).read(prefix)
     with pytest.raises(tf.errors.NotFoundError, match="Failed to find any matching files"):
         tf.train.load_checkpoint(str(tmp_path / "nothing"))
+    with pytest.raises(tf.errors.DataLossError, match="Is a directory"):
+        tf.train.Checkpoint(model=net(tf)).read(str(tmp_path))
 
 
 def test_dtype_and_shape_mismatches_raise_as_tensorflow(tmp_path):
     path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0])).write(str(tmp_path / "ckpt"))
     with pytest.raises(
-        tf.errors.InvalidArgumentError, match="expected dtype int32 does not equal original dtype float"
+        tf.errors.InvalidArgumentError, match="expected dtype int32 does not equal original dtype float \\("
     ):
         tf.train.Checkpoint(v=tf.Variable([1, 2])).read(path)
     with pytest.raises(ValueError, match=r"Received incompatible tensor with shape \(2,\)"):

@@ -37,6 +37,13 @@ DT_STRING, DT_BFLOAT16 = 7, 14
 DTYPE_NAMES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 7: "string",
                8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 18: "complex128",
                19: "float16", 22: "uint32", 23: "uint64"}
+# TensorFlow's own names for them, as its C++ error messages print them.
+TF_DTYPE_NAMES = {**DTYPE_NAMES, 1: "float", 2: "double", 19: "half"}
+
+
+class TruncatedError(errors.DataLossError, IndexError):
+    """A data file ends before a tensor's bytes do. TensorFlow raises `IndexError` ("Read less bytes
+    than requested") there; this is also a `DataLossError`, so either `except` catches it."""
 HEADER_KEY = b""
 _VERSION = {"producer": 1}
 
@@ -151,6 +158,11 @@ class BundleReader:
         self.prefix = prefix
         self._files: dict[int, Any] = {}
         self._index = index_filename(prefix)
+        if os.path.isdir(prefix):
+            raise errors.DataLossError(
+                None, None, f"Unable to open table file {prefix}: FAILED_PRECONDITION: {prefix}; Is a "
+                "directory: perhaps your file is in a different file format and you need to use a different "
+                "restore operator?")
         try:
             with open(self._index, "rb") as f:
                 data = f.read()
@@ -270,8 +282,8 @@ class BundleReader:
         while done < len(buffer):
             n = f.readinto(buffer[done:])
             if not n:
-                raise errors.DataLossError(None, None, f"Reading {where}: requested {len(buffer)} bytes at "
-                                           f"offset {offset}, the file ends after {done} (truncated?)")
+                raise TruncatedError(None, None, f"Read less bytes than requested: {len(buffer)} bytes at "
+                                     f"offset {offset} for {where}, the file ends after {done}")
             done += n
 
     def close(self) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.variables import Variable
 from tapeflow.train import deferred
-from tapeflow.train.bundle import DTYPE_NAMES, BundleReader, BundleWriter, dtype_enum
+from tapeflow.train.bundle import TF_DTYPE_NAMES, BundleReader, BundleWriter, dtype_enum
 from tapeflow.train.object_graph import GRAPH_KEY, SavedGraph, build_graph
 from tapeflow.train.state import update_checkpoint_state
 from tapeflow.train.trackable import children, is_container, is_trackable
@@ -177,8 +177,8 @@ def _assign_saved(variable: Variable, reader: BundleReader, key: str) -> None:
     wanted = dtype_enum(np.empty(0, variable.dtype.as_numpy_dtype))
     if saved_enum != wanted:
         raise errors.InvalidArgumentError(
-            None, None, f"tensor_name = {key}; expected dtype {variable.dtype.name} does not equal original "
-            f"dtype {DTYPE_NAMES.get(saved_enum, saved_enum)} (checkpoint {reader.prefix})")
+            None, None, f"tensor_name = {key}; expected dtype {TF_DTYPE_NAMES[wanted]} does not equal "
+            f"original dtype {TF_DTYPE_NAMES.get(saved_enum, saved_enum)} (checkpoint {reader.prefix})")
     shape = reader.shape(key)
     if not variable.shape.is_compatible_with(shape):
         raise ValueError(f"Received incompatible tensor with shape {tuple(shape)} when attempting to restore "
