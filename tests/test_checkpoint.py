@@ -57,6 +57,19 @@ def test_reads_every_dtype_tensorflow_wrote():
     )
 
 
+def test_reads_tensorflows_sharded_checkpoint_with_sliced_tensors():
+    prefix = str(FIXTURES / "sharded" / "ckpt")  # 8 data files; every tensor but one cut in slices
+    variables = {f"v{i}": tf.Variable(np.zeros(300, np.float32)) for i in range(3)}
+    variables["big"] = tf.Variable(np.zeros((50, 20)))
+    tf.train.Checkpoint(**variables).read(prefix).assert_consumed()
+    np.testing.assert_array_equal(variables["big"].numpy(), np.arange(1000.0).reshape(50, 20))
+    for i in range(3):
+        np.testing.assert_array_equal(
+            variables[f"v{i}"].numpy(), np.arange(i * 10, i * 10 + 300, dtype=np.float32)
+        )
+    assert dict(tf.train.list_variables(prefix))["big/.ATTRIBUTES/VARIABLE_VALUE"] == [50, 20]
+
+
 def test_dtypes_round_trip_through_a_checkpoint(tmp_path):
     reader = tf.train.load_checkpoint(str(FIXTURES / "dtypes" / "ckpt"))
     root = tf.Module()

@@ -84,6 +84,35 @@ def numpy_dtype(enum: int) -> np.dtype:
     return np.dtype(_NUMPY_BY_ENUM[enum])
 
 
+def slice_key(name: str, extents: list[tuple[int, int]]) -> bytes:
+    """The table key of one slice of tensor `name` (TensorFlow's OrderedCode encoding): 0, the name,
+    the rank, then each dimension's start and length (-1: the whole dimension)."""
+    escaped = name.encode().replace(b"\xff", b"\xff\x00").replace(b"\x00", b"\x00\xff")
+    key = _ordered_unsigned(0) + escaped + b"\x00\x01" + _ordered_unsigned(len(extents))
+    for start, length in extents:
+        key += _ordered_signed(start) + _ordered_signed(length)
+    return key
+
+
+def _ordered_unsigned(value: int) -> bytes:
+    """An unsigned number as its byte count then its big-endian bytes (0 is one zero byte)."""
+    digits = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return bytes([len(digits)]) + digits
+
+
+def _ordered_signed(value: int) -> bytes:
+    """A signed number in n bytes that sort as the numbers do: its two's complement, with the first n
+    bits replaced by n ones and a zero (so inverted for negative numbers) saying the length."""
+    magnitude = ~value if value < 0 else value
+    length = (magnitude.bit_length() + 7) // 7  # 7 value bits per byte, one of them the sign
+    encoded = bytearray((value % (1 << 80)).to_bytes(10, "big")[-length:])
+    header = (0xFFFF << (16 - length)) & 0xFFFF
+    encoded[0] ^= header >> 8
+    if length > 1:
+        encoded[1] ^= header & 0xFF
+    return bytes(encoded)
+
+
 class BundleWriter:
     """Writes one bundle: `add` each tensor (any key order), then `finish` (or `abort`)."""
 
@@ -207,10 +236,12 @@ class BundleReader:
         if entry is None:
             raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {self.prefix}")
         if entry.get("slices"):
-            raise errors.UnimplementedError(
-                None, None, f"Tensor {key} in {self.prefix} is saved as slices (a partitioned variable), "
-                "which tapeflow does not read")
-        shape, enum = self.shape(key), entry.get("dtype", 0)
+            return self._read_slices(key, entry)
+        return self._read_entry(key, entry)
+
+    def _read_entry(self, key: str, entry: dict) -> np.ndarray:
+        shape = [d.get("size", 0) for d in entry.get("shape", {}).get("dim", [])]
+        enum = entry.get("dtype", 0)
         size, offset, shard = entry.get("size", 0), entry.get("offset", 0), entry.get("shard_id", 0)
         where = f"tensor {key!r} in {data_filename(self.prefix, shard, self.num_shards)}"
         if enum == DT_STRING:
@@ -228,6 +259,28 @@ class BundleReader:
         self._read_into(shard, offset, buffer, where)
         self._check(crc32c(buffer), entry, where)
         return array.astype(dtype) if self._big_endian else array
+
+    def _read_slices(self, key: str, entry: dict) -> np.ndarray:
+        """A tensor saved in pieces (sharded saves, partitioned variables): each slice is an entry of its
+        own, keyed by the tensor's name and the slice's extents (`slice_key`)."""
+        shape = self.shape(key)
+        if entry.get("dtype") == DT_STRING:
+            out = np.empty(shape, object)
+        else:
+            out = np.empty(shape, numpy_dtype(entry.get("dtype", 0)))
+        for piece in entry["slices"]:
+            extents = [(e.get("start", 0), e.get("length", -1)) for e in piece.get("extent", [])]
+            raw = self._raw.get(slice_key(key, extents))
+            if raw is None:
+                raise errors.DataLossError(None, None, f"Slice {extents} of tensor {key!r} is missing from "
+                                           f"{self._index}")
+            part = self._read_entry(key, self._decode(messages.BUNDLE_ENTRY, raw, f"a slice of {key!r}"))
+            region = tuple(slice(start, None if length < 0 else start + length) for start, length in extents)
+            if part.dtype != out.dtype or out[region].shape != part.shape:
+                raise errors.DataLossError(None, None, f"Slice {extents} of tensor {key!r} in {self.prefix} "
+                                           f"has dtype {part.dtype} and shape {part.shape}")
+            out[region] = part
+        return out
 
     def _read_strings(self, key: str, entry: dict, shape: list, where: str) -> np.ndarray:
         size, offset, shard = entry.get("size", 0), entry.get("offset", 0), entry.get("shard_id", 0)
