@@ -155,6 +155,21 @@ def test_tensorflow_restores_tapeflows_checkpoints(exchanged):
         np.testing.assert_allclose(np.array(a, b.dtype.as_numpy_dtype), b.numpy(), rtol=1e-6, atol=1e-7)
 
 
+def test_adam_checkpoints_have_the_same_object_graph_and_entries(exchanged):
+    out, _ = exchanged
+    from tapeflow.train import messages, proto
+    from tapeflow.train.bundle import BundleReader
+
+    ours, theirs = BundleReader(str(out / "tapeflow/adam/ckpt-1")), BundleReader(str(out / "tf/adam/ckpt-1"))
+    graph = [
+        proto.decode(messages.TRACKABLE_OBJECT_GRAPH, r.read("_CHECKPOINTABLE_OBJECT_GRAPH")[()])
+        for r in (ours, theirs)
+    ]
+    assert graph[0] == graph[1]  # node ids, names, slot full names ("Adam/m/w"), has_checkpoint_values
+    strip = lambda entry: {k: v for k, v in entry.items() if k != "crc32c"}  # noqa: E731
+    assert {k: strip(e) for k, e in ours.entries.items()} == {k: strip(e) for k, e in theirs.entries.items()}
+
+
 def test_list_variables_agree(exchanged):
     out, restored = exchanged
     for name in ("module/ckpt", "manager", "adam"):

@@ -83,8 +83,9 @@ class CheckpointManager:
         """Write a new checkpoint (None when `checkpoint_interval` says it is too early)."""
         if self._checkpoint_interval is not None:
             step = int(_value(self._step_counter))
-            if check_interval and self._last_checkpoint_step is not None \
-                    and step < self._last_checkpoint_step + self._checkpoint_interval:
+            last = self._last_checkpoint_step
+            too_soon = check_interval and last is not None and step < last + self._checkpoint_interval
+            if step == last or too_soon:
                 return None
             self._last_checkpoint_step = step
         counter = self._checkpoint.save_counter
