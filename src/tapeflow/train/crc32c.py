@@ -78,10 +78,12 @@ def _raw_numpy(data: np.ndarray) -> int:
 
 
 def _chunk_crcs(chunks: np.ndarray) -> np.ndarray:
+    """The raw CRC of each row of `chunks` ((n, CHUNK) bytes): per position, one look-up per row."""
     tables = _position_tables()
-    acc = tables[0][chunks[:, 0]]
+    columns = np.ascontiguousarray(chunks.T)  # each position's bytes contiguous: faster look-ups
+    acc = tables[0].take(columns[0])
     for p in range(1, _CHUNK):
-        acc ^= tables[p][chunks[:, p]]
+        acc ^= tables[p].take(columns[p])
     return acc
 
 
