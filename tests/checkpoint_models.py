@@ -43,3 +43,32 @@ def values(reader_module, prefix):
     """Every tensor of a checkpoint but the object graph, by key (read with `reader_module.train`)."""
     reader = reader_module.train.load_checkpoint(prefix)
     return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map() if "OBJECT_GRAPH" not in k}
+
+
+def optimizer_checkpoints(tf, directory):
+    """One step of every Keras optimizer (and variants with other slot sets) on two variables, each
+    written to `directory/<case>/ckpt` beside the variables."""
+    k = tf.keras.optimizers
+    cases = {
+        "sgd": lambda: k.SGD(0.1),
+        "sgd_momentum": lambda: k.SGD(0.1, momentum=0.9),
+        "adagrad": k.Adagrad,
+        "rmsprop": k.RMSprop,
+        "rmsprop_centered": lambda: k.RMSprop(momentum=0.5, centered=True),
+        "adadelta": k.Adadelta,
+        "adam_amsgrad": lambda: k.Adam(amsgrad=True),
+        "adamw": k.AdamW,
+        "adamax": k.Adamax,
+        "nadam": k.Nadam,
+        "ftrl": k.Ftrl,
+        "lion": k.Lion,
+        "adam_ema": lambda: k.Adam(use_ema=True),
+        "adam_schedule": lambda: k.Adam(k.schedules.ExponentialDecay(0.1, 10, 0.9)),
+    }
+    for name, make in cases.items():
+        w = tf.Variable(np.ones((2, 3), np.float32), name="w")
+        b = tf.Variable(np.ones(3, np.float32), name="b")
+        optimizer = make()
+        optimizer.apply_gradients([(tf.ones((2, 3)), w), (tf.ones(3), b)])
+        tf.train.Checkpoint(model=[w, b], optimizer=optimizer).write(f"{directory}/{name}/ckpt")
+    return sorted(cases)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from checkpoint_models import net, train, values
+from checkpoint_models import net, optimizer_checkpoints, train, values
 
 TESTS = pathlib.Path(__file__).resolve().parent
 TF_PYTHON = os.environ.get("TAPEFLOW_TF_PYTHON", "/tmp/tfenv/bin/python")
@@ -42,7 +42,7 @@ _TF_SIDE = textwrap.dedent("""
     import json, os, sys
     import numpy as np
     import tensorflow as tf
-    from checkpoint_models import net, train, values
+    from checkpoint_models import net, optimizer_checkpoints, train, values
     out = sys.argv[1]
     mode = sys.argv[2]
     if mode == "write":
@@ -55,6 +55,7 @@ _TF_SIDE = textwrap.dedent("""
         model, optimizer = net(tf), tf.keras.optimizers.Adam(0.05)
         train(tf, model, optimizer, 3)
         tf.train.Checkpoint(model=model, optimizer=optimizer).save(f"{out}/tf/adam/ckpt")
+        optimizer_checkpoints(tf, f"{out}/tf/optimizers")
         sys.exit(0)
     restored = {}
     model = net(tf, seed=9)
@@ -168,6 +169,24 @@ def test_adam_checkpoints_have_the_same_object_graph_and_entries(exchanged):
     assert graph[0] == graph[1]  # node ids, names, slot full names ("Adam/m/w"), has_checkpoint_values
     strip = lambda entry: {k: v for k, v in entry.items() if k != "crc32c"}  # noqa: E731
     assert {k: strip(e) for k, e in ours.entries.items()} == {k: strip(e) for k, e in theirs.entries.items()}
+
+
+def test_every_optimizer_is_saved_as_tf_keras_saves_it(exchanged):
+    out, _ = exchanged
+    from tapeflow.train import messages, proto
+    from tapeflow.train.bundle import BundleReader
+
+    for case in optimizer_checkpoints(tf, out / "tapeflow/optimizers"):
+        readers = [
+            BundleReader(str(out / side / "optimizers" / case / "ckpt")) for side in ("tapeflow", "tf")
+        ]
+        graphs = [
+            proto.decode(messages.TRACKABLE_OBJECT_GRAPH, r.read("_CHECKPOINTABLE_OBJECT_GRAPH")[()])
+            for r in readers
+        ]
+        assert graphs[0] == graphs[1], case
+        shapes = [{k: (e["dtype"], e["shape"]) for k, e in r.entries.items()} for r in readers]
+        assert shapes[0] == shapes[1], case
 
 
 def test_list_variables_agree(exchanged):

@@ -309,7 +309,8 @@ class Nadam(Adam):
         super().build_slots(var_list)
         for v in var_list:
             if v.dtype not in self._u_products:
-                self._u_products[v.dtype] = Variable(cast(1.0, v.dtype), name="u_product", trainable=False)
+                self._u_products[v.dtype] = Variable(cast(1.0, v.dtype), name=f"{self._slot_prefix}Variable",
+                                                       trainable=False)  # as tf-keras names it
 
     def _trackable_children(self) -> list:
         """tf-keras's Nadam keeps one `_u_product`, after its slot lists."""
