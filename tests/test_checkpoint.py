@@ -2,6 +2,7 @@
 tapeflow's written byte for byte like them, round trips, deferred restoration, CheckpointManager,
 and every corruption raising TensorFlow's error class."""
 
+import gc
 import os
 import pathlib
 import shutil
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -312,3 +314,20 @@ def test_a_killed_save_leaves_the_previous_checkpoint_latest(tmp_path, stage):
     v = tf.Variable(np.zeros(1 << 20, np.float32))
     tf.train.Checkpoint(v=v).restore(latest).assert_consumed()
     assert v.numpy()[5] == 5.0
+
+
+def test_dropping_a_partial_restore_warns_unless_expected(tmp_path):
+    path = tf.train.Checkpoint(a=tf.Variable(1.0), b=tf.Variable(2.0)).write(str(tmp_path / "ckpt"))
+    with pytest.warns(
+        UserWarning, match=r"unrestored values(.|\n)*could not be found in the restored object: \(root\)\.b"
+    ):
+        checkpoint = tf.train.Checkpoint(a=tf.Variable(0.0))
+        checkpoint.read(path)
+        del checkpoint
+        gc.collect()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checkpoint = tf.train.Checkpoint(a=tf.Variable(0.0))
+        checkpoint.read(path).expect_partial()
+        del checkpoint
+        gc.collect()

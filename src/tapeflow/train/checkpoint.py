@@ -11,6 +11,8 @@ shape), and leave saved children that do not exist yet to be restored when they 
 from __future__ import annotations
 
 import os
+import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -126,13 +128,33 @@ def _restore(root: Checkpoint, save_path: str) -> CheckpointLoadStatus:
 
 
 class Restore:
-    """One restore: which saved node is bound to which Python object, values assigned on binding."""
+    """One restore: which saved node is bound to which Python object, values assigned on binding.
+
+    Bound objects are held weakly (containers, which cannot be, not at all: they are walked again), so
+    a pending restore never keeps a model alive. When the restore is dropped with saved values left
+    unrestored, it warns as TensorFlow does, unless `expect_partial` was called."""
 
     def __init__(self, reader: BundleReader, graph: SavedGraph):
         self.reader, self.graph = reader, graph
-        self.bound: dict[int, Any] = {}
-        self.bound_ids: set[int] = set()
-        self._keep: list = []  # bound objects stay alive, so their ids stay theirs
+        self.bound: dict[int, Any] = {}  # node id -> reference to its object (None for a container)
+        self._variables: dict[int, Any] = {}  # id of each bound variable -> reference to it
+        self.expect_partial = False
+
+    def is_bound(self, variable: Variable) -> bool:
+        reference = self._variables.get(id(variable))
+        return reference is not None and reference() is variable
+
+    def unresolved(self) -> list[str]:
+        """The saved values not restored (yet): their objects' paths."""
+        values = self.graph.value_keys
+        return [self.graph.names[n] for n, keys in enumerate(values) if keys and n not in self.bound]
+
+    def __del__(self) -> None:
+        missing = [] if self.expect_partial else self.unresolved()
+        if missing and warnings is not None:  # (None at interpreter shutdown)
+            lines = "\n".join(f"Value in checkpoint could not be found in the restored object: {name}"
+                               for name in missing)
+            warnings.warn(f"{_UNRESTORED}\n{lines}", stacklevel=1)
 
     def match(self, node_id: int, obj: Any) -> None:
         """Bind node `node_id` to `obj` and their descendants to each other, by child names; saved
@@ -140,11 +162,11 @@ class Restore:
         queue = [(node_id, obj, node_id, obj)]
         seen = {node_id}
         for n, o, anchor_node, anchor in queue:
-            if n in self.bound:
-                if self.bound[n] is not o:
-                    continue
-            else:
+            reference = self.bound.get(n, _UNBOUND)
+            if reference is _UNBOUND or reference is not None and reference() is None:
                 self._bind(n, o)
+            elif reference is not None and reference() is not o:
+                continue
             if not is_container(o):
                 anchor_node, anchor = n, o
             python_children: dict[str, Any] = {}
@@ -162,12 +184,28 @@ class Restore:
                 deferred.register(anchor, self, anchor_node)
 
     def _bind(self, node_id: int, obj: Any) -> None:
-        self.bound[node_id] = obj
-        self.bound_ids.add(id(obj))
-        self._keep.append(obj)
+        self.bound[node_id] = None if is_container(obj) else _reference(obj)
+        if isinstance(obj, Variable):
+            self._variables[id(obj)] = self.bound[node_id]
         key = self.graph.value_keys[node_id].get("VARIABLE_VALUE")
         if isinstance(obj, Variable) and key is not None:
             _assign_saved(obj, self.reader, key)
+
+
+_UNBOUND = object()
+_UNRESTORED = ("Detecting that an object or model or tf.train.Checkpoint is being deleted with unrestored "
+               "values. See the following logs for the specific values in question. To silence these "
+               "warnings, use `status.expect_partial()`. See "
+               "https://www.tensorflow.org/api_docs/python/tf/train/Checkpoint#restorefor details about the "
+               "status object returned by the restore function.")
+
+
+def _reference(obj: Any) -> Any:
+    """A weak reference to `obj`, or a strong one where it cannot be weakly referenced."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
 
 
 def _assign_saved(variable: Variable, reader: BundleReader, key: str) -> None:
@@ -217,7 +255,7 @@ class CheckpointLoadStatus:
     def assert_existing_objects_matched(self) -> CheckpointLoadStatus:
         """Every variable reachable from the root now was restored (saved values may be left over)."""
         unbound = [obj for obj in _objects(self._root)
-                   if isinstance(obj, Variable) and id(obj) not in self._restore.bound_ids]
+                   if isinstance(obj, Variable) and not self._restore.is_bound(obj)]
         if unbound:
             raise AssertionError(f"Some Python objects were not bound to checkpointed values, likely due to "
                                  f"changes in the Python program: {unbound}")
@@ -232,7 +270,8 @@ class CheckpointLoadStatus:
         return self
 
     def expect_partial(self) -> CheckpointLoadStatus:
-        """Say that an incomplete match is expected (tapeflow never warns about one)."""
+        """Say that an incomplete match is expected: no warning about unrestored values."""
+        self._restore.expect_partial = True
         return self
 
     def run_restore_ops(self, session: Any = None) -> None:
