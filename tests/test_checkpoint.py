@@ -72,6 +72,14 @@ def test_reads_tensorflows_sharded_checkpoint_with_sliced_tensors():
     assert dict(tf.train.list_variables(prefix))["big/.ATTRIBUTES/VARIABLE_VALUE"] == [50, 20]
 
 
+def test_load_variable_and_checkpoints_iterator(tmp_path):
+    v = tf.Variable([3.0])
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=v), str(tmp_path), max_to_keep=None)
+    path = manager.save(options=tf.train.CheckpointOptions())
+    assert tf.train.load_variable(str(tmp_path), "v/.ATTRIBUTES/VARIABLE_VALUE:0").tolist() == [3.0]
+    assert list(tf.train.checkpoints_iterator(str(tmp_path), timeout=0)) == [path]
+
+
 def test_dtypes_round_trip_through_a_checkpoint(tmp_path):
     reader = tf.train.load_checkpoint(str(FIXTURES / "dtypes" / "ckpt"))
     root = tf.Module()

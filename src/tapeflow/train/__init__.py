@@ -9,8 +9,9 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "Checkpoint": "checkpoint", "CheckpointManager": "manager", "CheckpointReader": "reader",
-    "load_checkpoint": "reader", "list_variables": "reader", "checkpoints_iterator": "reader",
+    "Checkpoint": "checkpoint", "CheckpointOptions": "checkpoint", "CheckpointManager": "manager",
+    "CheckpointReader": "reader", "load_checkpoint": "reader", "load_variable": "reader",
+    "list_variables": "reader", "checkpoints_iterator": "reader",
     "latest_checkpoint": "state", "get_checkpoint_state": "state", "CheckpointState": "state",
 }
 

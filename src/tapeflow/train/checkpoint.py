@@ -25,7 +25,23 @@ from tapeflow.train.object_graph import GRAPH_KEY, SavedGraph, build_graph
 from tapeflow.train.state import update_checkpoint_state
 from tapeflow.train.trackable import children, is_container, is_trackable
 
-__all__ = ["Checkpoint", "CheckpointLoadStatus", "InitializationOnlyStatus"]
+__all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointOptions", "InitializationOnlyStatus"]
+
+
+class CheckpointOptions:
+    """`tf.train.CheckpointOptions`: accepted and kept; tapeflow writes synchronously to one data file
+    on the local file system, so none of them changes what is written."""
+
+    def __init__(self, experimental_io_device: str | None = None,
+                 experimental_enable_async_checkpoint: bool = False,
+                 experimental_write_callbacks: Any = None, enable_async: bool = False,
+                 experimental_sharding_callback: Any = None, experimental_skip_slot_variables: bool = False):
+        self.experimental_io_device = experimental_io_device
+        self.enable_async = enable_async or experimental_enable_async_checkpoint
+        self.experimental_enable_async_checkpoint = self.enable_async
+        self.experimental_write_callbacks = experimental_write_callbacks
+        self.experimental_sharding_callback = experimental_sharding_callback
+        self.experimental_skip_slot_variables = experimental_skip_slot_variables
 
 
 class Checkpoint:
@@ -95,6 +111,9 @@ class Checkpoint:
         path = self.write(f"{file_prefix}-{int(self._save_counter.numpy())}")
         update_checkpoint_state(os.path.dirname(path), path, [path])
         return path
+
+    def sync(self) -> None:
+        """Saves are synchronous: nothing to wait for."""
 
     def read(self, save_path: Any, options: Any = None) -> CheckpointLoadStatus:
         """Restore from `save_path` without creating `save_counter`."""

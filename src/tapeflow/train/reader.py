@@ -16,7 +16,7 @@ from tapeflow.framework import dtypes, errors
 from tapeflow.train.bundle import DTYPE_NAMES, BundleReader
 from tapeflow.train.state import latest_checkpoint
 
-__all__ = ["CheckpointReader", "checkpoints_iterator", "list_variables", "load_checkpoint"]
+__all__ = ["CheckpointReader", "checkpoints_iterator", "list_variables", "load_checkpoint", "load_variable"]
 
 
 class CheckpointReader:
@@ -67,6 +67,13 @@ def _prefix(ckpt_dir_or_file: Any) -> str:
 def load_checkpoint(ckpt_dir_or_file: Any) -> CheckpointReader:
     """A reader for a checkpoint prefix, or for the latest checkpoint of a directory."""
     return CheckpointReader(_prefix(ckpt_dir_or_file))
+
+
+def load_variable(ckpt_dir_or_file: Any, name: str) -> Any:
+    """One tensor of a checkpoint (a trailing ":0" in `name` is ignored, as TensorFlow does)."""
+    if name.endswith(":0"):
+        name = name[:-2]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
 
 
 def list_variables(ckpt_dir_or_file: Any) -> list[tuple[str, list[int]]]:
