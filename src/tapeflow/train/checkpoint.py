@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.framework import dtypes, errors
+from tapeflow.framework.tensor import Tensor
 from tapeflow.framework.variables import Variable
 from tapeflow.train import deferred
 from tapeflow.train.bundle import TF_DTYPE_NAMES, BundleReader, BundleWriter, dtype_enum
@@ -241,7 +242,12 @@ def _assign_saved(variable: Variable, reader: BundleReader, key: str) -> None:
         raise ValueError(f"Received incompatible tensor with shape {tuple(shape)} when attempting to restore "
                          f"variable with shape {tuple(variable.shape.as_list())} and name {variable.name} "
                          f"(tensor {key!r} of checkpoint {reader.prefix}).")
-    variable.assign(reader.read(key))
+    value = reader.read(key)
+    # A fresh array no one else holds is taken as it is (no copy); scalars are converted as usual.
+    if value.ndim == 0:
+        variable.assign(value[()])
+    else:
+        variable.assign(Tensor(value) if value.dtype != object else value)
 
 
 def _objects(root: Any) -> list:
