@@ -9,6 +9,9 @@ Each object is reported once (the first time it is met) and a module is not its 
 A module's name scope is fixed when it is made (`outer/dense/` for a module made inside
 `tf.name_scope('outer')`); `with module.name_scope:` or a method decorated with
 `tf.Module.with_name_scope` enters it, so variables made there are named `dense/w:0`.
+
+Assigning an attribute tells a pending checkpoint restore (`tf.train`, deferred restoration) that the
+module may have a new child, which then takes its saved value, as in TensorFlow.
 """
 
 from __future__ import annotations

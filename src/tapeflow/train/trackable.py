@@ -11,7 +11,9 @@ what the children of tapeflow's objects are, in TensorFlow's order:
 * a list or tuple has its trackable items named "0", "1", ...; a dict its trackable values by key;
 * a `tf.Variable` has no children: it is a leaf holding one value (`VARIABLE_VALUE`).
 
-Deferred restoration (`deferred.py`) is told when a module or optimizer gains children.
+An object whose children appear after it is made (a module assigned an attribute, an optimizer
+building its slots, later a Keras layer building its weights) calls `deferred.attached(self)` then,
+so that a restore waiting for those children gives them their saved values (`deferred.py`).
 """
 
 from __future__ import annotations
