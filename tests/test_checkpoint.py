@@ -285,29 +285,42 @@ _WRITER = textwrap.dedent("""
     import os, sys, time
     import numpy as np
     import tapeflow as tf
-    from tapeflow.train import bundle, table
+    from tapeflow.train import bundle, state
     v = tf.Variable(np.arange(1 << 20, dtype=np.float32))
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=v), sys.argv[1], max_to_keep=3)
+    checkpoint = tf.train.Checkpoint(v=v)
+    manager = tf.train.CheckpointManager(checkpoint, sys.argv[1], max_to_keep=3)
     manager.save()
     v.assign(v + 1)
     stage = sys.argv[2]
-    def hang(*args):
+    def hang(*args, **kwargs):
         print("hanging", flush=True)
         time.sleep(60)
-    if stage == "data":
+    replace = os.replace
+    def replace_or_hang(source, target, suffix):
+        if target.endswith(suffix):
+            hang()
+        replace(source, target)
+    if stage == "data":  # in the middle of writing the data file
         original = bundle.BundleWriter._write
         def slow(self, buffer):
-            n = original(self, bytes(buffer)[:1000])
+            original(self, bytes(buffer)[:1000])
             hang()
         bundle.BundleWriter._write = slow
-    else:
+    elif stage == "index":  # in the middle of writing the index
         bundle.write_table = lambda out, entries: (out.write(b"partial"), out.flush(), hang())
-    manager.save()
+    elif stage in ("rename", "overwrite"):  # before the data file is renamed into place
+        bundle.os.replace = lambda a, b: replace_or_hang(a, b, ".data-00000-of-00001")
+    elif stage == "state":  # before the state file is renamed into place
+        state.os.replace = lambda a, b: replace_or_hang(a, b, "checkpoint")
+    if stage == "overwrite":
+        checkpoint.write(manager.latest_checkpoint)
+    else:
+        manager.save()
 """)
 
 
-@pytest.mark.parametrize("stage", ["data", "index"])
-def test_a_killed_save_leaves_the_previous_checkpoint_latest(tmp_path, stage):
+@pytest.mark.parametrize("stage", ["data", "index", "rename", "state", "overwrite"])
+def test_a_killed_save_never_leaves_a_corrupted_latest(tmp_path, stage):
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     child = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(tmp_path), stage], stdout=subprocess.PIPE, text=True, env=env
@@ -318,7 +331,13 @@ def test_a_killed_save_leaves_the_previous_checkpoint_latest(tmp_path, stage):
         child.send_signal(signal.SIGKILL)
         child.wait()
     latest = tf.train.latest_checkpoint(str(tmp_path))
-    assert os.path.basename(latest) == "ckpt-1" and not (tmp_path / "ckpt-2.index").exists()
+    if stage == "overwrite":  # ckpt-1 was being replaced: it no longer looks complete, nothing is latest
+        assert latest is None and not (tmp_path / "ckpt-1.index").exists()
+        with pytest.raises(tf.errors.NotFoundError):
+            tf.train.load_checkpoint(str(tmp_path / "ckpt-1"))
+        return
+    assert os.path.basename(latest) == "ckpt-1"
+    assert (tmp_path / "ckpt-2.index").exists() == (stage == "state")  # complete only once renamed
     v = tf.Variable(np.zeros(1 << 20, np.float32))
     tf.train.Checkpoint(v=v).restore(latest).assert_consumed()
     assert v.numpy()[5] == 5.0

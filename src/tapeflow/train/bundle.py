@@ -163,21 +163,27 @@ class BundleWriter:
         return size, extend(extend(crc32c(packed_lengths), stored), body)
 
     def finish(self) -> None:
-        """Close the data file, rename it into place, then write and rename the index."""
+        """Write the index under a temporary name, then rename the data file into place, then the index.
+        An index already under this prefix (an older checkpoint) is removed first, so that a crash in
+        between leaves no index beside data it does not describe."""
         self._file.close()
-        os.replace(self._temp, self._data_path)
         header = proto.encode(messages.BUNDLE_HEADER, {"num_shards": 1, "version": _VERSION})
         entries = [(HEADER_KEY, header), *sorted(self._entries.items())]
         index = index_filename(self.prefix)
-        temp = temporary_name(index)
-        with open(temp, "wb") as out:
+        self._index_temp = temporary_name(index)
+        with open(self._index_temp, "wb") as out:
             write_table(out, entries)
-        os.replace(temp, index)
+        if os.path.exists(index):
+            os.remove(index)
+        os.replace(self._temp, self._data_path)
+        os.replace(self._index_temp, index)
 
     def abort(self) -> None:
+        """Close and remove the temporary files of an unfinished bundle."""
         self._file.close()
-        if os.path.exists(self._temp):
-            os.remove(self._temp)
+        for temp in (self._temp, getattr(self, "_index_temp", None)):
+            if temp and os.path.exists(temp):
+                os.remove(temp)
 
 
 class BundleReader:
