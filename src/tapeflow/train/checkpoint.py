@@ -130,9 +130,8 @@ class Checkpoint:
 
 def _check_trackable(value: Any) -> None:
     if not is_trackable(value):
-        raise ValueError(f"`Checkpoint` was expecting a trackable object (an object derived from "
-                         f"`Trackable`), "
-                         f"got {value}. If you believe this object should be trackable (i.e. it is part of "
+        raise ValueError("`Checkpoint` was expecting a trackable object (an object derived from "
+                         f"`Trackable`), got {value}. If you believe this object should be trackable (i.e. it is part of "
                          f"the TensorFlow Python API and manages state), please open an issue.")
 
 
@@ -148,7 +147,7 @@ def _restore(root: Checkpoint, save_path: str) -> CheckpointLoadStatus:
 
 
 class Restore:
-    """One restore: which saved node is bound to which Python object, values assigned on binding.
+    """One restore: which saved node is bound to which Python object; values are assigned on binding.
 
     Bound objects are held weakly (containers, which cannot be, not at all: they are walked again), so
     a pending restore never keeps a model alive. When the restore is dropped with saved values left
