@@ -131,8 +131,8 @@ class Checkpoint:
 def _check_trackable(value: Any) -> None:
     if not is_trackable(value):
         raise ValueError("`Checkpoint` was expecting a trackable object (an object derived from "
-                         f"`Trackable`), got {value}. If you believe this object should be trackable (i.e. it "
-                         "is part of the TensorFlow Python API and manages state), please open an issue.")
+                         f"`Trackable`), got {value}. If you believe this object should be trackable (i.e. "
+                         "it is part of the TensorFlow Python API and manages state), please open an issue.")
 
 
 def _restore(root: Checkpoint, save_path: str) -> CheckpointLoadStatus:
