@@ -71,6 +71,7 @@ class Workload:
     scale: float
     legs: dict[str, Callable[[], Step]]
     rate: str = ""  # label of an optional calls-per-second column, e.g. "steps/s"
+    rate_scale: float = 1.0  # what one call is worth in the rate column's unit (100 for 100 MiB per call)
     number: int | None = None  # calls per repeat; None = calibrate to the target duration
     warmup: int = 1  # calls before timing, from the initial state; the last one's result is the checked value
 
@@ -201,7 +202,7 @@ def _row(name: str, outcome: Outcome, workload: Workload, outcomes: dict[str, Ou
     spread = statistics.quantiles(outcome.times, n=4) if len(outcome.times) > 1 else [median, median]
     row = [name, f"{median * workload.scale:.4g}", f"{(spread[-1] - spread[0]) / median:.0%}"]
     if workload.rate:
-        row.append(f"{1 / median:.4g}")
+        row.append(f"{workload.rate_scale / median:.4g}")
     subject = SUBJECT + name[len(_framework(name)) :]  # a peer's variant compares with tapeflow's
     peer_ratio = _ratio(outcome, outcomes.get(subject)) if _framework(name) in PEERS else ""
     reference = outcomes.get(REFERENCE)

@@ -35,3 +35,18 @@ def test_module_training_finds_the_variables_and_the_loss_falls():
     assert lines[0] == "variables: ['hidden/b:0', 'hidden/w:0', 'output/b:0', 'output/w:0']"
     losses = [float(line.split()[-1]) for line in lines[1:]]
     assert losses == sorted(losses, reverse=True) and losses[-1] < 0.01 * losses[0]
+
+
+def test_checkpoint_resume_continues_where_training_stopped(tmp_path):
+    lines = run("checkpoint_resume.py").stderr.splitlines()
+    assert lines[3] == "-- stopped; a new run resumes --" and lines[4] == "resumed from ckpt-3 at epoch 3"
+    epochs = [line.split() for line in lines if line.startswith("epoch")]
+    assert [int(e[1]) for e in epochs] == [1, 2, 3, 4, 5, 6]
+    assert [e[-1] for e in epochs] == [f"ckpt-{i}" for i in range(1, 7)]
+    losses = [float(e[3]) for e in epochs]
+    assert losses == sorted(losses, reverse=True)
+    # An uninterrupted run of 6 epochs ends at the same loss as the resumed one.
+    uninterrupted = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import checkpoint_resume as c; "
+         "c.run(sys.argv[2], 6)", str(EXAMPLES), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert uninterrupted.stderr.splitlines()[-1].split()[3] == epochs[-1][3]

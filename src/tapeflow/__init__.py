@@ -83,6 +83,7 @@ _LAZY = {
     "gradients": ("tapeflow.autodiff.graph_gradients", "gradients"),
     "hessians": ("tapeflow.autodiff.graph_gradients", "hessians"),
     "debugging": ("tapeflow.debugging", None),
+    "train": ("tapeflow.train", None),
     "Assert": ("tapeflow.ops.check_ops", "Assert"),
     "assert_equal": ("tapeflow.ops.check_ops", "assert_equal"),
     "assert_greater": ("tapeflow.ops.check_ops", "assert_greater"),

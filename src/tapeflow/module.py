@@ -9,6 +9,9 @@ Each object is reported once (the first time it is met) and a module is not its 
 A module's name scope is fixed when it is made (`outer/dense/` for a module made inside
 `tf.name_scope('outer')`); `with module.name_scope:` or a method decorated with
 `tf.Module.with_name_scope` enters it, so variables made there are named `dense/w:0`.
+
+Assigning an attribute tells a pending checkpoint restore (`tf.train`, deferred restoration) that the
+module may have a new child, which then takes its saved value, as in TensorFlow.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 from tapeflow.core import nest
 from tapeflow.core.scopes import name_scope
 from tapeflow.ops.variables import Variable
+from tapeflow.tracking import deferred
+from tapeflow.tracking.trackable import is_trackable
 
 __all__ = ["Module"]
 
@@ -48,6 +53,17 @@ class Module:
         self._name = name
         with name_scope(name) as scope:
             self._name_scope = name_scope(scope)  # absolute: entered later from any scope
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if deferred.PENDING:  # a restore may be waiting for this module's new child
+            deferred.attached(self)
+
+    def _trackable_children(self) -> list:
+        """What a checkpoint holds of the module: its trackable attributes, in assignment order."""
+        return [(name, value) for name, value in vars(self).items()
+                if name not in ("_name", "_name_scope") and not name.startswith("_self_")
+                and is_trackable(value)]
 
     @property
     def name(self) -> str:

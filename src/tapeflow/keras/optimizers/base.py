@@ -31,6 +31,7 @@ from tapeflow.ops.gather_ops import to_dense, unsorted_segment_sum
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import cast, clip_by_value, equal, floormod
 from tapeflow.ops.variables import OwnedVariable, Variable
+from tapeflow.tracking import deferred
 
 _LEGACY_KWARGS = ("decay", "gradient_aggregator", "gradient_transformers")
 
@@ -46,6 +47,8 @@ class Optimizer:
     """Base class of the Keras optimizers (tf.keras.optimizers.Optimizer)."""
 
     _config: tuple = ()  # a subclass's hyperparameters, as get_config lists them after the common ones
+    # A subclass's slots as tf-keras 2.21 keeps them in a checkpoint: (slot name, list attribute name).
+    _slot_attributes: tuple = ()
 
     def __init__(
         self,
@@ -203,6 +206,7 @@ class Optimizer:
         if self.gradient_accumulation_steps:
             self.add_slots(var_list, "gradient_accumulator")
         self.build_slots(var_list)
+        deferred.attached(self)  # slots a restore was waiting for take their saved values
 
     def build_slots(self, var_list: list) -> None:
         """Subclasses create their slots here, with `add_slots`, in Keras's order."""
@@ -225,6 +229,20 @@ class Optimizer:
                 )
                 self._slots[id(v)][slot] = made
                 self._variables.append(made)
+
+    def _trackable_children(self) -> list:
+        """The optimizer's children in a checkpoint, named and ordered as tf-keras 2.21 names them."""
+        out = [("_variables", list(self._variables)), ("_iterations", self._iterations)]
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            out.append(("_current_learning_rate", self._current_learning_rate))
+        else:
+            out.append(("_learning_rate", self._learning_rate))
+        if self._built:
+            slot_lists = [("average", "_model_variables_moving_average")] if self.use_ema else []
+            out.append(("_index_dict", {}))
+            for slot, attribute in [*slot_lists, *self._slot_attributes]:
+                out.append((attribute, [s[slot] for s in self._slots.values() if slot in s]))
+        return out
 
     def get_slot(self, variable: Variable, name: str) -> Variable:
         return self._slots[id(variable)][name]
@@ -268,7 +286,7 @@ class Optimizer:
                 f"using `model.compile()`, did you forget to provide a `loss` argument?",
                 stacklevel=2,
             )
-        self._build([v for _, v in kept], prefix=f"{self.name}/")
+        self._build([v for _, v in pairs], prefix=f"{self.name}/")  # tf-keras builds slots for all
         grads = [self._checked(g, v) for g, v in kept]
         variables = [v for _, v in kept]
         if self.gradient_accumulation_steps:

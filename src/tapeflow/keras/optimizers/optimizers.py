@@ -31,6 +31,7 @@ def _dense(g: Any):
 class SGD(Optimizer):
     """Gradient descent, with optional (Nesterov) momentum: m = momentum*m - lr*g; v += m."""
 
+    _slot_attributes = (("m", "momentums"),)
     _config = ("momentum", "nesterov")
 
     def __init__(
@@ -69,6 +70,7 @@ class SGD(Optimizer):
 class Adagrad(Optimizer):
     """Per-coordinate rates from the sum of squared gradients: v -= lr * g / sqrt(acc + eps)."""
 
+    _slot_attributes = (("accumulator", "_accumulators"),)
     _config = ("initial_accumulator_value", "epsilon")
 
     def __init__(
@@ -100,6 +102,8 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """Gradients scaled by a moving root mean square (centered: minus the mean's square)."""
 
+    _slot_attributes = (("velocity", "_velocities"), ("momentum", "_momentums"),
+                        ("average_gradient", "_average_gradients"))
     _config = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(
@@ -145,6 +149,8 @@ class RMSprop(Optimizer):
 class Adadelta(Optimizer):
     """Steps scaled by the ratio of running RMS of past steps to running RMS of gradients."""
 
+    _slot_attributes = (("accumulated_grad", "_accumulated_grads"),
+                        ("accumulated_delta_var", "_accumulated_delta_vars"))
     _config = ("rho", "epsilon")
 
     def __init__(
@@ -175,6 +181,7 @@ class Adam(Optimizer):
     """Adaptive moments: v -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps) (amsgrad: the
     running maximum of v). Epsilon is outside the square root and not bias-corrected, as Keras."""
 
+    _slot_attributes = (("m", "_momentums"), ("v", "_velocities"))
     _config = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(
@@ -194,6 +201,12 @@ class Adam(Optimizer):
         self.add_slots(var_list, "m", "v", owned=True)  # updated in place by the fused kernel
         if self.amsgrad:
             self.add_slots(var_list, "vhat", owned=True)
+
+    def _trackable_children(self) -> list:
+        """With `amsgrad`, tf-keras keeps the maxima in `_velocity_hats`, after the other slot lists."""
+        hats = [s["vhat"] for s in self._slots.values() if "vhat" in s]
+        extra = [("_velocity_hats", hats)] if self.amsgrad and self._built else []
+        return super()._trackable_children() + extra
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, dtype = _dense(gradient), variable.dtype
@@ -241,6 +254,7 @@ class AdamW(Adam):
 class Adamax(Optimizer):
     """Adam with the infinity norm: u = max(b2 * u, |g|); v -= lr * m / ((1 - b1^t) * (u + eps))."""
 
+    _slot_attributes = (("m", "_m"), ("u", "_u"))
     _config = ("beta_1", "beta_2", "epsilon")
 
     def __init__(
@@ -295,7 +309,13 @@ class Nadam(Adam):
         super().build_slots(var_list)
         for v in var_list:
             if v.dtype not in self._u_products:
-                self._u_products[v.dtype] = Variable(cast(1.0, v.dtype), name="u_product", trainable=False)
+                self._u_products[v.dtype] = Variable(cast(1.0, v.dtype), name=f"{self._slot_prefix}Variable",
+                                                       trainable=False)  # as tf-keras names it
+
+    def _trackable_children(self) -> list:
+        """tf-keras's Nadam keeps one `_u_product`, after its slot lists."""
+        products = list(self._u_products.values())
+        return super()._trackable_children() + ([("_u_product", products[0])] if products else [])
 
     def prepare_step(self, variables: list) -> None:
         for dtype, product in self._u_products.items():
@@ -317,6 +337,7 @@ class Nadam(Adam):
 class Ftrl(Optimizer):
     """Follow-the-regularized-leader, with L1, L2 and L2-shrinkage regularization."""
 
+    _slot_attributes = (("accumulator", "_accumulators"), ("linear", "_linears"))
     _config = (
         "learning_rate_power",
         "initial_accumulator_value",
@@ -384,6 +405,7 @@ class Ftrl(Optimizer):
 class Lion(Optimizer):
     """Sign of an interpolated momentum: v -= lr * sign(b1 * m + (1 - b1) * g); m = b2 * m + (1 - b2) * g."""
 
+    _slot_attributes = (("m", "momentums"),)
     _config = ("beta_1", "beta_2")
 
     def __init__(
