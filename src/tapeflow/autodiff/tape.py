@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.autodiff import backprop
+from tapeflow.autodiff import backprop, explain
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current
@@ -174,8 +174,11 @@ class GradientTape:
         try:
             flat_targets, seeds = _sparse_targets(flat_targets, seeds)
             flat_sources = _flat_sources(sources)
+            records = (list(self._entries), set(self._tracked)) if explain.explanations_enabled() else None
             grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked,
                                       consume=not self._persistent)
+            if records is not None and _unconnected(unconnected_gradients) is UnconnectedGradients.NONE:
+                explain.warn_missing(self, *records, flat_targets, flat_sources, grads)
             grads = _fill_unconnected(grads, flat_sources, unconnected_gradients)
         finally:
             self._end_pass()
@@ -195,6 +198,7 @@ class GradientTape:
                     for seed in _one_hot_seeds(target._value.shape, target._value.dtype)]
             jacobians = [_stack_rows([row[i] for row in rows], target._value.shape, s._value.shape)
                          for i, s in enumerate(flat_sources)]
+            self._explain_missing([target], flat_sources, jacobians, unconnected_gradients)
             jacobians = _fill_unconnected(jacobians, flat_sources, unconnected_gradients,
                                           lambda s: Tensor(np.zeros(target._value.shape + s._value.shape,
                                                                     s._value.dtype)))
@@ -223,11 +227,17 @@ class GradientTape:
             rows = [self._seeded_backward(target, [source], np.broadcast_to(seed, t_shape))[0]
                     for seed in example_seeds]
             jacobian = _stack_rows(rows, t_shape[1:], s_shape[1:], batch=t_shape[0])
+            self._explain_missing([target], [source], [jacobian], unconnected_gradients)
             (jacobian,) = _fill_unconnected([jacobian], [source], unconnected_gradients,
                                             lambda s: Tensor(np.zeros(t_shape + s_shape[1:], s._value.dtype)))
         finally:
             self._end_pass()
         return jacobian
+
+    def _explain_missing(self, targets: list, sources: list, results: list, unconnected: Any) -> None:
+        """With gradient explanations on, a warning for each None result saying why."""
+        if explain.explanations_enabled() and _unconnected(unconnected) is UnconnectedGradients.NONE:
+            explain.warn_missing(self, self._entries, self._tracked, targets, sources, results)
 
     def _seeded_backward(self, target: Any, sources: list, seed: np.ndarray) -> list:
         return backprop.backward(self._entries, [target], sources, [Tensor(seed)], self._tracked)

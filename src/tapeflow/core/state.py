@@ -13,20 +13,22 @@ from __future__ import annotations
 import _thread  # (the C module: `threading` itself is not loaded by `import tapeflow`)
 import contextlib
 import contextvars
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["ThreadState", "current", "paused", "peek", "tapes_paused", "tracing"]
+__all__ = ["ThreadState", "current", "observe", "paused", "peek", "tapes_paused", "tracing", "unobserve"]
 
 
 class ThreadState:
     """One thread's execution state (see the module doc)."""
 
-    __slots__ = ("owner", "tapes", "graphs", "variable_creation", "eager_scope")
+    __slots__ = ("owner", "tapes", "graphs", "variable_creation", "eager_scope", "__weakref__")
 
     def __init__(self, owner: int | None) -> None:
         self.owner = owner  # the thread's identity
-        self.tapes: list = []  # the tapes recording now, innermost last (GradientTape maintains it)
+        # the tapes recording now, innermost last (GradientTape maintains it), after the observers
+        self.tapes: list = list(_OBSERVERS)
         self.graphs: list = []  # the graphs being traced now, innermost last
         self.variable_creation: list = []  # a VariableCreation per trace of a tf.function, innermost last
         self.eager_scope: Any = None  # the eager name/device scope (made by core.scopes on first use)
@@ -37,6 +39,8 @@ class ThreadState:
 # context, so it sees the idle default until it first needs a state of its own. A context copied into
 # another thread (`asyncio.to_thread`) would carry the first thread's state along: `current` checks the
 # owner, and `peek`'s readers act only on an idle state without asking `current`.
+_OBSERVERS: list = []  # what sits on every thread's list of tapes (gradient explanations), if anything
+_STATES: weakref.WeakSet = weakref.WeakSet()  # every thread's state, to give observers to
 _IDLE = ThreadState(None)
 _STATE: contextvars.ContextVar[ThreadState] = contextvars.ContextVar("tapeflow_thread_state", default=_IDLE)
 
@@ -51,7 +55,24 @@ def current() -> ThreadState:
     if state.owner != _thread.get_ident():
         state = ThreadState(_thread.get_ident())
         _STATE.set(state)
+        _STATES.add(state)
     return state
+
+
+def observe(observer: Any) -> None:
+    """Put `observer` on every thread's list of recording tapes, now and in threads yet to start: it is
+    offered every op (`record`) and variable read (`variable_accessed`), and tracks nothing (`tracks`).
+    The idle state gets it too, so that no thread's ops take the path that skips the tapes."""
+    _OBSERVERS.append(observer)
+    for state in [*_STATES, _IDLE]:
+        state.tapes.insert(0, observer)
+
+
+def unobserve(observer: Any) -> None:
+    _OBSERVERS.remove(observer)
+    for state in [*_STATES, _IDLE]:
+        if observer in state.tapes:
+            state.tapes.remove(observer)
 
 
 @contextlib.contextmanager

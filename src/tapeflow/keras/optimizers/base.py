@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.autodiff import explain
 from tapeflow.autodiff.tape import GradientTape
 from tapeflow.control_flow.cond import cond
 from tapeflow.core import dtypes, errors
@@ -277,13 +278,14 @@ class Optimizer:
             names = [v.name for _, v in pairs]
             raise ValueError(
                 f"No gradients provided for any variable: ({names},). Provided `grads_and_vars` "
-                f"is {tuple(pairs)}."
+                f"is {tuple(pairs)}.{explain.reasons_for([v for _, v in pairs])}"
             )
         if len(kept) < len(pairs):
             missing = [v.name for g, v in pairs if g is None]
             warnings.warn(
                 f"Gradients do not exist for variables {missing} when minimizing the loss. If you're "
-                f"using `model.compile()`, did you forget to provide a `loss` argument?",
+                f"using `model.compile()`, did you forget to provide a `loss` argument?"
+                f"{explain.reasons_for([v for g, v in pairs if g is None])}",
                 stacklevel=2,
             )
         self._build([v for _, v in pairs], prefix=f"{self.name}/")  # tf-keras builds slots for all
