@@ -25,7 +25,7 @@ import numpy as np
 from tapeflow.autodiff import backprop, explain
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.state import current
+from tapeflow.core.state import recording_started, recording_stopped
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import shape_ops
 from tapeflow.ops.array_ops import reshape, stack
@@ -75,13 +75,11 @@ class GradientTape:
         return self._recording
 
     def _push(self) -> None:
-        current().tapes.append(self)
+        recording_started(self)
         self._recording = True
 
     def _pop(self) -> None:
-        tapes = current().tapes
-        if self in tapes:  # (not while paused by a context of core.state)
-            tapes.remove(self)
+        recording_stopped(self)
         self._recording = False
 
     @contextlib.contextmanager

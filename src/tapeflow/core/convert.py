@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes
-from tapeflow.core.state import current
+from tapeflow.core.state import ACTIVE, current
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import CompositeTensor, Tensor, TensorLike
 from tapeflow.core.tensor_shape import TensorShape
@@ -133,9 +133,6 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for "
                              f"Tensor with dtype {value.dtype.name}: {value!r}")
         return value
-    registered = _CONVERSIONS.get(type(value))
-    if registered is not None:
-        return _converted(registered[1], value, dtype, name)
     if isinstance(value, TensorLike):  # a Variable: reading it is an op the tapes see
         tensor = value.value()
         if dtype is not None and tensor._value.dtype != dtypes.as_dtype(dtype)._np:
@@ -144,7 +141,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
         return tensor
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-    if type(value) in (list, tuple) and current().graphs and _holds_symbolic(value):
+    if ACTIVE and type(value) in (list, tuple) and current().graphs and _holds_symbolic(value):
         return _pack(value, dtype)
     if dtype is None and dtype_hint is not None:
         try:
@@ -154,7 +151,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     try:
         return Tensor(to_array(value, dtype))
     except ValueError:
-        registered = _registered(value)  # an instance of a subclass of a registered type
+        registered = _registered(value)  # a type the core does not know, registered from above
         if registered is None:
             raise
         return _converted(registered, value, dtype, name)

@@ -22,10 +22,11 @@ difference between eager and traced execution; nothing else calls a kernel on a 
 
 from __future__ import annotations
 
+from _thread import get_ident
 from collections.abc import Callable, Sequence
 
 from tapeflow.core import errors
-from tapeflow.core.state import current, peek
+from tapeflow.core.state import ACTIVE, current, held
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 
@@ -71,7 +72,7 @@ class Op:
     """A primitive operation: kernel, gradient and effect declared together (see module doc)."""
 
     __slots__ = ("name", "kernel", "grads", "joint", "variadic", "multiple_results", "sparse_ok", "effect",
-                 "infer", "emit", "infix", "label", "identity", "neutral")
+                 "infer", "emit", "infix", "label", "identity", "neutral", "differentiable")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | Callable | None = None,
                  *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,
@@ -98,10 +99,7 @@ class Op:
         # (element, positions): an input equal to `element` at one of `positions` leaves the other
         # input as the result (x * 1, x + 0, x - 0, x / 1, x ** 1)
         self.neutral = neutral
-
-    @property
-    def differentiable(self) -> bool:
-        return self.grads is not None or self.joint is not None
+        self.differentiable = grads is not None or joint is not None
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
@@ -109,8 +107,14 @@ class Op:
 
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):
     """Apply `op` to tensors `inputs` (already converted and checked) with static `params`."""
-    state = peek()  # this thread's tapes and traced graphs (core/state.py); none: the kernel runs now
-    if (state.graphs or state.tapes) and (state := current()).graphs and (
+    # This thread's tapes and traced graphs (core/state.py: `current()`, inlined); when no thread has
+    # any, the kernel just runs.
+    state = None
+    if ACTIVE:
+        state = held()
+        if state is None or state.owner != get_ident():
+            state = current()
+    if state is not None and state.graphs and (
             op.effect is not None or any(type(x) is SymbolicTensor for x in inputs)):
         result = state.graphs[-1].add(op, inputs, params)
     else:
@@ -124,7 +128,7 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
         except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
             raise kernel_error(op, inputs, params, e) from None
         result = tuple(map(Tensor, out)) if op.multiple_results else Tensor(out)
-    if state.tapes:
+    if state is not None and state.tapes:
         for tape in state.tapes:
             tape.record(op, inputs, params, result)
     return result

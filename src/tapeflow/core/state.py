@@ -17,7 +17,8 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["ThreadState", "current", "observe", "paused", "peek", "tapes_paused", "tracing", "unobserve"]
+__all__ = ["ACTIVE", "ThreadState", "current", "held", "observe", "paused", "recording_started",
+           "recording_stopped", "tapes_paused", "tracing", "unobserve"]
 
 
 class ThreadState:
@@ -25,7 +26,7 @@ class ThreadState:
 
     __slots__ = ("owner", "tapes", "graphs", "variable_creation", "eager_scope", "__weakref__")
 
-    def __init__(self, owner: int | None) -> None:
+    def __init__(self, owner: int) -> None:
         self.owner = owner  # the thread's identity
         # the tapes recording now, innermost last (GradientTape maintains it), after the observers
         self.tapes: list = list(_OBSERVERS)
@@ -34,45 +35,66 @@ class ThreadState:
         self.eager_scope: Any = None  # the eager name/device scope (made by core.scopes on first use)
 
 
-# Held in a context variable rather than a `threading.local`: reading it costs a few nanoseconds where
-# a thread-local attribute costs ~70 (`bind` reads it for every op). A new thread starts from an empty
-# context, so it sees the idle default until it first needs a state of its own. A context copied into
-# another thread (`asyncio.to_thread`) would carry the first thread's state along: `current` checks the
-# owner, and `peek`'s readers act only on an idle state without asking `current`.
+# What records, is traced or observes now, in all threads: the recording tapes, the graphs being
+# traced, the observers. While it is empty (a program running eagerly with no tape) `bind` need not even
+# look up its thread's state; otherwise it asks `current()`. It errs on the side of looking (a tape
+# hidden by `paused()` is still in it). Appending and removing are single operations of a list, which
+# threads cannot interleave.
+ACTIVE: list = []
+
+
+# Held in a context variable rather than a `threading.local` (whose attribute costs ~70 ns to read). A new
+# thread starts from an empty context and makes its state on first use. A context copied into another
+# thread (`asyncio.to_thread`) would carry the first thread's state along: `current` checks the owner.
 _OBSERVERS: list = []  # what sits on every thread's list of tapes (gradient explanations), if anything
 _STATES: weakref.WeakSet = weakref.WeakSet()  # every thread's state, to give observers to
-_IDLE = ThreadState(None)
-_STATE: contextvars.ContextVar[ThreadState] = contextvars.ContextVar("tapeflow_thread_state", default=_IDLE)
+_STATE: contextvars.ContextVar[ThreadState | None] = contextvars.ContextVar("tapeflow_thread_state",
+                                                                            default=None)
 
-peek = _STATE.get
-"""The calling thread's state, or another's or the idle one: enough to see that nothing records or is
-traced (the hot path's question); anything more asks `current()`."""
+
+held = _STATE.get
+"""The state the context holds, to be checked against `_thread.get_ident()` (`current()` inlined in the
+hot paths); None in a thread that has not needed one yet."""
 
 
 def current() -> ThreadState:
-    """The calling thread's own state."""
+    """The calling thread's state."""
     state = _STATE.get()
-    if state.owner != _thread.get_ident():
+    if state is None or state.owner != _thread.get_ident():
         state = ThreadState(_thread.get_ident())
         _STATE.set(state)
         _STATES.add(state)
     return state
 
 
+def recording_started(tape: Any) -> None:
+    """`tape` records this thread's ops from now on (innermost)."""
+    current().tapes.append(tape)
+    ACTIVE.append(tape)
+
+
+def recording_stopped(tape: Any) -> None:
+    tapes = current().tapes
+    if tape in tapes:  # (not while paused by a context below)
+        tapes.remove(tape)
+    ACTIVE.remove(tape)
+
+
 def observe(observer: Any) -> None:
     """Put `observer` on every thread's list of recording tapes, now and in threads yet to start: it is
-    offered every op (`record`) and variable read (`variable_accessed`), and tracks nothing (`tracks`).
-    The idle state gets it too, so that no thread's ops take the path that skips the tapes."""
+    offered every op (`record`) and variable read (`variable_accessed`), and tracks nothing (`tracks`)."""
     _OBSERVERS.append(observer)
-    for state in [*_STATES, _IDLE]:
+    for state in list(_STATES):
         state.tapes.insert(0, observer)
+    ACTIVE.append(observer)
 
 
 def unobserve(observer: Any) -> None:
     _OBSERVERS.remove(observer)
-    for state in [*_STATES, _IDLE]:
+    for state in list(_STATES):
         if observer in state.tapes:
             state.tapes.remove(observer)
+    ACTIVE.remove(observer)
 
 
 @contextlib.contextmanager
@@ -111,10 +133,10 @@ def tracing(graph: Any, tapes: bool = True) -> Iterator[ThreadState]:
         return
     state = current()
     state.graphs.append(graph)
+    ACTIVE.append(graph)
     try:
         yield state
     finally:
         state.graphs.pop()
+        ACTIVE.remove(graph)
 
-
-current()  # the importing thread's state, set now: reading a set context variable is the fastest path

@@ -19,7 +19,7 @@ from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.formatting import variable_repr
 from tapeflow.core.op import READ, WRITE, Op, bind
 from tapeflow.core.scopes import variable_name
-from tapeflow.core.state import current, peek
+from tapeflow.core.state import ACTIVE, current
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import DEVICE, Tensor, TensorLike
 from tapeflow.core.tensor_shape import TensorShape
@@ -92,8 +92,8 @@ class Variable(TensorLike):
 
     def value(self) -> Tensor:
         """The current value as a tensor; a recorded read while tapes are active."""
-        if (state := peek()).tapes or state.graphs:
-            for tape in current().tapes:
+        if ACTIVE and ((state := current()).tapes or state.graphs):
+            for tape in state.tapes:
                 tape.variable_accessed(self)
             return bind(_read_op, (self,))
         return Tensor(self._value)
@@ -133,7 +133,7 @@ class Variable(TensorLike):
         return self if read_value else None
 
     def _store(self, new: Any) -> None:
-        if peek().graphs or type(new) is not Tensor:
+        if ACTIVE and current().graphs or type(new) is not Tensor:
             bind(_assign_op, (new,), {"variable": self})
         else:
             self._value = new._value
@@ -280,8 +280,8 @@ class OwnedVariable(Variable):
     __slots__ = ()
 
     def value(self) -> Tensor:
-        if (state := peek()).tapes or state.graphs:
-            for tape in current().tapes:
+        if ACTIVE and ((state := current()).tapes or state.graphs):
+            for tape in state.tapes:
                 tape.variable_accessed(self)
             return bind(_copying_read_op, (self,))
         return Tensor(np.copy(self._value))
@@ -292,7 +292,7 @@ class OwnedVariable(Variable):
         return np.copy(self._value)
 
     def _store(self, new: Any) -> None:
-        if peek().graphs or type(new) is not Tensor:
+        if ACTIVE and current().graphs or type(new) is not Tensor:
             bind(_owned_assign_op, (new,), {"variable": self})
         else:
             self._value = owned(new._value, self._value)
