@@ -1,0 +1,234 @@
+"""Philox4x32-10 and the way TensorFlow's CPU kernels turn its stream into numbers.
+
+Pure NumPy (no tapeflow imports), so the bit-level rules stay apart from seeds and ops. A stream is
+a key (k0, k1) and a 128-bit block counter; block i of a draw is Philox(key, base + i), four uint32
+words. Every rule here is vectorised over blocks with uint64 arithmetic: no per-element Python
+except in `shuffle_indices` (Fisher-Yates is sequential by nature).
+
+The fill rules follow TensorFlow's `FillPhiloxRandom`: output group g always reads block base + g
+(truncated normals: block base + g * 256 or 128), so a draw does not depend on how TF shards it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_W0, _W1 = 0x9E3779B9, 0xBB67AE85
+_32 = np.uint64(32)
+MASK64 = (1 << 64) - 1
+# The key that turns a stateless seed pair into a key and counter (StatelessRandomGetKeyCounter).
+_SEED_SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)
+# Blocks each stateful kernel call reserves per output element.
+BLOCKS_PER_OUTPUT = 256
+
+
+def blocks(key: tuple[int, int], counter: int, n: int) -> np.ndarray:
+    """Philox4x32-10 of `n` successive 128-bit counters from `counter`: a uint32 array [n, 4]."""
+    return at(key, counter, np.arange(n, dtype=np.uint64))
+
+
+def at(key: tuple[int, int], base: int, offsets: np.ndarray) -> np.ndarray:
+    """Philox4x32-10 of the counters base + offsets[i] (uint64 offsets): a uint32 array [n, 4].
+
+    Computed in chunks that stay in the CPU cache. The state is kept as A = [c0, c2] and
+    B = [c1, c3] (uint32); one round is P = A * (M0, M1) in uint64, A = hi(P)[::-1] ^ B ^ key and
+    B = lo(P)[::-1], where hi and lo are strided uint32 views of P (no copies)."""
+    base &= (1 << 128) - 1
+    n = len(offsets)
+    out = np.empty((n, 4), np.uint32)
+    keys = _round_keys(key)
+    buffers = [np.empty((2, min(n, _CHUNK)), np.uint64) for _ in range(2)]
+    for start in range(0, n, _CHUNK):
+        low = offsets[start:start + _CHUNK] + np.uint64(base & MASK64)
+        m = len(low)
+        high = np.full(m, base >> 64, dtype=np.uint64)
+        if (base & MASK64) + int(offsets[start:start + m].max()) > MASK64:  # the low word wraps: carry
+            high[low < offsets[start:start + m]] += np.uint64(1)
+        a = np.empty((2, m), np.uint32)
+        b = np.empty((2, m), np.uint32)
+        a[0], b[0] = low.view(np.uint32)[0::2], low.view(np.uint32)[1::2]
+        a[1], b[1] = high.view(np.uint32)[0::2], high.view(np.uint32)[1::2]
+        products = [buffer[:, :m] for buffer in buffers]
+        for r in range(10):
+            p = products[r & 1]
+            np.multiply(a, _MULTIPLIERS, out=p)
+            halves = p.view(np.uint32)
+            np.bitwise_xor(halves[::-1, 1::2], b, out=a)
+            a ^= keys[r]
+            b = halves[::-1, 0::2]
+        block = out[start:start + m]
+        block[:, 0], block[:, 1], block[:, 2], block[:, 3] = a[0], b[0], a[1], b[1]
+    return out
+
+
+_CHUNK = 32768  # blocks per chunk: the working arrays (about 1.5 MB) stay in L2
+_MULTIPLIERS = np.array([[0xD2511F53], [0xCD9E8D57]], np.uint64)
+
+
+def _round_keys(key: tuple[int, int]) -> list[np.ndarray]:
+    """The key of each of the ten rounds, as a [2, 1] uint32 column."""
+    k0, k1 = key[0] & 0xFFFFFFFF, key[1] & 0xFFFFFFFF
+    keys = []
+    for _ in range(10):
+        keys.append(np.array([[k0], [k1]], np.uint32))
+        k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
+    return keys
+
+
+def words(key: tuple[int, int], counter: int, count: int) -> np.ndarray:
+    """The first `count` uint32 words of the stream from block `counter`."""
+    return blocks(key, counter, -(-count // 4)).reshape(-1)[:count]
+
+
+def stateless_key_counter(seed0: int, seed1: int) -> tuple[tuple[int, int], int]:
+    """The key and counter a stateless op derives from its seed pair (sign-extended to 64 bits)."""
+    s0, s1 = seed0 & MASK64, seed1 & MASK64
+    m = blocks(_SEED_SCRAMBLE_KEY, s0 | s1 << 64, 1)[0]
+    return (int(m[0]), int(m[1])), int(m[2]) << 64 | int(m[3]) << 96
+
+
+# ---- uniform -------------------------------------------------------------------------------------
+
+def float32_from_words(w: np.ndarray) -> np.ndarray:
+    """[0, 1) floats from the low 23 bits of each word: bits(0x3F800000 | w & 0x7FFFFF) - 1."""
+    bits = (w & np.uint32(0x7FFFFF)) | np.uint32(0x3F800000)
+    return bits.view(np.float32) - np.float32(1)
+
+
+def float64_from_pairs(w0: np.ndarray, w1: np.ndarray) -> np.ndarray:
+    """[0, 1) doubles with mantissa (w0 & 0xFFFFF) << 32 | w1."""
+    bits = (w0.astype(np.uint64) & np.uint64(0xFFFFF)) << _32
+    bits |= w1
+    bits |= np.uint64(0x3FF0000000000000)
+    return bits.view(np.float64) - 1.0
+
+
+def float16_from_words(w: np.ndarray) -> np.ndarray:
+    """[0, 1) halves from the low 10 bits of each word."""
+    bits = ((w & np.uint32(0x3FF)) | np.uint32(0x3C00)).astype(np.uint16)
+    return bits.view(np.float16) - np.float16(1)
+
+
+def uniform(key: tuple[int, int], counter: int, n: int, dtype: np.dtype) -> np.ndarray:
+    """`n` uniform [0, 1) values of a float `dtype`, as TF's RandomUniform kernel draws them."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        w = words(key, counter, 2 * n)
+        return float64_from_pairs(w[0::2], w[1::2])
+    w = words(key, counter, n)
+    return float16_from_words(w) if dtype == np.float16 else float32_from_words(w)
+
+
+def full_int(key: tuple[int, int], counter: int, n: int, dtype: np.dtype) -> np.ndarray:
+    """`n` integers over the whole range of int32/int64 (uint32 words, or pairs w0 | w1 << 32)."""
+    if np.dtype(dtype) == np.int64:
+        w = words(key, counter, 2 * n).view(np.uint64) if n else np.zeros(0, np.uint64)
+        return w.view(np.int64)
+    return words(key, counter, n).view(np.int32)
+
+
+def uniform_int(key: tuple[int, int], counter: int, n: int, low: int, high: int,
+                dtype: np.dtype) -> np.ndarray:
+    """`n` integers lo + (w % (hi - lo)) of int32 or int64 (TF's plain, slightly biased, modulo)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.int64:
+        span = np.uint64((high - low) & MASK64)
+        w = full_int(key, counter, n, dtype).view(np.uint64)
+        return ((w % span) + np.uint64(low & MASK64)).view(np.int64)
+    span = np.uint32((high - low) & 0xFFFFFFFF)
+    w = words(key, counter, n)
+    return ((w % span) + np.uint32(low & 0xFFFFFFFF)).view(np.int32)
+
+
+# ---- normal --------------------------------------------------------------------------------------
+
+_TWO_PI = 2 * np.pi  # 2π as a double, as TF's `2 * M_PI`
+
+
+def box_muller_float32(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TF's BoxMullerFloat over word arrays: (sin(v) r, cos(v) r) in float32, with glibc's logf,
+    sinf and cosf (float64 results rounded to float32, then corrected by the table)."""
+    from tapeflow.random import glibc_float32
+
+    i = a & np.uint32(0x7FFFFF)
+    j = b & np.uint32(0x7FFFFF)
+    u1 = np.maximum(i.astype(np.float64) * 2.0**-23, np.float64(np.float32(1e-7)))
+    log = glibc_float32.logf(np.log(u1).astype(np.float32), i)
+    r = np.sqrt(np.float32(-2) * log)
+    v = (_TWO_PI * (j.astype(np.float64) * 2.0**-23)).astype(np.float32).astype(np.float64)
+    sin = glibc_float32.sinf(np.sin(v).astype(np.float32), j)
+    cos = glibc_float32.cosf(np.cos(v).astype(np.float32), j)
+    sin *= r
+    cos *= r
+    return sin, cos
+
+
+_math_log = None
+
+
+def _glibc_log(x: np.ndarray) -> np.ndarray:
+    """glibc's double `log` (through `math.log`, which calls it): NumPy's SIMD log differs in the
+    last bit for about 0.3 % of inputs."""
+    global _math_log
+    if _math_log is None:
+        import math
+
+        _math_log = np.frompyfunc(math.log, 1, 1)
+    return _math_log(x).astype(np.float64)
+
+
+def box_muller_float64(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TF's BoxMullerDouble over blocks [n, 4]: u1 = max(D(w0, w1), 1e-7), v = 2π D(w2, w3)."""
+    u1 = np.maximum(float64_from_pairs(w[:, 0], w[:, 1]), 1e-7)
+    v = _TWO_PI * float64_from_pairs(w[:, 2], w[:, 3])
+    r = np.sqrt(-2.0 * _glibc_log(u1))
+    return np.sin(v) * r, np.cos(v) * r
+
+
+def normal(key: tuple[int, int], counter: int, n: int, dtype: np.dtype) -> np.ndarray:
+    """`n` standard normal values, as TF's RandomStandardNormal kernel draws them."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        sin, cos = box_muller_float64(blocks(key, counter, -(-n // 2)))
+        out = np.empty(2 * len(sin))
+        out[0::2], out[1::2] = sin, cos
+        return out[:n]
+    w = words(key, counter, n + (n & 1))
+    sin, cos = box_muller_float32(w[0::2], w[1::2])
+    out = np.empty(2 * len(sin), np.float32)
+    out[0::2], out[1::2] = sin, cos
+    return out[:n].astype(dtype, copy=False)
+
+
+def truncated_normal(key: tuple[int, int], counter: int, n: int, dtype: np.dtype) -> np.ndarray:
+    """`n` standard normal values with |x| < 2, as TF's TruncatedNormal kernel draws them: output
+    group g (4 floats, or 2 doubles) reads the stream from block base + g * 256 (doubles: 128),
+    keeping Box-Muller candidates in the order sin, cos while |x| < 2."""
+    dtype = np.dtype(dtype)
+    double = dtype == np.float64
+    group, skip = (2, 128) if double else (4, 256)
+    groups = -(-n // group)
+    out = np.zeros((groups, group), np.float64 if double else np.float32)
+    filled = np.zeros(groups, np.int64)
+    active = np.arange(groups)
+    step = 0  # blocks read so far by every active group
+    per_round = 2
+    while active.size:
+        offsets = (active.astype(np.uint64) * np.uint64(skip) + np.uint64(step))[:, None] \
+            + np.arange(per_round, dtype=np.uint64)
+        w = at(key, counter, offsets.reshape(-1))  # per_round blocks of each active group
+        if double:
+            sin, cos = box_muller_float64(w.reshape(-1, 4))
+        else:
+            flat = w.reshape(-1)
+            sin, cos = box_muller_float32(flat[0::2], flat[1::2])
+        cand = np.stack([sin, cos], axis=-1).reshape(len(active), -1)
+        keep = np.abs(cand) < 2
+        pos = filled[active, None] + np.cumsum(keep, axis=1) - 1
+        take = keep & (pos < group)
+        rows = np.broadcast_to(active[:, None], cand.shape)
+        out[rows[take], pos[take]] = cand[take]
+        filled[active] = np.minimum(pos[:, -1] + 1, group)
+        active = active[filled[active] < group]
+        step += per_round
+    return out.reshape(-1)[:n].astype(dtype, copy=False)

@@ -1,0 +1,111 @@
+"""TensorFlow's two-level seeds and the state of its stateful random kernels.
+
+A stateful random op carries two seeds (seed, seed2) from which its kernel makes a Philox stream:
+key = seed, counter = seed2 << 64. The seeds come from the global seed (`tf.random.set_seed`) and the
+op's own `seed=`, as TensorFlow derives them:
+
+* eagerly, an op without a seed takes the next `randint(0, 2**31 - 1)` of a `random.Random(global
+  seed)`; traced, it takes k, the number of seedless random ops created before it in that graph;
+* an op seed without a global seed pairs with 87654321; neither gives nondeterministic seeds.
+
+Eagerly, kernels are cached by (op type, dtype, seeds), so repeated calls with the same seeds carry
+on one stream; `set_seed` clears the cache. A traced op gets a kernel of its own when it is traced,
+whose stream carries on from call to call of the compiled function.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import weakref
+from typing import Any
+
+from tapeflow.framework import op as op_module
+from tapeflow.random import philox
+
+DEFAULT_GRAPH_SEED = 87654321
+_MAXINT32 = 2**31 - 1
+
+
+class Kernel:
+    """One stateful kernel's stream: its key and the counter of the next draw."""
+
+    __slots__ = ("key", "counter")
+
+    def __init__(self, seed: int, seed2: int):
+        if seed == 0 and seed2 == 0:  # TF's kernels seed themselves nondeterministically
+            seed, seed2 = (int.from_bytes(os.urandom(8), "little") for _ in range(2))
+        self.key = (seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF)
+        self.counter = (seed2 & philox.MASK64) << 64
+
+    def reserve(self, blocks: int) -> int:
+        """The counter a draw of `blocks` blocks starts at; the stream moves past them."""
+        start = self.counter
+        self.counter = (start + blocks) & ((1 << 128) - 1)
+        return start
+
+    def __repr__(self) -> str:
+        return f"<Philox kernel key={self.key}>"
+
+
+class _Seeds:
+    def __init__(self) -> None:
+        self.global_seed: int | None = None
+        self.rng: random.Random | None = None
+        self.kernels: dict[tuple, Kernel] = {}
+        self.graph_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+_SEEDS = _Seeds()
+
+
+def set_seed(seed: Any) -> None:
+    """`tf.random.set_seed`: fix (or, with None, clear) the global seed; restarts every stream."""
+    if seed is not None:
+        seed = int(getattr(seed, "_value", seed))
+    _SEEDS.global_seed = seed
+    _SEEDS.rng = None if seed is None else random.Random(seed)
+    _SEEDS.kernels.clear()
+
+
+def get_global_seed() -> int | None:
+    """The global seed `set_seed` set, or None."""
+    return _SEEDS.global_seed
+
+
+def _truncate(seed: int) -> int:
+    return seed % _MAXINT32
+
+
+def get_seed(op_seed: Any) -> tuple[int, int]:
+    """The (seed, seed2) pair of a random op with seed `op_seed` (None: none), consuming an op seed
+    when the op has none (TF's `random_seed.get_seed`); (0, 0) means nondeterministic."""
+    global_seed = _SEEDS.global_seed
+    if op_seed is not None:
+        op_seed = int(getattr(op_seed, "_value", op_seed))
+    if global_seed is None:
+        if op_seed is None:
+            return 0, 0
+        seeds = DEFAULT_GRAPH_SEED, _truncate(op_seed)
+    else:
+        if op_seed is None:
+            graph = op_module.TRACING[-1] if op_module.TRACING else None
+            if graph is None:
+                op_seed = _SEEDS.rng.randint(0, _MAXINT32)
+            else:
+                op_seed = _SEEDS.graph_counts.get(graph, 0)
+                _SEEDS.graph_counts[graph] = op_seed + 1
+        seeds = _truncate(global_seed), _truncate(op_seed)
+    return (0, _MAXINT32) if seeds == (0, 0) else seeds
+
+
+def kernel(op_type: str, dtype: Any, seeds: tuple[int, int]) -> Kernel:
+    """The kernel a random op of `op_type` and `dtype` with `seeds` draws from: eagerly the cached
+    one (its stream carries on), while tracing a new one owned by the traced op."""
+    if op_module.TRACING:
+        return Kernel(*seeds)
+    key = (op_type, str(dtype), seeds)
+    found = _SEEDS.kernels.get(key)
+    if found is None:
+        found = _SEEDS.kernels[key] = Kernel(*seeds)
+    return found
