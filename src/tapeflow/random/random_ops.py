@@ -319,7 +319,9 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
     """`tf.random.categorical`: for each row of `logits` (unnormalised log-probabilities of the
     classes), `num_samples` drawn class indices (int64 by default). Not differentiable."""
     logits, params = categorical_args(logits, num_samples, dtype, MULTINOMIAL.name)
-    source = _stateful(MULTINOMIAL, logits.dtype, seed)
+    # TF's kernel cache tells kernels apart by logits and output dtype
+    source = KernelSource(seeds.kernel(MULTINOMIAL.name, (logits.dtype.name, params["dtype"].name),
+                                       seeds.get_seed(seed)))
     return bind(MULTINOMIAL, (logits,), {**params, "source": source})
 
 

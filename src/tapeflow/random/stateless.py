@@ -135,9 +135,9 @@ def split(seed: Any, num: int = 2, alg: Any = "auto_select") -> Tensor:
 
 
 def fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
-    """`tf.random.fold_in`: the seed pair [a full-range integer drawn from `seed`, `data`]."""
+    """`tf.random.fold_in`: the seed pair [a full-range integer drawn from `seed`, `data`], of `data`'s
+    dtype (int32 for a Python int, as in TF)."""
     from tapeflow.ops.array_ops import stack
 
-    pair = seed_pair(seed)
-    data = convert_to_tensor(data, pair.dtype)
-    return stack([_draw(FULL_INT, [], pair, pair.dtype), data])
+    data = tensor(data)
+    return stack([_draw(FULL_INT, [], seed_pair(seed), data.dtype), data])
