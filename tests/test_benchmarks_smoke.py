@@ -12,12 +12,13 @@ def test_quick_benchmark_run_succeeds():
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     workloads = ("tutorial_loop", "optimizer_loop", "function_loop", "op_chain", "mlp", "mlp_adam",
-                 "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "import_time")
+                 "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "import_time", "random_draws")
     for workload in workloads:
         assert f"== {workload}" in run.stdout
     tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]
-    # function_loop times tapeflow twice: the repeated call and the first call of a new tf.function.
-    assert len(tapeflow_rows) == len(workloads) + 1 and not any("error" in row for row in tapeflow_rows)
+    # function_loop times tapeflow twice: the repeated call and the first call of a new tf.function;
+    # random_draws five times, once per distribution.
+    assert len(tapeflow_rows) == len(workloads) + 1 + 4 and not any("error" in row for row in tapeflow_rows)
     assert any(row.startswith("tapeflow first call") for row in tapeflow_rows)
     # The NumPy reference and tapeflow compute the same values; a broken leg shows as "DIFFERS".
     assert "DIFFERS" not in run.stdout
