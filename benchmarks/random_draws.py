@@ -1,8 +1,8 @@
 """Drawing 1e6 random numbers: tapeflow's TensorFlow-exact streams beside NumPy's generators and TensorFlow.
 
 tapeflow reproduces TensorFlow's CPU draws bit for bit (Philox4x32-10 in vectorised NumPy, float32
-normals corrected to glibc's logf/sinf/cosf by a table), so its cost is set against TensorFlow's own
-kernels (which use every core) and against NumPy's PCG64 and legacy generators (other numbers). One ``step`` is
+normals corrected to glibc's logf/sinf/cosf by a table), so its cost is set against TensorFlow's
+own kernels (which use every core) and against NumPy's PCG64 and legacy generators (other numbers). One ``step`` is
 one eager draw of 1e6 values; the legs are ``<framework> <distribution>``, and a peer's ratio is to
 tapeflow's same distribution. The steps return nothing, so there is no value check: the values are compared
 bit for bit by tests/test_random_against_tensorflow.py.
@@ -69,7 +69,7 @@ LEGS = {
 
 WORKLOAD = Workload(
     name="random_draws",
-    title=f"{SIZE:.0e} random draws (float32 unless named): NumPy's generators; tapeflow's, TensorFlow's Philox",
+    title=f"{SIZE:.0e} random draws (float32 unless named): NumPy's generators, tapeflow's and TF's Philox",
     unit="ms",
     scale=1e3,
     legs=LEGS,
