@@ -2,10 +2,10 @@
 
 tapeflow reproduces TensorFlow's CPU draws bit for bit (Philox4x32-10 in vectorised NumPy, float32
 normals corrected to glibc's logf/sinf/cosf by a table), so its cost is set against TensorFlow's
-own kernels (which use every core) and against NumPy's PCG64 and legacy generators (other numbers). One ``step`` is
-one eager draw of 1e6 values; the legs are ``<framework> <distribution>``, and a peer's ratio is to
-tapeflow's same distribution. The steps return nothing, so there is no value check: the values are compared
-bit for bit by tests/test_random_against_tensorflow.py.
+own kernels (which use every core) and against NumPy's PCG64 and legacy generators (other
+numbers). One ``step`` is one eager draw of 1e6 values; the legs are ``<framework> <distribution>``,
+and a peer's ratio is to tapeflow's same distribution. The steps return nothing, so there is no
+value check: tests/test_random_against_tensorflow.py compares the values bit for bit.
 """
 
 from __future__ import annotations
