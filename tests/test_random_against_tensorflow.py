@@ -255,3 +255,38 @@ def test_keras_seeding_matches_tf_keras(keras_seed):
            tp.random.stateless_uniform((4, 4), s[3], -0.05, 0.05)]
     counts = [differing(g.numpy(), w) for g, w in zip(got, want)]
     assert sum(counts) == 0, counts
+
+
+CATEGORICAL_IN_TF = """
+import sys, numpy as np, tensorflow as tf
+tf.config.threading.set_intra_op_parallelism_threads(int(sys.argv[1]))
+tf.random.set_seed(3)
+out = {}
+for i, (b, c, n) in enumerate(eval(sys.argv[2])):
+    logits = np.random.default_rng(i).normal(size=(b, c)).astype(np.float32)
+    out[str(i)] = tf.random.categorical(logits, n).numpy()
+np.savez(sys.argv[3], **out)
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 4, 8])
+def test_categorical_follows_tfs_sharding_for_its_thread_count(threads, tmp_path):
+    import subprocess
+    import sys
+
+    cases = [(37, 5, 64), (200, 50, 10), (1000, 3, 7), (64, 1000, 100), (9, 2, 1)]
+    recorded = tmp_path / "categorical.npz"
+    subprocess.run([sys.executable, "-c", CATEGORICAL_IN_TF, str(threads), repr(cases), str(recorded)],
+                   check=True, capture_output=True, timeout=300)
+    want = np.load(recorded)
+    before = tp.config.threading.get_intra_op_parallelism_threads()
+    tp.config.threading.set_intra_op_parallelism_threads(threads)
+    try:
+        tp.random.set_seed(3)
+        counts = [differing(tp.random.categorical(
+            np.random.default_rng(i).normal(size=(b, c)).astype(np.float32), n).numpy(), want[str(i)])
+            for i, (b, c, n) in enumerate(cases)]
+    finally:
+        tp.config.threading.set_intra_op_parallelism_threads(before)
+        tp.random.set_seed(None)
+    assert sum(counts) == 0, counts
