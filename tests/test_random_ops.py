@@ -260,7 +260,8 @@ def test_dropout_and_stateless_dropout():
     y = tf.nn.dropout(x, 0.5, seed=1).numpy()
     assert set(np.unique(y)) == {0.0, 2.0}
     a = tf.nn.experimental.stateless_dropout(x, 0.5, seed=[1, 2])
-    np.testing.assert_array_equal(a.numpy(), tf.nn.experimental.stateless_dropout(x, 0.5, seed=[1, 2]).numpy())
+    b = tf.nn.experimental.stateless_dropout(x, 0.5, seed=[1, 2])
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert tf.nn.dropout(x, 0.0) is not None
     with pytest.raises(ValueError, match="must be a scalar tensor or a float in the range"):
         tf.nn.dropout(x, 1.0)
