@@ -139,7 +139,7 @@ def check_float(dtype: Any) -> dtypes.DType:
 
 
 def _stateful(op: Op, dtype: dtypes.DType, seed: Any) -> KernelSource:
-    return KernelSource(seeds.kernel(op.name, dtype.name, seeds.get_seed(seed)))
+    return KernelSource(seeds.kernel(op.name, dtype.name, seeds.get_seed(seed), seed is not None))
 
 
 def _normal_like(op: Op, shape: Any, mean: Any, stddev: Any, dtype: Any, seed: Any) -> Tensor:
@@ -321,7 +321,7 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
     logits, params = categorical_args(logits, num_samples, dtype, MULTINOMIAL.name)
     # TF's kernel cache tells kernels apart by logits and output dtype
     source = KernelSource(seeds.kernel(MULTINOMIAL.name, (logits.dtype.name, params["dtype"].name),
-                                       seeds.get_seed(seed)))
+                                       seeds.get_seed(seed), seed is not None))
     return bind(MULTINOMIAL, (logits,), {**params, "source": source})
 
 

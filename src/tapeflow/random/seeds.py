@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import random
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 from tapeflow.framework import op as op_module
@@ -25,6 +26,7 @@ from tapeflow.random import philox
 
 DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2**31 - 1
+_RECENT = 256  # kernels of ops without an op seed kept eagerly
 
 
 class Kernel:
@@ -53,6 +55,7 @@ class _Seeds:
         self.global_seed: int | None = None
         self.rng: random.Random | None = None
         self.kernels: dict[tuple, Kernel] = {}
+        self.recent: OrderedDict[tuple, Kernel] = OrderedDict()  # kernels of ops without an op seed
         self.graph_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -66,6 +69,7 @@ def set_seed(seed: Any) -> None:
     _SEEDS.global_seed = seed
     _SEEDS.rng = None if seed is None else random.Random(seed)
     _SEEDS.kernels.clear()
+    _SEEDS.recent.clear()
 
 
 def get_global_seed() -> int | None:
@@ -99,13 +103,24 @@ def get_seed(op_seed: Any) -> tuple[int, int]:
     return (0, _MAXINT32) if seeds == (0, 0) else seeds
 
 
-def kernel(op_type: str, dtype: Any, seeds: tuple[int, int]) -> Kernel:
+def kernel(op_type: str, dtype: Any, seeds: tuple[int, int], op_seeded: bool) -> Kernel:
     """The kernel a random op of `op_type` and `dtype` with `seeds` draws from: eagerly the cached
-    one (its stream carries on), while tracing a new one owned by the traced op."""
+    one (its stream carries on), while tracing a new one owned by the traced op.
+
+    Ops without an op seed draw fresh seeds each call, so their kernels are almost never met again:
+    they are kept in a small LRU cache rather than for ever (a training loop's dropout would
+    otherwise keep one per step); `op_seeded` kernels (and (0, 0), TF's one nondeterministic
+    kernel per op type) are kept for good."""
     if op_module.TRACING:
         return Kernel(*seeds)
     key = (op_type, str(dtype), seeds)
-    found = _SEEDS.kernels.get(key)
+    found = _SEEDS.kernels.get(key) or _SEEDS.recent.pop(key, None)
     if found is None:
-        found = _SEEDS.kernels[key] = Kernel(*seeds)
+        found = Kernel(*seeds)
+    if op_seeded or seeds == (0, 0):
+        _SEEDS.kernels[key] = found
+    else:
+        _SEEDS.recent[key] = found
+        if len(_SEEDS.recent) > _RECENT:
+            _SEEDS.recent.popitem(last=False)
     return found
