@@ -195,6 +195,7 @@ def test_categorical(shape, num_samples):
     def program(m):
         m.random.set_seed(13)
         return [m.random.categorical(logits, num_samples), m.random.categorical(logits, num_samples, seed=1),
+                m.random.categorical(logits, num_samples, seed=1),  # the same kernel, moved on
                 m.random.categorical(logits, num_samples, dtype=m.int32, seed=1),
                 m.random.stateless_categorical(logits, num_samples, seed=[4, 5]), m.random.uniform([2])]
 

@@ -32,27 +32,9 @@ __all__ = ["normal", "uniform", "truncated_normal", "shuffle", "categorical", "p
 
 UNIFORM_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 
-# How each distribution fills n values of a dtype from a Philox stream: fill(key, counter, n, dtype).
-FILLS = {"uniform": philox.uniform, "normal": philox.normal, "truncated_normal": philox.truncated_normal}
-
 
 def _size(shape: tuple) -> int:
     return math.prod(shape)
-
-
-class KernelSource:
-    """A stateful kernel as a source of (key, counter) for a draw of n values: n * 256 blocks."""
-
-    __slots__ = ("kernel",)
-
-    def __init__(self, kernel: seeds.Kernel):
-        self.kernel = kernel
-
-    def take(self, n: int) -> tuple[tuple[int, int], int]:
-        return self.kernel.key, self.kernel.reserve(n * philox.BLOCKS_PER_OUTPUT)
-
-    def __repr__(self) -> str:
-        return repr(self.kernel)
 
 
 def _drawn(shape, dtype, source):
@@ -138,8 +120,8 @@ def check_float(dtype: Any) -> dtypes.DType:
     return dtype
 
 
-def _stateful(op: Op, dtype: dtypes.DType, seed: Any) -> KernelSource:
-    return KernelSource(seeds.kernel(op.name, dtype.name, seeds.get_seed(seed), seed is not None))
+def _stateful(op: Op, dtype: dtypes.DType, seed: Any) -> seeds.Kernel:
+    return seeds.kernel(op.name, dtype.name, seeds.get_seed(seed), seed is not None)
 
 
 def _normal_like(op: Op, shape: Any, mean: Any, stddev: Any, dtype: Any, seed: Any) -> Tensor:
@@ -209,9 +191,8 @@ def _shuffle_kernel(value: np.ndarray, source: Any) -> np.ndarray:
     size = len(value) if np.ndim(value) else 0
     if size <= 1:
         return value
-    kernel = source.kernel
-    counter = kernel.reserve(-(-(size - 1) // 4))
-    w = philox.words(kernel.key, counter, size - 1)
+    counter = source.reserve(-(-(size - 1) // 4))
+    w = philox.words(source.key, counter, size - 1)
     targets = (np.arange(size - 1) + w % np.arange(size, 1, -1, dtype=np.uint32)).tolist()
     order = list(range(size))
     for i, j in enumerate(targets):
@@ -289,10 +270,8 @@ def multinomial(logits: np.ndarray, num_samples: int, dtype: np.dtype, key: tupl
 
 
 def _multinomial_kernel(logits: np.ndarray, num_samples: int, dtype: np.dtype, source: Any) -> np.ndarray:
-    batch = logits.shape[0]
-    kernel = source.kernel
-    counter = kernel.reserve(batch * (num_samples + 3) // 4 * 4 * 2 * philox.BLOCKS_PER_OUTPUT)
-    return multinomial(logits, num_samples, dtype, kernel.key, counter, intra_op_threads())
+    counter = source.reserve(logits.shape[0] * ((num_samples + 3) // 4 * 4) * 2 * philox.BLOCKS_PER_OUTPUT)
+    return multinomial(logits, num_samples, dtype, source.key, counter, intra_op_threads())
 
 
 def categorical_infer(logits, num_samples, dtype, **params):
@@ -320,8 +299,8 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
     classes), `num_samples` drawn class indices (int64 by default). Not differentiable."""
     logits, params = categorical_args(logits, num_samples, dtype, MULTINOMIAL.name)
     # TF's kernel cache tells kernels apart by logits and output dtype
-    source = KernelSource(seeds.kernel(MULTINOMIAL.name, (logits.dtype.name, params["dtype"].name),
-                                       seeds.get_seed(seed), seed is not None))
+    source = seeds.kernel(MULTINOMIAL.name, (logits.dtype.name, params["dtype"].name), seeds.get_seed(seed),
+                          seed is not None)
     return bind(MULTINOMIAL, (logits,), {**params, "source": source})
 
 

@@ -46,6 +46,10 @@ class Kernel:
         self.counter = (start + blocks) & ((1 << 128) - 1)
         return start
 
+    def take(self, n: int) -> tuple[tuple[int, int], int]:
+        """The key and counter of a draw of n values, which reserves 256 blocks per value."""
+        return self.key, self.reserve(n * philox.BLOCKS_PER_OUTPUT)
+
     def __repr__(self) -> str:
         return f"<Philox kernel key={self.key}>"
 
@@ -70,11 +74,6 @@ def set_seed(seed: Any) -> None:
     _SEEDS.rng = None if seed is None else random.Random(seed)
     _SEEDS.kernels.clear()
     _SEEDS.recent.clear()
-
-
-def get_global_seed() -> int | None:
-    """The global seed `set_seed` set, or None."""
-    return _SEEDS.global_seed
 
 
 def _truncate(seed: int) -> int:
