@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def main() -> None:
         tables[f"{name}_gaps"] = np.diff(index, prepend=np.uint32(0)).astype(np.uint32)  # compress well
         tables[f"{name}_diff"] = diff
     np.savez_compressed(glibc_float32._TABLE, **tables)
-    print(f"wrote {glibc_float32._TABLE} ({glibc_float32._TABLE.stat().st_size} bytes)")
+    print(f"wrote {glibc_float32._TABLE} ({os.path.getsize(glibc_float32._TABLE)} bytes)")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ input and function (24 MB), where a lookup is one gather (sinf's and cosf's side
 
 from __future__ import annotations
 
-import pathlib
+import os
 
 import numpy as np
 
-_TABLE = pathlib.Path(__file__).with_name("glibc_float32.npz")
+_TABLE = os.path.join(os.path.dirname(__file__), "glibc_float32.npz")
 _LOADED: dict[str, np.ndarray] = {}
 _EPSILON = float(np.float32(1e-7))  # BoxMullerFloat's smallest u1
 _TWO_PI = 2 * np.pi  # TF's `2 * M_PI`, a double

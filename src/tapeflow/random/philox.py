@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +32,7 @@ BLOCKS_PER_OUTPUT = 256
 # for Box-Muller's float64 temporaries (measured: 20 ns per pair at 8192 blocks, 31 at 32768).
 _CHUNK = 32768
 _NORMAL_CHUNK = 8192
-_POOL: list[ThreadPoolExecutor] = []
+_POOL: list[Any] = []  # the ThreadPoolExecutor, made on first use (concurrent.futures loads slowly)
 
 
 def _threads() -> int:
@@ -47,6 +47,8 @@ def _parallel(n: int, chunk: int, work: Callable[[int, int], None]) -> None:
             work(*span)
         return
     if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+
         _POOL.append(ThreadPoolExecutor(_threads(), thread_name_prefix="tapeflow-philox"))
     for _ in _POOL[0].map(lambda span: work(*span), spans):  # (re-raises a worker's exception)
         pass
