@@ -291,3 +291,26 @@ def test_categorical_follows_tfs_sharding_for_its_thread_count(threads, tmp_path
         tp.config.threading.set_intra_op_parallelism_threads(before)
         tp.random.set_seed(None)
     assert sum(counts) == 0, counts
+
+
+def test_draws_inside_traced_control_flow():
+    """Branches and loop bodies are graphs of their own: their seedless ops count from 0 again."""
+    def program(m):
+        m.random.set_seed(4)
+
+        @m.function
+        def draws(x):
+            a = m.random.uniform([3])
+            if x > 0:
+                b = m.random.normal([2]) + m.random.uniform([2])
+            else:
+                b = m.random.uniform([2])
+            i, total = m.constant(0), m.zeros([2])
+            while i < 3:
+                total += m.random.uniform([2])
+                i += 1
+            return a, b, total, m.random.uniform([1])
+
+        return [*draws(m.constant(1.0)), *draws(m.constant(1.0)), *draws(m.constant(-1.0))]
+
+    assert_same(program)
