@@ -245,34 +245,40 @@ def truncated_normal(key: tuple[int, int], counter: int, n: int, dtype: np.dtype
     short: list[np.ndarray] = []
 
     def first_blocks(start: int, stop: int) -> None:
-        short.append(_truncated_round(key, counter, np.arange(start, stop), 0, out, filled, skip, double))
+        offsets = np.arange(start, stop, dtype=np.uint64) * np.uint64(skip)
+        candidates = _candidates(key, counter, offsets, double)
+        out[start:stop] = candidates  # right for the groups whose candidates all fall inside
+        keep = np.abs(candidates) < 2
+        partial = np.flatnonzero(~keep.all(axis=1))
+        filled[start:stop] = group
+        filled[start + partial] = 0
+        short.append(_keep(start + partial, candidates[partial], keep[partial], out, filled))
 
     _parallel(groups, _NORMAL_CHUNK, first_blocks)
     active, read = np.concatenate(short) if short else np.zeros(0, np.intp), 1
     while active.size:
-        active = _truncated_round(key, counter, active, read, out, filled, skip, double)
+        offsets = active.astype(np.uint64) * np.uint64(skip) + np.uint64(read)
+        candidates = _candidates(key, counter, offsets, double)
+        active = _keep(active, candidates, np.abs(candidates) < 2, out, filled)
         read += 1
     return out.reshape(-1)[:n].astype(dtype, copy=False)
 
 
-def _truncated_round(key: tuple[int, int], counter: int, active: np.ndarray, read: int, out: np.ndarray,
-                     filled: np.ndarray, skip: int, double: bool) -> np.ndarray:
-    """Block `read` of the groups `active`: their candidates inside (-2, 2) fill `out` after the
-    `filled` values they have; returns the groups still short."""
-    group = out.shape[1]
-    w = at(key, counter, active.astype(np.uint64) * np.uint64(skip) + np.uint64(read))
+def _candidates(key: tuple[int, int], counter: int, offsets: np.ndarray, double: bool) -> np.ndarray:
+    """The Box-Muller values (sin, cos, ...) of the blocks counter + offsets: one row per block."""
+    w = at(key, counter, offsets)
     if double:
         sin, cos = box_muller_float64(w)
     else:
         sin, cos = box_muller_float32(w[:, 0::2].ravel(), w[:, 1::2].ravel())
-    candidates = np.stack([sin, cos], axis=-1).reshape(len(active), group)
-    keep = np.abs(candidates) < 2
-    if read == 0:  # most groups take their first block's candidates whole
-        whole = keep.all(axis=1)
-        out[active[whole]] = candidates[whole]
-        filled[active[whole]] = group
-        partial = ~whole
-        active, candidates, keep = active[partial], candidates[partial], keep[partial]
+    return np.stack([sin, cos], axis=-1).reshape(len(offsets), -1)
+
+
+def _keep(active: np.ndarray, candidates: np.ndarray, keep: np.ndarray, out: np.ndarray,
+          filled: np.ndarray) -> np.ndarray:
+    """The `keep` candidates of the groups `active` fill `out` after the `filled` values they have;
+    returns the groups still short."""
+    group = out.shape[1]
     position = filled[active, None] + np.cumsum(keep, axis=1) - 1
     take = keep & (position < group)
     rows = np.broadcast_to(active[:, None], candidates.shape)
