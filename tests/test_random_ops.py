@@ -275,3 +275,13 @@ def test_initializers_with_a_seed_are_stateless():
     np.testing.assert_array_equal(init([4]).numpy(),
                                   tf.random.stateless_normal([4], [3, 0], stddev=0.05).numpy())
     assert tf.random_uniform_initializer(0, 10, seed=1)([3], dtype=tf.int32).dtype == tf.int32
+
+
+def test_algorithms():
+    assert tf.random.Algorithm.PHILOX.value == 1 and tf.random.experimental.Algorithm is tf.random.Algorithm
+    a = tf.random.stateless_uniform([3], [1, 2], alg=tf.random.Algorithm.PHILOX)
+    np.testing.assert_array_equal(a.numpy(), tf.random.stateless_uniform([3], [1, 2], alg="auto_select").numpy())
+    with pytest.raises(NotImplementedError, match="Philox only"):
+        tf.random.Generator.from_seed(1, alg="threefry")
+    with pytest.raises(ValueError, match="unsupported value"):
+        tf.random.stateless_normal([2], [1, 2], alg="mersenne")

@@ -8,28 +8,21 @@ dropout.py, initializers.py and keras_seeds.py are what tf.nn, tf and tf.keras b
 
 import types as _types
 
-from tapeflow.random.generator import (
-    Generator,
-    create_rng_state,
-    get_global_generator,
-    set_global_generator,
-)
+from tapeflow.random.generator import Generator, create_rng_state, get_global_generator, set_global_generator
 from tapeflow.random.random_ops import categorical, normal, poisson, shuffle, truncated_normal, uniform
 from tapeflow.random.seeds import set_seed
 from tapeflow.random.stateless import (
-    fold_in,
-    split,
-    stateless_categorical,
-    stateless_normal,
-    stateless_truncated_normal,
+    Algorithm, fold_in, split, stateless_categorical, stateless_normal, stateless_truncated_normal,
     stateless_uniform,
 )
 
-__all__ = ["normal", "uniform", "truncated_normal", "shuffle", "set_seed", "categorical", "poisson",
-           "stateless_normal", "stateless_truncated_normal", "stateless_uniform", "stateless_categorical",
-           "split", "fold_in", "Generator", "get_global_generator", "set_global_generator", "experimental"]
+__all__ = ["Algorithm", "normal", "uniform", "truncated_normal", "shuffle", "set_seed", "categorical",
+           "poisson", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
+           "stateless_categorical", "split", "fold_in", "Generator", "get_global_generator",
+           "set_global_generator", "experimental"]
 
 # `tf.random.experimental`: the generator API and the stateless seed functions under their older names.
 experimental = _types.SimpleNamespace(
-    Generator=Generator, get_global_generator=get_global_generator, set_global_generator=set_global_generator,
-    create_rng_state=create_rng_state, stateless_split=split, stateless_fold_in=fold_in)
+    Algorithm=Algorithm, Generator=Generator, get_global_generator=get_global_generator,
+    set_global_generator=set_global_generator, create_rng_state=create_rng_state, stateless_split=split,
+    stateless_fold_in=fold_in)

@@ -20,6 +20,7 @@ from tapeflow.framework.op import bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.random import philox, random_ops
 from tapeflow.random.random_ops import check_float, check_shape, check_uniform_dtype, draw, scale_and_shift
+from tapeflow.random.stateless import check_alg
 
 __all__ = ["Generator", "create_rng_state", "get_global_generator", "set_global_generator"]
 
@@ -46,6 +47,7 @@ class Generator:
     `normal`, `truncated_normal`, `uniform`, `uniform_full_int`, `make_seeds`, `split`, `skip`."""
 
     def __init__(self, copy_from: Generator | None = None, state: Any = None, alg: Any = "philox"):
+        check_alg(alg)
         if copy_from is not None:
             state = copy_from.state
         if state is None:
@@ -55,20 +57,20 @@ class Generator:
 
     @classmethod
     def from_seed(cls, seed: Any, alg: Any = None) -> Generator:
-        return cls(state=create_rng_state(seed))
+        return cls(state=create_rng_state(seed), alg=alg)
 
     @classmethod
     def from_state(cls, state: Any, alg: Any = None) -> Generator:
-        return cls(state=state)
+        return cls(state=state, alg=alg)
 
     @classmethod
     def from_key_counter(cls, key: Any, counter: Any, alg: Any = None) -> Generator:
         counter = [int(c) for c in np.ravel(getattr(counter, "_value", counter))]
-        return cls(state=[*counter, int(np.ravel(getattr(key, "_value", key))[0])])
+        return cls(state=[*counter, int(np.ravel(getattr(key, "_value", key))[0])], alg=alg)
 
     @classmethod
     def from_non_deterministic_state(cls, alg: Any = None) -> Generator:
-        return cls(state=[int.from_bytes(os.urandom(8), "little") for _ in range(_STATE_SIZE)])
+        return cls(state=[int.from_bytes(os.urandom(8), "little") for _ in range(_STATE_SIZE)], alg=alg)
 
     @property
     def state(self) -> Tensor:

@@ -8,6 +8,7 @@ The seed is an input of the op, so these ops have no effect: traced, they are or
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Any
 
@@ -32,8 +33,28 @@ from tapeflow.random.random_ops import (
     scale_and_shift,
 )
 
-__all__ = ["stateless_normal", "stateless_truncated_normal", "stateless_uniform", "stateless_categorical",
-           "split", "fold_in"]
+__all__ = ["Algorithm", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
+           "stateless_categorical", "split", "fold_in"]
+
+
+class Algorithm(enum.Enum):
+    """`tf.random.Algorithm`: the generators TensorFlow offers (tapeflow draws with Philox)."""
+
+    PHILOX = 1
+    THREEFRY = 2
+    AUTO_SELECT = 3
+
+
+def check_alg(alg: Any) -> None:
+    """Accept the algorithms that mean Philox on a CPU (None, 'philox', 'auto_select' and their enum
+    values); refuse ThreeFry, which tapeflow does not draw with."""
+    value = alg.value if isinstance(alg, Algorithm) else alg
+    if value in (None, 1, 3, "philox", "auto_select"):
+        return
+    if value in (2, "threefry"):
+        raise NotImplementedError("tapeflow draws with Philox only: use alg='philox' or 'auto_select'.")
+    raise ValueError(f"Argument `alg` got unsupported value {alg}. Supported values are "
+                     f"{[a.name.lower() for a in Algorithm]}.")
 
 
 def _key_counter(seed: np.ndarray) -> tuple[tuple[int, int], int]:
@@ -90,6 +111,7 @@ def _draw(op: Op, shape: Any, seed: Any, dtype: dtypes.DType) -> Tensor:
 def stateless_normal(shape: Any, seed: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = dtypes.float32,
                      name: str | None = None, alg: Any = "auto_select") -> Tensor:
     """`tf.random.stateless_normal`: normal samples determined by `seed` (a pair of integers)."""
+    check_alg(alg)
     dtype = check_float(dtype)
     return scale_and_shift(_draw(NORMAL, shape, seed, dtype), stddev, mean, dtype)
 
@@ -98,6 +120,7 @@ def stateless_truncated_normal(shape: Any, seed: Any, mean: Any = 0.0, stddev: A
                                dtype: Any = dtypes.float32, name: str | None = None,
                                alg: Any = "auto_select") -> Tensor:
     """`tf.random.stateless_truncated_normal`: truncated normal samples determined by `seed`."""
+    check_alg(alg)
     dtype = check_float(dtype)
     return scale_and_shift(_draw(TRUNCATED_NORMAL, shape, seed, dtype), stddev, mean, dtype)
 
@@ -106,6 +129,7 @@ def stateless_uniform(shape: Any, seed: Any, minval: Any = 0, maxval: Any = None
                       name: str | None = None, alg: Any = "auto_select") -> Tensor:
     """`tf.random.stateless_uniform`: uniform samples in [minval, maxval) determined by `seed`;
     integer dtypes need both bounds, or neither (the whole range of the dtype)."""
+    check_alg(alg)
     dtype = check_uniform_dtype(dtype)
     if dtype.is_integer:
         if (minval is None) != (maxval is None):
@@ -130,6 +154,7 @@ def stateless_categorical(logits: Any, num_samples: Any, seed: Any, dtype: Any =
 
 def split(seed: Any, num: int = 2, alg: Any = "auto_select") -> Tensor:
     """`tf.random.split`: `num` new seed pairs (rows), full-range integers drawn from `seed`."""
+    check_alg(alg)
     pair = seed_pair(seed)
     return _draw(FULL_INT, [int(num), 2], pair, pair.dtype)
 
@@ -137,6 +162,7 @@ def split(seed: Any, num: int = 2, alg: Any = "auto_select") -> Tensor:
 def fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
     """`tf.random.fold_in`: the seed pair [a full-range integer drawn from `seed`, `data`], of `data`'s
     dtype (int32 for a Python int, as in TF)."""
+    check_alg(alg)
     from tapeflow.ops.array_ops import stack
 
     data = tensor(data)
