@@ -314,3 +314,18 @@ def test_draws_inside_traced_control_flow():
         return [*draws(m.constant(1.0)), *draws(m.constant(1.0)), *draws(m.constant(-1.0))]
 
     assert_same(program)
+
+
+@pytest.mark.parametrize("lam_dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float64"])
+def test_poisson(lam_dtype, dtype):
+    rates = np.array([[0.0, 0.5, 3.0, 9.99], [10.0, 12.5, 300.0, 1e4]], lam_dtype)
+
+    def program(m):
+        m.random.set_seed(6)
+        return [m.random.poisson([3, 7], rates, dtype=dtype),
+                m.random.poisson([5], rates, dtype=dtype, seed=2), m.random.poisson([5], rates, dtype=dtype, seed=2),
+                m.random.poisson([100], 4.5, seed=3),
+                m.random.uniform([2])]
+
+    assert_same(program)

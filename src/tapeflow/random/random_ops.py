@@ -26,7 +26,7 @@ from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
-from tapeflow.random import philox, seeds
+from tapeflow.random import philox, poisson_kernel, seeds
 
 __all__ = ["normal", "uniform", "truncated_normal", "shuffle", "categorical", "poisson"]
 
@@ -307,13 +307,11 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
 # ---- Poisson ---------------------------------------------------------------------------------------
 
 def _poisson_kernel(lam: np.ndarray, shape: tuple, dtype: np.dtype, source: Any) -> np.ndarray:
-    """Poisson samples from NumPy's algorithm, seeded from this op's Philox stream (TF's own
-    algorithm is not reproduced: see docs/compatibility.md)."""
-    n = _size(shape) * max(1, lam.size)
-    key, counter = source.take(n)
-    seed = philox.blocks(key, counter, 2).reshape(-1)
-    generator = np.random.Generator(np.random.PCG64(seed.astype(np.uint64)))
-    return generator.poisson(lam, size=shape + np.shape(lam)).astype(dtype)
+    num_samples = _size(shape)
+    if num_samples == 0 or lam.size == 0:  # (TF reserves nothing then)
+        return np.zeros(shape + lam.shape, dtype)
+    samples = poisson_kernel.poisson(*source.take(num_samples * lam.size), lam, num_samples, dtype)
+    return samples.reshape(shape + lam.shape)
 
 
 POISSON = Op("RandomPoissonV2", _poisson_kernel, None, effectful="draw",
