@@ -324,7 +324,8 @@ def test_poisson(lam_dtype, dtype):
     def program(m):
         m.random.set_seed(6)
         return [m.random.poisson([3, 7], rates, dtype=dtype),
-                m.random.poisson([5], rates, dtype=dtype, seed=2), m.random.poisson([5], rates, dtype=dtype, seed=2),
+                m.random.poisson([5], rates, dtype=dtype, seed=2),
+                m.random.poisson([5], rates, dtype=dtype, seed=2),
                 m.random.poisson([100], 4.5, seed=3),
                 m.random.uniform([2])]
 
