@@ -2,7 +2,8 @@
 
 philox.py makes the Philox4x32-10 stream and fills tensors from it as TF's CPU kernels do;
 glibc_float32.py corrects float32 Box-Muller to glibc's logf/sinf/cosf; seeds.py derives op seeds and
-keeps stateful kernels' streams; random_ops.py, stateless.py and generator.py are the ops;
+keeps stateful kernels' streams; random_ops.py, stateless.py and generator.py are the ops
+(poisson_kernel.py: TF's Poisson sampler);
 dropout.py, initializers.py and keras_seeds.py are what tf.nn, tf and tf.keras build on them.
 """
 
