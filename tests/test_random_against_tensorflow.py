@@ -330,3 +330,17 @@ def test_poisson(lam_dtype, dtype):
                 m.random.uniform([2])]
 
     assert_same(program)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_gamma(dtype):
+    alpha = np.array([[0.05, 0.5, 1.0], [2.5, 9.0, 100.0]], dtype)
+
+    def program(m):
+        m.random.set_seed(12)
+        return [m.random.gamma([3, 5], alpha, dtype=dtype), m.random.gamma([4], alpha, beta=[2.0, 0.5, 3.0],
+                                                                           dtype=dtype, seed=2),
+                m.random.gamma([4], alpha, dtype=dtype, seed=2), m.random.gamma([200], 1.0, seed=5),
+                m.random.uniform([2])]
+
+    assert_same(program)

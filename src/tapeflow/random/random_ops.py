@@ -1,5 +1,5 @@
 """The stateful random ops (`tf.random.uniform`, `normal`, `truncated_normal`, `shuffle`,
-`categorical`, `poisson`), drawing TensorFlow's numbers.
+`categorical`, `poisson`, `gamma`), drawing TensorFlow's numbers.
 
 Each draw is an op with the "draw" effect and no gradient; its static parameters include the
 stream it draws from (a `seeds.Kernel`, or a `Generator`), so in a compiled function it draws anew
@@ -26,9 +26,9 @@ from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.declare import tensor
-from tapeflow.random import philox, poisson_kernel, seeds
+from tapeflow.random import gamma_kernel, philox, poisson_kernel, seeds
 
-__all__ = ["normal", "uniform", "truncated_normal", "shuffle", "categorical", "poisson"]
+__all__ = ["normal", "uniform", "truncated_normal", "shuffle", "categorical", "poisson", "gamma"]
 
 UNIFORM_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 
@@ -326,3 +326,33 @@ def poisson(shape: Any, lam: Any, dtype: Any = dtypes.float32, seed: Any = None,
     source = _stateful(POISSON, dtype, seed)
     return bind(POISSON, (lam,), {"shape": check_shape(shape, POISSON.name), "dtype": dtype._np,
                                   "source": source})
+
+
+# ---- gamma -----------------------------------------------------------------------------------------
+
+def _gamma_kernel(alpha: np.ndarray, shape: tuple, source: Any) -> np.ndarray:
+    num_samples = _size(shape)
+    if num_samples == 0 or alpha.size == 0:  # (TF reserves nothing then)
+        return np.zeros(shape + alpha.shape, alpha.dtype)
+    samples = gamma_kernel.gamma(*source.take(num_samples * alpha.size), alpha, num_samples)
+    return samples.reshape(shape + alpha.shape)
+
+
+GAMMA = Op("RandomGamma", _gamma_kernel, None, effectful="draw",
+           infer=lambda alpha, shape, source: [AbstractValue(shape + alpha.shape, alpha.dtype)])
+
+
+def gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.float32, seed: Any = None,
+          name: str | None = None) -> Tensor:
+    """`tf.random.gamma`: Gamma(alpha, rate beta) samples of shape `shape + broadcast(alpha, beta)`,
+    at least the dtype's smallest normal number. Gradients flow to `beta` (not to `alpha`)."""
+    from tapeflow.ops.array_ops import broadcast_to
+    from tapeflow.ops.math_ops import maximum
+
+    dtype = dtypes.as_dtype(dtype)
+    alpha = convert_to_tensor(alpha, dtype)
+    beta = convert_to_tensor(1 if beta is None else beta, dtype)
+    alpha = broadcast_to(alpha, np.broadcast_shapes(tuple(alpha.shape), tuple(beta.shape)))
+    source = _stateful(GAMMA, dtype, seed)
+    sample = bind(GAMMA, (alpha,), {"shape": check_shape(shape, GAMMA.name), "source": source})
+    return maximum(convert_to_tensor(np.finfo(dtype._np).tiny, dtype), sample / beta)
