@@ -344,3 +344,16 @@ def test_gamma(dtype):
                 m.random.uniform([2])]
 
     assert_same(program)
+
+
+@pytest.mark.parametrize("seed", STATELESS_SEEDS[:3])
+def test_stateless_poisson_and_gamma(seed):
+    def program(m):
+        rates = np.array([0.5, 4.0, 12.0, 500.0], np.float32)
+        alpha = np.array([0.2, 1.0, 3.0], np.float64)
+        return [m.random.stateless_poisson([5, 4], seed, rates),
+                m.random.stateless_poisson([2, 5, 4], seed, rates, dtype=m.float32),
+                m.random.stateless_gamma([6, 3], seed, alpha, dtype=m.float64),
+                m.random.stateless_gamma([6, 3], seed, alpha.astype(np.float32), beta=3.0)]
+
+    assert_same(program)

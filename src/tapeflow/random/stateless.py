@@ -20,7 +20,7 @@ from tapeflow.framework.op import Op, bind
 from tapeflow.framework.tensor import Tensor
 from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.declare import tensor
-from tapeflow.random import philox
+from tapeflow.random import gamma_kernel, philox, poisson_kernel
 from tapeflow.random.random_ops import (
     categorical_args,
     categorical_infer,
@@ -34,7 +34,7 @@ from tapeflow.random.random_ops import (
 )
 
 __all__ = ["Algorithm", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
-           "stateless_categorical", "split", "fold_in"]
+           "stateless_categorical", "stateless_poisson", "stateless_gamma", "split", "fold_in"]
 
 
 class Algorithm(enum.Enum):
@@ -167,3 +167,63 @@ def fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
 
     data = tensor(data)
     return stack([_draw(FULL_INT, [], seed_pair(seed), data.dtype), data])
+
+
+def _samples(shape: tuple, parameter: Any, op_name: str) -> tuple:
+    """The leading dimensions of `shape` (the samples of each parameter), which must end with the
+    parameter's shape."""
+    ndim = len(parameter.shape)
+    if len(shape) < ndim or tuple(shape[len(shape) - ndim:]) != tuple(parameter.shape):
+        raise errors.InvalidArgumentError(
+            None, None, f"Shape passed in must end with broadcasted shape. [Op:{op_name}]")
+    return shape[:len(shape) - ndim]
+
+
+def _poisson_kernel(seed: np.ndarray, lam: np.ndarray, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    num_samples = math.prod(shape) // max(lam.size, 1)
+    if num_samples == 0 or lam.size == 0:
+        return np.zeros(shape, dtype)
+    return poisson_kernel.poisson(*_key_counter(seed), lam, num_samples, dtype).reshape(shape)
+
+
+POISSON = Op("StatelessRandomPoisson", _poisson_kernel, None,
+             infer=lambda seed, lam, shape, dtype: [AbstractValue(shape, dtype)])
+
+
+def stateless_poisson(shape: Any, seed: Any, lam: Any, dtype: Any = dtypes.int32,
+                      name: str | None = None) -> Tensor:
+    """`tf.random.stateless_poisson`: Poisson samples of rate `lam` determined by `seed`, of shape
+    `shape`, which ends with lam's shape (int32 by default)."""
+    dtype = dtypes.as_dtype(dtype)
+    lam = convert_to_tensor(lam, dtype_hint=dtypes.float32)
+    shape = check_shape(shape, POISSON.name)
+    _samples(shape, lam, POISSON.name)
+    return bind(POISSON, (seed_pair(seed, POISSON.name), lam), {"shape": shape, "dtype": dtype._np})
+
+
+def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarray:
+    num_samples = math.prod(shape) // max(alpha.size, 1)
+    if num_samples == 0 or alpha.size == 0:
+        return np.zeros(shape, alpha.dtype)
+    return gamma_kernel.gamma(*_key_counter(seed), alpha, num_samples).reshape(shape)
+
+
+GAMMA = Op("StatelessRandomGammaV3", _gamma_kernel, None,
+           infer=lambda seed, alpha, shape: [AbstractValue(shape, alpha.dtype)])
+
+
+def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.float32,
+                    name: str | None = None) -> Tensor:
+    """`tf.random.stateless_gamma`: `gamma` determined by `seed`, of shape `shape`, which ends with the
+    shape of broadcast(alpha, beta)."""
+    from tapeflow.ops.array_ops import broadcast_to
+    from tapeflow.ops.math_ops import maximum
+
+    dtype = dtypes.as_dtype(dtype)
+    alpha = convert_to_tensor(alpha, dtype)
+    beta = convert_to_tensor(1 if beta is None else beta, dtype)
+    alpha = broadcast_to(alpha, np.broadcast_shapes(tuple(alpha.shape), tuple(beta.shape)))
+    shape = check_shape(shape, GAMMA.name)
+    _samples(shape, alpha, GAMMA.name)
+    sample = bind(GAMMA, (seed_pair(seed), alpha), {"shape": shape})
+    return maximum(convert_to_tensor(np.finfo(dtype._np).tiny, dtype), sample / beta)
