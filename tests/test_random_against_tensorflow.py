@@ -181,6 +181,8 @@ def test_stateless_draws(seed):
         out += [m.random.split(m.constant(seed, m.int32), 3), m.random.split(m.constant(seed, m.int64), 4)]
         out += [m.random.fold_in(m.constant(seed, m.int32), 7)]
         out += [m.random.fold_in(m.constant(seed, m.int64), -9)]
+        out += [m.random.experimental.stateless_shuffle(m.range(n), seed) for n in (0, 1, 2, 7, 300)]
+        out += [m.random.experimental.stateless_shuffle(m.reshape(m.range(30), [10, 3]), seed)]
         return out
 
     assert_same(program)

@@ -111,6 +111,19 @@ def words(key: tuple[int, int], counter: int, count: int) -> np.ndarray:
     return blocks(key, counter, -(-count // 4)).reshape(-1)[:count]
 
 
+def shuffled_order(key: tuple[int, int], counter: int, size: int) -> np.ndarray:
+    """TF's shuffle permutation of range(size): a forward Fisher-Yates shuffle swapping i with
+    i + w_i % (size - i) for the words w_i from `counter` on (a Python loop: each swap depends on the
+    ones before)."""
+    order = list(range(size))
+    if size > 1:
+        w = words(key, counter, size - 1)
+        targets = (np.arange(size - 1) + w % np.arange(size, 1, -1, dtype=np.uint32)).tolist()
+        for i, j in enumerate(targets):
+            order[i], order[j] = order[j], order[i]
+    return np.array(order, np.intp)
+
+
 def stateless_key_counter(seed0: int, seed1: int) -> tuple[tuple[int, int], int]:
     """The key and counter a stateless op derives from its seed pair (sign-extended to 64 bits)."""
     s0, s1 = seed0 & MASK64, seed1 & MASK64

@@ -191,13 +191,7 @@ def _shuffle_kernel(value: np.ndarray, source: Any) -> np.ndarray:
     size = len(value) if np.ndim(value) else 0
     if size <= 1:
         return value
-    counter = source.reserve(-(-(size - 1) // 4))
-    w = philox.words(source.key, counter, size - 1)
-    targets = (np.arange(size - 1) + w % np.arange(size, 1, -1, dtype=np.uint32)).tolist()
-    order = list(range(size))
-    for i, j in enumerate(targets):
-        order[i], order[j] = order[j], order[i]
-    return value[np.array(order)]
+    return value[philox.shuffled_order(source.key, source.reserve(-(-(size - 1) // 4)), size)]
 
 
 SHUFFLE = Op("RandomShuffle", _shuffle_kernel, None, effectful="draw",

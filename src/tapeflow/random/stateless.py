@@ -34,7 +34,8 @@ from tapeflow.random.random_ops import (
 )
 
 __all__ = ["Algorithm", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
-           "stateless_categorical", "stateless_poisson", "stateless_gamma", "split", "fold_in"]
+           "stateless_categorical", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "split",
+           "fold_in"]
 
 
 class Algorithm(enum.Enum):
@@ -227,3 +228,20 @@ def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None, dtype: 
     _samples(shape, alpha, GAMMA.name)
     sample = bind(GAMMA, (seed_pair(seed), alpha), {"shape": shape})
     return maximum(convert_to_tensor(np.finfo(dtype._np).tiny, dtype), sample / beta)
+
+
+def _shuffle_kernel(seed: np.ndarray, value: np.ndarray) -> np.ndarray:
+    if np.ndim(value) == 0 or len(value) <= 1:
+        return value
+    return value[philox.shuffled_order(*_key_counter(seed), len(value))]
+
+
+SHUFFLE = Op("StatelessShuffle", _shuffle_kernel, None,
+             infer=lambda seed, value: [AbstractValue(value.shape, value.dtype)])
+
+
+def stateless_shuffle(value: Any, seed: Any, alg: Any = "auto_select", name: str | None = None) -> Tensor:
+    """`tf.random.experimental.stateless_shuffle`: `value` with its first dimension permuted as `seed`
+    determines (TF's Fisher-Yates shuffle from the seed's key and counter)."""
+    check_alg(alg)
+    return bind(SHUFFLE, (seed_pair(seed), tensor(value)))
