@@ -1,10 +1,10 @@
 """Philox4x32-10 and the way TensorFlow's CPU kernels turn its stream into numbers.
 
 Pure NumPy and the standard library (its one tapeflow import, glibc_float32, is pure NumPy too), so
-the bit-level rules stay apart from seeds and ops. A stream is a key (k0, k1) and a 128-bit block counter; block i of a draw is
-Philox(key, base + i), four uint32 words. Everything is vectorised over blocks with uint64
-arithmetic, in chunks that stay in the CPU cache and run on a thread pool (NumPy releases the GIL),
-as TensorFlow's kernels use every core.
+the bit-level rules stay apart from seeds and ops. A stream is a key (k0, k1) and a 128-bit block
+counter; block i of a draw is Philox(key, base + i), four uint32 words. Everything is vectorised
+over blocks with uint64 arithmetic, in chunks that stay in the CPU cache and run on a thread pool
+(NumPy releases the GIL), as TensorFlow's kernels use every core.
 
 The fill rules follow TensorFlow's `FillPhiloxRandom`: output group g always reads block base + g
 (truncated normals: block base + g * 256 or 128), so a draw does not depend on how it is split.
