@@ -32,6 +32,7 @@ WORKLOADS = (
     "import_time",
     "checkpoint_save",
     "checkpoint_restore",
+    "random_draws",
 )
 FULL = {"repeat": 7, "target": 0.2}  # 7 repeats of >= 0.2 s each per leg
 QUICK = {"repeat": 2, "target": 0.005}  # a smoke run: do the legs work at all

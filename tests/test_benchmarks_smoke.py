@@ -13,13 +13,14 @@ def test_quick_benchmark_run_succeeds():
     assert run.returncode == 0, run.stderr
     workloads = ("tutorial_loop", "optimizer_loop", "function_loop", "op_chain", "mlp", "mlp_adam",
                  "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "import_time", "checkpoint_save",
-                 "checkpoint_restore")
+                 "checkpoint_restore", "random_draws")
     for workload in workloads:
         assert f"== {workload}" in run.stdout
     tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]
     # function_loop times tapeflow twice: the repeated call and the first call of a new tf.function;
-    # the checkpoint workloads time tapeflow with its NumPy CRC32C too.
-    assert len(tapeflow_rows) == len(workloads) + 3 and not any("error" in row for row in tapeflow_rows)
+    # the checkpoint workloads time tapeflow with its NumPy CRC32C too; random_draws five times, once per
+    # distribution.
+    assert len(tapeflow_rows) == len(workloads) + 3 + 4 and not any("error" in row for row in tapeflow_rows)
     assert any(row.startswith("tapeflow first call") for row in tapeflow_rows)
     # The NumPy reference and tapeflow compute the same values; a broken leg shows as "DIFFERS".
     assert "DIFFERS" not in run.stdout

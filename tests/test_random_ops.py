@@ -212,3 +212,77 @@ def test_the_experimental_names_of_the_generator_api():
     assert tf.random.experimental.Generator is tf.random.Generator
     assert tf.random.experimental.stateless_split([1, 2], 2).shape == (2, 2)
     assert tf.random.experimental.stateless_fold_in([1, 2], 5).numpy()[1] == 5
+
+
+def test_tensorflows_numbers_for_a_seed():
+    """What TensorFlow 2.21 prints for these seeds (the values: test_random_fixtures.py)."""
+    tf.random.set_seed(1)
+    assert str(tf.random.uniform([3])) == \
+        "tf.Tensor([0.16513085 0.9014813  0.6309742 ], shape=(3,), dtype=float32)"
+    assert str(tf.random.normal([3])) == \
+        "tf.Tensor([ 0.40308788 -1.0880208  -0.06309535], shape=(3,), dtype=float32)"
+    assert str(tf.random.uniform([3], seed=5)) == \
+        "tf.Tensor([0.195606   0.02986085 0.36493087], shape=(3,), dtype=float32)"
+
+
+def test_traced_draws_number_seedless_ops_and_continue_across_calls():
+    tf.random.set_seed(3)
+
+    @tf.function
+    def draw():
+        return tf.random.uniform([2]), tf.random.uniform([2])
+
+    first, second = draw(), draw()
+    assert not np.array_equal(first[0].numpy(), second[0].numpy())  # the traced op's stream carries on
+    tf.random.set_seed(3)
+    eager = tf.random.uniform([2], seed=0)  # the first seedless traced op has op seed 0, eager too
+    np.testing.assert_array_equal(first[0].numpy(), eager.numpy())
+
+
+def test_generator_state_advances_256_blocks_per_value():
+    g = tf.random.Generator.from_seed(7)
+    assert g.state.numpy().tolist() == [7, 0, 0]
+    g.normal([2, 3])
+    assert g.state.numpy().tolist() == [7 + 6 * 256, 0, 0]
+    g.skip(10)
+    assert g.state.numpy().tolist() == [7 + 16 * 256, 0, 0]
+    g.reset_from_seed(2**64 + 5)
+    assert g.state.numpy().tolist() == [5, 1, 0]
+    assert tf.random.experimental.create_rng_state(-1, "philox").tolist() == [-1, -1, -1]
+    seeds = g.make_seeds(3)
+    assert seeds.shape == (2, 3) and seeds.dtype == tf.int64 and not seeds.numpy()[1].any()
+    with pytest.raises(ValueError, match="both `None` or both non-`None`"):
+        g.uniform([2], dtype=tf.int32)
+
+
+def test_dropout_and_stateless_dropout():
+    x = tf.ones([200])
+    y = tf.nn.dropout(x, 0.5, seed=1).numpy()
+    assert set(np.unique(y)) == {0.0, 2.0}
+    a = tf.nn.experimental.stateless_dropout(x, 0.5, seed=[1, 2])
+    b = tf.nn.experimental.stateless_dropout(x, 0.5, seed=[1, 2])
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert tf.nn.dropout(x, 0.0) is not None
+    with pytest.raises(ValueError, match="must be a scalar tensor or a float in the range"):
+        tf.nn.dropout(x, 1.0)
+    with pytest.raises(ValueError, match="must be a floating point tensor"):
+        tf.nn.dropout(tf.constant([1, 2]), 0.5)
+
+
+def test_initializers_with_a_seed_are_stateless():
+    init = tf.random_normal_initializer(seed=3)
+    np.testing.assert_array_equal(init([4]).numpy(), init([4]).numpy())
+    np.testing.assert_array_equal(init([4]).numpy(),
+                                  tf.random.stateless_normal([4], [3, 0], stddev=0.05).numpy())
+    assert tf.random_uniform_initializer(0, 10, seed=1)([3], dtype=tf.int32).dtype == tf.int32
+
+
+def test_algorithms():
+    assert tf.random.Algorithm.PHILOX.value == 1 and tf.random.experimental.Algorithm is tf.random.Algorithm
+    a = tf.random.stateless_uniform([3], [1, 2], alg=tf.random.Algorithm.PHILOX)
+    b = tf.random.stateless_uniform([3], [1, 2], alg="auto_select")
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(NotImplementedError, match="Philox only"):
+        tf.random.Generator.from_seed(1, alg="threefry")
+    with pytest.raises(ValueError, match="unsupported value"):
+        tf.random.stateless_normal([2], [1, 2], alg="mersenne")

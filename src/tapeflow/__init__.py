@@ -43,10 +43,8 @@ from tapeflow.ops.math_ops import (
 )
 from tapeflow.ops.math_ops import truediv as realdiv
 from tapeflow.ops.math_utility_ops import truncatemod
-from tapeflow.ops.initializers import (
-    constant_initializer, ones_initializer, random_normal_initializer, random_uniform_initializer,
-    zeros_initializer,
-)
+from tapeflow.ops.initializers import constant_initializer, ones_initializer, zeros_initializer
+from tapeflow.random.initializers import random_normal_initializer, random_uniform_initializer
 from tapeflow.ops.partition_ops import dynamic_partition, dynamic_stitch
 from tapeflow.ops.scatter_ops import (
     gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_max, tensor_scatter_nd_min,

@@ -1,6 +1,6 @@
-"""TensorFlow's initializers (`tf.zeros_initializer`, `tf.ones_initializer`, `tf.constant_initializer`,
-`tf.random_normal_initializer`, `tf.random_uniform_initializer`): objects that make a tensor of a
-given shape and dtype when called, typically as a `tf.Variable`'s initial value."""
+"""TensorFlow's initializers (`tf.zeros_initializer`, `tf.ones_initializer`, `tf.constant_initializer`):
+objects that make a tensor of a given shape and dtype when called, typically as a `tf.Variable`'s
+initial value. The random ones live in tapeflow.random.initializers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Any
 
 from tapeflow.core import dtypes
 from tapeflow.ops.creation_ops import constant, ones, zeros
-from tapeflow.ops.random_ops import normal, uniform
 
-__all__ = ["constant_initializer", "ones_initializer", "random_normal_initializer",
-           "random_uniform_initializer", "zeros_initializer"]
+__all__ = ["constant_initializer", "ones_initializer", "zeros_initializer"]
 
 
 class Initializer:
@@ -53,43 +51,3 @@ class constant_initializer(Initializer):  # noqa: N801
 
     def get_config(self) -> dict:
         return {"value": self.value}
-
-
-def _floating(dtype: Any) -> dtypes.DType:
-    dtype = dtypes.as_dtype(dtype)
-    if dtype.kind != "float":
-        raise ValueError(f"Argument `dtype` is expected to be floating point. Received: {dtype}.")
-    return dtype
-
-
-class random_normal_initializer(Initializer):  # noqa: N801
-    """`tf.random_normal_initializer(mean, stddev, seed)`: draws from a normal distribution."""
-
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Any = None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
-
-    def __call__(self, shape: Any, dtype: Any = dtypes.float32, **kwargs: Any) -> Any:
-        return normal(shape, self.mean, self.stddev, _floating(dtype), self.seed)
-
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
-
-
-class random_uniform_initializer(Initializer):  # noqa: N801
-    """`tf.random_uniform_initializer(minval, maxval, seed)`: draws uniformly from [minval, maxval)
-    (integers too)."""
-
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Any = None):
-        self.minval, self.maxval, self.seed = minval, maxval, seed
-
-    def __call__(self, shape: Any, dtype: Any = dtypes.float32, **kwargs: Any) -> Any:
-        dtype = dtypes.as_dtype(dtype)
-        if dtype.kind not in ("float", "int"):
-            raise ValueError(f"Argument `dtype` is expected to be floating point or integer. Received: "
-                             f"{dtype}.")
-        return uniform(shape, self.minval, self.maxval, dtype, self.seed)
-
-    def get_config(self) -> dict:
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
-
-

@@ -1,5 +1,5 @@
 """`tf.nn`: activations, softmax, cross-entropy losses, `l2_loss`, `bias_add`, and the composites
-`moments`, `l2_normalize`, `dropout`, `log_sigmoid`.
+`moments`, `l2_normalize`, `log_sigmoid`.
 
 Most activations are composites of elementwise ops and need no gradient code. Some are
 primitives with their own rule instead, for one of three reasons: a kink where TensorFlow picks a
@@ -31,13 +31,12 @@ from tapeflow.ops.creation_ops import one_hot
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unary, unsupported_error
 from tapeflow.ops.gather_ops import gather
 from tapeflow.ops.math_ops import sigmoid, softplus, softsign, tanh
-from tapeflow.ops.random_ops import uniform
 from tapeflow.ops.reduce_ops import normalize_axis, reduce_mean, reduce_sum
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "softplus",
            "tanh", "softmax", "log_softmax", "softmax_cross_entropy_with_logits",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits", "l2_loss",
-           "bias_add", "moments", "l2_normalize", "dropout", "log_sigmoid", "softsign", "embedding_lookup"]
+           "bias_add", "moments", "l2_normalize", "log_sigmoid", "softsign", "embedding_lookup"]
 
 # ---- piecewise-linear activations -------------------------------------------------------------
 
@@ -331,7 +330,7 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
     return bind(op, (value, bias), {"channel": channel})
 
 
-# ---- composites: moments, normalization, dropout ------------------------------------------------
+# ---- composites: moments, normalization -------------------------------------------------------
 
 def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: str | None = None) -> tuple:
     """`tf.nn.moments`: the mean and variance of `x` over `axes`. (TensorFlow stops the gradient
@@ -359,25 +358,6 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
         return math_ops.complex(re * inv_norm, im * inv_norm)
     squares = reduce_sum(math_ops.square(x), axis, keepdims=True)
     return x * math_ops.rsqrt(math_ops.maximum(squares, convert_to_tensor(epsilon, dtype=x.dtype)))
-
-
-def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: str | None = None):
-    """`tf.nn.dropout`: each element (or each slice that `noise_shape` picks) kept with probability
-    1 - rate and scaled by 1 / (1 - rate), else zero. The mask is a random draw: inside a traced
-    function, a new one on every call."""
-    x = tensor(x)
-    if not x.dtype.is_floating:
-        raise ValueError(f"`x.dtype` must be a floating point tensor as `x` will be scaled. Received: "
-                         f"x_dtype={x.dtype}")
-    if isinstance(rate, int | float) and not 0 <= rate < 1:
-        raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). Received: "
-                         f"rate={rate}")
-    if isinstance(rate, int | float) and rate == 0:
-        return x
-    rate = math_ops.cast(rate, x.dtype)
-    shape = shape_ops.shape_of(x) if noise_shape is None else noise_shape
-    keep = math_ops.cast(uniform(shape, dtype=x.dtype, seed=seed) >= rate, x.dtype)
-    return x * keep / (1 - rate)
 
 
 def log_sigmoid(x: Any, name: str | None = None):
