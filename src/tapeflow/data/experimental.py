@@ -1,0 +1,13 @@
+"""`tf.data.experimental`: the older names of tf.data's constants and functions."""
+
+from tapeflow.data.dataset import AUTOTUNE, Dataset
+from tapeflow.data.dataset import INFINITE as INFINITE_CARDINALITY
+from tapeflow.data.dataset import UNKNOWN as UNKNOWN_CARDINALITY
+from tapeflow.framework.tensor import Tensor
+
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality"]
+
+
+def cardinality(dataset: Dataset) -> Tensor:
+    """`tf.data.experimental.cardinality(ds)`: `ds.cardinality()`."""
+    return dataset.cardinality()
