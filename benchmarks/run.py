@@ -29,6 +29,7 @@ WORKLOADS = (
     "mlp_compiled",
     "hvp_compiled",
     "loop_gradient_compiled",
+    "data_pipeline",
     "import_time",
 )
 FULL = {"repeat": 7, "target": 0.2}  # 7 repeats of >= 0.2 s each per leg

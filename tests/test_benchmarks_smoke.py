@@ -12,7 +12,7 @@ def test_quick_benchmark_run_succeeds():
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     workloads = ("tutorial_loop", "optimizer_loop", "function_loop", "op_chain", "mlp", "mlp_adam",
-                 "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "import_time")
+                 "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "data_pipeline", "import_time")
     for workload in workloads:
         assert f"== {workload}" in run.stdout
     tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]

@@ -43,10 +43,12 @@ def stack(elements: list[list], transformation: str = "batch") -> list:
             shape = np.shape(element[c])
             if shape != first_shape:
                 if int(np.prod(shape)) != int(np.prod(first_shape)):
-                    message = (f"Cannot add tensor to the batch: number of elements does not match. Shapes are: "
+                    message = (f"Cannot add tensor to the batch: number of elements does not match. "
+                               f"Shapes are: "
                                f"[tensor]: {list(shape)}, [batch]: {list(first_shape)}")
                 else:
-                    message = (f"Cannot batch tensors with different shapes in component {c}. First element had "
+                    message = (f"Cannot batch tensors with different shapes in component {c}. First "
+                               f"element had "
                                f"shape {list(first_shape)} and element {elements.index(element)} had shape "
                                f"{list(shape)}.")
                 raise errors.InvalidArgumentError(None, None, f"{message} [Op:IteratorGetNext]")
@@ -63,7 +65,8 @@ class BatchDataset(Dataset):
     def __init__(self, dataset: Dataset, batch_size: Any, drop_remainder: bool):
         self._size = _positive(batch_size, "Batch size")
         self._drop = bool(drop_remainder)
-        super().__init__(structure.batched(dataset.element_spec, self._size if self._drop else None), (dataset,))
+        spec = structure.batched(dataset.element_spec, self._size if self._drop else None)
+        super().__init__(spec, (dataset,))
 
     def _elements(self) -> Iterator[list]:
         blocks = self._inputs[0]._blocks(self._size)
@@ -101,21 +104,23 @@ class PaddedBatchDataset(Dataset):
             shapes = [s.shape for s in flat_spec]
             for s in shapes:
                 if s.rank is None:
-                    raise ValueError("You must provide `padded_shapes` argument because component has unknown "
+                    raise ValueError("You must provide `padded_shapes` argument because component has "
+                                     "unknown "
                                      "rank.")
         else:
             shapes = [TensorShape(s) for s in _flatten_shapes(spec, padded_shapes)]
         for given, s in zip(shapes, flat_spec):
             if given.rank != s.shape.rank or not all(
                     g is None or d is None or g >= d for g, d in zip(given.as_list(), s.shape.as_list())):
-                raise ValueError(f"The padded shape {given} is not compatible with the shape {s.shape} of the "
+                raise ValueError(f"The padded shape {given} is not compatible with the shape {s.shape} of "
+                                 f"the "
                                  f"corresponding input component.")
         self._shapes = shapes
         if padding_values is None:
             self._pads = [b"" if s.dtype.kind == "string" else s.dtype.as_numpy_dtype(0) for s in flat_spec]
         else:
-            values = nest.flatten(padding_values) if nest.is_nested(padding_values) else [padding_values] * len(
-                flat_spec)
+            nested = nest.is_nested(padding_values)
+            values = nest.flatten(padding_values) if nested else [padding_values] * len(flat_spec)
             self._pads = [convert_to_tensor(v, s.dtype)._value for v, s in zip(values, flat_spec)]
         batch = self._size if self._drop else None
         super().__init__(structure.with_shapes(spec, [TensorShape([batch, *s.as_list()]) for s in shapes]),
@@ -130,8 +135,8 @@ class PaddedBatchDataset(Dataset):
             for v in values:
                 if any(a > b for a, b in zip(v.shape, shape)):
                     raise errors.InvalidArgumentError(
-                        None, None, f"Attempted to pad to a smaller size than the input element. "
-                        f"[Op:IteratorGetNext]")
+                        None, None, "Attempted to pad to a smaller size than the input element. "
+                        "[Op:IteratorGetNext]")
             padded = np.full((len(values), *shape), pad, dtype=values[0].dtype)
             for i, v in enumerate(values):
                 padded[(i, *(slice(0, n) for n in v.shape))] = v
@@ -171,13 +176,15 @@ class UnbatchDataset(Dataset):
         for s in flat_spec:
             if s.shape.rank == 0:
                 raise ValueError("Cannot unbatch an input with scalar components.")
-        super().__init__(structure.with_shapes(dataset.element_spec, [s.shape[1:] for s in flat_spec]), (dataset,))
+        spec = structure.with_shapes(dataset.element_spec, [s.shape[1:] for s in flat_spec])
+        super().__init__(spec, (dataset,))
 
     def _elements(self) -> Iterator[list]:
         for flat in self._inputs[0]._elements():
             rows = {len(v) for v in flat}
             if len(rows) > 1:
-                raise errors.InvalidArgumentError(None, None, "Input element must have the same batch size in "
+                raise errors.InvalidArgumentError(None, None, "Input element must have the same batch "
+                                                              "size in "
                                                   "each component. [Op:IteratorGetNext]")
             for i in range(rows.pop() if rows else 0):
                 yield [v[i] for v in flat]

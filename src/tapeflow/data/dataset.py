@@ -126,10 +126,11 @@ class Dataset:
         return TensorDataset(tensors)
 
     @staticmethod
-    def range(*args: Any, dtype: Any = None, name: str | None = None) -> Dataset:
+    def range(*args: Any, output_type: Any = None, name: str | None = None, **ignored: Any) -> Dataset:
+        """`Dataset.range`; other keyword arguments are ignored, as TensorFlow ignores them."""
         from tapeflow.data.sources import RangeDataset
 
-        return RangeDataset(*args, dtype=dtype)
+        return RangeDataset(*args, output_type=output_type)
 
     @staticmethod
     def from_generator(generator: Callable, output_types: Any = None, output_shapes: Any = None,
@@ -151,8 +152,8 @@ class Dataset:
 
     # ---- transformations (transforms.py, batching.py, shuffle.py, prefetch.py) ---------------------
 
-    def map(self, map_func: Callable, num_parallel_calls: int | None = None, deterministic: bool | None = None,
-            name: str | None = None) -> Dataset:
+    def map(self, map_func: Callable, num_parallel_calls: int | None = None,
+            deterministic: bool | None = None, name: str | None = None) -> Dataset:
         from tapeflow.data.transforms import MapDataset
 
         return MapDataset(self, map_func, num_parallel_calls, deterministic)

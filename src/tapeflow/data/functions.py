@@ -38,12 +38,17 @@ class TracedFunction:
     def __init__(self, func: Callable, input_spec: Any, transformation: str):
         self.transformation = transformation
         self._input_spec = input_spec
-        name = getattr(func, "__name__", "function").replace("<lambda>", "lambda")
-        function = Function(func, name=f"{name}")
+        function_name = getattr(func, "__name__", "function").strip("<>")
+        name = transformation.strip("()").replace(".", "_") + "_" + function_name  # Dataset_map_lambda
+        converted = Function(func)._traced_function()  # AutoGraph's version of the user's function
+
+        def normalized(*args: Any) -> Any:
+            return structure.normalize(structure.tuples(converted(*args)))
+
+        normalized.__name__ = name
         args = input_spec if type(input_spec) is tuple else (input_spec,)
-        concrete = function.get_concrete_function(*args)
-        outputs = structure.tuples(concrete.structured_outputs)
-        self.output_spec = nest.map_structure(_spec, outputs)
+        concrete = Function(normalized, autograph=False).get_concrete_function(*args)
+        self.output_spec = nest.map_structure(_spec, concrete.structured_outputs)
         self._run = concrete._compiled
         self.graph = concrete.graph
         self.vectorizable = _vectorizable(concrete.graph)

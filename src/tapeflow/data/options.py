@@ -41,7 +41,8 @@ class _OptionGroup:
 
 class OptimizationOptions(_OptionGroup):
     _names = ("apply_default_optimizations", "filter_fusion", "map_and_batch_fusion", "map_and_filter_fusion",
-              "map_fusion", "map_parallelization", "noop_elimination", "parallel_batch", "shuffle_and_repeat_fusion")
+              "map_fusion", "map_parallelization", "noop_elimination", "parallel_batch",
+              "shuffle_and_repeat_fusion")
 
 
 class ThreadingOptions(_OptionGroup):
@@ -56,7 +57,8 @@ class Options(_OptionGroup):
     """`tf.data.Options`."""
 
     _names = ("deterministic", "experimental_deterministic", "experimental_distribute",
-              "experimental_optimization", "threading", "experimental_slack", "experimental_external_state_policy",
+              "experimental_optimization", "threading", "experimental_slack",
+              "experimental_external_state_policy",
               "experimental_warm_start", "autotune")
 
     def __init__(self):

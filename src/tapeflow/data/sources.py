@@ -85,14 +85,15 @@ class RangeDataset(Dataset):
 
     _tf_name = "_RangeDataset"
 
-    def __init__(self, *args: Any, dtype: Any = None):
+    def __init__(self, *args: Any, output_type: Any = None):
         if not 1 <= len(args) <= 3:
             raise ValueError(f"Invalid arguments to RangeDataset: {args}")
         start, stop, step = (0, int(args[0]), 1) if len(args) == 1 else (*map(int, args[:2]), int(
             args[2]) if len(args) == 3 else 1)
         if step == 0:
-            raise errors.InvalidArgumentError(None, None, "step must be a non-zero integer. [Op:RangeDataset]")
-        self._dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+            raise errors.InvalidArgumentError(None, None, "step must be a non-zero integer. "
+                                                          "[Op:RangeDataset]")
+        self._dtype = dtypes.int64 if output_type is None else dtypes.as_dtype(output_type)
         super().__init__(TensorSpec([], self._dtype))
         self._start, self._step = start, step
         self._length = max(0, math.ceil((stop - start) / step))
@@ -189,9 +190,10 @@ class ZipDataset(Dataset):
         leaves = nest.flatten(datasets)
         for leaf in leaves:
             if not isinstance(leaf, Dataset):
-                raise TypeError(f"Invalid input to `zip`. Inputs are expected to be (nested) structures of "
-                                f"`tf.data.Dataset` objects. Python `list` is not supported and you should use "
-                                f"`tuple` instead." if isinstance(datasets, list) else
+                raise TypeError("Invalid input to `zip`. Inputs are expected to be (nested) structures of "
+                                "`tf.data.Dataset` objects. Python `list` is not supported and you should "
+                                "use "
+                                "`tuple` instead." if isinstance(datasets, list) else
                                 f"Invalid input to `zip`: {leaf!r} is not a `tf.data.Dataset`.")
         super().__init__(nest.map_structure(lambda d: d.element_spec, datasets), tuple(leaves))
 
@@ -201,10 +203,10 @@ class ZipDataset(Dataset):
 
     def _cardinality(self) -> int:
         counts = [d._cardinality() for d in self._inputs]
+        if UNKNOWN in counts:
+            return UNKNOWN
         finite = [n for n in counts if n >= 0]
-        if finite:
-            return min(finite) if UNKNOWN not in counts or min(finite) == 0 else UNKNOWN
-        return UNKNOWN if UNKNOWN in counts else INFINITE
+        return min(finite) if finite else INFINITE
 
 
 class ConcatenateDataset(Dataset):

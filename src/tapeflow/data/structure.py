@@ -55,16 +55,9 @@ def normalize(element: Any) -> Any:
     return convert_to_tensor(element)
 
 
-def tuples(structure: Any) -> Any:
-    """Lists in a structure a function returned become tuples (TF's rule for map results)."""
-    if type(structure) is list:
-        return tuple(tuples(v) for v in structure)
-    if isinstance(structure, dict):
-        return type(structure)((k, tuples(v)) for k, v in structure.items())
-    if isinstance(structure, tuple) and nest.is_nested(structure):
-        values = [tuples(v) for v in structure]
-        return type(structure)(*values) if hasattr(structure, "_fields") else tuple(values)
-    return structure
+def tuples(result: Any) -> Any:
+    """A function's result as TF takes it: a list at the top is a tuple (lists inside are tensors)."""
+    return tuple(result) if type(result) is list else result
 
 
 def spec_of(value: Any) -> Any:
@@ -89,8 +82,16 @@ def flat_values(structure: Any) -> list:
 
 def pack(spec: Any, flat: list) -> Any:
     """The element of `spec` made of `flat` values, as an iterator hands it out."""
-    leaves = [v if _is_dataset(v) else Tensor(v) for v in flat]
+    leaves = [Tensor(_string_scalar(v)) if type(v) is bytes else v if _is_dataset(v) else Tensor(v)
+              for v in flat]
     return nest.pack_sequence_as(spec, leaves)
+
+
+def _string_scalar(value: bytes) -> np.ndarray:
+    """A string scalar as tensors hold it (a 0-d object array; indexing one gives bare bytes)."""
+    array = np.empty((), object)
+    array[()] = value
+    return array
 
 
 def _is_dataset(value: Any) -> bool:
@@ -138,13 +139,15 @@ def convert_flat(values: list, flat_spec: list) -> list:
         array = convert_to_tensor(value, dtype=spec.dtype)._value if not isinstance(value, TensorLike) else (
             convert_to_tensor(value)._value)
         if dtypes.from_numpy(np.asarray(array).dtype) is not spec.dtype:
-            raise TypeError(f"`generator` yielded an element of type {dtypes.from_numpy(np.asarray(array).dtype)!r} "
+            raise TypeError(f"`generator` yielded an element of type "
+                            f"{dtypes.from_numpy(np.asarray(array).dtype)!r} "
                             f"where an element of type {spec.dtype!r} was expected.")
         if not spec.shape.is_compatible_with(np.shape(array)):
             from tapeflow.framework import errors
 
             raise errors.InvalidArgumentError(
-                None, None, f"`generator` yielded an element of shape {TensorShape(np.shape(array))} where an "
+                None, None, f"`generator` yielded an element of shape {TensorShape(np.shape(array))} "
+                            f"where an "
                 f"element of shape {spec.shape} was expected. [Op:IteratorGetNext]")
         out.append(array)
     return out

@@ -71,7 +71,9 @@ class MapDataset(Dataset):
             fn = self._fn
             return (fn(flat) for flat in self._inputs[0]._elements())
         workers = (os.cpu_count() or 1) if self._parallel == AUTOTUNE else int(self._parallel)
-        ordered = self._deterministic if self._deterministic is not None else self.options().is_deterministic()
+        ordered = self._deterministic
+        if ordered is None:
+            ordered = self.options().is_deterministic()
         return _parallel_map(self._fn, self._inputs[0]._elements(), workers, ordered)
 
     def _blocks(self, size: int) -> Iterator[list] | None:
@@ -89,7 +91,8 @@ class MapDataset(Dataset):
         return self._inputs[0]._cardinality()
 
 
-def _parallel_map(fn: TracedFunction, elements: Iterator[list], workers: int, ordered: bool) -> Iterator[list]:
+def _parallel_map(fn: TracedFunction, elements: Iterator[list], workers: int,
+                  ordered: bool) -> Iterator[list]:
     """`fn` over `elements` on `workers` threads, at most 2 * workers in flight; in input order when
     `ordered`, else as they finish."""
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
@@ -136,7 +139,7 @@ class FilterDataset(Dataset):
         return (flat for flat in self._inputs[0]._elements() if fn(flat)[0])
 
     def _cardinality(self) -> int:
-        return INFINITE if self._inputs[0]._cardinality() == INFINITE else UNKNOWN
+        return UNKNOWN
 
 
 class TakeWhileDataset(Dataset):
@@ -186,7 +189,7 @@ class FlatMapDataset(Dataset):
             yield from _dataset_result(self._func, flat, spec, "flat_map()")._elements()
 
     def _cardinality(self) -> int:
-        return INFINITE if self._inputs[0]._cardinality() == INFINITE else UNKNOWN
+        return UNKNOWN
 
 
 def _result_spec(func: Callable, dataset: Dataset, transformation: str) -> Any:
@@ -211,39 +214,37 @@ class InterleaveDataset(Dataset):
         super().__init__(_result_spec(func, dataset, "interleave()"), (dataset,))
 
     def _elements(self) -> Iterator[list]:
+        """TensorFlow's order: the first `cycle_length` inputs' datasets open at once, visited in turn;
+        a turn gives up to `block_length` elements and ends early when its dataset ends, which is then
+        replaced in its slot by the next input's (the slot closes when the input is exhausted)."""
         spec = self._inputs[0].element_spec
         sources = self._inputs[0]._elements()
-        open_: list = []
-        exhausted = False
-        while True:
-            while not exhausted and len(open_) < self._cycle:
-                flat = next(sources, None)
+
+        def opened() -> Iterator[list] | None:
+            flat = next(sources, None)
+            if flat is None:
+                return None
+            return _dataset_result(self._func, flat, spec, "interleave()")._elements()
+
+        slots = [it for it in (opened() for _ in range(self._cycle)) if it is not None]
+        position = 0
+        while slots:
+            position %= len(slots)
+            for _ in range(self._block):
+                flat = next(slots[position], None)
                 if flat is None:
-                    exhausted = True
-                else:
-                    open_.append(_dataset_result(self._func, flat, spec, "interleave()")._elements())
-            if not open_:
-                return
-            position = 0
-            while position < len(open_):
-                iterator = open_[position]
-                for _ in range(self._block):
-                    flat = next(iterator, None)
-                    if flat is None:
-                        break
-                    yield flat
-                if flat is None:
-                    replacement = None if exhausted else next(sources, None)
+                    replacement = opened()
                     if replacement is None:
-                        exhausted = True
-                        del open_[position]
-                        continue
-                    open_[position] = _dataset_result(self._func, replacement, spec, "interleave()")._elements()
-                    continue
-                position += 1
+                        del slots[position]
+                        position -= 1
+                    else:
+                        slots[position] = replacement
+                    break
+                yield flat
+            position += 1
 
     def _cardinality(self) -> int:
-        return INFINITE if self._inputs[0]._cardinality() == INFINITE else UNKNOWN
+        return UNKNOWN
 
 
 class TakeDataset(Dataset):
@@ -298,7 +299,7 @@ class SkipDataset(Dataset):
     def _cardinality(self) -> int:
         n = self._inputs[0]._cardinality()
         if n < 0:
-            return n if self._count >= 0 else (0 if n == UNKNOWN else INFINITE)
+            return n
         return 0 if self._count < 0 else max(0, n - self._count)
 
 
@@ -362,7 +363,8 @@ class ScanDataset(Dataset):
         return self._inputs[0]._cardinality()
 
 
-def _state_function(func: Callable, state_spec: Any, element_spec: Any, transformation: str) -> TracedFunction:
+def _state_function(func: Callable, state_spec: Any, element_spec: Any,
+                    transformation: str) -> TracedFunction:
     fn = TracedFunction(func, (state_spec, element_spec), transformation)
     out = fn.output_spec
     if transformation == "Dataset.scan()" and not (type(out) is tuple and len(out) == 2):
@@ -420,7 +422,7 @@ class UniqueDataset(Dataset):
                 yield flat
 
     def _cardinality(self) -> int:
-        return INFINITE if self._inputs[0]._cardinality() == INFINITE else UNKNOWN
+        return UNKNOWN
 
 
 class CacheDataset(Dataset):

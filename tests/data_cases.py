@@ -1,0 +1,125 @@
+"""Pipelines evaluated by both tapeflow and TensorFlow (`tf` is either), for the differential tests
+and for tests/record_data_fixtures.py, which records TensorFlow's answers in fixtures/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# name -> (kind, source): "elements" lists every element in order; "sorted" compares the elements
+# sorted (a shuffle: the same elements in tapeflow's own order); "value" is a value, not a dataset.
+CASES = {
+    "range": ("elements", "tf.data.Dataset.range(5)"),
+    "range_step": ("elements", "tf.data.Dataset.range(2, 10, 3)"),
+    "range_dtype_ignored": ("elements", "tf.data.Dataset.range(3, dtype=tf.int32)"),
+    "range_int32": ("elements", "tf.data.Dataset.range(3, output_type=tf.int32)"),
+    "slices_nested": ("elements", "tf.data.Dataset.from_tensor_slices(([1, 2, 3], {'a': [1., 2., 3.]}))"),
+    "slices_matrix": ("elements", "tf.data.Dataset.from_tensor_slices([[1, 2], [3, 4]])"),
+    "slices_strings": ("elements", "tf.data.Dataset.from_tensor_slices(['ab', 'c'])"),
+    "tensors_dict": ("elements", "tf.data.Dataset.from_tensors({'a': 1, 'b': [1., 2.]})"),
+    "zip": ("elements", "tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(5)))"),
+    "zip_dict": ("elements", "tf.data.Dataset.zip({'x': tf.data.Dataset.range(2), 'y': "
+                             "tf.data.Dataset.range(3)})"),
+    "concatenate": ("elements", "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(2))"),
+    "concatenate_shapes": ("elements", "tf.data.Dataset.from_tensors([1, 2]).concatenate("
+                                       "tf.data.Dataset.from_tensors([3]))"),
+    "map": ("elements", "tf.data.Dataset.range(5).map(lambda x: x * 2)"),
+    "map_list_result": ("elements", "tf.data.Dataset.range(3).map(lambda x: (x, [x, x + 1]))"),
+    "map_tuple_args": ("elements", "tf.data.Dataset.from_tensor_slices(([1, 2], [3, 4])).map(lambda a, b: "
+                                   "a * b)"),
+    "map_dict": ("elements", "tf.data.Dataset.from_tensor_slices({'a': [1, 2], 'b': [3., 4.]})"
+                             ".map(lambda d: {'c': d['a'] * 2, 'd': d['b']})"),
+    "map_parallel": ("elements", "tf.data.Dataset.range(20).map(lambda x: x + 1, num_parallel_calls=4)"),
+    "map_vectorized": ("elements", "tf.data.Dataset.from_tensor_slices(np.arange(24, dtype=np.uint8)"
+                                   ".reshape(6, 2, 2)).map(lambda x: tf.cast(x, tf.float32) / 255).batch(4)"),
+    "map_broadcast": ("elements", "tf.data.Dataset.from_tensor_slices(np.arange(10.).reshape(5, 2)"
+                                  ".astype(np.float32)).map(lambda x: x * tf.constant([1., 2.]) + "
+                                  "1).batch(2)"),
+    "map_scalar_broadcast": ("elements", "tf.data.Dataset.range(4).map(lambda x: tf.cast(x, tf.float32) "
+                                         "* tf.constant([1., 2.])).batch(3)"),
+    "filter": ("elements", "tf.data.Dataset.range(10).filter(lambda x: x % 3 == 0)"),
+    "flat_map": ("elements", "tf.data.Dataset.range(4).flat_map(lambda x: tf.data.Dataset.range(x))"),
+    "interleave_cycle3": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"
+                                      ".from_tensors(x).repeat(x), cycle_length=3, block_length=2)"),
+    "interleave_block1": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"
+                                      ".from_tensors(x).repeat(x), cycle_length=2)"),
+    "interleave": ("elements", "tf.data.Dataset.range(1, 5).interleave(lambda x: "
+                               "tf.data.Dataset.from_tensors(x)"
+                               ".repeat(x), cycle_length=2, block_length=2)"),
+    "batch": ("elements", "tf.data.Dataset.range(10).batch(3)"),
+    "batch_drop": ("elements", "tf.data.Dataset.range(10).batch(3, drop_remainder=True)"),
+    "batch_nested": ("elements", "tf.data.Dataset.from_tensor_slices(([1, 2, 3], {'a': [[1.], [2.], [3.]]}))"
+                                 ".batch(2)"),
+    "padded_batch": ("elements", "tf.data.Dataset.range(5).map(lambda x: tf.range(x)).padded_batch(2)"),
+    "padded_batch_shapes": ("elements", "tf.data.Dataset.range(4).map(lambda x: tf.fill([x], x))"
+                                        ".padded_batch(2, padded_shapes=[4], padding_values=tf.constant(-1, "
+                                        "tf.int64), drop_remainder=True)"),
+    "unbatch": ("elements", "tf.data.Dataset.range(10).batch(3).unbatch()"),
+    "repeat": ("elements", "tf.data.Dataset.range(3).repeat(2)"),
+    "repeat_forever": ("elements", "tf.data.Dataset.range(3).repeat().take(7)"),
+    "take": ("elements", "tf.data.Dataset.range(10).take(3)"),
+    "take_all": ("elements", "tf.data.Dataset.range(4).take(-1)"),
+    "skip": ("elements", "tf.data.Dataset.range(10).skip(7)"),
+    "skip_all": ("elements", "tf.data.Dataset.range(4).skip(-1)"),
+    "take_while": ("elements", "tf.data.Dataset.range(10).take_while(lambda x: x < 4)"),
+    "enumerate": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'b']).enumerate(start=5)"),
+    "window": ("elements", "tf.data.Dataset.range(7).window(3, shift=2).flat_map(lambda w: w.batch(3))"),
+    "window_stride": ("elements", "tf.data.Dataset.range(10).window(3, 1, 2, True).flat_map(lambda w: "
+                                  "w.batch(3))"),
+    "window_tuple": ("elements", "tf.data.Dataset.from_tensor_slices(([1, 2, 3], [4, 5, 6])).window(2)"
+                                 ".flat_map(lambda a, b: tf.data.Dataset.zip((a.batch(2), b.batch(2))))"),
+    "scan": ("elements", "tf.data.Dataset.range(5).scan(tf.constant(0, tf.int64), lambda s, x: (s + x, s "
+                         "* 10))"),
+    "unique": ("elements", "tf.data.Dataset.from_tensor_slices([1, 2, 1, 3, 2]).unique()"),
+    "cache": ("elements", "tf.data.Dataset.range(4).cache()"),
+    "prefetch": ("elements", "tf.data.Dataset.range(6).batch(4).prefetch(tf.data.AUTOTUNE)"),
+    "apply": ("elements", "tf.data.Dataset.range(6).apply(lambda d: d.skip(4))"),
+    "generator": ("elements", "tf.data.Dataset.from_generator(lambda: iter([[1, 2], [3, 4]]), "
+                              "output_signature=tf.TensorSpec([2], tf.int32))"),
+    "generator_tuple": ("elements", "tf.data.Dataset.from_generator(lambda: iter([(1, 'a'), (2, 'b')]), "
+                                    "output_signature=(tf.TensorSpec([], tf.int64), tf.TensorSpec([], "
+                                    "tf.string)))"),
+    "shuffle": ("sorted", "tf.data.Dataset.range(20).shuffle(5, seed=3)"),
+    "shuffle_batch": ("sorted", "tf.data.Dataset.range(20).shuffle(8).batch(4).unbatch()"),
+    "unbatch_infinite": ("elements", "tf.data.Dataset.range(3).batch(2).repeat().unbatch().take(4)"),
+    "zip_unknown": ("elements", "tf.data.Dataset.zip((tf.data.Dataset.range(3).filter(lambda x: x > 1), "
+                                "tf.data.Dataset.range(0)))"),
+    "skip_unknown": ("elements", "tf.data.Dataset.range(3).filter(lambda x: x > 0).skip(1)"),
+    "window_cardinality": ("elements", "tf.data.Dataset.range(10).window(3, 4).flat_map(lambda w: w)"),
+    "filter_infinite": ("elements", "tf.data.Dataset.range(10).repeat().filter(lambda x: x > 7).take(3)"),
+    "reduce": ("value", "tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x)"),
+    "reduce_tuple": ("value", "tf.data.Dataset.range(1, 4).reduce((tf.constant(0, tf.int64), "
+                              "tf.constant(1, tf.int64)), lambda s, x: (s[0] + x, s[1] * x))"),
+}
+
+
+def evaluate(tf: Any, source: str) -> Any:
+    return eval(source, {"tf": tf, "np": np})  # noqa: S307 - the test's own case sources
+
+
+def encode(value: Any) -> Any:
+    """A nested value as JSON: tensors as [dtype, shape, values], tuples and dicts marked."""
+    if isinstance(value, dict):
+        return {"dict": {k: encode(v) for k, v in value.items()}}
+    if isinstance(value, tuple):
+        return {"tuple": [encode(v) for v in value]}
+    array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+    values = array.tolist()
+    if array.dtype.kind in "SO":
+        array = array.astype(object)
+        decode = np.vectorize(lambda b: b.decode("latin-1"), otypes=[object])
+        values = decode(array).tolist() if array.ndim else array.item().decode("latin-1")
+    return [value.dtype.name, list(array.shape), values]
+
+
+def record(tf: Any, kind: str, source: str) -> dict:
+    """What a case gives: its elements (or value), cardinality, element_spec and repr."""
+    result = evaluate(tf, source)
+    if kind == "value":
+        return {"value": encode(result)}
+    elements = [encode(e) for e in result]
+    if kind == "sorted":
+        elements.sort(key=repr)
+    return {"elements": elements, "cardinality": int(result.cardinality()), "repr": repr(result),
+            "element_spec": repr(result.element_spec)}
