@@ -76,6 +76,13 @@ class Dataset:
     def __iter__(self) -> OwnedIterator:
         return OwnedIterator(self)
 
+    def _staged_for(self, extra_test: Callable | None, body: Callable, state: tuple, names: Any,
+                    opts: dict) -> tuple:
+        """AutoGraph's `for` over this dataset inside a compiled function (see staged.py)."""
+        from tapeflow.data.staged import staged_for
+
+        return staged_for(self, extra_test, body, state, names, opts)
+
     def __bool__(self) -> bool:
         return True  # (not its length: TF datasets are always truthy)
 
