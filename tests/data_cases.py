@@ -1,14 +1,16 @@
-"""Pipelines evaluated by both tapeflow and TensorFlow (`tf` is either), for the differential tests
-and for tests/record_data_fixtures.py, which records TensorFlow's answers in fixtures/."""
+"""Pipelines and string ops evaluated by both tapeflow and TensorFlow (`tf` is either), for the
+differential tests and for tests/record_data_fixtures.py, which records TensorFlow's answers in fixtures/."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 # name -> (kind, source): "elements" lists every element in order; "sorted" compares the elements
-# sorted (a shuffle: the same elements in tapeflow's own order); "value" is a value, not a dataset.
+# sorted (a shuffle: the same elements in tapeflow's own order); "value" is a value, not a dataset;
+# "error" is the error's class and message.
 CASES = {
     "range": ("elements", "tf.data.Dataset.range(5)"),
     "range_step": ("elements", "tf.data.Dataset.range(2, 10, 3)"),
@@ -91,6 +93,54 @@ CASES = {
     "reduce": ("value", "tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x)"),
     "reduce_tuple": ("value", "tf.data.Dataset.range(1, 4).reduce((tf.constant(0, tf.int64), "
                               "tf.constant(1, tf.int64)), lambda s, x: (s[0] + x, s[1] * x))"),
+    "end_of_sequence": ("error", "iter(tf.data.Dataset.range(0)).get_next()"),
+    # ---- string tensors ----
+    "string_constant": ("value", "tf.constant([['ab', 'c'], ['', 'é']])"),
+    "string_add": ("value", "tf.constant(['Hello ', 'a']) + 'World'"),
+    "string_equal": ("value", "tf.constant(['a', 'b']) == 'a'"),
+    "strings_join": ("value", "tf.strings.join([tf.constant(['a', 'b']), 'x'], separator='-')"),
+    "strings_reduce_join": ("value", "tf.strings.reduce_join(tf.constant([['a', 'b'], ['c', 'd']]), "
+                                     "separator='|')"),
+    "strings_reduce_join_axis": ("value", "tf.strings.reduce_join(tf.constant([['a', 'b'], ['c', 'd']]), "
+                                          "axis=1, "
+                                          "keepdims=True)"),
+    "strings_reduce_join_axis0": ("value", "tf.strings.reduce_join(tf.constant([['a', 'b'], ['c', 'd']]), "
+                                           "axis=-2)"),
+    "strings_lower": ("value", "tf.strings.lower(tf.constant(['HeLLo', 'ÀB']))"),
+    "strings_upper_utf8": ("value", "tf.strings.upper(tf.constant('àb'), encoding='utf-8')"),
+    "strings_strip": ("value", "tf.strings.strip(tf.constant(['  a b \\n', 'c']))"),
+    "strings_length": ("value", "tf.strings.length(tf.constant(['héllo', '']))"),
+    "strings_length_chars": ("value", "tf.strings.length(tf.constant(['héllo', '']), unit='UTF8_CHAR')"),
+    "strings_substr": ("value", "tf.strings.substr(tf.constant(['Hello', 'ab']), 1, 3)"),
+    "strings_substr_negative": ("value", "tf.strings.substr(tf.constant(['Hello', 'abc']), -2, 5)"),
+    "strings_substr_error": ("error", "tf.strings.substr(tf.constant(['Hello', 'ab']), 4, 1)"),
+    "strings_split": ("value", "tf.strings.split(tf.constant('a b  c '))"),
+    "strings_split_sep": ("value", "tf.strings.split(tf.constant('a,b,,c'), ',')"),
+    "strings_split_maxsplit": ("value", "tf.strings.split(tf.constant('a b c d'), maxsplit=2)"),
+    "strings_regex_full_match": ("value", "tf.strings.regex_full_match(tf.constant(['Hello', 'hello']), "
+                                          "'H.*o')"),
+    "strings_regex_replace": ("value", "tf.strings.regex_replace(tf.constant(['Hello World']), r'(\\w)o', "
+                                       "r'\\1 0')"),
+    "strings_regex_replace_first": ("value", "tf.strings.regex_replace(tf.constant('aaa'), 'a', 'b', "
+                                             "replace_global=False)"),
+    "strings_to_number": ("value", "tf.strings.to_number(tf.constant(['1.5', '-2', '1e3']))"),
+    "strings_to_number_int": ("value", "tf.strings.to_number(tf.constant(['7', '-12']), tf.int64)"),
+    "strings_to_number_error": ("error", "tf.strings.to_number(tf.constant('x1'))"),
+    "strings_as_string_float": ("value", "tf.strings.as_string(tf.constant([3.5, 1e-9, -2.25]))"),
+    "strings_as_string_precision": ("value", "tf.strings.as_string(tf.constant(3.14159, tf.float64), "
+                                             "precision=2)"),
+    "strings_as_string_scientific": ("value", "tf.strings.as_string(tf.constant(314.159), scientific=True)"),
+    "strings_as_string_shortest": ("value", "tf.strings.as_string(tf.constant([314.159, 0.5]), "
+                                            "shortest=True)"),
+    "strings_as_string_width": ("value", "tf.strings.as_string(tf.constant([7, -3]), width=4, fill='0')"),
+    "strings_as_string_bool": ("value", "tf.strings.as_string(tf.constant([True, False]))"),
+    "strings_format": ("value", "tf.strings.format('x={} y={}', (tf.constant('a'), tf.constant([1.5, 2.])))"),
+    "strings_format_summarize": ("value", "tf.strings.format('{}', tf.range(10), summarize=2)"),
+    "strings_bytes_split": ("value", "tf.strings.bytes_split(tf.constant('abc'))"),
+    "strings_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '30,4']).map(lambda s: "
+                                   "tf.strings.to_number(tf.strings.split(s, ','), tf.int32))"),
+    "strings_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'bb', 'c']).map(lambda s: "
+                                  "tf.strings.upper(s) + '!').batch(2)"),
 }
 
 
@@ -115,6 +165,13 @@ def encode(value: Any) -> Any:
 
 def record(tf: Any, kind: str, source: str) -> dict:
     """What a case gives: its elements (or value), cardinality, element_spec and repr."""
+    if kind == "error":
+        try:
+            evaluate(tf, source)
+        except Exception as e:  # TF's message, without its function-node prefix and name suffix
+            message = re.sub(r"^\{\{function_node [^}]*\}\} ", "", str(e)).removesuffix(" name: ")
+            return {"error": type(e).__name__, "message": message}
+        return {"error": None}
     result = evaluate(tf, source)
     if kind == "value":
         return {"value": encode(result)}

@@ -69,7 +69,8 @@ newaxis = None
 # Loaded on first use, keeping `import tapeflow` fast: public name -> (module, attribute).
 _LAZY = {
     "keras": ("tapeflow.keras", None), "optimizers": ("tapeflow.keras.optimizers", None),
-    "data": ("tapeflow.data", None),
+    "data": ("tapeflow.data", None), "strings": ("tapeflow.strings", None),
+    "as_string": ("tapeflow.ops.string_ops", "as_string"),
     "Module": ("tapeflow.module", "Module"), "cond": ("tapeflow.ops.control_flow", "cond"),
     "while_loop": ("tapeflow.ops.control_flow", "while_loop"),
     "switch_case": ("tapeflow.ops.case_ops", "switch_case"), "case": ("tapeflow.ops.case_ops", "case"),

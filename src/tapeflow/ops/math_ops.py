@@ -36,7 +36,8 @@ _ORDERED = REAL
 
 # ---- arithmetic -------------------------------------------------------------------------------
 
-add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+")
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC | {dtypes.string},
+             "+")  # (strings concatenate: np.add of object arrays adds their bytes)
 subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-")
 multiply = binary("multiply", "Mul", np.multiply,
                   (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*")
