@@ -137,6 +137,16 @@ CASES = {
     "strings_format": ("value", "tf.strings.format('x={} y={}', (tf.constant('a'), tf.constant([1.5, 2.])))"),
     "strings_format_summarize": ("value", "tf.strings.format('{}', tf.range(10), summarize=2)"),
     "strings_bytes_split": ("value", "tf.strings.bytes_split(tf.constant('abc'))"),
+    "decode_csv": ("value", "tuple(tf.io.decode_csv(tf.constant(['1,a,2.5', '2,\"b,c\",']), "
+                            "[tf.constant(0), 'z', tf.constant(7.)]))"),
+    "decode_csv_select": ("value", "tuple(tf.io.decode_csv('1;x;3', [tf.constant(0, tf.int64), 0.], "
+                                   "field_delim=';', select_cols=[0, 2]))"),
+    "decode_csv_na": ("value", "tuple(tf.io.decode_csv(tf.constant([['NA,1']]), [5, 0], na_value='NA'))"),
+    "decode_csv_required": ("error", "tf.io.decode_csv('1,', [0, tf.constant([], tf.int32)])"),
+    "decode_csv_not_int": ("error", "tf.io.decode_csv('1,x', [0, 0])"),
+    "decode_csv_count": ("error", "tf.io.decode_csv('1,2,3', [0, 0])"),
+    "csv_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '3,4']).map(lambda line: "
+                               "tf.io.decode_csv(line, [0., 0]))"),
     "strings_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '30,4']).map(lambda s: "
                                    "tf.strings.to_number(tf.strings.split(s, ','), tf.int32))"),
     "strings_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'bb', 'c']).map(lambda s: "

@@ -69,7 +69,7 @@ newaxis = None
 # Loaded on first use, keeping `import tapeflow` fast: public name -> (module, attribute).
 _LAZY = {
     "keras": ("tapeflow.keras", None), "optimizers": ("tapeflow.keras.optimizers", None),
-    "data": ("tapeflow.data", None), "strings": ("tapeflow.strings", None),
+    "data": ("tapeflow.data", None), "strings": ("tapeflow.strings", None), "io": ("tapeflow.io", None),
     "as_string": ("tapeflow.ops.string_ops", "as_string"),
     "Module": ("tapeflow.module", "Module"), "cond": ("tapeflow.ops.control_flow", "cond"),
     "while_loop": ("tapeflow.ops.control_flow", "while_loop"),

@@ -5,9 +5,10 @@ from tapeflow.data.dataset import AUTOTUNE, Dataset, NumpyIterator, OwnedIterato
 from tapeflow.data.dataset import INFINITE as INFINITE_CARDINALITY
 from tapeflow.data.dataset import UNKNOWN as UNKNOWN_CARDINALITY
 from tapeflow.data.options import Options
+from tapeflow.data.readers import TextLineDataset, TFRecordDataset
 from tapeflow.data.structure import DatasetSpec
 
 Iterator = OwnedIterator
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Dataset", "DatasetSpec", "Iterator",
-           "NumpyIterator", "Options", "experimental"]
+           "NumpyIterator", "Options", "TFRecordDataset", "TextLineDataset", "experimental"]

@@ -308,7 +308,8 @@ class NumpyIterator:
     def __next__(self) -> Any:
         from tapeflow.framework import nest
 
-        values = [np.copy(v) if isinstance(v, np.ndarray) and v.ndim else v[()] for v in next(self._flat)]
+        values = [v if type(v) is bytes else np.copy(v) if isinstance(v, np.ndarray) and v.ndim else v[()]
+                  for v in next(self._flat)]
         return nest.pack_sequence_as(self._spec, values)
 
     def __repr__(self) -> str:

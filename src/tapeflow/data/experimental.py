@@ -3,9 +3,10 @@
 from tapeflow.data.dataset import AUTOTUNE, Dataset
 from tapeflow.data.dataset import INFINITE as INFINITE_CARDINALITY
 from tapeflow.data.dataset import UNKNOWN as UNKNOWN_CARDINALITY
+from tapeflow.data.readers import CsvDataset
 from tapeflow.framework.tensor import Tensor
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality"]
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "CsvDataset", "cardinality"]
 
 
 def cardinality(dataset: Dataset) -> Tensor:

@@ -1,0 +1,136 @@
+"""Files: TFRecord files exchanged with TensorFlow (fixtures it wrote; live both ways when installed),
+text lines, CSV rows, tf.io.read_file/write_file."""
+
+import gzip
+import pathlib
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.data.tfrecord import crc32c, masked_crc32c
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+RECORDS = [b"abc", b"", bytes(range(256)) * 3]  # what record_data_fixtures.py had TensorFlow write
+
+
+def records(dataset):
+    return list(dataset.as_numpy_iterator())
+
+
+def write(path, compression=None, values=RECORDS):
+    with tf.io.TFRecordWriter(str(path), compression) as writer:
+        for record in values:
+            writer.write(record)
+
+
+def test_crc32c_is_castagnolis_and_masked_as_tensorflow():
+    assert crc32c(b"123456789") == 0xE3069283
+    assert crc32c(b"") == 0
+    assert masked_crc32c(b"\x03" + b"\x00" * 7) == 0x0E4999B0
+
+
+@pytest.mark.parametrize("name, compression", [("tensorflow.tfrecord", None),
+                                               ("tensorflow.tfrecord.gz", "GZIP")])
+def test_reads_tfrecord_files_tensorflow_wrote(name, compression):
+    dataset = tf.data.TFRecordDataset(str(FIXTURES / name), compression_type=compression)
+    assert records(dataset) == RECORDS
+    spec = "TensorSpec(shape=(), dtype=tf.string, name=None)"
+    assert repr(dataset) == f"<TFRecordDatasetV2 element_spec={spec}>"
+    assert int(dataset.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+
+
+def test_writes_the_bytes_tensorflow_writes(tmp_path):
+    write(tmp_path / "mine.tfrecord")
+    assert (tmp_path / "mine.tfrecord").read_bytes() == (FIXTURES / "tensorflow.tfrecord").read_bytes()
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "ZLIB", tf.io.TFRecordOptions(compression_type="ZLIB")])
+def test_compressed_files_round_trip(tmp_path, compression):
+    write(tmp_path / "r", compression)
+    kind = getattr(compression, "compression_type", compression)
+    assert records(tf.data.TFRecordDataset([str(tmp_path / "r")], compression_type=kind)) == RECORDS
+    if kind == "GZIP":
+        plain = (FIXTURES / "tensorflow.tfrecord").read_bytes()
+        assert gzip.decompress((tmp_path / "r").read_bytes()) == plain
+
+
+def test_damaged_files_are_data_loss(tmp_path):
+    good = (FIXTURES / "tensorflow.tfrecord").read_bytes()
+    (tmp_path / "short").write_bytes(good[:-3])
+    with pytest.raises(tf.errors.DataLossError, match="truncated record at 35"):
+        records(tf.data.TFRecordDataset(str(tmp_path / "short")))
+    flipped = bytearray(good)
+    flipped[13] ^= 1
+    (tmp_path / "flipped").write_bytes(bytes(flipped))
+    with pytest.raises(tf.errors.DataLossError, match=r"corrupted record at 12 \[Op:IteratorGetNext\]"):
+        records(tf.data.TFRecordDataset(str(tmp_path / "flipped")))
+    with pytest.raises(tf.errors.NotFoundError, match="missing; No such file or directory"):
+        records(tf.data.TFRecordDataset(str(tmp_path / "missing")))
+
+
+def test_text_lines_of_several_files(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"one\r\ntwo\n\nthree")
+    with gzip.open(tmp_path / "b.txt.gz", "wb") as f:
+        f.write(b"four\n")
+    plain = tf.data.TextLineDataset([str(tmp_path / "a.txt")])
+    assert records(plain) == [b"one", b"two", b"", b"three"]
+    assert records(tf.data.TextLineDataset(str(tmp_path / "b.txt.gz"), compression_type="GZIP")) == [b"four"]
+    assert repr(plain) == "<TextLineDatasetV2 element_spec=TensorSpec(shape=(), dtype=tf.string, name=None)>"
+
+
+def test_csv_dataset(tmp_path):
+    (tmp_path / "a.csv").write_text('name,count,score\nx,1,2.5\ny,,3\n"q,r",4,5\n')
+    path = str(tmp_path / "a.csv")
+    dataset = tf.data.experimental.CsvDataset(path, [tf.string, tf.constant(0), tf.float32], header=True)
+    assert [(a, int(b), float(c)) for a, b, c in records(dataset)] == [(b"x", 1, 2.5), (b"y", 0, 3.0),
+                                                                       (b"q,r", 4, 5.0)]
+    assert repr(dataset).startswith("<CsvDatasetV2 element_spec=(TensorSpec(shape=(), dtype=tf.string")
+    scores = tf.data.experimental.CsvDataset(path, [tf.float32], header=True, select_cols=[2])
+    assert [float(s[0]) for s in records(scores)] == [2.5, 3.0, 5.0]
+    required = tf.data.experimental.CsvDataset(str(tmp_path / "a.csv"), [tf.string, tf.int32, tf.float32],
+                                               header=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Field 1 is required but missing in record 1"):
+        records(required)
+
+
+def test_read_and_write_file_run_when_a_compiled_function_runs(tmp_path):
+    path = str(tmp_path / "f.bin")
+    tf.io.write_file(path, b"\x00\xffdata")
+    assert tf.io.read_file(path).numpy() == b"\x00\xffdata"
+
+    @tf.function
+    def read():
+        return tf.io.read_file(path)
+
+    assert read().numpy() == b"\x00\xffdata"
+    (tmp_path / "f.bin").write_bytes(b"new")
+    assert read().numpy() == b"new"
+    with pytest.raises(tf.errors.NotFoundError, match=r"No such file or directory \[Op:ReadFile\]"):
+        tf.io.read_file(str(tmp_path / "nothing"))
+
+
+def test_decode_csv_in_a_pipeline_of_files(tmp_path):
+    (tmp_path / "rows.csv").write_text("1,2\n3,4\n")
+    lines = tf.data.TextLineDataset(str(tmp_path / "rows.csv"))
+    dataset = lines.map(lambda line: tf.io.decode_csv(line, [0., 0]))
+    assert [(float(a), int(b)) for a, b in records(dataset)] == [(1.0, 2), (3.0, 4)]
+
+
+def test_tensorflow_reads_what_tapeflow_writes_and_the_reverse(tmp_path):
+    real = pytest.importorskip("tensorflow")
+    for compression in (None, "GZIP", "ZLIB"):
+        write(tmp_path / "mine", compression)
+        theirs = real.data.TFRecordDataset(str(tmp_path / "mine"), compression)
+        assert list(theirs.as_numpy_iterator()) == RECORDS
+        with real.io.TFRecordWriter(str(tmp_path / "theirs"), compression) as writer:
+            for record in RECORDS:
+                writer.write(record)
+        assert records(tf.data.TFRecordDataset(str(tmp_path / "theirs"), compression)) == RECORDS
+    (tmp_path / "a.csv").write_text('x,1,2.5\ny,,3\n"q,r",4,5\n')
+    defaults = lambda lib: [lib.string, lib.constant(0), lib.float32]  # noqa: E731
+    theirs = real.data.experimental.CsvDataset(str(tmp_path / "a.csv"), defaults(real))
+    mine = tf.data.experimental.CsvDataset(str(tmp_path / "a.csv"), defaults(tf))
+    assert [tuple(np.asarray(v).tolist() for v in row) for row in records(mine)] == [
+        tuple(np.asarray(v).tolist() for v in row) for row in theirs.as_numpy_iterator()]
+    assert repr(mine) == repr(theirs)
