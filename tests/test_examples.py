@@ -35,3 +35,13 @@ def test_module_training_finds_the_variables_and_the_loss_falls():
     assert lines[0] == "variables: ['hidden/b:0', 'hidden/w:0', 'output/b:0', 'output/w:0']"
     losses = [float(line.split()[-1]) for line in lines[1:]]
     assert losses == sorted(losses, reverse=True) and losses[-1] < 0.01 * losses[0]
+
+
+def test_csv_pipeline_trains_the_classifier():
+    lines = run("csv_pipeline.py").stderr.splitlines()
+    assert lines[0] == ("element_spec: (TensorSpec(shape=(None, 2), dtype=tf.float32, name=None), "
+                        "TensorSpec(shape=(None,), dtype=tf.float32, name=None))")
+    losses = [float(line.split()[3]) for line in lines[1:]]
+    accuracies = [float(line.split()[5]) for line in lines[1:]]
+    assert len(losses) == 6 and losses == sorted(losses, reverse=True) and losses[-1] < 0.2 * losses[0]
+    assert accuracies[-1] > 0.95
