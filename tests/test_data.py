@@ -245,3 +245,19 @@ def test_break_and_structured_elements_in_a_compiled_loop():
     dataset = tf.data.Dataset.from_tensor_slices(([[1.0], [2.0], [3.0]], [1, 2, 3])).batch(2)
     assert float(first_sums(dataset, tf.constant(100.0))) == 12.0
     assert float(first_sums(dataset, tf.constant(1.0))) == 6.0
+
+
+def test_a_compiled_loop_left_by_break_releases_its_pass():
+    from tapeflow.data import staged
+
+    @tf.function
+    def first(dataset):
+        out = tf.constant(-1, tf.int64)
+        for x in dataset:
+            out = x
+            break
+        return out
+
+    before = len(staged._PASSES)
+    assert int(first(tf.data.Dataset.range(5, 10))) == 5
+    assert len(staged._PASSES) == before

@@ -1,11 +1,11 @@
 """Datasets in compiled code: `for x in dataset:` inside a `tf.function` becomes a loop that reads
 the dataset when the compiled function runs, as TensorFlow's iterator ops do.
 
-AutoGraph's `for` hands a dataset here (`staged_for`). Three ops with a "python" effect, so they run
+AutoGraph's `for` hands a dataset here (`staged_for`). Ops with a "python" effect, so they run
 on every call in program order, drive a `tf.while_loop`: `AnonymousIteratorV3` starts a fresh pass
 (a handle into a registry of Python iterators), `IteratorHasNext` reads the next element ahead (the
-loop's condition) and `IteratorGetNext` hands it to the body, with the element spec's shapes. The
-body is traced once, as in TensorFlow; a shuffled or generated dataset gives new data on each call.
+loop's condition) and `IteratorGetNext` hands it to the body, with the element spec's shapes;
+`DeleteIterator` drops the pass after the loop. The body is traced once, as in TensorFlow; a shuffled or generated dataset gives new data on each call.
 """
 
 from __future__ import annotations
@@ -52,10 +52,17 @@ def _get_next(handle: np.int64, *, spec: tuple) -> tuple:
     return tuple(element)
 
 
+def _release(handle: np.int64) -> tuple:
+    _PASSES.pop(int(handle), None)  # (a loop left by `break` does not read its pass to the end)
+    return ()
+
+
 _START = Op("AnonymousIteratorV3", _start, None, effectful="python",
             infer=lambda **params: [AbstractValue((), np.int64)])
 _HAS_NEXT = Op("IteratorHasNext", _has_next, None, effectful="python",
                infer=lambda handle: [AbstractValue((), np.bool_)])
+_RELEASE = Op("DeleteIterator", _release, None, multiple_results=True, effectful="python",
+              infer=lambda handle: [])
 _GET_NEXT = Op("IteratorGetNext", _get_next, None, multiple_results=True, effectful="python",
                infer=lambda handle, spec: [AbstractValue(s.shape.as_list(), s.dtype._np) for s in spec])
 
@@ -84,4 +91,5 @@ def staged_for(dataset: Any, extra_test: Callable | None, body: Callable, state:
 
     # (a constant rides along as the first loop variable, so that a loop with no state still has one)
     result = _staged_while(test, step, (Tensor(np.int32(0)), *state), ("<dataset loop>", *names), opts)
+    bind(_RELEASE, (handle,))
     return tuple(result[1:])
