@@ -5,7 +5,8 @@ AutoGraph's `for` hands a dataset here (`staged_for`). Ops with a "python" effec
 on every call in program order, drive a `tf.while_loop`: `AnonymousIteratorV3` starts a fresh pass
 (a handle into a registry of Python iterators), `IteratorHasNext` reads the next element ahead (the
 loop's condition) and `IteratorGetNext` hands it to the body, with the element spec's shapes;
-`DeleteIterator` drops the pass after the loop. The body is traced once, as in TensorFlow; a shuffled or generated dataset gives new data on each call.
+`DeleteIterator` drops the pass after the loop. The body is traced once, as in TensorFlow; a
+shuffled or generated dataset gives new data on each call.
 """
 
 from __future__ import annotations
