@@ -96,6 +96,7 @@ CASES = {
     "end_of_sequence": ("error", "iter(tf.data.Dataset.range(0)).get_next()"),
     # ---- string tensors ----
     "string_constant": ("value", "tf.constant([['ab', 'c'], ['', 'é']])"),
+    "string_trailing_nul": ("value", "tf.constant([b'a\\x00', b'\\x00'])"),
     "string_add": ("value", "tf.constant(['Hello ', 'a']) + 'World'"),
     "string_equal": ("value", "tf.constant(['a', 'b']) == 'a'"),
     "strings_join": ("value", "tf.strings.join([tf.constant(['a', 'b']), 'x'], separator='-')"),
@@ -147,6 +148,30 @@ CASES = {
     "decode_csv_count": ("error", "tf.io.decode_csv('1,2,3', [0, 0])"),
     "csv_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '3,4']).map(lambda line: "
                                "tf.io.decode_csv(line, [0., 0]))"),
+    # (one feature per message: protobuf prints a map in an order of its own)
+    "example_text": ("value", "tf.constant(str(tf.train.Example(features=tf.train.Features(feature={"
+                              "'b': tf.train.Feature(bytes_list=tf.train.BytesList(value=[b'hi', "
+                              "b'\\xff\\n\"']))}))))"),
+    "feature_text": ("value", "tf.constant(str(tf.train.Feature(float_list=tf.train.FloatList(value=[1.5, "
+                              "0.1, 1e-8, "
+                              "3e38, 2.0]))) + str(tf.train.Int64List(value=[1, -2, 2**62])))"),
+    "parse_example": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE] * 2, {"
+                               "'x': tf.io.FixedLenFeature([2], tf.int64), 'f': "
+                               "tf.io.FixedLenFeature([2], tf.float32), "
+                               "'b': tf.io.FixedLenFeature([3], tf.string), "
+                               "'m': tf.io.FixedLenFeature([2], tf.int64, default_value=[7, 8])})"),
+    "parse_single_example": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                      "'x': tf.io.FixedLenFeature([1, 2], tf.int64), "
+                                      "'b': tf.io.FixedLenFeature([3], tf.string)})"),
+    "parse_example_count": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, "
+                                     "{'x': tf.io.FixedLenFeature([3], tf.int64)})"),
+    "parse_example_missing": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, "
+                                       "{'q': tf.io.FixedLenFeature([], tf.float32)})"),
+    "parse_example_type": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, "
+                                    "{'x': tf.io.FixedLenFeature([2], tf.float32)})"),
+    "parse_in_map": ("elements", "tf.data.Dataset.from_tensors(EXAMPLE).repeat(2).map(lambda r: "
+                                 "tf.io.parse_single_example(r, {'f': tf.io.FixedLenFeature([2], "
+                                 "tf.float32)}))"),
     "strings_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '30,4']).map(lambda s: "
                                    "tf.strings.to_number(tf.strings.split(s, ','), tf.int32))"),
     "strings_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'bb', 'c']).map(lambda s: "
@@ -154,8 +179,21 @@ CASES = {
 }
 
 
+# A serialized tf.train.Example (written by TensorFlow's protobuf library) for the parsing cases.
+EXAMPLE = (b'\n@\n\x14\n\x01x\x12\x0f\x1a\r\n\x0b\x01\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01'
+           b'\n\x15\n\x01b\x12\x10\n\x0e\n\x02hi\n\x01\xff\n\x05hello\n'
+           b'\x11\n\x01f\x12\x0c\x12\n\n\x08\x00\x00\xc0?\x00\x00\x00\x00')
+
+
+def parse(tf: Any, parser: Any, serialized: Any, features: dict) -> tuple:
+    """A parse's result as a tuple in key order (its dict is compared as a structure)."""
+    result = parser(serialized, features)
+    return tuple(result[key] for key in sorted(result))
+
+
 def evaluate(tf: Any, source: str) -> Any:
-    return eval(source, {"tf": tf, "np": np})  # noqa: S307 - the test's own case sources
+    names = {"tf": tf, "np": np, "EXAMPLE": EXAMPLE, "parse": parse}
+    return eval(source, names)  # noqa: S307 - the test's own case sources
 
 
 def encode(value: Any) -> Any:

@@ -134,3 +134,45 @@ def test_tensorflow_reads_what_tapeflow_writes_and_the_reverse(tmp_path):
     assert [tuple(np.asarray(v).tolist() for v in row) for row in records(mine)] == [
         tuple(np.asarray(v).tolist() for v in row) for row in theirs.as_numpy_iterator()]
     assert repr(mine) == repr(theirs)
+
+
+def example(lib, i):
+    return lib.train.Example(features=lib.train.Features(feature={
+        "image": lib.train.Feature(float_list=lib.train.FloatList(value=[i, i + 0.5])),
+        "label": lib.train.Feature(int64_list=lib.train.Int64List(value=[-i])),
+        "name": lib.train.Feature(bytes_list=lib.train.BytesList(value=[f"n{i}".encode()]))}))
+
+
+FEATURES = {"image": ("FixedLenFeature", [2], "float32"), "label": ("FixedLenFeature", [], "int64"),
+            "name": ("FixedLenFeature", [], "string")}  # name: (kind, shape, dtype)
+
+
+def features(lib):
+    return {key: lib.io.FixedLenFeature(shape, getattr(lib, dtype))
+            for key, (_, shape, dtype) in FEATURES.items()}
+
+
+def test_a_tfrecord_file_of_examples_through_a_pipeline(tmp_path):
+    write(tmp_path / "ex.tfrecord", values=[example(tf, i).SerializeToString() for i in range(5)])
+    dataset = (tf.data.TFRecordDataset(str(tmp_path / "ex.tfrecord"))
+               .map(lambda r: tf.io.parse_single_example(r, features(tf))).batch(2))
+    first = next(iter(dataset))
+    assert first["image"].numpy().tolist() == [[0.0, 0.5], [1.0, 1.5]]
+    assert first["label"].numpy().tolist() == [0, -1] and first["name"].numpy().tolist() == [b"n0", b"n1"]
+    assert tf.train.Example.FromString(example(tf, 3).SerializeToString()) == example(tf, 3)
+    assert str(tf.train.Int64List(value=[1])) == "value: 1\n"
+
+
+def test_examples_are_exchanged_with_tensorflow():
+    real = pytest.importorskip("tensorflow")
+    for i in range(3):
+        ours, theirs = example(tf, i), example(real, i)
+        assert str(ours.features.feature["name"]) == str(theirs.features.feature["name"])
+        assert real.train.Example.FromString(ours.SerializeToString()) == theirs
+        assert tf.train.Example.FromString(theirs.SerializeToString()) == ours
+    serialized = [example(real, i).SerializeToString() for i in range(3)]
+    mine = tf.io.parse_example(serialized, features(tf))
+    expected = real.io.parse_example(serialized, features(real))
+    for key in FEATURES:
+        assert mine[key].numpy().tolist() == expected[key].numpy().tolist()
+        assert mine[key].dtype.name == expected[key].dtype.name
