@@ -137,6 +137,20 @@ CASES = {
     "strings_as_string_bool": ("value", "tf.strings.as_string(tf.constant([True, False]))"),
     "strings_format": ("value", "tf.strings.format('x={} y={}', (tf.constant('a'), tf.constant([1.5, 2.])))"),
     "strings_format_summarize": ("value", "tf.strings.format('{}', tf.range(10), summarize=2)"),
+    "strings_split_ragged": ("value", "tf.strings.split(tf.constant(['a b', '', 'c  d e'])).to_tensor()"),
+    "strings_split_ragged_2d": ("value", "tf.strings.split(tf.constant([['a b', 'c'], ['', 'd']]), "
+                                         "maxsplit=1)"
+                                         ".to_tensor()"),
+    "strings_bytes_split_ragged": ("value", "tf.strings.bytes_split(tf.constant(['ab', 'c'])).to_tensor()"),
+    "ragged_constant": ("value", "tf.ragged.constant([[1, 2], [3], []]).to_tensor(default_value=-1)"),
+    "ragged_repr": ("value", "tf.constant(repr(tf.ragged.constant([[[1., 2.], [3.]], [], [[4.]]])) + "
+                             "repr(tf.ragged.constant([['a', 'b'], []])))"),
+    "ragged_rows": ("value", "(tf.ragged.constant([[1, 2], [3]])[0], tf.ragged.constant([[1, 2], [3]])"
+                             ".row_lengths(), tf.ragged.constant([[1, 2], [3]]).row_splits, "
+                             "tf.RaggedTensor.from_row_lengths([1, 2, 3], [2, 0, 1]).to_tensor(shape=[4, "
+                             "3]))"),
+    "ragged_map_flat_values": ("value", "tf.ragged.map_flat_values(tf.multiply, tf.ragged.constant([[1, 2], "
+                                        "[3]]), 10).flat_values"),
     "strings_bytes_split": ("value", "tf.strings.bytes_split(tf.constant('abc'))"),
     "decode_csv": ("value", "tuple(tf.io.decode_csv(tf.constant(['1,a,2.5', '2,\"b,c\",']), "
                             "[tf.constant(0), 'z', tf.constant(7.)]))"),

@@ -3,7 +3,8 @@
 Each is an `Op` applied through `bind`, so string code runs eagerly, traced into compiled functions and
 in dataset map functions alike. Most are elementwise (one Python call per string: NumPy has no byte
 string kernels for object arrays); `split` and `bytes_split` of a scalar give a vector whose length
-is known only when the code runs. Strings have no gradients.
+is known only when the code runs, and of a tensor of strings a `tf.RaggedTensor` (eagerly). Strings
+have no gradients.
 """
 
 from __future__ import annotations
@@ -326,23 +327,34 @@ _bytes_split = _op("BytesSplit", lambda x: _vector_of_pieces([bytes([b]) for b i
                    lambda x: [AbstractValue((None,), object)])
 
 
-def _scalar_only(x: Any, what: str) -> None:
-    if x.ndim:
-        raise NotImplementedError(f"tf.strings.{what} of a tensor of rank {x.ndim} gives a "
-                                  f"tf.RaggedTensor in "
-                                  f"TensorFlow, which tapeflow does not have yet; split scalars (one "
-                                  f"string).")
+def _pieces(x: Any, op: Op, params: dict, what: str) -> Any:
+    """`op` (one string -> a vector) on a scalar, or on each string of a tensor: a ragged tensor with
+    a row per string (and uniform row partitions for the leading dimensions), as TensorFlow's."""
+    if not x.ndim:
+        return bind(op, (x,), params)
+    if not isinstance(x._value, np.ndarray):
+        raise NotImplementedError(f"tf.strings.{what} of a tensor of strings gives a tf.RaggedTensor, which "
+                                  f"tapeflow does not trace into compiled functions yet: split scalars "
+                                  f"there.")
+    from tapeflow.framework.tensor import Tensor
+    from tapeflow.ragged.ragged_tensor import RaggedTensor
+
+    rows = [op.kernel(np.asarray(s, object), **params) for s in x._value.reshape(-1)]
+    flat = np.empty(sum(len(r) for r in rows), object)
+    flat[:] = [piece for row in rows for piece in row]
+    result = RaggedTensor.from_row_lengths(Tensor(flat), [len(r) for r in rows])
+    for size in reversed(x._value.shape[1:]):  # the leading dimensions: rows of equal length
+        result = RaggedTensor.from_row_splits(result, np.arange(0, result.nrows_int() + 1, size))
+    return result
 
 
 def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:
-    """`tf.strings.split` of one string: a vector of its pieces (on runs of whitespace, or on `sep`)."""
-    x = _string_input(input, _split)
-    _scalar_only(x, "split")
-    return bind(_split, (x,), {"sep": None if sep is None else _encoded(sep), "maxsplit": int(maxsplit)})
+    """`tf.strings.split`: the pieces of each string (on runs of whitespace, or on `sep`): a vector for
+    one string, a `tf.RaggedTensor` for a tensor of them."""
+    params = {"sep": None if sep is None else _encoded(sep), "maxsplit": int(maxsplit)}
+    return _pieces(_string_input(input, _split), _split, params, "split")
 
 
 def bytes_split(input: Any, name: str | None = None) -> Any:
-    """`tf.strings.bytes_split` of one string: a vector of its bytes."""
-    x = _string_input(input, _bytes_split)
-    _scalar_only(x, "bytes_split")
-    return bind(_bytes_split, (x,))
+    """`tf.strings.bytes_split`: the bytes of each string (a vector, or a ragged tensor)."""
+    return _pieces(_string_input(input, _bytes_split), _bytes_split, {}, "bytes_split")
