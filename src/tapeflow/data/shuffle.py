@@ -28,18 +28,39 @@ from tapeflow.framework import errors
 _CHUNK = 4096  # random numbers drawn at a time
 
 
-def random_bits(seed: int | None, global_seed: int | None, iteration: int) -> Iterator[int]:
-    """The stream of random 64-bit numbers for one pass of a shuffle: reproducible when either seed is
-    set (distinct per `iteration`), fresh entropy otherwise."""
-    if seed is None and global_seed is None:
-        generator = np.random.default_rng()
-    else:
-        from tapeflow.ops.random_ops import DEFAULT_GLOBAL_SEED
+class RandomBits:
+    """A stream of random non-negative 63-bit numbers, read one at a time (`next`) or many at once
+    (`take`, as an array); both read the same stream in order."""
 
-        words = [global_seed if global_seed is not None else DEFAULT_GLOBAL_SEED, seed or 0, iteration]
-        generator = np.random.Generator(np.random.PCG64([w % 2**64 for w in words]))
-    while True:
-        yield from generator.integers(0, 2**63, _CHUNK, dtype=np.int64).tolist()
+    def __init__(self, generator: np.random.Generator):
+        self._generator = generator
+        self._pending: list[int] = []  # drawn, not yet read: self._pending[self._at:]
+        self._at = 0
+
+    def take(self, count: int) -> np.ndarray:
+        ahead = np.array(self._pending[self._at:self._at + count], np.int64)
+        self._at += len(ahead)
+        return np.concatenate([ahead, self._generator.integers(0, 2**63, count - len(ahead), dtype=np.int64)])
+
+    def __iter__(self) -> RandomBits:
+        return self
+
+    def __next__(self) -> int:
+        if self._at == len(self._pending):
+            self._pending, self._at = self._generator.integers(0, 2**63, _CHUNK, dtype=np.int64).tolist(), 0
+        self._at += 1
+        return self._pending[self._at - 1]
+
+
+def random_bits(seed: int | None, global_seed: int | None, iteration: int) -> RandomBits:
+    """The random numbers of one pass of a shuffle: reproducible when either seed is set (distinct per
+    `iteration`), fresh entropy otherwise."""
+    if seed is None and global_seed is None:
+        return RandomBits(np.random.default_rng())
+    from tapeflow.ops.random_ops import DEFAULT_GLOBAL_SEED
+
+    words = [global_seed if global_seed is not None else DEFAULT_GLOBAL_SEED, seed or 0, iteration]
+    return RandomBits(np.random.Generator(np.random.PCG64([w % 2**64 for w in words])))
 
 
 def _global_seed() -> int | None:
@@ -48,32 +69,36 @@ def _global_seed() -> int | None:
     return _SEEDS.global_seed
 
 
-def shuffled_positions(n: int, buffer_size: int, bits: Iterator[int]) -> np.ndarray:
+def shuffled_positions(n: int, buffer_size: int, bits: RandomBits) -> np.ndarray:
     """The input positions (0..n-1) in the order the buffer hands them out."""
     size = min(buffer_size, n)
     steady = n - size  # outputs while input remains: the buffer is full, each replaced by the next input
-    picks = np.fromiter(itertools.islice(bits, steady), np.int64, steady) % max(size, 1)
+    picks = bits.take(steady) % max(size, 1)
+    if size < 2**15:  # (small ints sort by radix: a stable argsort several times faster)
+        picks = picks.astype(np.int16)
     out = np.empty(n, np.int64)
-    # Slot j holds position j until first picked; after a pick at step k it holds position size + k.
-    # So output k is the position written by the previous pick of the same slot, or the slot itself.
+    # Slot j holds position j until first picked; after the pick at step k it holds position size + k.
+    # So output k is the position written by the previous pick of the same slot, or the slot itself:
+    # sorted by slot (stably, so by step within a slot), each pick's predecessor is the one before it.
     order = np.argsort(picks, kind="stable")
-    sorted_picks = picks[order]
-    previous = np.empty(steady, np.int64)
+    sorted_picks = picks[order].astype(np.int64)
     first = np.ones(steady, bool)
     first[1:] = sorted_picks[1:] != sorted_picks[:-1]
-    previous[order[~first]] = order[np.flatnonzero(~first) - 1]
-    out[:steady] = np.where(first[np.argsort(order)], picks, size + previous)
+    previous = np.empty(steady, np.int64)
+    previous[1:] = order[:-1]
+    out[order] = np.where(first, sorted_picks, size + previous)
     buffer = np.arange(size, dtype=np.int64)
     if steady:  # the slots' contents after the steady phase: the last write of each picked slot
         last = np.ones(steady, bool)
-        last[:-1] = sorted_picks[1:] != sorted_picks[:-1]
+        last[:-1] = first[1:]
         buffer[sorted_picks[last]] = size + order[last]
-    remaining = buffer.tolist()
-    for k in range(steady, n):  # draining: the picked slot is filled with the last one
-        j = next(bits) % len(remaining)
-        out[k] = remaining[j]
+    remaining, drained = buffer.tolist(), []
+    for r in bits.take(size).tolist():  # draining: the picked slot is filled with the last one
+        j = r % len(remaining)
+        drained.append(remaining[j])
         remaining[j] = remaining[-1]
         remaining.pop()
+    out[steady:] = drained
     return out
 
 
@@ -93,7 +118,7 @@ class ShuffleDataset(Dataset):
         self._reshuffle = reshuffle is not False
         self._passes = 0
 
-    def _bits(self) -> Iterator[int]:
+    def _bits(self) -> RandomBits:
         iteration = self._passes if self._reshuffle else 0
         self._passes += 1
         return random_bits(self._seed, self._global, iteration)
