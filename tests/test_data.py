@@ -261,3 +261,55 @@ def test_a_compiled_loop_left_by_break_releases_its_pass():
     before = len(staged._PASSES)
     assert int(first(tf.data.Dataset.range(5, 10))) == 5
     assert len(staged._PASSES) == before
+
+
+def test_cache_to_a_file_is_read_by_later_passes_and_datasets(tmp_path):
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield from [(b"a\x00", [1.5, 2.0]), (b"", [3.0, 4.0])]
+
+    spec = (tf.TensorSpec([], tf.string), tf.TensorSpec([2], tf.float32))
+    path = str(tmp_path / "cache")
+    cached = tf.data.Dataset.from_generator(gen, output_signature=spec).cache(path)
+    partial = iter(cached)
+    next(partial)
+    del partial  # a partial pass leaves no cache
+    first = [(s, v.tolist()) for s, v in cached.as_numpy_iterator()]
+    assert first == [(b"a\x00", [1.5, 2.0]), (b"", [3.0, 4.0])]
+    again = tf.data.Dataset.from_generator(gen, output_signature=spec).cache(path)
+    assert [(s, v.tolist()) for s, v in again.as_numpy_iterator()] == first
+    assert len(calls) == 2  # the partial pass and the first complete one
+
+
+def test_get_next_as_optional():
+    iterator = iter(tf.data.Dataset.range(1))
+    present = iterator.get_next_as_optional()
+    assert bool(present.has_value()) and int(present.get_value()) == 0
+    assert present.element_spec == tf.TensorSpec([], tf.int64)
+    missing = iterator.get_next_as_optional()
+    assert not bool(missing.has_value())
+    with pytest.raises(tf.errors.InvalidArgumentError, match="does not have a value"):
+        missing.get_value()
+    assert int(tf.experimental.Optional.from_value(3).get_value()) == 3
+
+
+def test_gfile(tmp_path):
+    gfile = tf.io.gfile
+    gfile.makedirs(str(tmp_path / "a" / "b"))
+    with gfile.GFile(str(tmp_path / "a" / "f.txt"), "w") as f:
+        f.write("one\ntwo\n")
+    with gfile.GFile(str(tmp_path / "a" / "f.txt")) as f:
+        assert list(f) == ["one\n", "two\n"]
+    assert gfile.exists(str(tmp_path / "a" / "f.txt")) and gfile.isdir(str(tmp_path / "a" / "b"))
+    assert sorted(gfile.listdir(str(tmp_path / "a"))) == ["b", "f.txt"]
+    assert gfile.glob(str(tmp_path / "a" / "*.txt")) == [str(tmp_path / "a" / "f.txt")]
+    gfile.copy(str(tmp_path / "a" / "f.txt"), str(tmp_path / "g.txt"))
+    with pytest.raises(tf.errors.AlreadyExistsError):
+        gfile.copy(str(tmp_path / "a" / "f.txt"), str(tmp_path / "g.txt"))
+    gfile.remove(str(tmp_path / "g.txt"))
+    with pytest.raises(tf.errors.NotFoundError):
+        gfile.GFile(str(tmp_path / "g.txt"), "rb").read()
+    gfile.rmtree(str(tmp_path / "a"))
+    assert not gfile.exists(str(tmp_path / "a"))

@@ -70,7 +70,8 @@ newaxis = None
 _LAZY = {
     "keras": ("tapeflow.keras", None), "optimizers": ("tapeflow.keras.optimizers", None),
     "data": ("tapeflow.data", None), "strings": ("tapeflow.strings", None), "io": ("tapeflow.io", None),
-    "train": ("tapeflow.train", None), "ragged": ("tapeflow.ragged", None),
+    "train": ("tapeflow.train", None), "experimental": ("tapeflow.experimental", None),
+    "ragged": ("tapeflow.ragged", None),
     "RaggedTensor": ("tapeflow.ragged.ragged_tensor", "RaggedTensor"),
     "as_string": ("tapeflow.ops.string_ops", "as_string"),
     "Module": ("tapeflow.module", "Module"), "cond": ("tapeflow.ops.control_flow", "cond"),

@@ -294,6 +294,15 @@ class OwnedIterator:
         except StopIteration:
             raise errors.OutOfRangeError(None, None, "End of sequence [Op:IteratorGetNext]") from None
 
+    def get_next_as_optional(self) -> Any:
+        """The next element as a `tf.experimental.Optional`, empty at the end of the pass."""
+        from tapeflow.data.optional import Optional
+
+        try:
+            return Optional(self._spec, next(self), True)
+        except StopIteration:
+            return Optional.empty(self._spec)
+
 
 class NumpyIterator:
     """`Dataset.as_numpy_iterator()`: elements as NumPy values (bytes for strings), same structure."""

@@ -426,19 +426,23 @@ class UniqueDataset(Dataset):
 
 
 class CacheDataset(Dataset):
-    """`cache()`: the first complete pass is kept in memory and replayed afterwards (a partial pass
-    is discarded, as in TensorFlow)."""
+    """`cache(filename="")`: the first complete pass is kept — in memory, or in the file `filename`
+    (tapeflow's own format: see cache_file.py), which later passes and later programs read instead of
+    the input. A partial pass is discarded, as in TensorFlow."""
 
     _tf_name = "CacheDataset"
 
     def __init__(self, dataset: Dataset, filename: str):
-        if filename:
-            raise NotImplementedError("Dataset.cache(filename) caches in memory only in tapeflow: pass no "
-                                      "filename.")
         super().__init__(dataset.element_spec, (dataset,))
+        self._filename = str(filename)
         self._cache: list | None = None
 
     def _elements(self) -> Iterator[list]:
+        if self._filename:
+            from tapeflow.data.cache_file import cached_pass
+
+            yield from cached_pass(self._filename, self._inputs[0])
+            return
         if self._cache is not None:
             yield from self._cache
             return
