@@ -89,6 +89,10 @@ CASES = {
                                 "tf.data.Dataset.range(0)))"),
     "skip_unknown": ("elements", "tf.data.Dataset.range(3).filter(lambda x: x > 0).skip(1)"),
     "window_cardinality": ("elements", "tf.data.Dataset.range(10).window(3, 4).flat_map(lambda w: w)"),
+    "repeat_unknown": ("elements", "tf.data.Dataset.range(5).filter(lambda x: x > 2).repeat().take(5)"),
+    "strings_batch_nul": ("elements", "tf.data.Dataset.from_tensor_slices([b'a\\x00', b'b']).batch(2)"),
+    "strings_padded_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c']).map(lambda s: "
+                                         "tf.strings.split(s)).padded_batch(2)"),
     "filter_infinite": ("elements", "tf.data.Dataset.range(10).repeat().filter(lambda x: x > 7).take(3)"),
     "reduce": ("value", "tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x)"),
     "reduce_tuple": ("value", "tf.data.Dataset.range(1, 4).reduce((tf.constant(0, tf.int64), "
@@ -159,6 +163,7 @@ CASES = {
     "decode_csv_na": ("value", "tuple(tf.io.decode_csv(tf.constant([['NA,1']]), [5, 0], na_value='NA'))"),
     "decode_csv_required": ("error", "tf.io.decode_csv('1,', [0, tf.constant([], tf.int32)])"),
     "decode_csv_not_int": ("error", "tf.io.decode_csv('1,x', [0, 0])"),
+    "decode_csv_int32_range": ("error", "tf.io.decode_csv('99999999999', [0])"),
     "decode_csv_count": ("error", "tf.io.decode_csv('1,2,3', [0, 0])"),
     "csv_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '3,4']).map(lambda line: "
                                "tf.io.decode_csv(line, [0., 0]))"),

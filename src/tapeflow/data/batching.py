@@ -52,8 +52,18 @@ def stack(elements: list[list], transformation: str = "batch") -> list:
                                f"shape {list(first_shape)} and element {elements.index(element)} had shape "
                                f"{list(shape)}.")
                 raise errors.InvalidArgumentError(None, None, f"{message} [Op:IteratorGetNext]")
-        out.append(np.stack([element[c] for element in elements]))
+        out.append(_stacked([element[c] for element in elements]))
     return out
+
+
+def _stacked(values: list) -> np.ndarray:
+    """Values stacked; strings (bare bytes, as some sources give them) into an object array, since
+    NumPy's fixed-width bytes would drop trailing NULs."""
+    if type(values[0]) is bytes:
+        out = np.empty(len(values), object)
+        out[:] = values
+        return out
+    return np.stack(values)
 
 
 class BatchDataset(Dataset):
@@ -129,7 +139,7 @@ class PaddedBatchDataset(Dataset):
     def _pad(self, batch: list[list]) -> list:
         out = []
         for c, (target, pad) in enumerate(zip(self._shapes, self._pads)):
-            values = [np.asarray(flat[c]) for flat in batch]
+            values = [np.asarray(flat[c], object if type(flat[c]) is bytes else None) for flat in batch]
             longest = np.max([v.shape for v in values], axis=0) if values[0].ndim else ()
             shape = tuple(int(m) if d is None else d for d, m in zip(target.as_list(), longest))
             for v in values:

@@ -100,7 +100,7 @@ class CsvDataset(Dataset):
             if select_cols is not None:
                 raise ValueError("Either select_cols or exclude_cols should be set, not both.")
             select_cols = [c for c in range(len(self._defaults) + len(exclude_cols)) if c not in exclude_cols]
-        self._format = CsvFormat(field_delim, use_quote_delim, na_value, select_cols)
+        self._format = CsvFormat(field_delim, use_quote_delim, na_value, select_cols, op="IteratorGetNext")
         super().__init__(tuple(TensorSpec([], d.dtype) for d in self._defaults))
         self._paths = _paths(filenames)
         self._compression = tfrecord.compression(compression_type)

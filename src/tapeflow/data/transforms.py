@@ -326,8 +326,8 @@ class RepeatDataset(Dataset):
 
     def _cardinality(self) -> int:
         n = self._inputs[0]._cardinality()
-        if self._count < 0:
-            return 0 if n == 0 else (UNKNOWN if n == UNKNOWN else INFINITE)
+        if self._count < 0:  # (forever: infinite even when the input's length is unknown, as TF says)
+            return 0 if n == 0 else INFINITE
         if n < 0:
             return 0 if self._count == 0 else n
         return n * self._count

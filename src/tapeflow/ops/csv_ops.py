@@ -50,48 +50,49 @@ def defaults(record_defaults: Any, allow_dtypes: bool = False) -> list[Default]:
 
 
 class CsvFormat:
-    """How lines are split: delimiter, quoting, the text meaning "missing", the columns kept."""
+    """How lines are split: delimiter, quoting, the text meaning "missing", the columns kept; `op` is
+    the op TensorFlow's errors name (`DecodeCSV`, or `IteratorGetNext` for a CsvDataset)."""
 
     def __init__(self, field_delim: str = ",", use_quote_delim: bool = True, na_value: str = "",
-                 select_cols: Any = None):
+                 select_cols: Any = None, op: str = "DecodeCSV"):
+        self.op = op
         if len(field_delim) != 1:
-            raise errors.InvalidArgumentError(None, None, "field_delim should be only 1 char [Op:DecodeCSV]")
+            raise self._error("field_delim should be only 1 char")
         self.delimiter, self.quoting, self.na_value = field_delim, use_quote_delim, na_value
         self.select = None if select_cols is None else [int(c) for c in select_cols]
+
+    def _error(self, message: str) -> errors.OpError:
+        return errors.InvalidArgumentError(None, None, f"{message} [Op:{self.op}]")
 
     def parse(self, line: bytes, columns: list[Default], record: int) -> list:
         """The typed values of one line (NumPy scalars, bytes for strings)."""
         text = line.decode("utf-8", "surrogateescape")
-        reader = csv.reader([text], delimiter=self.delimiter, quoting=csv.QUOTE_MINIMAL if self.quoting else
-                            csv.QUOTE_NONE, quotechar='"' if self.quoting else None)
+        quoting = csv.QUOTE_MINIMAL if self.quoting else csv.QUOTE_NONE
+        reader = csv.reader([text], delimiter=self.delimiter, quoting=quoting,
+                            quotechar='"' if self.quoting else None)
         fields = next(reader, [""])
-        if self.select is not None:
-            if self.select and self.select[-1] >= len(fields):
-                raise errors.InvalidArgumentError(None, None, f"Expect {len(columns)} fields but have "
-                                                  f"{len(fields)} in record {record} [Op:DecodeCSV]")
+        if self.select is not None and self.select and self.select[-1] < len(fields):
             fields = [fields[c] for c in self.select]
         if len(fields) != len(columns):
-            raise errors.InvalidArgumentError(None, None, f"Expect {len(columns)} fields but have "
-                                                          f"{len(fields)} "
-                                              f"in record {record} [Op:DecodeCSV]")
+            raise self._error(f"Expect {len(columns)} fields but have {len(fields)} in record {record}")
         return [self._value(field, column, i, record)
                 for i, (field, column) in enumerate(zip(fields, columns))]
 
     def _value(self, field: str, column: Default, index: int, record: int) -> Any:
         if field == "" or field == self.na_value:
-            if column.value is None:
-                raise errors.InvalidArgumentError(None, None, f"Field {index} is required but missing in "
-                                                              f"record "
-                                                  f"{record}! [Op:DecodeCSV]")
-            return column.dtype._np.type(column.value) if column.dtype is not dtypes.string else column.value
+            if column.value is None:  # (TF's CsvDataset does not number the record here)
+                where = f"record {record}" if self.op == "DecodeCSV" else "record"
+                raise self._error(f"Field {index} is required but missing in {where}!")
+            return column.value if column.dtype is dtypes.string else column.dtype._np.type(column.value)
         if column.dtype is dtypes.string:
             return field.encode("utf-8", "surrogateescape")
         try:
             number = int(field) if column.dtype.is_integer else float(field)
+            if column.dtype.is_integer and not column.dtype.min <= number <= column.dtype.max:
+                raise ValueError(field)
         except ValueError:
             kind = {"float32": "float", "float64": "double"}.get(column.dtype.name, column.dtype.name)
-            raise errors.InvalidArgumentError(None, None, f"Field {index} in record {record} is not a valid "
-                                              f"{kind}: {field} [Op:DecodeCSV]") from None
+            raise self._error(f"Field {index} in record {record} is not a valid {kind}: {field}") from None
         return column.dtype._np.type(number)
 
 
