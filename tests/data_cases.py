@@ -60,6 +60,8 @@ CASES = {
     "unbatch": ("elements", "tf.data.Dataset.range(10).batch(3).unbatch()"),
     "repeat": ("elements", "tf.data.Dataset.range(3).repeat(2)"),
     "repeat_forever": ("elements", "tf.data.Dataset.range(3).repeat().take(7)"),
+    "shard": ("elements", "tf.data.Dataset.range(10).shard(3, 1)"),
+    "shard_error": ("error", "tf.data.Dataset.range(3).shard(3, 3)"),
     "take": ("elements", "tf.data.Dataset.range(10).take(3)"),
     "take_all": ("elements", "tf.data.Dataset.range(4).take(-1)"),
     "skip": ("elements", "tf.data.Dataset.range(10).skip(7)"),

@@ -208,3 +208,16 @@ def test_make_csv_dataset_as_tensorflow(tmp_path):
     for kwargs in ({"label_name": "label"}, {"label_name": "label", "select_columns": ["c", "label"],
                                              "column_defaults": ["q", 0]}):
         assert csv_batches(tf, path, **kwargs) == csv_batches(real, path, **kwargs)
+
+
+def test_list_files_then_interleave_readers(tmp_path):
+    for name in ("b.txt", "a.txt"):
+        (tmp_path / name).write_text(f"{name}-1\n{name}-2\n")
+    files = tf.data.Dataset.list_files(str(tmp_path / "*.txt"), shuffle=False)
+    assert [pathlib.Path(f.decode()).name for f in records(files)] == ["a.txt", "b.txt"]
+    lines = files.interleave(tf.data.TextLineDataset, cycle_length=2)
+    assert records(lines) == [b"a.txt-1", b"b.txt-1", b"a.txt-2", b"b.txt-2"]
+    shuffled = tf.data.Dataset.list_files(str(tmp_path / "*.txt"), seed=1)
+    assert sorted(records(shuffled)) == sorted(records(files))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="No files matched pattern"):
+        tf.data.Dataset.list_files(str(tmp_path / "*.csv"))

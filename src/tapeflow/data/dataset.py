@@ -147,6 +147,14 @@ class Dataset:
         return GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
 
     @staticmethod
+    def list_files(file_pattern: Any, shuffle: bool | None = None, seed: int | None = None,
+                   name: str | None = None) -> Dataset:
+        """The names of the files matching `file_pattern` (sorted; shuffled unless `shuffle=False`)."""
+        from tapeflow.data.sources import list_files
+
+        return list_files(file_pattern, shuffle, seed)
+
+    @staticmethod
     def zip(*datasets: Any, name: str | None = None) -> Dataset:
         from tapeflow.data.sources import ZipDataset
 
@@ -196,6 +204,11 @@ class Dataset:
         from tapeflow.data.transforms import RepeatDataset
 
         return RepeatDataset(self, count)
+
+    def shard(self, num_shards: Any, index: Any, name: str | None = None) -> Dataset:
+        from tapeflow.data.transforms import ShardDataset
+
+        return ShardDataset(self, num_shards, index)
 
     def take_while(self, predicate: Callable, name: str | None = None) -> Dataset:
         from tapeflow.data.transforms import TakeWhileDataset

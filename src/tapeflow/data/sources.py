@@ -181,6 +181,24 @@ def _flatten_as(spec: Any, value: Any) -> list:
     return [leaf for s, v in zip(spec, value) for leaf in _flatten_as(s, v)]
 
 
+def list_files(pattern: Any, shuffle: bool | None, seed: int | None) -> Dataset:
+    """`Dataset.list_files`: a dataset of the matching file names (TF's error when none match)."""
+    from tapeflow.io.gfile import glob
+
+    patterns = pattern.numpy() if hasattr(pattern, "numpy") else pattern
+    if isinstance(patterns, str | bytes):
+        patterns = [patterns]
+    patterns = list(np.asarray(patterns, object).reshape(-1))
+    names = sorted({name for p in patterns for name in glob(p.decode() if isinstance(p, bytes) else p)})
+    if not names:
+        raise errors.InvalidArgumentError(None, None, f"Expected 'tf.Tensor(False, shape=(), dtype=bool)' "
+                                                      f"to be "
+                                          f"true. Summarized data: b'No files matched pattern: "
+                                          f"{', '.join(map(str, patterns))}'")
+    dataset = TensorSliceDataset(np.array(names, object))
+    return dataset.shuffle(len(names), seed=seed) if shuffle is not False else dataset
+
+
 class ZipDataset(Dataset):
     """`Dataset.zip`: a structure of datasets read side by side, until the shortest ends."""
 

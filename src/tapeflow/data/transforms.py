@@ -22,7 +22,7 @@ from tapeflow.data import structure
 from tapeflow.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from tapeflow.data.functions import TracedFunction
 from tapeflow.data.options import Options
-from tapeflow.framework import dtypes, nest
+from tapeflow.framework import dtypes, errors, nest
 from tapeflow.framework.tensor import Tensor
 
 
@@ -245,6 +245,33 @@ class InterleaveDataset(Dataset):
 
     def _cardinality(self) -> int:
         return UNKNOWN
+
+
+class ShardDataset(Dataset):
+    """`shard(num_shards, index)`: every `num_shards`-th element, starting at `index`."""
+
+    _tf_name = "_ShardDataset"
+
+    def __init__(self, dataset: Dataset, num_shards: Any, index: Any):
+        self._shards, self._index = _count(num_shards), _count(index)
+        if self._shards <= 0:
+            raise errors.InvalidArgumentError(None, None, f"Number of shards must be greater than zero "
+                                              f"(currently num_shards = {self._shards}). [Op:ShardDataset]")
+        if not 0 <= self._index < self._shards:
+            raise errors.InvalidArgumentError(None, None, f"Index must be between 0 and {self._shards - 1} "
+                                              f"(currently index = {self._index}). [Op:ShardDataset]")
+        super().__init__(dataset.element_spec, (dataset,))
+
+    def _elements(self) -> Iterator[list]:
+        for position, flat in enumerate(self._inputs[0]._elements()):
+            if position % self._shards == self._index:
+                yield flat
+
+    def _cardinality(self) -> int:
+        n = self._inputs[0]._cardinality()
+        if n < 0:
+            return n
+        return n // self._shards + (1 if self._index < n % self._shards else 0)
 
 
 class TakeDataset(Dataset):
