@@ -157,6 +157,20 @@ CASES = {
                              "3]))"),
     "ragged_map_flat_values": ("value", "tf.ragged.map_flat_values(tf.multiply, tf.ragged.constant([[1, 2], "
                                         "[3]]), 10).flat_values"),
+    "unicode_decode": ("value", "tf.strings.unicode_decode(tf.constant('héllo'), 'UTF-8')"),
+    "unicode_decode_ragged": ("value", "tf.strings.unicode_decode(tf.constant(['hé', '', 'x']), 'UTF-8')"
+                                       ".to_tensor()"),
+    "unicode_decode_invalid": ("value", "tf.strings.unicode_decode(tf.constant(b'a\\xffb'), 'UTF-8')"),
+    "unicode_decode_utf16": ("value", "tf.strings.unicode_decode(tf.constant('hé'), 'UTF-16-BE')"),
+    "unicode_decode_ignore": ("value", "tf.strings.unicode_decode(tf.constant(b'a\\xffb'), 'UTF-8', "
+                                       "errors='ignore')"),
+    "unicode_decode_strict": ("error", "tf.strings.unicode_decode(tf.constant(b'a\\xffb'), 'UTF-8', "
+                                       "errors='strict')"),
+    "unicode_encode": ("value", "tf.strings.unicode_encode(tf.constant([104, 233]), 'UTF-8')"),
+    "unicode_encode_2d": ("value", "tf.strings.unicode_encode(tf.constant([[104, 233], [120, 121]]), "
+                                   "'UTF-16-BE')"),
+    "unicode_encode_ragged": ("value", "tf.strings.unicode_encode(tf.ragged.constant([[104, 233], [120]]), "
+                                       "'UTF-8')"),
     "strings_bytes_split": ("value", "tf.strings.bytes_split(tf.constant('abc'))"),
     "decode_csv": ("value", "tuple(tf.io.decode_csv(tf.constant(['1,a,2.5', '2,\"b,c\",']), "
                             "[tf.constant(0), 'z', tf.constant(7.)]))"),

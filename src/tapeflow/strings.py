@@ -14,5 +14,7 @@ from tapeflow.ops.string_ops import (  # noqa: F401 - re-exports
     strip,
     substr,
     to_number,
+    unicode_decode,
+    unicode_encode,
     upper,
 )

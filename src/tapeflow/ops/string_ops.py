@@ -25,7 +25,8 @@ from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops.declare import mismatch_error
 
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
-           "regex_replace", "split", "strip", "substr", "to_number", "upper"]
+           "regex_replace", "split", "strip", "substr", "to_number", "unicode_decode", "unicode_encode",
+           "upper"]
 
 
 def _strings(array: Any) -> np.ndarray:
@@ -340,12 +341,86 @@ def _pieces(x: Any, op: Op, params: dict, what: str) -> Any:
     from tapeflow.ragged.ragged_tensor import RaggedTensor
 
     rows = [op.kernel(np.asarray(s, object), **params) for s in x._value.reshape(-1)]
-    flat = np.empty(sum(len(r) for r in rows), object)
-    flat[:] = [piece for row in rows for piece in row]
+    flat = np.concatenate(rows) if rows else op.kernel(np.asarray(b"", object), **params)[:0]
     result = RaggedTensor.from_row_lengths(Tensor(flat), [len(r) for r in rows])
     for size in reversed(x._value.shape[1:]):  # the leading dimensions: rows of equal length
         result = RaggedTensor.from_row_splits(result, np.arange(0, result.nrows_int() + 1, size))
     return result
+
+
+def _decode_kernel(x: Any, encoding: str, errors_: str, replacement: int) -> np.ndarray:
+    s = np.asarray(x, object)[()]
+    try:
+        text = s.decode(encoding, "strict" if errors_ == "strict" else errors_)
+    except UnicodeDecodeError:
+        raise errors.InvalidArgumentError(None, None, "Invalid formatting on input string "
+                                                      "[Op:UnicodeDecode]") from None
+    points = np.array([ord(c) for c in text], np.int32)
+    if errors_ == "replace" and replacement != 0xFFFD:
+        points[points == 0xFFFD] = replacement
+    return points
+
+
+_decode = _op("UnicodeDecode", _decode_kernel, lambda x, **params: [AbstractValue((None,), np.int32)])
+
+
+def unicode_decode(input: Any, input_encoding: str, errors: str = "replace", replacement_char: int = 65533,
+                   replace_control_characters: bool = False, name: str | None = None) -> Any:
+    """`tf.strings.unicode_decode`: the code points (int32) of each string: a vector for one string,
+    a ragged tensor for a tensor of them. Invalid bytes are `replacement_char` ("replace"), dropped
+    ("ignore"), or TensorFlow's error ("strict")."""
+    if errors not in ("replace", "ignore", "strict"):
+        raise ValueError(f"errors must be one of 'replace', 'ignore', 'strict', got {errors!r}")
+    params = {"encoding": input_encoding, "errors_": errors, "replacement": int(replacement_char)}
+    return _pieces(_string_input(input, _decode), _decode, params, "unicode_decode")
+
+
+def _encode_text(points: Any, encoding: str, errors_: str, replacement: int) -> bytes:
+    chars = []
+    for p in np.asarray(points).tolist():
+        if 0 <= p <= 0x10FFFF and not 0xD800 <= p <= 0xDFFF:
+            chars.append(chr(p))
+        elif errors_ == "replace":
+            chars.append(chr(replacement))
+        elif errors_ == "strict":
+            raise errors.InvalidArgumentError(None, None, f"Code point is out of range for Unicode, or a "
+                                                          f"noncharacter: "
+                                              f"{p} [Op:UnicodeEncode]")
+    return "".join(chars).encode(encoding)
+
+
+def _encode_kernel(x: Any, encoding: str, errors_: str, replacement: int) -> np.ndarray:
+    x = np.asarray(x)
+    out = np.empty(x.shape[:-1], object)
+    for index in np.ndindex(out.shape):
+        out[index] = _encode_text(x[index], encoding, errors_, replacement)
+    return _strings(out)
+
+
+_encode = _op("UnicodeEncode", _encode_kernel,
+              lambda x, **params: [AbstractValue(np.shape(x)[:-1], object)])
+
+
+def unicode_encode(input: Any, output_encoding: str, errors: str = "replace", replacement_char: int = 65533,
+                   name: str | None = None) -> Any:
+    """`tf.strings.unicode_encode`: int32 code points along the last axis (or the rows of a ragged
+    tensor) encoded as strings."""
+    from tapeflow.ragged.ragged_tensor import RaggedTensor
+
+    params = {"encoding": output_encoding, "errors_": errors, "replacement": int(replacement_char)}
+    if isinstance(input, RaggedTensor):
+        if input.ragged_rank != 1:
+            raise NotImplementedError("unicode_encode of a ragged tensor of ragged rank above 1.")
+        rows = [_encode_text(row, **params) for row in input._rows()]
+        out = np.empty(len(rows), object)
+        out[:] = rows
+        from tapeflow.framework.tensor import Tensor
+
+        return Tensor(out)
+    x = convert_to_tensor(input, dtype=dtypes.int32)
+    if not x.ndim:
+        raise ValueError("unicode_encode needs a vector (or more) of code points.")
+    return bind(_encode, (x,), params)
 
 
 def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:
