@@ -163,3 +163,70 @@ def test_the_same_arrays_as_keras_from_the_same_files(tmp_path, home, monkeypatc
             assert a == b
         assert [v.shape for pair in ours for v in pair] == [v.shape for pair in expected for v in pair]
         assert [v.dtype for pair in ours for v in pair] == [v.dtype for pair in expected for v in pair]
+
+
+def word_lists(count, rng):
+    """Reviews of 2, 7, 3, 5, 8, 1 ... words (some longer than the tests' maxlen of 6)."""
+    rows = np.empty(count, object)
+    rows[:] = [list(rng.integers(1, 30, (2, 7, 3, 5, 8, 1)[i % 6])) for i in range(count)]
+    return rows
+
+
+def imdb_file(folder):
+    arrays = {"x_train": word_lists(6, RNG), "y_train": np.array([0, 1] * 3), "x_test": word_lists(4, RNG),
+              "y_test": np.array([1, 0] * 2)}
+    np.savez(folder / "imdb.npz", **arrays)
+    return folder / "imdb.npz", arrays
+
+
+def reuters_file(folder):
+    arrays = {"x": word_lists(10, RNG), "y": np.arange(10) % 4}
+    np.savez(folder / "reuters.npz", **arrays)
+    return folder / "reuters.npz", arrays
+
+
+@pytest.mark.parametrize("settings", [{}, {"num_words": 20, "skip_top": 2, "maxlen": 6},
+                                      {"oov_char": None, "start_char": None, "index_from": 0}])
+def test_imdb_and_reuters_sequences(tmp_path, home, monkeypatch, settings):
+    from tapeflow.keras.datasets import imdb, reuters, sequences
+
+    monkeypatch.setattr(sequences, "BASE", tmp_path.as_uri() + "/")
+    for module, make in ((imdb, imdb_file), (reuters, reuters_file)):
+        path, arrays = make(tmp_path)
+        monkeypatch.setattr(module, "FILE_HASH", sha256(path))
+        (x_train, y_train), (x_test, y_test) = module.load_data(**settings)
+        assert x_train.dtype == object and len(x_train) == len(y_train) and len(x_test) == len(y_test)
+        words = [w for row in list(x_train) + list(x_test) for w in row]
+        if "num_words" in settings:
+            assert all(w == 2 or 2 <= w < 20 for w in words)
+        if "maxlen" in settings:
+            assert all(len(row) < 6 for row in list(x_train) + list(x_test))
+        if settings == {}:
+            assert all(row[0] == 1 for row in x_train)  # the start character
+    assert reuters.get_label_names()[3] == "earn"
+
+
+def test_imdb_and_reuters_as_keras(tmp_path, home, monkeypatch):
+    pytest.importorskip("tensorflow")
+    utils = pytest.importorskip("tf_keras.src.utils.data_utils")
+    keras_datasets = pytest.importorskip("tf_keras.datasets")
+    from tapeflow.keras.datasets import imdb, reuters, sequences
+
+    files = {"imdb.npz": imdb_file(tmp_path)[0], "reuters.npz": reuters_file(tmp_path)[0]}
+
+    def fetch(origin, path, *progress):
+        shutil.copy(files[origin.rsplit("/")[-1]], path)
+
+    monkeypatch.setattr(utils, "urlretrieve", fetch)
+    monkeypatch.setattr(utils, "validate_file", lambda *a, **k: True)
+    monkeypatch.setattr(sequences, "BASE", tmp_path.as_uri() + "/")
+    for mine, theirs, name in ((imdb, keras_datasets.imdb, "imdb.npz"), (reuters, keras_datasets.reuters,
+                                                                         "reuters.npz")):
+        monkeypatch.setattr(mine, "FILE_HASH", sha256(files[name]))
+        for settings in ({}, {"num_words": 20, "skip_top": 2, "maxlen": 6}):
+            ours = mine.load_data(cache_dir=str(tmp_path / "ours"), **settings)
+            expected = theirs.load_data(cache_dir=str(tmp_path / "keras"), **settings)
+            for a, b in zip([v for pair in ours for v in pair], [v for pair in expected for v in pair]):
+                assert [list(map(int, r)) if np.ndim(r) or isinstance(r, list) else int(r) for r in a] == [
+                    list(map(int, r)) if np.ndim(r) or isinstance(r, list) else int(r) for r in b]
+                assert a.dtype == b.dtype
