@@ -104,6 +104,8 @@ CASES = {
     "string_constant": ("value", "tf.constant([['ab', 'c'], ['', 'é']])"),
     "string_trailing_nul": ("value", "tf.constant([b'a\\x00', b'\\x00'])"),
     "string_add": ("value", "tf.constant(['Hello ', 'a']) + 'World'"),
+    "string_add_scalar": ("value", "tf.constant('a') + 'b'"),
+    "string_add_traced": ("value", "tf.function(lambda s: s + '!')(tf.constant('a'))"),
     "string_equal": ("value", "tf.constant(['a', 'b']) == 'a'"),
     "strings_join": ("value", "tf.strings.join([tf.constant(['a', 'b']), 'x'], separator='-')"),
     "strings_reduce_join": ("value", "tf.strings.reduce_join(tf.constant([['a', 'b'], ['c', 'd']]), "

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import EMPTY, Op, bind
@@ -81,9 +83,12 @@ def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
 
 
 def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
-           allowed: Iterable[dtypes.DType], infix: str | None = None) -> Callable:
+           allowed: Iterable[dtypes.DType], infix: str | None = None,
+           string_op: Op | None = None) -> Callable:
     """The public function of an elementwise, broadcasting op of two tensors of one dtype; `infix` is
-    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code)."""
+    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code);
+    `string_op`, if any, is the op applied to two string tensors (checked only when the dtype is not
+    allowed, so numbers pay nothing for it)."""
     op = Op(tf_name, kernel, grads, infix=infix)
     allowed = frozenset(allowed)
     allowed_np = frozenset(d._np for d in allowed)
@@ -95,6 +100,8 @@ def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
         if dt != y._value.dtype:
             raise mismatch_error(op, x.dtype, 1, y.dtype)
         if dt not in allowed_np:
+            if string_op is not None and dt == np.object_:
+                return bind(string_op, (x, y), EMPTY)
             raise unsupported_error(op, x.dtype, allowed)
         return bind(op, (x, y), EMPTY)
 

@@ -36,8 +36,14 @@ _ORDERED = REAL
 
 # ---- arithmetic -------------------------------------------------------------------------------
 
-add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC | {dtypes.string},
-             "+")  # (strings concatenate: np.add of object arrays adds their bytes)
+def _concatenate(x: Any, y: Any) -> np.ndarray:
+    """`+` of strings: NumPy adds the bytes of object arrays (a 0-d result is bare bytes: rewrapped)."""
+    out = np.add(x, y)
+    return out if isinstance(out, np.ndarray) else np.array(out, dtype=object)
+
+
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+",
+             string_op=Op("AddV2", _concatenate, None))
 subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-")
 multiply = binary("multiply", "Mul", np.multiply,
                   (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*")
