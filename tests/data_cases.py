@@ -106,6 +106,8 @@ CASES = {
     "string_add": ("value", "tf.constant(['Hello ', 'a']) + 'World'"),
     "string_add_scalar": ("value", "tf.constant('a') + 'b'"),
     "string_add_traced": ("value", "tf.function(lambda s: s + '!')(tf.constant('a'))"),
+    "string_indexing": ("value", "(tf.constant(['a', 'b'])[1], tf.gather(tf.constant(['a', 'b']), 0), "
+                                 "tuple(tf.constant(['c', 'd'])), tf.constant([['x']])[0, 0])"),
     "string_equal": ("value", "tf.constant(['a', 'b']) == 'a'"),
     "strings_join": ("value", "tf.strings.join([tf.constant(['a', 'b']), 'x'], separator='-')"),
     "strings_reduce_join": ("value", "tf.strings.reduce_join(tf.constant([['a', 'b'], ['c', 'd']]), "

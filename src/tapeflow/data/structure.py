@@ -16,7 +16,7 @@ import numpy as np
 
 from tapeflow.framework import dtypes, nest
 from tapeflow.framework.convert import convert_to_tensor
-from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.framework.tensor import Tensor, TensorLike, string_value
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.signatures import TensorSpec
 
@@ -82,16 +82,8 @@ def flat_values(structure: Any) -> list:
 
 def pack(spec: Any, flat: list) -> Any:
     """The element of `spec` made of `flat` values, as an iterator hands it out."""
-    leaves = [Tensor(_string_scalar(v)) if type(v) is bytes else v if _is_dataset(v) else Tensor(v)
-              for v in flat]
+    leaves = [v if _is_dataset(v) else Tensor(string_value(v)) for v in flat]
     return nest.pack_sequence_as(spec, leaves)
-
-
-def _string_scalar(value: bytes) -> np.ndarray:
-    """A string scalar as tensors hold it (a 0-d object array; indexing one gives bare bytes)."""
-    array = np.empty((), object)
-    array[()] = value
-    return array
 
 
 def _is_dataset(value: Any) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 from tapeflow.framework import dtypes, errors
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.op import Op, bind, variadic
-from tapeflow.framework.tensor import Tensor, TensorLike
+from tapeflow.framework.tensor import Tensor, TensorLike, string_value
 from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import (
     declare,
@@ -306,7 +306,7 @@ def stack(values: Any, axis: int = 0, name: str = "stack"):
     return bind(op, tuple(xs), {"axis": axis % rank})
 
 
-_unstack_op = Op("Unpack", lambda x, axis: tuple(np.moveaxis(x, axis, 0)),
+_unstack_op = Op("Unpack", lambda x, axis: tuple(map(string_value, np.moveaxis(x, axis, 0))),
                  (lambda g, ys, x, axis: stack(list(g), axis),), multiple_results=True)
 
 

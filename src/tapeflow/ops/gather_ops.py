@@ -17,7 +17,7 @@ from tapeflow.framework import dtypes
 from tapeflow.framework.dtypes import NUMERIC
 from tapeflow.framework.indexed_slices import IndexedSlices
 from tapeflow.framework.op import Op, bind
-from tapeflow.framework.tensor import Tensor
+from tapeflow.framework.tensor import Tensor, string_value
 from tapeflow.framework.tensor_shape import TensorShape
 from tapeflow.graph.symbolic import AbstractValue
 from tapeflow.ops import shape_ops
@@ -37,7 +37,7 @@ def _gather_kernel(params, indices, axis, batch_dims):
     if bad.any():
         raise index_error("indices", indices, bad, f"is not in [0, {params.shape[axis]})", "GatherV2")
     if not batch_dims:
-        return np.take(params, indices, axis=axis)
+        return string_value(np.take(params, indices, axis=axis))
     # Batched: bring the gathered axis next to the batch axes, index each batch, put the axes back.
     b, p1 = batch_dims, axis - batch_dims
     batch = params.shape[:b]
