@@ -99,6 +99,10 @@ CASES = {
     "reduce": ("value", "tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x)"),
     "reduce_tuple": ("value", "tf.data.Dataset.range(1, 4).reduce((tf.constant(0, tf.int64), "
                               "tf.constant(1, tf.int64)), lambda s, x: (s[0] + x, s[1] * x))"),
+    "zip_list_error": ("error", "tf.data.Dataset.zip([tf.data.Dataset.range(1), tf.data.Dataset.range(1)])"),
+    "concatenate_error": ("error", "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.from_tensors(1.0))"),
+    "slices_length_error": ("error", "tf.data.Dataset.from_tensor_slices(([1, 2], [3]))"),
+    "slices_scalar_error": ("error", "tf.data.Dataset.from_tensor_slices(1)"),
     "end_of_sequence": ("error", "iter(tf.data.Dataset.range(0)).get_next()"),
     # ---- string tensors ----
     "string_constant": ("value", "tf.constant([['ab', 'c'], ['', 'é']])"),

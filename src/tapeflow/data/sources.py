@@ -47,13 +47,12 @@ class TensorSliceDataset(Dataset):
         leaves = nest.flatten(element)
         for leaf in leaves:
             if isinstance(leaf, Dataset) or not leaf.shape.rank:
-                raise ValueError(f"Unbatching a tensor is only supported for rank >= 1, got {leaf!r}.")
+                raise ValueError("Unbatching a tensor is only supported for rank >= 1")
         lengths = {leaf.shape[0] for leaf in leaves}
         if len(lengths) > 1:
-            first, *_ = (leaf.shape[0] for leaf in leaves)
-            other = next(n for n in (leaf.shape[0] for leaf in leaves) if n != first)
-            raise ValueError(f"Dimension {other} in both shapes must be equal, but are {other} and {first}. "
-                             f"Shapes are [{other}] and [{first}].")
+            first = leaves[0].shape[0]
+            other = next(leaf.shape[0] for leaf in leaves if leaf.shape[0] != first)
+            raise ValueError(f"Dimensions {first} and {other} are not compatible")
         super().__init__(nest.map_structure(lambda t: TensorSpec(t.shape[1:], t.dtype), element))
         self._arrays = structure.flat_values(element)
         self._length = lengths.pop() if lengths else 0
@@ -206,6 +205,8 @@ class ZipDataset(Dataset):
 
     def __init__(self, datasets: Any):
         leaves = nest.flatten(datasets)
+        if type(datasets) is list:
+            leaves = [None]  # (TF refuses a list: the error below)
         for leaf in leaves:
             if not isinstance(leaf, Dataset):
                 raise TypeError("Invalid input to `zip`. Inputs are expected to be (nested) structures of "

@@ -114,11 +114,11 @@ def most_specific_compatible(a: Any, b: Any) -> Any:
     try:
         nest.assert_same_structure(a, b)
     except (TypeError, ValueError):
-        raise TypeError(f"Incompatible dataset elements:\n  {a}\nvs.\n  {b}") from None
+        raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}") from None
     shapes = []
     for x, y in zip(nest.flatten(a), nest.flatten(b)):
         if x.dtype != y.dtype or x.shape.rank != y.shape.rank:
-            raise TypeError(f"Incompatible dataset elements:\n  {a}\nvs.\n  {b}")
+            raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}")
         shapes.append(TensorShape(None) if x.shape.rank is None else TensorShape(
             [p if p == q else None for p, q in zip(x.shape.as_list(), y.shape.as_list())]))
     return with_shapes(a, shapes)
