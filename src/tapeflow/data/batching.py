@@ -14,15 +14,14 @@ from typing import Any
 import numpy as np
 
 from tapeflow.data import structure
-from tapeflow.data.dataset import INFINITE, UNKNOWN, Dataset
-from tapeflow.data.transforms import _count
+from tapeflow.data.dataset import INFINITE, UNKNOWN, Dataset, int_argument
 from tapeflow.framework import errors, nest
 from tapeflow.framework.convert import convert_to_tensor
 from tapeflow.framework.tensor_shape import TensorShape
 
 
 def _positive(value: Any, what: str) -> int:
-    n = _count(value)
+    n = int_argument(value)
     if n <= 0:
         raise errors.InvalidArgumentError(None, None, f"{what} must be greater than zero.")
     return n

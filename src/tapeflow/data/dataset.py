@@ -20,12 +20,17 @@ import numpy as np
 
 from tapeflow.data import structure
 from tapeflow.data.options import Options
-from tapeflow.framework import errors
+from tapeflow.framework import errors, nest
 from tapeflow.framework.tensor import Tensor
 
 INFINITE = -1  # tf.data.INFINITE_CARDINALITY
 UNKNOWN = -2  # tf.data.UNKNOWN_CARDINALITY
 AUTOTUNE = -1  # tf.data.AUTOTUNE
+
+
+def int_argument(value: Any) -> int:
+    """A count or size given as a Python int or a scalar tensor."""
+    return int(value.numpy() if isinstance(value, Tensor) else value)
 
 
 class Dataset:
@@ -87,7 +92,7 @@ class Dataset:
         return True  # (not its length: TF datasets are always truthy)
 
     def as_numpy_iterator(self) -> NumpyIterator:
-        for spec in structure.flat_specs(self._element_spec):
+        for spec in nest.flatten(self._element_spec):
             if isinstance(spec, structure.DatasetSpec):
                 raise TypeError(f"Dataset.as_numpy_iterator() is not supported for datasets that produce "
                                 f"values of type {spec.__class__.__name__}")
@@ -328,8 +333,6 @@ class NumpyIterator:
         return self
 
     def __next__(self) -> Any:
-        from tapeflow.framework import nest
-
         values = [v if type(v) is bytes else np.copy(v) if isinstance(v, np.ndarray) and v.ndim else v[()]
                   for v in next(self._flat)]
         return nest.pack_sequence_as(self._spec, values)

@@ -15,8 +15,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from tapeflow.data.dataset import AUTOTUNE, Dataset
-from tapeflow.data.transforms import _count
+from tapeflow.data.dataset import AUTOTUNE, Dataset, int_argument
 from tapeflow.framework import errors
 
 _END = object()
@@ -28,7 +27,7 @@ class PrefetchDataset(Dataset):
     _tf_name = "_PrefetchDataset"
 
     def __init__(self, dataset: Dataset, buffer_size: Any):
-        size = _count(buffer_size)
+        size = int_argument(buffer_size)
         if size < 0 and size != AUTOTUNE:
             raise errors.InvalidArgumentError(None, None, "buffer_size must be >= 0 or AUTOTUNE.")
         super().__init__(dataset.element_spec, (dataset,))

@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.data.dataset import Dataset
-from tapeflow.data.transforms import _count
+from tapeflow.data.dataset import Dataset, int_argument
 from tapeflow.framework import errors
 
 _CHUNK = 4096  # random numbers drawn at a time
@@ -108,7 +107,7 @@ class ShuffleDataset(Dataset):
     _tf_name = "_ShuffleDataset"
 
     def __init__(self, dataset: Dataset, buffer_size: Any, seed: int | None, reshuffle: bool | None):
-        self._buffer = _count(buffer_size)
+        self._buffer = int_argument(buffer_size)
         if self._buffer == 0 or self._buffer < -1:
             raise errors.InvalidArgumentError(None, None, "buffer_size must be greater than zero or "
                                               "UNKNOWN_CARDINALITY [Op:ShuffleDatasetV3]")

@@ -92,10 +92,6 @@ def _is_dataset(value: Any) -> bool:
     return isinstance(value, Dataset)
 
 
-def flat_specs(spec: Any) -> list:
-    return nest.flatten(spec)
-
-
 def with_shapes(spec: Any, shapes: list) -> Any:
     """`spec` with each leaf's shape replaced (dataset leaves kept)."""
     leaves = [s if isinstance(s, DatasetSpec) else TensorSpec(shape, s.dtype)

@@ -19,15 +19,10 @@ from typing import Any
 import numpy as np
 
 from tapeflow.data import structure
-from tapeflow.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
+from tapeflow.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, int_argument
 from tapeflow.data.functions import TracedFunction
 from tapeflow.data.options import Options
 from tapeflow.framework import dtypes, errors, nest
-from tapeflow.framework.tensor import Tensor
-
-
-def _count(value: Any) -> int:
-    return int(value.numpy() if isinstance(value, Tensor) else value)
 
 
 class OptionsDataset(Dataset):
@@ -100,20 +95,19 @@ def _parallel_map(fn: TracedFunction, elements: Iterator[list], workers: int,
         for flat in elements:
             pending.append(pool.submit(fn, flat))
             if len(pending) >= 2 * workers:
-                yield from _finished(pending, ordered, 1)
+                yield _finished(pending, ordered)
         while pending:
-            yield from _finished(pending, ordered, 1)
+            yield _finished(pending, ordered)
 
 
-def _finished(pending: collections.deque, ordered: bool, count: int) -> Iterator[list]:
-    for _ in range(count):
-        if ordered:
-            yield pending.popleft().result()
-        else:
-            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
-            future = next(iter(done))
-            pending.remove(future)
-            yield future.result()
+def _finished(pending: collections.deque, ordered: bool) -> list:
+    """The next result: the oldest call's, or (not `ordered`) the first to finish."""
+    if ordered:
+        return pending.popleft().result()
+    done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+    future = next(iter(done))
+    pending.remove(future)
+    return future.result()
 
 
 def _predicate(func: Callable, spec: Any, transformation: str) -> TracedFunction:
@@ -209,8 +203,9 @@ class InterleaveDataset(Dataset):
 
     def __init__(self, dataset: Dataset, func: Callable, cycle_length: int | None, block_length: int | None):
         self._func = func
-        self._cycle = (os.cpu_count() or 1) if cycle_length in (None, AUTOTUNE) else _count(cycle_length)
-        self._block = 1 if block_length is None else _count(block_length)
+        automatic = cycle_length in (None, AUTOTUNE)
+        self._cycle = (os.cpu_count() or 1) if automatic else int_argument(cycle_length)
+        self._block = 1 if block_length is None else int_argument(block_length)
         super().__init__(_result_spec(func, dataset, "interleave()"), (dataset,))
 
     def _elements(self) -> Iterator[list]:
@@ -253,7 +248,7 @@ class ShardDataset(Dataset):
     _tf_name = "_ShardDataset"
 
     def __init__(self, dataset: Dataset, num_shards: Any, index: Any):
-        self._shards, self._index = _count(num_shards), _count(index)
+        self._shards, self._index = int_argument(num_shards), int_argument(index)
         if self._shards <= 0:
             raise errors.InvalidArgumentError(None, None, f"Number of shards must be greater than zero "
                                               f"(currently num_shards = {self._shards}). [Op:ShardDataset]")
@@ -281,7 +276,7 @@ class TakeDataset(Dataset):
 
     def __init__(self, dataset: Dataset, count: Any):
         super().__init__(dataset.element_spec, (dataset,))
-        self._count = _count(count)
+        self._count = int_argument(count)
 
     def _elements(self) -> Iterator[list]:
         if self._count < 0:
@@ -310,7 +305,7 @@ class SkipDataset(Dataset):
 
     def __init__(self, dataset: Dataset, count: Any):
         super().__init__(dataset.element_spec, (dataset,))
-        self._count = _count(count)
+        self._count = int_argument(count)
 
     def _elements(self) -> Iterator[list]:
         elements = self._inputs[0]._elements()
@@ -338,7 +333,7 @@ class RepeatDataset(Dataset):
 
     def __init__(self, dataset: Dataset, count: Any):
         super().__init__(dataset.element_spec, (dataset,))
-        self._count = -1 if count is None else _count(count)
+        self._count = -1 if count is None else int_argument(count)
 
     def _elements(self) -> Iterator[list]:
         done = 0
