@@ -29,6 +29,7 @@ WORKLOADS = (
     "mlp_compiled",
     "hvp_compiled",
     "loop_gradient_compiled",
+    "data_pipeline",
     "import_time",
     "checkpoint_save",
     "checkpoint_restore",

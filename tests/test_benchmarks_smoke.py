@@ -13,7 +13,8 @@ def test_quick_benchmark_run_succeeds():
     assert run.returncode == 0, run.stderr
     workloads = ("tutorial_loop", "optimizer_loop", "function_loop", "op_chain", "mlp", "mlp_adam",
                  "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "import_time", "checkpoint_save",
-                 "checkpoint_restore", "random_draws")
+                 "checkpoint_restore", "random_draws",
+                 "data_pipeline")
     for workload in workloads:
         assert f"== {workload}" in run.stdout
     tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]

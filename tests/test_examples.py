@@ -50,3 +50,13 @@ def test_checkpoint_resume_continues_where_training_stopped(tmp_path):
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import checkpoint_resume as c; "
          "c.run(sys.argv[2], 6)", str(EXAMPLES), str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert uninterrupted.stderr.splitlines()[-1].split()[3] == epochs[-1][3]
+
+
+def test_csv_pipeline_trains_the_classifier():
+    lines = run("csv_pipeline.py").stderr.splitlines()
+    assert lines[0] == ("element_spec: (TensorSpec(shape=(None, 2), dtype=tf.float32, name=None), "
+                        "TensorSpec(shape=(None,), dtype=tf.float32, name=None))")
+    losses = [float(line.split()[3]) for line in lines[1:]]
+    accuracies = [float(line.split()[5]) for line in lines[1:]]
+    assert len(losses) == 6 and losses == sorted(losses, reverse=True) and losses[-1] < 0.2 * losses[0]
+    assert accuracies[-1] > 0.95

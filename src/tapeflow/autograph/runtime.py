@@ -253,6 +253,8 @@ def for_stmt(
     """A `for` loop: over a tensor while tracing, a `tf.while_loop` over its first dimension with an
     index; over anything else (Python `range`, lists, tensors eagerly), a Python loop unrolled now.
     `extra_test` (from `break` or an early `return`) is checked before each iteration."""
+    if current().graphs and hasattr(iterated, "_staged_for"):  # a tf.data.Dataset: read when the code runs
+        return iterated._staged_for(extra_test, body, state, names, opts or {})
     if isinstance(iterated, TensorLike) and (current().graphs or _is_symbolic(iterated)):
         bounds = _range_bounds(iterated)
         if bounds is not None:

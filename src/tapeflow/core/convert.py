@@ -101,8 +101,9 @@ def _cannot_convert(value: Any, dtype: dtypes.DType) -> TypeError:
 
 def _text_array(array: np.ndarray, value: Any) -> np.ndarray:
     """Strings become an object array of bytes; anything else mixed in is an error."""
-    leaves = np.array(value, dtype=object).reshape(-1) if array.dtype.kind != "O" else array.reshape(-1)
-    if not all(isinstance(v, str | bytes) for v in leaves):
+    if array.dtype.kind != "O":  # (NumPy's fixed-width bytes would drop trailing NULs: b"a\0" is b"a")
+        array = np.array(value, dtype=object)
+    if not all(isinstance(v, str | bytes) for v in array.reshape(-1)):
         raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
     return _to_bytes(array)
 

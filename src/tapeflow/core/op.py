@@ -72,13 +72,13 @@ class Op:
     """A primitive operation: kernel, gradient and effect declared together (see module doc)."""
 
     __slots__ = ("name", "kernel", "grads", "joint", "variadic", "multiple_results", "sparse_ok", "effect",
-                 "infer", "emit", "infix", "label", "identity", "neutral", "differentiable")
+                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | Callable | None = None,
                  *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,
                  sparse_ok: bool = False, effect: Effect | None = None, infer: Callable | None = None,
                  emit: Callable | None = None, infix: str | None = None, label: str | None = None,
-                 identity: bool = False, neutral: tuple | None = None):
+                 identity: bool = False, neutral: tuple | None = None, batchable: bool = False):
         if grads is not None and joint is not None:
             raise ValueError(f"Op {name}: declare its gradient per input (grads) or jointly, not both")
         if variadic and grads is not None and not callable(grads):
@@ -99,6 +99,9 @@ class Op:
         # (element, positions): an input equal to `element` at one of `positions` leaves the other
         # input as the result (x * 1, x + 0, x - 0, x / 1, x ** 1)
         self.neutral = neutral
+        # Run on a batch of elements, it gives each element's own result, bit for bit (elementwise and
+        # correctly rounded: +, *, /, sqrt, casts, comparisons): tf.data maps run once per batch so.
+        self.batchable = batchable
         self.differentiable = grads is not None or joint is not None
 
     def __repr__(self) -> str:

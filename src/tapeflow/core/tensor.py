@@ -131,6 +131,16 @@ class Tensor(TensorLike):
         return Tensor, (self._value,)
 
 
+def string_value(value: Any) -> Any:
+    """A string tensor's value for bare `bytes`, which indexing an object array gives: a 0-d object array
+    (other values are returned as they are)."""
+    if type(value) is not bytes:
+        return value
+    array = np.empty((), object)
+    array[()] = value
+    return array
+
+
 class Reference:
     """A hashable handle on a tensor or variable, compared by identity (`tensor.ref()`)."""
 

@@ -183,8 +183,8 @@ def _infer(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
 def _run_on_stand_ins(op: Op, inputs: tuple, params: dict, unknown: int) -> list[AbstractValue]:
     """The kernel run on zeros (or ones) with the inputs' shapes, unknown dimensions `unknown` long."""
     for fill in (np.zeros, np.ones):
-        values = [fill(x._value.example(unknown).shape, x._value.dtype)[()] if type(x) is SymbolicTensor
-                  else x._value for x in inputs]
+        values = [_stand_in(x._value, fill, unknown) if type(x) is SymbolicTensor else x._value
+                  for x in inputs]
         try:
             out = op.kernel(*values, **params)
             break
@@ -194,6 +194,13 @@ def _run_on_stand_ins(op: Op, inputs: tuple, params: dict, unknown: int) -> list
             raise kernel_error(op, inputs, params, e) from None
     results = out if op.multiple_results else (out,)
     return [AbstractValue(np.shape(r), np.asarray(r).dtype) for r in results]
+
+
+def _stand_in(value: AbstractValue, fill: Any, unknown: int) -> Any:
+    """Zeros (or ones) standing for a traced value; empty strings for a string tensor."""
+    if value.dtype == object:
+        return value.example(unknown)
+    return fill(value.example(unknown).shape, value.dtype)[()]
 
 
 def _infer_unknown(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:

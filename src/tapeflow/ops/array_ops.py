@@ -21,7 +21,7 @@ from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor, install_stack
 from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
-from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.core.tensor import Tensor, TensorLike, string_value
 from tapeflow.ops import (
     declare,
     reduce_ops,  # modules: they use array_ops in turn
@@ -97,7 +97,8 @@ _dynamic_broadcast_op = Op(
     "BroadcastTo", lambda x, shape, static: np.broadcast_to(x, tuple(shape)),
     (lambda g, y, x, shape, static: shape_ops.sum_to(g, x), None),
     infer=lambda x, shape, static: [AbstractValue(static, x.dtype)])
-_identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,), sparse_ok=True, identity=True)
+_identity_op = Op("Identity", lambda x: x, (lambda g, y, x: g,), sparse_ok=True, identity=True,
+                  batchable=True)
 _stop_gradient_op = Op("StopGradient", lambda x: x, None)
 
 
@@ -307,7 +308,7 @@ def stack(values: Any, axis: int = 0, name: str = "stack"):
 install_stack(stack)  # lists holding traced tensors convert to one tensor with it
 
 
-_unstack_op = Op("Unpack", lambda x, axis: tuple(np.moveaxis(x, axis, 0)),
+_unstack_op = Op("Unpack", lambda x, axis: tuple(map(string_value, np.moveaxis(x, axis, 0))),
                  (lambda g, ys, x, axis: stack(list(g), axis),), multiple_results=True)
 
 

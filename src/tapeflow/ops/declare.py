@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import type_name
@@ -60,9 +62,9 @@ def unsupported_error(op: Op, dtype: dtypes.DType, allowed: Iterable[dtypes.DTyp
 
 
 def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
-          allowed: Iterable[dtypes.DType]) -> Callable:
-    """The public function of an elementwise op of one tensor."""
-    op = Op(tf_name, kernel, (grad,) if grad is not None else None)
+          allowed: Iterable[dtypes.DType], **facts: Any) -> Callable:
+    """The public function of an elementwise op of one tensor (`facts`: what else the Op says of itself)."""
+    op = Op(tf_name, kernel, (grad,) if grad is not None else None, **facts)
     allowed = frozenset(allowed)
     allowed_np = frozenset(d._np for d in allowed)
 
@@ -77,10 +79,13 @@ def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
 
 
 def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
-           allowed: Iterable[dtypes.DType], infix: str | None = None, **facts: Any) -> Callable:
+           allowed: Iterable[dtypes.DType], infix: str | None = None, string_op: Op | None = None,
+           **facts: Any) -> Callable:
     """The public function of an elementwise, broadcasting op of two tensors of one dtype; `infix` is
-    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code),
-    `facts` what else the Op says of itself (its `label`, its `neutral` element)."""
+    the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code);
+    `string_op`, if any, is the op applied to two string tensors (checked only when the dtype is not
+    allowed, so numbers pay nothing for it); `facts` what else the Op says of itself (its `label`, its
+    `neutral` element)."""
     op = Op(tf_name, kernel, grads, infix=infix, **facts)
     allowed = frozenset(allowed)
     allowed_np = frozenset(d._np for d in allowed)
@@ -92,6 +97,8 @@ def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
         if dt != y._value.dtype:
             raise mismatch_error(op, x.dtype, 1, y.dtype)
         if dt not in allowed_np:
+            if string_op is not None and dt == np.object_:
+                return bind(string_op, (x, y), EMPTY)
             raise unsupported_error(op, x.dtype, allowed)
         return bind(op, (x, y), EMPTY)
 

@@ -18,7 +18,7 @@ from tapeflow.core.convert import register_tensor_conversion_function
 from tapeflow.core.dtypes import NUMERIC, type_name
 from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
-from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor import Tensor, string_value
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import shape_ops
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, index_error, int_values, invalid
@@ -38,7 +38,7 @@ def _gather_kernel(params, indices, axis, batch_dims):
     if bad.any():
         raise index_error("indices", indices, bad, f"is not in [0, {params.shape[axis]})", "GatherV2")
     if not batch_dims:
-        return np.take(params, indices, axis=axis)
+        return string_value(np.take(params, indices, axis=axis))
     # Batched: bring the gathered axis next to the batch axes, index each batch, put the axes back.
     b, p1 = batch_dims, axis - batch_dims
     batch = params.shape[:b]

@@ -36,15 +36,22 @@ _ORDERED = REAL
 
 # ---- arithmetic -------------------------------------------------------------------------------
 
+def _concatenate(x: Any, y: Any) -> np.ndarray:
+    """`+` of strings: NumPy adds the bytes of object arrays (a 0-d result is bare bytes: rewrapped)."""
+    out = np.add(x, y)
+    return out if isinstance(out, np.ndarray) else np.array(out, dtype=object)
+
+
 # (TensorFlow names the graph nodes of Python's operators in lower case: `x * 2` is "mul:0".)
 add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+",
-             label="add", neutral=(0, (0, 1)))
+             label="add", neutral=(0, (0, 1)), string_op=Op("AddV2", _concatenate, None, label="add"),
+             batchable=True)
 subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-",
-                  label="sub", neutral=(0, (1,)))
+                  label="sub", neutral=(0, (1,)), batchable=True)
 multiply = binary("multiply", "Mul", np.multiply,
                   (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*",
-                  label="mul", neutral=(1, (0, 1)))
-negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC)
+                  label="mul", neutral=(1, (0, 1)), batchable=True)
+negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC, batchable=True)
 
 
 def _check_divisor(x, y):
@@ -73,11 +80,11 @@ def _truncate_divide(x, y):
 
 _real_div = binary("realdiv", "RealDiv", np.divide,
                    (lambda g, z, x, y: g / conj(y), lambda g, z, x, y: -g * conj(z / y)), INEXACT, "/",
-                   label="truediv", neutral=(1, (1,)))
-floordiv = binary("floordiv", "FloorDiv", _floor_divide, None, REAL)
+                   label="truediv", neutral=(1, (1,)), batchable=True)
+floordiv = binary("floordiv", "FloorDiv", _floor_divide, None, REAL, batchable=True)
 floormod = binary("floormod", "FloorMod", _floor_mod,
-                  (lambda g, z, x, y: g, lambda g, z, x, y: -g * floordiv(x, y)), REAL)
-truncatediv = binary("truncatediv", "TruncateDiv", _truncate_divide, None, REAL)
+                  (lambda g, z, x, y: g, lambda g, z, x, y: -g * floordiv(x, y)), REAL, batchable=True)
+truncatediv = binary("truncatediv", "TruncateDiv", _truncate_divide, None, REAL, batchable=True)
 
 # Integer true division casts to a float first, as TensorFlow does (its _TRUEDIV_TABLE).
 _TRUEDIV_FLOAT = {dtypes.int8: dtypes.float32, dtypes.uint8: dtypes.float32, dtypes.int16: dtypes.float32,
@@ -131,9 +138,11 @@ def _pow_grad_y(g, z, x, y):
 pow = binary("pow", "Pow", np.power, (lambda g, z, x, y: g * y * pow(x, y - 1), _pow_grad_y),  # noqa: A001
              NUMERIC, "**", label="pow", neutral=(1, (1,)))
 maximum = binary("maximum", "Maximum", np.maximum,
-                 (lambda g, z, x, y: where(x >= y, g, 0), lambda g, z, x, y: where(x >= y, 0, g)), _ORDERED)
+                 (lambda g, z, x, y: where(x >= y, g, 0), lambda g, z, x, y: where(x >= y, 0, g)), _ORDERED,
+                 batchable=True)
 minimum = binary("minimum", "Minimum", np.minimum,
-                 (lambda g, z, x, y: where(x <= y, g, 0), lambda g, z, x, y: where(x <= y, 0, g)), _ORDERED)
+                 (lambda g, z, x, y: where(x <= y, g, 0), lambda g, z, x, y: where(x <= y, 0, g)), _ORDERED,
+                 batchable=True)
 squared_difference = binary("squared_difference", "SquaredDifference", lambda x, y: np.square(x - y),
                             (lambda g, z, x, y: g * 2 * (x - y), lambda g, z, x, y: -g * 2 * (x - y)),
                             NUMERIC)
@@ -141,7 +150,7 @@ squared_difference = binary("squared_difference", "SquaredDifference", lambda x,
 
 # ---- unary ------------------------------------------------------------------------------------
 
-_real_abs = unary("abs", "Abs", np.abs, lambda g, y, x: g * sign(x), REAL)
+_real_abs = unary("abs", "Abs", np.abs, lambda g, y, x: g * sign(x), REAL, batchable=True)
 # |x| of complex x is real; its gradient is g x / |x| (0 at 0), as TensorFlow's ComplexAbs.
 _complex_abs_op = Op("ComplexAbs", np.abs,
                      (lambda g, y, x: divide_no_nan(complex(g, g * 0) * x, complex(y, y * 0)),))
@@ -152,8 +161,8 @@ def abs(x: Any, name: str | None = None):  # noqa: A001
     x = tensor(x)
     return bind(_complex_abs_op, (x,)) if x.dtype.is_complex else _real_abs(x)
 
-sign = unary("sign", "Sign", np.sign, lambda g, y, x: g * 0, NUMERIC)
-square = unary("square", "Square", np.square, lambda g, y, x: g * (2 * conj(x)), NUMERIC)
+sign = unary("sign", "Sign", np.sign, lambda g, y, x: g * 0, NUMERIC, batchable=True)
+square = unary("square", "Square", np.square, lambda g, y, x: g * (2 * conj(x)), NUMERIC, batchable=True)
 exp = unary("exp", "Exp", np.exp, lambda g, y, x: g * conj(y), INEXACT)
 expm1 = unary("expm1", "Expm1", np.expm1, lambda g, y, x: g * conj(y + 1), INEXACT)
 log = unary("log", "Log", np.log, lambda g, y, x: g / conj(x), INEXACT)
@@ -208,7 +217,7 @@ _rsqrt_grad = _output_grad_op("RsqrtGrad", _zero_where_g_is(lambda y, g: g * -0.
 _reciprocal_grad = _output_grad_op("ReciprocalGrad", _zero_where_g_is(lambda y, g: -g * _cj(y * y)),
                                    lambda gg, z, y, g: gg * conj(g * -2 * y))
 
-sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: bind(_sqrt_grad, (y, g)), INEXACT)
+sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: bind(_sqrt_grad, (y, g)), INEXACT, batchable=True)
 rsqrt = unary("rsqrt", "Rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, x: bind(_rsqrt_grad, (y, g)), INEXACT)
 reciprocal = unary("reciprocal", "Reciprocal", np.reciprocal, lambda g, y, x: bind(_reciprocal_grad, (y, g)),
                    INEXACT)
@@ -248,10 +257,10 @@ xlogy = binary("xlogy", "Xlogy", _xlogy, (lambda g, z, x, y: g * xlogy(cast(not_
                                           lambda g, z, x, y: g * xdivy(x, y)), FLOATS)
 xdivy = binary("xdivy", "Xdivy", _xdivy, (lambda g, z, x, y: g * xdivy(cast(not_equal(x, 0), x.dtype), y),
                                           lambda g, z, x, y: g * xdivy(-x, y * y)), FLOATS)
-rint = unary("rint", "Rint", np.rint, None, FLOATS)
-floor = unary("floor", "Floor", np.floor, None, FLOATS)
-ceil = unary("ceil", "Ceil", np.ceil, None, FLOATS)
-round = unary("round", "Round", np.round, None, NUMERIC)  # noqa: A001 - half to even, as TF
+rint = unary("rint", "Rint", np.rint, None, FLOATS, batchable=True)
+floor = unary("floor", "Floor", np.floor, None, FLOATS, batchable=True)
+ceil = unary("ceil", "Ceil", np.ceil, None, FLOATS, batchable=True)
+round = unary("round", "Round", np.round, None, NUMERIC, batchable=True)  # noqa: A001 - half to even, as TF
 _conj = unary("conj", "Conj", np.conj, lambda g, y, x: conj(g), NUMERIC)
 
 
@@ -285,16 +294,17 @@ is_finite = unary("is_finite", "IsFinite", np.isfinite, None, FLOATS)
 
 # ---- comparison and logic (no gradient) -------------------------------------------------------
 
-equal = binary("equal", "Equal", np.equal, None, dtypes.ALL)
-not_equal = binary("not_equal", "NotEqual", np.not_equal, None, dtypes.ALL)
-less = binary("less", "Less", np.less, None, _ORDERED, "<")
-less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED, "<=")
-greater = binary("greater", "Greater", np.greater, None, _ORDERED, ">")
-greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED, ">=")
-logical_and = binary("logical_and", "LogicalAnd", np.logical_and, None, _BOOL)
-logical_or = binary("logical_or", "LogicalOr", np.logical_or, None, _BOOL)
+equal = binary("equal", "Equal", np.equal, None, dtypes.ALL, batchable=True)
+not_equal = binary("not_equal", "NotEqual", np.not_equal, None, dtypes.ALL, batchable=True)
+less = binary("less", "Less", np.less, None, _ORDERED, "<", batchable=True)
+less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED, "<=", batchable=True)
+greater = binary("greater", "Greater", np.greater, None, _ORDERED, ">", batchable=True)
+greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED, ">=",
+                       batchable=True)
+logical_and = binary("logical_and", "LogicalAnd", np.logical_and, None, _BOOL, batchable=True)
+logical_or = binary("logical_or", "LogicalOr", np.logical_or, None, _BOOL, batchable=True)
 logical_xor = binary("logical_xor", "LogicalXor", np.logical_xor, None, _BOOL)
-logical_not = unary("logical_not", "LogicalNot", np.logical_not, None, _BOOL)
+logical_not = unary("logical_not", "LogicalNot", np.logical_not, None, _BOOL, batchable=True)
 bitwise_and = binary("bitwise_and", "BitwiseAnd", np.bitwise_and, None, INTEGERS)
 bitwise_or = binary("bitwise_or", "BitwiseOr", np.bitwise_or, None, INTEGERS)
 bitwise_xor = binary("bitwise_xor", "BitwiseXor", np.bitwise_xor, None, INTEGERS)
@@ -312,7 +322,8 @@ def _cast_grad(g, y, x, dtype):
     return None
 
 
-_cast_op = Op("Cast", lambda x, dtype: np.asarray(x).astype(dtype, copy=False)[()], (_cast_grad,))
+_cast_op = Op("Cast", lambda x, dtype: np.asarray(x).astype(dtype, copy=False)[()], (_cast_grad,),
+              batchable=True)
 
 
 def cast(x: Any, dtype: Any, name: str | None = None):

@@ -13,7 +13,7 @@ import numpy as np
 
 from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
-from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.core.tensor import Tensor, TensorLike, string_value
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, dims_text, int_values, invalid
 from tapeflow.ops.declare import tensor
 
@@ -43,7 +43,7 @@ def _scatter_slice(g, like, key):
 
 _slice_grad_op = Op("StridedSliceGrad", _scatter_slice, (lambda gg, y, g, like, key: take(gg, key), None),
                     infer=lambda g, like, key: [AbstractValue(like.shape, g.dtype)])
-_strided_slice_op = Op("StridedSlice", lambda x, key: x[key], (
+_strided_slice_op = Op("StridedSlice", lambda x, key: string_value(x[key]), (
     lambda g, y, x, key: bind(_slice_grad_op, (g, x), {"key": key}),))
 
 _INDEX_HELP = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "

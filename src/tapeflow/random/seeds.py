@@ -76,6 +76,11 @@ def set_seed(seed: Any) -> None:
     _SEEDS.recent.clear()
 
 
+def global_seed() -> int | None:
+    """The seed `tf.random.set_seed` set, if any."""
+    return _SEEDS.global_seed
+
+
 def _truncate(seed: int) -> int:
     return seed % _MAXINT32
 

@@ -1,4 +1,5 @@
-"""`tf.train`: checkpoints in TensorFlow's own format (re-exports, loaded on first use).
+"""`tf.train`: checkpoints in TensorFlow's own format, and the `Example` protocol messages of tf.data's
+record files (re-exports, loaded on first use).
 
 docs/architecture.md lists what each module of this package does.
 """
@@ -13,13 +14,16 @@ _LAZY = {
     "CheckpointReader": "reader", "load_checkpoint": "reader", "load_variable": "reader",
     "list_variables": "reader", "checkpoints_iterator": "reader",
     "latest_checkpoint": "state", "get_checkpoint_state": "state", "CheckpointState": "state",
+    **dict.fromkeys(("BytesList", "Example", "Feature", "Features", "FloatList", "Int64List"),
+                    "tapeflow.data.example"),
 }
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'tapeflow.train' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"tapeflow.train.{_LAZY[name]}"), name)
+    module = _LAZY[name]
+    value = getattr(importlib.import_module(module if "." in module else f"tapeflow.train.{module}"), name)
     globals()[name] = value
     return value
 
