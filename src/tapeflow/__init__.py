@@ -5,9 +5,10 @@ This module is the public namespace, re-exports only; docs/architecture.md expla
 
 import warnings as _warnings
 
-from tapeflow import autograph, bitwise, config, linalg, math, nn, random, test
+from tapeflow import autograph, bitwise, config, dtypes, linalg, math, nn, random, test, version
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
-from tapeflow.core import dtypes, errors, nest
+from tapeflow.core import errors, nest
+from tapeflow.core.convert import register_tensor_conversion_function
 from tapeflow.core.convert import (
     convert_to_tensor, get_static_value, is_symbolic_tensor, is_tensor,
 )
@@ -62,6 +63,7 @@ from tapeflow.ops.reduce_ops import (
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapeflow\.")
 
 newaxis = None
+__version__ = version.VERSION
 
 
 # Loaded on first use, keeping `import tapeflow` fast: public name -> (module, attribute).

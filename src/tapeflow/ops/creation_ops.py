@@ -195,7 +195,15 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
     off = 0 if off_value is None else getattr(off_value, "_value", off_value)
     params = {"depth": int(getattr(depth, "_value", depth)), "on": on, "off": off,
               "axis": -1 if axis is None else int(axis), "dtype": dtype._np}
-    return bind(_one_hot_op, (tensor(indices),), params)
+    indices = tensor(indices)
+    if indices.dtype not in _ONE_HOT_INDICES:  # TF's OneHot kernel takes these index types only
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'TI' of {dtypes.type_name(indices.dtype)} is not in the list of "
+                        f"allowed values: uint8, int8, int32, int64 [Op:OneHot]")
+    return bind(_one_hot_op, (indices,), params)
+
+
+_ONE_HOT_INDICES = (dtypes.uint8, dtypes.int8, dtypes.int32, dtypes.int64)
 
 
 def shape(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
