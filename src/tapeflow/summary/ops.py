@@ -26,7 +26,7 @@ from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import cast, logical_and
-from tapeflow.summary.events import plugin_metadata, summary_event
+from tapeflow.summary.events import SummaryEncoder, plugin_metadata
 from tapeflow.summary.histogram import buckets as histogram_buckets
 from tapeflow.summary.png import encode_png
 from tapeflow.summary.writer import STATE, SummaryWriter
@@ -35,12 +35,12 @@ _NO_STEP = ("No step set. Please specify one either through the `step` argument 
             "tf.summary.experimental.set_step()")
 
 
-def _write_kernel(step, data, *condition, writer: SummaryWriter, tag: str, metadata: bytes,
+def _write_kernel(step, data, *condition, writer: SummaryWriter, encoder: SummaryEncoder,
                   prepare: Callable | None):
     if condition and not condition[0]:
         return np.False_
     array = prepare(data) if prepare is not None else np.asarray(data)
-    writer.add(summary_event(time.time(), int(step), tag, array, metadata))
+    writer.add(encoder.event(time.time(), int(step), array))
     return np.True_
 
 
@@ -92,7 +92,8 @@ def _record(tag: str, value: Any, step: Any, metadata: bytes, prepare: Callable 
     inputs = (cast(tensor(step), "int64"), tensor(value() if callable(value) else value))
     if condition is not True:
         inputs += (condition,)
-    return bind(_write_op, inputs, {"writer": writer, "tag": tag, "metadata": metadata, "prepare": prepare})
+    params = {"writer": writer, "encoder": SummaryEncoder(tag, metadata), "prepare": prepare}
+    return bind(_write_op, inputs, params)
 
 
 def _tag(name: str) -> str:
