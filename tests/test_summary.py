@@ -1,7 +1,9 @@
 """tf.summary: event files as TensorFlow writes them, and summaries written from tf.function."""
 
+import io
 import os
 import struct
+import wave
 import zlib
 
 import numpy as np
@@ -52,6 +54,21 @@ def test_scalar_histogram_image_text_and_write(tmp_path):
     rows = np.frombuffer(zlib.decompress(png[idat + 4:idat + 4 + size]), np.uint8).reshape(3, 5)
     assert (rows[:, 0] == 0).all() and (rows[:, 1:] == 127).all()  # 0.5 * 255.5, truncated, as TF
     assert got[4][3] == b"hello" and got[5][3].tolist() == [1, 2]
+
+
+def test_audio_as_wav(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    clips = np.stack([np.linspace(-1.5, 1.5, 40).reshape(20, 2)] * 3)
+    with writer.as_default(step=1):
+        tf.summary.audio("sound", clips, 16000, max_outputs=2)
+    writer.flush()
+    ((step, tag, plugin, value),) = values(tmp_path)
+    assert (step, tag, plugin, value.shape) == (1, "sound", "audio", (2, 2)) and value[0, 1] == b""
+    with wave.open(io.BytesIO(value[0, 0])) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 16000)
+        assert wav.getnframes() == 20
+        samples = np.frombuffer(wav.readframes(20), "<i2")
+    assert samples[0] == -32768 and samples[-1] == 32767  # clipped to [-1, 1]
 
 
 def test_histogram_buckets_edge_cases():

@@ -45,6 +45,7 @@ def _write_logs(logdir):
         tf.summary.histogram("weights", [1.0, 2.0, 2.0, 3.0, 10.0], buckets=4)
         tf.summary.image("picture", np.full([2, 5, 7, 3], 0.5, np.float32), max_outputs=2)
         tf.summary.text("note", "tapeflow **logs**")
+        tf.summary.audio("sound", np.zeros([1, 800, 1]), 8000)
     writer.close()
 
 
@@ -108,6 +109,12 @@ def test_images(tensorboard):
 def test_text(tensorboard):
     ((entry),) = tensorboard("/plugin/text/text?run=train&tag=note")
     assert entry["step"] == 2 and entry["text"] == "<p>tapeflow <strong>logs</strong></p>"
+
+
+def test_audio(tensorboard):
+    ((entry),) = tensorboard("/plugin/audio/audio?run=train&tag=sound&sample=0")
+    wav = tensorboard(f"/plugin/audio/individualAudio?{entry['query']}", raw=True)
+    assert entry["step"] == 2 and wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) == 44 + 1600
 
 
 def test_graph(tensorboard):

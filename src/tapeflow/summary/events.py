@@ -34,12 +34,12 @@ def tensor_proto(array: np.ndarray) -> dict:
     return {"dtype": dtype, "tensor_shape": shape, "tensor_content": content}
 
 
-def plugin_metadata(plugin: str | None, description: str | None = None) -> bytes:
-    """A serialized `SummaryMetadata` naming the TensorBoard plugin that shows a summary (scalars,
-    histograms, images, text: their plugin data is an empty message, version 0)."""
+def plugin_metadata(plugin: str | None, description: str | None = None, content: bytes = b"") -> bytes:
+    """A serialized `SummaryMetadata` naming the TensorBoard plugin that shows a summary, with its
+    plugin data `content` (empty for scalars, histograms, images and text: version 0, no fields)."""
     metadata: dict = {"summary_description": description}
     if plugin:
-        metadata["plugin_data"] = {"plugin_name": plugin}
+        metadata["plugin_data"] = {"plugin_name": plugin, "content": content}
     return encode(SUMMARY_METADATA, metadata)
 
 

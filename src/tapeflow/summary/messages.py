@@ -15,6 +15,7 @@ SUMMARY_METADATA = message(Field(1, "plugin_data", PLUGIN_DATA), Field(2, "displ
 # `metadata` is a serialized SUMMARY_METADATA (tf.summary.write takes it so from its caller).
 SUMMARY_VALUE = message(Field(1, "tag", BYTES), Field(8, "tensor", TENSOR), Field(9, "metadata", BYTES))
 SUMMARY = message(Field(1, "value", SUMMARY_VALUE, repeated=True))
+AUDIO_PLUGIN_DATA = message(Field(1, "version", VARINT), Field(2, "encoding", VARINT))  # TensorBoard's
 SOURCE_METADATA = message(Field(1, "writer", BYTES))
 EVENT = message(Field(1, "wall_time", DOUBLE), Field(2, "step", VARINT), Field(3, "file_version", BYTES),
                 Field(4, "graph_def", BYTES), Field(5, "summary", SUMMARY),

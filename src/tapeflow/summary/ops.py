@@ -1,4 +1,4 @@
-"""The summary ops: `tf.summary.write` and the scalar, histogram, image and text summaries on it.
+"""The summary ops: `tf.summary.write` and the scalar, histogram, image, text and audio summaries on it.
 
 A write is an op with the SUMMARY effect: run eagerly it writes at once; traced in a `tf.function` it
 is an equation that writes on every call, in program order, with that call's step and values (the
@@ -28,8 +28,11 @@ from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import cast, logical_and
 from tapeflow.summary.events import SummaryEncoder, plugin_metadata
 from tapeflow.summary.histogram import buckets as histogram_buckets
+from tapeflow.summary.messages import AUDIO_PLUGIN_DATA
 from tapeflow.summary.png import encode_png
+from tapeflow.summary.wav import encode_wav
 from tapeflow.summary.writer import STATE, SummaryWriter
+from tapeflow.train.proto import encode
 
 _NO_STEP = ("No step set. Please specify one either through the `step` argument or through "
             "tf.summary.experimental.set_step()")
@@ -156,3 +159,27 @@ def text(name: str, data: Any, step: Any = None, description: str | None = None)
     if data.dtype.name != "string":
         raise TypeError(f"tensor must be of type tf.string; got tf.{data.dtype.name}")
     return _record(_tag(name), data, step, plugin_metadata("text", description), None)
+
+
+def _audio(data: np.ndarray, sample_rate: int, max_outputs: int) -> np.ndarray:
+    """Each of the first `max_outputs` clips as WAV, beside an empty label: TensorBoard's [k, 2]."""
+    clips = [encode_wav(clip, sample_rate) for clip in np.asarray(data)[:max_outputs]]
+    return np.array([[clip, b""] for clip in clips], object).reshape(len(clips), 2)
+
+
+_WAV = 11  # AudioPluginData.Encoding.WAV
+
+
+def audio(name: str, data: Any, sample_rate: Any, step: Any = None, max_outputs: int = 3,
+          encoding: str | None = None, description: str | None = None) -> Tensor:
+    """`tf.summary.audio`: clips [k, frames, channels] of float samples in [-1, 1], the first
+    `max_outputs` of them, as 16-bit WAV at `sample_rate` (a number, known when the summary is made)."""
+    if encoding not in (None, "wav"):
+        raise ValueError(f"Unknown encoding: {encoding!r}")
+    data = cast(tensor(data), "float32")
+    if data.shape.rank is not None and data.shape.rank != 3:
+        raise ValueError(
+            f"Tensor  must have rank 3.  Received rank {data.shape.rank}, shape {tuple(data.shape)}")
+    content = encode(AUDIO_PLUGIN_DATA, {"encoding": _WAV})
+    return _record(_tag(name), data, step, plugin_metadata("audio", description, content),
+                   functools.partial(_audio, sample_rate=int(sample_rate), max_outputs=int(max_outputs)))
