@@ -56,6 +56,8 @@ def _condition() -> bool | Tensor:
     result: Any = True
     for condition in STATE.conditions:
         value = condition() if callable(condition) else condition
+        if type(value) is Tensor:  # a value already: settled now
+            value = bool(value)
         if isinstance(value, TensorLike):
             value = tensor(value)
             result = value if result is True else logical_and(result, value)
@@ -125,7 +127,7 @@ def _to_uint8(images: np.ndarray) -> np.ndarray:
     if images.dtype == np.uint8:
         return images
     if images.dtype.kind == "f":
-        return np.clip(images.astype(np.float64) * 255.5, 0, 255).astype(np.uint8)
+        return np.clip(images * images.dtype.type(255.5), 0, 255).astype(np.uint8)  # in its own precision
     if images.dtype == np.bool_:
         return images.astype(np.uint8) * 255
     scale = (int(np.iinfo(images.dtype).max) + 1) // 256
