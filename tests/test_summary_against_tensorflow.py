@@ -23,6 +23,7 @@ def _summaries(module, logdir):
         module.summary.histogram("same", np.array([5.0, 5.0]))
         module.summary.histogram("empty", np.zeros([0]))
         module.summary.image("img", np.linspace(0, 1, 2 * 3 * 4 * 3).reshape(2, 3, 4, 3), max_outputs=1)
+        module.summary.image("img32", np.linspace(0, 1, 4 * 5 * 3, dtype=np.float32).reshape(1, 4, 5, 3))
         module.summary.text("t", ["hello", "world"])
         module.summary.write("raw", module.constant([1, 2], module.int32))
         clips = np.sin(np.linspace(0, 20, 300)).reshape(3, 50, 2).astype(np.float32) * 1.2
@@ -51,7 +52,7 @@ def test_tensorflow_reads_tapeflow_event_files_as_its_own(tmp_path):
         pytest.skip("TensorFlow's summaries need the tensorboard package")
     ours = _read(_summaries(tapeflow, str(tmp_path / "tapeflow")))
     theirs = _read(_summaries(tensorflow, str(tmp_path / "tensorflow")))
-    assert len(ours) == len(theirs) == 12
+    assert len(ours) == len(theirs) == 14
     for a, b in zip(ours, theirs):
         if isinstance(a, list):
             assert len(a) == len(b) == 1 and np.array_equal(a[0], b[0])
@@ -67,4 +68,4 @@ def test_tfrecord_dataset_reads_tapeflow_events(tmp_path):
     events = [tensorflow.compat.v1.Event.FromString(r.numpy()) for r in records]
     assert events[0].file_version == "brain.Event:2"
     assert [e.summary.value[0].tag for e in events[1:]] == [
-        "loss", "loss", "h", "normal", "same", "empty", "img", "t", "raw", "sound"]
+        "loss", "loss", "h", "normal", "same", "empty", "img", "img32", "t", "raw", "sound"]
