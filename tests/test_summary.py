@@ -134,6 +134,14 @@ def test_queue_is_written_when_full_on_flush_and_on_close(tmp_path):
     STATE.writer = None
 
 
+def test_flush_millis_writes_the_queue_when_due(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path), max_queue=100, flush_millis=0)
+    with writer.as_default(step=0):
+        tf.summary.scalar("now", 1.0)
+        assert len(values(tmp_path)) == 1
+    writer.close()
+
+
 def test_summaries_in_a_function_run_on_every_call_in_order(tmp_path):
     writer = tf.summary.create_file_writer(str(tmp_path))
     step = tf.Variable(0, dtype=tf.int64)
