@@ -205,10 +205,10 @@ def test_trace_export_writes_the_function_graph(tmp_path):
     (event,) = [e for e in events(tmp_path) if "graph_def" in e]
     nodes = decode(GRAPH_DEF, event["graph_def"])["node"]
     ops = {n["name"].decode(): (n["op"].decode(), [i.decode() for i in n["input"]]) for n in nodes}
-    assert ops["model/x"] == ("Placeholder", [])
+    assert ops["x"] == ("Placeholder", [])
     matmul = next(name for name, (op, _) in ops.items() if op == "MatMul")
     relu = next(name for name, (op, _) in ops.items() if op == "Relu")
-    assert ops[matmul][1][0] == "model/x" and ops[relu][1][0].startswith("model/add")
+    assert ops[matmul][1][0] == "x" and ops[relu][1][0].startswith("add")
     shapes = {n["name"].decode(): n["attr"] for n in nodes}[matmul]
     assert [a["key"] for a in shapes] == [b"T", b"_output_shapes"]
     assert [d["size"] for d in shapes[1]["value"]["list"]["shape"][0]["dim"]] == [4, 2]

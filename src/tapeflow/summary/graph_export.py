@@ -6,8 +6,8 @@ equation a node named by its TensorFlow-style label (`MatMul`, `add_1`, scoped n
 op's TensorFlow name, its inputs' node names (`name:i` for a result after the first), its result
 dtype as attribute `T` and its results' shapes as `_output_shapes` (TensorBoard labels edges with
 them). A captured constant becomes a `Const` node, a variable a `VarHandleOp` node (an input of its
-reads and writes). Each function's
-nodes sit under its name, so several functions show as separate boxes.
+reads and writes). When several functions were called, each one's nodes sit under its name, so they
+show as separate boxes.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def trace_off() -> None:
 
 def trace_export(name: str, step: Any = None, profiler_outdir: str | None = None) -> None:
     """`tf.summary.trace_export`: write the collected graphs as one `GraphDef` (each function under its
-    own name) to the default writer at `step`, then stop tracing."""
+    own name, if there are several) to the default writer at `step`, then stop tracing."""
     writer = STATE.writer
     step = STATE.step if step is None else step
     if step is None:
@@ -142,6 +142,7 @@ def trace_export(name: str, step: Any = None, profiler_outdir: str | None = None
     if writer is None:
         warnings.warn("Can not export trace because summary writer is not set.", stacklevel=2)
         return
-    nodes = [node for g in graphs for node in graph_nodes(g, f"{g.name}/")]
+    several = len(graphs) > 1
+    nodes = [node for g in graphs for node in graph_nodes(g, f"{g.name}/" if several else "")]
     graph_def = {"node": nodes, "versions": {"producer": _PRODUCER}}
     writer.add(graph_event(time.time(), int(np.asarray(step)), graph_def))
