@@ -1,5 +1,6 @@
 """tf.summary: event files as TensorFlow writes them, and summaries written from tf.function."""
 
+import gc
 import io
 import os
 import struct
@@ -12,6 +13,7 @@ import pytest
 import tapeflow as tf
 from summary_events import event_files, events, values
 from tapeflow.summary.histogram import buckets
+from tapeflow.summary.writer import STATE
 
 
 def test_event_file_name_and_first_event(tmp_path):
@@ -123,15 +125,24 @@ def test_queue_is_written_when_full_on_flush_and_on_close(tmp_path):
     writer.set_as_default(step=1)
     try:
         tf.summary.scalar("q", 4.0)
+        writer.close()
+        assert [v.item() for _, _, _, v in values(tmp_path)] == [0, 1, 2, 3, 4]
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            tf.summary.scalar("q", 5.0)
     finally:
-        tf.summary.create_noop_writer()  # (a noop writer leaves the default as it is)
-    writer.close()
-    assert [v.item() for _, _, _, v in values(tmp_path)] == [0, 1, 2, 3, 4]
-    with pytest.raises(tf.errors.FailedPreconditionError):
-        tf.summary.scalar("q", 5.0)
-    from tapeflow.summary.writer import STATE
+        STATE.writer, STATE.step = None, None  # (set_as_default has no end)
 
+
+def test_a_dropped_writer_writes_its_queue(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default(step=0):
+        tf.summary.scalar("a", 1.0)
+    writer.set_as_default()
+    tf.summary.scalar("b", 2.0, step=1)  # queued
     STATE.writer = None
+    del writer
+    gc.collect()
+    assert [t for _, t, _, _ in values(tmp_path)] == ["a", "b"]
 
 
 def test_flush_millis_writes_the_queue_when_due(tmp_path):

@@ -4,7 +4,8 @@
 A file writer owns one event file, named as TensorFlow names it
 (`events.out.tfevents.<seconds>.<host>.<pid>.<n><suffix>`), whose first record is written at once. Later
 records wait in a queue: it is written out when it holds more than `max_queue` records, when
-`flush_millis` have passed since the last write, on `flush()`/`close()`, and when the program exits.
+`flush_millis` have passed since the last write, on `flush()`/`close()`, when the writer is dropped,
+and when the program exits.
 Records are framed as TFRecords (length, data, masked CRC-32Cs), which is what an event file is.
 """
 
@@ -126,6 +127,11 @@ class FileWriter(SummaryWriter):
                 self._write_queue()
                 self._file.close()
                 self._file = None
+
+
+    def __del__(self) -> None:  # a writer dropped without close() still writes what it queued
+        if getattr(self, "_file", None) is not None:
+            self.close()
 
 
 class NoopWriter(SummaryWriter):
