@@ -4,6 +4,8 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
+
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -60,3 +62,23 @@ def test_csv_pipeline_trains_the_classifier():
     accuracies = [float(line.split()[5]) for line in lines[1:]]
     assert len(losses) == 6 and losses == sorted(losses, reverse=True) and losses[-1] < 0.2 * losses[0]
     assert accuracies[-1] > 0.95
+
+
+def test_tensorboard_logging_writes_the_event_file(tmp_path):
+    from summary_events import events, values
+
+    result = subprocess.run([sys.executable, str(EXAMPLES / "tensorboard_logging.py"), str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    got = values(tmp_path)
+    losses = [(step, v.item()) for step, tag, plugin, v in got if tag == "loss" and plugin == "scalars"]
+    assert [step for step, _ in losses] == list(range(101)) and losses[-1][1] < 0.1 * losses[0][1]
+    printed = [float(line.split()[3]) for line in result.stderr.splitlines() if line.startswith("step")]
+    assert np.allclose(printed, [loss for step, loss in losses if step % 20 == 0], rtol=1e-6)
+    for tag in ("regressor/w1", "regressor/b1", "regressor/w2"):
+        steps = [step for step, t, plugin, v in got if t == tag and plugin == "histograms"]
+        assert steps == list(range(0, 101, 20))
+    images = [v for _, t, plugin, v in got if t == "fit" and plugin == "images"]
+    assert len(images) == 6 and all(v[:2].tolist() == [b"32", b"32"] for v in images)
+    assert [v.item() for _, t, p, v in got if p == "text"] == [b"A tapeflow model fitting sin(3x)."]
+    assert sum("graph_def" in e for e in events(tmp_path)) == 1

@@ -67,3 +67,21 @@ def test_strings_are_quoted_unless_a_lone_scalar_and_empty_tensors_as_tensorflow
     assert printed(tf.zeros([0, 3])) == "[]\n" and printed(tf.zeros([2, 0])) == "[\n ...]\n"
     assert printed(tf.zeros([2, 0, 3])) == "[\n\n ...]\n" and printed("x", tf.zeros([1, 1, 0]), "y") == (
         "x [\n\n ...] y\n")
+
+
+def test_a_print_in_a_differentiated_loop_prints_once_per_iteration():
+    x = tf.Variable(2.0)
+    stream = io.StringIO()
+
+    @tf.function
+    def f():
+        y = x * 1.0
+        for i in tf.range(3):
+            tf.print("it", i, output_stream=stream)
+            y = y * x
+        return y
+
+    with tf.GradientTape() as tape:
+        y = f()
+    assert float(tape.gradient(y, x)) == 32.0
+    assert stream.getvalue() == "it 0\nit 1\nit 2\n"  # the gradient's reruns skip it

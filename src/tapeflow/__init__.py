@@ -91,6 +91,7 @@ _LAZY = {
     "hessians": ("tapeflow.autodiff.graph_gradients", "hessians"),
     "debugging": ("tapeflow.debugging", None),
     "train": ("tapeflow.train", None),
+    "summary": ("tapeflow.summary", None),
     "Assert": ("tapeflow.ops.check_ops", "Assert"),
     "assert_equal": ("tapeflow.ops.check_ops", "assert_equal"),
     "assert_greater": ("tapeflow.ops.check_ops", "assert_greater"),

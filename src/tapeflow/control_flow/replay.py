@@ -80,11 +80,11 @@ def replay_record(graph: Graph, replayed: tuple, values: list) -> dict:
 
 def graph_gradient(graph: Graph, inputs: list, output_gradients: tuple, replay: dict | None = None) -> list:
     """d(outputs of `graph` run on `inputs`)/d(inputs), weighted by `output_gradients` (zeros where
-    unconnected); `replay` as for `Graph.evaluate`."""
+    unconnected); `replay` as for `Graph.evaluate`. A rerun: its prints and summaries are skipped."""
     inputs = [identity(x) for x in inputs]  # each use gets its own share (see _rerun_loop_gradients)
     with GradientTape() as tape:
         tape.watch([x for x in inputs if x.dtype.kind in ("float", "complex")])
-        outputs = graph.evaluate(inputs, replay)[: len(output_gradients)]
+        outputs = graph.evaluate(inputs, replay, rerun=True)[: len(output_gradients)]
     pairs = [(o, g) for o, g in zip(outputs, output_gradients) if o is not None]
     return dense(tape.gradient(
         [o for o, _ in pairs], inputs, output_gradients=[g for _, g in pairs], unconnected_gradients="zero"

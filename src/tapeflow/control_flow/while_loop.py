@@ -428,7 +428,7 @@ def _rerun_loop_gradients(
             if replayed is not None:  # recorded values for the reads and draws; writes are skipped
                 values = iter(records[count] if records is not None else ())
                 replay = {i: tuple(next(values) for _ in body_graph.equations[i].outputs) for i in replayed}
-            state = body_graph.evaluate(state + body_inputs, replay)[:n]
+            state = body_graph.evaluate(state + body_inputs, replay, rerun=True)[:n]
             count += 1
     return dense(tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero"))
 

@@ -62,6 +62,7 @@ class Effect:
 READ = Effect("read", droppable=True, replayed=True, variables="read")
 WRITE = Effect("write", skipped=True, unrepeatable=True, variables="write")
 PRINT = Effect("print", skipped=True)
+SUMMARY = Effect("summary", skipped=True)  # a tf.summary write: kept and ordered like a print
 ASSERT = Effect("assert")  # raises when a check fails
 DRAW = Effect("draw", replayed=True, unrepeatable=True)  # random numbers
 PYTHON = Effect("python", unrepeatable=True, variables="any")  # Python code, which may do anything

@@ -14,6 +14,7 @@ import io
 import struct
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import IO, Any
 
 from tapeflow.core import errors
@@ -24,11 +25,16 @@ def masked_crc32c(data: bytes) -> int:
     return mask(crc32c(data))
 
 
+@lru_cache(maxsize=1024)
+def _length_header(size: int) -> bytes:
+    """A record's length and its checksum (records of one size, as a summary's per step, share it)."""
+    length = struct.pack("<Q", size)
+    return length + struct.pack("<I", masked_crc32c(length))
+
+
 def frame(record: bytes) -> bytes:
     """One record as it is written to a TFRecord file."""
-    length = struct.pack("<Q", len(record))
-    return b"".join((length, struct.pack("<I", masked_crc32c(length)), record,
-                     struct.pack("<I", masked_crc32c(record))))
+    return b"".join((_length_header(len(record)), record, struct.pack("<I", masked_crc32c(record))))
 
 
 def compression(kind: Any) -> str:

@@ -98,7 +98,7 @@ class Graph:
         """The equation of this graph that computed `x` (None for an input)."""
         return next((eq for eq in reversed(self.equations) if any(o is x for o in eq.outputs)), None)
 
-    def evaluate(self, inputs: list, replay: dict[int, tuple] | None = None) -> list:
+    def evaluate(self, inputs: list, replay: dict[int, tuple] | None = None, rerun: bool = False) -> list:
         """Run the equations through `bind` on `inputs` (values for `self.inputs`, captures included):
         eagerly, the active tapes record every op; while tracing, they are added to the outer graph.
 
@@ -106,7 +106,8 @@ class Graph:
         holding them), the run repeats an earlier one without its effects: those equations give
         their recorded values (a variable read stays connected to the variable's value read before),
         variable writes and prints are skipped. That is how a loop or a branch with effects is run
-        again to be differentiated."""
+        again to be differentiated. `rerun` (a run again for a gradient, nothing recorded to replay)
+        skips the prints, summaries and writes too; a skipped op's results read as zeros."""
         env = {id(x): t for x, t in zip(self.inputs, inputs)}
 
         def resolve(x: Any) -> Any:
@@ -114,6 +115,9 @@ class Graph:
 
         for index, eq in enumerate(self.equations):
             effect = eq.op.effect
+            if rerun and effect is not None and effect.skipped:
+                env.update((id(o), Tensor(o._value.example())) for o in eq.outputs)
+                continue
             if replay is None and effect is not None and effect.variables == "read":  # tapes watch it
                 result = eq.inputs[0].value()
             elif replay is None:

@@ -35,6 +35,9 @@ from tapeflow.ops.variables import Variable, VariableCreation
 from tapeflow.tracing.signatures import TensorSpec, parameters, signature_text
 
 _RUN_EAGERLY = [False]
+# Called with each concrete function a top-level call runs (tf.summary.trace_on collects their graphs);
+# empty, it costs a call one test of a list.
+CALL_OBSERVERS: list[Callable[[ConcreteFunction], None]] = []
 _RETRACE_WINDOW = 5
 
 
@@ -193,6 +196,9 @@ class Function:
         if current().graphs:  # inside another trace: inlined
             return self._traced_function()(*args, **kwargs)
         concrete, tensors = self._concrete(args, kwargs, calling=True)
+        if CALL_OBSERVERS:
+            for observer in CALL_OBSERVERS:
+                observer(concrete)
         return concrete._call_flat(tensors)
 
     def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
