@@ -1,6 +1,6 @@
 """`jit_compile=True`: a traced function's graph compiled to native code by Numba (the `[jit]` extra).
 
-`jitted(graph, python, name)` gives the compiled function, or None where the function keeps its
+`jitted(graph, name)` gives the compiled function, or None where the function keeps its
 Python code: Numba is not installed, or the graph holds an op with no lowering (the warning names it,
 once). Numba itself loads only when a function asks for jit_compile, never at `import tapeflow`.
 """
@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from tapeflow.graph.ir import Graph
 from tapeflow.jit.codegen import Unsupported, lower
-from tapeflow.jit.compiler import JitFunction, warn_once
+from tapeflow.jit.compiler import compile_native, warn_once
 
-__all__ = ["JitFunction", "available", "jitted"]
+__all__ = ["available", "jitted"]
 
 
 def available() -> bool:
@@ -22,8 +22,9 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def jitted(graph: Graph, python: Callable, name: str) -> JitFunction | None:
-    """`graph` compiled by Numba, running as `python` (its Python code) does; None where it cannot be."""
+def jitted(graph: Graph, name: str) -> tuple[Callable, str] | None:
+    """`graph` compiled by Numba, called as its Python code is, and the source Numba compiled; None
+    where it cannot be."""
     if not available():
         warn_once("numba", "jit_compile=True: Numba is not installed (pip install tapeflow[jit]); "
                   "compiled functions run as Python")
@@ -34,4 +35,5 @@ def jitted(graph: Graph, python: Callable, name: str) -> JitFunction | None:
         warn_once((name, e.op.name), f"jit_compile=True: {name!r} runs as Python: op {e.op.name} "
                   f"has no Numba lowering ({e})")
         return None
-    return JitFunction(lowered, graph, python, name)
+    native = compile_native(lowered, graph, name)
+    return None if native is None else (native, lowered.source)

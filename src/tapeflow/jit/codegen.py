@@ -24,8 +24,8 @@ from tapeflow.core.op import READ, WRITE, Op
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Equation, Graph
-from tapeflow.jit.lowering import DTYPES, literal, scalar_type, ufunc_of
-from tapeflow.ops.math_ops import ADD_N
+from tapeflow.jit.lowering import DTYPES, literal, reduction_of, scalar_type, ufunc_of
+from tapeflow.ops.math_ops import ADD_N, cast_op
 
 FUNCTION = "jitted"  # the generated function's name
 RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
@@ -150,6 +150,10 @@ class _Writer:
             self.emit(indent, f"{local} = {self.value(eq.inputs[0], env, indent)}  # {variable.name} written")
         elif op.effect is not None:
             raise Unsupported(op, f"its effect ({op.effect.name}) stays in Python")
+        elif op is cast_op:
+            self.cast(eq, env, indent)
+        elif reduction_of(op) is not None:
+            self.reduction(eq, env, indent)
         else:
             self.elementwise(eq, env, indent, uses)
 
@@ -177,6 +181,29 @@ class _Writer:
             return
         env[id(out)] = target = self.fresh("t")
         self.emit(indent, f"{target} = {text}  # {_describe(out)}")
+
+    def cast(self, eq: Equation, env: dict, indent: int) -> None:
+        """`tf.cast`: NumPy's conversion (floats to integers truncate), a scalar's by its type."""
+        x, out = self.value(eq.inputs[0], env, indent), eq.outputs[0]
+        dtype = scalar_type(out._value.dtype)
+        text = f"{dtype}({x})" if _is_scalar(out) else f"{x}.astype({dtype})"
+        env[id(out)] = target = self.fresh("t")
+        self.emit(indent, f"{target} = {text}  # {_describe(out)}")
+
+    def reduction(self, eq: Equation, env: dict, indent: int) -> None:
+        """A reduction of a whole float array to a scalar (Numba sums in order, NumPy pairwise)."""
+        (x,), out = eq.inputs, eq.outputs[0]
+        shape = x._value.shape
+        whole = tuple(eq.params["axes"]) == tuple(range(len(shape))) and not eq.params["keepdims"]
+        if not whole or None in shape or 0 in shape or x._value.dtype.kind != "f":
+            raise Unsupported(eq.op, "only a whole float array of known, non-zero size reduces natively")
+        given = self.value(x, env, indent)
+        if shape == ():
+            text = given
+        else:
+            text = reduction_of(eq.op).format(x=given, n=literal(np.asarray(np.prod(shape), x._value.dtype)))
+        env[id(out)] = target = self.fresh("t")
+        self.emit(indent, f"{target} = {scalar_type(out._value.dtype)}({text})  # {_describe(out)}")
 
     def variable(self, variable: Any) -> str:
         known = self.variables.get(id(variable))

@@ -3,8 +3,8 @@
 The generated source is written to a file named by its hash in tapeflow's cache folder
 (`$TAPEFLOW_JIT_CACHE`, else `$XDG_CACHE_HOME/tapeflow/jit`) and compiled with `cache=True`, so Numba
 keeps the machine code beside it: a second process compiling the same function for the same
-argument types loads it instead. Numba compiles on the first call (per argument types); if it
-rejects the code then, the function keeps running as Python, with a warning.
+argument types loads it instead. Numba compiles when the function is traced; if it
+rejects the code, the function keeps running as Python, with a warning.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def warn_once(key: Any, message: str) -> None:
     """A warning the first time `key` is met in this process (jit fallbacks repeat per trace)."""
     if key not in _warned:
         _warned.add(key)
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        warnings.warn(message, UserWarning, stacklevel=4)
 
 
 def cache_folder() -> Path:
@@ -59,55 +59,69 @@ def _dispatcher(source: str) -> Callable:
     return numba.njit(cache=True, nogil=True)(getattr(module, FUNCTION))
 
 
-def _scalar(value: Any) -> Any:
-    return value[()]  # a 0-d array or NumPy scalar as the NumPy scalar Numba takes
+def _numba_type(dtype: np.dtype, shape: tuple) -> Any:
+    """The Numba type of a value as the binding passes it: a scalar if 0-d, else a C array."""
+    import numba  # (loaded by _dispatcher already)
+
+    scalar = numba.from_dtype(np.dtype(dtype))
+    return scalar if len(shape) == 0 else numba.types.Array(scalar, len(shape), "C")
 
 
-class JitFunction:
-    """The compiled graph, called as the Python code is (input values in, result values out): it
-    reads the variables' values, runs the native code, gives 0-d results their dtypes back (Numba
-    returns Python numbers) and stores the written variables' values with their write ops' kernels."""
+def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
+    """The lowered graph compiled (now, for the traced signature; other array layouts compile when
+    met) and bound: a Python function of the input values, as the Python code is; None, with a
+    warning, if Numba rejects the code."""
+    from numba.core.errors import NumbaError  # (the jit extra, loaded only for jit_compile)
 
-    def __init__(self, lowered: Lowered, graph: Any, fallback: Callable, name: str):
-        self.source = lowered.source
-        self._lowered = lowered
-        self._native = _dispatcher(lowered.source)
-        self._fallback = fallback
-        self._name = name
-        self._scalar_inputs = [x._value.shape == () for x in graph.inputs]
-        self._scalar_variables = [tuple(v.shape) == () for v in lowered.variables]
-        symbolic = [x for x in graph.outputs if type(x) is SymbolicTensor]
-        self._result_types = [x._value.dtype.type if x._value.shape == () else None for x in symbolic]
-        self._written_types = [np.dtype(v.dtype.as_numpy_dtype).type if tuple(v.shape) == () else None
-                               for v, _ in lowered.written]
-        self._call: Callable = self._first_call
+    native = _dispatcher(lowered.source)
+    types = [_numba_type(x._value.dtype, x._value.shape) for x in graph.inputs]
+    types += [_numba_type(a.dtype, a.shape) for a in lowered.constants]
+    types += [_numba_type(v.dtype.as_numpy_dtype, tuple(v.shape)) for v in lowered.variables]
+    try:
+        native.compile(tuple(types))
+    except NumbaError as e:
+        warn_once(("numba", name), f"jit_compile=True: Numba could not compile {name!r}; it runs as "
+                  f"Python: {str(e).splitlines()[0]}")
+        return None
+    return _binding(lowered, graph, native)
 
-    def __call__(self, *values: Any) -> tuple:
-        return self._call(*values)
 
-    def _first_call(self, *values: Any) -> tuple:
-        from numba.core.errors import NumbaError  # (loaded with numba, by _dispatcher)
+def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
+    """The Python function around the native one, printed as source for speed (one call in, one
+    out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
+    dtypes back (Numba returns Python numbers), and stores the values written with the write ops'
+    kernels."""
+    names: dict[str, Any] = {"native": native}
 
-        try:
-            result = self._run(*values)
-        except NumbaError as e:
-            warn_once(("numba", self._name), f"jit_compile: Numba could not compile {self._name!r}; it "
-                      f"runs as Python: {str(e).splitlines()[0]}")
-            self._call = self._fallback
-            return self._fallback(*values)
-        self._call = self._run
-        return result
+    def name(obj: Any, stem: str) -> str:
+        key = f"{stem}{len(names)}"
+        names[key] = obj
+        return key
 
-    def _run(self, *values: Any) -> tuple:
-        lowered = self._lowered
-        args = [_scalar(v) if s else v for v, s in zip(values, self._scalar_inputs)]
-        args += lowered.constants
-        args += [_scalar(v._value) if s else v._value
-                 for v, s in zip(lowered.variables, self._scalar_variables)]
-        returned = self._native(*args)
-        n = len(self._result_types)
-        for (variable, op), kind, value in zip(lowered.written, self._written_types, returned[n:]):
-            op.kernel(value if kind is None else kind(value), variable=variable)
-        results = iter(r if kind is None else kind(r) for kind, r in zip(self._result_types, returned))
-        return tuple(next(results) if x is RESULT else (None if x is None else x._value)
-                     for x in lowered.outputs)
+    def scalar(text: str, shape: tuple) -> str:
+        return f"{text}[()]" if len(shape) == 0 else text
+
+    inputs = [f"x{i}" for i in range(len(graph.inputs))]
+    args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
+    args += [name(a, "c") for a in lowered.constants]
+    args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
+    lines = [f"def call({', '.join(inputs)}):", f"    r = native({', '.join(args)})"]
+
+    def typed(text: str, dtype: Any, shape: tuple) -> str:
+        return f"{name(np.dtype(dtype).type, 'dtype')}({text})" if len(shape) == 0 else text
+
+    symbolic = [x for x in graph.outputs if type(x) is SymbolicTensor]
+    for i, (variable, op) in enumerate(lowered.written, start=len(symbolic)):
+        value = typed(f"r[{i}]", variable.dtype.as_numpy_dtype, tuple(variable.shape))
+        lines.append(f"    {name(op.kernel, 'write')}({value}, variable={name(variable, 'var')})")
+    results, position = [], 0
+    for x, kind in zip(graph.outputs, lowered.outputs):
+        if kind is RESULT:
+            results.append(typed(f"r[{position}]", x._value.dtype, x._value.shape))
+            position += 1
+        else:
+            results.append("None" if kind is None else name(kind._value, "const"))
+    lines.append(f"    return ({''.join(r + ', ' for r in results)})")
+    namespace = dict(names)
+    exec("\n".join(lines) + "\n", namespace)  # noqa: S102 - our own generated source
+    return namespace["call"]

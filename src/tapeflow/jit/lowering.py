@@ -1,10 +1,10 @@
 """What the Numba code generator knows how to write: which ops lower, and as what.
 
 Ops are recognised by their own attributes and objects, never by name: an elementwise op lowers when
-its kernel is one of the NumPy ufuncs below (Numba compiles the same ufunc, with NumPy's typing),
-AddN by its op object, variable reads and writes by their `Effect`, and control flow by the `While`
-and `If` op objects (whose equations the generator inlines as native loops and branches). Everything
-else stays in Python: the function falls back (see `tapeflow.jit.compiler`).
+its kernel is one of the NumPy ufuncs below (Numba compiles the same ufunc, with NumPy's typing);
+AddN and the reductions by their op objects; variable reads and writes by their `Effect`; control
+flow by the `While` and `If` op objects (whose equations the generator inlines as native loops and
+branches). Everything else stays in Python: the function falls back (see `tapeflow.jit`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from tapeflow.ops.reduce_ops import max_op, mean_op, min_op, sum_op
 
 # Elementwise ufuncs whose Numba loops give NumPy's results bit for bit (IEEE operations correctly
 # rounded, comparisons, selection): a fused chain of these equals the Python path exactly.
@@ -33,6 +35,18 @@ def ufunc_of(op: Any) -> np.ufunc | None:
     """The op's kernel if it is a ufunc Numba lowers, else None."""
     kernel = op.kernel
     return kernel if isinstance(kernel, np.ufunc) and kernel in UFUNCS else None
+
+
+# Whole-array reductions of floats, as expressions of the array `x` and its size `n` (a typed
+# literal). Numba adds in order where NumPy adds pairwise: sums and means may differ in the last
+# places (docs/compatibility.md); extrema are exact.
+REDUCTIONS = {sum_op: "np.sum({x})", mean_op: "np.sum({x}) / {n}",
+              max_op: "np.max({x})", min_op: "np.min({x})"}
+
+
+def reduction_of(op: Any) -> str | None:
+    """The expression a reduction op lowers to, if it is one Numba lowers."""
+    return REDUCTIONS.get(op)
 
 
 def scalar_type(dtype: np.dtype) -> str:

@@ -75,9 +75,9 @@ class ConcreteFunction:
         if jit_compile:
             from tapeflow.jit import jitted  # (loads with the first jit_compile function: import speed)
 
-            native = jitted(graph, self._compiled, graph.name)
+            native = jitted(graph, graph.name)
         if native is not None:
-            self._compiled, self.source = native, native.source
+            self._compiled, self.source = native
         self._taped: Graph | None = None  # the graph run under a tape, made on first use
 
     def pretty_printed_signature(self, verbose: bool = True) -> str:

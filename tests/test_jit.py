@@ -1,0 +1,167 @@
+"""tf.function(jit_compile=True) through Numba: the same values, effects and errors as the Python
+code, bit for bit where the operations are the same; ops with no lowering keep the Python code and
+say so once. Numba compiles are slow (~0.3 s each), so the programs here are few and small."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tapeflow as tf
+from tapeflow import jit
+from tapeflow.jit import compiler
+from test_function_properties import make_program, statement
+
+needs_numba = pytest.mark.skipif(
+    not jit.available(), reason="Numba is not installed (pip install tapeflow[jit]): jit_compile not tested")
+
+
+@pytest.fixture(autouse=True)
+def _fresh(tmp_path, monkeypatch):
+    """A cache folder of the test's own, and warnings not yet given."""
+    monkeypatch.setenv("TAPEFLOW_JIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(compiler, "_warned", set())
+
+
+def jitted_source(function, *args) -> str:
+    return function.get_concrete_function(*args).source
+
+
+def tutorial(jit_compile: bool):
+    x = tf.Variable(0.0, name="x", dtype=tf.float32)
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.01)
+
+    @tf.function(jit_compile=jit_compile)
+    def minimizef():
+        a, b, c = tf.constant(1.0), tf.constant(-2.0), tf.constant(1.0)
+        for _ in tf.range(1000):
+            with tf.GradientTape() as tape:
+                y = a * tf.pow(x, 2) + b * x + c
+            optimizer.apply_gradients(grads_and_vars=[(tape.gradient(y, x), x)])
+        return a * tf.pow(x, 2) + b * x + c
+
+    return x, optimizer, minimizef
+
+
+@needs_numba
+def test_the_tutorial_loop_runs_natively_bit_for_bit():
+    results = []
+    for jit_compile in (False, True):
+        x, optimizer, minimizef = tutorial(jit_compile)
+        values = [minimizef().numpy() for _ in range(2)]
+        results.append((values, x.numpy(), optimizer.iterations.numpy()))
+    (python_values, python_x, python_steps), (values, x, steps) = results
+    assert [v.tobytes() for v in values] == [v.tobytes() for v in python_values]
+    assert x.tobytes() == python_x.tobytes() and x.dtype == np.float32
+    assert steps == python_steps == 2000 and steps.dtype == np.int64
+    source = jitted_source(minimizef)
+    assert "while True:" in source and "# v" in source and "float32[]" in source
+
+
+@needs_numba
+def test_elementwise_ops_match_the_python_code_bit_for_bit():
+    """One function, many exactly rounded ops (on arrays: fused; on scalars: statements)."""
+
+    def ops(x, y, s):
+        chain = tf.maximum(x * y + x / (tf.abs(y) + 1.0) - tf.sqrt(tf.abs(x)), -y) * s
+        return (chain, tf.square(x) - y, tf.minimum(x, y), tf.cast(x < y, tf.float32) + tf.floor(x),
+                tf.negative(s) * s + 3.0, x > s)
+
+    rng = np.random.default_rng(0)
+    args = [tf.constant(rng.normal(size=(3, 4)).astype(np.float32)),
+            tf.constant(rng.normal(size=(3, 4)).astype(np.float32)), tf.constant(np.float32(1.5))]
+    jitted = tf.function(ops, jit_compile=True)
+    for got, want in zip(jitted(*args), tf.function(ops)(*args)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.numpy().tobytes() == want.numpy().tobytes()
+    source = jitted_source(jitted, *args)
+    assert "fused" in source and source.startswith("import numpy as np")
+
+
+@needs_numba
+@settings(max_examples=6, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_compiled_programs_agree_with_eager_when_jitted(statements, x):
+    """The graph-vs-eager property programs (arithmetic, `if`, `tf.range` loops), jitted: as eager,
+    within the tolerance of libm's transcendental functions and in-order sums."""
+    program, source = make_program(statements)
+    x = tf.constant(np.asarray(x, np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every op of these programs lowers
+        jitted = tf.function(program, jit_compile=True)
+        got = jitted(x)
+    assert jitted_source(jitted, x).startswith("import numpy"), source
+    np.testing.assert_allclose(got.numpy(), program(x).numpy(), rtol=1e-5, atol=1e-6, err_msg=source)
+
+
+@needs_numba
+def test_effects_keep_their_order_in_loops_and_branches():
+    def program(v, w, n):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            before = v.read_value()
+            v.assign(v * 0.5 + tf.cast(i, tf.float32))
+            if before > v:
+                w.assign_add(1)
+            else:
+                w.assign_sub(2)
+            total += before - v
+        return total, v.read_value()
+
+    results = []
+    for jit_compile in (False, True):
+        v, w = tf.Variable(10.0), tf.Variable(np.int32(2147483640))  # the int32 wraps, as in Python
+        f = tf.function(program, jit_compile=jit_compile)
+        values = [t.numpy() for t in f(v, w, tf.constant(7))]
+        results.append((values, v.numpy(), w.numpy()))
+    assert [r.tobytes() for r in results[1][0]] == [r.tobytes() for r in results[0][0]]
+    assert results[1][1:] == results[0][1:] and results[1][2].dtype == np.int32
+
+
+@needs_numba
+def test_an_op_with_no_lowering_keeps_the_python_code_and_says_so_once():
+    f = tf.function(lambda a: tf.matmul(a, a) + 1.0, jit_compile=True)
+    a = tf.constant(np.eye(2, dtype=np.float32))
+    with pytest.warns(UserWarning, match="op MatMul has no Numba lowering"):
+        got = f(a)
+    np.testing.assert_array_equal(got.numpy(), np.eye(2) + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f(tf.constant(np.eye(3, dtype=np.float32)))  # a second trace: no second warning
+    assert "MatMul" in f.get_concrete_function(a).source  # the Python code
+
+
+@needs_numba
+def test_prints_stay_in_python_with_a_warning():
+    f = tf.function(lambda a: tf.print(a) or a * 2.0, jit_compile=True)
+    with pytest.warns(UserWarning, match="its effect \\(print\\) stays in Python"):
+        assert f(tf.constant(1.0)).numpy() == 2.0
+
+
+@needs_numba
+def test_set_jit_compiles_functions_that_do_not_say():
+    tf.config.optimizer.set_jit(True)
+    try:
+        assert tf.config.optimizer.get_jit() == "autoclustering"
+        f = tf.function(lambda a: a * 2.0 + 1.0)
+        assert f(tf.constant(2.0)).numpy() == 5.0
+        assert jitted_source(f, tf.constant(2.0)).startswith("import numpy")
+        plain = tf.function(lambda a: a * 2.0, jit_compile=False)
+        assert not jitted_source(plain, tf.constant(2.0)).startswith("import numpy")
+    finally:
+        tf.config.optimizer.set_jit(False)
+    assert tf.config.optimizer.get_jit() == ""
+
+
+def test_without_numba_jit_compile_runs_the_python_code_and_says_so_once(monkeypatch):
+    monkeypatch.setattr(jit, "available", lambda: False)
+    f = tf.function(lambda a: a + 1.0, jit_compile=True)
+    with pytest.warns(UserWarning, match="Numba is not installed"):
+        assert f(tf.constant(1.0)).numpy() == 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(tf.constant([1.0])).numpy()[0] == 2.0
+    assert not f.get_concrete_function(tf.constant(1.0)).source.startswith("import numpy")
