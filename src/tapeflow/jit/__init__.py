@@ -33,7 +33,7 @@ def jitted(graph: Graph, name: str) -> tuple[Callable, str] | None:
         lowered = lower(graph)
     except Unsupported as e:
         warn_once((name, e.op.name), f"jit_compile=True: {name!r} runs as Python: op {e.op.name} "
-                  f"has no Numba lowering ({e})")
+                  f"stays in Python ({e.why})")
         return None
     native = compile_native(lowered, graph, name)
     return None if native is None else (native, lowered.source)

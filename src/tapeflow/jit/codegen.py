@@ -36,7 +36,7 @@ class Unsupported(Exception):
 
     def __init__(self, op: Op, why: str):
         super().__init__(f"{op.name}: {why}")
-        self.op = op
+        self.op, self.why = op, why
 
 
 class Lowered:
@@ -149,7 +149,7 @@ class _Writer:
             self.written[id(variable)] = op
             self.emit(indent, f"{local} = {self.value(eq.inputs[0], env, indent)}  # {variable.name} written")
         elif op.effect is not None:
-            raise Unsupported(op, f"its effect ({op.effect.name}) stays in Python")
+            raise Unsupported(op, f"its {op.effect.name} effect runs in Python")
         elif op is cast_op:
             self.cast(eq, env, indent)
         elif reduction_of(op) is not None:
@@ -168,7 +168,7 @@ class _Writer:
         else:
             ufunc = ufunc_of(eq.op)
             if ufunc is None or eq.params:
-                raise Unsupported(eq.op, "no Numba lowering")
+                raise Unsupported(eq.op, "it has no Numba lowering yet")
             given = ufunc(*[np.zeros((), x._value.dtype) for x in eq.inputs])
             if np.result_type(given) != out._value.dtype:
                 raise Unsupported(eq.op, f"NumPy's {ufunc.__name__} gives {np.result_type(given)}")
