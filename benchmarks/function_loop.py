@@ -4,7 +4,7 @@
 gradient, ``SGD(learning_rate=0.01).apply_gradients``) on a scalar Variable, then returns ``y`` at the
 final ``x``, as the tutorial writes it. One ``step`` is one call, i.e. 1000 descent steps, timed two ways:
 
-- the ``jit``/``xla`` legs are the same function with ``jit_compile=True`` (tapeflow: Numba; TensorFlow: XLA);
+- the ``jit`` legs are the same function with ``jit_compile=True`` (tapeflow: Numba; TensorFlow: XLA);
 - the plain legs time the *repeated* call, the steady state once the function has been traced;
 - the ``first call`` legs time what a user waits for on the *first* call: every ``step`` builds a new
   Variable, a new optimizer and a new ``tf.function`` (for JAX a new ``jax.jit`` of new closures) and calls
@@ -34,8 +34,7 @@ __all__ = ["WORKLOAD"]
 
 STEPS = 1000
 FIRST_CALL = "first call"  # the variant of a leg that times the first call of a new function
-JIT = "jit"  # tf.function(jit_compile=True): Numba for tapeflow (the [jit] extra)
-XLA = "xla"  # tf.function(jit_compile=True): XLA for TensorFlow
+JIT = "jit"  # tf.function(jit_compile=True): Numba for tapeflow (the [jit] extra), XLA for TensorFlow
 
 
 def numpy_reference() -> Step:
@@ -130,11 +129,11 @@ WORKLOAD = Workload(
     legs={
         **legs(numpy_reference, tf_api, jax=jax_leg),
         f"{SUBJECT} {JIT}": partial(tf_api, SUBJECT, jit_compile=True),
-        f"tensorflow {XLA}": partial(tf_api, "tensorflow", jit_compile=True),
+        f"tensorflow {JIT}": partial(tf_api, "tensorflow", jit_compile=True),
         f"{SUBJECT} {FIRST_CALL}": partial(tf_first_call, SUBJECT),
         f"{SUBJECT} {JIT} {FIRST_CALL}": partial(tf_first_call, SUBJECT, jit_compile=True),
         f"tensorflow {FIRST_CALL}": partial(tf_first_call, "tensorflow"),
-        f"tensorflow {XLA} {FIRST_CALL}": partial(tf_first_call, "tensorflow", jit_compile=True),
+        f"tensorflow {JIT} {FIRST_CALL}": partial(tf_first_call, "tensorflow", jit_compile=True),
         f"jax {FIRST_CALL}": jax_first_call,
     },
 )

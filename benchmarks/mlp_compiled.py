@@ -2,7 +2,7 @@
 
 The step is ``mlp_adam``'s, unchanged - forward, sparse softmax cross-entropy, six gradients on a
 GradientTape and ``Adam(learning_rate=1e-3).apply_gradients`` (Keras 2's Adam written by hand in jax.numpy
-for JAX) - wrapped whole in ``tf.function`` or ``jax.jit``; the ``jit``/``xla`` legs add
+for JAX) - wrapped whole in ``tf.function`` or ``jax.jit``; the ``jit`` legs add
 ``jit_compile=True`` (tapeflow: Numba, which keeps this step in Python for now, with a warning;
 TensorFlow: XLA). The first of the three warm-up calls traces and
 compiles, so the table shows the steady state; ``check`` compares the loss of the third step with
@@ -36,7 +36,7 @@ WORKLOAD = Workload(
     legs={
         **legs(mlp_adam.numpy_reference, tf_api, jax=partial(mlp_adam.jax_training, jit=True)),
         f"{SUBJECT} jit": partial(tf_api, SUBJECT, jit_compile=True),
-        "tensorflow xla": partial(tf_api, "tensorflow", jit_compile=True),
+        "tensorflow jit": partial(tf_api, "tensorflow", jit_compile=True),
     },
     warmup=mlp_adam.CHECKED_STEP,
 )
