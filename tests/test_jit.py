@@ -165,3 +165,38 @@ def test_without_numba_jit_compile_runs_the_python_code_and_says_so_once(monkeyp
         warnings.simplefilter("error")
         assert f(tf.constant([1.0])).numpy()[0] == 2.0
     assert not f.get_concrete_function(tf.constant(1.0)).source.startswith("import numpy")
+
+
+@needs_numba
+def test_unary_math_matches_eager_within_libms_last_place():
+    """A selection of the op-level differential cases, jitted in one function: exact where NumPy's
+    loop is correctly rounded, within 2 ulp where Numba calls libm (exp, log, tanh, sin, ...)."""
+    exact = [tf.sqrt, tf.abs, tf.square, tf.floor, tf.math.ceil, tf.sign, tf.negative]
+    libm = [tf.exp, tf.math.log, tf.tanh, tf.sin, tf.cos, tf.math.expm1, tf.math.log1p]
+    values = np.random.default_rng(1).uniform(0.01, 3.0, size=(2, 5))
+    for dtype in (np.float32, np.float64):
+        x = tf.constant(values.astype(dtype))
+        want = [fn(x) for fn in exact + libm] + [fn(x[0, 0]) for fn in exact + libm]
+        f = tf.function(lambda x, s: [fn(x) for fn in exact + libm] + [fn(s) for fn in exact + libm],
+                        jit_compile=True)
+        got = f(x, x[0, 0])
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g.dtype == w.dtype and g.shape == w.shape
+            if i % len(exact + libm) < len(exact):
+                assert g.numpy().tobytes() == w.numpy().tobytes()
+            else:
+                np.testing.assert_array_max_ulp(g.numpy(), w.numpy(), maxulp=2)
+
+
+@needs_numba
+def test_bounded_loops_and_the_disk_cache(tmp_path):
+    def count(n):
+        return tf.while_loop(lambda i, s: i < n, lambda i, s: (i + 1, s * 2 + i), (0, 1),
+                             maximum_iterations=5)
+
+    f = tf.function(count, jit_compile=True)
+    got = f(tf.constant(100))
+    want = tf.function(count)(tf.constant(100))
+    assert [t.numpy() for t in got] == [t.numpy() for t in want] == [5, 58]
+    assert got[0].dtype == tf.int32
+    assert list(tmp_path.glob("tapeflow_jit_*.py")) and list(tmp_path.glob("__pycache__/*.nbi"))
