@@ -200,3 +200,24 @@ def test_bounded_loops_and_the_disk_cache(tmp_path):
     assert [t.numpy() for t in got] == [t.numpy() for t in want] == [5, 58]
     assert got[0].dtype == tf.int32
     assert list(tmp_path.glob("tapeflow_jit_*.py")) and list(tmp_path.glob("__pycache__/*.nbi"))
+
+
+@needs_numba
+def test_a_variable_of_unknown_shape_stays_in_python_and_a_function_may_return_nothing():
+    v = tf.Variable([1.0, 2.0], shape=tf.TensorShape(None))
+
+    @tf.function(jit_compile=True)
+    def grow():
+        v.assign(tf.concat([v, v], 0))
+
+    with pytest.warns(UserWarning, match="a variable of shape"):
+        grow()
+    assert v.numpy().tolist() == [1.0, 2.0, 1.0, 2.0]
+    w = tf.Variable(1.0)
+
+    @tf.function(jit_compile=True)
+    def double():
+        w.assign(w * 2.0)
+
+    assert double() is None and double() is None and w.numpy() == 4.0
+    assert double.get_concrete_function().source.startswith("import numpy")

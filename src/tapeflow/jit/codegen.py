@@ -210,6 +210,8 @@ class _Writer:
         if known is None:
             if np.dtype(variable.dtype.as_numpy_dtype) not in DTYPES:
                 raise Unsupported(Op("ReadVariableOp", None), f"a variable of dtype {variable.dtype.name}")
+            if not variable.shape.is_fully_defined():  # (its rank and type may change between calls)
+                raise Unsupported(Op("ReadVariableOp", None), f"a variable of shape {variable.shape}")
             known = self.variables[id(variable)] = (self.fresh("s"), variable)
         return known[0]
 
