@@ -3,7 +3,8 @@
 The generated source is written to a file named by its hash in tapeflow's cache folder
 (`$TAPEFLOW_JIT_CACHE`, else `$XDG_CACHE_HOME/tapeflow/jit`) and compiled with `cache=True`, so Numba
 keeps the machine code beside it: a second process compiling the same function for the same
-argument types loads it instead. Numba compiles when the function is traced; if it
+argument types loads it instead (and in one process, a function traced again to the same source
+reuses the compiled code). Numba compiles when the function is traced; if it
 rejects the code, the function keeps running as Python, with a warning.
 """
 
@@ -13,6 +14,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -40,23 +42,38 @@ def cache_folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tapeflow" / "jit"
 
 
+_dispatchers: dict[str, Callable] = {}  # by the source's hash: a function traced again reuses its code
+
+
 def _dispatcher(source: str) -> Callable:
-    """Numba's dispatcher for the generated function, from a file named by the source's hash."""
+    """Numba's dispatcher for the generated function, from a file named by the source's hash (in the
+    cache folder, or a temporary one where that cannot be written)."""
     import numba  # (the jit extra: loaded only when a function asks for jit_compile)
 
-    folder = cache_folder()
-    folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    known = _dispatchers.get(digest)
+    if known is not None:
+        return known
+    try:
+        path = _written(cache_folder(), digest, source)
+    except OSError:
+        path = _written(Path(tempfile.gettempdir()) / f"tapeflow-jit-{os.getuid()}", digest, source)
+    spec = importlib.util.spec_from_file_location(f"tapeflow_jit_{digest}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (Numba's disk cache finds the function's module by name)
+    spec.loader.exec_module(module)
+    dispatcher = _dispatchers[digest] = numba.njit(cache=True, nogil=True)(getattr(module, FUNCTION))
+    return dispatcher
+
+
+def _written(folder: Path, digest: str, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"tapeflow_jit_{digest}.py"
     if not path.exists():
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(source)
         os.replace(partial, path)  # (atomic: processes compiling the same function at once agree)
-    spec = importlib.util.spec_from_file_location(f"tapeflow_jit_{digest}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # (Numba's disk cache finds the function's module by name)
-    spec.loader.exec_module(module)
-    return numba.njit(cache=True, nogil=True)(getattr(module, FUNCTION))
+    return path
 
 
 def _numba_type(dtype: np.dtype, shape: tuple) -> Any:
