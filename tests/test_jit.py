@@ -1,7 +1,9 @@
-"""tf.function(jit_compile=True) through Numba: the same values, effects and errors as the Python
+"""tf.function(jit_compile=True) through Numba: the same values and effects as the Python
 code, bit for bit where the operations are the same; ops with no lowering keep the Python code and
 say so once. Numba compiles are slow (~0.3 s each), so the programs here are few and small."""
 
+import linecache
+import textwrap
 import warnings
 
 import numpy as np
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 import tapeflow as tf
 from tapeflow import jit
 from tapeflow.jit import compiler
-from test_function_properties import make_program, statement
+from test_function_properties import make_program, statement, with_variable
 
 needs_numba = pytest.mark.skipif(
     not jit.available(), reason="Numba is not installed (pip install tapeflow[jit]): jit_compile not tested")
@@ -95,6 +97,32 @@ def test_compiled_programs_agree_with_eager_when_jitted(statements, x):
         got = jitted(x)
     assert jitted_source(jitted, x).startswith("import numpy"), source
     np.testing.assert_allclose(got.numpy(), program(x).numpy(), rtol=1e-5, atol=1e-6, err_msg=source)
+
+
+@needs_numba
+@settings(max_examples=5, deadline=None)
+@given(statements=st.lists(with_variable, min_size=1, max_size=4),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_programs_with_a_variable_agree_with_eager_when_jitted(statements, x):
+    """The property programs that read and assign a variable in loops and branches, jitted: eager's
+    values and final variable value, call after call."""
+    body = ["y = x"] + [line for s in statements for line in s] + ["return tf.reduce_sum(y * y)"]
+    source = "def program(x):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    filename = f"<jitted program {abs(hash(source))}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # AutoGraph reads it
+    w = tf.Variable(0.7)
+    namespace = {"tf": tf, "w": w}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - test-generated source
+    program, x = namespace["program"], tf.constant(np.asarray(x, np.float32))
+    want = [(program(x).numpy(), w.numpy()) for _ in range(2)]
+    w.assign(0.7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every op of these programs lowers
+        jitted = tf.function(program, jit_compile=True)
+        got = [(jitted(x).numpy(), w.numpy()) for _ in range(2)]
+    for (value, variable), (want_value, want_variable) in zip(got, want):
+        np.testing.assert_allclose(value, want_value, rtol=1e-5, atol=1e-6, err_msg=source)
+        np.testing.assert_allclose(variable, want_variable, rtol=1e-5, atol=1e-6, err_msg=source)
 
 
 @needs_numba
