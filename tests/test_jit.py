@@ -249,3 +249,14 @@ def test_a_variable_of_unknown_shape_stays_in_python_and_a_function_may_return_n
 
     assert double() is None and double() is None and w.numpy() == 4.0
     assert double.get_concrete_function().source.startswith("import numpy")
+
+
+@needs_numba
+def test_division_by_zero_and_invalid_values_give_inf_and_nan_as_numpy_does():
+    def f(a, b, s, z):
+        return a / b, tf.sqrt(-a), tf.math.log(b), s / z, tf.sqrt(-s), tf.math.log(z)
+
+    args = (tf.constant([1.0, 0.0]), tf.constant([0.0, 0.0]), tf.constant(1.0), tf.constant(0.0))
+    got = tf.function(f, jit_compile=True)(*args)
+    want = tf.function(f)(*args)
+    assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]
