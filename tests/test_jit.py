@@ -153,7 +153,7 @@ def test_effects_keep_their_order_in_loops_and_branches():
 def test_an_op_with_no_lowering_keeps_the_python_code_and_says_so_once():
     f = tf.function(lambda a: tf.matmul(a, a) + 1.0, jit_compile=True)
     a = tf.constant(np.eye(2, dtype=np.float32))
-    with pytest.warns(UserWarning, match="op MatMul stays in Python \\(it has no Numba lowering"):
+    with pytest.warns(UserWarning, match="stay in Python: MatMul \\(it has no Numba lowering"):
         got = f(a)
     np.testing.assert_array_equal(got.numpy(), np.eye(2) + 1)
     with warnings.catch_warnings():
@@ -165,7 +165,7 @@ def test_an_op_with_no_lowering_keeps_the_python_code_and_says_so_once():
 @needs_numba
 def test_prints_stay_in_python_with_a_warning():
     f = tf.function(lambda a: tf.print(a) or a * 2.0, jit_compile=True)
-    with pytest.warns(UserWarning, match="stays in Python \\(its print effect runs in Python"):
+    with pytest.warns(UserWarning, match="PrintV2 \\(its print effect runs in Python"):
         assert f(tf.constant(1.0)).numpy() == 2.0
 
 
@@ -260,3 +260,30 @@ def test_division_by_zero_and_invalid_values_give_inf_and_nan_as_numpy_does():
     got = tf.function(f, jit_compile=True)(*args)
     want = tf.function(f)(*args)
     assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]
+
+
+@needs_numba
+def test_a_graph_is_split_at_ops_with_no_lowering_and_effects_keep_their_order():
+    """Runs of lowered ops between MatMuls become native segments called from the Python code; the
+    variable written in one and read by the MatMul (and the next segment) is seen in program order."""
+
+    def program(v, a):
+        b = a * 2.0 + 1.0 - a
+        v.assign(v * b + 1.0)
+        c = tf.matmul(v, b)
+        for _ in tf.range(3):
+            c = c * 0.5 + 1.0
+        v.assign_add(c)
+        return c, v.read_value()
+
+    a = tf.constant(np.arange(4, dtype=np.float32).reshape(2, 2))
+    results = []
+    for jit_compile in (False, True):
+        v = tf.Variable(np.ones((2, 2), np.float32))
+        f = tf.function(program, jit_compile=jit_compile)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results.append([[t.numpy().tobytes() for t in f(v, a)] for _ in range(2)] + [v.numpy().tobytes()])
+    assert results[1] == results[0]
+    source = f.get_concrete_function(v, a).source
+    assert "NativeSegment" in source and "# native segment 1:" in source and "MatMul" in source

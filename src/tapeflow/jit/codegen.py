@@ -55,6 +55,21 @@ def lower(graph: Graph) -> Lowered:
     return _Writer().function(graph)
 
 
+def unsupported(eq: Equation) -> Unsupported | None:
+    """Why `eq` (with the graphs nested in it) cannot be written for Numba; None if it can."""
+    env = {id(x): "a" for x in eq.inputs if type(x) is SymbolicTensor}
+    try:
+        _Writer().equation(eq, env, 1, Counter())
+    except Unsupported as e:
+        return e
+    return None
+
+
+def computes(eq: Equation) -> bool:
+    """Whether `eq` does work natively (not only a variable read or write, which Python does as fast)."""
+    return eq.op.effect is not READ and eq.op.effect is not WRITE
+
+
 def _is_scalar(x: Any) -> bool:
     return x._value.shape == ()
 
@@ -132,6 +147,8 @@ class _Writer:
 
     def equation(self, eq: Equation, env: dict, indent: int, uses: Counter) -> None:
         op = eq.op
+        if op.effect is not READ and not all(isinstance(x, SymbolicTensor | Tensor) for x in eq.inputs):
+            raise Unsupported(op, "it takes a variable itself (its kernel updates it)")
         for x in (*eq.inputs, *eq.outputs):
             if isinstance(x, SymbolicTensor | Tensor) and x._value.dtype not in DTYPES:
                 raise Unsupported(op, f"dtype {x._value.dtype} has no Numba lowering")
@@ -141,6 +158,8 @@ class _Writer:
             self.branch(eq, env, indent)
         elif op.effect is READ:
             local = self.variable(eq.inputs[0])
+            if eq.op.kernel is np.copy and not _is_scalar(eq.outputs[0]):
+                local += ".copy()"  # (an optimizer slot's read: no tensor shares the slot's array)
             env[id(eq.outputs[0])] = target = self.fresh("t")
             self.emit(indent, f"{target} = {local}  # {_describe(eq.outputs[0])} read")
         elif op.effect is WRITE:
