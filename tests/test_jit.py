@@ -287,3 +287,16 @@ def test_a_graph_is_split_at_ops_with_no_lowering_and_effects_keep_their_order()
     assert results[1] == results[0]
     source = f.get_concrete_function(v, a).source
     assert "NativeSegment" in source and "# native segment 1:" in source and "MatMul" in source
+
+
+@needs_numba
+def test_whole_array_sums_and_means_are_numpys_pairwise_sums_bit_for_bit():
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64):
+        arrays = [tf.constant(rng.normal(size=shape).astype(dtype)) for shape in ((7,), (129, 3), (100, 100))]
+
+        def f(a, b, c):
+            return [op(x) for x in (a, b, c) for op in (tf.reduce_sum, tf.reduce_mean)]
+
+        got, want = tf.function(f, jit_compile=True)(*arrays), f(*arrays)
+        assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]

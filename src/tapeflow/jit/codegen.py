@@ -28,6 +28,7 @@ from tapeflow.jit.lowering import DTYPES, literal, reduction_of, scalar_type, uf
 from tapeflow.ops.math_ops import ADD_N, cast_op
 
 FUNCTION = "jitted"  # the generated function's name
+PRELUDE = "import numpy as np\n\nfrom tapeflow.jit.kernels import pairwise_sum\n\n\n"
 RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
 
 
@@ -113,7 +114,7 @@ class _Writer:
         header += [f"    # {name}: constant {a.dtype.name}{list(a.shape)}" for name, a in constants]
         header += [f"    # {local}: variable {v.name} {v.dtype.name}{list(v.shape)}"
                    for local, v in variables]
-        source = "import numpy as np\n\n\n" + "\n".join(header + self.lines) + "\n"
+        source = PRELUDE + "\n".join(header + self.lines) + "\n"
         outputs = [RESULT if type(x) is SymbolicTensor else x for x in graph.outputs]
         return Lowered(source, [a for _, a in constants], [v for _, v in variables],
                        [(v, op) for (_, v), op in written], outputs)
@@ -210,7 +211,7 @@ class _Writer:
         self.emit(indent, f"{target} = {text}  # {_describe(out)}")
 
     def reduction(self, eq: Equation, env: dict, indent: int) -> None:
-        """A reduction of a whole float array to a scalar (Numba sums in order, NumPy pairwise)."""
+        """A reduction of a whole float array to a scalar."""
         (x,), out = eq.inputs, eq.outputs[0]
         shape = x._value.shape
         whole = tuple(eq.params["axes"]) == tuple(range(len(shape))) and not eq.params["keepdims"]

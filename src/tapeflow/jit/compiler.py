@@ -108,7 +108,8 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
     dtypes back (Numba returns Python numbers), and stores the values written with the write ops'
     kernels."""
-    names: dict[str, Any] = {"native": native, "ndarray": np.ndarray}
+    names: dict[str, Any] = {"native": native, "ndarray": np.ndarray,
+                             "ascontiguousarray": np.ascontiguousarray}
 
     def name(obj: Any, stem: str) -> str:
         key = f"{stem}{len(names)}"
@@ -120,10 +121,13 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
 
     def scalar(text: str, shape: tuple) -> str:
         """A 0-d value as a NumPy scalar: most already are (indexing one costs ~0.6 us), some are
-        0-d arrays."""
-        if len(shape):
-            return text
+        0-d arrays. An array as a C-contiguous one, the layout compiled (a view, a transpose, is
+        copied)."""
         local = f"z{len(lines)}"
+        if len(shape):
+            lines.append(f"    {local} = {text}")
+            lines.append(f"    if not {local}.flags.c_contiguous: {local} = ascontiguousarray({local})")
+            return local
         lines.append(f"    {local} = {text}")
         lines.append(f"    if {local}.__class__ is ndarray: {local} = {local}[()]")
         return local

@@ -38,9 +38,8 @@ def ufunc_of(op: Any) -> np.ufunc | None:
 
 
 # Whole-array reductions of floats, as expressions of the array `x` and its size `n` (a typed
-# literal). Numba adds in order where NumPy adds pairwise: sums and means may differ in the last
-# places (docs/compatibility.md); extrema are exact.
-REDUCTIONS = {sum_op: "np.sum({x})", mean_op: "np.sum({x}) / {n}",
+# literal): sums and means in NumPy's own pairwise order (tapeflow.jit.kernels), so bit for bit.
+REDUCTIONS = {sum_op: "pairwise_sum({x})", mean_op: "pairwise_sum({x}) / {n}",
               max_op: "np.max({x})", min_op: "np.min({x})"}
 
 
