@@ -1,6 +1,7 @@
 """tf.function(jit_compile=True) through Numba: the same values and effects as the Python
-code, bit for bit where the operations are the same; ops with no lowering keep the Python code and
-say so once. Numba compiles are slow (~0.3 s each), so the programs here are few and small."""
+code, bit for bit where the operations are the same; ops with no lowering run in Python between
+native segments, and the warning names them once. Numba compiles are slow (~0.3 s each), so the
+programs here are few and small."""
 
 import linecache
 import textwrap
@@ -88,7 +89,7 @@ def test_elementwise_ops_match_the_python_code_bit_for_bit():
        x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
 def test_compiled_programs_agree_with_eager_when_jitted(statements, x):
     """The graph-vs-eager property programs (arithmetic, `if`, `tf.range` loops), jitted: as eager,
-    within the tolerance of libm's transcendental functions and in-order sums."""
+    within the tolerance of libm's transcendental functions."""
     program, source = make_program(statements)
     x = tf.constant(np.asarray(x, np.float32))
     with warnings.catch_warnings():
