@@ -84,6 +84,8 @@ def _describe(x: Any) -> str:
 
 
 class _Writer:
+    """One generated function being written: its lines, and the constants and variables it takes."""
+
     def __init__(self):
         self.lines: list[str] = []
         self.constants: dict[int, tuple[str, np.ndarray]] = {}  # id(array) -> (argument, array)
@@ -99,6 +101,8 @@ class _Writer:
         self.lines.append("    " * indent + line)
 
     def function(self, graph: Graph) -> Lowered:
+        """The whole function: inputs, then array constants, then variables in; results, then the
+        values of the variables written, out."""
         inputs = [self.fresh("a") for _ in graph.inputs]
         env = dict(zip(map(id, graph.inputs), inputs))
         symbolic = [x for x in graph.outputs if type(x) is SymbolicTensor]
