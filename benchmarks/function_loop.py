@@ -4,6 +4,7 @@
 gradient, ``SGD(learning_rate=0.01).apply_gradients``) on a scalar Variable, then returns ``y`` at the
 final ``x``, as the tutorial writes it. One ``step`` is one call, i.e. 1000 descent steps, timed two ways:
 
+- the ``jit`` legs are the same function with ``jit_compile=True`` (tapeflow: Numba; TensorFlow: XLA);
 - the plain legs time the *repeated* call, the steady state once the function has been traced;
 - the ``first call`` legs time what a user waits for on the *first* call: every ``step`` builds a new
   Variable, a new optimizer and a new ``tf.function`` (for JAX a new ``jax.jit`` of new closures) and calls
@@ -33,6 +34,7 @@ __all__ = ["WORKLOAD"]
 
 STEPS = 1000
 FIRST_CALL = "first call"  # the variant of a leg that times the first call of a new function
+JIT = "jit"  # tf.function(jit_compile=True): Numba for tapeflow (the [jit] extra), XLA for TensorFlow
 
 
 def numpy_reference() -> Step:
@@ -47,12 +49,13 @@ def numpy_reference() -> Step:
     return step
 
 
-def minimizer(tf: ModuleType) -> tuple[Any, Any]:
-    """A new Variable ``x`` and the tutorial's ``minimizef`` over it, with a new optimizer, not yet traced."""
+def minimizer(tf: ModuleType, jit_compile: bool = False) -> tuple[Any, Any]:
+    """A new Variable ``x`` and the tutorial's ``minimizef`` over it, with a new optimizer, not yet traced
+    (``jit_compile``: tapeflow's Numba, TensorFlow's XLA)."""
     x = tf.Variable(0.0, name="x", dtype=tf.float32)
     optimizer = tf.keras.optimizers.SGD(learning_rate=LEARNING_RATE)
 
-    @tf.function
+    @tf.function(jit_compile=jit_compile)
     def minimizef() -> Any:
         a, b, c = tf.constant(A), tf.constant(B), tf.constant(C)
         for _ in tf.range(STEPS):
@@ -66,9 +69,9 @@ def minimizer(tf: ModuleType) -> tuple[Any, Any]:
     return x, minimizef
 
 
-def tf_api(module: str) -> Step:
+def tf_api(module: str, jit_compile: bool = False) -> Step:
     """tapeflow and TensorFlow, repeated call: one function, traced by the warm-up call."""
-    x, minimizef = minimizer(load(module))
+    x, minimizef = minimizer(load(module), jit_compile)
 
     def step() -> object:
         minimizef()
@@ -77,12 +80,13 @@ def tf_api(module: str) -> Step:
     return step
 
 
-def tf_first_call(module: str) -> Step:
-    """tapeflow and TensorFlow, first call: a new Variable, optimizer and ``tf.function`` every call."""
+def tf_first_call(module: str, jit_compile: bool = False) -> Step:
+    """tapeflow and TensorFlow, first call: a new Variable, optimizer and ``tf.function`` every call
+    (with ``jit_compile``, tapeflow's Numba finds the machine code in its disk cache after the first)."""
     tf = load(module)
 
     def step() -> object:
-        x, minimizef = minimizer(tf)
+        x, minimizef = minimizer(tf, jit_compile)
         minimizef()
         return x
 
@@ -124,8 +128,12 @@ WORKLOAD = Workload(
     scale=1,
     legs={
         **legs(numpy_reference, tf_api, jax=jax_leg),
+        f"{SUBJECT} {JIT}": partial(tf_api, SUBJECT, jit_compile=True),
+        f"tensorflow {JIT}": partial(tf_api, "tensorflow", jit_compile=True),
         f"{SUBJECT} {FIRST_CALL}": partial(tf_first_call, SUBJECT),
+        f"{SUBJECT} {JIT} {FIRST_CALL}": partial(tf_first_call, SUBJECT, jit_compile=True),
         f"tensorflow {FIRST_CALL}": partial(tf_first_call, "tensorflow"),
+        f"tensorflow {JIT} {FIRST_CALL}": partial(tf_first_call, "tensorflow", jit_compile=True),
         f"jax {FIRST_CALL}": jax_first_call,
     },
 )

@@ -2,7 +2,10 @@
 
 The step is ``mlp_adam``'s, unchanged - forward, sparse softmax cross-entropy, six gradients on a
 GradientTape and ``Adam(learning_rate=1e-3).apply_gradients`` (Keras 2's Adam written by hand in jax.numpy
-for JAX) - wrapped whole in ``tf.function`` or ``jax.jit``. The first of the three warm-up calls traces and
+for JAX) - wrapped whole in ``tf.function`` or ``jax.jit``; the ``jit`` legs add
+``jit_compile=True`` (tapeflow: Numba, which splits this step at its matmuls, activations and Adam
+updates, with a warning, and runs only the scalar and elementwise runs between them natively;
+TensorFlow: XLA). The first of the three warm-up calls traces and
 compiles, so the table shows the steady state; ``check`` compares the loss of the third step with
 ``mlp_adam``'s NumPy reference, which is also the reference here. One ``step`` is one training step.
 """
@@ -12,15 +15,16 @@ from __future__ import annotations
 from functools import partial
 
 from benchmarks import mlp_adam
-from benchmarks.harness import Step, Workload, legs, load
+from benchmarks.harness import SUBJECT, Step, Workload, legs, load
 from benchmarks.mlp import BATCH, SIZES
 
 __all__ = ["WORKLOAD"]
 
 
-def tf_api(module: str) -> Step:
-    """tapeflow and TensorFlow: ``mlp_adam``'s step, Variables and optimizer, under ``tf.function``."""
-    return load(module).function(mlp_adam.tf_api(module))
+def tf_api(module: str, jit_compile: bool = False) -> Step:
+    """tapeflow and TensorFlow: ``mlp_adam``'s step, Variables and optimizer, under ``tf.function``
+    (``jit_compile``: tapeflow's Numba, TensorFlow's XLA)."""
+    return load(module).function(mlp_adam.tf_api(module), jit_compile=jit_compile)
 
 
 WORKLOAD = Workload(
@@ -30,6 +34,10 @@ WORKLOAD = Workload(
     unit="ms/step",
     scale=1e3,
     rate="steps/s",
-    legs=legs(mlp_adam.numpy_reference, tf_api, jax=partial(mlp_adam.jax_training, jit=True)),
+    legs={
+        **legs(mlp_adam.numpy_reference, tf_api, jax=partial(mlp_adam.jax_training, jit=True)),
+        f"{SUBJECT} jit": partial(tf_api, SUBJECT, jit_compile=True),
+        "tensorflow jit": partial(tf_api, "tensorflow", jit_compile=True),
+    },
     warmup=mlp_adam.CHECKED_STEP,
 )

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from tapeflow.core.scopes import SOFT_PLACEMENT
-from tapeflow.tracing.function import functions_run_eagerly, run_functions_eagerly
+from tapeflow.tracing.function import functions_run_eagerly, get_jit, run_functions_eagerly, set_jit
 
 __all__ = [
     "LogicalDevice", "PhysicalDevice", "experimental", "functions_run_eagerly", "get_soft_device_placement",
@@ -127,6 +127,8 @@ threading = SimpleNamespace(
     set_inter_op_parallelism_threads=_thread_setter("inter_op"),
     get_inter_op_parallelism_threads=_thread_getter("inter_op"),
 )
+
+optimizer = SimpleNamespace(set_jit=set_jit, get_jit=get_jit)  # jit_compile for every tf.function
 
 experimental = SimpleNamespace(
     list_physical_devices=list_physical_devices,

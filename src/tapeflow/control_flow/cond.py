@@ -84,7 +84,7 @@ def cond(
         "n_out": n_out,
         "replayed": None,
     }
-    outputs = bind(_IF, inputs,
+    outputs = bind(IF, inputs,
                    _recording_if(params) if current().tapes else params)
     outputs = outputs[:n_out]
     if not nest.is_nested(true_result):
@@ -181,5 +181,5 @@ def if_gradient(
     return [None, *cond(pred, true_side, false_side)]
 
 
-_IF = control_op("If", _if_kernel, if_gradient, _emit_if)
-records_with(_IF, _recording_if)
+IF = control_op("If", _if_kernel, if_gradient, _emit_if)
+records_with(IF, _recording_if)

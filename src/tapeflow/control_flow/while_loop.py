@@ -164,7 +164,7 @@ def while_loop(
         "saves_states": False,
         "avals": [AbstractValue(shape, x._value.dtype) for x, shape in zip(flat, shapes)],
     }
-    outputs = bind(_WHILE, inputs,
+    outputs = bind(WHILE, inputs,
                    _recording_while(params) if current().tapes else params)
     result = tensor_array.rebuild(arrays, nest.pack_sequence_as(structure, list(outputs[: len(flat)])))
     return result[0] if single else nest.pack_sequence_as(loop_vars, nest.flatten(result))
@@ -433,5 +433,5 @@ def _rerun_loop_gradients(
     return dense(tape.gradient(state, inputs, output_gradients=list(g), unconnected_gradients="zero"))
 
 
-_WHILE = control_op("While", _while_kernel, while_gradient, _emit_while)
-records_with(_WHILE, _recording_while)
+WHILE = control_op("While", _while_kernel, while_gradient, _emit_while)
+records_with(WHILE, _recording_while)

@@ -322,7 +322,7 @@ def _cast_grad(g, y, x, dtype):
     return None
 
 
-_cast_op = Op("Cast", lambda x, dtype: np.asarray(x).astype(dtype, copy=False)[()], (_cast_grad,),
+cast_op = Op("Cast", lambda x, dtype: np.asarray(x).astype(dtype, copy=False)[()], (_cast_grad,),
               batchable=True)
 
 
@@ -335,7 +335,7 @@ def cast(x: Any, dtype: Any, name: str | None = None):
     if x.dtype is dtypes.string or dtype is dtypes.string:
         raise errors.UnimplementedError(None, None, f"Cast {x.dtype.name} to {dtype.name} is not supported "
                                                     f"[Op:Cast]")
-    return bind(_cast_op, (x,), {"dtype": dtype._np})
+    return bind(cast_op, (x,), {"dtype": dtype._np})
 
 
 def saturate_cast(value: Any, dtype: Any, name: str | None = None):

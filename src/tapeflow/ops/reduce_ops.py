@@ -129,12 +129,12 @@ def _mean_grad(g, y, x, axes, keepdims):
     return broadcast_back(g / _count(x._value.shape, axes), x, axes, keepdims)
 
 
-_mean_op = Op("Mean", _mean_kernel, (_mean_grad,))
+mean_op = Op("Mean", _mean_kernel, (_mean_grad,))
 
 
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.reduce_mean`; integer means truncate toward zero, as TensorFlow's do; empty means are NaN."""
-    return _reduction(_mean_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
+    return _reduction(mean_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
 # ---- extrema ----------------------------------------------------------------------------------
@@ -163,18 +163,18 @@ def _extremum_grad(g, y, x, axes, keepdims):
     return chosen * (keep_dims(g, x, axes, keepdims) / count)
 
 
-_max_op = Op("Max", _extremum_kernel(np.max, _lowest), (_extremum_grad,))
-_min_op = Op("Min", _extremum_kernel(np.min, _highest), (_extremum_grad,))
+max_op = Op("Max", _extremum_kernel(np.max, _lowest), (_extremum_grad,))
+min_op = Op("Min", _extremum_kernel(np.min, _highest), (_extremum_grad,))
 
 
 def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.reduce_max`: NaN propagates; an empty reduction gives the dtype's lowest value (-inf)."""
-    return _reduction(_max_op, input_tensor, axis, keepdims, REAL, _REAL_NP)
+    return _reduction(max_op, input_tensor, axis, keepdims, REAL, _REAL_NP)
 
 
 def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.reduce_min`: NaN propagates; an empty reduction gives the dtype's highest value (inf)."""
-    return _reduction(_min_op, input_tensor, axis, keepdims, REAL, _REAL_NP)
+    return _reduction(min_op, input_tensor, axis, keepdims, REAL, _REAL_NP)
 
 
 # ---- product ----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ _RUN_EAGERLY = [False]
 # Called with each concrete function a top-level call runs (tf.summary.trace_on collects their graphs);
 # empty, it costs a call one test of a list.
 CALL_OBSERVERS: list[Callable[[ConcreteFunction], None]] = []
+_JIT = [False]  # tf.config.optimizer.set_jit: jit_compile for functions that do not say
 _RETRACE_WINDOW = 5
 
 
@@ -50,16 +51,36 @@ def functions_run_eagerly() -> bool:
     return _RUN_EAGERLY[0]
 
 
+def set_jit(enabled: bool | str) -> None:
+    """`tf.config.optimizer.set_jit`: compile functions that leave `jit_compile` unset with Numba
+    ("autoclustering", TensorFlow's other accepted value, counts as enabled)."""
+    _JIT[0] = bool(enabled)
+
+
+def get_jit() -> str:
+    """`tf.config.optimizer.get_jit`: "autoclustering" when enabled, else "", as TensorFlow says."""
+    return "autoclustering" if _JIT[0] else ""
+
+
 class ConcreteFunction:
     """One trace of a `Function`: its graph, the generated source, and the compiled code."""
 
-    def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any, params: list):
+    def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any, params: list,
+                 jit_compile: bool = False):
         optimize(graph)
         self.graph = graph
         self.structured_outputs = structured_outputs
         self.structured_input_signature = structured_inputs
         self._parameters = params  # (name, kind, what it was traced with), for the printed signature
         self._compiled, self.source = compile_graph(graph)
+        self.python_source = self.source  # (the Python code, also where jit_compile shows Numba's)
+        native = None
+        if jit_compile:
+            from tapeflow.jit import jitted  # (loads with the first jit_compile function: import speed)
+
+            native = jitted(graph, graph.name)
+        if native is not None:
+            self._compiled, self.source = native
         self._taped: Graph | None = None  # the graph run under a tape, made on first use
 
     def pretty_printed_signature(self, verbose: bool = True) -> str:
@@ -348,6 +369,7 @@ class Function:
                 TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
                 for leaf, key, name in zip(flat, keys, names)]),
             parameters(self._python_function, *printed),
+            jit_compile=self._jit_compile if self._jit_compile is not None else _JIT[0],
         )
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:

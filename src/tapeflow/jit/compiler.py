@@ -1,0 +1,157 @@
+"""Compiling a lowered graph with Numba, and the call that binds its arguments and results.
+
+The generated source is written to a file named by its hash in tapeflow's cache folder
+(`$TAPEFLOW_JIT_CACHE`, else `$XDG_CACHE_HOME/tapeflow/jit`) and compiled with `cache=True`, so Numba
+keeps the machine code beside it: a second process compiling the same function for the same
+argument types loads it instead (and in one process, a function traced again to the same source
+reuses the compiled code). Numba compiles when the function is traced; if it
+rejects the code, the function keeps running as Python, with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.jit.codegen import FUNCTION, RESULT, Lowered
+
+_warned: set = set()
+
+
+def warn_once(key: Any, message: str) -> None:
+    """A warning the first time `key` is met in this process (jit fallbacks repeat per trace)."""
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def cache_folder() -> Path:
+    given = os.environ.get("TAPEFLOW_JIT_CACHE")
+    if given:
+        return Path(given)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tapeflow" / "jit"
+
+
+_dispatchers: dict[str, Callable] = {}  # by the source's hash: a function traced again reuses its code
+
+
+def _dispatcher(source: str) -> Callable:
+    """Numba's dispatcher for the generated function, from a file named by the source's hash (in the
+    cache folder, or a temporary one where that cannot be written)."""
+    import numba  # (the jit extra: loaded only when a function asks for jit_compile)
+
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    known = _dispatchers.get(digest)
+    if known is not None:
+        return known
+    try:
+        path = _written(cache_folder(), digest, source)
+    except OSError:
+        path = _written(Path(tempfile.gettempdir()) / f"tapeflow-jit-{os.getuid()}", digest, source)
+    spec = importlib.util.spec_from_file_location(f"tapeflow_jit_{digest}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (Numba's disk cache finds the function's module by name)
+    spec.loader.exec_module(module)
+    dispatcher = _dispatchers[digest] = numba.njit(cache=True, nogil=True)(getattr(module, FUNCTION))
+    return dispatcher
+
+
+def _written(folder: Path, digest: str, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"tapeflow_jit_{digest}.py"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(source)
+        os.replace(partial, path)  # (atomic: processes compiling the same function at once agree)
+    return path
+
+
+def _numba_type(dtype: np.dtype, shape: tuple) -> Any:
+    """The Numba type of a value as the binding passes it: a scalar if 0-d, else a C array."""
+    import numba  # (loaded by _dispatcher already)
+
+    scalar = numba.from_dtype(np.dtype(dtype))
+    return scalar if len(shape) == 0 else numba.types.Array(scalar, len(shape), "C")
+
+
+def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
+    """The lowered graph compiled (now, for the traced signature; other array layouts compile when
+    met) and bound: a Python function of the input values, as the Python code is; None, with a
+    warning, if Numba rejects the code."""
+    from numba.core.errors import NumbaError  # (the jit extra, loaded only for jit_compile)
+
+    native = _dispatcher(lowered.source)
+    types = [_numba_type(x._value.dtype, x._value.shape) for x in graph.inputs]
+    types += [_numba_type(a.dtype, a.shape) for a in lowered.constants]
+    types += [_numba_type(v.dtype.as_numpy_dtype, tuple(v.shape)) for v in lowered.variables]
+    try:
+        native.compile(tuple(types))
+    except NumbaError as e:
+        warn_once(("numba", name), f"jit_compile=True: Numba could not compile {name!r}; it runs as "
+                  f"Python: {str(e).splitlines()[0]}")
+        return None
+    return _binding(lowered, graph, native)
+
+
+def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
+    """The Python function around the native one, printed as source for speed (one call in, one
+    out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
+    dtypes back (Numba returns Python numbers), and stores the values written with the write ops'
+    kernels."""
+    names: dict[str, Any] = {"native": native, "ndarray": np.ndarray,
+                             "ascontiguousarray": np.ascontiguousarray}
+
+    def name(obj: Any, stem: str) -> str:
+        key = f"{stem}{len(names)}"
+        names[key] = obj
+        return key
+
+    inputs = [f"x{i}" for i in range(len(graph.inputs))]
+    lines = [f"def call({', '.join(inputs)}):"]
+
+    def scalar(text: str, shape: tuple) -> str:
+        """A 0-d value as a NumPy scalar: most already are (indexing one costs ~0.6 us), some are
+        0-d arrays. An array as a C-contiguous one, the layout compiled (a view, a transpose, is
+        copied)."""
+        local = f"z{len(lines)}"
+        if len(shape):
+            lines.append(f"    {local} = {text}")
+            lines.append(f"    if not {local}.flags.c_contiguous: {local} = ascontiguousarray({local})")
+            return local
+        lines.append(f"    {local} = {text}")
+        lines.append(f"    if {local}.__class__ is ndarray: {local} = {local}[()]")
+        return local
+
+    args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
+    args += [name(a, "c") for a in lowered.constants]
+    args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
+    lines.append(f"    r = native({', '.join(args)})")
+
+    def typed(text: str, dtype: Any, shape: tuple) -> str:
+        return f"{name(np.dtype(dtype).type, 'dtype')}({text})" if len(shape) == 0 else text
+
+    symbolic = [x for x in graph.outputs if type(x) is SymbolicTensor]
+    for i, (variable, op) in enumerate(lowered.written, start=len(symbolic)):
+        value = typed(f"r[{i}]", variable.dtype.as_numpy_dtype, tuple(variable.shape))
+        lines.append(f"    {name(op.kernel, 'write')}({value}, variable={name(variable, 'var')})")
+    results, position = [], 0
+    for x, kind in zip(graph.outputs, lowered.outputs):
+        if kind is RESULT:
+            results.append(typed(f"r[{position}]", x._value.dtype, x._value.shape))
+            position += 1
+        else:
+            results.append("None" if kind is None else name(kind._value, "const"))
+    lines.append(f"    return ({''.join(r + ', ' for r in results)})")
+    namespace = dict(names)
+    exec("\n".join(lines) + "\n", namespace)  # noqa: S102 - our own generated source
+    return namespace["call"]

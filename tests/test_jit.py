@@ -1,0 +1,303 @@
+"""tf.function(jit_compile=True) through Numba: the same values and effects as the Python
+code, bit for bit where the operations are the same; ops with no lowering run in Python between
+native segments, and the warning names them once. Numba compiles are slow (~0.3 s each), so the
+programs here are few and small."""
+
+import linecache
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tapeflow as tf
+from tapeflow import jit
+from tapeflow.jit import compiler
+from test_function_properties import make_program, statement, with_variable
+
+needs_numba = pytest.mark.skipif(
+    not jit.available(), reason="Numba is not installed (pip install tapeflow[jit]): jit_compile not tested")
+
+
+@pytest.fixture(autouse=True)
+def _fresh(tmp_path, monkeypatch):
+    """A cache folder of the test's own, and warnings not yet given."""
+    monkeypatch.setenv("TAPEFLOW_JIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(compiler, "_warned", set())
+
+
+def jitted_source(function, *args) -> str:
+    return function.get_concrete_function(*args).source
+
+
+def tutorial(jit_compile: bool):
+    x = tf.Variable(0.0, name="x", dtype=tf.float32)
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.01)
+
+    @tf.function(jit_compile=jit_compile)
+    def minimizef():
+        a, b, c = tf.constant(1.0), tf.constant(-2.0), tf.constant(1.0)
+        for _ in tf.range(1000):
+            with tf.GradientTape() as tape:
+                y = a * tf.pow(x, 2) + b * x + c
+            optimizer.apply_gradients(grads_and_vars=[(tape.gradient(y, x), x)])
+        return a * tf.pow(x, 2) + b * x + c
+
+    return x, optimizer, minimizef
+
+
+@needs_numba
+def test_the_tutorial_loop_runs_natively_bit_for_bit():
+    results = []
+    for jit_compile in (False, True):
+        x, optimizer, minimizef = tutorial(jit_compile)
+        values = [minimizef().numpy() for _ in range(2)]
+        results.append((values, x.numpy(), optimizer.iterations.numpy()))
+    (python_values, python_x, python_steps), (values, x, steps) = results
+    assert [v.tobytes() for v in values] == [v.tobytes() for v in python_values]
+    assert x.tobytes() == python_x.tobytes() and x.dtype == np.float32
+    assert steps == python_steps == 2000 and steps.dtype == np.int64
+    source = jitted_source(minimizef)
+    assert "while True:" in source and "# v" in source and "float32[]" in source
+
+
+@needs_numba
+def test_elementwise_ops_match_the_python_code_bit_for_bit():
+    """One function, many exactly rounded ops (on arrays: fused; on scalars: statements)."""
+
+    def ops(x, y, s):
+        chain = tf.maximum(x * y + x / (tf.abs(y) + 1.0) - tf.sqrt(tf.abs(x)), -y) * s
+        return (chain, tf.square(x) - y, tf.minimum(x, y), tf.cast(x < y, tf.float32) + tf.floor(x),
+                tf.negative(s) * s + 3.0, x > s)
+
+    rng = np.random.default_rng(0)
+    args = [tf.constant(rng.normal(size=(3, 4)).astype(np.float32)),
+            tf.constant(rng.normal(size=(3, 4)).astype(np.float32)), tf.constant(np.float32(1.5))]
+    jitted = tf.function(ops, jit_compile=True)
+    for got, want in zip(jitted(*args), tf.function(ops)(*args)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.numpy().tobytes() == want.numpy().tobytes()
+    source = jitted_source(jitted, *args)
+    assert "fused" in source and source.startswith("import numpy as np")
+
+
+@needs_numba
+@settings(max_examples=6, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_compiled_programs_agree_with_eager_when_jitted(statements, x):
+    """The graph-vs-eager property programs (arithmetic, `if`, `tf.range` loops), jitted: as eager,
+    within the tolerance of libm's transcendental functions."""
+    program, source = make_program(statements)
+    x = tf.constant(np.asarray(x, np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every op of these programs lowers
+        jitted = tf.function(program, jit_compile=True)
+        got = jitted(x)
+    assert jitted_source(jitted, x).startswith("import numpy"), source
+    np.testing.assert_allclose(got.numpy(), program(x).numpy(), rtol=1e-5, atol=1e-6, err_msg=source)
+
+
+@needs_numba
+@settings(max_examples=5, deadline=None)
+@given(statements=st.lists(with_variable, min_size=1, max_size=4),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2))
+def test_programs_with_a_variable_agree_with_eager_when_jitted(statements, x):
+    """The property programs that read and assign a variable in loops and branches, jitted: eager's
+    values and final variable value, call after call."""
+    body = ["y = x"] + [line for s in statements for line in s] + ["return tf.reduce_sum(y * y)"]
+    source = "def program(x):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
+    filename = f"<jitted program {abs(hash(source))}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # AutoGraph reads it
+    w = tf.Variable(0.7)
+    namespace = {"tf": tf, "w": w}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - test-generated source
+    program, x = namespace["program"], tf.constant(np.asarray(x, np.float32))
+    want = [(program(x).numpy(), w.numpy()) for _ in range(2)]
+    w.assign(0.7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every op of these programs lowers
+        jitted = tf.function(program, jit_compile=True)
+        got = [(jitted(x).numpy(), w.numpy()) for _ in range(2)]
+    for (value, variable), (want_value, want_variable) in zip(got, want):
+        np.testing.assert_allclose(value, want_value, rtol=1e-5, atol=1e-6, err_msg=source)
+        np.testing.assert_allclose(variable, want_variable, rtol=1e-5, atol=1e-6, err_msg=source)
+
+
+@needs_numba
+def test_effects_keep_their_order_in_loops_and_branches():
+    def program(v, w, n):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            before = v.read_value()
+            v.assign(v * 0.5 + tf.cast(i, tf.float32))
+            if before > v:
+                w.assign_add(1)
+            else:
+                w.assign_sub(2)
+            total += before - v
+        return total, v.read_value()
+
+    results = []
+    for jit_compile in (False, True):
+        v, w = tf.Variable(10.0), tf.Variable(np.int32(2147483640))  # the int32 wraps, as in Python
+        f = tf.function(program, jit_compile=jit_compile)
+        values = [t.numpy() for t in f(v, w, tf.constant(7))]
+        results.append((values, v.numpy(), w.numpy()))
+    assert [r.tobytes() for r in results[1][0]] == [r.tobytes() for r in results[0][0]]
+    assert results[1][1:] == results[0][1:] and results[1][2].dtype == np.int32
+
+
+@needs_numba
+def test_an_op_with_no_lowering_keeps_the_python_code_and_says_so_once():
+    f = tf.function(lambda a: tf.matmul(a, a) + 1.0, jit_compile=True)
+    a = tf.constant(np.eye(2, dtype=np.float32))
+    with pytest.warns(UserWarning, match="stay in Python: MatMul \\(it has no Numba lowering"):
+        got = f(a)
+    np.testing.assert_array_equal(got.numpy(), np.eye(2) + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f(tf.constant(np.eye(3, dtype=np.float32)))  # a second trace: no second warning
+    assert "MatMul" in f.get_concrete_function(a).source  # the Python code
+
+
+@needs_numba
+def test_prints_stay_in_python_with_a_warning():
+    f = tf.function(lambda a: tf.print(a) or a * 2.0, jit_compile=True)
+    with pytest.warns(UserWarning, match="PrintV2 \\(its print effect runs in Python"):
+        assert f(tf.constant(1.0)).numpy() == 2.0
+
+
+@needs_numba
+def test_set_jit_compiles_functions_that_do_not_say():
+    tf.config.optimizer.set_jit(True)
+    try:
+        assert tf.config.optimizer.get_jit() == "autoclustering"
+        f = tf.function(lambda a: a * 2.0 + 1.0)
+        assert f(tf.constant(2.0)).numpy() == 5.0
+        assert jitted_source(f, tf.constant(2.0)).startswith("import numpy")
+        plain = tf.function(lambda a: a * 2.0, jit_compile=False)
+        assert not jitted_source(plain, tf.constant(2.0)).startswith("import numpy")
+    finally:
+        tf.config.optimizer.set_jit(False)
+    assert tf.config.optimizer.get_jit() == ""
+
+
+def test_without_numba_jit_compile_runs_the_python_code_and_says_so_once(monkeypatch):
+    monkeypatch.setattr(jit, "available", lambda: False)
+    f = tf.function(lambda a: a + 1.0, jit_compile=True)
+    with pytest.warns(UserWarning, match="Numba is not installed"):
+        assert f(tf.constant(1.0)).numpy() == 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(tf.constant([1.0])).numpy()[0] == 2.0
+    assert not f.get_concrete_function(tf.constant(1.0)).source.startswith("import numpy")
+
+
+@needs_numba
+def test_unary_math_matches_eager_within_libms_last_place():
+    """A selection of the op-level differential cases, jitted in one function: exact where NumPy's
+    loop is correctly rounded, within 2 ulp where Numba calls libm (exp, log, tanh, sin, ...)."""
+    exact = [tf.sqrt, tf.abs, tf.square, tf.floor, tf.math.ceil, tf.sign, tf.negative]
+    libm = [tf.exp, tf.math.log, tf.tanh, tf.sin, tf.cos, tf.math.expm1, tf.math.log1p]
+    values = np.random.default_rng(1).uniform(0.01, 3.0, size=(2, 5))
+    for dtype in (np.float32, np.float64):
+        x = tf.constant(values.astype(dtype))
+        want = [fn(x) for fn in exact + libm] + [fn(x[0, 0]) for fn in exact + libm]
+        f = tf.function(lambda x, s: [fn(x) for fn in exact + libm] + [fn(s) for fn in exact + libm],
+                        jit_compile=True)
+        got = f(x, x[0, 0])
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g.dtype == w.dtype and g.shape == w.shape
+            if i % len(exact + libm) < len(exact):
+                assert g.numpy().tobytes() == w.numpy().tobytes()
+            else:
+                np.testing.assert_array_max_ulp(g.numpy(), w.numpy(), maxulp=2)
+
+
+@needs_numba
+def test_bounded_loops_and_the_disk_cache(tmp_path):
+    def count(n):
+        return tf.while_loop(lambda i, s: i < n, lambda i, s: (i + 1, s * 2 + i), (0, 1),
+                             maximum_iterations=5)
+
+    f = tf.function(count, jit_compile=True)
+    got = f(tf.constant(100))
+    want = tf.function(count)(tf.constant(100))
+    assert [t.numpy() for t in got] == [t.numpy() for t in want] == [5, 58]
+    assert got[0].dtype == tf.int32
+    assert list(tmp_path.glob("tapeflow_jit_*.py")) and list(tmp_path.glob("__pycache__/*.nbi"))
+
+
+@needs_numba
+def test_a_variable_of_unknown_shape_stays_in_python_and_a_function_may_return_nothing():
+    v = tf.Variable([1.0, 2.0], shape=tf.TensorShape(None))
+
+    @tf.function(jit_compile=True)
+    def grow():
+        v.assign(tf.concat([v, v], 0))
+
+    with pytest.warns(UserWarning, match="a variable of shape"):
+        grow()
+    assert v.numpy().tolist() == [1.0, 2.0, 1.0, 2.0]
+    w = tf.Variable(1.0)
+
+    @tf.function(jit_compile=True)
+    def double():
+        w.assign(w * 2.0)
+
+    assert double() is None and double() is None and w.numpy() == 4.0
+    assert double.get_concrete_function().source.startswith("import numpy")
+
+
+@needs_numba
+def test_division_by_zero_and_invalid_values_give_inf_and_nan_as_numpy_does():
+    def f(a, b, s, z):
+        return a / b, tf.sqrt(-a), tf.math.log(b), s / z, tf.sqrt(-s), tf.math.log(z)
+
+    args = (tf.constant([1.0, 0.0]), tf.constant([0.0, 0.0]), tf.constant(1.0), tf.constant(0.0))
+    got = tf.function(f, jit_compile=True)(*args)
+    want = tf.function(f)(*args)
+    assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]
+
+
+@needs_numba
+def test_a_graph_is_split_at_ops_with_no_lowering_and_effects_keep_their_order():
+    """Runs of lowered ops between MatMuls become native segments called from the Python code; the
+    variable written in one and read by the MatMul (and the next segment) is seen in program order."""
+
+    def program(v, a):
+        b = a * 2.0 + 1.0 - a
+        v.assign(v * b + 1.0)
+        c = tf.matmul(v, b)
+        for _ in tf.range(3):
+            c = c * 0.5 + 1.0
+        v.assign_add(c)
+        return c, v.read_value()
+
+    a = tf.constant(np.arange(4, dtype=np.float32).reshape(2, 2))
+    results = []
+    for jit_compile in (False, True):
+        v = tf.Variable(np.ones((2, 2), np.float32))
+        f = tf.function(program, jit_compile=jit_compile)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results.append([[t.numpy().tobytes() for t in f(v, a)] for _ in range(2)] + [v.numpy().tobytes()])
+    assert results[1] == results[0]
+    source = f.get_concrete_function(v, a).source
+    assert "NativeSegment" in source and "# native segment 1:" in source and "MatMul" in source
+
+
+@needs_numba
+def test_whole_array_sums_and_means_are_numpys_pairwise_sums_bit_for_bit():
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64):
+        arrays = [tf.constant(rng.normal(size=shape).astype(dtype)) for shape in ((7,), (129, 3), (100, 100))]
+
+        def f(a, b, c):
+            return [op(x) for x in (a, b, c) for op in (tf.reduce_sum, tf.reduce_mean)]
+
+        got, want = tf.function(f, jit_compile=True)(*arrays), f(*arrays)
+        assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]
