@@ -63,7 +63,7 @@ def ring(n, size, words):
 
 
 @pytest.mark.parametrize("n, size", [(100, 10), (10, 100), (57, 1), (1000, 999), (0, 5), (300, 300),
-                                     (5000, 7), (2000, 1500)])
+                                     (5000, 7), (2000, 1500), (70000, 30)])
 def test_vectorized_and_element_by_element_orders_are_the_lists(n, size):
     expected = ring(n, size, Words(3, 9))
     assert shuffled_positions(n, size, Words(3, 9).take(n)).tolist() == expected

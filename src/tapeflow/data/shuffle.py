@@ -110,7 +110,7 @@ def shuffled_positions(n: int, buffer_size: int, words: np.ndarray) -> np.ndarra
     steps = np.arange(n, dtype=np.int64)
     sizes = np.minimum(min(buffer_size, n), n - steps)
     labels = steps + words[:n].astype(np.int64) % sizes
-    order = np.argsort(labels, kind="stable")  # by label, then by step
+    order = _stable_argsort(labels, n)  # by label, then by step
     sorted_labels = labels[order]
     same = sorted_labels[1:] == sorted_labels[:-1]
     previous = np.full(n, -1, np.int64)  # the last earlier step that picked the same label
@@ -127,6 +127,17 @@ def shuffled_positions(n: int, buffer_size: int, words: np.ndarray) -> np.ndarra
             break
         first = jumped
     return np.where(labels == steps, first, np.where(previous >= 0, first[previous], labels))
+
+
+def _stable_argsort(values: np.ndarray, bound: int) -> np.ndarray:
+    """np.argsort(values, kind="stable") of non-negative values below `bound`, by 16-bit radix
+    passes (NumPy sorts 16-bit integers stably by radix: several times faster)."""
+    if bound > 2**32:
+        return np.argsort(values, kind="stable")
+    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
+    if bound <= 2**16:
+        return order
+    return order[np.argsort((values[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def buffered(source: Iterator, buffer_size: int, words: Iterator[int]) -> Iterator:
