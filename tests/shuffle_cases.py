@@ -12,9 +12,11 @@ import numpy as np
 EPOCHS = 3
 # How the passes are read: "iterate" iterates the dataset again; "repeat" reads shuffle(...).repeat();
 # "batch" reads shuffle(...).batch(7) (whole blocks); "generator" shuffles a from_generator source
-# (the element-by-element buffer); "function" iterates it inside a tf.function, one call per pass;
-# "traced" makes the dataset inside the tf.function (its op seed is the graph's).
-MODES = ("iterate", "repeat", "batch", "generator", "function", "traced")
+# (the element-by-element buffer); "iterators" makes all the passes' iterators first, then reads
+# them last to first (a pass takes its seeds when its iterator is made); "function" iterates it
+# inside a tf.function, one call per pass; "traced" makes the dataset inside the tf.function (its
+# op seed is the graph's).
+MODES = ("iterate", "repeat", "batch", "generator", "function", "traced", "iterators")
 
 
 def case_name(n: int, buffer: int, seed: int | None, global_seed: int | None, reshuffle: bool | None,
@@ -81,6 +83,9 @@ def orders(tf: Any, n: int, buffer: int, seed: int | None, global_seed: int | No
     if mode == "function":
         function = tf.function(lambda: _collect(tf, dataset))
         return [np.asarray(function()).tolist() for _ in range(EPOCHS)]
+    if mode == "iterators":
+        iterators = [iter(dataset) for _ in range(EPOCHS)]
+        return [[int(x) for x in iterator] for iterator in iterators[::-1]]
     return [[int(x) for x in dataset.as_numpy_iterator()] for _ in range(EPOCHS)]
 
 

@@ -188,14 +188,21 @@ class ShuffleDataset(Dataset):
         return shuffled_positions(n, size, self._next_pass().take(n)), gather
 
     def _elements(self) -> Iterator[list]:
+        # (not a generator function: the pass takes its seeds when the iterator is made, as TF's
+        # iterator does when it is initialized, not at its first element)
         ordered = self._order()
         if ordered is not None:
-            positions, gather = ordered
-            for start in range(0, len(positions), 1024):
-                block = gather(positions[start:start + 1024])
-                yield from ([c[i] for c in block] for i in range(len(block[0])))
-            return
-        yield from buffered(self._inputs[0]._elements(), self._buffer, self._next_pass())
+            return self._gathered(*ordered)
+        return self._buffered(self._next_pass())
+
+    @staticmethod
+    def _gathered(positions: np.ndarray, gather: Any) -> Iterator[list]:
+        for start in range(0, len(positions), 1024):
+            block = gather(positions[start:start + 1024])
+            yield from ([c[i] for c in block] for i in range(len(block[0])))
+
+    def _buffered(self, words: Words) -> Iterator[list]:
+        yield from buffered(self._inputs[0]._elements(), self._buffer, words)
 
     def _blocks(self, size: int) -> Iterator[list] | None:
         ordered = self._order()
