@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 # name -> (kind, source): "elements" lists every element in order; "sorted" compares the elements
-# sorted (a shuffle: the same elements in tapeflow's own order); "value" is a value, not a dataset;
+# sorted (an unseeded shuffle: the same elements in another order); "value" is a value, not a dataset;
 # "error" is the error's class and message.
 CASES = {
     "range": ("elements", "tf.data.Dataset.range(5)"),
@@ -84,7 +84,7 @@ CASES = {
     "generator_tuple": ("elements", "tf.data.Dataset.from_generator(lambda: iter([(1, 'a'), (2, 'b')]), "
                                     "output_signature=(tf.TensorSpec([], tf.int64), tf.TensorSpec([], "
                                     "tf.string)))"),
-    "shuffle": ("sorted", "tf.data.Dataset.range(20).shuffle(5, seed=3)"),
+    "shuffle": ("elements", "tf.data.Dataset.range(20).shuffle(5, seed=3)"),
     "shuffle_batch": ("sorted", "tf.data.Dataset.range(20).shuffle(8).batch(4).unbatch()"),
     "unbatch_infinite": ("elements", "tf.data.Dataset.range(3).batch(2).repeat().unbatch().take(4)"),
     "zip_unknown": ("elements", "tf.data.Dataset.zip((tf.data.Dataset.range(3).filter(lambda x: x > 1), "

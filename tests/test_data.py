@@ -1,7 +1,6 @@
 """tf.data behaviour beyond the differential cases: shuffling, tracing once, vectorized maps, threads,
 errors, options, and datasets inside compiled functions."""
 
-import itertools
 import threading
 import time
 
@@ -9,33 +8,10 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.data.shuffle import random_bits, shuffled_positions
 
 
 def values(dataset):
     return [np.asarray(x).tolist() for x in dataset.as_numpy_iterator()]
-
-
-def buffered(n, size, bits):
-    """The element-by-element shuffle buffer of TensorFlow, over positions."""
-    source, out = iter(range(n)), []
-    buffer = list(itertools.islice(source, size))
-    for position in source:
-        j = next(bits) % len(buffer)
-        out.append(buffer[j])
-        buffer[j] = position
-    while buffer:
-        j = next(bits) % len(buffer)
-        out.append(buffer[j])
-        buffer[j] = buffer[-1]
-        buffer.pop()
-    return out
-
-
-@pytest.mark.parametrize("n, size", [(100, 10), (10, 100), (57, 1), (1000, 999), (0, 5)])
-def test_vectorized_shuffle_order_is_the_buffers(n, size):
-    vectorized = shuffled_positions(n, size, random_bits(7, None, 0))
-    assert vectorized.tolist() == buffered(n, size, random_bits(7, None, 0))
 
 
 def test_shuffle_order_is_the_same_over_slices_and_over_a_generator():

@@ -1,101 +1,160 @@
-"""`shuffle`: TensorFlow's buffer semantics — fill a buffer of `buffer_size` elements, then hand out
-a uniformly chosen one and put the next input element in its place; at the end, drain the buffer
-at random. With a seed the order is reproducible; `reshuffle_each_iteration` (the default) gives
-each pass (each `iter`, each `repeat` round) a different order.
+"""`shuffle`: TensorFlow's buffer and TensorFlow's random numbers, so a seeded shuffle gives
+TensorFlow's orders.
 
-Which element goes out depends only on the random numbers and on positions, never on values, so the
-buffer is simulated on positions: over a source with random access (tensor slices) the whole pass is
-an order of indices, computed at once with NumPy and then gathered in blocks — the same elements, in
-the same order, as the element-by-element buffer that other sources get.
+TensorFlow's iterator (shuffle_dataset_op.cc) keeps a ring buffer of `buffer_size` elements, filled
+before each output. Seen as a list from the ring's start, each output draws one 32-bit word w of a
+Philox4x32-10 stream (read word by word, as a SingleSampleAdapter does) and, with m elements in the
+list, hands out the element at k = w % m, moves the first element into its place and drops the
+first slot; the next input element is appended at the end. At the end of the input the list drains
+the same way. One word per output element, no more.
 
-The random numbers come from `random_bits`, the one function to replace by TensorFlow's own stream
-(Philox, from the random-number package) to give TensorFlow's orders; until then the orders are
-tapeflow's own, seeded the same way (op seed and global seed).
+The stream of a pass: the op's seed pair comes from `tf.random.set_seed` and `seed=` as for every
+random op (`seeds.get_seed`; (0, 0) means fresh entropy). Without `reshuffle_each_iteration` each
+pass uses it as is (Philox key = seed, counter = seed2 << 64). With it (the default), the dataset
+owns a seed generator, a Philox stream of its own from that pair: pass e (each `iter`, each `repeat`
+round) takes its words 2e and 2e + 1 as its (seed, seed2).
+
+Which element goes out depends only on the words and on positions, never on values, so over a source
+with random access (tensor slices) the whole pass is an order of indices computed at once with NumPy
+(`shuffled_positions`), then gathered in blocks; other sources go through the same buffer, element
+by element.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from tapeflow.core import errors
-from tapeflow.data.dataset import Dataset, int_argument
-from tapeflow.random import seeds
+from tapeflow.core.state import current
+from tapeflow.data.dataset import UNKNOWN, Dataset, int_argument
+from tapeflow.random import philox, seeds
 
-_CHUNK = 4096  # random numbers drawn at a time
+_CHUNK_BLOCKS = 1024  # Philox blocks (4 words each) drawn at a time by the element-by-element buffer
 
 
-class RandomBits:
-    """A stream of random non-negative 63-bit numbers, read one at a time (`next`) or many at once
-    (`take`, as an array); both read the same stream in order."""
+def _key_counter(seed: int, seed2: int) -> tuple[tuple[int, int], int]:
+    """The Philox key and counter of TF's PhiloxRandom(seed, seed2)."""
+    return (seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF), (seed2 & philox.MASK64) << 64
 
-    def __init__(self, generator: np.random.Generator):
-        self._generator = generator
-        self._pending: list[int] = []  # drawn, not yet read: self._pending[self._at:]
+
+class Words:
+    """The 32-bit words of one pass's stream, read in order: many at once (`take`, an array) or one
+    at a time (`next`)."""
+
+    def __init__(self, seed: int, seed2: int):
+        self._key, self._counter = _key_counter(seed, seed2)
+        self._pending: list[int] = []
         self._at = 0
 
     def take(self, count: int) -> np.ndarray:
-        ahead = np.array(self._pending[self._at:self._at + count], np.int64)
+        ahead = np.array(self._pending[self._at:self._at + count], np.uint32)
         self._at += len(ahead)
-        return np.concatenate([ahead, self._generator.integers(0, 2**63, count - len(ahead), dtype=np.int64)])
+        rest = count - len(ahead)
+        if not rest:
+            return ahead
+        blocks = -(-rest // 4)
+        fresh = philox.words(self._key, self._counter, 4 * blocks)
+        self._counter += blocks
+        self._pending, self._at = fresh[rest:].tolist(), 0
+        return np.concatenate([ahead, fresh[:rest]])
 
-    def __iter__(self) -> RandomBits:
+    def __iter__(self) -> Words:
         return self
 
     def __next__(self) -> int:
         if self._at == len(self._pending):
-            self._pending, self._at = self._generator.integers(0, 2**63, _CHUNK, dtype=np.int64).tolist(), 0
+            self._pending = philox.words(self._key, self._counter, 4 * _CHUNK_BLOCKS).tolist()
+            self._counter += _CHUNK_BLOCKS
+            self._at = 0
         self._at += 1
         return self._pending[self._at - 1]
 
 
-def random_bits(seed: int | None, global_seed: int | None, iteration: int) -> RandomBits:
-    """The random numbers of one pass of a shuffle: reproducible when either seed is set (distinct per
-    `iteration`), fresh entropy otherwise."""
-    if seed is None and global_seed is None:
-        return RandomBits(np.random.default_rng())
-    words = [global_seed if global_seed is not None else seeds.DEFAULT_GRAPH_SEED, seed or 0, iteration]
-    return RandomBits(np.random.Generator(np.random.PCG64([w % 2**64 for w in words])))
+class SeedGenerator:
+    """The per-pass seeds of one shuffle dataset: TF's FixedSeedGenerator (the op's pair each pass)
+    or, with `reshuffle`, its RandomSeedGenerator (words 2e and 2e + 1 of the pair's own stream)."""
+
+    def __init__(self, seed_pair: tuple[int, int], reshuffle: bool):
+        seed, seed2 = seed_pair
+        if seed == 0 and seed2 == 0:  # neither seed set: fresh entropy, drawn once (TF's RandomSeeds)
+            seed, seed2 = (int.from_bytes(os.urandom(8), "little") for _ in range(2))
+        self._pair = seed, seed2
+        self._stream = Words(seed, seed2) if reshuffle else None
+
+    def next_pass(self) -> Words:
+        if self._stream is None:
+            return Words(*self._pair)
+        seed, seed2 = self._stream.take(2).tolist()
+        return Words(seed, seed2)
 
 
-def _global_seed() -> int | None:
-    return seeds.global_seed()
+def shuffled_positions(n: int, buffer_size: int, words: np.ndarray) -> np.ndarray:
+    """The input positions (0..n-1) in the order TF's buffer hands them out, given the pass's first
+    n words (one per output).
+
+    Label each buffered element with the step at which it will be first in the list if no pick
+    intervenes: at step t the list's position p holds label t + p, an element enters (at step
+    e - buffer_size, or at the start) with label e, its own position. Step t picks label
+    a_t = t + w_t % m_t (m_t = min(buffer_size, n - t), the elements in the list) and hands out its
+    holder; the first element (the holder of label t) then takes over label a_t. So the holder of
+    label a at step t is F(s), the first element at step s, for s the last earlier step that picked
+    a, or else element a; and F(t) is that holder of label t itself. F is a chain of earlier steps,
+    resolved for all steps at once by pointer doubling."""
+    if n == 0:
+        return np.zeros(0, np.int64)
+    steps = np.arange(n, dtype=np.int64)
+    sizes = np.minimum(min(buffer_size, n), n - steps)
+    labels = steps + words[:n].astype(np.int64) % sizes
+    order = _stable_argsort(labels, n)  # by label, then by step
+    sorted_labels = labels[order]
+    same = sorted_labels[1:] == sorted_labels[:-1]
+    previous = np.full(n, -1, np.int64)  # the last earlier step that picked the same label
+    previous[order[1:][same]] = order[:-1][same]
+    last_of = np.ones(n, bool)
+    last_of[:-1] = ~same
+    last = np.full(n, -1, np.int64)  # the last step that picked each label
+    last[sorted_labels[last_of]] = order[last_of]
+    before = np.where(last == steps, previous, last)  # the last step before t that picked label t
+    first = np.where(before >= 0, before, steps)  # chains to the step whose first element is its own
+    while True:
+        jumped = first[first]
+        if np.array_equal(jumped, first):
+            break
+        first = jumped
+    return np.where(labels == steps, first, np.where(previous >= 0, first[previous], labels))
 
 
-def shuffled_positions(n: int, buffer_size: int, bits: RandomBits) -> np.ndarray:
-    """The input positions (0..n-1) in the order the buffer hands them out."""
-    size = min(buffer_size, n)
-    steady = n - size  # outputs while input remains: the buffer is full, each replaced by the next input
-    picks = bits.take(steady) % max(size, 1)
-    if size < 2**15:  # (small ints sort by radix: a stable argsort several times faster)
-        picks = picks.astype(np.int16)
-    out = np.empty(n, np.int64)
-    # Slot j holds position j until first picked; after the pick at step k it holds position size + k.
-    # So output k is the position written by the previous pick of the same slot, or the slot itself:
-    # sorted by slot (stably, so by step within a slot), each pick's predecessor is the one before it.
-    order = np.argsort(picks, kind="stable")
-    sorted_picks = picks[order].astype(np.int64)
-    first = np.ones(steady, bool)
-    first[1:] = sorted_picks[1:] != sorted_picks[:-1]
-    previous = np.empty(steady, np.int64)
-    previous[1:] = order[:-1]
-    out[order] = np.where(first, sorted_picks, size + previous)
-    buffer = np.arange(size, dtype=np.int64)
-    if steady:  # the slots' contents after the steady phase: the last write of each picked slot
-        last = np.ones(steady, bool)
-        last[:-1] = first[1:]
-        buffer[sorted_picks[last]] = size + order[last]
-    remaining, drained = buffer.tolist(), []
-    for r in bits.take(size).tolist():  # draining: the picked slot is filled with the last one
-        j = r % len(remaining)
-        drained.append(remaining[j])
-        remaining[j] = remaining[-1]
-        remaining.pop()
-    out[steady:] = drained
-    return out
+def _stable_argsort(values: np.ndarray, bound: int) -> np.ndarray:
+    """np.argsort(values, kind="stable") of non-negative values below `bound`, by 16-bit radix
+    passes (NumPy sorts 16-bit integers stably by radix: several times faster)."""
+    if bound > 2**32:
+        return np.argsort(values, kind="stable")
+    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
+    if bound <= 2**16:
+        return order
+    return order[np.argsort((values[order] >> 16).astype(np.uint16), kind="stable")]
+
+
+def buffered(source: Iterator, buffer_size: int, words: Iterator[int]) -> Iterator:
+    """TF's buffer element by element over any iterator: a ring of slots from `start`."""
+    ring = list(itertools.islice(source, buffer_size if buffer_size > 0 else None))
+    size, start = len(ring), 0
+    for element in source:
+        j = (start + next(words) % size) % size
+        yield ring[j]
+        ring[j] = ring[start]
+        ring[start] = element
+        start = (start + 1) % size
+    for remaining in range(size, 0, -1):
+        j = (start + next(words) % remaining) % size
+        yield ring[j]
+        ring[j] = ring[start]
+        start = (start + 1) % size
 
 
 class ShuffleDataset(Dataset):
@@ -105,51 +164,45 @@ class ShuffleDataset(Dataset):
 
     def __init__(self, dataset: Dataset, buffer_size: Any, seed: int | None, reshuffle: bool | None):
         self._buffer = int_argument(buffer_size)
-        if self._buffer == 0 or self._buffer < -1:
+        if self._buffer <= 0 and self._buffer != UNKNOWN:  # (UNKNOWN_CARDINALITY: the whole input)
             raise errors.InvalidArgumentError(None, None, "buffer_size must be greater than zero or "
                                               "UNKNOWN_CARDINALITY [Op:ShuffleDatasetV3]")
         super().__init__(dataset.element_spec, (dataset,))
-        self._seed = None if seed is None else int(seed)
-        self._global = _global_seed()
-        self._reshuffle = reshuffle is not False
-        self._passes = 0
+        pair, reshuffle = seeds.get_seed(seed), reshuffle is not False
+        self._seeds = SeedGenerator(pair, reshuffle)
+        # Made while tracing, TF's dataset is made afresh, with a fresh seed generator, on each call:
+        # here each pass restarts the generator (see docs/compatibility.md).
+        self._fresh = (lambda: SeedGenerator(pair, reshuffle)) if current().graphs else None
 
-    def _bits(self) -> RandomBits:
-        iteration = self._passes if self._reshuffle else 0
-        self._passes += 1
-        return random_bits(self._seed, self._global, iteration)
+    def _next_pass(self) -> Words:
+        if self._fresh is not None:
+            self._seeds = self._fresh()
+        return self._seeds.next_pass()
 
     def _order(self) -> tuple | None:
         source = self._inputs[0]._random_access()
         if source is None:
             return None
         n, gather = source
-        size = n if self._buffer == -1 else self._buffer
-        return shuffled_positions(n, size, self._bits()), gather
+        size = n if self._buffer == UNKNOWN else self._buffer
+        return shuffled_positions(n, size, self._next_pass().take(n)), gather
 
     def _elements(self) -> Iterator[list]:
+        # (not a generator function: the pass takes its seeds when the iterator is made, as TF's
+        # iterator does when it is initialized, not at its first element)
         ordered = self._order()
         if ordered is not None:
-            positions, gather = ordered
-            for start in range(0, len(positions), 1024):
-                block = gather(positions[start:start + 1024])
-                yield from ([c[i] for c in block] for i in range(len(block[0])))
-            return
-        yield from self._buffered()
+            return self._gathered(*ordered)
+        return self._buffered(self._next_pass())
 
-    def _buffered(self) -> Iterator[list]:
-        bits = self._bits()
-        source = self._inputs[0]._elements()
-        buffer = list(itertools.islice(source, self._buffer if self._buffer > 0 else None))
-        for flat in source:
-            j = next(bits) % len(buffer)
-            yield buffer[j]
-            buffer[j] = flat
-        while buffer:
-            j = next(bits) % len(buffer)
-            yield buffer[j]
-            buffer[j] = buffer[-1]
-            buffer.pop()
+    @staticmethod
+    def _gathered(positions: np.ndarray, gather: Any) -> Iterator[list]:
+        for start in range(0, len(positions), 1024):
+            block = gather(positions[start:start + 1024])
+            yield from ([c[i] for c in block] for i in range(len(block[0])))
+
+    def _buffered(self, words: Words) -> Iterator[list]:
+        yield from buffered(self._inputs[0]._elements(), self._buffer, words)
 
     def _blocks(self, size: int) -> Iterator[list] | None:
         ordered = self._order()
