@@ -58,53 +58,49 @@ class Functional(Model):
         self._build_input_shape = nest.map_structure(lambda t: _to_tuple(t.shape), inputs)
 
     def _map_graph(self) -> tuple[dict, list]:
-        """Nodes by depth and the layers in Keras's order."""
-        node_depth: dict[int, int] = {}
-        nodes: dict[int, Any] = {}
-        found_order: list = []
+        """Nodes by depth and the layers in Keras's order: a node's depth is one more than the deepest
+        node using its outputs, and at least its layer's (so the calls of a shared layer line up);
+        layers of equal depth keep the order a depth-first walk from the outputs meets them in."""
+        post_order: list = []  # the nodes, each after those it uses
+        finished: set[int] = set()
+        layer_index: dict[int, int] = {}
 
-        def visit(node: Any, depth: int) -> None:
-            if id(node) not in nodes:
-                nodes[id(node)] = node
-                found_order.append(node)
-            if node_depth.get(id(node), -1) >= depth:
+        def visit(node: Any) -> None:
+            layer_index.setdefault(id(node.layer), len(layer_index))
+            if id(node) in finished:
                 return
-            node_depth[id(node)] = depth
             for parent in node.parent_nodes:
-                visit(parent, depth + 1)
+                visit(parent)
+            finished.add(id(node))
+            post_order.append(node)
 
         for tensor in self.outputs:
-            visit(tensor.node, 0)
+            visit(tensor.node)
+        reached = {id(n) for n in post_order}
         for tensor in self.inputs:
-            if id(tensor.node) not in nodes:
+            if id(tensor.node) not in reached:
                 raise ValueError(f"Graph disconnected: input {tensor.name} does not lead to the outputs.")
-        reachable_inputs = {id(t.node) for t in self.inputs}
-        for node in found_order:
-            if (
-                not node.parent_nodes
-                and isinstance(node.layer, InputLayer)
-                and id(node) not in reachable_inputs
-            ):
+        inputs = {id(t.node) for t in self.inputs}
+        for node in post_order:
+            if isinstance(node.layer, InputLayer) and id(node) not in inputs:
                 raise ValueError(
                     f"Graph disconnected: cannot obtain value for tensor {node.outputs} at layer "
-                    f'"{node.layer.name}". The following previous layers were accessed without '
-                    f"issue: {[n.layer.name for n in found_order if id(n) in reachable_inputs]}"
+                    f'"{node.layer.name}". The following previous layers were accessed without issue: '
+                    f"{[n.layer.name for n in post_order if id(n) in inputs]}"
                 )
+        node_depth: dict[int, int] = {}
+        layer_depth: dict[int, int] = {}
+        for node in reversed(post_order):
+            depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+            for parent in node.parent_nodes:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
         by_depth: dict[int, list] = {}
-        for node in found_order:
+        for node in post_order:
             by_depth.setdefault(node_depth[id(node)], []).append(node)
         by_depth = dict(sorted(by_depth.items(), reverse=True))
-        layer_depth: dict[int, int] = {}
-        layer_of: dict[int, Layer] = {}
-        discovered: dict[int, int] = {}
-        for node in reversed(found_order):
-            key = id(node.layer)
-            layer_of[key] = node.layer
-            layer_depth[key] = max(layer_depth.get(key, -1), node_depth[id(node)])
-            discovered.setdefault(key, len(discovered))
-        for tensor in self.inputs:  # inputs in the order given come first among equals
-            discovered[id(tensor.node.layer)] = -len(self.inputs) + self.inputs.index(tensor)
-        layers = sorted(layer_of.values(), key=lambda layer: (-layer_depth[id(layer)], discovered[id(layer)]))
+        layers = list({id(n.layer): n.layer for n in post_order}.values())
+        layers.sort(key=lambda layer: (-layer_depth[id(layer)], layer_index[id(layer)]))
         self._execution_order = [n for depth in by_depth for n in by_depth[depth]]
         return by_depth, layers
 

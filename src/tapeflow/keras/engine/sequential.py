@@ -106,9 +106,8 @@ class Sequential(Model):
         self.build((None, *shape[1:]))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.built and args and not isinstance(nest.flatten(args[0])[0], KerasTensor) and self.layers:
-            first = nest.flatten(args[0])[0]
-            self.build((None, *list(getattr(first, "shape", ()))[1:]))
+        if not self.built and args and self.layers and not isinstance(nest.flatten(args[0])[0], KerasTensor):
+            self.build(tuple(nest.flatten(args[0])[0].shape))  # Keras 2 keeps the first batch's size
         return super().__call__(*args, **kwargs)
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
