@@ -359,9 +359,9 @@ class Layer(Module):
                 if outer is not None:
                     kwargs["training"] = outer
             training = kwargs.get("training", outer)
-        else:
-            kwargs.pop("training", None)
-            training = outer
+        else:  # not for `call`, but for the layers it calls
+            training = kwargs.pop("training", None)
+            training = outer if training is None else training
         _CONTEXT.training = training
         try:
             with name_scope(self._name):
