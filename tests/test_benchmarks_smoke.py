@@ -14,7 +14,7 @@ def test_quick_benchmark_run_succeeds():
     workloads = ("tutorial_loop", "optimizer_loop", "function_loop", "op_chain", "mlp", "mlp_adam",
                  "mlp_compiled", "hvp_compiled", "loop_gradient_compiled", "import_time", "checkpoint_save",
                  "checkpoint_restore", "random_draws",
-                 "data_pipeline")
+                 "data_pipeline", "keras_fit")
     for workload in workloads:
         assert f"== {workload}" in run.stdout
     tapeflow_rows = [line for line in run.stdout.splitlines() if line.startswith("tapeflow")]

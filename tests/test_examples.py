@@ -60,3 +60,13 @@ def test_csv_pipeline_trains_the_classifier():
     accuracies = [float(line.split()[5]) for line in lines[1:]]
     assert len(losses) == 6 and losses == sorted(losses, reverse=True) and losses[-1] < 0.2 * losses[0]
     assert accuracies[-1] > 0.95
+
+
+def test_keras_mlp_trains_with_fit_and_the_loss_falls():
+    lines = run("keras_mlp.py").stdout.splitlines()
+    assert lines[0] == 'Model: "sequential"' and lines[1 + lines[1:].index("Epoch 1/40")] == "Epoch 1/40"
+    epochs = [line for line in lines if line.startswith("23/23 - ")]
+    assert epochs and all(" - loss: " in line and " - val_accuracy: " in line for line in epochs)
+    words = lines[-2].replace(",", "").split()
+    first, final, accuracy = float(words[2]), float(words[5]), float(words[7])
+    assert final < 0.2 * first and accuracy > 0.9
