@@ -87,7 +87,7 @@ def torch_leg() -> Step:
             loss = torch.nn.functional.cross_entropy(model(xb), yb)
             loss.backward()
             optimizer.step()
-            total += float(loss)
+            total += loss.item()
         return total / len(loader)
 
     return epoch
