@@ -278,6 +278,17 @@ def initializers_and_friends(tf):
     return out
 
 
+def checkpoint_model(tf):
+    """The model whose weights tf-keras and tapeflow write for each other (weights set, one Adam step)."""
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(4,)), tf.keras.layers.Dense(2)])
+    model.set_weights(
+        [np.arange(np.prod(w.shape), dtype="float32").reshape(w.shape) / 10 for w in model.get_weights()]
+    )
+    model.compile(tf.keras.optimizers.Adam(0.1), "mse")
+    model.train_on_batch(np.ones((4, 4), "float32"), np.zeros((4, 2), "float32"))
+    return model
+
+
 CASES = {
     f.__name__: f
     for f in (

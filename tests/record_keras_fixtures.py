@@ -16,9 +16,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_cases import CASES, flatten  # noqa: E402
+from keras_cases import CASES, checkpoint_model, flatten  # noqa: E402
 
 OUT = pathlib.Path(__file__).resolve().parent / "fixtures" / "keras_tensorflow.json"
+CHECKPOINT = OUT.parent / "keras_checkpoint" / "weights"  # tf-keras's save_weights of checkpoint_model
 
 
 def _jsonable(value):
@@ -30,7 +31,8 @@ def _jsonable(value):
 def main() -> None:
     recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in CASES.items()}
     OUT.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
-    print(f"wrote {OUT}")
+    checkpoint_model(tf).save_weights(str(CHECKPOINT))
+    print(f"wrote {OUT} and {CHECKPOINT}")
 
 
 if __name__ == "__main__":
