@@ -278,6 +278,64 @@ def initializers_and_friends(tf):
     return out
 
 
+def configs_and_errors(tf):
+    """A subclassed model's summary, frozen layers, configs, from_config, Keras's errors and reprs."""
+    tf.keras.backend.clear_session()
+    layers = tf.keras.layers
+
+    class Two(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = layers.Dense(4, activation="relu")
+            self.d2 = layers.Dense(2)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    two = Two()
+    two(np.ones((3, 5), "float32"))
+    frozen = tf.keras.Sequential([layers.Dense(3, input_shape=(2,)), layers.Dense(1)])
+    frozen.layers[0].trainable = False
+    dense = layers.Dense(3, activation="relu", kernel_regularizer=tf.keras.regularizers.l2(0.01), name="dd")
+    clone = tf.keras.Sequential.from_config(frozen.get_config())
+    errors = []
+    for attempt in (
+        lambda: layers.Dense(3)(np.ones((2,), "float32")),
+        lambda: tf.keras.Sequential([layers.Dense(2, input_shape=(3,))]).fit(
+            np.ones((4, 3)), np.ones((4, 2))
+        ),
+        lambda: frozen(np.ones((2, 5), "float32")),
+    ):
+        try:
+            attempt()
+        except Exception as e:  # noqa: BLE001 - the class and message are what is compared
+            errors.append(f"{type(e).__name__}: {e}")
+    return {
+        "subclassed": _summary(two),
+        "subclassed_weights": [w.name for w in two.weights],
+        "frozen": _summary(frozen),
+        "dense_config": repr(sorted(dense.get_config().items())),
+        "sequential_config": repr(frozen.get_config()),
+        "from_config": [layer.name for layer in clone.layers],
+        "from_config_params": clone.count_params(),
+        "errors": errors,
+        "layer_configs": repr(
+            [
+                layers.Dropout(0.2).get_config(),
+                layers.Flatten().get_config(),
+                layers.Conv2D(2, 3).get_config(),
+                layers.Embedding(3, 2).get_config(),
+            ]
+        ),
+        "input_repr": repr(tf.keras.Input((3,))),
+        "getters": [
+            tf.keras.losses.get("mse").__name__,
+            tf.keras.activations.get("relu").__name__,
+            type(tf.keras.optimizers.get("adam")).__name__,
+        ],
+    }
+
+
 def checkpoint_model(tf):
     """The model whose weights tf-keras and tapeflow write for each other (weights set, one Adam step)."""
     model = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(4,)), tf.keras.layers.Dense(2)])
@@ -300,6 +358,7 @@ CASES = {
         layer_outputs,
         losses_and_metrics,
         initializers_and_friends,
+        configs_and_errors,
     )
 }
 

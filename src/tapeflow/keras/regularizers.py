@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from tapeflow.ops.math_ops import abs as absolute
 from tapeflow.ops.math_ops import square
 from tapeflow.ops.reduce_ops import reduce_sum
@@ -25,15 +27,15 @@ class Regularizer:
         return cls(**config)
 
 
-def _factor(value: Any, name: str) -> float:
+def _factor(value: Any, name: str) -> np.float32:
+    """A penalty factor as Keras keeps it: rounded to float32 (its config shows 0.009999999776482582)."""
     if value is None:
-        return 0.0
-    value = float(value)
-    if value < 0:
+        return np.float32(0.0)
+    if float(value) < 0:
         raise ValueError(
             f"Value '{name}' to the regularizer must be a non-negative number. Received: {name}={value}"
         )
-    return value
+    return np.float32(value)
 
 
 class L1L2(Regularizer):
@@ -51,7 +53,7 @@ class L1L2(Regularizer):
         return penalty
 
     def get_config(self) -> dict:
-        return {"l1": self.l1, "l2": self.l2}
+        return {"l1": float(self.l1), "l2": float(self.l2)}
 
 
 class L1(Regularizer):
@@ -64,7 +66,7 @@ class L1(Regularizer):
         return self.l1 * reduce_sum(absolute(x))
 
     def get_config(self) -> dict:
-        return {"l1": self.l1}
+        return {"l1": float(self.l1)}
 
 
 class L2(Regularizer):
@@ -77,7 +79,7 @@ class L2(Regularizer):
         return self.l2 * reduce_sum(square(x))
 
     def get_config(self) -> dict:
-        return {"l2": self.l2}
+        return {"l2": float(self.l2)}
 
 
 def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:

@@ -29,7 +29,7 @@ from tapeflow.ops.math_ops import cast
 from tapeflow.ops.variables import Variable
 from tapeflow.tracking import deferred
 
-__all__ = ["Layer", "to_snake_case"]
+__all__ = ["InputSpec", "Layer", "to_snake_case"]
 
 _CONTEXT = threading.local()  # .training: the training value of the innermost layer call, if any
 
@@ -44,6 +44,58 @@ def to_snake_case(name: str) -> str:
 def _shapes(inputs: Any) -> Any:
     """The input structure's shapes: a TensorShape for one tensor, a list of them for a list."""
     return nest.map_structure(lambda x: TensorShape(x.shape) if hasattr(x, "shape") else None, inputs)
+
+
+class InputSpec:
+    """What a layer accepts: `ndim`, `min_ndim`, and sizes of given `axes` ({axis: size}); checked
+    before each call with Keras's messages."""
+
+    def __init__(
+        self,
+        dtype: Any = None,
+        shape: Any = None,
+        ndim: int | None = None,
+        max_ndim: int | None = None,
+        min_ndim: int | None = None,
+        axes: dict | None = None,
+        allow_last_axis_squeeze: bool = False,
+        name: str | None = None,
+    ):
+        self.dtype, self.shape, self.ndim, self.max_ndim, self.min_ndim = (
+            dtype,
+            shape,
+            ndim,
+            max_ndim,
+            min_ndim,
+        )
+        self.axes = axes or {}
+
+    def check(self, layer_name: str, index: int, shape: TensorShape) -> None:
+        prefix = f'Input {index} of layer "{layer_name}" is incompatible with the layer: '
+        rank = shape.rank
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(
+                f"{prefix}expected ndim={self.ndim}, found ndim={rank}. Full shape received: "
+                f"{tuple(shape.as_list())}"
+            )
+        if self.min_ndim is not None and rank is not None and rank < self.min_ndim:
+            raise ValueError(
+                f"{prefix}expected min_ndim={self.min_ndim}, found ndim={rank}. Full shape "
+                f"received: {tuple(shape.as_list())}"
+            )
+        if self.shape is not None and rank is not None:
+            expected = tuple(self.shape)
+            if rank != len(expected) or any(
+                e is not None and a is not None and e != a for e, a in zip(expected, shape.as_list())
+            ):
+                raise ValueError(f"{prefix}expected shape={expected}, found shape={tuple(shape.as_list())}")
+        for axis, size in self.axes.items():
+            actual = shape[axis] if rank is not None else None
+            if size is not None and actual is not None and actual != size:
+                raise ValueError(
+                    f"{prefix}expected axis {axis} of input shape to have value {size}, but "
+                    f"received input with shape {tuple(shape.as_list())}"
+                )
 
 
 class Layer(Module):
@@ -351,6 +403,7 @@ class Layer(Module):
         if any(isinstance(x, KerasTensor) for x in nest.flatten((args, kwargs))):
             return self._functional_call(args, kwargs)
         inputs = self._cast_inputs(args[0])
+        self._check_input_spec(inputs)
         self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
         if self._call_takes_training:
@@ -374,11 +427,20 @@ class Layer(Module):
                 self.add_loss(self._activity_regularizer(output) / batch)
         return outputs
 
+    def _check_input_spec(self, inputs: Any) -> None:
+        if self.input_spec is None:
+            return
+        specs = nest.flatten(self.input_spec)
+        for index, (spec, x) in enumerate(zip(specs, nest.flatten(inputs))):
+            if spec is not None and hasattr(x, "shape"):
+                spec.check(self.name, index, TensorShape(x.shape))
+
     def _functional_call(self, args: tuple, kwargs: dict) -> Any:
         """A call on Keras tensors: build from their shapes, find the output shapes by running `call` on
         stand-in batches, and record the node."""
         from tapeflow.keras.engine import shape_inference  # imported here: it imports the ops it runs
 
+        self._check_input_spec(args[0])
         node = Node(self, args, kwargs)
         node.outputs = shape_inference.symbolic_outputs(self, node)
         return node.outputs

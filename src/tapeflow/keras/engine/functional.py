@@ -10,7 +10,7 @@ from typing import Any
 
 from tapeflow.core import nest
 from tapeflow.keras import backend
-from tapeflow.keras.engine.base_layer import Layer
+from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.keras.engine.input_layer import InputLayer
 from tapeflow.keras.engine.keras_tensor import KerasTensor
 from tapeflow.keras.engine.training import Model
@@ -54,6 +54,7 @@ class Functional(Model):
         self._is_graph_network = True
         object.__setattr__(self, "_layers", ordered_layers)
         self._output_layer_names = [t.node.layer.name for t in self.outputs]
+        self.input_spec = [InputSpec(shape=(None, *t.shape.as_list()[1:])) for t in self.inputs]
         self.built = True
         self._build_input_shape = nest.map_structure(lambda t: _to_tuple(t.shape), inputs)
 

@@ -27,6 +27,7 @@ class InputLayer(Layer):
         **kwargs: Any,
     ):
         batch_input_shape = kwargs.pop("batch_input_shape", None)
+        optional = bool(kwargs.pop("optional", False))
         if input_shape is not None and batch_input_shape is not None:
             raise ValueError(
                 "Only provide the input_shape OR batch_input_shape argument to InputLayer, not "
@@ -45,7 +46,7 @@ class InputLayer(Layer):
         elif batch_input_shape is None:
             batch_input_shape = (batch_size, *tuple(input_shape))
         self._batch_input_shape = tuple(batch_input_shape)
-        self.sparse, self.ragged = bool(sparse), bool(ragged)
+        self.sparse, self.ragged, self.optional = bool(sparse), bool(ragged), optional
         self.built = True
         node = Node(self, (), {})
         node.outputs = (
@@ -65,6 +66,7 @@ class InputLayer(Layer):
             "sparse": self.sparse,
             "ragged": self.ragged,
             "name": self.name,
+            "optional": self.optional,
         }
 
 

@@ -38,11 +38,8 @@ class KerasTensor:
         return (self.node.layer, 0, self.index)
 
     def __repr__(self) -> str:
-        description = f", description=\"created by layer '{self.node.layer.name}'\"" if self.node else ""
-        return (
-            f"KerasTensor(type_spec=TensorSpec(shape={self.shape}, dtype=tf.{self.dtype.name}, "
-            f"name={self.name!r}), name={self.name!r}{description})"
-        )
+        created = f" (created by layer '{self.node.layer.name}')" if self.node is not None else ""
+        return f"<KerasTensor: shape={self.shape} dtype={self.dtype.name}{created}>"
 
     def __len__(self) -> int:
         raise TypeError(

@@ -11,7 +11,8 @@ from typing import Any
 
 from tapeflow.core import nest
 from tapeflow.keras import backend
-from tapeflow.keras.engine.base_layer import Layer
+from tapeflow.keras import layers as layers_module
+from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.keras.engine.input_layer import Input, InputLayer
 from tapeflow.keras.engine.keras_tensor import KerasTensor
 from tapeflow.keras.engine.training import Model
@@ -79,11 +80,13 @@ class Sequential(Model):
         """Call the layers in turn on `input_tensor`: the graph that gives `summary` its shapes."""
         self._input_tensor = input_tensor
         self._input_layer = input_tensor.node.layer
+        self._layers[:] = [self._input_layer] + self.layers  # Keras keeps it first, out of `layers`
         output = input_tensor
         for layer in self.layers:
             output = layer(output)
         self._output_tensor = output
         self._build_input_shape = tuple(input_tensor.shape.as_list())
+        self.input_spec = InputSpec(shape=(None, *self._build_input_shape[1:]))
         self.built = bool(self.layers) or self.built
 
     def build(self, input_shape: Any = None) -> None:
@@ -161,7 +164,17 @@ class Sequential(Model):
         return children
 
     def get_config(self) -> dict:
-        layers = [
-            {"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers
-        ]
-        return {"name": self.name, "layers": layers}
+        """Keras 2's config: the layers (the input layer first, where there is one), serialised."""
+        config = {"name": self.name, "layers": [layers_module.serialize(layer) for layer in self._layers]}
+        if self._input_tensor is None and self._build_input_shape is not None:
+            config["build_input_shape"] = self._build_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
+        model = cls(name=config.get("name"))
+        for layer_config in config["layers"]:
+            model.add(layers_module.deserialize(layer_config, custom_objects))
+        if not model.inputs and config.get("build_input_shape"):
+            model.build(config["build_input_shape"])
+        return model

@@ -7,7 +7,7 @@ from typing import Any
 
 from tapeflow.core import dtypes
 from tapeflow.keras import activations, constraints, initializers, regularizers
-from tapeflow.keras.engine.base_layer import Layer
+from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.ops.array_ops import expand_dims, reshape, transpose
 from tapeflow.ops.creation_ops import shape as dynamic_shape
 from tapeflow.ops.gather_ops import gather
@@ -63,6 +63,7 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
         dtype = dtypes.as_dtype(self.dtype)
@@ -97,6 +98,7 @@ class Dense(Layer):
             )
         else:
             self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -219,7 +221,7 @@ class Embedding(Layer):
         input_length: Any = None,
         **kwargs: Any,
     ):
-        if input_length is not None and "input_shape" not in kwargs:
+        if "input_shape" not in kwargs:  # Keras 2: a Sequential starting here has its input at once
             kwargs["input_shape"] = (input_length,)
         if input_dim <= 0 or output_dim <= 0:
             raise ValueError(
