@@ -2,23 +2,39 @@
 callbacks, initializers, optimizers, the datasets and utilities."""
 
 from tapeflow.keras import (
-                            activations,
-                            backend,
-                            callbacks,
-                            constraints,
-                            datasets,
-                            initializers,
-                            layers,
-                            losses,
-                            metrics,
-                            models,
-                            optimizers,
-                            regularizers,
-                            utils,
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
 )
 from tapeflow.keras.engine.input_layer import Input
 from tapeflow.keras.engine.sequential import Sequential
 from tapeflow.keras.engine.training import Model
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "constraints", "datasets",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils"]
+__all__ = [
+    "Input",
+    "Model",
+    "Sequential",
+    "activations",
+    "backend",
+    "callbacks",
+    "constraints",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "utils",
+]

@@ -125,9 +125,7 @@ class Layer(Module):
         object.__setattr__(self, "_layers", [])
         self._name = name or backend.unique_name(to_snake_case(type(self).__name__))
         self._name_scope = None
-        self._dtype = (
-            dtypes.as_dtype(dtype or backend.floatx()).name if not isinstance(dtype, dict) else "float32"
-        )
+        self._dtype = dtypes.as_dtype(dtype or backend.floatx()).name
         self._trainable = trainable
         self._trainable_weights: list = []
         self._non_trainable_weights: list = []
@@ -395,10 +393,7 @@ class Layer(Module):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
             if "inputs" not in kwargs:
-                raise TypeError(
-                    "Only input tensors may be passed as positional arguments. The following "
-                    "argument value should be passed as a keyword argument: ..."
-                )
+                raise TypeError("__call__() missing 1 required positional argument: 'inputs'")
             args = (kwargs.pop("inputs"),)
         if any(isinstance(x, KerasTensor) for x in nest.flatten((args, kwargs))):
             return self._functional_call(args, kwargs)

@@ -137,8 +137,8 @@ def _accuracy_for(y_true: Any, y_pred: Any, loss: Any) -> Any:
 class MetricsContainer:
     """The compiled metrics, matched to the outputs on first use."""
 
-    def __init__(self, metrics: Any = None, output_names: list[str] | None = None, losses: Any = None):
-        self._user_metrics, self._output_names, self._user_losses = metrics, output_names, losses
+    def __init__(self, metrics: Any = None, output_names: list[str] | None = None):
+        self._user_metrics, self._output_names = metrics, output_names
         self._metrics: list | None = None  # per output: [Metric, ...]
 
     @property

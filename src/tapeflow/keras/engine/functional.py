@@ -28,11 +28,8 @@ class Functional(Model):
     def __init__(
         self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True, **kwargs: Any
     ):
-        if getattr(self, "_init_graph", False):
-            return
         Layer.__init__(self, name=name or backend.unique_name("model"), trainable=trainable, **kwargs)
         self._init_training_state()
-        self._init_graph = True
         self._init_network(inputs, outputs)
 
     def _init_network(self, inputs: Any, outputs: Any) -> None:

@@ -49,15 +49,12 @@ class Model(Layer):
         return super().__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any):
-        if type(self) is not Model and (args or "inputs" in kwargs) and hasattr(self, "_init_graph"):
-            return  # Functional.__init__ ran already, through __new__'s instance
-        inputs = kwargs.pop("inputs", args[0] if args else None)
-        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
-        if inputs is not None:
-            from tapeflow.keras.engine.functional import Functional  # imported here: it subclasses Model
-
-            Functional.__init__(self, inputs, outputs, **kwargs)
-            return
+        if args or "inputs" in kwargs:
+            raise NotImplementedError(
+                "tapeflow's Keras cannot yet build a subclass of tf.keras.Model from inputs and outputs "
+                "(super().__init__(inputs, outputs)); use tf.keras.Model(inputs, outputs), or a subclass "
+                "with a `call` method."
+            )
         Layer.__init__(self, **kwargs)
         self._init_training_state()
 
@@ -151,7 +148,7 @@ class Model(Layer):
         self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, output_names=names)
-        self.compiled_metrics = compile_utils.MetricsContainer(metrics, output_names=names, losses=loss)
+        self.compiled_metrics = compile_utils.MetricsContainer(metrics, output_names=names)
         self.loss = loss or {}
         self._run_eagerly = run_eagerly
         self._is_compiled = True
@@ -246,7 +243,7 @@ class Model(Layer):
         self(x, training=False)
         self._clear_call_losses()
 
-    def _assert_compiled(self, method: str) -> None:
+    def _assert_compiled(self) -> None:
         if not self._is_compiled:
             raise RuntimeError(
                 "You must compile your model before training/testing. Use `model.compile(optimizer, loss)`."
@@ -277,7 +274,7 @@ class Model(Layer):
         use_multiprocessing: bool = False,
     ) -> Any:
         """Train for `epochs` epochs; returns the `History` (see the module doc)."""
-        self._assert_compiled("fit")
+        self._assert_compiled()
         if class_weight is not None:
             raise NotImplementedError("tapeflow's fit does not support `class_weight` yet.")
         verbose = 1 if verbose == "auto" else verbose
@@ -357,7 +354,7 @@ class Model(Layer):
         **kwargs: Any,
     ) -> Any:
         """The loss and metrics over the data: a scalar, a list in `metrics_names` order, or a dict."""
-        self._assert_compiled("evaluate")
+        self._assert_compiled()
         verbose = 1 if verbose == "auto" else verbose
         data = data_adapter.DataHandler(x, y, sample_weight, batch_size, steps)
         if not isinstance(callbacks, CallbackList):
@@ -427,7 +424,7 @@ class Model(Layer):
         return_dict: bool = False,
     ) -> Any:
         """One training step on one batch; the loss and metrics after it."""
-        self._assert_compiled("train_on_batch")
+        self._assert_compiled()
         batch = next(data_adapter.DataHandler(x, y, sample_weight, batch_size=_batch_length(x)).batches())
         if self._train_function is None:
             self._train_function = self._step_function(self.train_step)
@@ -445,7 +442,7 @@ class Model(Layer):
         return_dict: bool = False,
     ) -> Any:
         """The loss and metrics on one batch."""
-        self._assert_compiled("test_on_batch")
+        self._assert_compiled()
         batch = next(data_adapter.DataHandler(x, y, sample_weight, batch_size=_batch_length(x)).batches())
         if self._test_function is None:
             self._test_function = self._step_function(self.test_step)
