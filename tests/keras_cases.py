@@ -336,6 +336,33 @@ def configs_and_errors(tf):
     }
 
 
+def weight_names(tf):
+    """Weight names: a direct build(), layers first called inside tf.function, a subclassed model, an
+    outer name scope."""
+    tf.keras.backend.clear_session()
+    layers = tf.keras.layers
+    direct = layers.Dense(2)
+    direct.build((None, 3))
+    stack = tf.keras.Sequential([layers.Dense(8), layers.Dense(1)])
+    tf.function(lambda a: stack(a))(np.ones((2, 3), "float32"))
+
+    class Pair(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = layers.Dense(2)
+            self.b = layers.Dense(2)
+
+        def call(self, x):
+            return self.b(self.a(x))
+
+    pair = Pair()
+    tf.function(lambda a: pair(a))(np.ones((2, 3), "float32"))
+    with tf.name_scope("outer"):
+        scoped = layers.Dense(2)
+        scoped(np.ones((1, 2), "float32"))
+    return {"names": [w.name for m in (direct, stack, pair, scoped) for w in m.weights]}
+
+
 def checkpoint_model(tf):
     """The model whose weights tf-keras and tapeflow write for each other (weights set, one Adam step)."""
     model = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(4,)), tf.keras.layers.Dense(2)])
@@ -359,6 +386,7 @@ CASES = {
         losses_and_metrics,
         initializers_and_friends,
         configs_and_errors,
+        weight_names,
     )
 }
 

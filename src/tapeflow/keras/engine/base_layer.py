@@ -250,14 +250,13 @@ class Layer(Module):
                 )
         initializer = initializers.get(initializer)
         constraint = constraints.get(constraint)
-        with name_scope(self._name):
-            variable = Variable(
-                lambda: initializer(shape, dtype=dtype),
-                trainable=trainable,
-                name=name,
-                dtype=dtype,
-                constraint=constraint,
-            )
+        variable = Variable(
+            lambda: initializer(shape, dtype=dtype),
+            trainable=trainable,
+            name=name,
+            dtype=dtype,
+            constraint=constraint,
+        )
         if trainable:
             self._trainable_weights.append(variable)
         else:
@@ -365,11 +364,17 @@ class Layer(Module):
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         return inputs
 
-    def _maybe_build(self, inputs: Any) -> None:
+    def _maybe_build(self, inputs: Any, in_scope: bool = False) -> None:
+        """Build from the inputs' shapes, in the layer's name scope (entered here unless `in_scope`), so
+        the weights are named dense/kernel:0 (a direct `build()` call names them kernel:0, as Keras)."""
         if self.built:
             return
         shapes = _shapes(inputs)
-        self.build(shapes)
+        if in_scope:
+            self.build(shapes)
+        else:
+            with name_scope(self._name):
+                self.build(shapes)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = shapes
@@ -399,7 +404,6 @@ class Layer(Module):
             return self._functional_call(args, kwargs)
         inputs = self._cast_inputs(args[0])
         self._check_input_spec(inputs)
-        self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
         if self._call_takes_training:
             if kwargs.get("training") is None:
@@ -412,7 +416,8 @@ class Layer(Module):
             training = outer if training is None else training
         _CONTEXT.training = training
         try:
-            with name_scope(self._name):
+            with name_scope(self._name):  # once: a traced graph would number a second entry
+                self._maybe_build(inputs, in_scope=True)
                 outputs = self.call(inputs, *args[1:], **kwargs)
         finally:
             _CONTEXT.training = outer

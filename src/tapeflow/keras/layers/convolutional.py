@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.keras import activations, constraints, initializers, regularizers
 from tapeflow.keras.engine.base_layer import Layer
 from tapeflow.keras.layers.core import serialize_object
@@ -86,6 +87,7 @@ class Conv2D(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape: Any) -> None:
+        input_shape = TensorShape(input_shape)
         channels = input_shape[-1]
         if channels is None:
             raise ValueError(

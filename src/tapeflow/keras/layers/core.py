@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from tapeflow.core import dtypes
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.keras import activations, constraints, initializers, regularizers
 from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.ops.array_ops import expand_dims, reshape, transpose
@@ -66,6 +67,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
+        input_shape = TensorShape(input_shape)
         dtype = dtypes.as_dtype(self.dtype)
         if not (dtype.is_floating or dtype.is_complex):
             raise TypeError(
@@ -239,6 +241,7 @@ class Embedding(Layer):
         self.input_length = input_length
 
     def build(self, input_shape: Any) -> None:
+        input_shape = TensorShape(input_shape)
         self.embeddings = self.add_weight(
             "embeddings",
             shape=(self.input_dim, self.output_dim),
