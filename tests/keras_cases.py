@@ -336,6 +336,42 @@ def configs_and_errors(tf):
     }
 
 
+def cnn_fit(tf):
+    """A small CNN (Conv2D, MaxPooling2D, Flatten, Dropout, Dense) trained with sample weights and RMSprop;
+    dropout off (rate 0) so that the trajectory is deterministic."""
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(11)
+    layers = tf.keras.layers
+    rng = np.random.RandomState(3)
+    images = rng.rand(48, 8, 8, 1).astype("float32")
+    labels = (images[:, :4].mean(axis=(1, 2, 3)) > images[:, 4:].mean(axis=(1, 2, 3))).astype("int32")
+    weights = rng.rand(48).astype("float32")
+    model = tf.keras.Sequential(
+        [
+            layers.Conv2D(4, 3, activation="relu", padding="same", input_shape=(8, 8, 1)),
+            layers.MaxPooling2D(),
+            layers.Conv2D(6, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dropout(0.0),
+            layers.Dense(2, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=tf.keras.optimizers.RMSprop(0.01),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(
+        images, labels, sample_weight=weights, batch_size=16, epochs=3, verbose=0, shuffle=False
+    )
+    return {
+        "summary": _summary(model),
+        "history": {k: np.array(v) for k, v in history.history.items()},
+        "final": model.get_weights(),
+        "predict": model.predict(images[:4], verbose=0),
+    }
+
+
 def weight_names(tf):
     """Weight names: a direct build(), layers first called inside tf.function, a subclassed model, an
     outer name scope."""
@@ -387,6 +423,7 @@ CASES = {
         initializers_and_friends,
         configs_and_errors,
         weight_names,
+        cnn_fit,
     )
 }
 

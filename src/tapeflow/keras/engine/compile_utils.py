@@ -184,6 +184,7 @@ class MetricsContainer:
     def update_state(
         self, y_true: Any, y_pred: Any, sample_weight: Any = None, loss_objects: Any = None
     ) -> None:
+        """Update the metrics. As Keras's `metrics` (not `weighted_metrics`), they ignore `sample_weight`."""
         if y_true is None:
             return
         if self._metrics is None:
@@ -198,9 +199,9 @@ class MetricsContainer:
             y_p_squeezed, y_t = losses_module.squeeze_or_expand(y_p, y_t)
             for metric in group:
                 if isinstance(metric, metrics_module.MeanMetricWrapper):
-                    metric.update_state(y_t, y_p_squeezed, sample_weight=sample_weight)
+                    metric.update_state(y_t, y_p_squeezed)
                 else:
-                    metric.update_state(y_t, y_p, sample_weight=sample_weight)
+                    metric.update_state(y_t, y_p)
 
     def reset_state(self) -> None:
         for m in self.metrics:
