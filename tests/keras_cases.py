@@ -152,6 +152,26 @@ def progress_verbose_2(tf):
     return {"text": _progress_text(out.getvalue())}
 
 
+def progress_verbose_1(tf):
+    """fit (with validation), evaluate and predict at verbose=1: the bar rewritten with backspaces and
+    carriage returns (timings and the backspace runs, which count their widths, normalised)."""
+    import contextlib
+    import io
+
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])
+    model.compile("sgd", "mse", metrics=["mae"])
+    x, y = np.ones((40, 3), "float32"), np.zeros((40, 1), "float32")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        model.fit(x, y, batch_size=20, epochs=2, validation_data=(x, y))
+        model.evaluate(x, y)
+        model.predict(x)
+    text = re.sub(r"(ETA:| -) \d+s", r"\1 Ns", _progress_text(out.getvalue()))
+    return {"text": re.sub(r" *\n", "\n", re.sub("\x08+", "<BS>", text))}
+
+
 def layer_outputs(tf):
     """Outputs and gradients of each layer with set weights."""
     layers = tf.keras.layers
@@ -418,6 +438,7 @@ CASES = {
         mlp_fit,
         functional_fit,
         progress_verbose_2,
+        progress_verbose_1,
         layer_outputs,
         losses_and_metrics,
         initializers_and_friends,
