@@ -133,6 +133,38 @@ def functional_fit(tf):
     }
 
 
+def dict_io_fit(tf):
+    """A functional model with named inputs and outputs (dicts), per-output losses and loss weights,
+    metrics for one output, fit from `initial_epoch`, evaluate as a dict and predict."""
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(0)
+    layers = tf.keras.layers
+    a, b = tf.keras.Input((2,), name="a"), tf.keras.Input((3,), name="b")
+    h = layers.concatenate([a, b])
+    outputs = {
+        "reg": layers.Dense(1, name="reg")(h),
+        "cls": layers.Dense(3, activation="softmax", name="cls")(h),
+    }
+    model = tf.keras.Model({"a": a, "b": b}, outputs)
+    model.compile(
+        "adam",
+        loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+        loss_weights={"reg": 0.5, "cls": 2.0},
+        metrics={"cls": "accuracy"},
+    )
+    x = {"a": np.ones((10, 2), "float32"), "b": np.arange(30, dtype="float32").reshape(10, 3) / 30}
+    y = {"reg": np.ones((10, 1), "float32"), "cls": np.arange(10) % 3}
+    history = model.fit(x, y, epochs=4, initial_epoch=2, batch_size=4, verbose=0, shuffle=False)
+    predicted = model.predict(x, verbose=0)
+    return {
+        "history": {k: np.array(v) for k, v in history.history.items()},
+        "epochs": np.array(history.epoch),
+        "evaluate": {k: np.array(v) for k, v in model.evaluate(x, y, verbose=0, return_dict=True).items()},
+        "metrics_names": model.metrics_names,
+        "predict": {k: predicted[k] for k in sorted(predicted)},
+    }
+
+
 def _progress_text(text: str) -> str:
     """The printed progress with the timings replaced by `T`."""
     return re.sub(r"\d+(ms|us|s)/(step|epoch)", "T", re.sub(r" - \d+s - ", " - Ts - ", text))
@@ -445,6 +477,7 @@ CASES = {
         configs_and_errors,
         weight_names,
         cnn_fit,
+        dict_io_fit,
     )
 }
 
