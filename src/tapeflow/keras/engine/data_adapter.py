@@ -18,7 +18,7 @@ from tapeflow.core.tensor import TensorLike
 from tapeflow.data.dataset import Dataset
 from tapeflow.keras import backend
 
-__all__ = ["DataHandler", "train_validation_split", "unpack_x_y_sample_weight"]
+__all__ = ["DataHandler", "class_weighted", "train_validation_split", "unpack_x_y_sample_weight"]
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
@@ -53,6 +53,31 @@ def _length(structure: Any) -> int:
             f"Make sure all arrays contain the same number of samples."
         )
     return lengths.pop() if lengths else 0
+
+
+def class_weighted(y: Any, sample_weight: Any, class_weight: dict) -> np.ndarray:
+    """The sample weights times each sample's class weight (the class is the label, rounded, or the
+    argmax of a one-hot label), as Keras applies `class_weight` to the training data."""
+    ids = sorted(class_weight)
+    if ids != list(range(len(ids))):
+        raise ValueError(
+            f"Expected `class_weight` to be a dict with keys from 0 to one less than the number of "
+            f"classes, found {class_weight}"
+        )
+    if nest.is_nested(y):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    table = np.asarray([class_weight[i] for i in ids])
+    table = table.astype(np.float32 if table.dtype.kind == "f" else np.int32)
+    labels = _as_array(y)
+    if labels.ndim >= 2:
+        labels = labels.argmax(axis=1) if labels.shape[-1] > 1 else np.round(labels[..., 0])
+    else:
+        labels = np.round(labels)
+    weights = table[labels.astype(np.int64)]
+    if sample_weight is None:
+        return weights
+    sample_weight = _as_array(sample_weight)
+    return sample_weight * weights.astype(sample_weight.dtype).reshape(sample_weight.shape)
 
 
 def train_validation_split(arrays: tuple, validation_split: float) -> tuple:

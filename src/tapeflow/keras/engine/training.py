@@ -17,6 +17,7 @@ import numpy as np
 from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core import nest
 from tapeflow.core.tensor import TensorLike
+from tapeflow.data.dataset import Dataset
 from tapeflow.keras import optimizers
 from tapeflow.keras.callbacks import CallbackList
 from tapeflow.keras.engine import compile_utils, data_adapter, summary
@@ -275,13 +276,17 @@ class Model(Layer):
     ) -> Any:
         """Train for `epochs` epochs; returns the `History` (see the module doc)."""
         self._assert_compiled()
-        if class_weight is not None:
-            raise NotImplementedError("tapeflow's fit does not support `class_weight` yet.")
         verbose = 1 if verbose == "auto" else verbose
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
                 (x, y, sample_weight), validation_split
             )
+        if class_weight is not None:
+            if isinstance(x, Dataset):
+                raise NotImplementedError(
+                    "tapeflow's fit applies `class_weight` to arrays, not yet to datasets."
+                )
+            sample_weight = data_adapter.class_weighted(y, sample_weight, class_weight)
         data = data_adapter.DataHandler(
             x, y, sample_weight, batch_size, steps_per_epoch, initial_epoch, epochs, shuffle
         )
