@@ -390,8 +390,7 @@ def configs_and_errors(tf):
 
 def cnn_fit(tf):
     """A small CNN (Conv2D, MaxPooling2D, Flatten, Dropout, Dense) trained with sample and class weights and
-    RMSprop;
-    dropout off (rate 0) so that the trajectory is deterministic."""
+    RMSprop; dropout off (rate 0) so that the trajectory is deterministic."""
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(11)
     layers = tf.keras.layers
