@@ -165,6 +165,36 @@ def dict_io_fit(tf):
     }
 
 
+def plateau_and_csv(tf):
+    """ReduceLROnPlateau and CSVLogger (and EarlyStopping restoring the best weights) during a fit."""
+    import os
+    import tempfile
+
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(2)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(4,))])
+    model.compile(tf.keras.optimizers.SGD(0.05), "mse")
+    path = os.path.join(tempfile.mkdtemp(), "log.csv")
+    callbacks = [
+        tf.keras.callbacks.ReduceLROnPlateau(
+            monitor="loss", factor=0.5, patience=1, min_delta=0.05, cooldown=1
+        ),
+        tf.keras.callbacks.CSVLogger(path),
+        tf.keras.callbacks.EarlyStopping(monitor="loss", patience=3, restore_best_weights=True),
+    ]
+    history = model.fit(XA, Y2[:, :1], epochs=8, batch_size=16, verbose=0, shuffle=False, callbacks=callbacks)
+    with open(path) as f:
+        text = f.read()
+    return {
+        "history": {k: np.array(v) for k, v in history.history.items()},
+        "csv_header": text.splitlines()[0],
+        "csv_rows": np.array(
+            [[np.nan if v == "NA" else float(v) for v in line.split(",")] for line in text.splitlines()[1:]]
+        ),
+        "weights": model.get_weights(),
+    }
+
+
 def _progress_text(text: str) -> str:
     """The printed progress with the timings replaced by `T`."""
     return re.sub(r"\d+(ms|us|s)/(step|epoch)", "T", re.sub(r" - \d+s - ", " - Ts - ", text))
@@ -485,6 +515,7 @@ CASES = {
         weight_names,
         cnn_fit,
         dict_io_fit,
+        plateau_and_csv,
     )
 }
 

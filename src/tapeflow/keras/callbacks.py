@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import copy
+import csv
 import os
 import warnings
 from collections.abc import Callable
@@ -13,6 +15,7 @@ import numpy as np
 from tapeflow.keras.progbar import Progbar
 
 __all__ = [
+    "CSVLogger",
     "Callback",
     "CallbackList",
     "EarlyStopping",
@@ -21,6 +24,7 @@ __all__ = [
     "LearningRateScheduler",
     "ModelCheckpoint",
     "ProgbarLogger",
+    "ReduceLROnPlateau",
     "TerminateOnNaN",
 ]
 
@@ -404,3 +408,124 @@ class ModelCheckpoint(Callback):
         elif self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
         self.model.save_weights(path, overwrite=True)
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiplies the learning rate by `factor` once `monitor` has not improved by `min_delta` for
+    `patience` epochs, then waits `cooldown` epochs; never below `min_lr`. Logs the rate as `lr`."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0,
+        **kwargs: Any,
+    ):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Got {factor}")
+        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
+        self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(
+                f"Learning rate reduction mode {mode} is unknown, fallback to auto mode.", stacklevel=2
+            )
+            mode = "auto"
+        self.mode = mode
+        self._reset()
+
+    def _reset(self) -> None:
+        if self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor):
+            self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
+            self.best = np.inf
+        else:
+            self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
+            self.best = -np.inf
+        self.cooldown_counter = self.wait = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._reset()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs if logs is not None else {}
+        optimizer = self.model.optimizer
+        logs["lr"] = float(np.asarray(optimizer.learning_rate))
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(
+                f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                f"available. Available metrics are: {','.join(list(logs.keys()))}.",
+                stacklevel=2,
+            )
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.monitor_op(current, self.best):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = np.asarray(optimizer.learning_rate).astype(np.float32)
+                if old_lr > np.float32(self.min_lr):
+                    new_lr = max(old_lr * self.factor, self.min_lr)
+                    optimizer.learning_rate = new_lr
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class CSVLogger(Callback):
+    """Writes each epoch's logs as a row of a CSV file (`epoch` first, then the log names, sorted)."""
+
+    def __init__(self, filename: Any, separator: str = ",", append: bool = False):
+        super().__init__()
+        self.filename, self.sep, self.append = os.fspath(filename), separator, append
+        self.writer: Any = None
+        self.keys: list | None = None
+        self.append_header = True
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename) as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        self.csv_file = open(self.filename, mode, newline="")  # noqa: SIM115 - open for the whole training
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if not any(k.startswith("val_") for k in self.keys):  # validation may start later: room for it
+                self.keys += ["val_" + k for k in self.keys]
+        if self.model.stop_training:
+            logs = {k: logs.get(k, "NA") for k in self.keys}
+        if self.writer is None:
+            dialect = type("Dialect", (csv.excel,), {"delimiter": self.sep})
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch", *self.keys], dialect=dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = collections.OrderedDict({"epoch": epoch})
+        row.update((key, _csv_value(logs.get(key, "NA"))) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.csv_file.close()
+        self.writer = None
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value
