@@ -216,3 +216,13 @@ def test_backend_and_utils():
     tf.keras.backend.clear_session()
     assert layers.Dense(1).name == "dense"
     assert tf.keras.Input(shape=(2,)).name == "input_1"
+
+
+def test_compute_output_shape_and_class_weight_errors():
+    assert layers.Dense(3).compute_output_shape((None, 5)).as_list() == [None, 3]
+    assert layers.Concatenate().compute_output_shape([(None, 2), (None, 3)]).as_list() == [None, 5]
+    assert layers.Conv2D(2, 3).compute_output_shape((None, 8, 8, 1)).as_list() == [None, 6, 6, 2]
+    model = tf.keras.Sequential([layers.Dense(2, activation="softmax", input_shape=(4,))])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="Expected `class_weight` to be a dict with keys from 0"):
+        model.fit(X, Y.astype("int32")[:, 0], class_weight={1: 2.0}, verbose=0)

@@ -55,23 +55,19 @@ def symbolic_outputs(layer: Any, node: Any) -> Any:
     return nest.pack_sequence_as(first, flat)
 
 
-def output_shapes(layer: Any, input_shape: Any) -> Any:
-    """`compute_output_shape`: the output shapes for inputs of `input_shape` (batch first)."""
-
-    def as_keras_tensor(shape: Any) -> KerasTensor:
-        return KerasTensor(shape, layer.dtype)
-
-    is_shape = lambda s: (
-        isinstance(s, TensorShape)
-        or (
-            isinstance(s, (tuple, list))  # noqa: E731
-            and all(d is None or isinstance(d, int) for d in s)
-        )
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, TensorShape) or (
+        isinstance(value, (tuple, list)) and all(d is None or isinstance(d, int) for d in value)
     )
-    if is_shape(input_shape):
-        inputs = as_keras_tensor(input_shape)
+
+
+def output_shapes(layer: Any, input_shape: Any) -> Any:
+    """`compute_output_shape`: the output shapes for inputs of `input_shape` (batch first; a list of
+    shapes for a layer of several inputs)."""
+    if _is_shape(input_shape):
+        inputs: Any = KerasTensor(input_shape, layer.dtype)
     else:
-        inputs = [as_keras_tensor(s) for s in input_shape]
+        inputs = [KerasTensor(shape, layer.dtype) for shape in input_shape]
     layer._maybe_build(inputs)
     first = _probe(layer, (inputs,), {}, 2)
     second = _probe(layer, (inputs,), {}, 3)
