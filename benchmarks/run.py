@@ -35,6 +35,7 @@ WORKLOADS = (
     "checkpoint_restore",
     "random_draws",
     "summary_scalar",
+    "keras_fit",
 )
 FULL = {"repeat": 7, "target": 0.2}  # 7 repeats of >= 0.2 s each per leg
 QUICK = {"repeat": 2, "target": 0.005}  # a smoke run: do the legs work at all

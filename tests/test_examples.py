@@ -82,3 +82,13 @@ def test_tensorboard_logging_writes_the_event_file(tmp_path):
     assert len(images) == 6 and all(v[:2].tolist() == [b"32", b"32"] for v in images)
     assert [v.item() for _, t, p, v in got if p == "text"] == [b"A tapeflow model fitting sin(3x)."]
     assert sum("graph_def" in e for e in events(tmp_path)) == 1
+
+
+def test_keras_mlp_trains_with_fit_and_the_loss_falls():
+    lines = run("keras_mlp.py").stdout.splitlines()
+    assert lines[0] == 'Model: "sequential"' and lines[1 + lines[1:].index("Epoch 1/40")] == "Epoch 1/40"
+    epochs = [line for line in lines if line.startswith("23/23 - ")]
+    assert epochs and all(" - loss: " in line and " - val_accuracy: " in line for line in epochs)
+    words = lines[-2].replace(",", "").split()
+    first, final, accuracy = float(words[2]), float(words[5]), float(words[7])
+    assert final < 0.2 * first and accuracy > 0.9

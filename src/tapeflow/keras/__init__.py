@@ -1,14 +1,40 @@
-"""`tf.keras`: the parts of Keras that TensorFlow's autodiff and input code use — the optimizers,
-the datasets (loaded on first use: they import more of the standard library) and `utils.get_file`."""
+"""`tf.keras`: Keras 2 (tf-keras 2.21) on tapeflow — layers, models, compile/fit, losses, metrics,
+callbacks, initializers, optimizers, the datasets and utilities."""
 
-from tapeflow.keras import datasets, optimizers, utils
+from tapeflow.keras import (
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from tapeflow.keras.engine.input_layer import Input
+from tapeflow.keras.engine.sequential import Sequential
+from tapeflow.keras.engine.training import Model
 
-__all__ = ["datasets", "optimizers", "utils"]
-
-
-def __getattr__(name: str):
-    if name == "datasets":
-        return datasets
-    if name == "utils":
-        return utils
-    raise AttributeError(f"module 'tapeflow.keras' has no attribute {name!r}")
+__all__ = [
+    "Input",
+    "Model",
+    "Sequential",
+    "activations",
+    "backend",
+    "callbacks",
+    "constraints",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "utils",
+]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
 
 __all__: list = []
 
@@ -37,7 +38,14 @@ def _adam_kernel(var, m, v, g, alpha, vhat=None, *, one_minus_beta_1, one_minus_
     return (new_var, m, v) if vhat is None else (new_var, m, v, vhat)
 
 
-_apply_adam = Op("ApplyAdam", _adam_kernel, None, multiple_results=True)
+def _adam_infer(var, m, v, g, alpha, vhat=None, **params) -> list[AbstractValue]:
+    """The results are shaped as the variable and its slots. (Tracing must not run the kernel on
+    stand-ins: it would update the real slots in place.)"""
+    slots = (var, m, v) if vhat is None else (var, m, v, vhat)
+    return [AbstractValue(x.shape, x.dtype) for x in slots]
+
+
+_apply_adam = Op("ApplyAdam", _adam_kernel, None, multiple_results=True, infer=_adam_infer)
 
 
 def apply_adam(var, m, v, g, alpha, beta_1: float, beta_2: float, epsilon: float, vhat=None) -> tuple:

@@ -1,0 +1,67 @@
+"""tapeflow's Keras against tf-keras 2.21: the programs of keras_cases.py, checked against the recorded
+fixture, and against live TensorFlow where it is installed (run with `TF_USE_LEGACY_KERAS=1`)."""
+
+import json
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+import tapeflow
+from keras_cases import CASES, assert_same, checkpoint_model, flatten
+
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_tensorflow.json"
+
+
+def _ours(name: str) -> dict:
+    return flatten(CASES[name](tapeflow))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case_matches_recorded_tf_keras(name):
+    recorded = json.loads(FIXTURE.read_text())[name]
+    assert_same(_ours(name), recorded)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case_matches_live_tf_keras(name):
+    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
+        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
+    tf = pytest.importorskip("tensorflow")
+    pytest.importorskip("tf_keras")
+    theirs = {
+        k: v
+        if isinstance(v, (str, list)) and all(isinstance(x, str) for x in (v if isinstance(v, list) else [v]))
+        else np.asarray(v)
+        for k, v in flatten(CASES[name](tf)).items()
+    }
+    assert_same(_ours(name), theirs)
+
+
+def _fresh_model(tf):
+    return tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(4,)), tf.keras.layers.Dense(2)])
+
+
+def test_load_weights_reads_tf_keras_checkpoint():
+    model = _fresh_model(tapeflow)
+    model.compile(tapeflow.keras.optimizers.Adam(0.1), "mse")
+    model.load_weights(str(FIXTURE.parent / "keras_checkpoint" / "weights")).expect_partial()
+    expected = checkpoint_model(tapeflow).get_weights()  # the same program, run by tapeflow
+    for ours, theirs in zip(model.get_weights(), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    model.train_on_batch(np.ones((4, 4), "float32"), np.zeros((4, 2), "float32"))  # slots restored as built
+    assert model.optimizer.iterations.numpy() == 2
+
+
+def test_tf_keras_reads_tapeflow_checkpoint(tmp_path):
+    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
+        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
+    tf = pytest.importorskip("tensorflow")
+    ours = checkpoint_model(tapeflow)
+    ours.save_weights(str(tmp_path / "weights"))
+    theirs = _fresh_model(tf)
+    theirs.compile(tf.keras.optimizers.Adam(0.1), "mse")
+    theirs.load_weights(str(tmp_path / "weights")).expect_partial()
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, b)
