@@ -272,3 +272,21 @@ def test_threads_started_later_are_explained_too():
     thread.join(10)
     (message,) = messages
     assert f"(at {line('thread')})" in message
+
+
+def test_keras_fit_says_why_a_layer_gets_no_gradient():
+    class Truncate(tf.keras.layers.Layer):
+        def call(self, x):
+            return tf.cast(tf.cast(x, tf.int32), tf.float32)  # <- fit
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,)), Truncate(),
+                                 tf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 1), np.float32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, epochs=1, verbose=0)
+    messages = [str(w.message) for w in caught]
+    (missing,) = [m for m in messages if m.startswith("Gradients do not exist for variables")]
+    assert f"runs through Cast, whose result is int32 (at {line('fit')})" in missing
+    assert "dense/kernel:0" in missing and "dense_1/kernel:0" not in missing.split("\n")[0]
