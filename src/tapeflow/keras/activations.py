@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from tapeflow.keras import identifiers
 from tapeflow.ops import nn_ops
 from tapeflow.ops.math_ops import cast, clip_by_value, greater, minimum
 from tapeflow.ops.math_ops import exp as _exp
@@ -172,14 +173,7 @@ def serialize(activation: Callable) -> str:
 
 
 def deserialize(name: str) -> Callable:
-    if name not in _BY_NAME:
-        raise ValueError(
-            f"Unknown activation function: '{name}'. Please ensure you are using a "
-            f"`keras.utils.custom_object_scope` and that this object is included in the scope. "
-            f"See https://www.tensorflow.org/guide/keras/save_and_serialize"
-            f"#registering_the_custom_object for details."
-        )
-    return _BY_NAME[name]
+    return identifiers.registered("activation function", _BY_NAME, name)
 
 
 def get(identifier: Any) -> Callable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapeflow.keras import backend
+from tapeflow.keras import backend, identifiers
 from tapeflow.ops.math_ops import cast, clip_by_value, greater_equal, sqrt, square
 from tapeflow.ops.reduce_ops import reduce_sum
 
@@ -98,19 +98,4 @@ _NAMES = {
 
 def get(identifier: Any) -> Any:
     """A constraint from a name, a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        if identifier not in _NAMES:
-            raise ValueError(
-                f"Unknown constraint: '{identifier}'. Please ensure you are using a "
-                f"`keras.utils.custom_object_scope` and that this object is included in the "
-                f"scope. See https://www.tensorflow.org/guide/keras/save_and_serialize"
-                f"#registering_the_custom_object for details."
-            )
-        return _NAMES[identifier]()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint function identifier: {identifier}")
+    return identifiers.get(identifier, "constraint", _NAMES, "constraint function")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes
-from tapeflow.keras import backend
+from tapeflow.keras import backend, identifiers
 from tapeflow.ops.array_ops import reshape, transpose
 from tapeflow.ops.creation_ops import constant, eye, fill, ones, zeros
 from tapeflow.ops.decomposition_ops import qr
@@ -333,31 +333,9 @@ def serialize(initializer: Initializer) -> dict:
 
 
 def deserialize(config: dict) -> Initializer:
-    cls = _CLASSES.get(config["class_name"])
-    if cls is None:
-        raise ValueError(
-            f"Unknown initializer: '{config['class_name']}'. Please ensure you are using a "
-            f"`keras.utils.custom_object_scope` and that this object is included in the scope."
-        )
-    return cls.from_config(config.get("config", {}))
+    return identifiers.from_config("initializer", _CLASSES, config)
 
 
 def get(identifier: Any) -> Any:
     """An initializer from a name (`'glorot_uniform'`), a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(
-                f"Unknown initializer: '{identifier}'. Please ensure you are using a "
-                f"`keras.utils.custom_object_scope` and that this object is included in the "
-                f"scope. See https://www.tensorflow.org/guide/keras/save_and_serialize"
-                f"#registering_the_custom_object for details."
-            )
-        return cls()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+    return identifiers.get(identifier, "initializer", {**_CLASSES, **_ALIASES})

@@ -11,7 +11,7 @@ from typing import Any
 
 from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.keras import activations, backend
+from tapeflow.keras import activations, backend, identifiers
 from tapeflow.ops.array_ops import reshape, squeeze
 from tapeflow.ops.creation_ops import size
 from tapeflow.ops.math_ops import abs as absolute
@@ -340,25 +340,11 @@ def serialize(loss: Any) -> Any:
 
 def deserialize(name: Any) -> Any:
     if isinstance(name, dict):
-        return _CLASSES[name["class_name"]].from_config(name["config"])
-    if name in _CLASSES:
-        return _CLASSES[name]()
-    if name not in _FUNCTIONS:
-        raise ValueError(
-            f"Unknown loss function: '{name}'. Please ensure you are using a "
-            f"`keras.utils.custom_object_scope` and that this object is included in the scope. "
-            f"See https://www.tensorflow.org/guide/keras/save_and_serialize"
-            f"#registering_the_custom_object for details."
-        )
-    return _FUNCTIONS[name]
+        return identifiers.from_config("loss function", _CLASSES, name)
+    found = identifiers.registered("loss function", {**_FUNCTIONS, **_CLASSES}, name)
+    return found() if isinstance(found, type) else found
 
 
 def get(identifier: Any) -> Any:
     """A loss from a name (`'mse'`), a config dict, a `Loss` or a function."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss function identifier: {identifier}")
+    return identifiers.get(identifier, "loss function", {**_FUNCTIONS, **_CLASSES})

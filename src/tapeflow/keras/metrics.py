@@ -12,7 +12,7 @@ import numpy as np
 
 from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.keras import losses
+from tapeflow.keras import identifiers, losses
 from tapeflow.ops.array_ops import squeeze
 from tapeflow.ops.creation_ops import ones_like, size
 from tapeflow.ops.math_ops import cast, divide_no_nan, equal, greater, sqrt
@@ -283,19 +283,6 @@ _CLASSES = {
 
 def get(identifier: Any) -> Any:
     """A metric function or object from a name, a config dict, a `Metric` or a function."""
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier["config"])
-    if isinstance(identifier, str):
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-        if identifier not in _FUNCTIONS:
-            raise ValueError(
-                f"Unknown metric function: '{identifier}'. Please ensure you are using a "
-                f"`keras.utils.custom_object_scope` and that this object is included in the "
-                f"scope. See https://www.tensorflow.org/guide/keras/save_and_serialize"
-                f"#registering_the_custom_object for details."
-            )
-        return _FUNCTIONS[identifier]
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    if identifier is None:
+        raise ValueError("Could not interpret metric identifier: None")
+    return identifiers.get(identifier, "metric function", {**_FUNCTIONS, **_CLASSES}, "metric")

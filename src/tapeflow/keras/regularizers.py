@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.keras import identifiers
 from tapeflow.ops.math_ops import abs as absolute
 from tapeflow.ops.math_ops import square
 from tapeflow.ops.reduce_ops import reduce_sum
@@ -94,19 +95,4 @@ _NAMES = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 def get(identifier: Any) -> Any:
     """A regularizer from a name, a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        if identifier not in _NAMES:
-            raise ValueError(
-                f"Unknown regularizer: '{identifier}'. Please ensure you are using a "
-                f"`keras.utils.custom_object_scope` and that this object is included in the "
-                f"scope. See https://www.tensorflow.org/guide/keras/save_and_serialize"
-                f"#registering_the_custom_object for details."
-            )
-        return _NAMES[identifier]()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    return identifiers.get(identifier, "regularizer", _NAMES)

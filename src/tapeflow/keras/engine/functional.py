@@ -164,15 +164,7 @@ class Functional(Model):
     def _trackable_children(self) -> list:
         """tf-keras's names for a functional model's layers: `layer_with_weights-i` for those with weights,
         `layer-i` for all (InputLayers included)."""
-        children, with_weights = [], 0
-        for index, layer in enumerate(self.layers):
-            if layer.weights:
-                children.append((f"layer_with_weights-{with_weights}", layer))
-                with_weights += 1
-            children.append((f"layer-{index}", layer))
-        if self.optimizer is not None:
-            children.append(("optimizer", self.optimizer))
-        return children
+        return self._layer_children()
 
     def get_config(self) -> dict:
         raise NotImplementedError("tapeflow cannot serialise functional models yet.")

@@ -153,15 +153,7 @@ class Sequential(Model):
     def _trackable_children(self) -> list:
         """tf-keras's names: `layer_with_weights-i` for layers with weights, `layer-i` for all (the input
         layer not among them)."""
-        children, with_weights = [], 0
-        for index, layer in enumerate(self.layers):
-            if layer.weights:
-                children.append((f"layer_with_weights-{with_weights}", layer))
-                with_weights += 1
-            children.append((f"layer-{index}", layer))
-        if self.optimizer is not None:
-            children.append(("optimizer", self.optimizer))
-        return children
+        return self._layer_children()
 
     def get_config(self) -> dict:
         """Keras 2's config: the layers (the input layer first, where there is one), serialised."""

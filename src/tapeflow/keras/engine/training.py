@@ -78,6 +78,19 @@ class Model(Layer):
             children.append(("optimizer", self.optimizer))
         return children
 
+    def _layer_children(self) -> list:
+        """A network's children as tf-keras names them in checkpoints: `layer_with_weights-i` for the
+        layers with weights, `layer-i` for every layer, then the optimizer."""
+        children, with_weights = [], 0
+        for index, layer in enumerate(self.layers):
+            if layer.weights:
+                children.append((f"layer_with_weights-{with_weights}", layer))
+                with_weights += 1
+            children.append((f"layer-{index}", layer))
+        if self.optimizer is not None:
+            children.append(("optimizer", self.optimizer))
+        return children
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by `name` or by `index` in `layers`."""
         if index is not None and name is not None:
