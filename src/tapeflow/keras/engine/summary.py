@@ -57,7 +57,7 @@ def _row(fields: list, positions: list[int], emit: Callable) -> None:
 
 
 def _chain_like(model: Any) -> bool:
-    if type(model).__name__ == "Sequential" or not getattr(model, "_is_graph_network", False):
+    if not getattr(model, "_is_graph_network", False):  # Sequential and subclassed models
         return True
     nodes = []
     for level in model._nodes_by_depth.values():
