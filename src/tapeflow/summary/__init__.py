@@ -3,8 +3,9 @@ histograms, images, text, audio, graphs), as TensorFlow writes them. Writing nee
 
 from types import SimpleNamespace
 
-from tapeflow.summary.graph_export import trace_export, trace_off, trace_on
+from tapeflow.summary.graph_export import graph, trace_export, trace_off, trace_on
 from tapeflow.summary.ops import audio, histogram, image, scalar, should_record_summaries, text, write
+from tapeflow.summary.scope import summary_scope
 from tapeflow.summary.writer import (
     SummaryWriter,
     create_file_writer,
@@ -16,8 +17,8 @@ from tapeflow.summary.writer import (
 )
 
 # tf.summary.experimental
-experimental = SimpleNamespace(set_step=set_step, get_step=get_step)
+experimental = SimpleNamespace(set_step=set_step, get_step=get_step, summary_scope=summary_scope)
 
 __all__ = ["SummaryWriter", "audio", "create_file_writer", "create_noop_writer", "experimental", "flush",
-           "histogram", "image", "record_if", "scalar", "should_record_summaries", "text", "trace_export",
-           "trace_off", "trace_on", "write"]
+           "graph", "histogram", "image", "record_if", "scalar", "should_record_summaries", "text",
+           "trace_export", "trace_off", "trace_on", "write"]

@@ -75,6 +75,8 @@ def _field(number: int, payload: bytes) -> bytes:
     return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
 
 
-def graph_event(wall_time: float, step: int, graph_def: dict) -> bytes:
-    """A graph for TensorBoard's graph view (`Event.graph_def`, a serialized `GraphDef`)."""
-    return encode(EVENT, {"wall_time": wall_time, "step": step, "graph_def": encode(GRAPH_DEF, graph_def)})
+def graph_event(wall_time: float, step: int, graph_def: dict | bytes) -> bytes:
+    """A graph for TensorBoard's graph view (`Event.graph_def`: a `GraphDef`, as a dict or serialized)."""
+    if isinstance(graph_def, dict):
+        graph_def = encode(GRAPH_DEF, graph_def)
+    return encode(EVENT, {"wall_time": wall_time, "step": step, "graph_def": graph_def})

@@ -19,10 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.scopes import executing_eagerly
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Graph
+from tapeflow.ops.declare import tensor
 from tapeflow.summary.events import graph_event
+from tapeflow.summary.ops import should_record_summaries
 from tapeflow.summary.writer import STATE
 from tapeflow.tracing import function as function_module
 from tapeflow.train.bundle import dtype_enum
@@ -93,6 +96,31 @@ def graph_nodes(graph: Graph, prefix: str = "") -> list[dict]:
     return nodes
 
 
+def _graph_def(graphs: list[Graph]) -> dict:
+    """One `GraphDef` of `graphs`, each one's nodes under its name when there are several."""
+    several = len(graphs) > 1
+    nodes = [node for g in graphs for node in graph_nodes(g, f"{g.name}/" if several else "")]
+    return {"node": nodes, "versions": {"producer": _PRODUCER}}
+
+
+def graph(graph_data: Any) -> Tensor:
+    """`tf.summary.graph`: write a function's graph (`f.get_concrete_function(...).graph`), or a
+    `GraphDef` protobuf, to the default writer at step 0, eagerly; True if it wrote."""
+    if not executing_eagerly():
+        raise ValueError("graph() cannot be invoked inside a graph context.")
+    if STATE.writer is None or not bool(should_record_summaries()):
+        return tensor(False)
+    if isinstance(graph_data, Graph):
+        serialized: dict | bytes = _graph_def([graph_data])
+    elif type(graph_data).__name__ == "GraphDef" and hasattr(graph_data, "SerializeToString"):
+        serialized = graph_data.SerializeToString()
+    else:
+        raise ValueError("Argument 'graph_data' is not tf.Graph or tf.compat.v1.GraphDef. Received "
+                         f"graph_data={graph_data} of type {type(graph_data).__name__}.")
+    STATE.writer.add(graph_event(time.time(), 0, serialized))
+    return tensor(True)
+
+
 class _Trace:
     """The graphs collected since trace_on, one per concrete function, in call order."""
 
@@ -142,7 +170,4 @@ def trace_export(name: str, step: Any = None, profiler_outdir: str | None = None
     if writer is None:
         warnings.warn("Can not export trace because summary writer is not set.", stacklevel=2)
         return
-    several = len(graphs) > 1
-    nodes = [node for g in graphs for node in graph_nodes(g, f"{g.name}/" if several else "")]
-    graph_def = {"node": nodes, "versions": {"producer": _PRODUCER}}
-    writer.add(graph_event(time.time(), int(np.asarray(step)), graph_def))
+    writer.add(graph_event(time.time(), int(np.asarray(step)), _graph_def(graphs)))

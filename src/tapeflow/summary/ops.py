@@ -21,7 +21,6 @@ import numpy as np
 
 from tapeflow.core import errors
 from tapeflow.core.op import SUMMARY, Op, bind
-from tapeflow.core.scopes import get_current_name_scope
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import tensor
@@ -30,6 +29,7 @@ from tapeflow.summary.events import SummaryEncoder, plugin_metadata
 from tapeflow.summary.histogram import buckets as histogram_buckets
 from tapeflow.summary.messages import AUDIO_PLUGIN_DATA
 from tapeflow.summary.png import encode_png
+from tapeflow.summary.scope import summary_tag
 from tapeflow.summary.wav import encode_wav
 from tapeflow.summary.writer import STATE, SummaryWriter
 from tapeflow.train.proto import encode
@@ -101,24 +101,19 @@ def _record(tag: str, value: Any, step: Any, metadata: bytes, prepare: Callable 
     return bind(_write_op, inputs, params)
 
 
-def _tag(name: str) -> str:
-    scope = get_current_name_scope()
-    return f"{scope}/{name}" if scope else name
-
-
 def scalar(name: str, data: Any, step: Any = None, description: str | None = None) -> Tensor:
     """`tf.summary.scalar`: a number for TensorBoard's scalars dashboard, stored as float32."""
     data = tensor(data)
     if data.shape.rank not in (0, None):
         raise ValueError(f"Expected scalar shape, saw shape: {tuple(data.shape)}.")
-    return _record(_tag(name), data, step, plugin_metadata("scalars", description),
+    return _record(summary_tag(name), data, step, plugin_metadata("scalars", description),
                    functools.partial(np.asarray, dtype=np.float32))
 
 
 def histogram(name: str, data: Any, step: Any = None, buckets: int | None = None,
               description: str | None = None) -> Tensor:
     """`tf.summary.histogram`: the distribution of `data`'s elements in `buckets` buckets (30)."""
-    return _record(_tag(name), data, step, plugin_metadata("histograms", description),
+    return _record(summary_tag(name), data, step, plugin_metadata("histograms", description),
                    functools.partial(histogram_buckets, bucket_count=buckets))
 
 
@@ -151,7 +146,7 @@ def image(name: str, data: Any, step: Any = None, max_outputs: int = 3,
             f"Tensor  must have rank 4.  Received rank {data.shape.rank}, shape {tuple(data.shape)}")
     if max_outputs < 0:
         raise errors.InvalidArgumentError(None, None, "max_outputs must be non-negative")
-    return _record(_tag(name), data, step, plugin_metadata("images", description),
+    return _record(summary_tag(name), data, step, plugin_metadata("images", description),
                    functools.partial(_images, max_outputs=int(max_outputs)))
 
 
@@ -160,7 +155,7 @@ def text(name: str, data: Any, step: Any = None, description: str | None = None)
     data = tensor(data)
     if data.dtype.name != "string":
         raise TypeError(f"tensor must be of type tf.string; got tf.{data.dtype.name}")
-    return _record(_tag(name), data, step, plugin_metadata("text", description), None)
+    return _record(summary_tag(name), data, step, plugin_metadata("text", description), None)
 
 
 def _audio(data: np.ndarray, sample_rate: int, max_outputs: int) -> np.ndarray:
@@ -183,5 +178,5 @@ def audio(name: str, data: Any, sample_rate: Any, step: Any = None, max_outputs:
         raise ValueError(
             f"Tensor  must have rank 3.  Received rank {data.shape.rank}, shape {tuple(data.shape)}")
     content = encode(AUDIO_PLUGIN_DATA, {"encoding": _WAV})
-    return _record(_tag(name), data, step, plugin_metadata("audio", description, content),
+    return _record(summary_tag(name), data, step, plugin_metadata("audio", description, content),
                    functools.partial(_audio, sample_rate=int(sample_rate), max_outputs=int(max_outputs)))
