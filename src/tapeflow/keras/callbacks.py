@@ -25,6 +25,7 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
 
@@ -64,6 +65,20 @@ class Callback:
     def on_predict_begin(self, logs: dict | None = None) -> None: ...
     def on_predict_end(self, logs: dict | None = None) -> None: ...
 
+    def _implements_batch_hooks(self, mode: str) -> bool:
+        """Whether this callback overrides a batch hook of `mode` ('train', 'test', 'predict'): a
+        list calls its callbacks' batch hooks of a mode only when one of them does, as tf-keras."""
+        return any(getattr(type(self), hook) is not getattr(Callback, hook) or hook in vars(self)
+                   for hook in _BATCH_HOOKS[mode])
+
+
+_BATCH_HOOKS = {
+    "train": ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end"),
+    "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
+}
+_BATCH_HOOK_MODE = {hook: mode for mode, hooks in _BATCH_HOOKS.items() for hook in hooks}
+
 
 class CallbackList:
     """The callbacks of one `fit`/`evaluate`/`predict` call, with the History and progress bar Keras
@@ -89,10 +104,15 @@ class CallbackList:
         if params:
             for c in self.callbacks:
                 c.set_params(params)
+        self._batch_hook_modes = {mode for mode in _BATCH_HOOKS
+                                  if any(c._implements_batch_hooks(mode) for c in self.callbacks)}
 
     def _call(self, hook: str, *args: Any) -> None:
+        mode = _BATCH_HOOK_MODE.get(hook)
         for c in self.callbacks:
-            getattr(c, hook)(*args)
+            # the progress bar counts the batches even where tf-keras leaves the others uncalled
+            if mode is None or mode in self._batch_hook_modes or isinstance(c, ProgbarLogger):
+                getattr(c, hook)(*args)
 
     def __getattr__(self, hook: str) -> Callable:
         if not hook.startswith("on_"):
@@ -140,6 +160,9 @@ class ProgbarLogger(Callback):
         self.verbose = params["verbose"]
         self.epochs = params["epochs"]
         self.target = params.get("steps")
+
+    def _implements_batch_hooks(self, mode: str) -> bool:
+        return self.verbose == 1
 
     def _init_progbar(self) -> None:
         if self.model is not None:
@@ -529,3 +552,6 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, (list, tuple, np.ndarray)):
         return f'"[{", ".join(map(str, value))}]"'
     return value
+
+
+from tapeflow.keras.tensorboard_callback import TensorBoard  # noqa: E402 - it subclasses Callback

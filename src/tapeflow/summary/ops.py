@@ -24,7 +24,7 @@ from tapeflow.core.op import SUMMARY, Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import tensor
-from tapeflow.ops.math_ops import cast, logical_and
+from tapeflow.ops.math_ops import cast
 from tapeflow.summary.events import SummaryEncoder, plugin_metadata
 from tapeflow.summary.histogram import buckets as histogram_buckets
 from tapeflow.summary.messages import AUDIO_PLUGIN_DATA
@@ -52,23 +52,20 @@ _write_op = Op("WriteSummary", _write_kernel, effect=SUMMARY,
 
 
 def _condition() -> bool | Tensor:
-    """Whether to record, from the record_if conditions: a Python bool, or a bool tensor."""
-    result: Any = True
-    for condition in STATE.conditions:
-        value = condition() if callable(condition) else condition
-        if type(value) is Tensor:  # a value already: settled now
-            value = bool(value)
-        if isinstance(value, TensorLike):
-            value = tensor(value)
-            result = value if result is True else logical_and(result, value)
-        elif not value:
-            return False
-    return result
+    """Whether to record, from the innermost record_if condition (it replaces those outside it, as in
+    TensorFlow): a Python bool, or a bool tensor."""
+    if not STATE.conditions:
+        return True
+    condition = STATE.conditions[-1]
+    value = condition() if callable(condition) else condition
+    if type(value) is Tensor:  # a value already: settled now
+        return bool(value)
+    return tensor(value) if isinstance(value, TensorLike) else bool(value)
 
 
 def should_record_summaries() -> Tensor:
     """`tf.summary.should_record_summaries`: whether summaries written here would be recorded (a
-    default writer is set and the record_if conditions hold)."""
+    default writer is set and the innermost record_if condition holds)."""
     if STATE.writer is None:
         return tensor(False)
     condition = _condition()

@@ -171,7 +171,8 @@ def flush(writer: SummaryWriter | None = None, name: str | None = None) -> None:
 @contextlib.contextmanager
 def record_if(condition: Any) -> Iterator[None]:
     """`tf.summary.record_if`: record summaries inside the block only where `condition` holds (a bool,
-    a bool tensor, or a callable returning one, called where each summary is made)."""
+    a bool tensor, or a callable returning one, called where each summary is made); it replaces the
+    condition of an enclosing block until the block ends, as in TensorFlow."""
     STATE.conditions.append(condition)
     try:
         yield

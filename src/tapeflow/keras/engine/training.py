@@ -22,6 +22,7 @@ from tapeflow.keras import optimizers
 from tapeflow.keras.callbacks import CallbackList
 from tapeflow.keras.engine import compile_utils, data_adapter, summary
 from tapeflow.keras.engine.base_layer import Layer
+from tapeflow.ops.variables import Variable
 from tapeflow.tracing.function import function, functions_run_eagerly
 from tapeflow.train.checkpoint import Checkpoint
 from tapeflow.train.state import update_checkpoint_state
@@ -69,6 +70,9 @@ class Model(Layer):
         self.stop_training = False
         self.history = None
         self._is_graph_network = False
+        # batches run by the current fit / evaluate (what TensorBoard's batch summaries are logged at)
+        self._train_counter = Variable(0, dtype="int64", trainable=False)
+        self._test_counter = Variable(0, dtype="int64", trainable=False)
 
     # ---- structure ---------------------------------------------------------------------------------
 
@@ -315,6 +319,7 @@ class Model(Layer):
         self.stop_training = False
         if self._train_function is None:
             self._train_function = self._step_function(self.train_step)
+        self._train_counter.assign(0)
         callbacks.on_train_begin()
         logs: dict = {}
         for epoch in data.enumerate_epochs():
@@ -326,6 +331,7 @@ class Model(Layer):
                 if step == 0 and epoch == initial_epoch:
                     self._prepare(batch)
                 logs = _python(self._train_function(batch))
+                self._train_counter.assign_add(1)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -382,6 +388,7 @@ class Model(Layer):
         if self._test_function is None:
             self._test_function = self._step_function(self.test_step)
         self.reset_metrics()
+        self._test_counter.assign(0)
         callbacks.on_test_begin()
         logs: dict = {}
         for step, batch in enumerate(data.batches()):
@@ -389,6 +396,7 @@ class Model(Layer):
             if step == 0:
                 self._prepare(batch)
             logs = _python(self._test_function(batch))
+            self._test_counter.assign_add(1)
             callbacks.on_test_batch_end(step, logs)
         callbacks.on_test_end(logs)
         if return_dict:
