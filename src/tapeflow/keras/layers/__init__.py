@@ -65,12 +65,15 @@ __all__ = [
 
 
 def serialize(layer: Layer) -> dict:
-    """A layer's config as Keras 2 writes it in a model's config (with its build input shape)."""
+    """A layer's config as Keras 2 writes it in a model's config (with its build input shape); a
+    user's layer class is named with its module, as tf-keras names an unregistered custom object."""
+    cls = type(layer)
+    custom = not cls.__module__.startswith("tapeflow.keras.")
     config = {
-        "module": "keras.layers",
-        "class_name": type(layer).__name__,
+        "module": cls.__module__ if custom else "keras.layers",
+        "class_name": cls.__name__,
         "config": layer.get_config(),
-        "registered_name": None,
+        "registered_name": cls.__name__ if custom else None,
     }
     shape = layer._build_input_shape
     if layer.built and shape is not None and not isinstance(layer, InputLayer):
