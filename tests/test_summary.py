@@ -223,3 +223,60 @@ def test_trace_export_writes_the_function_graph(tmp_path):
     shapes = {n["name"].decode(): n["attr"] for n in nodes}[matmul]
     assert [a["key"] for a in shapes] == [b"T", b"_output_shapes"]
     assert [d["size"] for d in shapes[1]["value"]["list"]["shape"][0]["dim"]] == [4, 2]
+
+
+def test_innermost_record_if_wins(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    step = tf.Variable(1, dtype=tf.int64)
+
+    @tf.function
+    def log():
+        with tf.summary.record_if(True):  # inside a condition that is False on this call
+            tf.summary.scalar("always", 1.0)
+        tf.summary.scalar("sometimes", 2.0)
+
+    with writer.as_default(step=step), tf.summary.record_if(lambda: tf.equal(step % 2, 0)):
+        with tf.summary.record_if(True):
+            assert bool(tf.summary.should_record_summaries())
+        for _ in range(2):
+            log()
+            step.assign_add(1)
+        with tf.summary.record_if(False):
+            assert not bool(tf.summary.scalar("never", 0.0))
+    writer.close()
+    assert [(s, tag) for s, tag, _, _ in values(tmp_path)] == [(1, "always"), (2, "always"), (2, "sometimes")]
+
+
+def test_name_scopes_and_summary_scope_make_tags(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default(step=0), tf.name_scope("outer"):
+        with tf.name_scope("inner"):
+            tf.summary.scalar("a b", 1.0)
+        with tf.summary.experimental.summary_scope("my op!", "Default") as (tag, scope):
+            assert (tag, scope) == ("outer/my op!", "outer/myop/")
+            tf.summary.write(tag, tf.constant(5.0))
+        with tf.summary.experimental.summary_scope(None, "Default") as (tag, scope):
+            assert (tag, scope) == ("outer/Default", "outer/Default/")
+    writer.close()
+    assert [tag for _, tag, _, _ in values(tmp_path)] == ["outer/inner/a b", "outer/my op!"]
+
+
+def test_graph_writes_a_function_graph_at_step_0(tmp_path):
+    @tf.function
+    def f(x):
+        return x * 2.0
+
+    graph = f.get_concrete_function(tf.constant(1.0)).graph
+    assert not bool(tf.summary.graph(graph))  # no writer
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default():
+        with tf.summary.record_if(False):
+            assert not bool(tf.summary.graph(graph))
+        assert bool(tf.summary.graph(graph))
+        with pytest.raises(ValueError, match="Argument 'graph_data' is not tf.Graph or tf.compat.v1.GraphDef"):
+            tf.summary.graph("x")
+        with pytest.raises(ValueError, match="cannot be invoked inside a graph context"):
+            tf.function(lambda: tf.summary.graph(graph))()
+    writer.close()
+    (event,) = [e for e in events(tmp_path) if "graph_def" in e]
+    assert "step" not in event and b"Mul" in event["graph_def"]  # step 0: the field left out

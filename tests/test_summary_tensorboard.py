@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+from tensorboard_cases import fit, written
 
 pytest.importorskip("tensorboard")
 
@@ -47,6 +48,7 @@ def _write_logs(logdir):
         tf.summary.text("note", "tapeflow **logs**")
         tf.summary.audio("sound", np.zeros([1, 800, 1]), 8000)
     writer.close()
+    fit(tf, logdir / "fit", "batches_histograms_images")  # the Keras callback's runs: fit/train, fit/validation
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,7 @@ def tensorboard(tmp_path_factory):
             if time.monotonic() > deadline or process.poll() is not None:
                 pytest.fail("TensorBoard did not serve the logs in time")
             time.sleep(0.5)
+        get.logdir = logdir
         yield get
     finally:
         process.terminate()
@@ -87,7 +90,7 @@ def tensorboard(tmp_path_factory):
 
 
 def test_scalars(tensorboard):
-    assert tensorboard("/runs") == ["train"]
+    assert sorted(tensorboard("/runs")) == ["fit/train", "fit/validation", "train"]
     points = tensorboard("/plugin/scalars/scalars?run=train&tag=loss")
     assert [(step, value) for _, step, value in points] == [(0, 1.0), (1, 0.5), (2, 0.25)]
 
@@ -123,3 +126,20 @@ def test_graph(tensorboard):
                      ("AssignVariableOp", "AssignVariableOp")]:
         assert f'name: "{name}"\n  op: "{op}"' in text
     assert 'input: "loss"' in text
+
+
+def test_keras_callback_runs(tensorboard):
+    logged = {(run, tag, step): value for run, tag, step, _, value in written(tensorboard.logdir / "fit")}
+    for run in ("train", "validation"):
+        points = tensorboard(f"/plugin/scalars/scalars?run=fit/{run}&tag=epoch_loss")
+        assert [(step, value) for _, step, value in points] == [
+            (step, pytest.approx(logged[run, "epoch_loss", step])) for step in (0, 1)]
+    points = tensorboard("/plugin/scalars/scalars?run=fit/train&tag=batch_loss")
+    assert [step for _, step, _ in points] == list(range(1, 9))
+    histograms = tensorboard("/plugin/histograms/histograms?run=fit/train&tag=dense/kernel_0/histogram")
+    assert [step for _, step, _ in histograms] == [0, 1]
+    ((entry),) = tensorboard("/plugin/images/images?run=fit/train&tag=dense/kernel_0/image&sample=0")[:1]
+    png = tensorboard(f"/plugin/images/individualImage?{entry['query']}", raw=True)
+    assert struct.unpack(">II", png[16:24]) == (4, 3)  # the 3x4 kernel: its 4 units across, as tf-keras
+    keras_graph = tensorboard("/plugin/graphs/graph?run=fit/train&conceptual=true&tag=keras", raw=True).decode()
+    assert 'name: "sequential/dense"' in keras_graph and 'name: "sequential/dense_1"' in keras_graph
