@@ -1,14 +1,22 @@
-"""A custom training loop that logs to TensorBoard with `tf.summary`: the loss every step, the
-weights' histograms and a picture of the fitted curve every 20 steps, and the training step's graph.
+"""Two ways to log training for TensorBoard, side by side.
 
-The summaries are written from inside the compiled training step, with the step counter a variable:
-each call writes them with that call's values. TensorBoard (`pip install tensorboard`; no TensorFlow
-needed) shows them:
+`custom`: a custom training loop that logs with `tf.summary`: the loss every step, the weights'
+histograms and a picture of the fitted curve every 20 steps, and the training step's graph. The
+summaries are written from inside the compiled training step, with the step counter a variable: each
+call writes them with that call's values.
+
+`keras/train`, `keras/validation`: a Keras classifier trained by `fit` with the `TensorBoard` callback:
+loss and accuracy per epoch for both runs; per batch, every 5 batches, with the steps per second
+(as in tf-keras, batch summaries need a callback that asks for every batch: `write_steps_per_second`
+here, or the progress bar of `verbose=1`); the weights' histograms and images; the model's graphs.
+
+TensorBoard (`pip install tensorboard`; no TensorFlow needed) shows them:
 
 Run: python examples/tensorboard_logging.py [logdir]
      tensorboard --logdir logs/tensorboard_logging
 """
 
+import os
 import sys
 
 import numpy as np
@@ -40,7 +48,7 @@ def curve_image(prediction: tf.Tensor, target: tf.Tensor, size: int = 32) -> tf.
     return tf.stack([red, green, tf.zeros_like(red)], axis=-1)[tf.newaxis]
 
 
-def main(logdir: str) -> None:
+def custom_loop(logdir: str) -> None:
     x = tf.reshape(tf.linspace(-1.0, 1.0, 32), [32, 1])
     y = tf.sin(3.0 * x) * 0.8
     model = Regressor(hidden=16)
@@ -74,6 +82,27 @@ def main(logdir: str) -> None:
         if i % 20 == 0:
             tf.print("step", i, "loss", loss)
     writer.close()
+
+
+def keras_fit(logdir: str) -> None:
+    """Classify points by the circle they fall in, with the TensorBoard callback."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (512, 2)).astype(np.float32)
+    y = (np.hypot(x[:, 0], x[:, 1]) < 0.7).astype(np.int32)
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu", input_shape=(2,)),
+                                 tf.keras.layers.Dense(2, activation="softmax")])
+    model.compile(tf.keras.optimizers.Adam(0.02), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    tensorboard = tf.keras.callbacks.TensorBoard(logdir, histogram_freq=1, write_images=True, update_freq=5,
+                                                 write_steps_per_second=True)
+    history = model.fit(x[:384], y[:384], batch_size=32, epochs=10, validation_data=(x[384:], y[384:]),
+                        verbose=0, callbacks=[tensorboard])
+    tf.print("keras val_accuracy", history.history["val_accuracy"][-1])
+
+
+def main(logdir: str) -> None:
+    custom_loop(os.path.join(logdir, "custom"))
+    keras_fit(os.path.join(logdir, "keras"))
     tf.print("logs in", logdir)
 
 

@@ -64,13 +64,15 @@ def test_csv_pipeline_trains_the_classifier():
     assert accuracies[-1] > 0.95
 
 
-def test_tensorboard_logging_writes_the_event_file(tmp_path):
+def test_tensorboard_logging_writes_the_custom_loop_and_the_keras_runs(tmp_path):
     from summary_events import events, values
+    from tensorboard_cases import written
 
     result = subprocess.run([sys.executable, str(EXAMPLES / "tensorboard_logging.py"), str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    got = values(tmp_path)
+    custom = tmp_path / "custom"
+    got = values(custom)
     losses = [(step, v.item()) for step, tag, plugin, v in got if tag == "loss" and plugin == "scalars"]
     assert [step for step, _ in losses] == list(range(101)) and losses[-1][1] < 0.1 * losses[0][1]
     printed = [float(line.split()[3]) for line in result.stderr.splitlines() if line.startswith("step")]
@@ -81,7 +83,17 @@ def test_tensorboard_logging_writes_the_event_file(tmp_path):
     images = [v for _, t, plugin, v in got if t == "fit" and plugin == "images"]
     assert len(images) == 6 and all(v[:2].tolist() == [b"32", b"32"] for v in images)
     assert [v.item() for _, t, p, v in got if p == "text"] == [b"A tapeflow model fitting sin(3x)."]
-    assert sum("graph_def" in e for e in events(tmp_path)) == 1
+    assert sum("graph_def" in e for e in events(custom)) == 1
+
+    keras = written(tmp_path / "keras")
+    steps = {(run, tag): [step for r, t, step, _, _ in keras if (r, t) == (run, tag)] for run, tag, *_ in keras}
+    assert steps["train", "batch_loss"] == list(range(5, 121, 5))  # 12 batches an epoch, every 5th
+    for run in ("train", "validation"):
+        assert steps[run, "epoch_accuracy"] == list(range(10))
+    assert steps["train", "dense/kernel_0/histogram"] == steps["train", "dense_1/bias_0/image"] == list(range(10))
+    assert steps["train", "keras"] == steps["train", "<graph>"] == [0]
+    val_accuracy = [value for run, tag, _, _, value in keras if (run, tag) == ("validation", "epoch_accuracy")]
+    assert val_accuracy[-1] > 0.9 and f"keras val_accuracy {val_accuracy[-1]:.7g}" in result.stderr
 
 
 def test_keras_mlp_trains_with_fit_and_the_loss_falls():
