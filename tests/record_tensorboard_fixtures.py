@@ -1,8 +1,9 @@
 """Record what tf-keras 2.21's TensorBoard callback writes for tests/tensorboard_cases.py into
 tests/fixtures/tensorboard_keras.json.
 
-Run with TensorFlow and tf_keras installed: `TF_USE_LEGACY_KERAS=1 python tests/record_tensorboard_fixtures.py`
-(with tapeflow importable: its event-file reader decodes TensorFlow's files too).
+Run with TensorFlow and tf_keras installed:
+`TF_USE_LEGACY_KERAS=1 PYTHONPATH=src python tests/record_tensorboard_fixtures.py`
+(tapeflow importable: its event-file reader decodes TensorFlow's files too).
 """
 
 import json

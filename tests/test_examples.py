@@ -86,13 +86,16 @@ def test_tensorboard_logging_writes_the_custom_loop_and_the_keras_runs(tmp_path)
     assert sum("graph_def" in e for e in events(custom)) == 1
 
     keras = written(tmp_path / "keras")
-    steps = {(run, tag): [step for r, t, step, _, _ in keras if (r, t) == (run, tag)] for run, tag, *_ in keras}
+    steps: dict = {}
+    for run, tag, step, _, _ in keras:
+        steps.setdefault((run, tag), []).append(step)
     assert steps["train", "batch_loss"] == list(range(5, 121, 5))  # 12 batches an epoch, every 5th
     for run in ("train", "validation"):
         assert steps[run, "epoch_accuracy"] == list(range(10))
-    assert steps["train", "dense/kernel_0/histogram"] == steps["train", "dense_1/bias_0/image"] == list(range(10))
+    for tag in ("dense/kernel_0/histogram", "dense_1/bias_0/image"):
+        assert steps["train", tag] == list(range(10))
     assert steps["train", "keras"] == steps["train", "<graph>"] == [0]
-    val_accuracy = [value for run, tag, _, _, value in keras if (run, tag) == ("validation", "epoch_accuracy")]
+    val_accuracy = [value for run, tag, *_, value in keras if (run, tag) == ("validation", "epoch_accuracy")]
     assert val_accuracy[-1] > 0.9 and f"keras val_accuracy {val_accuracy[-1]:.7g}" in result.stderr
 
 

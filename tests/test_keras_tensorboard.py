@@ -26,7 +26,7 @@ def test_callback_writes_what_tf_keras_writes(tmp_path, case):
         if tag == "<graph>" or tag in TIMINGS:
             continue  # tapeflow's own graph; measured times
         if plugin in ("scalars", "histograms"):
-            np.testing.assert_allclose(value, expected[4], rtol=2e-6, atol=1e-7, err_msg=f"{run} {tag} {step}")
+            np.testing.assert_allclose(value, expected[4], rtol=2e-6, atol=1e-7, err_msg=f"{run} {tag}")
         else:
             assert value == expected[4], (run, tag, step)
 

@@ -273,7 +273,7 @@ def test_graph_writes_a_function_graph_at_step_0(tmp_path):
         with tf.summary.record_if(False):
             assert not bool(tf.summary.graph(graph))
         assert bool(tf.summary.graph(graph))
-        with pytest.raises(ValueError, match="Argument 'graph_data' is not tf.Graph or tf.compat.v1.GraphDef"):
+        with pytest.raises(ValueError, match="Argument 'graph_data' is not tf.Graph or tf.compat"):
             tf.summary.graph("x")
         with pytest.raises(ValueError, match="cannot be invoked inside a graph context"):
             tf.function(lambda: tf.summary.graph(graph))()

@@ -48,7 +48,7 @@ def _write_logs(logdir):
         tf.summary.text("note", "tapeflow **logs**")
         tf.summary.audio("sound", np.zeros([1, 800, 1]), 8000)
     writer.close()
-    fit(tf, logdir / "fit", "batches_histograms_images")  # the Keras callback's runs: fit/train, fit/validation
+    fit(tf, logdir / "fit", "batches_histograms_images")  # the Keras callback's: fit/train, fit/validation
 
 
 @pytest.fixture(scope="module")
@@ -141,5 +141,6 @@ def test_keras_callback_runs(tensorboard):
     ((entry),) = tensorboard("/plugin/images/images?run=fit/train&tag=dense/kernel_0/image&sample=0")[:1]
     png = tensorboard(f"/plugin/images/individualImage?{entry['query']}", raw=True)
     assert struct.unpack(">II", png[16:24]) == (4, 3)  # the 3x4 kernel: its 4 units across, as tf-keras
-    keras_graph = tensorboard("/plugin/graphs/graph?run=fit/train&conceptual=true&tag=keras", raw=True).decode()
+    keras_graph = tensorboard("/plugin/graphs/graph?run=fit/train&conceptual=true&tag=keras", raw=True)
+    keras_graph = keras_graph.decode()
     assert 'name: "sequential/dense"' in keras_graph and 'name: "sequential/dense_1"' in keras_graph

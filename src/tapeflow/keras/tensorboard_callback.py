@@ -84,7 +84,7 @@ def model_json(model: Any) -> str:
     """`model.to_json()`: the model's class and config, with tf-keras's version and backend."""
     config = {"class_name": type(model).__name__, "config": model.get_config(), "keras_version": VERSION,
               "backend": "tensorflow"}
-    return json.dumps(config, default=lambda value: value.tolist() if hasattr(value, "tolist") else str(value))
+    return json.dumps(config, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v))
 
 
 def weight_image(weight: np.ndarray) -> np.ndarray | None:
@@ -147,7 +147,8 @@ class TensorBoard(Callback):
 
     def _writer(self, run: str) -> Any:
         if run not in self._writers:
-            self._writers[run] = summary.create_file_writer(self._train_dir if run == "train" else self._val_dir)
+            logdir = self._train_dir if run == "train" else self._val_dir
+            self._writers[run] = summary.create_file_writer(logdir)
         return self._writers[run]
 
     def _push_writer(self, writer: Any, step: Any) -> None:
