@@ -75,7 +75,7 @@ class _Conv(Layer):
     """A convolution over `rank` spatial axes: `_convolve`, then the bias, then the activation."""
 
     rank = 2
-    _kernel_weights: tuple = ("kernel",)  # the weights with an initializer/regularizer/constraint each
+    _kernels: tuple = ("kernel",)  # the kernel weights it makes (each with an initializer, ...)
 
     def __init__(
         self,
@@ -94,7 +94,8 @@ class _Conv(Layer):
         bias_constraint: Any = None,
         **kwargs: Any,
     ):
-        weights = {k: kwargs.pop(k) for k in list(kwargs) if k.split("_")[0] in self._kernel_weights}
+        prefixes = dict.fromkeys(("kernel", *self._kernels))  # `kernel_*` always: Keras's config has them
+        weights = {k: kwargs.pop(k) for k in list(kwargs) if k.split("_")[0] in prefixes}
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if filters is not None and filters <= 0:
             raise ValueError(
@@ -110,7 +111,7 @@ class _Conv(Layer):
         self.groups = groups
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        for name in self._kernel_weights:
+        for name in prefixes:
             initializer = weights.get(f"{name}_initializer", "glorot_uniform")
             setattr(self, f"{name}_initializer", initializers.get(initializer))
             setattr(self, f"{name}_regularizer", regularizers.get(weights.get(f"{name}_regularizer")))
@@ -133,7 +134,7 @@ class _Conv(Layer):
         return channels
 
     def _kernel_shapes(self, channels: int) -> dict:
-        """The shape of each kernel weight (by its `_kernel_weights` prefix) for `channels` channels."""
+        """The shape of each kernel weight (by its `_kernels` prefix) for `channels` channels."""
         return {"kernel": (*self.kernel_size, channels // self.groups, self.filters)}
 
     def _bias_size(self, channels: int) -> int:
@@ -173,9 +174,7 @@ class _Conv(Layer):
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
         }
-        weights = {}
-        for name in (*self._kernel_weights, "bias"):
-            weights.update(_weight_config(self, name))
+        weights = {**_weight_config(self, "kernel"), **_weight_config(self, "bias")}
         for kind in ("initializer", "regularizer"):
             config.update({k: v for k, v in weights.items() if k.endswith(kind)})
         config["activity_regularizer"] = serialize_object(self._activity_regularizer, "keras.regularizers")
@@ -271,7 +270,7 @@ class DepthwiseConv2D(_Conv):
     """Each input channel convolved with its own `depth_multiplier` kernels: depthwise_kernel
     (h, w, channels, depth_multiplier)."""
 
-    _kernel_weights = ("depthwise",)
+    _kernels = ("depthwise",)
 
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  depth_multiplier: int = 1, data_format: str | None = None, dilation_rate: Any = (1, 1),
@@ -291,14 +290,15 @@ class DepthwiseConv2D(_Conv):
 
     def get_config(self) -> dict:
         depthwise = _weight_config(self, "depthwise")
-        config = {k: v for k, v in super().get_config().items() if k != "filters" and k not in depthwise}
+        dropped = ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint")
+        config = {k: v for k, v in super().get_config().items() if k not in dropped}
         return {**config, "depth_multiplier": self.depth_multiplier, **depthwise}
 
 
 class SeparableConv2D(_Conv):
     """A depthwise convolution followed by a 1x1 (pointwise) one mixing the channels into `filters`."""
 
-    _kernel_weights = ("depthwise", "pointwise")
+    _kernels = ("depthwise", "pointwise")
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
@@ -318,9 +318,8 @@ class SeparableConv2D(_Conv):
         return conv2d(depthwise, self.pointwise_kernel, strides=[1, 1, 1, 1], padding="VALID")
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        del config["groups"]
-        order = ("filters", "kernel_size", "strides", "padding", "data_format")
-        head = {k: config.pop(k) for k in order}
-        base = {k: config.pop(k) for k in ("name", "trainable", "dtype", "batch_input_shape") if k in config}
-        return {**base, **head, "depth_multiplier": self.depth_multiplier, **config}
+        kernels = {**_weight_config(self, "depthwise"), **_weight_config(self, "pointwise")}
+        config = {**super().get_config(), "depth_multiplier": self.depth_multiplier}
+        for kind in ("initializer", "regularizer", "constraint"):
+            config.update({k: v for k, v in kernels.items() if k.endswith(kind)})
+        return config

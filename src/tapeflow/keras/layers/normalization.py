@@ -5,7 +5,10 @@ Both normalise to zero mean and unit variance over some axes, then scale by `gam
 training, and meanwhile moves its `moving_mean`/`moving_variance` towards the batch's statistics
 (`moving = moving - (moving - batch) * (1 - momentum)`, assigned during the call, so inside `fit`'s
 compiled step too); in inference it uses the moving statistics instead. As in Keras 2, a layer with
-`trainable = False` always runs in inference mode. LayerNormalization normalises each sample over
+`trainable = False` always runs in inference mode. Where tf-keras runs the fused kernel (4-D or 5-D
+float inputs normalised over the channel axis, first or last), the batch variance that enters the
+moving variance is the unbiased one (n / (n - 1) times the biased one that normalises), and epsilon is at
+least 1.001e-5, as there. LayerNormalization normalises each sample over
 `axis` and has no state."""
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from tapeflow.keras import constraints, initializers, regularizers
 from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.keras.layers.core import serialize_object
 from tapeflow.ops.array_ops import reshape
+from tapeflow.ops.creation_ops import size
 from tapeflow.ops.math_ops import cast
 from tapeflow.ops.nn_extra_ops import batch_normalization
 from tapeflow.ops.nn_ops import moments
@@ -107,7 +111,10 @@ class _Normalization(Layer):
         sizes = {a: inputs.shape[a] for a in self.axis}
         offset, scale = self._broadcast(self.beta, rank, sizes), self._broadcast(self.gamma, rank, sizes)
         mean, variance = self._broadcast(mean, rank, sizes), self._broadcast(variance, rank, sizes)
-        return batch_normalization(inputs, mean, variance, offset, scale, self.epsilon)
+        return batch_normalization(inputs, mean, variance, offset, scale, self._epsilon())
+
+    def _epsilon(self) -> float:
+        return self.epsilon
 
     def _weights_config(self) -> dict:
         return {
@@ -144,7 +151,8 @@ class BatchNormalization(_Normalization):
         for unsupported in ("renorm", "virtual_batch_size", "adjustment", "synchronized"):
             if kwargs.pop(unsupported, None):
                 raise NotImplementedError(f"tapeflow's BatchNormalization does not support `{unsupported}`.")
-        for ignored in ("fused", "renorm_clipping", "renorm_momentum"):  # fused or not: the same values
+        fused = kwargs.pop("fused", None)
+        for ignored in ("renorm_clipping", "renorm_momentum"):
             kwargs.pop(ignored, None)
         super().__init__(
             axis,
@@ -162,6 +170,8 @@ class BatchNormalization(_Normalization):
         self.momentum = momentum
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        channel_axis = isinstance(self.axis, int) or len(self.axis) == 1
+        self._fused = fused is not False and channel_axis and self.dtype in ("float16", "float32")
 
     def build(self, input_shape: Any) -> None:
         self.axis = validate_axis(self.axis, input_shape)
@@ -173,6 +183,8 @@ class BatchNormalization(_Normalization):
                 f"{tuple(input_shape.as_list())} and axis={tuple(self.axis)}"
             )
         self.input_spec = InputSpec(ndim=input_shape.rank, axes=sizes)
+        rank = input_shape.rank
+        self._fused = self._fused and rank in (4, 5) and self.axis in ([1], [rank - 1])
         if len(sizes) == 1:
             shape: Any = (sizes[self.axis[0]],)
         else:
@@ -196,10 +208,17 @@ class BatchNormalization(_Normalization):
             reduction = [i for i in range(inputs.shape.rank) if i not in self.axis]
             mean, variance = moments(inputs, reduction, keepdims=len(self.axis) > 1)
             decay = 1.0 - self.momentum
-            for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            unbiased = variance
+            if self._fused:
+                count = cast(size(inputs), variance.dtype) / cast(size(variance), variance.dtype)
+                unbiased = variance * (count / (count - 1.0))
+            for moving, batch in ((self.moving_mean, mean), (self.moving_variance, unbiased)):
                 moving.assign_sub((moving - cast(batch, moving.dtype)) * decay)
             outputs = self._normalize(inputs, mean, variance)
         return cast(outputs, dtype) if outputs.dtype != dtype else outputs
+
+    def _epsilon(self) -> float:
+        return max(self.epsilon, 1.001e-5) if self._fused else self.epsilon
 
     def get_config(self) -> dict:
         return {
