@@ -12,8 +12,8 @@ import numpy as np
 from keras_cases import _summary
 
 RNG = np.random.RandomState(12)
-IMAGE = RNG.randn(2, 7, 6, 3).astype("float32")
-SEQUENCE = RNG.randn(2, 9, 4).astype("float32")
+IMAGE = RNG.randn(2, 5, 4, 3).astype("float32")
+SEQUENCE = RNG.randn(2, 7, 4).astype("float32")
 VECTORS = RNG.randn(5, 4).astype("float32")
 
 

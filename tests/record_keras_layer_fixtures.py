@@ -14,11 +14,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_cases import flatten  # noqa: E402
 from keras_layer_cases import CASES  # noqa: E402
-from record_keras_fixtures import _jsonable  # noqa: E402
+
+_SHORT = np.frompyfunc(lambda x: float(str(np.float32(x))), 1, 1)  # a float32 by its shortest exact decimal
+
+
+def _jsonable(value):
+    if isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+        return value
+    value = np.asarray(value)
+    return _SHORT(value.astype("float32")).tolist() if value.dtype == np.float32 else value.tolist()
 
 OUT = pathlib.Path(__file__).resolve().parent / "fixtures" / "keras_layers_tensorflow.json"
 
