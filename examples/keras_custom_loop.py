@@ -4,7 +4,7 @@ metrics updated each step and reset each epoch, the step compiled with `tf.funct
 `tf.data`. Saves a plot of the loss per step. Runs offline in seconds, and unchanged with
 `import tensorflow as tf` (TF_USE_LEGACY_KERAS=1, for Keras 2).
 
-The data are three noisy spiral arms in the plane (generated here); the model has BatchNormalization and
+The data are three noisy spiral arms in the plane (keras_mlp.py's); the model has BatchNormalization and
 Dropout, which behave differently in training and inference: the `training` flag is what selects it.
 
 Usage: python keras_custom_loop.py [plot.png]   (needs matplotlib: the `examples` extra)
@@ -13,23 +13,12 @@ Usage: python keras_custom_loop.py [plot.png]   (needs matplotlib: the `examples
 import sys
 
 import matplotlib
-import numpy as np
 
 import tapeflow as tf
+from keras_mlp import spirals  # the example beside this one: three noisy spiral arms
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def spirals(n_per_class: int, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Points on `classes` noisy spiral arms, labelled by arm, shuffled."""
-    rng = np.random.default_rng(seed)
-    radius = np.tile(np.linspace(0.05, 1.0, n_per_class), classes)
-    arm = np.repeat(np.arange(classes), n_per_class)
-    angle = arm * 2 * np.pi / classes + radius * 4 + rng.normal(0, 0.15, radius.shape)
-    x = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1).astype("float32")
-    order = rng.permutation(len(x))
-    return x[order], arm[order].astype("int32")
 
 
 def main(path: str) -> None:

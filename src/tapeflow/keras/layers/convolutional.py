@@ -19,7 +19,7 @@ from tapeflow.ops.conv_ops import conv1d, conv2d, conv2d_transpose, depthwise_co
 from tapeflow.ops.nn_ops import bias_add
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "normalize_tuple",
-           "normalize_padding", "channels_last"]
+           "normalize_padding", "normalize_data_format", "channels_last"]
 
 
 def normalize_tuple(value: Any, n: int, name: str) -> tuple:
@@ -48,6 +48,17 @@ def channels_last(data_format: str | None) -> str:
     data_format = data_format or "channels_last"
     if data_format != "channels_last":
         raise NotImplementedError("tapeflow's Keras layers support data_format='channels_last' only.")
+    return data_format
+
+
+def normalize_data_format(data_format: str | None) -> str:
+    """'channels_last' (the default) or 'channels_first'."""
+    data_format = data_format or "channels_last"
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f'The `data_format` argument must be one of "channels_first", "channels_last". '
+            f"Received: {data_format}"
+        )
     return data_format
 
 

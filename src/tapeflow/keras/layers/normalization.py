@@ -56,20 +56,21 @@ def _axis_argument(axis: Any) -> Any:
 
 
 class _Normalization(Layer):
-    """The scale (`gamma`) and offset (`beta`) both normalization layers have, and their config."""
+    """The scale (`gamma`) and offset (`beta`) both normalization layers have, and their config; its
+    arguments are LayerNormalization's."""
 
     def __init__(
         self,
-        axis: Any,
-        epsilon: float,
-        center: bool,
-        scale: bool,
-        beta_initializer: Any,
-        gamma_initializer: Any,
-        beta_regularizer: Any,
-        gamma_regularizer: Any,
-        beta_constraint: Any,
-        gamma_constraint: Any,
+        axis: Any = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -237,34 +238,6 @@ class BatchNormalization(_Normalization):
 
 class LayerNormalization(_Normalization):
     """Normalises each sample over `axis` (the last by default)."""
-
-    def __init__(
-        self,
-        axis: Any = -1,
-        epsilon: float = 1e-3,
-        center: bool = True,
-        scale: bool = True,
-        beta_initializer: Any = "zeros",
-        gamma_initializer: Any = "ones",
-        beta_regularizer: Any = None,
-        gamma_regularizer: Any = None,
-        beta_constraint: Any = None,
-        gamma_constraint: Any = None,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            axis,
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
 
     def build(self, input_shape: Any) -> None:
         self.axis = validate_axis(self.axis, input_shape)

@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tapeflow.keras.engine.base_layer import InputSpec, Layer
-from tapeflow.keras.layers.convolutional import channels_last, normalize_padding, normalize_tuple
+from tapeflow.keras.layers.convolutional import (
+    channels_last,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+)
 from tapeflow.ops.pool_ops import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from tapeflow.ops.reduce_ops import reduce_max, reduce_mean
 
@@ -113,13 +118,7 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
-        data_format = data_format or "channels_last"
-        if data_format not in ("channels_last", "channels_first"):
-            raise ValueError(
-                f'The `data_format` argument must be one of "channels_first", "channels_last". '
-                f"Received: {data_format}"
-            )
-        self.data_format = data_format
+        self.data_format = normalize_data_format(data_format)
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self.rank + 2)
 

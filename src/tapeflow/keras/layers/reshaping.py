@@ -10,22 +10,12 @@ import numpy as np
 
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras.engine.base_layer import InputSpec, Layer
-from tapeflow.keras.layers.convolutional import normalize_tuple
+from tapeflow.keras.layers.convolutional import normalize_data_format, normalize_tuple
 from tapeflow.ops.array_ops import expand_dims, pad, tile, transpose
 from tapeflow.ops.einsum_ops import einsum
 from tapeflow.ops.gather_ops import repeat
 
 __all__ = ["Cropping2D", "Permute", "RepeatVector", "UpSampling2D", "ZeroPadding2D"]
-
-
-def _image_data_format(data_format: str | None) -> str:
-    data_format = data_format or "channels_last"
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(
-            f'The `data_format` argument must be one of "channels_first", "channels_last". '
-            f"Received: {data_format}"
-        )
-    return data_format
 
 
 def _spatial_axes(data_format: str) -> tuple[int, int]:
@@ -55,7 +45,7 @@ class ZeroPadding2D(Layer):
 
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.data_format = _image_data_format(data_format)
+        self.data_format = normalize_data_format(data_format)
         self.padding = _pairs(padding, "padding")
         self.input_spec = InputSpec(ndim=4)
 
@@ -74,7 +64,7 @@ class Cropping2D(Layer):
 
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.data_format = _image_data_format(data_format)
+        self.data_format = normalize_data_format(data_format)
         self.cropping = _pairs(cropping, "cropping")
         self.input_spec = InputSpec(ndim=4)
 
@@ -114,7 +104,7 @@ class UpSampling2D(Layer):
     def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
                  **kwargs: Any):
         super().__init__(**kwargs)
-        self.data_format = _image_data_format(data_format)
+        self.data_format = normalize_data_format(data_format)
         self.size = normalize_tuple(size, 2, "size")
         if interpolation not in ("nearest", "bilinear"):
             raise NotImplementedError(
