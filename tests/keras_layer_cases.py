@@ -187,6 +187,37 @@ def cnn_batchnorm_fit(tf):
     }
 
 
+def gradient_penalty(tf):
+    """Second-order gradients through the convolution and resampling layers: the gradient, with
+    respect to the weights, of the squared norm of the output's gradient with respect to the input
+    (the penalty of WGAN-GP). Not through UpSampling2D: TensorFlow's resize gradients have no gradient
+    of their own (tapeflow's UpSampling2D is differentiable to any order)."""
+    tf.keras.backend.clear_session()
+    layers = tf.keras.layers
+    rng = np.random.RandomState(10)
+    model = tf.keras.Sequential(
+        [
+            layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="tanh", input_shape=(5, 4, 3)),
+            layers.DepthwiseConv2D(3, activation="tanh"),
+            layers.ZeroPadding2D(1),
+            layers.SeparableConv2D(2, 2, activation="tanh"),
+            layers.Cropping2D(((1, 0), (0, 1))),
+            layers.AveragePooling2D(3),
+            layers.Flatten(),
+            layers.Dense(1, activation="tanh"),
+        ]
+    )
+    model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype("float32") for w in model.get_weights()])
+    x = tf.constant(IMAGE)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(model(x))
+        penalty = tf.reduce_sum(tf.square(inner.gradient(y, x)))
+    grads = outer.gradient(penalty, model.trainable_weights)
+    return {"penalty": penalty.numpy(), "grads": [g.numpy() for g in grads]}
+
+
 def summaries_and_configs(tf):
     """Output shapes and parameter counts in `summary()` for the new layers, and their configs (an axis
     list as a plain list: tf-keras's tracking wraps it in a ListWrapper)."""
@@ -249,6 +280,7 @@ CASES = {
         layer_outputs_and_gradients,
         batchnorm_moving_statistics,
         cnn_batchnorm_fit,
+        gradient_penalty,
         summaries_and_configs,
     )
 }

@@ -27,7 +27,10 @@ def _jsonable(value):
     if isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value)):
         return value
     value = np.asarray(value)
-    return _SHORT(value.astype("float32")).tolist() if value.dtype == np.float32 else value.tolist()
+    if value.dtype != np.float32:
+        return value.tolist()
+    short = _SHORT(value)
+    return short.tolist() if isinstance(short, np.ndarray) else short  # (a scalar comes back as a float)
 
 OUT = pathlib.Path(__file__).resolve().parent / "fixtures" / "keras_layers_tensorflow.json"
 

@@ -14,6 +14,8 @@ import tapeflow as tf
 from keras_cases import assert_same, flatten
 from keras_layer_cases import CASES, IMAGE, SEQUENCE, _layer_cases
 
+from gradcheck import check_gradients
+
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_layers_tensorflow.json"
 layers = tf.keras.layers
 
@@ -97,3 +99,18 @@ def test_new_layers_in_a_functional_model_have_keras_errors():
         layers.Conv2DTranspose(2, 3, strides=1, output_padding=1)
     with pytest.raises(ValueError, match="Invalid permutation argument"):
         layers.Permute((1, 3))
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+def test_upsampling_is_differentiable_to_second_order(interpolation):
+    # (TensorFlow's resize gradients have no gradient; tapeflow's UpSampling2D is a composite.)
+    layer = layers.UpSampling2D((2, 3), interpolation=interpolation, dtype="float64")
+    check_gradients(lambda x: tf.reduce_sum(tf.sin(layer(x))), IMAGE[:1, :3, :3, :2])
+
+
+def test_keras_aliases_name_the_same_layers():
+    assert layers.Convolution1D is layers.Conv1D and layers.Convolution2DTranspose is layers.Conv2DTranspose
+    assert layers.SeparableConvolution2D is layers.SeparableConv2D
+    assert layers.MaxPool1D is layers.MaxPooling1D and layers.AvgPool1D is layers.AveragePooling1D
+    assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
