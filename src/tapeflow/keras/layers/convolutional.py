@@ -106,7 +106,8 @@ class _Conv(Layer):
         **kwargs: Any,
     ):
         prefixes = dict.fromkeys(("kernel", *self._kernels))  # `kernel_*` always: Keras's config has them
-        weights = {k: kwargs.pop(k) for k in list(kwargs) if k.split("_")[0] in prefixes}
+        keys = [f"{p}_{kind}" for p in prefixes for kind in ("initializer", "regularizer", "constraint")]
+        weights = {k: kwargs.pop(k) for k in keys if k in kwargs}
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if filters is not None and filters <= 0:
             raise ValueError(
