@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
@@ -107,3 +108,45 @@ def test_keras_mlp_trains_with_fit_and_the_loss_falls():
     words = lines[-2].replace(",", "").split()
     first, final, accuracy = float(words[2]), float(words[5]), float(words[7])
     assert final < 0.2 * first and accuracy > 0.9
+
+
+def _needs(*modules: str) -> None:
+    for module in modules:
+        pytest.importorskip(module, reason=f"the example needs {module} (pip install tapeflow[examples])")
+
+
+def _is_png(path: pathlib.Path) -> bool:
+    """A PNG signature, and matplotlib reads it back as an image."""
+    import matplotlib.image
+
+    return path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and matplotlib.image.imread(path).ndim == 3
+
+
+def test_keras_digits_cnn_learns_the_digits_and_saves_its_plot(tmp_path):
+    _needs("matplotlib", "sklearn")
+    path = tmp_path / "digits.png"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "keras_digits_cnn.py"), str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(" batch_normalization (Batch") for line in lines)  # the summary
+    losses = [float(line.split(" - loss: ")[1].split()[0]) for line in lines if " - loss: " in line]
+    assert len(losses) == 6 and losses[-1] < 0.3 * losses[0]
+    words = lines[-2].replace(",", "").split()
+    assert words[:2] == ["first", "loss"] and float(words[8]) > 0.85  # test accuracy (chance: 0.1)
+    assert lines[-1] == f"saved {path}" and _is_png(path)
+
+
+def test_keras_custom_loop_trains_and_saves_its_loss_curve(tmp_path):
+    _needs("matplotlib")
+    path = tmp_path / "loop.png"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "keras_custom_loop.py"), str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    epochs = [line.replace(",", "").split() for line in lines if line.startswith("epoch")]
+    assert len(epochs) == 15
+    accuracy = [float(e[5]) for e in epochs]
+    val_accuracy = [float(e[8]) for e in epochs]
+    assert accuracy[-1] > accuracy[0] + 0.3 and val_accuracy[-1] > 0.9  # chance: 1/3
+    assert lines[-1] == f"saved {path}" and _is_png(path)

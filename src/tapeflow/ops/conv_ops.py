@@ -253,7 +253,9 @@ def _input_kernel(w, g, input_shape, strides, dilations, padding):
     groups, depth = input_shape[-1] // w.shape[-2], w.shape[-2]
     taps = math.prod(w.shape[:-2])
     # The filter per tap and group, (taps, groups, O / groups, C / groups), times the gradient per group.
+    # Contiguous: on a transposed view NumPy's stacked matmul skips BLAS (measured 7x slower).
     per_tap = w.reshape(taps, depth, groups, w.shape[-1] // groups).transpose(0, 2, 3, 1)
+    per_tap = np.ascontiguousarray(per_tap)
     cols = np.matmul(_output_by_group(g, groups), per_tap)  # (taps, groups, rows, C / groups)
     cols = np.moveaxis(cols, 1, -2).reshape(*w.shape[:-2], *g.shape[:-1], input_shape[-1])
     return fold(cols, input_shape[:-1], strides, dilations, padding)

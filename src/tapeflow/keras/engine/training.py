@@ -21,7 +21,7 @@ from tapeflow.data.dataset import Dataset
 from tapeflow.keras import optimizers
 from tapeflow.keras.callbacks import CallbackList
 from tapeflow.keras.engine import compile_utils, data_adapter, summary
-from tapeflow.keras.engine.base_layer import Layer
+from tapeflow.keras.engine.base_layer import Layer, _unique
 from tapeflow.ops.variables import Variable
 from tapeflow.tracing.function import function, functions_run_eagerly
 from tapeflow.train.checkpoint import Checkpoint
@@ -81,6 +81,15 @@ class Model(Layer):
         if self.optimizer is not None and all(name != "optimizer" for name, _ in children):
             children.append(("optimizer", self.optimizer))
         return children
+
+    @property
+    def weights(self) -> list:
+        """Keras's order for a model (unlike a layer's trainable-first order): each layer's weights in
+        turn, then the model's own."""
+        layered = [w for layer in self._layers for w in layer.weights]
+        return _unique(layered + self._trainable_weights + self._non_trainable_weights)
+
+    variables = weights
 
     def _layer_children(self) -> list:
         """A network's children as tf-keras names them in checkpoints: `layer_with_weights-i` for the

@@ -2,8 +2,15 @@
 
 from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.keras.engine.input_layer import Input, InputLayer
-from tapeflow.keras.layers.convolutional import AveragePooling2D, Conv2D, MaxPooling2D
+from tapeflow.keras.layers.convolutional import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+)
 from tapeflow.keras.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
+from tapeflow.keras.layers.lambda_layer import Lambda
 from tapeflow.keras.layers.merging import (
     Add,
     Average,
@@ -20,11 +27,33 @@ from tapeflow.keras.layers.merging import (
     multiply,
     subtract,
 )
+from tapeflow.keras.layers.normalization import BatchNormalization, LayerNormalization
+from tapeflow.keras.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from tapeflow.keras.layers.preprocessing import Normalization, Rescaling
+from tapeflow.keras.layers.regularization import SpatialDropout1D, SpatialDropout2D
+from tapeflow.keras.layers.reshaping import Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D
 
 Convolution2D = Conv2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
+Convolution1D = Conv1D
+Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
 
 __all__ = [
     "Activation",
@@ -61,6 +90,35 @@ __all__ = [
     "subtract",
     "deserialize",
     "serialize",
+    "AveragePooling1D",
+    "AvgPool1D",
+    "BatchNormalization",
+    "Conv1D",
+    "Conv2DTranspose",
+    "Convolution1D",
+    "Convolution2DTranspose",
+    "Cropping2D",
+    "DepthwiseConv2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Lambda",
+    "LayerNormalization",
+    "MaxPool1D",
+    "MaxPooling1D",
+    "Permute",
+    "RepeatVector",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "UpSampling2D",
+    "ZeroPadding2D",
 ]
 
 

@@ -162,11 +162,14 @@ class Dropout(Layer):
     def call(self, inputs: Any, training: Any = None) -> Any:
         if not training or self.rate == 0:
             return inputs
-        noise_shape = None
-        if self.noise_shape is not None:
-            actual = dynamic_shape(inputs)
-            noise_shape = [actual[i] if d is None else d for i, d in enumerate(self.noise_shape)]
-        return dropout(inputs, rate=self.rate, noise_shape=noise_shape, seed=self.seed)
+        return dropout(inputs, rate=self.rate, noise_shape=self._get_noise_shape(inputs), seed=self.seed)
+
+    def _get_noise_shape(self, inputs: Any) -> Any:
+        """The shape of the keep/drop mask, broadcast over the inputs (None: one draw per element)."""
+        if self.noise_shape is None:
+            return None
+        actual = dynamic_shape(inputs)
+        return [actual[i] if d is None else d for i, d in enumerate(self.noise_shape)]
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
