@@ -4,7 +4,7 @@ model's outputs on first use and compute the total loss and the metrics, as tf-k
 The loss is the sum of each output's loss (times its `loss_weights` entry) and the layers' losses; a
 `Mean` named `loss` averages it over the batches of an epoch, weighted by their sizes. The metric
 `'accuracy'` becomes binary, categorical or sparse categorical accuracy by the shapes of the labels
-and predictions and by the loss, as in Keras."""
+and predictions, as in Keras (and `'crossentropy'` the matching cross-entropy)."""
 
 from __future__ import annotations
 
@@ -120,18 +120,18 @@ class LossesContainer:
             m.reset_state()
 
 
-def _accuracy_for(y_true: Any, y_pred: Any, loss: Any) -> Any:
-    """Which accuracy `'accuracy'` means for these labels, predictions and loss."""
-    fn = getattr(loss, "fn", loss)
-    if fn is losses_module.binary_crossentropy or y_pred.shape[-1] == 1:
-        return metrics_module.binary_accuracy
-    if fn is losses_module.sparse_categorical_crossentropy or (
-        y_true.shape.rank is not None
-        and y_pred.shape.rank is not None
-        and (y_true.shape.rank == y_pred.shape.rank - 1 or y_true.shape[-1] == 1)
-    ):
-        return metrics_module.sparse_categorical_accuracy
-    return metrics_module.categorical_accuracy
+def _by_shapes(metric: str, y_true: Any, y_pred: Any) -> Any:
+    """The function `'accuracy'` (or `'crossentropy'`) means for these shapes of labels and predictions,
+    as Keras picks it: binary for one output unit, sparse for labels with an axis fewer or of size 1."""
+    binary = y_pred.shape[-1] == 1
+    sparse = y_true.shape.rank < y_pred.shape.rank or (y_true.shape[-1] == 1 and not binary)
+    if metric in ("accuracy", "acc"):
+        if binary:
+            return metrics_module.binary_accuracy
+        return metrics_module.sparse_categorical_accuracy if sparse else metrics_module.categorical_accuracy
+    if binary:
+        return losses_module.binary_crossentropy
+    return losses_module.sparse_categorical_crossentropy if sparse else losses_module.categorical_crossentropy
 
 
 class MetricsContainer:
@@ -145,7 +145,7 @@ class MetricsContainer:
     def metrics(self) -> list:
         return [m for group in self._metrics or [] for m in group]
 
-    def _build(self, y_true: Any, y_pred: Any, loss_objects: list) -> None:
+    def _build(self, y_true: Any, y_pred: Any) -> None:
         y_preds = nest.flatten(y_pred)
         names = self._output_names or [f"output_{i + 1}" for i in range(len(y_preds))]
         if isinstance(self._user_metrics, dict):
@@ -166,12 +166,8 @@ class MetricsContainer:
                     group.append(metric)
                     continue
                 name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
-                if metric in ("accuracy", "acc"):
-                    y_t = convert_to_tensor(y_trues[i])
-                    loss = loss_objects[i] if i < len(loss_objects) else None
-                    fn = _accuracy_for(y_t, y_p, loss)
-                elif metric in ("crossentropy", "ce"):
-                    fn = getattr(loss_objects[i], "fn", losses_module.categorical_crossentropy)
+                if str(metric).lower() in ("accuracy", "acc", "crossentropy", "ce"):
+                    fn = _by_shapes(str(metric).lower(), convert_to_tensor(y_trues[i]), y_p)
                 else:
                     fn = metrics_module.get(metric)
                     if isinstance(fn, metrics_module.Metric):
@@ -181,27 +177,20 @@ class MetricsContainer:
                 group.append(metrics_module.MeanMetricWrapper(fn, name=prefix + name))
             self._metrics.append(group)
 
-    def update_state(
-        self, y_true: Any, y_pred: Any, sample_weight: Any = None, loss_objects: Any = None
-    ) -> None:
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Update the metrics. As Keras's `metrics` (not `weighted_metrics`), they ignore `sample_weight`."""
         if y_true is None:
             return
         if self._metrics is None:
-            self._build(y_true, y_pred, loss_objects or [])
+            self._build(y_true, y_pred)
         y_trues = nest.flatten(y_true)
         if isinstance(y_true, dict) and self._output_names:
             y_trues = [y_true.get(n) for n in self._output_names]
         for y_t, y_p, group in zip(y_trues, nest.flatten(y_pred), self._metrics):
             if y_t is None:
                 continue
-            y_t = convert_to_tensor(y_t)
-            y_p_squeezed, y_t = losses_module.squeeze_or_expand(y_p, y_t)
             for metric in group:
-                if isinstance(metric, metrics_module.MeanMetricWrapper):
-                    metric.update_state(y_t, y_p_squeezed)
-                else:
-                    metric.update_state(y_t, y_p)
+                metric.update_state(y_t, y_p)
 
     def reset_state(self) -> None:
         for m in self.metrics:

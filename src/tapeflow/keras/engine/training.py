@@ -208,7 +208,7 @@ class Model(Layer):
         return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> dict:
-        self.compiled_metrics.update_state(y, y_pred, sample_weight, loss_objects=self.compiled_loss._losses)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
