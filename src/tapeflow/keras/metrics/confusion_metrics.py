@@ -186,7 +186,7 @@ class AUC(Metric):
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
-        self._thresholds = [0.0 - backend.epsilon(), *thresholds, 1.0 + backend.epsilon()]
+        self._thresholds = np.array([0.0 - backend.epsilon(), *thresholds, 1.0 + backend.epsilon()])
         self.curve = _CURVES.get(str(curve).lower())
         if self.curve is None:
             raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PR_GAIN"]')
@@ -294,7 +294,7 @@ class AUC(Metric):
             super().reset_state()
 
     def get_config(self) -> dict:
-        label_weights = None if self.label_weights is None else self.label_weights.numpy().tolist()
+        label_weights = None if self.label_weights is None else self.label_weights.numpy()
         config = {
             **super().get_config(),
             "num_thresholds": self.num_thresholds,
