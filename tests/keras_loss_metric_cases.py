@@ -62,14 +62,29 @@ def _loss_programs(tf):
         (
             "focal_balanced_logits",
             lambda r: losses.BinaryFocalCrossentropy(
-                apply_class_balancing=True, alpha=0.4, gamma=1.5, from_logits=True, label_smoothing=0.1, reduction=r
+                apply_class_balancing=True,
+                alpha=0.4,
+                gamma=1.5,
+                from_logits=True,
+                label_smoothing=0.1,
+                reduction=r,
             ),
             BINARY,
             LOGITS,
         ),
         ("cce", lambda r: losses.CategoricalCrossentropy(reduction=r), ONEHOT, PROBS),
-        ("cce_logits", lambda r: losses.CategoricalCrossentropy(from_logits=True, reduction=r), ONEHOT, LOGITS),
-        ("cce_smooth", lambda r: losses.CategoricalCrossentropy(label_smoothing=0.3, reduction=r), ONEHOT, PROBS),
+        (
+            "cce_logits",
+            lambda r: losses.CategoricalCrossentropy(from_logits=True, reduction=r),
+            ONEHOT,
+            LOGITS,
+        ),
+        (
+            "cce_smooth",
+            lambda r: losses.CategoricalCrossentropy(label_smoothing=0.3, reduction=r),
+            ONEHOT,
+            PROBS,
+        ),
         (
             "cce_axis_0",
             lambda r: losses.CategoricalCrossentropy(from_logits=True, axis=0, reduction=r),
@@ -103,9 +118,11 @@ def losses_all(tf):
     """Each loss: value and gradient for each reduction, with and without sample weights."""
     out = {}
     for name, make, y_true, y_pred in _loss_programs(tf):
-        weights = {"cosine_axis_0": WEIGHTS[:4], "cce_axis_0": WEIGHTS[:4], "scce_images": WEIGHTS[:2, None, None]}.get(
-            name, WEIGHTS
-        )
+        weights = {
+            "cosine_axis_0": WEIGHTS[:4],
+            "cce_axis_0": WEIGHTS[:4],
+            "scce_images": WEIGHTS[:2, None, None],
+        }.get(name, WEIGHTS)
         out[name] = {
             "plain": _value_and_gradient(tf, make("auto"), y_true, y_pred),
             **{r: _value_and_gradient(tf, make(r), y_true, y_pred, weights) for r in REDUCTIONS},
@@ -119,9 +136,25 @@ def loss_functions_by_name(tf):
     """`losses.get(name)` for Keras's names and aliases, applied to labels and predictions."""
     out = {}
     for name in (
-        "mse", "MSE", "mae", "mape", "MAPE", "msle", "kld", "KLD", "kullback_leibler_divergence", "logcosh",
-        "log_cosh", "huber", "huber_loss", "hinge", "squared_hinge", "poisson", "cosine_similarity",
-        "binary_focal_crossentropy", "bce",
+        "mse",
+        "MSE",
+        "mae",
+        "mape",
+        "MAPE",
+        "msle",
+        "kld",
+        "KLD",
+        "kullback_leibler_divergence",
+        "logcosh",
+        "log_cosh",
+        "huber",
+        "huber_loss",
+        "hinge",
+        "squared_hinge",
+        "poisson",
+        "cosine_similarity",
+        "binary_focal_crossentropy",
+        "bce",
     ):
         fn = tf.keras.losses.get(name)
         out[name] = {"name": fn.__name__, "value": fn(BINARY, PROBS).numpy()}
@@ -153,7 +186,11 @@ def _metric_programs(tf):
         ("accuracy", lambda: m.Accuracy(), three(LABELS, scores.argmax(1), LABELS, second.argmax(1))),
         ("binary_accuracy", lambda: m.BinaryAccuracy(threshold=0.4), binary_updates),
         ("categorical_accuracy", lambda: m.CategoricalAccuracy(), three(ONEHOT, scores, ONEHOT, second)),
-        ("sparse_categorical_accuracy", lambda: m.SparseCategoricalAccuracy(), three(LABELS, scores, LABELS, second)),
+        (
+            "sparse_categorical_accuracy",
+            lambda: m.SparseCategoricalAccuracy(),
+            three(LABELS, scores, LABELS, second),
+        ),
         ("top_k", lambda: m.TopKCategoricalAccuracy(k=2), three(ONEHOT, scores, ONEHOT, second)),
         ("sparse_top_k", lambda: m.SparseTopKCategoricalAccuracy(k=2), three(LABELS, scores, LABELS, second)),
         ("auc", lambda: m.AUC(), binary_updates),
@@ -181,7 +218,11 @@ def _metric_programs(tf):
         ("mape", lambda: m.MeanAbsolutePercentageError(), regression),
         ("msle", lambda: m.MeanSquaredLogarithmicError(), three(POSITIVE, POSITIVE[::-1].copy())),
         ("cosine", lambda: m.CosineSimilarity(), regression),
-        ("cosine_axis_0", lambda: m.CosineSimilarity(axis=0), [(TARGETS, LOGITS, None), (TARGETS, LOGITS, WEIGHTS[:4])]),
+        (
+            "cosine_axis_0",
+            lambda: m.CosineSimilarity(axis=0),
+            [(TARGETS, LOGITS, None), (TARGETS, LOGITS, WEIGHTS[:4])],
+        ),
         ("logcosh", lambda: m.LogCoshError(), regression),
         ("kld", lambda: m.KLDivergence(), three(ONEHOT * 0.7 + 0.075, PROBS)),
         ("poisson", lambda: m.Poisson(), three(BINARY * 3, POSITIVE)),
@@ -191,10 +232,22 @@ def _metric_programs(tf):
         ("bce", lambda: m.BinaryCrossentropy(label_smoothing=0.1), three(BINARY, PROBS)),
         ("bce_logits", lambda: m.BinaryCrossentropy(from_logits=True), three(BINARY, LOGITS)),
         ("cce", lambda: m.CategoricalCrossentropy(), three(ONEHOT, PROBS)),
-        ("cce_logits", lambda: m.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2), three(ONEHOT, LOGITS)),
+        (
+            "cce_logits",
+            lambda: m.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2),
+            three(ONEHOT, LOGITS),
+        ),
         ("scce", lambda: m.SparseCategoricalCrossentropy(), three(LABELS, PROBS)),
-        ("scce_ignore", lambda: m.SparseCategoricalCrossentropy(from_logits=True, ignore_class=1), three(LABELS, LOGITS)),
-        ("mean_iou", lambda: m.MeanIoU(num_classes=4), three(LABELS, scores.argmax(1), LABELS, second.argmax(1))),
+        (
+            "scce_ignore",
+            lambda: m.SparseCategoricalCrossentropy(from_logits=True, ignore_class=1),
+            three(LABELS, LOGITS),
+        ),
+        (
+            "mean_iou",
+            lambda: m.MeanIoU(num_classes=4),
+            three(LABELS, scores.argmax(1), LABELS, second.argmax(1)),
+        ),
         (
             "mean_iou_dense",
             lambda: m.MeanIoU(num_classes=4, sparse_y_true=False, sparse_y_pred=False, ignore_class=0),
@@ -242,16 +295,31 @@ def metrics_by_name(tf):
     """`metrics.get(name)` for Keras's names, as functions of labels and predictions or as objects."""
     out = {}
     for name in (
-        "acc", "accuracy", "mse", "mae", "mape", "msle", "top_k_categorical_accuracy", "logcosh", "hinge",
-        "squared_hinge", "poisson", "kullback_leibler_divergence", "cosine_similarity", "cosine_proximity",
-        "binary_accuracy", "categorical_accuracy",
+        "acc",
+        "accuracy",
+        "mse",
+        "mae",
+        "mape",
+        "msle",
+        "top_k_categorical_accuracy",
+        "logcosh",
+        "hinge",
+        "squared_hinge",
+        "poisson",
+        "kullback_leibler_divergence",
+        "cosine_similarity",
+        "cosine_proximity",
+        "binary_accuracy",
+        "categorical_accuracy",
     ):
         fn = tf.keras.metrics.get(name)
         out[name] = {"name": fn.__name__, "value": fn(tf.constant(ONEHOT), tf.constant(PROBS)).numpy()}
     tf.keras.backend.clear_session()
     out["objects"] = [
         f"{type(obj).__name__} {obj.name}"
-        for obj in (tf.keras.metrics.get(n) for n in ("AUC", "AUC", "Precision", "RootMeanSquaredError", "Mean"))
+        for obj in (
+            tf.keras.metrics.get(n) for n in ("AUC", "AUC", "Precision", "RootMeanSquaredError", "Mean")
+        )
     ]
     return out
 
@@ -266,19 +334,31 @@ def fit_with_string_metrics(tf):
     labels = (x[:, 0] + x[:, 1] > 0).astype("int32") + (x[:, 2] > 0.5).astype("int32")
     onehot = np.eye(3, dtype="float32")[labels]
     model = tf.keras.Sequential(
-        [tf.keras.layers.Dense(8, activation="relu", input_shape=(5,)), tf.keras.layers.Dense(3, activation="softmax")]
+        [
+            tf.keras.layers.Dense(8, activation="relu", input_shape=(5,)),
+            tf.keras.layers.Dense(3, activation="softmax"),
+        ]
     )
     model.compile(
         tf.keras.optimizers.SGD(0.1),
         "categorical_crossentropy",
         metrics=[
-            "acc", "mse", "mae", "top_k_categorical_accuracy", "AUC", tf.keras.metrics.Precision(),
-            tf.keras.metrics.Recall(name="rec"), "ce", "msle",
+            "acc",
+            "mse",
+            "mae",
+            "top_k_categorical_accuracy",
+            "AUC",
+            tf.keras.metrics.Precision(),
+            tf.keras.metrics.Recall(name="rec"),
+            "ce",
+            "msle",
         ],
     )
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        history = model.fit(x, onehot, batch_size=16, epochs=2, verbose=2, shuffle=False, validation_split=0.25)
+        history = model.fit(
+            x, onehot, batch_size=16, epochs=2, verbose=2, shuffle=False, validation_split=0.25
+        )
     evaluation = model.evaluate(x, onehot, verbose=0, return_dict=True)
     binary = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid", input_shape=(5,))])
     binary.compile("adam", "binary_crossentropy", metrics=["accuracy", "AUC", "binary_crossentropy"])

@@ -40,7 +40,6 @@ __all__ = [
     "KLDivergence",
     "LogCosh",
     "Loss",
-    "LossFunctionWrapper",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
     "MeanSquaredError",
@@ -146,10 +145,14 @@ def _plain(cls_name: str, fn: Any, default_name: str, doc: str) -> type:
     def __init__(self, reduction: str = Reduction.AUTO, name: str = default_name):  # noqa: N807
         LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name)
 
-    return type(cls_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    return type(
+        cls_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
+    )
 
 
-MeanSquaredError = _plain("MeanSquaredError", mean_squared_error, "mean_squared_error", "The mean of (y_true - y_pred)**2.")
+MeanSquaredError = _plain(
+    "MeanSquaredError", mean_squared_error, "mean_squared_error", "The mean of (y_true - y_pred)**2."
+)
 MeanAbsoluteError = _plain(
     "MeanAbsoluteError", mean_absolute_error, "mean_absolute_error", "The mean of |y_true - y_pred|."
 )
@@ -167,7 +170,9 @@ MeanSquaredLogarithmicError = _plain(
 )
 Hinge = _plain("Hinge", hinge, "hinge", "The hinge loss of -1/1 (or 0/1) labels.")
 SquaredHinge = _plain("SquaredHinge", squared_hinge, "squared_hinge", "The squared hinge loss.")
-CategoricalHinge = _plain("CategoricalHinge", categorical_hinge, "categorical_hinge", "The hinge loss of one-hot labels.")
+CategoricalHinge = _plain(
+    "CategoricalHinge", categorical_hinge, "categorical_hinge", "The hinge loss of one-hot labels."
+)
 Poisson = _plain("Poisson", poisson, "poisson", "The Poisson loss: y_pred - y_true * log(y_pred).")
 LogCosh = _plain("LogCosh", log_cosh, "log_cosh", "The mean of log(cosh(y_pred - y_true)).")
 KLDivergence = _plain("KLDivergence", kl_divergence, "kl_divergence", "The Kullback-Leibler divergence.")

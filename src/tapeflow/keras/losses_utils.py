@@ -74,7 +74,9 @@ def apply_valid_mask(losses: Any, sample_weight: Any, mask: Any, reduction: str)
         mask = mask * (cast(size(mask), losses.dtype) / reduce_sum(mask))
     if sample_weight is None:
         return mask
-    mask, _, sample_weight = squeeze_or_expand(mask, sample_weight=cast(convert_to_tensor(sample_weight), mask.dtype))
+    mask, _, sample_weight = squeeze_or_expand(
+        mask, sample_weight=cast(convert_to_tensor(sample_weight), mask.dtype)
+    )
     return sample_weight * mask
 
 

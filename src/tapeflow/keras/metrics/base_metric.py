@@ -45,7 +45,9 @@ class Metric:
         """The metric's float type, as a name (`'float32'`), as Keras gives it."""
         return self._dtype.name
 
-    def add_weight(self, name: str, shape: Any = (), dtype: Any = None, initializer: Any = "zeros") -> Variable:
+    def add_weight(
+        self, name: str, shape: Any = (), dtype: Any = None, initializer: Any = "zeros"
+    ) -> Variable:
         """A non-trainable state variable of zeros."""
         variable = Variable(
             np.zeros(shape, dtypes.as_dtype(dtype or self._dtype).as_numpy_dtype), trainable=False, name=name

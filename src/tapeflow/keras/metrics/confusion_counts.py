@@ -7,16 +7,16 @@ instead of comparing every prediction with every threshold."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any
+
+import numpy as np
 
 from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras import backend
 from tapeflow.keras.losses_utils import squeeze_or_expand
 from tapeflow.ops.array_ops import expand_dims, reshape, transpose
-from tapeflow.ops.creation_ops import ones_like, one_hot
+from tapeflow.ops.creation_ops import one_hot, ones_like
 from tapeflow.ops.gather_ops import unsorted_segment_sum
 from tapeflow.ops.math_ops import cast, ceil, clip_by_value, greater, logical_and, logical_not
 from tapeflow.ops.nn_ops import relu
@@ -32,7 +32,9 @@ TP, FP, TN, FN = "tp", "fp", "tn", "fn"
 def evenly_spaced(thresholds: list) -> bool:
     """Whether the thresholds are i / (n - 1) for i in 0..n-1 (to Keras's epsilon), n >= 3."""
     n = len(thresholds)
-    return n >= 3 and bool(np.allclose(thresholds, np.arange(n, dtype=np.float32) / (n - 1), atol=backend.epsilon()))
+    return n >= 3 and bool(
+        np.allclose(thresholds, np.arange(n, dtype=np.float32) / (n - 1), atol=backend.epsilon())
+    )
 
 
 def _keep_top_k(x: Any, k: int) -> Any:
@@ -86,8 +88,9 @@ def update_confusion_variables(
         variable.assign_add(counts[key])
 
 
-def _bucket_counts(y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool,
-                   with_epsilon: bool, keys: Any) -> dict:
+def _bucket_counts(
+    y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool, with_epsilon: bool, keys: Any
+) -> dict:
     n = len(thresholds)
     weights = 1.0 if weights is None else weights
     y_pred = clip_by_value(y_pred, 0.0, 1.0)
@@ -103,10 +106,14 @@ def _bucket_counts(y_true: Any, y_pred: Any, weights: Any, thresholds: list, mul
     buckets = cast(buckets, dtypes.int32)
     if multi_label:  # one run of buckets per label: label j's bucket b is segment j * n + b
         labels = positives.shape[-1]
-        buckets = reshape(transpose(buckets) + expand_dims(cast(np.arange(labels) * n, dtypes.int32), -1), [-1])
+        buckets = reshape(
+            transpose(buckets) + expand_dims(cast(np.arange(labels) * n, dtypes.int32), -1), [-1]
+        )
 
         def per_threshold(values: Any) -> Any:
-            sums = reshape(unsorted_segment_sum(reshape(transpose(values), [-1]), buckets, labels * n), [labels, n])
+            sums = reshape(
+                unsorted_segment_sum(reshape(transpose(values), [-1]), buckets, labels * n), [labels, n]
+            )
             return transpose(cumsum(sums, axis=1, reverse=True))
 
         total_axis = 0
@@ -125,8 +132,9 @@ def _bucket_counts(y_true: Any, y_pred: Any, weights: Any, thresholds: list, mul
     }
 
 
-def _compared_counts(y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool,
-                     with_epsilon: bool, keys: Any) -> dict:
+def _compared_counts(
+    y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool, with_epsilon: bool, keys: Any
+) -> dict:
     thresholds = convert_to_tensor(np.asarray(thresholds), dtype=y_pred.dtype)
     if multi_label:
         predictions, labels = expand_dims(y_pred, 0), expand_dims(cast(y_true, dtypes.bool), 0)

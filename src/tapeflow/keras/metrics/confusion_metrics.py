@@ -19,9 +19,9 @@ from tapeflow.keras.metrics.confusion_counts import (
     evenly_spaced,
     update_confusion_variables,
 )
+from tapeflow.ops.creation_ops import ones_like
 from tapeflow.ops.math_ops import divide_no_nan, log, logical_and, maximum, minimum, where
 from tapeflow.ops.math_ops import sigmoid as _sigmoid
-from tapeflow.ops.creation_ops import ones_like
 from tapeflow.ops.reduce_ops import reduce_mean, reduce_sum
 
 __all__ = ["AUC", "FalseNegatives", "FalsePositives", "Precision", "Recall", "TrueNegatives", "TruePositives"]
@@ -52,7 +52,11 @@ class _ConfusionCount(Metric):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         update_confusion_variables(
-            {self._key: self.accumulator}, y_true, y_pred, self.thresholds, sample_weight=sample_weight,
+            {self._key: self.accumulator},
+            y_true,
+            y_pred,
+            self.thresholds,
+            sample_weight=sample_weight,
             evenly=self._evenly,
         )
 
@@ -181,7 +185,8 @@ class AUC(Metric):
         else:
             if num_thresholds <= 1:
                 raise ValueError(
-                    f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}"
+                    f"Argument `num_thresholds` must be an integer > 1. "
+                    f"Received: num_thresholds={num_thresholds}"
                 )
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
@@ -189,7 +194,9 @@ class AUC(Metric):
         self._thresholds = np.array([0.0 - backend.epsilon(), *thresholds, 1.0 + backend.epsilon()])
         self.curve = _CURVES.get(str(curve).lower())
         if self.curve is None:
-            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PR_GAIN"]')
+            raise ValueError(
+                f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PR_GAIN"]'
+            )
         self.summation_method = str(summation_method).lower()
         if self.summation_method not in _SUMMATIONS:
             raise ValueError(
@@ -198,7 +205,9 @@ class AUC(Metric):
             )
         super().__init__(name=name, dtype=dtype)
         self.multi_label, self.num_labels = multi_label, num_labels
-        self.label_weights = None if label_weights is None else convert_to_tensor(label_weights, dtype=self._dtype)
+        self.label_weights = (
+            None if label_weights is None else convert_to_tensor(label_weights, dtype=self._dtype)
+        )
         self._from_logits = from_logits
         self._built = False
         if not multi_label:
@@ -232,7 +241,12 @@ class AUC(Metric):
         if self._from_logits:
             y_pred = _sigmoid(y_pred)
         update_confusion_variables(
-            {TP: self.true_positives, TN: self.true_negatives, FP: self.false_positives, FN: self.false_negatives},
+            {
+                TP: self.true_positives,
+                TN: self.true_negatives,
+                FP: self.false_positives,
+                FN: self.false_negatives,
+            },
             y_true,
             y_pred,
             self._thresholds,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras.metrics.base_metric import Metric
 from tapeflow.ops.array_ops import reshape
-from tapeflow.ops.gather_ops import boolean_mask
+from tapeflow.ops.creation_ops import ones_like
+from tapeflow.ops.gather_ops import boolean_mask, unsorted_segment_sum
 from tapeflow.ops.math_ops import cast, divide_no_nan, not_equal
-from tapeflow.ops.math_utility_ops import confusion_matrix
 from tapeflow.ops.matrix_ops import tensor_diag_part
 from tapeflow.ops.reduce_ops import argmax, reduce_sum
 
@@ -51,9 +52,10 @@ class MeanIoU(Metric):
             y_true, y_pred = boolean_mask(y_true, valid), boolean_mask(y_pred, valid)
             if sample_weight is not None:
                 sample_weight = boolean_mask(sample_weight, valid)
-        self.total_cm.assign_add(
-            confusion_matrix(y_true, y_pred, self.num_classes, weights=sample_weight, dtype=self._dtype)
-        )
+        n = self.num_classes
+        cells = cast(y_true, dtypes.int32) * n + cast(y_pred, dtypes.int32)  # row: label, column: prediction
+        counts = ones_like(y_true) if sample_weight is None else sample_weight
+        self.total_cm.assign_add(reshape(unsorted_segment_sum(counts, cells, n * n), [n, n]))
 
     def result(self) -> Any:
         predicted = reduce_sum(self.total_cm, axis=0)

@@ -45,7 +45,9 @@ def _mean_of(cls_name: str, fn: Any, default_name: str, doc: str) -> type:
     def __init__(self, name: str = default_name, dtype: Any = None):  # noqa: N807
         MeanMetricWrapper.__init__(self, fn, name, dtype=dtype)
 
-    return type(cls_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    return type(
+        cls_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
+    )
 
 
 MeanSquaredError = _mean_of(
@@ -96,7 +98,11 @@ class BinaryCrossentropy(MeanMetricWrapper):
         label_smoothing: float = 0,
     ):
         super().__init__(
-            fns.binary_crossentropy, name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing
+            fns.binary_crossentropy,
+            name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
         )
 
 
