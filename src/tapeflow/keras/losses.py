@@ -139,149 +139,89 @@ class LossFunctionWrapper(Loss):
         return cls(**config)
 
 
-def _plain(cls_name: str, fn: Any, default_name: str, doc: str) -> type:
-    """A `LossFunctionWrapper` class for a loss function with no options."""
+def _loss_class(cls_name: str, fn: Any, default_name: str, doc: str, **options: Any) -> type:
+    """A `LossFunctionWrapper` class for `fn`: its options (with Keras's defaults, in Keras's order),
+    then `reduction` and `name`; the options are also the object's attributes."""
 
-    def __init__(self, reduction: str = Reduction.AUTO, name: str = default_name):  # noqa: N807
-        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name)
+    def init(self: LossFunctionWrapper, values: dict) -> None:
+        reduction, name = values.pop("reduction"), values.pop("name")
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, **values)
+        self.__dict__.update(values)
 
-    return type(
-        cls_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
-    )
+    parameters = [*options.items(), ("reduction", Reduction.AUTO), ("name", default_name)]
+    return identifiers.class_with_options(cls_name, LossFunctionWrapper, __name__, doc, parameters, init)
 
 
-MeanSquaredError = _plain(
+MeanSquaredError = _loss_class(
     "MeanSquaredError", mean_squared_error, "mean_squared_error", "The mean of (y_true - y_pred)**2."
 )
-MeanAbsoluteError = _plain(
+MeanAbsoluteError = _loss_class(
     "MeanAbsoluteError", mean_absolute_error, "mean_absolute_error", "The mean of |y_true - y_pred|."
 )
-MeanAbsolutePercentageError = _plain(
+MeanAbsolutePercentageError = _loss_class(
     "MeanAbsolutePercentageError",
     mean_absolute_percentage_error,
     "mean_absolute_percentage_error",
     "100 times the mean of |y_true - y_pred| / |y_true|.",
 )
-MeanSquaredLogarithmicError = _plain(
+MeanSquaredLogarithmicError = _loss_class(
     "MeanSquaredLogarithmicError",
     mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error",
     "The mean of (log(1 + y_pred) - log(1 + y_true))**2.",
 )
-Hinge = _plain("Hinge", hinge, "hinge", "The hinge loss of -1/1 (or 0/1) labels.")
-SquaredHinge = _plain("SquaredHinge", squared_hinge, "squared_hinge", "The squared hinge loss.")
-CategoricalHinge = _plain(
+Hinge = _loss_class("Hinge", hinge, "hinge", "The hinge loss of -1/1 (or 0/1) labels.")
+SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge", "The squared hinge loss.")
+CategoricalHinge = _loss_class(
     "CategoricalHinge", categorical_hinge, "categorical_hinge", "The hinge loss of one-hot labels."
 )
-Poisson = _plain("Poisson", poisson, "poisson", "The Poisson loss: y_pred - y_true * log(y_pred).")
-LogCosh = _plain("LogCosh", log_cosh, "log_cosh", "The mean of log(cosh(y_pred - y_true)).")
-KLDivergence = _plain("KLDivergence", kl_divergence, "kl_divergence", "The Kullback-Leibler divergence.")
-
-
-class Huber(LossFunctionWrapper):
-    """Quadratic for errors up to `delta`, linear beyond."""
-
-    def __init__(self, delta: float = 1.0, reduction: str = Reduction.AUTO, name: str = "huber_loss"):
-        super().__init__(huber, reduction=reduction, name=name, delta=delta)
-
-
-class CosineSimilarity(LossFunctionWrapper):
-    """Minus the cosine similarity along `axis`."""
-
-    def __init__(self, axis: int = -1, reduction: str = Reduction.AUTO, name: str = "cosine_similarity"):
-        super().__init__(cosine_similarity, reduction=reduction, name=name, axis=axis)
-
-
-class BinaryCrossentropy(LossFunctionWrapper):
-    """Cross-entropy of 0/1 labels and probabilities (or logits, `from_logits=True`)."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str = Reduction.AUTO,
-        name: str = "binary_crossentropy",
-    ):
-        super().__init__(
-            binary_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
-
-
-class BinaryFocalCrossentropy(LossFunctionWrapper):
-    """The binary cross-entropy down-weighting the well-classified samples by (1 - p_t)**gamma."""
-
-    def __init__(
-        self,
-        apply_class_balancing: bool = False,
-        alpha: float = 0.25,
-        gamma: float = 2.0,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str = Reduction.AUTO,
-        name: str = "binary_focal_crossentropy",
-    ):
-        super().__init__(
-            binary_focal_crossentropy,
-            reduction=reduction,
-            name=name,
-            apply_class_balancing=apply_class_balancing,
-            alpha=alpha,
-            gamma=gamma,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
-        self.apply_class_balancing, self.alpha, self.gamma = apply_class_balancing, alpha, gamma
-
-
-class CategoricalCrossentropy(LossFunctionWrapper):
-    """Cross-entropy of one-hot labels and a predicted distribution (or logits)."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str = Reduction.AUTO,
-        name: str = "categorical_crossentropy",
-    ):
-        super().__init__(
-            categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-
-
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
-    """Cross-entropy of integer labels and a predicted distribution (or logits); labels equal to
-    `ignore_class` do not count (the mean is over the others)."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        reduction: str = Reduction.AUTO,
-        name: str = "sparse_categorical_crossentropy",
-    ):
-        super().__init__(
-            sparse_categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-        )
+Poisson = _loss_class("Poisson", poisson, "poisson", "The Poisson loss: y_pred - y_true * log(y_pred).")
+LogCosh = _loss_class("LogCosh", log_cosh, "log_cosh", "The mean of log(cosh(y_pred - y_true)).")
+KLDivergence = _loss_class("KLDivergence", kl_divergence, "kl_divergence", "The Kullback-Leibler divergence.")
+Huber = _loss_class(
+    "Huber", huber, "huber_loss", "Quadratic for errors up to `delta`, linear beyond.", delta=1.0
+)
+CosineSimilarity = _loss_class(
+    "CosineSimilarity",
+    cosine_similarity,
+    "cosine_similarity",
+    "Minus the cosine similarity along `axis`.",
+    axis=-1,
+)
+_CROSSENTROPY_OPTIONS = {"from_logits": False, "label_smoothing": 0.0, "axis": -1}
+BinaryCrossentropy = _loss_class(
+    "BinaryCrossentropy",
+    binary_crossentropy,
+    "binary_crossentropy",
+    "Cross-entropy of 0/1 labels and probabilities (or logits, `from_logits=True`).",
+    **_CROSSENTROPY_OPTIONS,
+)
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy",
+    binary_focal_crossentropy,
+    "binary_focal_crossentropy",
+    "The binary cross-entropy down-weighting the well-classified samples by (1 - p_t)**gamma.",
+    apply_class_balancing=False,
+    alpha=0.25,
+    gamma=2.0,
+    **_CROSSENTROPY_OPTIONS,
+)
+CategoricalCrossentropy = _loss_class(
+    "CategoricalCrossentropy",
+    categorical_crossentropy,
+    "categorical_crossentropy",
+    "Cross-entropy of one-hot labels and a predicted distribution (or logits).",
+    **_CROSSENTROPY_OPTIONS,
+)
+SparseCategoricalCrossentropy = _loss_class(
+    "SparseCategoricalCrossentropy",
+    sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy",
+    "Cross-entropy of integer labels and a predicted distribution (or logits); labels equal to "
+    "`ignore_class` do not count (the mean is over the others).",
+    from_logits=False,
+    ignore_class=None,
+)
 
 
 _FUNCTIONS = {
@@ -331,22 +271,12 @@ _CLASSES = {
 
 def serialize(loss: Any) -> Any:
     """A `Loss` as Keras's config dict; a loss function as its name."""
-    if isinstance(loss, Loss):
-        return {
-            "module": "keras.losses",
-            "class_name": type(loss).__name__,
-            "config": loss.get_config(),
-            "registered_name": None,
-        }
-    return getattr(loss, "__name__", loss)
+    return identifiers.serialize(loss, Loss, "keras.losses")
 
 
 def deserialize(name: Any) -> Any:
     """A loss from its config dict or its name (a class name gives a new instance)."""
-    if isinstance(name, dict):
-        return identifiers.from_config("loss function", _CLASSES, name)
-    found = identifiers.registered("loss function", {**_FUNCTIONS, **_CLASSES}, name)
-    return found() if isinstance(found, type) else found
+    return get(name)
 
 
 def get(identifier: Any) -> Any:

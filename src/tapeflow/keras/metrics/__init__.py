@@ -206,22 +206,12 @@ _CLASSES = {
 
 def serialize(metric: Any) -> Any:
     """A `Metric` as Keras's config dict; a metric function as its name."""
-    if isinstance(metric, Metric):
-        return {
-            "module": "keras.metrics",
-            "class_name": type(metric).__name__,
-            "config": metric.get_config(),
-            "registered_name": None,
-        }
-    return getattr(metric, "__name__", metric)
+    return identifiers.serialize(metric, Metric, "keras.metrics")
 
 
 def deserialize(config: Any) -> Any:
     """A metric from its config dict, or the function or a new instance of the class of a name."""
-    if isinstance(config, dict):
-        return identifiers.from_config("metric function", _CLASSES, config)
-    found = identifiers.registered("metric function", {**_FUNCTIONS, **_CLASSES}, config)
-    return found() if isinstance(found, type) else found
+    return get(config)
 
 
 def get(identifier: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras import backend
-from tapeflow.keras.metrics.base_metric import MeanMetricWrapper
+from tapeflow.keras.metrics.base_metric import MeanMetricWrapper, mean_metric_class
 from tapeflow.ops.array_ops import reshape, squeeze
 from tapeflow.ops.creation_ops import shape as dynamic_shape
 from tapeflow.ops.math_ops import cast, equal, greater
@@ -95,32 +95,31 @@ def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
     return sparse_top_k_categorical_accuracy(argmax(convert_to_tensor(y_true), axis=-1), y_pred, k)
 
 
-class Accuracy(MeanMetricWrapper):
-    """How often predictions equal labels."""
-
-    def __init__(self, name: str = "accuracy", dtype: Any = None):
-        super().__init__(accuracy, name, dtype=dtype)
-
-
-class BinaryAccuracy(MeanMetricWrapper):
-    """How often `y_pred > threshold` matches the 0/1 labels."""
-
-    def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5):
-        super().__init__(binary_matches, name, dtype=dtype, threshold=threshold)
-
-
-class CategoricalAccuracy(MeanMetricWrapper):
-    """How often the argmax of the predictions is the one-hot label."""
-
-    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None):
-        super().__init__(categorical_accuracy, name, dtype=dtype)
-
-
-class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """How often the argmax of the predictions is the integer label."""
-
-    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None):
-        super().__init__(sparse_categorical_matches, name, dtype=dtype)
+Accuracy = mean_metric_class(
+    "Accuracy", accuracy, "accuracy", "How often predictions equal labels.", __name__
+)
+BinaryAccuracy = mean_metric_class(
+    "BinaryAccuracy",
+    binary_matches,
+    "binary_accuracy",
+    "How often `y_pred > threshold` matches the 0/1 labels.",
+    __name__,
+    threshold=0.5,
+)
+CategoricalAccuracy = mean_metric_class(
+    "CategoricalAccuracy",
+    categorical_accuracy,
+    "categorical_accuracy",
+    "How often the argmax of the predictions is the one-hot label.",
+    __name__,
+)
+SparseCategoricalAccuracy = mean_metric_class(
+    "SparseCategoricalAccuracy",
+    sparse_categorical_matches,
+    "sparse_categorical_accuracy",
+    "How often the argmax of the predictions is the integer label.",
+    __name__,
+)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):

@@ -14,7 +14,7 @@ import numpy as np
 
 from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.keras import backend
+from tapeflow.keras import backend, identifiers
 from tapeflow.keras.loss_functions import sparse_valid_mask
 from tapeflow.keras.losses_utils import apply_valid_mask, squeeze_or_expand
 from tapeflow.ops.creation_ops import ones_like, size
@@ -22,7 +22,7 @@ from tapeflow.ops.math_ops import cast, divide_no_nan
 from tapeflow.ops.reduce_ops import reduce_mean, reduce_sum
 from tapeflow.ops.variables import Variable
 
-__all__ = ["Mean", "MeanMetricWrapper", "MeanTensor", "Metric", "Sum"]
+__all__ = ["Mean", "MeanMetricWrapper", "MeanTensor", "Metric", "Sum", "mean_metric_class"]
 
 
 def _snake(name: str) -> str:
@@ -195,6 +195,20 @@ class MeanMetricWrapper(Mean):
 
             return cls(get(fn), **config)
         return cls(**config)
+
+
+def mean_metric_class(
+    cls_name: str, fn: Any, default_name: str, doc: str, module: str, **options: Any
+) -> type:
+    """A `MeanMetricWrapper` class for `fn`, taking `name`, `dtype` and then `fn`'s options (with Keras's
+    defaults, in Keras's order)."""
+
+    def init(self: MeanMetricWrapper, values: dict) -> None:
+        name, dtype = values.pop("name"), values.pop("dtype")
+        MeanMetricWrapper.__init__(self, fn, name, dtype=dtype, **values)
+
+    parameters = [("name", default_name), ("dtype", None), *options.items()]
+    return identifiers.class_with_options(cls_name, MeanMetricWrapper, module, doc, parameters, init)
 
 
 class MeanTensor(Metric):

@@ -9,7 +9,7 @@ from typing import Any
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras import loss_functions as fns
 from tapeflow.keras.losses_utils import squeeze_or_expand
-from tapeflow.keras.metrics.base_metric import Mean, MeanMetricWrapper
+from tapeflow.keras.metrics.base_metric import Mean, mean_metric_class
 from tapeflow.ops.math_ops import cast, divide_no_nan, sqrt, squared_difference
 from tapeflow.ops.nn_ops import l2_normalize
 from tapeflow.ops.reduce_ops import reduce_sum
@@ -39,15 +39,8 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     return reduce_sum(l2_normalize(y_true, axis=axis) * l2_normalize(y_pred, axis=axis), axis=axis)
 
 
-def _mean_of(cls_name: str, fn: Any, default_name: str, doc: str) -> type:
-    """A `MeanMetricWrapper` class for a function with no options."""
-
-    def __init__(self, name: str = default_name, dtype: Any = None):  # noqa: N807
-        MeanMetricWrapper.__init__(self, fn, name, dtype=dtype)
-
-    return type(
-        cls_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
-    )
+def _mean_of(cls_name: str, fn: Any, default_name: str, doc: str, **options: Any) -> type:
+    return mean_metric_class(cls_name, fn, default_name, doc, __name__, **options)
 
 
 MeanSquaredError = _mean_of(
@@ -78,74 +71,39 @@ SquaredHinge = _mean_of("SquaredHinge", fns.squared_hinge, "squared_hinge", "The
 CategoricalHinge = _mean_of(
     "CategoricalHinge", fns.categorical_hinge, "categorical_hinge", "The mean categorical hinge loss."
 )
-
-
-class CosineSimilarity(MeanMetricWrapper):
-    """The mean cosine similarity of labels and predictions along `axis`."""
-
-    def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1):
-        super().__init__(cosine_similarity, name, dtype=dtype, axis=axis)
-
-
-class BinaryCrossentropy(MeanMetricWrapper):
-    """The mean binary cross-entropy."""
-
-    def __init__(
-        self,
-        name: str = "binary_crossentropy",
-        dtype: Any = None,
-        from_logits: bool = False,
-        label_smoothing: float = 0,
-    ):
-        super().__init__(
-            fns.binary_crossentropy,
-            name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-        )
-
-
-class CategoricalCrossentropy(MeanMetricWrapper):
-    """The mean categorical cross-entropy."""
-
-    def __init__(
-        self,
-        name: str = "categorical_crossentropy",
-        dtype: Any = None,
-        from_logits: bool = False,
-        label_smoothing: float = 0,
-        axis: int = -1,
-    ):
-        super().__init__(
-            fns.categorical_crossentropy,
-            name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-
-
-class SparseCategoricalCrossentropy(MeanMetricWrapper):
-    """The mean sparse categorical cross-entropy (labels equal to `ignore_class` do not count)."""
-
-    def __init__(
-        self,
-        name: str = "sparse_categorical_crossentropy",
-        dtype: Any = None,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        axis: int = -1,
-    ):
-        super().__init__(
-            fns.sparse_categorical_crossentropy,
-            name,
-            dtype=dtype,
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-            axis=axis,
-        )
+CosineSimilarity = _mean_of(
+    "CosineSimilarity",
+    cosine_similarity,
+    "cosine_similarity",
+    "The mean cosine similarity of labels and predictions along `axis`.",
+    axis=-1,
+)
+BinaryCrossentropy = _mean_of(
+    "BinaryCrossentropy",
+    fns.binary_crossentropy,
+    "binary_crossentropy",
+    "The mean binary cross-entropy.",
+    from_logits=False,
+    label_smoothing=0,
+)
+CategoricalCrossentropy = _mean_of(
+    "CategoricalCrossentropy",
+    fns.categorical_crossentropy,
+    "categorical_crossentropy",
+    "The mean categorical cross-entropy.",
+    from_logits=False,
+    label_smoothing=0,
+    axis=-1,
+)
+SparseCategoricalCrossentropy = _mean_of(
+    "SparseCategoricalCrossentropy",
+    fns.sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy",
+    "The mean sparse categorical cross-entropy (labels equal to `ignore_class` do not count).",
+    from_logits=False,
+    ignore_class=None,
+    axis=-1,
+)
 
 
 class RootMeanSquaredError(Mean):
