@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tapeflow
-from keras_cases import CASES, assert_same, checkpoint_model, flatten
+from keras_cases import CASES, assert_same, checkpoint_model, flatten, live_tf_keras
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_tensorflow.json"
 
@@ -26,17 +26,7 @@ def test_case_matches_recorded_tf_keras(name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case_matches_live_tf_keras(name):
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
-    tf = pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    theirs = {
-        k: v
-        if isinstance(v, (str, list)) and all(isinstance(x, str) for x in (v if isinstance(v, list) else [v]))
-        else np.asarray(v)
-        for k, v in flatten(CASES[name](tf)).items()
-    }
-    assert_same(_ours(name), theirs)
+    assert_same(_ours(name), live_tf_keras(CASES[name]))
 
 
 def _fresh_model(tf):

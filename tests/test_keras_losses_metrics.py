@@ -3,14 +3,13 @@ checked against the recorded fixture, and against live TensorFlow where it is in
 `TF_USE_LEGACY_KERAS=1`)."""
 
 import json
-import os
 import pathlib
 
 import numpy as np
 import pytest
 
 import tapeflow
-from keras_cases import assert_same, flatten
+from keras_cases import assert_same, flatten, live_tf_keras
 from keras_loss_metric_cases import CASES
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_losses_metrics.json"
@@ -28,17 +27,7 @@ def test_case_matches_recorded_tf_keras(name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case_matches_live_tf_keras(name):
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
-    tf = pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    theirs = {
-        k: v
-        if isinstance(v, (str, list)) and all(isinstance(x, str) for x in (v if isinstance(v, list) else [v]))
-        else np.asarray(v)
-        for k, v in flatten(CASES[name](tf)).items()
-    }
-    assert_same(_ours(name), theirs)
+    assert_same(_ours(name), live_tf_keras(CASES[name]))
 
 
 # ---- behaviour the differential cases do not reach -------------------------------------------------
