@@ -1,8 +1,8 @@
 """Keras losses and metrics run under TensorFlow (tf-keras 2.21, `TF_USE_LEGACY_KERAS=1`) and tapeflow
 alike, as keras_cases.py's programs: every loss (several reductions, sample weights) with its gradient
 with respect to the predictions, every metric after several weighted updates, their configs, and a fit
-with string metrics. `record_keras_fixtures.py` stores TensorFlow's results; `test_keras_losses_metrics.py`
-checks tapeflow against them and against live TensorFlow."""
+with string metrics. `record_keras_fixtures.py` stores TensorFlow's results;
+`test_keras_against_tensorflow.py` checks tapeflow against them and against live TensorFlow."""
 
 from __future__ import annotations
 

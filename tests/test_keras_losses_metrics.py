@@ -1,36 +1,10 @@
-"""tapeflow's Keras losses and metrics against tf-keras 2.21: the programs of keras_loss_metric_cases.py,
-checked against the recorded fixture, and against live TensorFlow where it is installed (run with
-`TF_USE_LEGACY_KERAS=1`)."""
-
-import json
-import pathlib
+"""tapeflow's Keras losses and metrics: behaviour that the differential cases of
+keras_loss_metric_cases.py (checked by test_keras_against_tensorflow.py) do not reach."""
 
 import numpy as np
 import pytest
 
 import tapeflow
-from keras_cases import assert_same, flatten, live_tf_keras
-from keras_loss_metric_cases import CASES
-
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_losses_metrics.json"
-
-
-def _ours(name: str) -> dict:
-    return flatten(CASES[name](tapeflow))
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_recorded_tf_keras(name):
-    recorded = json.loads(FIXTURE.read_text())[name]
-    assert_same(_ours(name), recorded)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_live_tf_keras(name):
-    assert_same(_ours(name), live_tf_keras(CASES[name]))
-
-
-# ---- behaviour the differential cases do not reach -------------------------------------------------
 
 tf = tapeflow
 Y_TRUE = np.array([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 0, 0]], "float32")
