@@ -363,7 +363,22 @@ def fit_with_string_metrics(tf):
     binary = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid", input_shape=(5,))])
     binary.compile("adam", "binary_crossentropy", metrics=["accuracy", "AUC", "binary_crossentropy"])
     binary_history = binary.fit(x, labels[:, None] > 0, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    weighted = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="softmax", input_shape=(5,))])
+    weighted.compile(
+        "sgd",
+        "sparse_categorical_crossentropy",
+        metrics=["acc", "mse"],
+        weighted_metrics=[
+            "acc",
+            "sparse_top_k_categorical_accuracy",
+            tf.keras.metrics.SparseCategoricalCrossentropy(name="wce"),
+        ],
+    )
+    weights = rng.rand(48).astype("float32")
+    weighted_history = weighted.fit(x, labels, sample_weight=weights, batch_size=16, verbose=0, shuffle=False)
     return {
+        "weighted": {k: np.array(v) for k, v in weighted_history.history.items()},
+        "weighted_keys": list(weighted_history.history),
         "history": {k: np.array(v) for k, v in history.history.items()},
         "keys": list(history.history),
         "text": _progress_text(out.getvalue()),

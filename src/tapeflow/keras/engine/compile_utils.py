@@ -14,6 +14,7 @@ from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras import losses as losses_module
 from tapeflow.keras import metrics as metrics_module
+from tapeflow.ops.array_ops import expand_dims
 from tapeflow.ops.creation_ops import shape as dynamic_shape
 from tapeflow.ops.math_ops import add_n, cast
 
@@ -134,51 +135,102 @@ def _by_shapes(metric: str, y_true: Any, y_pred: Any) -> Any:
     return losses_module.sparse_categorical_crossentropy if sparse else losses_module.categorical_crossentropy
 
 
-class MetricsContainer:
-    """The compiled metrics, matched to the outputs on first use."""
+def _matched(y_true: Any, y_pred: Any, sample_weight: Any) -> tuple:
+    """Keras's `match_dtype_and_rank`: labels and weights of one axis against predictions of two get
+    an axis of 1; labels take the predictions' type when both are floats or both integers."""
+    y_true = convert_to_tensor(y_true)
+    if y_true.shape.rank == 1 and y_pred.shape.rank == 2:
+        y_true = expand_dims(y_true, -1)
+    if sample_weight is not None:
+        sample_weight = convert_to_tensor(sample_weight)
+        if sample_weight.shape.rank == 1 and y_pred.shape.rank == 2:
+            sample_weight = expand_dims(sample_weight, -1)
+        sample_weight = cast(sample_weight, y_pred.dtype)
+    both_floats = y_true.dtype.is_floating and y_pred.dtype.is_floating
+    if both_floats or (y_true.dtype.is_integer and y_pred.dtype.is_integer):
+        y_true = cast(y_true, y_pred.dtype)
+    return y_true, y_pred, sample_weight
 
-    def __init__(self, metrics: Any = None, output_names: list[str] | None = None):
-        self._user_metrics, self._output_names = metrics, output_names
+
+class MetricsContainer:
+    """The compiled metrics, matched to the outputs on first use: per output, the `metrics` (updated
+    without the sample weights) and then the `weighted_metrics` (with them)."""
+
+    def __init__(
+        self, metrics: Any = None, weighted_metrics: Any = None, output_names: list[str] | None = None
+    ):
+        self._user_metrics, self._user_weighted_metrics = metrics, weighted_metrics
+        self._output_names = output_names
         self._metrics: list | None = None  # per output: [Metric, ...]
+        self._weighted: list | None = None
 
     @property
     def metrics(self) -> list:
-        return [m for group in self._metrics or [] for m in group]
+        if self._metrics is None:
+            return []
+        return [m for plain, weighted in zip(self._metrics, self._weighted) for m in plain + weighted]
+
+    @staticmethod
+    def _per_output(requested: Any, names: list[str], count: int) -> list:
+        if isinstance(requested, dict):
+            return [requested.get(n) for n in names]
+        if count > 1 and requested and isinstance(requested[0], (list, tuple)):
+            return list(requested)
+        return [requested] * count
+
+    @staticmethod
+    def _objects(requested: Any, y_true: Any, y_pred: Any) -> list:
+        """Metric objects for one output's requested metrics (names, functions, objects)."""
+        objects = []
+        for metric in nest.flatten(requested) if requested is not None else []:
+            if isinstance(metric, metrics_module.Metric):
+                objects.append(metric)
+                continue
+            if str(metric).lower() in ("accuracy", "acc", "crossentropy", "ce"):
+                fn = _by_shapes(str(metric).lower(), convert_to_tensor(y_true), y_pred)
+            else:
+                fn = metrics_module.get(metric)
+                if isinstance(fn, metrics_module.Metric):
+                    objects.append(fn)
+                    continue
+            name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
+            objects.append(metrics_module.MeanMetricWrapper(fn, name=name))
+        return objects
 
     def _build(self, y_true: Any, y_pred: Any) -> None:
         y_preds = nest.flatten(y_pred)
         names = self._output_names or [f"output_{i + 1}" for i in range(len(y_preds))]
-        if isinstance(self._user_metrics, dict):
-            per_output = [self._user_metrics.get(n) for n in names]
-        elif len(y_preds) > 1 and self._user_metrics and isinstance(self._user_metrics[0], (list, tuple)):
-            per_output = list(self._user_metrics)
-        else:
-            per_output = [self._user_metrics] * len(y_preds)
         y_trues = nest.flatten(y_true)
-        self._metrics = []
-        for i, (requested, y_p) in enumerate(zip(per_output, y_preds)):
-            group = []
-            for metric in nest.flatten(requested) if requested is not None else []:
-                prefix = f"{names[i]}_" if len(y_preds) > 1 else ""
-                if isinstance(metric, metrics_module.Metric):
-                    if prefix:
-                        metric.name = prefix + metric.name
-                    group.append(metric)
-                    continue
-                name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
-                if str(metric).lower() in ("accuracy", "acc", "crossentropy", "ce"):
-                    fn = _by_shapes(str(metric).lower(), convert_to_tensor(y_trues[i]), y_p)
-                else:
-                    fn = metrics_module.get(metric)
-                    if isinstance(fn, metrics_module.Metric):
-                        fn.name = prefix + fn.name
-                        group.append(fn)
-                        continue
-                group.append(metrics_module.MeanMetricWrapper(fn, name=prefix + name))
-            self._metrics.append(group)
+        plain = self._per_output(self._user_metrics, names, len(y_preds))
+        weighted = self._per_output(self._user_weighted_metrics, names, len(y_preds))
+        self._metrics = [self._objects(r, y_t, y_p) for r, y_t, y_p in zip(plain, y_trues, y_preds)]
+        self._weighted = [self._objects(r, y_t, y_p) for r, y_t, y_p in zip(weighted, y_trues, y_preds)]
+        self._set_names(names if len(y_preds) > 1 else None)
+
+    def _set_names(self, output_names: list[str] | None) -> None:
+        """Keras's names in the logs: `<output>_` before each metric of a model with several outputs,
+        `weighted_` before a weighted metric named as an unweighted one; names must be unique."""
+        seen: set[str] = set()
+        for i, (plain, weighted) in enumerate(zip(self._metrics, self._weighted)):
+            prefix = f"{output_names[i]}_" if output_names else ""
+            for m in plain:
+                m.name = prefix + m.name
+                if m.name in seen:
+                    raise ValueError(
+                        f"Found two metrics with the same name: {m.name}. All the metrics added to the "
+                        f"model need to have unique names."
+                    )
+                seen.add(m.name)
+            for m in weighted:
+                m.name = prefix + ("weighted_" if prefix + m.name in seen else "") + m.name
+                if m.name in seen:
+                    raise ValueError(
+                        f"Found two weighted metrics with the same name: {m.name}.All the metrics added "
+                        f"to the model need to have unique names."
+                    )
+                seen.add(m.name)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Update the metrics. As Keras's `metrics` (not `weighted_metrics`), they ignore `sample_weight`."""
         if y_true is None:
             return
         if self._metrics is None:
@@ -186,11 +238,18 @@ class MetricsContainer:
         y_trues = nest.flatten(y_true)
         if isinstance(y_true, dict) and self._output_names:
             y_trues = [y_true.get(n) for n in self._output_names]
-        for y_t, y_p, group in zip(y_trues, nest.flatten(y_pred), self._metrics):
+        y_preds = nest.flatten(y_pred)
+        weights = nest.flatten(sample_weight) if sample_weight is not None else [None] * len(y_preds)
+        if len(weights) == 1 and len(y_preds) > 1:
+            weights = weights * len(y_preds)
+        for y_t, y_p, w, plain, weighted in zip(y_trues, y_preds, weights, self._metrics, self._weighted):
             if y_t is None:
                 continue
-            for metric in group:
+            y_t, y_p, w = _matched(y_t, y_p, w)
+            for metric in plain:
                 metric.update_state(y_t, y_p)
+            for metric in weighted:
+                metric.update_state(y_t, y_p, sample_weight=w)
 
     def reset_state(self) -> None:
         for m in self.metrics:

@@ -162,7 +162,7 @@ class Model(Layer):
         self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, output_names=names)
-        self.compiled_metrics = compile_utils.MetricsContainer(metrics, output_names=names)
+        self.compiled_metrics = compile_utils.MetricsContainer(metrics, weighted_metrics, output_names=names)
         self.loss = loss or {}
         self._run_eagerly = run_eagerly
         self._is_compiled = True
