@@ -65,7 +65,6 @@ def update_confusion_variables(
     dtype = next(iter(variables.values())).dtype
     y_true = cast(convert_to_tensor(y_true), dtype)
     y_pred = cast(convert_to_tensor(y_pred), dtype)
-    with_epsilon = evenly and (thresholds[0] < 0.0 or thresholds[-1] > 1.0)
     if sample_weight is None:
         y_pred, y_true = squeeze_or_expand(y_pred, y_true)
     else:
@@ -82,16 +81,19 @@ def update_confusion_variables(
     if label_weights is not None and not multi_label:
         per_label = _broadcast(expand_dims(convert_to_tensor(label_weights), 0), y_pred)
         weights = per_label if weights is None else weights * per_label
-    count = _bucket_counts if evenly else _compared_counts
-    counts = count(y_true, y_pred, weights, thresholds, multi_label, with_epsilon, variables.keys())
+    if evenly:  # thresholds below 0 or above 1 (AUC's, by epsilon) take what falls outside [0, 1]
+        with_epsilon = thresholds[0] < 0.0 or thresholds[-1] > 1.0
+        counts = _bucket_counts(y_true, y_pred, weights, len(thresholds), multi_label, with_epsilon)
+    else:
+        counts = _compared_counts(y_true, y_pred, weights, thresholds, multi_label, variables.keys())
     for key, variable in variables.items():
         variable.assign_add(counts[key])
 
 
 def _bucket_counts(
-    y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool, with_epsilon: bool, keys: Any
+    y_true: Any, y_pred: Any, weights: Any, n: int, multi_label: bool, with_epsilon: bool
 ) -> dict:
-    n = len(thresholds)
+    """The four counts at `n` evenly spaced thresholds, from the bucket of each prediction."""
     weights = 1.0 if weights is None else weights
     y_pred = clip_by_value(y_pred, 0.0, 1.0)
     y_true = cast(cast(y_true, dtypes.bool), y_true.dtype)
@@ -133,8 +135,9 @@ def _bucket_counts(
 
 
 def _compared_counts(
-    y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool, with_epsilon: bool, keys: Any
+    y_true: Any, y_pred: Any, weights: Any, thresholds: list, multi_label: bool, keys: Any
 ) -> dict:
+    """The counts named in `keys`, comparing every prediction with every threshold."""
     thresholds = convert_to_tensor(np.asarray(thresholds), dtype=y_pred.dtype)
     if multi_label:
         predictions, labels = expand_dims(y_pred, 0), expand_dims(cast(y_true, dtypes.bool), 0)
