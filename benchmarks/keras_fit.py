@@ -4,10 +4,13 @@
 tapeflow and TensorFlow (tf-keras 2.21) run the same program: a ``Sequential`` of ``Dense`` layers, the
 weights of ``mlp.data()`` set with ``set_weights``, ``compile(Adam(1e-3), SparseCategoricalCrossentropy(
 from_logits=True))`` and ``fit(batch_size=128, shuffle=False, verbose=0)``. PyTorch runs its usual loop over
-a ``DataLoader``; the NumPy reference is ``mlp``'s hand-written backpropagation and ``mlp_adam``'s Adam over
+a ``DataLoader``; JAX a loop over the same batches of one ``jax.jit``-compiled step (``mlp``'s loss and
+``mlp_adam``'s hand-written Adam in jax.numpy, no optax); the NumPy reference is ``mlp``'s hand-written
+backpropagation and ``mlp_adam``'s Adam over
 the same batches. The checked value is the first epoch's mean loss (the warm-up call, tracing included);
 timing goes on training further epochs from there. The ``first epoch`` legs time what a user waits for:
-every call builds, compiles and fits a new model for one epoch (tracing its train step).
+every call builds, compiles and fits a new model for one epoch (tracing its train step; JAX: a new
+``jax.jit`` of a new step function, compiled on its first batch).
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.harness import SUBJECT, Step, Workload, legs, load
-from benchmarks.mlp import SIZES, data, numpy_loss_and_gradients
-from benchmarks.mlp_adam import BETA_1, BETA_2, EPSILON, LEARNING_RATE, in_place_training
+from benchmarks.mlp import SIZES, cross_entropy, data, logits, numpy_loss_and_gradients
+from benchmarks.mlp_adam import BETA_1, BETA_2, EPSILON, LEARNING_RATE, in_place_training, jax_adam, step_size
 
 __all__ = ["WORKLOAD"]
 
@@ -118,6 +121,40 @@ def torch_leg() -> Step:
     return epoch
 
 
+def jax_leg(fresh: bool = False) -> Step:
+    """JAX: the epoch's batches through a ``jax.jit`` step of ``jax.value_and_grad`` and Adam; the losses
+    stay on the device until the epoch's mean. ``fresh``: a new jitted function (and weights) every call."""
+    jax = load("jax")
+    jnp = jax.numpy
+    params, x, labels = samples()
+    batches = [
+        (jnp.asarray(x[i : i + BATCH]), jnp.asarray(labels[i : i + BATCH])) for i in range(0, SAMPLES, BATCH)
+    ]
+
+    def new_training() -> list:
+        def loss(weights: list, xb: Any, yb: Any) -> Any:
+            return cross_entropy(logits(weights, xb, jnp.matmul, jax.nn.relu), yb, jnp, jax.nn.logsumexp)
+
+        weights = [jnp.asarray(p) for p in params]
+        zeros = [jnp.zeros_like(w) for w in weights]
+        return [jax.jit(jax_adam(jax.value_and_grad(loss))), weights, zeros, zeros, 0]
+
+    state = new_training()
+
+    def epoch() -> object:
+        training = new_training() if fresh else state
+        update, weights, first, second, t = training
+        losses = []
+        for xb, yb in batches:
+            t += 1
+            loss, weights, first, second = update(weights, first, second, step_size(t), xb, yb)
+            losses.append(loss)
+        training[1:] = [weights, first, second, t]
+        return float(jnp.mean(jnp.stack(losses)))
+
+    return epoch
+
+
 WORKLOAD = Workload(
     name="keras_fit",
     title=f"Keras fit, MLP {'-'.join(map(str, SIZES))}, Adam({LEARNING_RATE:g}), {SAMPLES} samples, "
@@ -125,9 +162,10 @@ WORKLOAD = Workload(
     unit="ms/epoch",
     scale=1e3,
     legs={
-        **legs(numpy_reference, tf_api, torch=torch_leg),
+        **legs(numpy_reference, tf_api, torch=torch_leg, jax=jax_leg),
         f"{SUBJECT} {FIRST_EPOCH}": partial(tf_first_epoch, SUBJECT),
         f"tensorflow {FIRST_EPOCH}": partial(tf_first_epoch, "tensorflow"),
+        f"jax {FIRST_EPOCH}": partial(jax_leg, fresh=True),
     },
     rate="samples/s",
     rate_scale=SAMPLES,

@@ -114,6 +114,21 @@ def torch_leg() -> Step:
     return step
 
 
+def jax_adam(value_and_grad: Callable) -> Callable:
+    """Keras 2's Adam in jax.numpy around ``value_and_grad(params, *batch)``: a pure function
+    ``(params, first, second, step_size, *batch) -> (loss, params, first, second)``, ready for ``jax.jit``."""
+    jnp = load("jax").numpy
+
+    def update(params: list, first: list, second: list, alpha: float, *batch: Any) -> tuple:
+        loss, grads = value_and_grad(params, *batch)
+        first = [m + (g - m) * (1 - BETA_1) for g, m in zip(grads, first)]
+        second = [v + (g * g - v) * (1 - BETA_2) for g, v in zip(grads, second)]
+        params = [w - alpha * m / (jnp.sqrt(v) + EPSILON) for w, m, v in zip(params, first, second)]
+        return loss, params, first, second
+
+    return update
+
+
 def jax_training(jit: bool) -> Step:
     """JAX training steps: ``jax.value_and_grad`` and the Adam update written in jax.numpy, as one pure
     function of the parameters, moments and step size; ``jit`` compiles that function with ``jax.jit``."""
@@ -122,15 +137,7 @@ def jax_training(jit: bool) -> Step:
     params, x, labels = data()
     params = [jnp.asarray(p) for p in params]
     first = second = [jnp.zeros_like(p) for p in params]
-    value_and_grad = jax.value_and_grad(jax_loss(x, labels))
-
-    def update(params: list, first: list, second: list, alpha: float) -> tuple:
-        loss, grads = value_and_grad(params)
-        first = [m + (g - m) * (1 - BETA_1) for g, m in zip(grads, first)]
-        second = [v + (g * g - v) * (1 - BETA_2) for g, v in zip(grads, second)]
-        params = [w - alpha * m / (jnp.sqrt(v) + EPSILON) for w, m, v in zip(params, first, second)]
-        return loss, params, first, second
-
+    update = jax_adam(jax.value_and_grad(jax_loss(x, labels)))
     update = jax.jit(update) if jit else update
     t = 0
 

@@ -534,6 +534,25 @@ def flatten(result, prefix: str = "") -> dict:
     return out
 
 
+def live_tf_keras(case) -> dict:
+    """A case run by live tf-keras, flattened as the fixture stores it; the test is skipped without
+    TensorFlow and tf_keras, or without `TF_USE_LEGACY_KERAS=1`."""
+    import os
+
+    import pytest
+
+    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
+        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
+    tf = pytest.importorskip("tensorflow")
+    pytest.importorskip("tf_keras")
+    return {
+        k: v
+        if isinstance(v, (str, list)) and all(isinstance(x, str) for x in (v if isinstance(v, list) else [v]))
+        else np.asarray(v)
+        for k, v in flatten(case(tf)).items()
+    }
+
+
 def assert_same(ours: dict, theirs: dict) -> None:
     """Equal keys; strings and name lists exactly, numbers to float32 rounding."""
     assert sorted(ours) == sorted(theirs), (sorted(ours), sorted(theirs))

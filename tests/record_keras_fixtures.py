@@ -1,6 +1,8 @@
-"""Record tf-keras 2.21's answers for tests/keras_cases.py into tests/fixtures/keras_tensorflow.json.
+"""Record tf-keras 2.21's answers for tests/keras_cases.py into tests/fixtures/keras_tensorflow.json, and
+for tests/keras_loss_metric_cases.py into tests/fixtures/keras_losses_metrics.json.
 
-Run with TensorFlow and tf_keras installed: `TF_USE_LEGACY_KERAS=1 python tests/record_keras_fixtures.py`.
+Run with TensorFlow and tf_keras installed: `TF_USE_LEGACY_KERAS=1 python tests/record_keras_fixtures.py
+[keras] [losses_metrics]` (both by default).
 The fixture lets the tests check tapeflow's Keras against tf-keras's values without TensorFlow.
 """
 
@@ -16,9 +18,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+import keras_loss_metric_cases  # noqa: E402
 from keras_cases import CASES, checkpoint_model, flatten  # noqa: E402
 
 OUT = pathlib.Path(__file__).resolve().parent / "fixtures" / "keras_tensorflow.json"
+LOSSES_METRICS = OUT.parent / "keras_losses_metrics.json"
 CHECKPOINT = OUT.parent / "keras_checkpoint" / "weights"  # tf-keras's save_weights of checkpoint_model
 
 
@@ -28,11 +32,20 @@ def _jsonable(value):
     return np.asarray(value, "float64").tolist()
 
 
+def record(cases: dict, path: pathlib.Path) -> None:
+    recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in cases.items()}
+    path.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+
+
 def main() -> None:
-    recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in CASES.items()}
-    OUT.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
-    checkpoint_model(tf).save_weights(str(CHECKPOINT))
-    print(f"wrote {OUT} and {CHECKPOINT}")
+    which = sys.argv[1:] or ["keras", "losses_metrics"]
+    if "keras" in which:
+        record(CASES, OUT)
+        checkpoint_model(tf).save_weights(str(CHECKPOINT))
+        print(f"wrote {OUT} and {CHECKPOINT}")
+    if "losses_metrics" in which:
+        record(keras_loss_metric_cases.CASES, LOSSES_METRICS)
+        print(f"wrote {LOSSES_METRICS}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""tapeflow's Keras against tf-keras 2.21: the programs of keras_cases.py, checked against the recorded
-fixture, and against live TensorFlow where it is installed (run with `TF_USE_LEGACY_KERAS=1`)."""
+"""tapeflow's Keras against tf-keras 2.21: the programs of keras_cases.py and keras_loss_metric_cases.py,
+checked against the recorded fixtures, and against live TensorFlow where it is installed (run with
+`TF_USE_LEGACY_KERAS=1`)."""
 
 import json
 import os
@@ -8,35 +9,30 @@ import pathlib
 import numpy as np
 import pytest
 
+import keras_loss_metric_cases
 import tapeflow
-from keras_cases import CASES, assert_same, checkpoint_model, flatten
+from keras_cases import CASES, assert_same, checkpoint_model, flatten, live_tf_keras
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_tensorflow.json"
+SUITES = {  # cases, and the fixture record_keras_fixtures.py writes their tf-keras results to
+    "keras": (CASES, FIXTURE),
+    "losses_metrics": (keras_loss_metric_cases.CASES, FIXTURE.parent / "keras_losses_metrics.json"),
+}
+EVERY_CASE = pytest.mark.parametrize(
+    ("suite", "name"), [(suite, name) for suite, (cases, _) in SUITES.items() for name in sorted(cases)]
+)
 
 
-def _ours(name: str) -> dict:
-    return flatten(CASES[name](tapeflow))
+@EVERY_CASE
+def test_case_matches_recorded_tf_keras(suite, name):
+    cases, fixture = SUITES[suite]
+    assert_same(flatten(cases[name](tapeflow)), json.loads(fixture.read_text())[name])
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_recorded_tf_keras(name):
-    recorded = json.loads(FIXTURE.read_text())[name]
-    assert_same(_ours(name), recorded)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_live_tf_keras(name):
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
-    tf = pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    theirs = {
-        k: v
-        if isinstance(v, (str, list)) and all(isinstance(x, str) for x in (v if isinstance(v, list) else [v]))
-        else np.asarray(v)
-        for k, v in flatten(CASES[name](tf)).items()
-    }
-    assert_same(_ours(name), theirs)
+@EVERY_CASE
+def test_case_matches_live_tf_keras(suite, name):
+    cases, _ = SUITES[suite]
+    assert_same(flatten(cases[name](tapeflow)), live_tf_keras(cases[name]))
 
 
 def _fresh_model(tf):

@@ -1,16 +1,32 @@
 """`tf.keras.backend` basics: the float type, epsilon, and the per-session layer-name counters.
 
 Keras names a layer made without a name after its class, with a suffix counting earlier layers of
-that name in the session (`dense`, `dense_1`); `clear_session` restarts the counts."""
+that name in the session (`dense`, `dense_1`); `clear_session` restarts the counts. As in TensorFlow,
+objects made while a `tf.function` is traced (the metrics `compile` builds on the first train step)
+are counted per traced graph."""
 
 from __future__ import annotations
 
 import collections
+import weakref
+
+from tapeflow.core import scopes
 
 __all__ = ["clear_session", "epsilon", "floatx", "get_uid", "set_epsilon", "set_floatx"]
 
 _STATE = {"floatx": "float32", "epsilon": 1e-7}
 _UIDS: collections.Counter = collections.Counter()
+_GRAPH_UIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # traced graph -> its Counter
+
+
+def _uids() -> collections.Counter:
+    graphs = scopes.current().graphs
+    if not graphs:
+        return _UIDS
+    counts = _GRAPH_UIDS.get(graphs[-1])
+    if counts is None:
+        counts = _GRAPH_UIDS[graphs[-1]] = collections.Counter()
+    return counts
 
 
 def floatx() -> str:
@@ -38,8 +54,9 @@ def set_epsilon(value: float) -> None:
 
 def get_uid(prefix: str = "") -> int:
     """How many times `prefix` was asked for in this session, counting this time (1 the first)."""
-    _UIDS[prefix] += 1
-    return _UIDS[prefix]
+    uids = _uids()
+    uids[prefix] += 1
+    return uids[prefix]
 
 
 def unique_name(base: str) -> str:
@@ -51,3 +68,4 @@ def unique_name(base: str) -> str:
 def clear_session() -> None:
     """Forget the layer-name counts, so that new layers are named `dense`, `dense_1`, ... again."""
     _UIDS.clear()
+    _GRAPH_UIDS.clear()

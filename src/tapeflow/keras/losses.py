@@ -1,168 +1,84 @@
-"""`tf.keras.losses`: Keras 2's losses, as functions (one value per sample) and as `Loss` objects
-(reduced over the batch, with sample weights), computed with the same ops and in the same order as
-tf-keras, so that training follows its trajectory to the float32 rounding.
-
-A probability output made by Keras's `softmax` or `sigmoid` activation is taken back to its logits for
-the cross-entropies (as tf-keras does), so they use the fused, stable kernels."""
+"""`tf.keras.losses`: Keras 2's loss functions (`loss_functions.py`, one value per sample) and `Loss`
+objects that weight and reduce them over the batch (`losses_utils.py`), with Keras's names and aliases
+for `compile(loss='mse')`, configs and (de)serialization."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.keras import activations, backend, identifiers
-from tapeflow.ops.array_ops import reshape, squeeze
-from tapeflow.ops.creation_ops import size
-from tapeflow.ops.math_ops import abs as absolute
-from tapeflow.ops.math_ops import cast, clip_by_value, divide_no_nan, log, squared_difference
-from tapeflow.ops.nn_ops import (
-    sigmoid_cross_entropy_with_logits,
-    softmax_cross_entropy_with_logits,
-    sparse_softmax_cross_entropy_with_logits,
+from tapeflow.keras import identifiers
+from tapeflow.keras.loss_functions import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    sparse_valid_mask,
+    squared_hinge,
 )
-from tapeflow.ops.reduce_ops import reduce_mean, reduce_sum
+from tapeflow.keras.losses_utils import Reduction, apply_valid_mask, compute_weighted_loss, squeeze_or_expand
 
 __all__ = [
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "Huber",
+    "KLDivergence",
+    "LogCosh",
     "Loss",
     "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
     "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Poisson",
     "Reduction",
     "SparseCategoricalCrossentropy",
-    "squeeze_or_expand",
+    "SquaredHinge",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_hinge",
+    "compute_weighted_loss",
+    "cosine_similarity",
     "deserialize",
     "get",
-    "mae",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
     "mean_absolute_error",
+    "mean_absolute_percentage_error",
     "mean_squared_error",
-    "mse",
+    "mean_squared_logarithmic_error",
+    "poisson",
     "serialize",
     "sparse_categorical_crossentropy",
+    "squared_hinge",
+    "squeeze_or_expand",
 ]
 
-
-class Reduction:
-    """`tf.keras.losses.Reduction`: how a `Loss` reduces the per-sample losses."""
-
-    AUTO = "auto"
-    NONE = "none"
-    SUM = "sum"
-    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
-
-    @classmethod
-    def all(cls) -> tuple:
-        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
-
-    @classmethod
-    def validate(cls, key: str) -> None:
-        if key not in cls.all():
-            raise ValueError(f'Invalid Reduction Key: {key}. Expected keys are "{cls.all()}"')
-
-
-def _operands(y_true: Any, y_pred: Any) -> tuple:
-    y_pred = convert_to_tensor(y_pred)
-    y_true = cast(convert_to_tensor(y_true), y_pred.dtype)
-    return y_true, y_pred
-
-
-def squeeze_or_expand(y_pred: Any, y_true: Any) -> tuple:
-    """Keras's `squeeze_or_expand_dimensions` without weights: drop a trailing axis of size 1 from the
-    one of the two that has an extra axis."""
-    if y_true is None:
-        return y_pred, y_true
-    pred_rank, true_rank = y_pred.shape.rank, y_true.shape.rank
-    if pred_rank is None or true_rank is None:
-        return y_pred, y_true
-    if pred_rank - true_rank == 1 and y_pred.shape[-1] in (1, None):
-        y_pred = squeeze(y_pred, [-1])
-    elif true_rank - pred_rank == 1 and y_true.shape[-1] in (1, None):
-        y_true = squeeze(y_true, [-1])
-    return y_pred, y_true
-
-
-def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
-    """Per sample: the mean over the last axis of (y_pred - y_true)**2."""
-    y_true, y_pred = _operands(y_true, y_pred)
-    return reduce_mean(squared_difference(y_pred, y_true), axis=-1)
-
-
-def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
-    """Per sample: the mean over the last axis of |y_pred - y_true|."""
-    y_true, y_pred = _operands(y_true, y_pred)
-    return reduce_mean(absolute(y_pred - y_true), axis=-1)
-
-
-def _epsilon(dtype: Any) -> Any:
-    return convert_to_tensor(backend.epsilon(), dtype=dtype)
-
-
-def _binary_crossentropy(target: Any, output: Any, from_logits: bool) -> Any:
-    logits = activations.logits_of(output, "sigmoid")
-    if logits is not None:
-        return sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
-    if from_logits:
-        return sigmoid_cross_entropy_with_logits(labels=target, logits=output)
-    eps = _epsilon(output.dtype)
-    output = clip_by_value(output, eps, 1.0 - eps)
-    bce = target * log(output + eps)
-    bce += (1 - target) * log(1 - output + eps)
-    return -bce
-
-
-def binary_crossentropy(
-    y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
-) -> Any:
-    """Per sample: the mean over `axis` of the binary cross-entropy."""
-    y_true, y_pred = _operands(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return reduce_mean(_binary_crossentropy(y_true, y_pred, from_logits), axis=axis)
-
-
-def categorical_crossentropy(
-    y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
-) -> Any:
-    """Per sample: the cross-entropy of one-hot (or soft) `y_true` and the predicted distribution."""
-    y_true, y_pred = _operands(y_true, y_pred)
-    if label_smoothing:
-        classes = cast(y_pred.shape[-1], y_pred.dtype)
-        y_true = y_true * (1.0 - label_smoothing) + (label_smoothing / classes)
-    logits = activations.logits_of(y_pred, "softmax")
-    if logits is not None:
-        return softmax_cross_entropy_with_logits(labels=y_true, logits=logits, axis=axis)
-    if from_logits:
-        return softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
-    output = y_pred / reduce_sum(y_pred, axis, True)
-    eps = _epsilon(output.dtype)
-    output = clip_by_value(output, eps, 1.0 - eps)
-    return -reduce_sum(y_true * log(output), axis)
-
-
-def sparse_categorical_crossentropy(
-    y_true: Any, y_pred: Any, from_logits: bool = False, axis: int = -1, ignore_class: int | None = None
-) -> Any:
-    """Per sample: the cross-entropy of integer labels and the predicted distribution."""
-    y_pred = convert_to_tensor(y_pred)
-    y_true = convert_to_tensor(y_true)
-    logits = activations.logits_of(y_pred, "softmax")
-    if logits is None:
-        if from_logits:
-            logits = y_pred
-        else:
-            eps = _epsilon(y_pred.dtype)
-            logits = log(clip_by_value(y_pred, eps, 1 - eps))
-    labels = cast(y_true, dtypes.int64)
-    if labels.shape.rank == logits.shape.rank:
-        labels = reshape(labels, [-1] if logits.shape.rank == 2 else labels.shape.as_list()[:-1])
-    return sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-
-
+bce = BCE = binary_crossentropy
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+huber_loss = huber
 
 
 class Loss:
@@ -176,9 +92,16 @@ class Loss:
     def call(self, y_true: Any, y_pred: Any) -> Any:
         raise NotImplementedError("Must be implemented in subclasses.")
 
+    def _valid_mask(self, y_true: Any, losses: Any) -> Any:
+        """Which per-sample losses count (None: all of them)."""
+        return None
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        losses = self.call(y_true, y_pred)
-        return compute_weighted_loss(losses, sample_weight, self.reduction)
+        losses = convert_to_tensor(self.call(y_true, y_pred))
+        reduction = Reduction.SUM_OVER_BATCH_SIZE if self.reduction == Reduction.AUTO else self.reduction
+        mask = self._valid_mask(y_true, losses)
+        sample_weight = apply_valid_mask(losses, sample_weight, mask, reduction)
+        return compute_weighted_loss(losses, sample_weight, reduction)
 
     def get_config(self) -> dict:
         return {"reduction": self.reduction, "name": self.name}
@@ -186,23 +109,6 @@ class Loss:
     @classmethod
     def from_config(cls, config: dict) -> Loss:
         return cls(**config)
-
-
-def compute_weighted_loss(losses: Any, sample_weight: Any = None, reduction: str = Reduction.AUTO) -> Any:
-    """Weight per-sample `losses` and reduce them: their sum, or (the default) their sum over their
-    number (`divide_no_nan`, as Keras), or no reduction."""
-    losses = convert_to_tensor(losses)
-    if sample_weight is not None:
-        weight = cast(convert_to_tensor(sample_weight), losses.dtype)
-        if weight.shape.rank is not None and weight.shape.rank > losses.shape.rank:
-            weight = reshape(weight, losses.shape.as_list() if None not in losses.shape.as_list() else [-1])
-        losses = losses * weight
-    if reduction == Reduction.NONE:
-        return losses
-    total = reduce_sum(losses)
-    if reduction == Reduction.SUM:
-        return total
-    return divide_no_nan(total, cast(size(losses), losses.dtype))
 
 
 class LossFunctionWrapper(Loss):
@@ -214,113 +120,149 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        y_pred = convert_to_tensor(y_pred)
-        y_pred, y_true = squeeze_or_expand(y_pred, convert_to_tensor(y_true))
+        y_pred, y_true = squeeze_or_expand(convert_to_tensor(y_pred), convert_to_tensor(y_true))
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), **self._fn_kwargs}
-
-
-class MeanSquaredError(LossFunctionWrapper):
-    """The mean of (y_true - y_pred)**2."""
-
-    def __init__(self, reduction: str = Reduction.AUTO, name: str = "mean_squared_error"):
-        super().__init__(mean_squared_error, reduction=reduction, name=name)
+    def _valid_mask(self, y_true: Any, losses: Any) -> Any:
+        ignore_class = self._fn_kwargs.get("ignore_class")
+        return None if ignore_class is None else sparse_valid_mask(y_true, losses, ignore_class)
 
     def get_config(self) -> dict:
-        return {"reduction": self.reduction, "name": self.name}
+        return {**super().get_config(), **self._fn_kwargs, "fn": getattr(self.fn, "__name__", None)}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Loss:
+        config = dict(config)
+        fn_name = config.pop("fn", None)
+        if fn_name and cls is LossFunctionWrapper:
+            config["fn"] = get(fn_name)
+        return cls(**config)
 
 
-class MeanAbsoluteError(LossFunctionWrapper):
-    """The mean of |y_true - y_pred|."""
+def _loss_class(cls_name: str, fn: Any, default_name: str, doc: str, **options: Any) -> type:
+    """A `LossFunctionWrapper` class for `fn`: its options (with Keras's defaults, in Keras's order),
+    then `reduction` and `name`; the options are also the object's attributes."""
 
-    def __init__(self, reduction: str = Reduction.AUTO, name: str = "mean_absolute_error"):
-        super().__init__(mean_absolute_error, reduction=reduction, name=name)
+    def init(self: LossFunctionWrapper, values: dict) -> None:
+        reduction, name = values.pop("reduction"), values.pop("name")
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, **values)
+        self.__dict__.update(values)
 
-    def get_config(self) -> dict:
-        return {"reduction": self.reduction, "name": self.name}
-
-
-class BinaryCrossentropy(LossFunctionWrapper):
-    """Cross-entropy of 0/1 labels and probabilities (or logits, `from_logits=True`)."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str = Reduction.AUTO,
-        name: str = "binary_crossentropy",
-    ):
-        super().__init__(
-            binary_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
+    parameters = [*options.items(), ("reduction", Reduction.AUTO), ("name", default_name)]
+    return identifiers.class_with_options(cls_name, LossFunctionWrapper, __name__, doc, parameters, init)
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
-    """Cross-entropy of one-hot labels and a predicted distribution (or logits)."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str = Reduction.AUTO,
-        name: str = "categorical_crossentropy",
-    ):
-        super().__init__(
-            categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-
-
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
-    """Cross-entropy of integer labels and a predicted distribution (or logits)."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        reduction: str = Reduction.AUTO,
-        name: str = "sparse_categorical_crossentropy",
-    ):
-        super().__init__(
-            sparse_categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-        )
+MeanSquaredError = _loss_class(
+    "MeanSquaredError", mean_squared_error, "mean_squared_error", "The mean of (y_true - y_pred)**2."
+)
+MeanAbsoluteError = _loss_class(
+    "MeanAbsoluteError", mean_absolute_error, "mean_absolute_error", "The mean of |y_true - y_pred|."
+)
+MeanAbsolutePercentageError = _loss_class(
+    "MeanAbsolutePercentageError",
+    mean_absolute_percentage_error,
+    "mean_absolute_percentage_error",
+    "100 times the mean of |y_true - y_pred| / |y_true|.",
+)
+MeanSquaredLogarithmicError = _loss_class(
+    "MeanSquaredLogarithmicError",
+    mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error",
+    "The mean of (log(1 + y_pred) - log(1 + y_true))**2.",
+)
+Hinge = _loss_class("Hinge", hinge, "hinge", "The hinge loss of -1/1 (or 0/1) labels.")
+SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge", "The squared hinge loss.")
+CategoricalHinge = _loss_class(
+    "CategoricalHinge", categorical_hinge, "categorical_hinge", "The hinge loss of one-hot labels."
+)
+Poisson = _loss_class("Poisson", poisson, "poisson", "The Poisson loss: y_pred - y_true * log(y_pred).")
+LogCosh = _loss_class("LogCosh", log_cosh, "log_cosh", "The mean of log(cosh(y_pred - y_true)).")
+KLDivergence = _loss_class("KLDivergence", kl_divergence, "kl_divergence", "The Kullback-Leibler divergence.")
+Huber = _loss_class(
+    "Huber", huber, "huber_loss", "Quadratic for errors up to `delta`, linear beyond.", delta=1.0
+)
+CosineSimilarity = _loss_class(
+    "CosineSimilarity",
+    cosine_similarity,
+    "cosine_similarity",
+    "Minus the cosine similarity along `axis`.",
+    axis=-1,
+)
+_CROSSENTROPY_OPTIONS = {"from_logits": False, "label_smoothing": 0.0, "axis": -1}
+BinaryCrossentropy = _loss_class(
+    "BinaryCrossentropy",
+    binary_crossentropy,
+    "binary_crossentropy",
+    "Cross-entropy of 0/1 labels and probabilities (or logits, `from_logits=True`).",
+    **_CROSSENTROPY_OPTIONS,
+)
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy",
+    binary_focal_crossentropy,
+    "binary_focal_crossentropy",
+    "The binary cross-entropy down-weighting the well-classified samples by (1 - p_t)**gamma.",
+    apply_class_balancing=False,
+    alpha=0.25,
+    gamma=2.0,
+    **_CROSSENTROPY_OPTIONS,
+)
+CategoricalCrossentropy = _loss_class(
+    "CategoricalCrossentropy",
+    categorical_crossentropy,
+    "categorical_crossentropy",
+    "Cross-entropy of one-hot labels and a predicted distribution (or logits).",
+    **_CROSSENTROPY_OPTIONS,
+)
+SparseCategoricalCrossentropy = _loss_class(
+    "SparseCategoricalCrossentropy",
+    sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy",
+    "Cross-entropy of integer labels and a predicted distribution (or logits); labels equal to "
+    "`ignore_class` do not count (the mean is over the others).",
+    from_logits=False,
+    ignore_class=None,
+)
 
 
 _FUNCTIONS = {
-    "mean_squared_error": mean_squared_error,
-    "mse": mean_squared_error,
-    "MSE": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error,
-    "mae": mean_absolute_error,
-    "MAE": mean_absolute_error,
-    "binary_crossentropy": binary_crossentropy,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    name: fn
+    for fn, names in (
+        (mean_squared_error, ("mean_squared_error", "mse", "MSE")),
+        (mean_absolute_error, ("mean_absolute_error", "mae", "MAE")),
+        (mean_absolute_percentage_error, ("mean_absolute_percentage_error", "mape", "MAPE")),
+        (mean_squared_logarithmic_error, ("mean_squared_logarithmic_error", "msle", "MSLE")),
+        (kl_divergence, ("kl_divergence", "kld", "KLD", "kullback_leibler_divergence")),
+        (log_cosh, ("log_cosh", "logcosh")),
+        (huber, ("huber", "huber_loss")),
+        (binary_crossentropy, ("binary_crossentropy", "bce", "BCE")),
+        (binary_focal_crossentropy, ("binary_focal_crossentropy",)),
+        (categorical_crossentropy, ("categorical_crossentropy",)),
+        (sparse_categorical_crossentropy, ("sparse_categorical_crossentropy",)),
+        (hinge, ("hinge",)),
+        (squared_hinge, ("squared_hinge",)),
+        (categorical_hinge, ("categorical_hinge",)),
+        (poisson, ("poisson",)),
+        (cosine_similarity, ("cosine_similarity",)),
+    )
+    for name in names
 }
 _CLASSES = {
     cls.__name__: cls
     for cls in (
         MeanSquaredError,
         MeanAbsoluteError,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+        Huber,
+        LogCosh,
+        KLDivergence,
+        Poisson,
+        Hinge,
+        SquaredHinge,
+        CategoricalHinge,
+        CosineSimilarity,
         BinaryCrossentropy,
+        BinaryFocalCrossentropy,
         CategoricalCrossentropy,
         SparseCategoricalCrossentropy,
     )
@@ -328,21 +270,13 @@ _CLASSES = {
 
 
 def serialize(loss: Any) -> Any:
-    if isinstance(loss, Loss):
-        return {
-            "module": "keras.losses",
-            "class_name": type(loss).__name__,
-            "config": loss.get_config(),
-            "registered_name": None,
-        }
-    return getattr(loss, "__name__", loss)
+    """A `Loss` as Keras's config dict; a loss function as its name."""
+    return identifiers.serialize(loss, Loss, "keras.losses")
 
 
 def deserialize(name: Any) -> Any:
-    if isinstance(name, dict):
-        return identifiers.from_config("loss function", _CLASSES, name)
-    found = identifiers.registered("loss function", {**_FUNCTIONS, **_CLASSES}, name)
-    return found() if isinstance(found, type) else found
+    """A loss from its config dict or its name (a class name gives a new instance)."""
+    return get(name)
 
 
 def get(identifier: Any) -> Any:

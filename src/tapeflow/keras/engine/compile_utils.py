@@ -4,7 +4,7 @@ model's outputs on first use and compute the total loss and the metrics, as tf-k
 The loss is the sum of each output's loss (times its `loss_weights` entry) and the layers' losses; a
 `Mean` named `loss` averages it over the batches of an epoch, weighted by their sizes. The metric
 `'accuracy'` becomes binary, categorical or sparse categorical accuracy by the shapes of the labels
-and predictions and by the loss, as in Keras."""
+and predictions, as in Keras (and `'crossentropy'` the matching cross-entropy)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.keras import losses as losses_module
 from tapeflow.keras import metrics as metrics_module
+from tapeflow.ops.array_ops import expand_dims
 from tapeflow.ops.creation_ops import shape as dynamic_shape
 from tapeflow.ops.math_ops import add_n, cast
 
@@ -120,88 +121,135 @@ class LossesContainer:
             m.reset_state()
 
 
-def _accuracy_for(y_true: Any, y_pred: Any, loss: Any) -> Any:
-    """Which accuracy `'accuracy'` means for these labels, predictions and loss."""
-    fn = getattr(loss, "fn", loss)
-    if fn is losses_module.binary_crossentropy or y_pred.shape[-1] == 1:
-        return metrics_module.binary_accuracy
-    if fn is losses_module.sparse_categorical_crossentropy or (
-        y_true.shape.rank is not None
-        and y_pred.shape.rank is not None
-        and (y_true.shape.rank == y_pred.shape.rank - 1 or y_true.shape[-1] == 1)
-    ):
-        return metrics_module.sparse_categorical_accuracy
-    return metrics_module.categorical_accuracy
+def _by_shapes(metric: str, y_true: Any, y_pred: Any) -> Any:
+    """The function `'accuracy'` (or `'crossentropy'`) means for these shapes of labels and predictions,
+    as Keras picks it: binary for one output unit, sparse for labels with an axis fewer or of size 1."""
+    binary = y_pred.shape[-1] == 1
+    sparse = y_true.shape.rank < y_pred.shape.rank or (y_true.shape[-1] == 1 and not binary)
+    if metric in ("accuracy", "acc"):
+        if binary:
+            return metrics_module.binary_accuracy
+        return metrics_module.sparse_categorical_accuracy if sparse else metrics_module.categorical_accuracy
+    if binary:
+        return losses_module.binary_crossentropy
+    return losses_module.sparse_categorical_crossentropy if sparse else losses_module.categorical_crossentropy
+
+
+def _matched(y_true: Any, y_pred: Any, sample_weight: Any) -> tuple:
+    """Keras's `match_dtype_and_rank`: labels and weights of one axis against predictions of two get
+    an axis of 1; labels take the predictions' type when both are floats or both integers."""
+    y_true = convert_to_tensor(y_true)
+    if y_true.shape.rank == 1 and y_pred.shape.rank == 2:
+        y_true = expand_dims(y_true, -1)
+    if sample_weight is not None:
+        sample_weight = convert_to_tensor(sample_weight)
+        if sample_weight.shape.rank == 1 and y_pred.shape.rank == 2:
+            sample_weight = expand_dims(sample_weight, -1)
+        sample_weight = cast(sample_weight, y_pred.dtype)
+    both_floats = y_true.dtype.is_floating and y_pred.dtype.is_floating
+    if both_floats or (y_true.dtype.is_integer and y_pred.dtype.is_integer):
+        y_true = cast(y_true, y_pred.dtype)
+    return y_true, y_pred, sample_weight
 
 
 class MetricsContainer:
-    """The compiled metrics, matched to the outputs on first use."""
+    """The compiled metrics, matched to the outputs on first use: per output, the `metrics` (updated
+    without the sample weights) and then the `weighted_metrics` (with them)."""
 
-    def __init__(self, metrics: Any = None, output_names: list[str] | None = None):
-        self._user_metrics, self._output_names = metrics, output_names
+    def __init__(
+        self, metrics: Any = None, weighted_metrics: Any = None, output_names: list[str] | None = None
+    ):
+        self._user_metrics, self._user_weighted_metrics = metrics, weighted_metrics
+        self._output_names = output_names
         self._metrics: list | None = None  # per output: [Metric, ...]
+        self._weighted: list | None = None
 
     @property
     def metrics(self) -> list:
-        return [m for group in self._metrics or [] for m in group]
+        if self._metrics is None:
+            return []
+        return [m for plain, weighted in zip(self._metrics, self._weighted) for m in plain + weighted]
 
-    def _build(self, y_true: Any, y_pred: Any, loss_objects: list) -> None:
+    @staticmethod
+    def _per_output(requested: Any, names: list[str], count: int) -> list:
+        if isinstance(requested, dict):
+            return [requested.get(n) for n in names]
+        if count > 1 and requested and isinstance(requested[0], (list, tuple)):
+            return list(requested)
+        return [requested] * count
+
+    @staticmethod
+    def _objects(requested: Any, y_true: Any, y_pred: Any) -> list:
+        """Metric objects for one output's requested metrics (names, functions, objects)."""
+        objects = []
+        for metric in nest.flatten(requested) if requested is not None else []:
+            if isinstance(metric, metrics_module.Metric):
+                objects.append(metric)
+                continue
+            if str(metric).lower() in ("accuracy", "acc", "crossentropy", "ce"):
+                fn = _by_shapes(str(metric).lower(), convert_to_tensor(y_true), y_pred)
+            else:
+                fn = metrics_module.get(metric)
+                if isinstance(fn, metrics_module.Metric):
+                    objects.append(fn)
+                    continue
+            name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
+            objects.append(metrics_module.MeanMetricWrapper(fn, name=name))
+        return objects
+
+    def _build(self, y_true: Any, y_pred: Any) -> None:
         y_preds = nest.flatten(y_pred)
         names = self._output_names or [f"output_{i + 1}" for i in range(len(y_preds))]
-        if isinstance(self._user_metrics, dict):
-            per_output = [self._user_metrics.get(n) for n in names]
-        elif len(y_preds) > 1 and self._user_metrics and isinstance(self._user_metrics[0], (list, tuple)):
-            per_output = list(self._user_metrics)
-        else:
-            per_output = [self._user_metrics] * len(y_preds)
         y_trues = nest.flatten(y_true)
-        self._metrics = []
-        for i, (requested, y_p) in enumerate(zip(per_output, y_preds)):
-            group = []
-            for metric in nest.flatten(requested) if requested is not None else []:
-                prefix = f"{names[i]}_" if len(y_preds) > 1 else ""
-                if isinstance(metric, metrics_module.Metric):
-                    if prefix:
-                        metric.name = prefix + metric.name
-                    group.append(metric)
-                    continue
-                name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
-                if metric in ("accuracy", "acc"):
-                    y_t = convert_to_tensor(y_trues[i])
-                    loss = loss_objects[i] if i < len(loss_objects) else None
-                    fn = _accuracy_for(y_t, y_p, loss)
-                elif metric in ("crossentropy", "ce"):
-                    fn = getattr(loss_objects[i], "fn", losses_module.categorical_crossentropy)
-                else:
-                    fn = metrics_module.get(metric)
-                    if isinstance(fn, metrics_module.Metric):
-                        fn.name = prefix + fn.name
-                        group.append(fn)
-                        continue
-                group.append(metrics_module.MeanMetricWrapper(fn, name=prefix + name))
-            self._metrics.append(group)
+        plain = self._per_output(self._user_metrics, names, len(y_preds))
+        weighted = self._per_output(self._user_weighted_metrics, names, len(y_preds))
+        self._metrics = [self._objects(r, y_t, y_p) for r, y_t, y_p in zip(plain, y_trues, y_preds)]
+        self._weighted = [self._objects(r, y_t, y_p) for r, y_t, y_p in zip(weighted, y_trues, y_preds)]
+        self._set_names(names if len(y_preds) > 1 else None)
 
-    def update_state(
-        self, y_true: Any, y_pred: Any, sample_weight: Any = None, loss_objects: Any = None
-    ) -> None:
-        """Update the metrics. As Keras's `metrics` (not `weighted_metrics`), they ignore `sample_weight`."""
+    def _set_names(self, output_names: list[str] | None) -> None:
+        """Keras's names in the logs: `<output>_` before each metric of a model with several outputs,
+        `weighted_` before a weighted metric named as an unweighted one; names must be unique."""
+        seen: set[str] = set()
+        for i, (plain, weighted) in enumerate(zip(self._metrics, self._weighted)):
+            prefix = f"{output_names[i]}_" if output_names else ""
+            for m in plain:
+                m.name = prefix + m.name
+                if m.name in seen:
+                    raise ValueError(
+                        f"Found two metrics with the same name: {m.name}. All the metrics added to the "
+                        f"model need to have unique names."
+                    )
+                seen.add(m.name)
+            for m in weighted:
+                m.name = prefix + ("weighted_" if prefix + m.name in seen else "") + m.name
+                if m.name in seen:
+                    raise ValueError(
+                        f"Found two weighted metrics with the same name: {m.name}.All the metrics added "
+                        f"to the model need to have unique names."
+                    )
+                seen.add(m.name)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if y_true is None:
             return
         if self._metrics is None:
-            self._build(y_true, y_pred, loss_objects or [])
+            self._build(y_true, y_pred)
         y_trues = nest.flatten(y_true)
         if isinstance(y_true, dict) and self._output_names:
             y_trues = [y_true.get(n) for n in self._output_names]
-        for y_t, y_p, group in zip(y_trues, nest.flatten(y_pred), self._metrics):
+        y_preds = nest.flatten(y_pred)
+        weights = nest.flatten(sample_weight) if sample_weight is not None else [None] * len(y_preds)
+        if len(weights) == 1 and len(y_preds) > 1:
+            weights = weights * len(y_preds)
+        for y_t, y_p, w, plain, weighted in zip(y_trues, y_preds, weights, self._metrics, self._weighted):
             if y_t is None:
                 continue
-            y_t = convert_to_tensor(y_t)
-            y_p_squeezed, y_t = losses_module.squeeze_or_expand(y_p, y_t)
-            for metric in group:
-                if isinstance(metric, metrics_module.MeanMetricWrapper):
-                    metric.update_state(y_t, y_p_squeezed)
-                else:
-                    metric.update_state(y_t, y_p)
+            y_t, y_p, w = _matched(y_t, y_p, w)
+            for metric in plain:
+                metric.update_state(y_t, y_p)
+            for metric in weighted:
+                metric.update_state(y_t, y_p, sample_weight=w)
 
     def reset_state(self) -> None:
         for m in self.metrics:

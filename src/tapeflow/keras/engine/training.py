@@ -175,7 +175,7 @@ class Model(Layer):
         self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, output_names=names)
-        self.compiled_metrics = compile_utils.MetricsContainer(metrics, output_names=names)
+        self.compiled_metrics = compile_utils.MetricsContainer(metrics, weighted_metrics, output_names=names)
         self.loss = loss or {}
         self._run_eagerly = run_eagerly
         self._is_compiled = True
@@ -221,7 +221,7 @@ class Model(Layer):
         return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> dict:
-        self.compiled_metrics.update_state(y, y_pred, sample_weight, loss_objects=self.compiled_loss._losses)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
