@@ -241,7 +241,8 @@ class _DistributedOptimizer:
         pairs = list(grads_and_vars)
         if not self._hvd_reduced:
             check_same_everywhere([v for _, v in pairs], "apply_gradients")
-            grads = BucketReducer(len(pairs), **self._hvd_options).finish([g for g, _ in pairs])
+            options = _reducer_options(**self._hvd_options)
+            grads = BucketReducer(len(pairs), **options).finish([g for g, _ in pairs])
             pairs = list(zip(grads, [v for _, v in pairs]))
         self._hvd_reduced = False
         return super().apply_gradients(pairs, *args, **kwargs)
@@ -263,7 +264,9 @@ def DistributedOptimizer(optimizer: Any, name: str | None = None, use_locking: b
     if name is not None:
         config["name"] = name
     distributed = cls.from_config(config)
-    distributed._hvd_options = _reducer_options(op, bucket_bytes, compression, sparse_as_dense,
-                                                gradient_predivide_factor)
+    distributed._hvd_options = {"op": op, "bucket_bytes": bucket_bytes, "compression": compression,
+                                "sparse_as_dense": sparse_as_dense,
+                                "gradient_predivide_factor": gradient_predivide_factor}
+    _reducer_options(**distributed._hvd_options)  # (checks them now)
     distributed._hvd_reduced = False
     return distributed
