@@ -31,11 +31,14 @@ def mpiexec() -> str:
     return found
 
 
-def launch(n: int, script: str, *args: str, timeout: float = 180, env: dict | None = None,
-           launcher_options: tuple = ()) -> subprocess.CompletedProcess:
+def launch(n: int, script: str, *args: str, timeout: float = 180, env: dict | None = None
+           ) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
-    return subprocess.run([mpiexec(), *launcher_options, "-n", str(n), sys.executable, str(TESTS / script),
+    return subprocess.run([mpiexec(), "-n", str(n), sys.executable, str(TESTS / script),
                            *args], capture_output=True, text=True, timeout=timeout, env=environment)
+
+
+EXAMPLE = "../examples/distributed_training.py"
 
 
 @pytest.mark.parametrize("workers", [2, 4])
@@ -130,3 +133,14 @@ def test_the_sweep_announces_each_gradient_once_complete_last_layer_first():
     assert [i for i, _ in announced] == [1, 0]
     for i, g in announced:
         np.testing.assert_array_equal(g, grads[i].numpy())
+
+
+def test_distributed_training_example_prints_each_workers_throughput_and_the_shared_loss():
+    run = launch(2, EXAMPLE)
+    assert run.returncode == 0, run.stderr
+    lines = re.findall(r"rank (\d)/2 epoch (\d): loss ([\d.]+), ([\d,]+) samples/s on this", run.stdout)
+    assert sorted((rank, epoch) for rank, epoch, _, _ in lines) == [(r, e) for r in "01" for e in "123"]
+    by_epoch = {epoch: {loss for _, e, loss, _ in lines if e == epoch} for epoch in "123"}
+    assert all(len(losses) == 1 for losses in by_epoch.values())  # the same averaged loss on both workers
+    losses = [float(by_epoch[e].pop()) for e in "123"]
+    assert losses == sorted(losses, reverse=True)
