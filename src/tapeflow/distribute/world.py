@@ -55,14 +55,20 @@ class World:
         return float(os.environ.get("TAPEFLOW_MPI_TIMEOUT", "60"))
 
     def wait(self, requests: list, what: str) -> None:
-        """Wait for `requests`, polling, at most `timeout()` seconds; then DeadlineExceededError."""
+        """Wait for `requests`, at most `timeout()` seconds; then DeadlineExceededError. MPI moves a
+        collective on only inside MPI calls, so the first second polls without pause (yielding the
+        core to any other runnable process, as oversubscribed workers need), then every millisecond."""
         Testall = self.MPI.Request.Testall
         if Testall(requests):
             return
-        deadline = time.monotonic() + self.timeout()
-        pause = 1e-5
+        now = time.monotonic()
+        busy_until, deadline = now + 1.0, now + self.timeout()
         while not Testall(requests):
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now < busy_until:
+                os.sched_yield()
+                continue
+            if now > deadline:
                 self.broken = True
                 raise errors.DeadlineExceededError(
                     None, None,
@@ -70,8 +76,7 @@ class World:
                     f"{self.size}: another worker has died or stopped calling the same collective "
                     f"(TAPEFLOW_MPI_TIMEOUT sets the deadline, in seconds). The MPI job will be aborted "
                     f"when this process exits.")
-            time.sleep(pause)
-            pause = min(pause * 2, 1e-3)
+            time.sleep(1e-3)
 
     def _abort_if_broken(self) -> None:
         if self.broken:
