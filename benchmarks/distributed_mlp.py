@@ -146,7 +146,8 @@ def report(results: dict[int, dict]) -> None:
         share = (after - compute) / after
         hidden = (after - overlap) / (after - compute) if after > compute else float("nan")
         row = [str(workers), f"{samples:,.0f}", f"{samples / base:.2f}x",
-               *(f"{medians[v][0] * 1e3:.2f}" for v in VARIANTS), f"{spread:.0%}", f"{share:.0%}", f"{hidden:.0%}"]
+               *(f"{medians[v][0] * 1e3:.2f}" for v in VARIANTS), f"{spread:.0%}", f"{share:.0%}",
+               f"{hidden:.0%}"]
         print("  ".join(f"{c:>14}" for c in row))
     print("\n== allreduce of one in-place float32 buffer (MPI), median ms")
     print("  ".join(f"{h:>12}" for h in ["workers", *(f"{s:,} B" for s in SIZES_BYTES)]))
