@@ -17,6 +17,7 @@ Sparse gradients (`IndexedSlices`) are allgathered (values and rows), or made de
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -44,14 +45,14 @@ def _start_kernel(*grads: np.ndarray, op: str, prescale: float, wire: str, name:
     key = (name, layout, wire)
     buffer = _BUFFERS.get(key)
     if buffer is None:
-        buffer = _BUFFERS[key] = np.empty(sum(int(np.prod(s, dtype=np.int64)) for s, _ in layout), wire)
+        buffer = _BUFFERS[key] = np.empty(sum(math.prod(s) for s, _ in layout), wire)
     offset = 0
-    for g in grads:
-        view = buffer[offset:offset + g.size]
+    for g in grads:  # (into a view of g's shape: a transposed gradient is not copied twice)
+        view = buffer[offset:offset + g.size].reshape(g.shape)
         if prescale != 1:
-            np.multiply(g.reshape(-1), prescale, out=view, casting="unsafe")
+            np.multiply(g, prescale, out=view, casting="unsafe")
         else:
-            np.copyto(view, g.reshape(-1), casting="unsafe")
+            np.copyto(view, g, casting="unsafe")
         offset += g.size
     if _IN_FLIGHT:  # MPI advances the buckets already started only inside MPI calls: give it one
         w.MPI.Request.Testall([r for r, _, _ in _IN_FLIGHT.values()])
@@ -67,7 +68,7 @@ def _finish_kernel(handle: np.ndarray, *, op: str, postscale: float, name: str, 
     scale = scale_after(op, postscale)
     results, offset = [], 0
     for shape, dtype in layout:
-        size = int(np.prod(shape, dtype=np.int64))
+        size = math.prod(shape)
         result = np.empty(shape, dtype)
         np.multiply(buffer[offset:offset + size].reshape(shape), scale, out=result, casting="unsafe")
         results.append(result)
