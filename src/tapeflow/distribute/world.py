@@ -38,6 +38,9 @@ def available() -> bool:
     return importlib.util.find_spec("mpi4py") is not None
 
 
+SPIN_S = float(os.environ.get("TAPEFLOW_MPI_SPIN", "0.01"))
+
+
 class World:
     """The processes of `mpiexec`: this one's rank and the size, and those on this host."""
 
@@ -62,11 +65,12 @@ class World:
         if Testall(requests):
             return
         now = time.monotonic()
-        busy_until, deadline = now + 1.0, now + self.timeout()
+        spin_until, busy_until, deadline = now + SPIN_S, now + 1.0, now + self.timeout()
         while not Testall(requests):
             now = time.monotonic()
             if now < busy_until:
-                os.sched_yield()
+                if now > spin_until:
+                    os.sched_yield()
                 continue
             if now > deadline:
                 self.broken = True
