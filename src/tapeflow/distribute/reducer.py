@@ -152,16 +152,32 @@ class BucketReducer:
         return IndexedSlices(values * scale if scale != 1 else values, indices, g.dense_shape)
 
 
-def reduced_gradient(tape: Any, target: Any, sources: Any, output_gradients: Any = None,
-                     unconnected_gradients: Any = "none", **options: Any) -> Any:
-    """`tape.gradient(...)` averaged over the workers, each bucket reduced while the sweep goes on;
-    `options` are BucketReducer's."""
-    flat = nest.flatten(sources)
-    check_same_everywhere(flat, "the gradient")
-    reducer = BucketReducer(len(flat), **options)
-    tape._on_final_gradient = reducer.add
-    try:
-        grads = tape.gradient(target, flat, output_gradients, unconnected_gradients)
-    finally:
-        tape._on_final_gradient = None
-    return nest.pack_sequence_as(sources, reducer.finish(list(grads)))
+class ReducingTape:
+    """A recorded `GradientTape` whose `gradient` is reduced over the workers (BucketReducer's
+    `options`), each bucket started while the backward sweep goes on. Used after the tape's block,
+    or as the tape itself (its block enters the wrapped tape's)."""
+
+    def __init__(self, tape: Any, **options: Any):
+        self._tape, self._options = tape, options
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: Any = "none") -> Any:
+        flat = nest.flatten(sources)
+        check_same_everywhere(flat, "the gradient")
+        reducer = BucketReducer(len(flat), **self._options)
+        self._tape._on_final_gradient = reducer.add
+        try:
+            grads = self._tape.gradient(target, flat, output_gradients, unconnected_gradients)
+        finally:
+            self._tape._on_final_gradient = None
+        return nest.pack_sequence_as(sources, reducer.finish(list(grads)))
+
+    def __enter__(self) -> ReducingTape:
+        self._tape.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._tape.__exit__(*exc_info)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tape, name)

@@ -21,7 +21,7 @@ import numpy as np
 
 from tapeflow.core import nest
 from tapeflow.distribute import collective_ops
-from tapeflow.distribute.reducer import BucketReducer
+from tapeflow.distribute.reducer import BucketReducer, ReducingTape
 from tapeflow.distribute.signature import check_same_everywhere
 from tapeflow.distribute.world import world
 from tapeflow.ops import variables
@@ -203,6 +203,10 @@ class Strategy:
             return grads
         check_same_everywhere(variables_, "apply_gradients")
         return BucketReducer(len(grads)).finish(list(grads))
+
+    def reducing_tape(self, tape: Any) -> ReducingTape:
+        """`tape`, its gradients averaged over the workers during the backward sweep (Keras `minimize`)."""
+        return ReducingTape(tape)
 
     def mean_over_workers(self, logs: dict) -> dict:
         """Keras's logs (numbers by name) averaged over the workers, as TensorFlow's metrics sum their

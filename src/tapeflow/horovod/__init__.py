@@ -15,7 +15,7 @@ from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core import dtypes
 from tapeflow.distribute import collective_ops, world
 from tapeflow.distribute.collective_ops import AVERAGE, MAX, MIN, PRODUCT, SUM
-from tapeflow.distribute.reducer import DEFAULT_BUCKET_BYTES, BucketReducer, reduced_gradient
+from tapeflow.distribute.reducer import DEFAULT_BUCKET_BYTES, BucketReducer, ReducingTape
 from tapeflow.distribute.signature import check_same_everywhere
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import cast
@@ -196,7 +196,7 @@ def _reducer_options(op: str, bucket_bytes: int, compression: Any, sparse_as_den
             "postscale": gradient_predivide_factor}
 
 
-class DistributedGradientTape:
+class DistributedGradientTape(ReducingTape):
     """A `GradientTape` whose `gradient` is averaged (or reduced by `op`) over the workers, in buckets of
     `bucket_bytes` started while the backward sweep goes on. Wraps a tape after its block."""
 
@@ -205,25 +205,13 @@ class DistributedGradientTape:
                  gradient_predivide_factor: float = 1.0, num_groups: int = 0, groups: Any = None,
                  process_set: Any = None, scale_local_gradients: bool = True,
                  bucket_bytes: int = DEFAULT_BUCKET_BYTES):
-        self._tape = gradtape
-        self._options = _reducer_options(op, bucket_bytes, compression, sparse_as_dense,
-                                         gradient_predivide_factor)
+        _world()
+        super().__init__(gradtape, **_reducer_options(op, bucket_bytes, compression, sparse_as_dense,
+                                                      gradient_predivide_factor))
 
     def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
                  unconnected_gradients: Any = "none", use_generic_names: bool = False) -> Any:
-        _world()
-        return reduced_gradient(self._tape, target, sources, output_gradients, unconnected_gradients,
-                                **self._options)
-
-    def __enter__(self) -> DistributedGradientTape:
-        self._tape.__enter__()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._tape.__exit__(*exc_info)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._tape, name)
+        return super().gradient(target, sources, output_gradients, unconnected_gradients)
 
 
 class _DistributedOptimizer:

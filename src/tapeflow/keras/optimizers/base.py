@@ -425,8 +425,14 @@ class Optimizer:
         return list(zip(tape.gradient(loss, var_list), var_list))
 
     def minimize(self, loss: Any, var_list: Any, tape: GradientTape | None = None) -> None:
-        """One step on `loss`: its gradients for `var_list`, then `apply_gradients`."""
-        self.apply_gradients(self.compute_gradients(loss, var_list, tape))
+        """One step on `loss`: its gradients for `var_list`, then `apply_gradients`. Under a strategy with
+        several workers the gradients are averaged while the backward sweep computes them."""
+        strategy = get_strategy()
+        if strategy.num_replicas_in_sync == 1:
+            self.apply_gradients(self.compute_gradients(loss, var_list, tape))
+            return
+        tape = strategy.reducing_tape(GradientTape() if tape is None else tape)
+        self.apply_gradients(self.compute_gradients(loss, var_list, tape), skip_gradients_aggregation=True)
 
     # ---- configuration -----------------------------------------------------------------------------
 
