@@ -62,9 +62,9 @@ def test_workers_with_different_variables_all_say_which():
 
 
 def test_a_worker_that_stops_calling_collectives_ends_the_run_after_the_deadline():
-    run = launch(2, "distributed_failure_worker.py", "stuck", timeout=60, env={"TAPEFLOW_MPI_TIMEOUT": "2"})
+    run = launch(2, "distributed_failure_worker.py", "stuck", timeout=60, env={"TAPEFLOW_MPI_TIMEOUT": "1"})
     assert run.returncode != 0
-    assert ("rank 0 DeadlineExceededError: the check of the gradient's variables did not complete within 2 s "
+    assert ("rank 0 DeadlineExceededError: the check of the gradient's variables did not complete within 1 s "
             "on rank 0 of 2: another worker has died") in run.stdout
 
 
@@ -144,3 +144,12 @@ def test_distributed_training_example_prints_each_workers_throughput_and_the_sha
     assert all(len(losses) == 1 for losses in by_epoch.values())  # the same averaged loss on both workers
     losses = [float(by_epoch[e].pop()) for e in "123"]
     assert losses == sorted(losses, reverse=True)
+
+
+def test_distributed_benchmark_runs():
+    mpiexec()
+    run = subprocess.run([sys.executable, str(TESTS.parent / "benchmarks" / "distributed_mlp.py"), "--quick",
+                          "--workers", "2"], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    row = next(line.split() for line in run.stdout.splitlines() if line.split()[:1] == ["2"])
+    assert float(row[1].replace(",", "")) > 0 and row[-1].endswith("%") or row[-1] == "n/a"
