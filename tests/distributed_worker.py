@@ -206,9 +206,16 @@ my_rows = np.concatenate([mine(X, 0), mine(X, 1)]), np.concatenate([mine(Y, 0), 
 hvd_model.fit(*my_rows, batch_size=8, epochs=2, shuffle=False, verbose=0,
               callbacks=[hvd_keras.callbacks.BroadcastGlobalVariablesCallback(0),
                          hvd_keras.callbacks.MetricAverageCallback()])
-# (the broadcast comes after the first batch, so rank 0's first step only is the reference's)
+# (the broadcast comes after the first batch, whose step each worker took from its own weights)
 check("Keras fit with DistributedOptimizer identical on all ranks",
       same_on_all_ranks(hvd_model.get_weights()))
+hvd_model = model()
+hvd_model.compile(hvd_keras.DistributedOptimizer(tf.keras.optimizers.SGD(0.1)), "mse")
+hvd_history = hvd_model.fit(*my_rows, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                            callbacks=[hvd_keras.callbacks.MetricAverageCallback()])
+check("Keras fit with DistributedOptimizer equals one process", close(hvd_model.get_weights(), expected))
+check("MetricAverageCallback logs the global loss", close(hvd_history.history["loss"],
+                                                          reference_history.history["loss"]))
 
 with strategy.scope():
     strategy_model = model()
