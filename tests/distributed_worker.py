@@ -176,6 +176,17 @@ check("strategy training equals one process", close(trained, expected))
 mean = strategy.reduce("MEAN", tf.fill([RANK + 1], float(RANK)), axis=0)
 elements = SIZE * (SIZE + 1) / 2
 check("strategy reduce over an axis", close([mean], [sum(r * (r + 1) for r in range(SIZE)) / elements]))
+
+def replica_fn():
+    context = tf.distribute.get_replica_context()
+    return context.replica_id_in_sync_group, context.all_reduce("SUM", tf.constant(1.0))
+
+
+replica_id, replicas = strategy.run(replica_fn)
+check("replica context", int(replica_id) == RANK and float(replicas) == SIZE)
+gathered = strategy.gather(tf.fill([2, 3], float(RANK)), axis=1).numpy()
+check("strategy gather", gathered.shape == (2, 3 * SIZE)
+      and gathered[1].tolist() == [float(r) for r in range(SIZE) for _ in range(3)])
 dataset = tf.data.Dataset.from_tensor_slices(np.arange(2 * BATCH)).batch(BATCH)
 shards = [b.numpy().tolist() for b in strategy.experimental_distribute_dataset(dataset)]
 check("experimental_distribute_dataset",
