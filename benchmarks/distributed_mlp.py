@@ -123,7 +123,7 @@ def launch(workers: int, repeat: int, steps: int) -> dict:
                PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     run = subprocess.run([mpiexec, "-n", str(workers), sys.executable, __file__, "--worker", "--repeat",
                           str(repeat), "--steps", str(steps)], capture_output=True, text=True, env=env,
-                         timeout=1800)
+                         timeout=1800, stdin=subprocess.DEVNULL)
     if run.returncode != 0:
         raise SystemExit(f"mpiexec -n {workers} failed:\n{run.stdout}\n{run.stderr}")
     return json.loads(run.stdout.strip().splitlines()[-1])

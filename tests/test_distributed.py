@@ -35,7 +35,8 @@ def launch(n: int, script: str, *args: str, timeout: float = 180, env: dict | No
            ) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
     return subprocess.run([mpiexec(), "-n", str(n), sys.executable, str(TESTS / script),
-                           *args], capture_output=True, text=True, timeout=timeout, env=environment)
+                           *args], capture_output=True, text=True, timeout=timeout, env=environment,
+                          stdin=subprocess.DEVNULL)  # (CI runs without standard input)
 
 
 EXAMPLE = "../examples/distributed_training.py"
