@@ -91,6 +91,24 @@ check("compiled gradients", close(distributed_gradients(mine(X), mine(Y)), refer
 graph = str(distributed_gradients.get_concrete_function(mine(X), mine(Y)).graph)
 check("buckets start during the compiled sweep", graph.index("GradientBucketStart") < graph.rindex("MatMul"),
       graph)
+
+
+@tf.function(input_signature=[tf.TensorSpec([None, 5]), tf.TensorSpec([None, 1])])
+def input_gradient(x, y):  # the gradient of an input whose batch size is unknown until the code runs
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = loss_fn(variables, x, y)
+    return hvd.DistributedGradientTape(tape).gradient(loss, [x] + variables)
+
+
+whole = tf.constant(X[:BATCH])
+with tf.GradientTape() as tape:
+    tape.watch(whole)
+    loss = loss_fn(variables, whole, Y[:BATCH])
+blocks = tape.gradient(loss, whole).numpy().reshape(SIZE, 8, 5)
+grads = input_gradient(mine(X), mine(Y))
+check("gradients of unknown shape in tf.function", close(grads[1:], reference)
+      and close([grads[0]], [blocks.sum(axis=0)]))
 with tf.GradientTape() as tape:
     loss = loss_fn(variables, mine(X), mine(Y))
 grads = hvd.DistributedGradientTape(tape, compression=hvd.Compression.fp16).gradient(loss, variables)

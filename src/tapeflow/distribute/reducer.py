@@ -101,20 +101,23 @@ class BucketReducer:
         self.added: set[int] = set()
         self.open: list = []  # (index, gradient) of the bucket being filled
         self.open_bytes = 0
-        self.started: list = []  # (indices, handle, layout)
-        self.sparse: list = []  # (index, IndexedSlices)
+        self.started: list = []  # (indices, handle, layout, name) of each bucket started
+        self.alone: list = []  # (index, gradient) reduced one by one: sparse, or of shape unknown until run
 
     def add(self, i: int, g: Any) -> None:
         self.added.add(i)
         if type(g) is IndexedSlices:
             if not self.sparse_as_dense:
-                self.sparse.append((i, g))
+                self.alone.append((i, g))
                 return
             g = to_dense(g)
+        if type(g._value) is AbstractValue and not g._value.known:
+            self.alone.append((i, g))
+            return
         if self.open and g.dtype != self.open[0][1].dtype:
             self._start()
         self.open.append((i, g))
-        self.open_bytes += (g._value.size or 0) * g._value.dtype.itemsize
+        self.open_bytes += g._value.size * g._value.dtype.itemsize
         if self.open_bytes >= self.bucket_bytes:
             self._start()
 
@@ -141,11 +144,13 @@ class BucketReducer:
                                                       "name": name, "layout": layout})
             for i, r in zip(indices, reduced):
                 self.results[i] = r
-        for i, g in self.sparse:
-            self.results[i] = self._reduce_sparse(g, f"{self.name}/sparse_{i}")
+        for i, g in self.alone:
+            self.results[i] = self._reduce_alone(g, f"{self.name}/{i}")
         return self.results
 
-    def _reduce_sparse(self, g: IndexedSlices, name: str) -> IndexedSlices:
+    def _reduce_alone(self, g: Any, name: str) -> Any:
+        if type(g) is not IndexedSlices:
+            return collective_ops.allreduce(g, self.op, self.prescale, self.postscale, name)
         values = collective_ops.allgather(g.values, f"{name}/values")
         indices = collective_ops.allgather(g.indices, f"{name}/indices")
         scale = scale_after(self.op, self.postscale) * self.prescale

@@ -38,7 +38,7 @@ def available() -> bool:
     return importlib.util.find_spec("mpi4py") is not None
 
 
-SPIN_S = float(os.environ.get("TAPEFLOW_MPI_SPIN", "0.01"))
+SPIN_S = float(os.environ.get("TAPEFLOW_MPI_SPIN", "0.01"))  # seconds a wait polls without pause
 
 
 class World:
@@ -59,8 +59,9 @@ class World:
 
     def wait(self, requests: list, what: str) -> None:
         """Wait for `requests`, at most `timeout()` seconds; then DeadlineExceededError. MPI moves a
-        collective on only inside MPI calls, so the first second polls without pause (yielding the
-        core to any other runnable process, as oversubscribed workers need), then every millisecond."""
+        collective on only inside MPI calls, so the wait polls: without pause for `SPIN_S` seconds,
+        then yielding the core to any other runnable process between polls (oversubscribed workers
+        need it) until a second has passed, then every millisecond."""
         Testall = self.MPI.Request.Testall
         if Testall(requests):
             return
