@@ -1,6 +1,7 @@
 """Horovod's Keras API (`import horovod.tensorflow.keras as hvd` becomes `import tapeflow.horovod.keras
 as hvd`): the same functions as `tapeflow.horovod`, a `DistributedOptimizer` for Keras optimizers and
-the callbacks in `hvd.callbacks`."""
+the callbacks in `hvd.callbacks` (BroadcastGlobalVariables, MetricAverage, LearningRateSchedule,
+LearningRateWarmup)."""
 
 from tapeflow.horovod import (
     Average,
