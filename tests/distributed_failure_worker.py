@@ -1,6 +1,6 @@
 """A worker of tests/test_distributed.py that fails on purpose: `mismatch` (rank 1's variables differ:
-every rank must say which), `killed` (rank 1 is killed before a reduction) and `stuck` (rank 1 stops
-calling collectives): the others must not wait for ever."""
+every rank must say which), `killed` (rank 1 is killed before a reduction), `raises` (rank 1's program
+fails) and `stuck` (rank 1 stops calling collectives): the others must not wait for ever."""
 
 import os
 import signal
@@ -22,6 +22,8 @@ with tf.GradientTape() as tape:
     loss = tf.add_n([tf.reduce_sum(v) for v in variables])
 if mode == "killed" and hvd.rank() == 1:
     os.kill(os.getpid(), signal.SIGKILL)
+if mode == "raises" and hvd.rank() == 1:
+    raise RuntimeError("rank 1 failed")
 if mode == "stuck" and hvd.rank() == 1:
     time.sleep(60)
 try:

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,14 @@ def test_a_worker_that_stops_calling_collectives_ends_the_run_after_the_deadline
     assert run.returncode != 0
     assert ("rank 0 DeadlineExceededError: the check of the gradient's variables did not complete within 1 s "
             "on rank 0 of 2: another worker has died") in run.stdout
+
+
+def test_a_worker_whose_program_fails_ends_the_run_at_once():
+    start = time.perf_counter()
+    run = launch(2, "distributed_failure_worker.py", "raises", timeout=60, env={"TAPEFLOW_MPI_TIMEOUT": "30"})
+    assert run.returncode != 0 and time.perf_counter() - start < 30  # not by the others' deadline
+    assert "RuntimeError: rank 1 failed" in run.stderr
+    assert "DeadlineExceededError" not in run.stdout
 
 
 def test_a_killed_worker_ends_the_run():

@@ -5,13 +5,15 @@ mpi4py (the `[mpi]` extra: mpi4py and the `mpich` wheels, which put `mpiexec` in
 non-blocking and waited for here, polling with a deadline (`TAPEFLOW_MPI_TIMEOUT` seconds, 60 by
 default): a worker that died or stopped calling the collective ends the others' wait with
 `tf.errors.DeadlineExceededError` naming the collective, instead of a hang; such a process then aborts
-the MPI job on exit rather than finalising MPI with requests that can never complete.
+the MPI job on exit rather than finalising MPI with requests that can never complete. A worker whose
+program raises an uncaught exception aborts the job at once.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import sys
 import time
 from typing import Any
 
@@ -53,6 +55,8 @@ class World:
         self.cross_size = self.size // max(self.local_size, 1)
         self.broken = False
         atexit.register(self._abort_if_broken)
+        if self.size > 1:
+            self._abort_on_uncaught_exceptions()
 
     def timeout(self) -> float:
         return float(os.environ.get("TAPEFLOW_MPI_TIMEOUT", "60"))
@@ -82,6 +86,19 @@ class World:
                     f"(TAPEFLOW_MPI_TIMEOUT sets the deadline, in seconds). The MPI job will be aborted "
                     f"when this process exits.")
             time.sleep(1e-3)
+
+    def _abort_on_uncaught_exceptions(self) -> None:
+        """A worker whose program fails prints its traceback and ends the whole job: the others would
+        otherwise wait in their next collective until the deadline (the launcher ends a job when a
+        process is killed, not when one exits with an error)."""
+        previous = sys.excepthook
+
+        def abort(kind: type, value: BaseException, traceback: Any) -> None:
+            previous(kind, value, traceback)
+            sys.stderr.flush()
+            self.comm.Abort(1)
+
+        sys.excepthook = abort
 
     def _abort_if_broken(self) -> None:
         if self.broken:
