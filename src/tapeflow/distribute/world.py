@@ -96,13 +96,13 @@ class World:
         def abort(kind: type, value: BaseException, traceback: Any) -> None:
             previous(kind, value, traceback)
             sys.stderr.flush()
-            self.comm.Abort(1)
+            self.MPI.COMM_WORLD.Abort(1)
 
         sys.excepthook = abort
 
     def _abort_if_broken(self) -> None:
         if self.broken:
-            self.comm.Abort(1)
+            self.MPI.COMM_WORLD.Abort(1)
 
 
 _WORLD: World | None = None
