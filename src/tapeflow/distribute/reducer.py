@@ -54,11 +54,16 @@ def _start_kernel(*grads: np.ndarray, op: str, prescale: float, wire: str, name:
         else:
             np.copyto(view, g, casting="unsafe")
         offset += g.size
-    if _IN_FLIGHT:  # MPI advances the buckets already started only inside MPI calls: give it one
-        w.MPI.Request.Testall([r for r, _, _ in _IN_FLIGHT.values()])
+    _progress()
     handle = next(_HANDLES)
     _IN_FLIGHT[handle] = (w.comm.Iallreduce(w.MPI.IN_PLACE, buffer, op=mpi_op(op)), buffer, name)
     return np.array(handle, np.int64)
+
+
+def _progress() -> None:
+    """MPI advances the buckets in flight only inside MPI calls: give it one."""
+    if _IN_FLIGHT:
+        world().MPI.Request.Testall([r for r, _, _ in _IN_FLIGHT.values()])
 
 
 def _finish_kernel(handle: np.ndarray, *, op: str, postscale: float, name: str, layout: tuple) -> tuple:
@@ -106,6 +111,7 @@ class BucketReducer:
 
     def add(self, i: int, g: Any) -> None:
         self.added.add(i)
+        _progress()  # (eagerly, between the sweep's steps)
         if type(g) is IndexedSlices:
             if not self.sparse_as_dense:
                 self.alone.append((i, g))
