@@ -19,6 +19,7 @@ from tapeflow.core.symbolic import AbstractValue
 from tapeflow.distribute.world import world
 from tapeflow.ops.array_ops import concat, reshape
 from tapeflow.ops.declare import tensor
+from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import cast
 from tapeflow.ops.reduce_ops import reduce_sum
 from tapeflow.ops.shape_ops import shape_of, zeros_like
@@ -117,6 +118,16 @@ def allreduce(x: Any, op: str = AVERAGE, prescale: float = 1.0, postscale: float
 def allgather(x: Any, name: str = "allgather") -> Any:
     """Every worker's `x` concatenated along the first axis, in rank order (lengths may differ)."""
     return bind(ALLGATHER, (tensor(x),), {"name": name})
+
+
+def reduce_slices(slices: IndexedSlices, op: str = AVERAGE, prescale: float = 1.0, postscale: float = 1.0,
+                  name: str = "allreduce") -> IndexedSlices:
+    """A sparse gradient of all workers: their rows and values allgathered (repeated rows add up when
+    the slices are applied), the values scaled as `allreduce` would scale a sum."""
+    values = allgather(slices.values, f"{name}/values")
+    indices = allgather(slices.indices, f"{name}/indices")
+    scale = prescale * scale_after(op, postscale)
+    return IndexedSlices(values * scale if scale != 1 else values, indices, slices.dense_shape)
 
 
 def broadcast(x: Any, root: int = 0, name: str = "broadcast") -> Any:

@@ -155,12 +155,9 @@ class BucketReducer:
         return self.results
 
     def _reduce_alone(self, g: Any, name: str) -> Any:
-        if type(g) is not IndexedSlices:
-            return collective_ops.allreduce(g, self.op, self.prescale, self.postscale, name)
-        values = collective_ops.allgather(g.values, f"{name}/values")
-        indices = collective_ops.allgather(g.indices, f"{name}/indices")
-        scale = scale_after(self.op, self.postscale) * self.prescale
-        return IndexedSlices(values * scale if scale != 1 else values, indices, g.dense_shape)
+        if type(g) is IndexedSlices:
+            return collective_ops.reduce_slices(g, self.op, self.prescale, self.postscale, name)
+        return collective_ops.allreduce(g, self.op, self.prescale, self.postscale, name)
 
 
 class ReducingTape:

@@ -129,15 +129,12 @@ def allreduce(tensor: Any, average: bool | None = None, device_dense: str = "", 
               postscale_factor: float = 1.0, name: str | None = None, process_set: Any = None) -> Any:
     """The reduction (by default the average) of `tensor` over all workers. An `IndexedSlices` is
     allgathered (its values scaled for an average)."""
-    op = _op(op, average)
-    if isinstance(tensor, IndexedSlices):
-        values = allgather(tensor.values, name=None if name is None else f"{name}/values")
-        indices = allgather(tensor.indices, name=None if name is None else f"{name}/indices")
-        scale = prescale_factor * postscale_factor / (size() if op == AVERAGE else 1)
-        return IndexedSlices(values * scale if scale != 1 else values, indices, tensor.dense_shape)
+    op, name = _op(op, average), name or "allreduce"
     _world()
+    if isinstance(tensor, IndexedSlices):
+        return collective_ops.reduce_slices(tensor, op, prescale_factor, postscale_factor, name)
     compressed, ctx = compression.compress(tensor)
-    reduced = collective_ops.allreduce(compressed, op, prescale_factor, postscale_factor, name or "allreduce")
+    reduced = collective_ops.allreduce(compressed, op, prescale_factor, postscale_factor, name)
     return compression.decompress(reduced, ctx)
 
 
