@@ -13,7 +13,7 @@ number of steps between two barriers, so a repeat lasts as long as its slowest w
 * ``allreduce``: the reduction of the six gradients alone (their 1.08 MB), no compute.
 
 ``allreduce share`` = (after sweep - compute) / after sweep; ``hidden`` = (after sweep - overlap) /
-(after sweep - compute): the part of the communication the overlap hides. The ``--sizes`` table times a
+(after sweep - compute): the part of the communication the overlap hides. A second table times a
 raw in-place MPI allreduce of several sizes at each N, for docs/distributed.md's cost model. Tables show
 medians over the repeats and the interquartile spread. Each worker's BLAS runs one thread (so N workers
 want N cores; several BLAS threads per process thrash on a loaded machine): with 4 workers on a 2-core

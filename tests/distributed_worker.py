@@ -169,6 +169,23 @@ trained = train(lambda x, y: optimizer.minimize(lambda: loss_fn(opt_variables, x
                 opt_variables)
 check("DistributedOptimizer.minimize equals one process", close(trained, expected))
 
+optimizer = hvd.DistributedOptimizer(tf.keras.optimizers.Adam(0.01))
+opt_variables = [tf.Variable(w) for w in W0]
+
+
+def apply_local_gradients(x, y):  # a plain tape: the optimizer averages in apply_gradients
+    with tf.GradientTape() as tape:
+        loss = loss_fn(opt_variables, x, y)
+    optimizer.apply_gradients(zip(tape.gradient(loss, opt_variables), opt_variables))
+
+
+check("DistributedOptimizer.apply_gradients equals one process",
+      close(train(apply_local_gradients, opt_variables), expected))
+halves = hvd.allreduce(tf.constant([0.1, 1000.0]) * (RANK + 1), compression=hvd.Compression.fp16)
+mean_factor = (SIZE + 1) / 2
+check("allreduce with fp16 compression",
+      halves.dtype == tf.float32 and close([halves], [[0.1 * mean_factor, 1000.0 * mean_factor]], 1e-3))
+
 # -- tf.distribute: variables made in scope start equal; run/reduce; the same trajectory ---------------
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 check("strategy replicas", strategy.num_replicas_in_sync == SIZE and tf.distribute.get_strategy()
