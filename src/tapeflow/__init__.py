@@ -81,6 +81,7 @@ _LAZY = {
     "recompute_grad": ("tapeflow.control_flow.custom_gradient", "recompute_grad"),
     "TensorArray": ("tapeflow.control_flow.tensor_array", "TensorArray"),
     "data": ("tapeflow.data", None),
+    "distribute": ("tapeflow.distribute", None),
     "strings": ("tapeflow.strings", None),
     "io": ("tapeflow.io", None),
     "experimental": ("tapeflow.experimental", None),

@@ -10,6 +10,7 @@ recursion: any depth of graph works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,10 +33,12 @@ def differentiable(dtype: dtypes.DType) -> bool:
 
 
 def backward(entries: list, targets: list, sources: list, output_gradients: list | None,
-             tracked: set, consume: bool = False) -> list:
+             tracked: set, consume: bool = False, on_final: Callable | None = None) -> list:
     """Gradients for `sources` (None where unconnected) of the sum of `targets`. With `consume`
     (a non-persistent tape's last use) each entry is released as soon as its rules have run, so
-    forward values free up while the backward pass allocates."""
+    forward values free up while the backward pass allocates. `on_final(i, g)` is told each source's
+    gradient as soon as no entry left in the sweep can add to it (data-parallel training starts
+    reducing it then, while the sweep goes on)."""
     # The values a gradient can reach: differentiable results of entries fed by a source.
     reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
@@ -60,7 +63,10 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             seed = ones_like(t) if output_gradients is None else _seed(output_gradients[i], t)
             _contribute(grads, id(t), seed)
 
+    final_at = None if on_final is None else _last_uses(path, sources)
     while path:
+        if final_at and len(path) in final_at:
+            _announce(final_at.pop(len(path)), sources, grads, keep, on_final)
         op, inputs, params, outputs = path.pop()
         if type(outputs) is not tuple:
             key = id(outputs)
@@ -100,7 +106,30 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                     type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
                 gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
             _contribute(grads, id(x), gx)
+    if final_at:
+        _announce([i for at in sorted(final_at, reverse=True) for i in final_at[at]], sources, grads, keep,
+                  on_final)
     return [_take(grads, id(s), keep) for s in sources]
+
+
+def _last_uses(path: list, sources: list) -> dict[int, list[int]]:
+    """For each position of the path, the sources (by index) whose gradient is complete once the
+    sweep has passed it: the first entry reading a source is the last the sweep reaches."""
+    index = {id(s): i for i, s in enumerate(sources)}
+    final_at: dict[int, list[int]] = {}
+    for position, entry in enumerate(path):
+        for x in entry[1]:
+            i = index.pop(id(x), None)
+            if i is not None:
+                final_at.setdefault(position, []).append(i)
+    return final_at
+
+
+def _announce(indices: list, sources: list, grads: dict, keep: set, on_final: Callable) -> None:
+    for i in indices:
+        g = _take(grads, id(sources[i]), keep)
+        if g is not None:
+            on_final(i, g)
 
 
 def _seed(value: Any, target: Any) -> Tensor:

@@ -49,6 +49,8 @@ class GradientTape:
         self._watch_accessed_variables = watch_accessed_variables
         self._recording = False
         self._used = False
+        # told each source's gradient as soon as it is complete (`backprop.backward`'s `on_final`)
+        self._on_final_gradient = None
         self._reset_records()
 
     def _reset_records(self) -> None:
@@ -174,7 +176,7 @@ class GradientTape:
             flat_sources = _flat_sources(sources)
             records = (list(self._entries), set(self._tracked)) if explain.explanations_enabled() else None
             grads = backprop.backward(self._entries, flat_targets, flat_sources, seeds, self._tracked,
-                                      consume=not self._persistent)
+                                      consume=not self._persistent, on_final=self._on_final_gradient)
             if records is not None and _unconnected(unconnected_gradients) is UnconnectedGradients.NONE:
                 explain.warn_missing(self, *records, flat_targets, flat_sources, grads)
             grads = _fill_unconnected(grads, flat_sources, unconnected_gradients)

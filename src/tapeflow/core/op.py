@@ -67,6 +67,8 @@ ASSERT = Effect("assert")  # raises when a check fails
 DRAW = Effect("draw", replayed=True, unrepeatable=True)  # random numbers
 PYTHON = Effect("python", unrepeatable=True, variables="any")  # Python code, which may do anything
 CONTROL = Effect("control")  # control flow: subgraphs (its parameters) that may hold effects
+# An MPI collective: every worker must run it, in the same order; a rerun for a gradient replays it.
+COLLECTIVE = Effect("collective", replayed=True, unrepeatable=True)
 
 
 class Op:

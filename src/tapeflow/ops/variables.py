@@ -46,6 +46,8 @@ _assign_op = Op("AssignVariableOp", _assign_kernel, None, multiple_results=True,
                 emit=lambda eq, expression, name: [
                     f"{name(eq.params['variable'], 'var')}._value = {expression(eq.inputs[0])}"])
 _creation_order = itertools.count()
+# Told each new variable: a distribution strategy's scope makes it start equal on every worker.
+CREATION_LISTENERS: list = []
 
 
 class VariableCreation:
@@ -87,6 +89,8 @@ class Variable(TensorLike):
         self._trainable = True if trainable is None else bool(trainable)
         self._constraint = constraint
         self._uid = next(_creation_order)
+        for listener in CREATION_LISTENERS:
+            listener(self)
 
     # -- reading -----------------------------------------------------------------------------
 

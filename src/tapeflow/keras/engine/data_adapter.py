@@ -7,7 +7,7 @@ A dataset is iterated as it is, one element per step."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -110,8 +110,10 @@ class DataHandler:
         initial_epoch: int = 0,
         epochs: int = 1,
         shuffle: bool = False,
+        order: Callable[[int], np.ndarray] = np.random.permutation,
     ):
         self._initial_epoch, self._epochs, self._shuffle = initial_epoch, epochs, shuffle
+        self._order = order  # a shuffled order of n rows (the same on every worker when distributed)
         self._dataset = x if isinstance(x, Dataset) else None
         if self._dataset is not None:
             if y is not None:
@@ -129,7 +131,7 @@ class DataHandler:
         self.steps = steps_per_epoch or max(1, math.ceil(self._n / self._batch_size))
 
     def _array_batches(self) -> Iterator:
-        order = np.random.permutation(self._n) if self._shuffle else None
+        order = self._order(self._n) if self._shuffle else None
         for step in range(self.steps):
             lo = step * self._batch_size
             hi = min(lo + self._batch_size, self._n)

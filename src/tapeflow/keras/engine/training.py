@@ -8,6 +8,7 @@ calling the callbacks around epochs and batches; `evaluate` and `predict` run `t
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import warnings
 from typing import Any
@@ -18,6 +19,7 @@ from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core import nest
 from tapeflow.core.tensor import TensorLike
 from tapeflow.data.dataset import Dataset
+from tapeflow.distribute.strategy import get_strategy, has_strategy
 from tapeflow.keras import optimizers
 from tapeflow.keras.callbacks import CallbackList
 from tapeflow.keras.engine import compile_utils, data_adapter, summary
@@ -28,6 +30,19 @@ from tapeflow.train.checkpoint import Checkpoint
 from tapeflow.train.state import update_checkpoint_state
 
 __all__ = ["Model"]
+
+
+def _in_strategy_scope(method: Any) -> Any:
+    """Run `method` in the scope of the strategy the model was made (or compiled) in, if any."""
+
+    @functools.wraps(method)
+    def in_scope(self: Model, *args: Any, **kwargs: Any) -> Any:
+        if self._distribution_strategy is None:
+            return method(self, *args, **kwargs)
+        with self._distribution_strategy.scope():
+            return method(self, *args, **kwargs)
+
+    return in_scope
 
 
 def _python(logs: dict) -> dict:
@@ -73,6 +88,7 @@ class Model(Layer):
         # batches run by the current fit / evaluate (what TensorBoard's batch summaries are logged at)
         self._train_counter = Variable(0, dtype="int64", trainable=False)
         self._test_counter = Variable(0, dtype="int64", trainable=False)
+        self._distribution_strategy = get_strategy() if has_strategy() else None
 
     # ---- structure ---------------------------------------------------------------------------------
 
@@ -172,6 +188,8 @@ class Model(Layer):
                     f'arguments include "cloning", "experimental_run_tf_function", '
                     f'"distribute", "target_tensors", or "sample_weight_mode".'
                 )
+        if has_strategy():
+            self._distribution_strategy = get_strategy()
         self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, output_names=names)
@@ -278,6 +296,7 @@ class Model(Layer):
 
     # ---- fit / evaluate / predict ------------------------------------------------------------------
 
+    @_in_strategy_scope
     def fit(
         self,
         x: Any = None,
@@ -313,8 +332,11 @@ class Model(Layer):
                     "tapeflow's fit applies `class_weight` to arrays, not yet to datasets."
                 )
             sample_weight = data_adapter.class_weighted(y, sample_weight, class_weight)
+        strategy = get_strategy()
+        sharded = strategy.num_replicas_in_sync > 1
         data = data_adapter.DataHandler(
-            x, y, sample_weight, batch_size, steps_per_epoch, initial_epoch, epochs, shuffle
+            x, y, sample_weight, batch_size, steps_per_epoch, initial_epoch, epochs, shuffle,
+            order=strategy.same_permutation,
         )
         callbacks = CallbackList(
             callbacks,
@@ -337,10 +359,14 @@ class Model(Layer):
             step = -1
             for step, batch in enumerate(data.batches()):
                 callbacks.on_train_batch_begin(step)
+                if sharded:  # this worker's rows of the global batch
+                    batch = nest.map_structure(strategy.worker_rows, batch)
                 if step == 0 and epoch == initial_epoch:
                     self._prepare(batch)
                 logs = _python(self._train_function(batch))
                 self._train_counter.assign_add(1)
+                if sharded:
+                    logs = strategy.mean_over_workers(logs)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -370,6 +396,7 @@ class Model(Layer):
         callbacks.on_train_end(logs)
         return self.history
 
+    @_in_strategy_scope
     def evaluate(
         self,
         x: Any = None,
@@ -413,6 +440,7 @@ class Model(Layer):
         values = [logs[name] for name in self.metrics_names if name in logs]
         return values[0] if len(values) == 1 else values
 
+    @_in_strategy_scope
     def predict(
         self,
         x: Any,

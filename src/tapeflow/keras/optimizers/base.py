@@ -25,6 +25,7 @@ from tapeflow.autodiff.tape import GradientTape
 from tapeflow.control_flow.cond import cond
 from tapeflow.core import dtypes, errors
 from tapeflow.core.tensor import Tensor, TensorLike
+from tapeflow.distribute.strategy import get_strategy
 from tapeflow.keras.optimizers import schedules
 from tapeflow.ops.clip_ops import clip_by_global_norm, clip_by_norm
 from tapeflow.ops.declare import tensor
@@ -289,8 +290,11 @@ class Optimizer:
                 stacklevel=2,
             )
         self._build([v for _, v in pairs], prefix=f"{self.name}/")  # tf-keras builds slots for all
-        grads = [self._checked(g, v) for g, v in kept]
         variables = [v for _, v in kept]
+        grads = [g for g, _ in kept]
+        if not skip_gradients_aggregation and kwargs.get("experimental_aggregate_gradients", True):
+            grads = get_strategy().aggregate_gradients(grads, variables)  # averaged over the workers
+        grads = [self._checked(g, v) for g, v in zip(grads, variables)]
         if self.gradient_accumulation_steps:
             self._accumulate_and_maybe_apply(grads, variables)
         else:
@@ -421,8 +425,14 @@ class Optimizer:
         return list(zip(tape.gradient(loss, var_list), var_list))
 
     def minimize(self, loss: Any, var_list: Any, tape: GradientTape | None = None) -> None:
-        """One step on `loss`: its gradients for `var_list`, then `apply_gradients`."""
-        self.apply_gradients(self.compute_gradients(loss, var_list, tape))
+        """One step on `loss`: its gradients for `var_list`, then `apply_gradients`. Under a strategy with
+        several workers the gradients are averaged while the backward sweep computes them."""
+        strategy = get_strategy()
+        if strategy.num_replicas_in_sync == 1:
+            self.apply_gradients(self.compute_gradients(loss, var_list, tape))
+            return
+        tape = strategy.reducing_tape(GradientTape() if tape is None else tape)
+        self.apply_gradients(self.compute_gradients(loss, var_list, tape), skip_gradients_aggregation=True)
 
     # ---- configuration -----------------------------------------------------------------------------
 
