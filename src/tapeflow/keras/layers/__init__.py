@@ -20,7 +20,11 @@ from tapeflow.keras.layers.merging import (
     multiply,
     subtract,
 )
+from tapeflow.keras.layers.masking import Masking
 from tapeflow.keras.layers.preprocessing import Normalization, Rescaling
+from tapeflow.keras.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from tapeflow.keras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 
 Convolution2D = Conv2D
 MaxPool2D = MaxPooling2D
@@ -32,6 +36,7 @@ __all__ = [
     "AvgPool2D",
     "Average",
     "AveragePooling2D",
+    "Bidirectional",
     "Concatenate",
     "Conv2D",
     "Convolution2D",
@@ -39,19 +44,30 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "Input",
     "InputLayer",
     "InputSpec",
+    "LSTM",
+    "LSTMCell",
     "Layer",
+    "Masking",
     "MaxPool2D",
     "MaxPooling2D",
     "Maximum",
     "Minimum",
     "Multiply",
     "Normalization",
+    "RNN",
     "Reshape",
     "Rescaling",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "Subtract",
+    "TimeDistributed",
+    "Wrapper",
     "add",
     "average",
     "concatenate",
