@@ -95,6 +95,12 @@ def _scanned_steps(
     step: Step, inputs: Any, initial_states: list, mask: Any, go_backwards: bool, zero_output_for_mask: bool
 ) -> tuple:
     """`run_steps` over an unknown number of steps (in a traced function): one `tf.scan`."""
+    if inputs.shape[0] is None:
+        raise ValueError(
+            f"tapeflow runs a recurrent layer over an unknown number of time steps with tf.scan, whose "
+            f"TensorArrays need the batch size: the inputs' shape is {inputs.shape}. Give the traced "
+            f"function's input_signature a batch size, or a number of time steps."
+        )
     xs = _time_major(inputs)
     masks = _time_major(mask) if mask is not None else None
     if go_backwards:
@@ -221,6 +227,14 @@ class RNN(Layer):
             input_shape = input_shape[0]
         shape = TensorShape(input_shape).as_list()
         batch_index, time_index = (1, 0) if self.time_major else (0, 1)
+        if self.unroll and shape[time_index] is None:
+            raise ValueError(
+                "Cannot unroll a RNN if the time dimension is undefined. \n- If using a Sequential model, "
+                "specify the time dimension by passing an `input_shape` or `batch_input_shape` argument to "
+                "your first layer. If your first layer is an Embedding, you can also use the "
+                "`input_length` argument.\n- If using the functional API, specify the time dimension by "
+                "passing a `shape` or `batch_shape` argument to your Input layer."
+            )
         spec_shape = list(shape)
         if not self.stateful:
             spec_shape[batch_index] = None
@@ -256,14 +270,6 @@ class RNN(Layer):
             inputs = inputs[0]
         if constants is not None:
             raise ValueError(f"RNN cell {self.cell} does not support constants. Received: constants={constants}")
-        if self.unroll and inputs.shape[0 if self.time_major else 1] is None:
-            raise ValueError(
-                "Cannot unroll a RNN if the time dimension is undefined. \n- If using a Sequential model, "
-                "specify the time dimension by passing an `input_shape` or `batch_input_shape` argument to "
-                "your first layer. If your first layer is an Embedding, you can also use the "
-                "`input_length` argument.\n- If using the functional API, specify the time dimension by "
-                "passing a `shape` or `batch_shape` argument to your Input layer."
-            )
         states = self._initial_states(inputs, initial_state)
         expected = len(nest.flatten(self.cell.state_size))
         if len(states) != expected:
