@@ -1,10 +1,12 @@
 """The examples run and print what they promise."""
 
+import importlib.util
 import pathlib
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
@@ -92,3 +94,21 @@ def test_keras_mlp_trains_with_fit_and_the_loss_falls():
     words = lines[-2].replace(",", "").split()
     first, final, accuracy = float(words[2]), float(words[5]), float(words[7])
     assert final < 0.2 * first and accuracy > 0.9
+
+
+def test_keras_sequence_forecasts_the_sine_wave_and_saves_the_plot(tmp_path):
+    if importlib.util.find_spec("matplotlib") is None:
+        pytest.skip("the plot needs matplotlib (pip install tapeflow[examples])")
+    path = tmp_path / "forecast.png"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "keras_sequence.py"), str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'Model: "sequential"' and "lstm (LSTM)" in result.stdout
+    words = lines[-2].replace(",", "").split()
+    first, final, test = float(words[2]), float(words[5]), float(words[8])
+    assert final < 0.1 * first and test < 2 * final
+    assert lines[-1] == f"plot saved to {path}"
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and header[12:16] == b"IHDR"
+    assert int.from_bytes(header[16:20], "big") == 720 and int.from_bytes(header[20:24], "big") == 280
