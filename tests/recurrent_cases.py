@@ -76,7 +76,9 @@ def masked(tf):
         "bidirectional_sum": lambda: layers.Bidirectional(layers.GRU(2), merge_mode="sum"),
     }
     mask = tf.constant(MASK)
-    return {name: _run(tf, make(), X, 20 + seed, mask=mask) for seed, (name, make) in enumerate(variants.items())}
+    return {
+        name: _run(tf, make(), X, 20 + seed, mask=mask) for seed, (name, make) in enumerate(variants.items())
+    }
 
 
 def bidirectional_and_stacked(tf):
@@ -237,7 +239,11 @@ def gru_bidirectional_fit(tf):
     )
     model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse")
     history = model.fit(SEQ_X, SEQ_Y, batch_size=12, epochs=2, shuffle=False, verbose=0)
-    return {"loss": np.array(history.history["loss"]), "final": model.get_weights(), "summary": _summary(model)}
+    return {
+        "loss": np.array(history.history["loss"]),
+        "final": model.get_weights(),
+        "summary": _summary(model),
+    }
 
 
 CASES = {

@@ -3,41 +3,19 @@ against tf-keras 2.21: the programs of recurrent_cases.py checked against the re
 `TF_USE_LEGACY_KERAS=1` and TensorFlow installed, against live TensorFlow; and the behaviour that needs
 no reference (tracing, Jacobians, dropout, errors)."""
 
-import json
-import os
 import pathlib
 
 import numpy as np
 import pytest
 
 import tapeflow
-from keras_cases import assert_same, flatten
+from keras_cases import differential_tests
 from recurrent_cases import CASES
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "recurrent_tensorflow.json"
 
 
-def _ours(name: str) -> dict:
-    return flatten(CASES[name](tapeflow))
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_recorded_tf_keras(name):
-    recorded = json.loads(FIXTURE.read_text())[name]
-    assert_same(_ours(name), recorded)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_live_tf_keras(name):
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
-    tf = pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    theirs = {
-        k: v if isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)) else np.asarray(v)
-        for k, v in flatten(CASES[name](tf)).items()
-    }
-    assert_same(_ours(name), theirs)
+test_case_matches_recorded_tf_keras, test_case_matches_live_tf_keras = differential_tests(CASES, FIXTURE)
 
 
 layers = tapeflow.keras.layers
@@ -147,7 +125,11 @@ def test_configs_round_trip_through_serialize_and_a_sequential_model():
         again = layers.deserialize(layers.serialize(layer))
         assert type(again) is type(layer) and again.get_config() == layer.get_config()
     model = tapeflow.keras.Sequential(
-        [layers.Masking(input_shape=(5, 3)), layers.Bidirectional(layers.LSTM(2, return_sequences=True)), layers.GRU(2)]
+        [
+            layers.Masking(input_shape=(5, 3)),
+            layers.Bidirectional(layers.LSTM(2, return_sequences=True)),
+            layers.GRU(2),
+        ]
     )
     copy = tapeflow.keras.Sequential.from_config(model.get_config())
     copy.set_weights(model.get_weights())
@@ -161,7 +143,9 @@ def test_connecting_a_stateful_layer_keeps_its_states():
     lstm(X)
     before = [v.numpy() for v in lstm.states]
     assert all(np.any(b != 0) for b in before)
-    tapeflow.keras.Sequential([tapeflow.keras.Input(batch_shape=(2, None, 3)), lstm]).summary(print_fn=lambda _: None)
+    tapeflow.keras.Sequential([tapeflow.keras.Input(batch_shape=(2, None, 3)), lstm]).summary(
+        print_fn=lambda _: None
+    )
     for variable, value in zip(lstm.states, before):
         np.testing.assert_array_equal(variable.numpy(), value)
 

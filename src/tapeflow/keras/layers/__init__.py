@@ -4,6 +4,7 @@ from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.keras.engine.input_layer import Input, InputLayer
 from tapeflow.keras.layers.convolutional import AveragePooling2D, Conv2D, MaxPooling2D
 from tapeflow.keras.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
+from tapeflow.keras.layers.masking import Masking
 from tapeflow.keras.layers.merging import (
     Add,
     Average,
@@ -20,7 +21,6 @@ from tapeflow.keras.layers.merging import (
     multiply,
     subtract,
 )
-from tapeflow.keras.layers.masking import Masking
 from tapeflow.keras.layers.preprocessing import Normalization, Rescaling
 from tapeflow.keras.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from tapeflow.keras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells

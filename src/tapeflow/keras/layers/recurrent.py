@@ -47,7 +47,9 @@ def _keep(mask_t: Any, like: Any) -> Any:
     return mask_t
 
 
-def _masked(output: Any, new_states: list, states: list, previous: Any, mask_t: Any, zero_output: bool) -> tuple:
+def _masked(
+    output: Any, new_states: list, states: list, previous: Any, mask_t: Any, zero_output: bool
+) -> tuple:
     """Where the step is masked: the previous output (or zeros) and the old states."""
     fallback = zeros_like(output) if zero_output or previous is None else previous
     output = where(_keep(mask_t, output), output, fallback)
@@ -80,7 +82,9 @@ def run_steps(
     for x_t, mask_t in zip(xs, masks):
         new_output, new_states = step(x_t, states)
         if mask_t is not None:
-            new_output, new_states = _masked(new_output, new_states, states, output, mask_t, zero_output_for_mask)
+            new_output, new_states = _masked(
+                new_output, new_states, states, output, mask_t, zero_output_for_mask
+            )
         output, states = new_output, new_states
         if return_all_outputs:
             outputs.append(output)
@@ -200,7 +204,9 @@ class RNN(Layer):
         sizes = [TensorShape(size).as_list() for size in nest.flatten(self.cell.state_size)]
         if self._states is None:
             self._states = [
-                Variable(np.zeros([batch_size, *size], dtypes.as_dtype(self.dtype).as_numpy_dtype), trainable=False)
+                Variable(
+                    np.zeros([batch_size, *size], dtypes.as_dtype(self.dtype).as_numpy_dtype), trainable=False
+                )
                 for size in sizes
             ]
             if states is None:
@@ -263,13 +269,20 @@ class RNN(Layer):
         return list(nest.flatten(initial_state))
 
     def call(
-        self, inputs: Any, mask: Any = None, training: Any = None, initial_state: Any = None, constants: Any = None
+        self,
+        inputs: Any,
+        mask: Any = None,
+        training: Any = None,
+        initial_state: Any = None,
+        constants: Any = None,
     ) -> Any:
         if isinstance(inputs, list):  # [inputs, *initial_states], as Keras's functional calls pass them
             initial_state = inputs[1:] or initial_state
             inputs = inputs[0]
         if constants is not None:
-            raise ValueError(f"RNN cell {self.cell} does not support constants. Received: constants={constants}")
+            raise ValueError(
+                f"RNN cell {self.cell} does not support constants. Received: constants={constants}"
+            )
         states = self._initial_states(inputs, initial_state)
         expected = len(nest.flatten(self.cell.state_size))
         if len(states) != expected:
@@ -392,7 +405,9 @@ class _CellRNN(RNN):
         for key, value in self.cell._argument_config().items():
             config[key] = value
             if key == "bias_regularizer":
-                config["activity_regularizer"] = serialize_object(self._activity_regularizer, "keras.regularizers")
+                config["activity_regularizer"] = serialize_object(
+                    self._activity_regularizer, "keras.regularizers"
+                )
         return config
 
     @classmethod
@@ -434,14 +449,27 @@ class LSTM(_CellRNN):
     """Long short-term memory (Hochreiter 1997), Keras 2's equations (`LSTMCell`); states `[h, c]`."""
 
     cell_class = LSTMCell
-    positional = ("activation", "recurrent_activation", *_COMMON, "unit_forget_bias", *_PENALTIES,
-                  "time_major", "unroll")
+    positional = (
+        "activation",
+        "recurrent_activation",
+        *_COMMON,
+        "unit_forget_bias",
+        *_PENALTIES,
+        "time_major",
+        "unroll",
+    )
 
 
 class GRU(_CellRNN):
     """Gated recurrent unit (Cho 2014), Keras 2's equations (`GRUCell`, `reset_after=True` by default)."""
 
     cell_class = GRUCell
-    positional = ("activation", "recurrent_activation", *_COMMON, *_PENALTIES, "unroll", "time_major",
-                  "reset_after")
-
+    positional = (
+        "activation",
+        "recurrent_activation",
+        *_COMMON,
+        *_PENALTIES,
+        "unroll",
+        "time_major",
+        "reset_after",
+    )

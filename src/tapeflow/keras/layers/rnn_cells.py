@@ -312,7 +312,11 @@ class GRUCell(RecurrentCell):
         return h, [h] if isinstance(states, (list, tuple)) else h
 
     def _argument_config(self) -> dict:
-        return {**super()._argument_config(), "implementation": self.implementation, "reset_after": self.reset_after}
+        return {
+            **super()._argument_config(),
+            "implementation": self.implementation,
+            "reset_after": self.reset_after,
+        }
 
 
 class StackedRNNCells(Layer):
@@ -322,10 +326,13 @@ class StackedRNNCells(Layer):
     def __init__(self, cells: list, **kwargs: Any):
         for cell in cells:
             if "call" not in dir(cell):
-                raise ValueError(f"All cells must have a `call` method. Received cell without a `call` method: {cell}")
+                raise ValueError(
+                    f"All cells must have a `call` method. Received cell without a `call` method: {cell}"
+                )
             if "state_size" not in dir(cell):
                 raise ValueError(
-                    f"All cells must have a `state_size` attribute. Received cell without a `state_size`: {cell}"
+                    "All cells must have a `state_size` attribute. Received cell without a "
+                    f"`state_size`: {cell}"
                 )
         self.reverse_state_order = kwargs.pop("reverse_state_order", False)
         super().__init__(**kwargs)

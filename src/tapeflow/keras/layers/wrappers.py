@@ -173,7 +173,12 @@ class Bidirectional(Wrapper):
         self.built = True
 
     def call(
-        self, inputs: Any, training: Any = None, mask: Any = None, initial_state: Any = None, constants: Any = None
+        self,
+        inputs: Any,
+        training: Any = None,
+        mask: Any = None,
+        initial_state: Any = None,
+        constants: Any = None,
     ) -> Any:
         if isinstance(inputs, list):  # [inputs, *forward_states, *backward_states]
             initial_state = inputs[1:] or initial_state
@@ -221,7 +226,9 @@ class Bidirectional(Wrapper):
             output_mask = [None, None] if not self.merge_mode else None
         if self.return_state:
             state_masks = [None for _ in self.forward_layer.states] * 2
-            return [*output_mask, *state_masks] if isinstance(output_mask, list) else [output_mask, *state_masks]
+            return (
+                [*output_mask, *state_masks] if isinstance(output_mask, list) else [output_mask, *state_masks]
+            )
         return output_mask
 
     def reset_states(self, states: Any = None) -> None:
@@ -232,7 +239,9 @@ class Bidirectional(Wrapper):
             self.backward_layer.reset_states()
             return
         if not isinstance(states, (list, tuple)):
-            raise ValueError(f"Unrecognized value for `states`. Expected `states` to be list or tuple. Received: {states}")
+            raise ValueError(
+                f"Unrecognized value for `states`. Expected `states` to be list or tuple. Received: {states}"
+            )
         half = len(states) // 2
         self.forward_layer.reset_states(states[:half])
         self.backward_layer.reset_states(states[half:])
