@@ -559,13 +559,19 @@ def _is_text(value) -> bool:
     return isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value))
 
 
-def live_tf_keras_results(case) -> dict:
-    """`case` run by live tf-keras, as {path: value}; the test is skipped without TensorFlow, tf_keras or
-    `TF_USE_LEGACY_KERAS=1`."""
+def live_tf_keras():
+    """The `tensorflow` module with tf-keras as its Keras; the test is skipped without TensorFlow, tf_keras
+    or `TF_USE_LEGACY_KERAS=1`."""
     if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
     tf = pytest.importorskip("tensorflow")
     pytest.importorskip("tf_keras")
+    return tf
+
+
+def live_tf_keras_results(case) -> dict:
+    """`case` run by live tf-keras, as {path: value} (see `live_tf_keras`)."""
+    tf = live_tf_keras()
     return {k: v if _is_text(v) else np.asarray(v) for k, v in flatten(case(tf)).items()}
 
 

@@ -1,4 +1,5 @@
-"""Record tf-keras 2.21's answers for tests/recurrent_cases.py into tests/fixtures/recurrent_tensorflow.json.
+"""Record tf-keras 2.21's answers for tests/recurrent_cases.py into tests/fixtures/recurrent_tensorflow.json
+(and tf-keras's checkpoint of their checkpoint_model into tests/fixtures/recurrent_checkpoint).
 
 Run with TensorFlow and tf_keras installed: `TF_USE_LEGACY_KERAS=1 python tests/record_recurrent_fixtures.py`.
 """
@@ -16,15 +17,17 @@ import tensorflow as tf  # noqa: E402
 
 from keras_cases import flatten  # noqa: E402
 from record_keras_fixtures import _jsonable  # noqa: E402
-from recurrent_cases import CASES  # noqa: E402
+from recurrent_cases import CASES, checkpoint_model  # noqa: E402
 
 OUT = pathlib.Path(__file__).resolve().parent / "fixtures" / "recurrent_tensorflow.json"
+CHECKPOINT = OUT.parent / "recurrent_checkpoint" / "weights"  # tf-keras's save_weights of checkpoint_model
 
 
 def main() -> None:
     recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in CASES.items()}
     OUT.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
-    print(f"wrote {OUT}")
+    checkpoint_model(tf).save_weights(str(CHECKPOINT))
+    print(f"wrote {OUT} and {CHECKPOINT}")
 
 
 if __name__ == "__main__":

@@ -246,6 +246,23 @@ def gru_bidirectional_fit(tf):
     }
 
 
+def checkpoint_model(tf):
+    """A model of every recurrent layer, its weights set from NumPy draws (the checkpoint tests')."""
+    tf.keras.backend.clear_session()
+    layers = tf.keras.layers
+    model = tf.keras.Sequential(
+        [
+            layers.Bidirectional(layers.GRU(3, return_sequences=True), input_shape=(5, 4)),
+            layers.TimeDistributed(layers.Dense(2)),
+            layers.LSTM(3, return_sequences=True),
+            layers.RNN([layers.SimpleRNNCell(2), layers.LSTMCell(2)]),
+            layers.Dense(1),
+        ]
+    )
+    _set_weights(model, 70)
+    return model
+
+
 CASES = {
     f.__name__: f
     for f in (

@@ -9,13 +9,36 @@ import numpy as np
 import pytest
 
 import tapeflow
-from keras_cases import differential_tests
-from recurrent_cases import CASES
+from keras_cases import differential_tests, live_tf_keras
+from recurrent_cases import CASES, checkpoint_model
+from recurrent_cases import X as CASE_X
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "recurrent_tensorflow.json"
 
 
 test_case_matches_recorded_tf_keras, test_case_matches_live_tf_keras = differential_tests(CASES, FIXTURE)
+
+
+def test_load_weights_reads_tf_keras_checkpoint_of_recurrent_layers():
+    model = checkpoint_model(tapeflow)
+    expected = model(CASE_X).numpy()
+    for w in model.weights:
+        w.assign(np.zeros(w.shape, "float32"))
+    model.load_weights(
+        str(FIXTURE.parent / "recurrent_checkpoint" / "weights")
+    ).assert_existing_objects_matched()
+    np.testing.assert_array_equal(model(CASE_X).numpy(), expected)
+
+
+def test_tf_keras_reads_tapeflow_checkpoint_of_recurrent_layers(tmp_path):
+    tf = live_tf_keras()
+    checkpoint_model(tapeflow).save_weights(str(tmp_path / "weights"))
+    theirs = checkpoint_model(tf)
+    expected = theirs(CASE_X).numpy()
+    for w in theirs.weights:
+        w.assign(np.zeros(w.shape, "float32"))
+    theirs.load_weights(str(tmp_path / "weights")).assert_existing_objects_matched()
+    np.testing.assert_array_equal(theirs(CASE_X).numpy(), expected)
 
 
 layers = tapeflow.keras.layers
