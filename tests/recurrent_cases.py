@@ -226,6 +226,28 @@ def lstm_fit(tf):
     }
 
 
+def masked_fit(tf):
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(2)
+    layers = tf.keras.layers
+    tokens = np.random.RandomState(8).randint(1, 10, size=(40, 7)).astype("int32")
+    for row, length in enumerate(np.random.RandomState(9).randint(2, 8, size=40)):
+        tokens[row, length:] = 0
+    labels = (tokens[:, :1] > 4).astype("float32")
+    model = tf.keras.Sequential(
+        [
+            layers.Embedding(10, 4, mask_zero=True),
+            layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+            layers.TimeDistributed(layers.Dense(3, activation="relu")),
+            layers.GRU(3, go_backwards=True),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer=tf.keras.optimizers.RMSprop(0.01), loss="binary_crossentropy")
+    history = model.fit(tokens, labels, batch_size=10, epochs=3, shuffle=False, verbose=0)
+    return {"loss": np.array(history.history["loss"]), "final": model.get_weights()}
+
+
 def gru_bidirectional_fit(tf):
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(4)
@@ -274,6 +296,7 @@ CASES = {
         configs,
         stateful_and_initial_state,
         lstm_fit,
+        masked_fit,
         gru_bidirectional_fit,
     )
 }

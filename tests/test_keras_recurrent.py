@@ -171,6 +171,9 @@ def test_connecting_a_stateful_layer_keeps_its_states():
     )
     for variable, value in zip(lstm.states, before):
         np.testing.assert_array_equal(variable.numpy(), value)
+    model = tapeflow.keras.Sequential([lstm, layers.Dense(1)])
+    model.reset_states()
+    assert all(not np.any(v.numpy()) for v in lstm.states)
 
 
 def test_errors_name_the_layer_and_the_problem():

@@ -207,9 +207,7 @@ class RecurrentCell(Layer):
         }
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.pop("batch_input_shape", None)
-        return {**config, **self._argument_config()}
+        return {**super().get_config(), **self._argument_config()}
 
 
 def _first(states: Any) -> Any:
