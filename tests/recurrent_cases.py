@@ -135,6 +135,23 @@ def masks_through_models(tf):
     }
 
 
+def functional_states(tf):
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(12)
+    layers = tf.keras.layers
+    tokens = tf.keras.Input(shape=(None,), dtype="int32")
+    embedded = layers.Embedding(12, 4, mask_zero=True)(tokens)
+    encoded, h, c = layers.LSTM(3, return_state=True)(embedded)
+    decoded = layers.LSTM(3, return_sequences=True)(embedded, initial_state=[h, c])
+    both = layers.Bidirectional(layers.GRU(2, return_state=True), merge_mode=None)(decoded)
+    model = tf.keras.Model(tokens, [encoded, *both])
+    return {
+        "summary": _summary(model),
+        "outputs": [o.numpy() for o in model(TOKENS)],
+        "shapes": str(model.layers[2].output_shape) + str(model.layers[-1].output_shape),
+    }
+
+
 def initial_weights(tf):
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(11)
@@ -292,6 +309,7 @@ CASES = {
         masked,
         bidirectional_and_stacked,
         masks_through_models,
+        functional_states,
         initial_weights,
         configs,
         stateful_and_initial_state,
