@@ -3,7 +3,7 @@ an `RNN` over the cell of that name, made from the layer's own arguments.
 
 The time loop is a Python loop of tapeflow ops when the number of steps is known (always, eagerly, and
 for most traced functions), so gradients, Jacobians and tracing need nothing special; a traced
-function whose inputs have an unknown time dimension runs the steps with `tf.scan` instead. A masked
+function whose inputs have an unknown time dimension runs them in a `tf.while_loop` instead. A masked
 step keeps the states and repeats the previous output (zeros with `zero_output_for_mask`), as Keras's
 `backend.rnn`."""
 
@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.control_flow.functional_ops import scan
+from tapeflow.control_flow.tensor_array import TensorArray
+from tapeflow.control_flow.while_loop import while_loop
 from tapeflow.core import dtypes, nest
 from tapeflow.core.scopes import name_scope
 from tapeflow.core.tensor_shape import TensorShape
@@ -31,6 +32,7 @@ from tapeflow.keras.layers.rnn_cells import (
 from tapeflow.ops.array_ops import expand_dims, reverse, stack, transpose, unstack
 from tapeflow.ops.creation_ops import shape as dynamic_shape
 from tapeflow.ops.creation_ops import zeros_like
+from tapeflow.ops.gather_ops import gather
 from tapeflow.ops.math_ops import cast, not_equal, where
 from tapeflow.ops.reduce_ops import reduce_any
 from tapeflow.ops.variables import Variable
@@ -73,7 +75,9 @@ def run_steps(
     if mask is not None and mask.dtype != dtypes.bool:
         mask = cast(mask, dtypes.bool)
     if inputs.shape[1] is None:
-        return _scanned_steps(step, inputs, initial_states, mask, go_backwards, zero_output_for_mask)
+        return _looped_steps(
+            step, inputs, initial_states, mask, go_backwards, zero_output_for_mask, return_all_outputs
+        )
     xs = unstack(inputs, axis=1)
     masks = unstack(mask, axis=1) if mask is not None else [None] * len(xs)
     if go_backwards:
@@ -95,35 +99,43 @@ def _time_major(x: Any) -> Any:
     return transpose(x, [1, 0, *range(2, x.shape.rank)])
 
 
-def _scanned_steps(
-    step: Step, inputs: Any, initial_states: list, mask: Any, go_backwards: bool, zero_output_for_mask: bool
+def _looped_steps(
+    step: Step,
+    inputs: Any,
+    initial_states: list,
+    mask: Any,
+    go_backwards: bool,
+    zero_output_for_mask: bool,
+    return_all_outputs: bool,
 ) -> tuple:
-    """`run_steps` over an unknown number of steps (in a traced function): one `tf.scan`."""
-    if inputs.shape[0] is None:
-        raise ValueError(
-            f"tapeflow runs a recurrent layer over an unknown number of time steps with tf.scan, whose "
-            f"TensorArrays need the batch size: the inputs' shape is {inputs.shape}. Give the traced "
-            f"function's input_signature a batch size, or a number of time steps."
-        )
+    """`run_steps` over an unknown number of steps (in a traced function): step 0, then a
+    `tf.while_loop` over the rest, the outputs written to a TensorArray that starts as step 0's output
+    (so its element shape may be unknown too: a batch of unknown size)."""
     xs = _time_major(inputs)
     masks = _time_major(mask) if mask is not None else None
     if go_backwards:
         xs = reverse(xs, [0])
         masks = reverse(masks, [0]) if masks is not None else None
-    first_output, _ = step(xs[0], list(initial_states))  # Keras's step at time zero: the output's shape
 
-    def one_step(carry: tuple, elems: Any) -> tuple:
-        previous, states = carry[0], list(carry[1:])
-        x_t, mask_t = elems if masks is not None else (elems, None)
-        output, new_states = step(x_t, states)
-        if mask_t is not None:
-            output, new_states = _masked(output, new_states, states, previous, mask_t, zero_output_for_mask)
-        return (output, *new_states)
+    def one_step(t: Any, previous: Any, states: list) -> tuple:
+        output, new_states = step(gather(xs, t), states)
+        if masks is not None:
+            output, new_states = _masked(
+                output, new_states, states, previous, gather(masks, t), zero_output_for_mask
+            )
+        return output, new_states
 
-    elems = (xs, masks) if masks is not None else xs
-    stacked = scan(one_step, elems, initializer=(zeros_like(first_output), *initial_states))
-    outputs = _time_major(stacked[0])
-    return stacked[0][-1], outputs, [s[-1] for s in stacked[1:]]
+    output, states = one_step(0, None, list(initial_states))
+    steps = dynamic_shape(xs)[0]
+    first = expand_dims(output, 0)  # unstacked, not written: an unknown batch size cannot allocate a write
+    written = [TensorArray(output.dtype, size=steps).unstack(first)] if return_all_outputs else []
+
+    def body(t: Any, output: Any, states: list, written: list) -> tuple:
+        output, new_states = one_step(t, output, states)
+        return t + 1, output, new_states, [array.write(t, output) for array in written]
+
+    _, output, states, written = while_loop(lambda t, *_: t < steps, body, (1, output, list(states), written))
+    return output, _time_major(written[0].stack()) if return_all_outputs else None, list(states)
 
 
 class RNN(Layer):
