@@ -203,3 +203,56 @@ def test_errors_name_the_layer_and_the_problem():
         layers.SimpleRNN(2, stateful=True)(tapeflow.keras.Input((None, 3)))
     with pytest.raises(TypeError, match="does not support masking"):
         layers.Flatten().compute_mask(X, tapeflow.constant(MASK))
+
+
+class MinimalRNNCell(tapeflow.keras.layers.Layer):
+    """The custom cell of Keras's RNN documentation: h = x @ kernel + h_prev @ recurrent_kernel."""
+
+    def __init__(self, units, **kwargs):
+        self.units = units
+        self.state_size = units
+        super().__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer="uniform", name="kernel"
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, self.units), initializer="uniform", name="recurrent_kernel"
+        )
+        self.built = True
+
+    def call(self, inputs, states):
+        output = tapeflow.matmul(inputs, self.kernel) + tapeflow.matmul(states[0], self.recurrent_kernel)
+        return output, [output]
+
+
+def test_a_custom_cell_runs_as_the_built_in_one():
+    custom = layers.RNN([MinimalRNNCell(3), MinimalRNNCell(2)], return_sequences=True)
+    built_in = layers.RNN(
+        [
+            layers.SimpleRNNCell(3, activation=None, use_bias=False),
+            layers.SimpleRNNCell(2, activation=None, use_bias=False),
+        ],
+        return_sequences=True,
+    )
+    custom(X)
+    built_in(X)
+    assert custom.weights[0].name == f"{custom.name}/{custom.cell.name}/minimal_rnn_cell/kernel:0"
+    built_in.set_weights(custom.get_weights())
+    np.testing.assert_allclose(custom(X, mask=MASK).numpy(), built_in(X, mask=MASK).numpy(), rtol=1e-6)
+
+
+def test_dropout_in_a_traced_fit_over_unknown_lengths():
+    model = tapeflow.keras.Sequential(
+        [
+            layers.LSTM(4, dropout=0.3, recurrent_dropout=0.3, return_sequences=True),
+            layers.GRU(2, dropout=0.2),
+        ]
+    )
+    model.compile("adam", "mse")
+    for steps in (5, 3):  # the second fit retraces for (None, None, 3) inputs
+        history = model.fit(
+            np.ones((6, steps, 3), "float32"), np.ones((6, 2), "float32"), epochs=1, verbose=0
+        )
+        assert np.isfinite(history.history["loss"][0])

@@ -191,12 +191,13 @@ class RNN(Layer):
     def get_initial_state(self, inputs: Any) -> list:
         """Zeros (or the cell's `get_initial_state`) for a batch like `inputs`."""
         inputs = nest.flatten(inputs)[0]
-        if self.time_major:
-            inputs = _time_major(inputs)
+        batch_size = (
+            inputs.shape[1 if self.time_major else 0] or dynamic_shape(inputs)[1 if self.time_major else 0]
+        )
         if hasattr(self.cell, "get_initial_state"):
-            state = self.cell.get_initial_state(inputs=inputs[:, 0], batch_size=None, dtype=inputs.dtype)
+            state = self.cell.get_initial_state(inputs=None, batch_size=batch_size, dtype=inputs.dtype)
         else:
-            state = zero_state(dynamic_shape(inputs)[0], self.cell.state_size, inputs.dtype)
+            state = zero_state(batch_size, self.cell.state_size, inputs.dtype)
         return list(nest.flatten(state))
 
     def reset_states(self, states: Any = None) -> None:

@@ -346,10 +346,12 @@ class StackedRNNCells(Layer):
         return getattr(last, "output_size", None) or nest.flatten(last.state_size)[0]
 
     def get_initial_state(self, inputs: Any = None, batch_size: Any = None, dtype: Any = None) -> tuple:
+        if inputs is not None:
+            batch_size, dtype = dynamic_shape(inputs)[0], inputs.dtype
         states = []
         for cell in self.cells[::-1] if self.reverse_state_order else self.cells:
             if hasattr(cell, "get_initial_state"):
-                states.append(cell.get_initial_state(inputs=inputs, batch_size=batch_size, dtype=dtype))
+                states.append(cell.get_initial_state(batch_size=batch_size, dtype=dtype))
             else:
                 states.append(zero_state(batch_size, cell.state_size, dtype))
         return tuple(states)
