@@ -132,7 +132,8 @@ class Layer(Module):
         self._losses: list = []
         self._inbound_nodes: list = []
         self.built = False
-        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
+        self._computes_masks = type(self).compute_mask is not Layer.compute_mask  # else it passes them on
+        self.supports_masking = self._computes_masks
         self.input_spec = None
         self._activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         if "input_dim" in kwargs and "input_shape" not in kwargs:
@@ -424,7 +425,7 @@ class Layer(Module):
             with name_scope(self._name):  # once: a traced graph would number a second entry
                 self._maybe_build(inputs, in_scope=True)
                 outputs = self.call(inputs, *args[1:], **kwargs)
-                if self.supports_masking:
+                if self.supports_masking and (input_masks is not None or self._computes_masks):
                     _attach_masks(outputs, lambda: self.compute_mask(inputs, input_masks))
         finally:
             _CONTEXT.training = outer
@@ -506,6 +507,8 @@ class Layer(Module):
 
 def _carried_masks(inputs: Any) -> Any:
     """The masks the inputs carry from the layers that made them (`_keras_mask`), or None if none does."""
+    if isinstance(inputs, TensorLike):  # the common case, quickly
+        return getattr(inputs, "_keras_mask", None)
     masks = [getattr(x, "_keras_mask", None) for x in nest.flatten(inputs)]
     if all(m is None for m in masks):
         return None
