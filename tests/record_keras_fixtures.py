@@ -28,11 +28,16 @@ def _jsonable(value):
     return np.asarray(value, "float64").tolist()
 
 
+def record(cases: dict, model, out: pathlib.Path, checkpoint: pathlib.Path) -> None:
+    """tf-keras's results of `cases` into `out`, and its save_weights of `model(tf)` at `checkpoint`."""
+    recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in cases.items()}
+    out.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+    model(tf).save_weights(str(checkpoint))
+    print(f"wrote {out} and {checkpoint}")
+
+
 def main() -> None:
-    recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in CASES.items()}
-    OUT.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
-    checkpoint_model(tf).save_weights(str(CHECKPOINT))
-    print(f"wrote {OUT} and {CHECKPOINT}")
+    record(CASES, checkpoint_model, OUT, CHECKPOINT)
 
 
 if __name__ == "__main__":
