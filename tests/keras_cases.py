@@ -7,9 +7,12 @@ live TensorFlow."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 
 import numpy as np
+import pytest
 
 RNG = np.random.RandomState(0)
 X20 = RNG.randn(160, 20).astype("float32")
@@ -534,23 +537,42 @@ def flatten(result, prefix: str = "") -> dict:
     return out
 
 
-def live_tf_keras(case) -> dict:
-    """A case run by live tf-keras, flattened as the fixture stores it; the test is skipped without
-    TensorFlow and tf_keras, or without `TF_USE_LEGACY_KERAS=1`."""
-    import os
+def differential_tests(cases: dict, fixture) -> tuple:
+    """The two tests of `cases` (name -> program) for a test module: tapeflow's results against the
+    fixture recorded from tf-keras, and against live tf-keras (skipped where it is not installed)."""
+    import tapeflow  # imported here: the recording script imports this module with TensorFlow only
 
-    import pytest
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_case_matches_recorded_tf_keras(name):
+        recorded = json.loads(fixture.read_text())[name]
+        assert_same(flatten(cases[name](tapeflow)), recorded)
 
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_case_matches_live_tf_keras(name):
+        theirs = live_tf_keras_results(cases[name])
+        assert_same(flatten(cases[name](tapeflow)), theirs)
+
+    return test_case_matches_recorded_tf_keras, test_case_matches_live_tf_keras
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value))
+
+
+def live_tf_keras():
+    """The `tensorflow` module with tf-keras as its Keras; the test is skipped without TensorFlow, tf_keras
+    or `TF_USE_LEGACY_KERAS=1`."""
     if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
     tf = pytest.importorskip("tensorflow")
     pytest.importorskip("tf_keras")
-    return {
-        k: v
-        if isinstance(v, (str, list)) and all(isinstance(x, str) for x in (v if isinstance(v, list) else [v]))
-        else np.asarray(v)
-        for k, v in flatten(case(tf)).items()
-    }
+    return tf
+
+
+def live_tf_keras_results(case) -> dict:
+    """`case` run by live tf-keras, as {path: value} (see `live_tf_keras`)."""
+    tf = live_tf_keras()
+    return {k: v if _is_text(v) else np.asarray(v) for k, v in flatten(case(tf)).items()}
 
 
 def assert_same(ours: dict, theirs: dict) -> None:
@@ -558,7 +580,7 @@ def assert_same(ours: dict, theirs: dict) -> None:
     assert sorted(ours) == sorted(theirs), (sorted(ours), sorted(theirs))
     for key in ours:
         a, b = ours[key], theirs[key]
-        if isinstance(b, str) or (isinstance(b, list) and all(isinstance(x, str) for x in b)):
+        if _is_text(b):
             assert a == b, f"{key}:\n{a}\n!=\n{b}"
         else:
             np.testing.assert_allclose(

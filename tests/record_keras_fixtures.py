@@ -32,20 +32,21 @@ def _jsonable(value):
     return np.asarray(value, "float64").tolist()
 
 
-def record(cases: dict, path: pathlib.Path) -> None:
+def record(cases: dict, out: pathlib.Path, model=None, checkpoint: pathlib.Path | None = None) -> None:
+    """tf-keras's results of `cases` into `out`, and, given a `model`, its save_weights at `checkpoint`."""
     recorded = {name: {k: _jsonable(v) for k, v in flatten(case(tf)).items()} for name, case in cases.items()}
-    path.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+    out.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+    if model is not None:
+        model(tf).save_weights(str(checkpoint))
+    print(f"wrote {out}" + (f" and {checkpoint}" if model is not None else ""))
 
 
 def main() -> None:
     which = sys.argv[1:] or ["keras", "losses_metrics"]
     if "keras" in which:
-        record(CASES, OUT)
-        checkpoint_model(tf).save_weights(str(CHECKPOINT))
-        print(f"wrote {OUT} and {CHECKPOINT}")
+        record(CASES, OUT, checkpoint_model, CHECKPOINT)
     if "losses_metrics" in which:
         record(keras_loss_metric_cases.CASES, LOSSES_METRICS)
-        print(f"wrote {LOSSES_METRICS}")
 
 
 if __name__ == "__main__":

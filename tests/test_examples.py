@@ -150,3 +150,18 @@ def test_keras_custom_loop_trains_and_saves_its_loss_curve(tmp_path):
     val_accuracy = [float(e[8]) for e in epochs]
     assert accuracy[-1] > accuracy[0] + 0.3 and val_accuracy[-1] > 0.9  # chance: 1/3
     assert lines[-1] == f"saved {path}" and _is_png(path)
+def test_keras_sequence_forecasts_the_sine_wave_and_saves_the_plot(tmp_path):
+    _needs("matplotlib")
+    path = tmp_path / "forecast.png"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "keras_sequence.py"), str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'Model: "sequential"' and "lstm (LSTM)" in result.stdout
+    words = lines[-2].replace(",", "").split()
+    first, final, test = float(words[2]), float(words[5]), float(words[8])
+    assert final < 0.1 * first and test < 2 * final
+    assert lines[-1] == f"plot saved to {path}"
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and header[12:16] == b"IHDR"
+    assert int.from_bytes(header[16:20], "big") == 720 and int.from_bytes(header[20:24], "big") == 280

@@ -2,7 +2,6 @@
 checked against the recorded fixtures, and against live TensorFlow where it is installed (run with
 `TF_USE_LEGACY_KERAS=1`)."""
 
-import json
 import os
 import pathlib
 
@@ -11,28 +10,15 @@ import pytest
 
 import keras_loss_metric_cases
 import tapeflow
-from keras_cases import CASES, assert_same, checkpoint_model, flatten, live_tf_keras
+from keras_cases import CASES, checkpoint_model, differential_tests
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_tensorflow.json"
-SUITES = {  # cases, and the fixture record_keras_fixtures.py writes their tf-keras results to
-    "keras": (CASES, FIXTURE),
-    "losses_metrics": (keras_loss_metric_cases.CASES, FIXTURE.parent / "keras_losses_metrics.json"),
-}
-EVERY_CASE = pytest.mark.parametrize(
-    ("suite", "name"), [(suite, name) for suite, (cases, _) in SUITES.items() for name in sorted(cases)]
-)
 
 
-@EVERY_CASE
-def test_case_matches_recorded_tf_keras(suite, name):
-    cases, fixture = SUITES[suite]
-    assert_same(flatten(cases[name](tapeflow)), json.loads(fixture.read_text())[name])
-
-
-@EVERY_CASE
-def test_case_matches_live_tf_keras(suite, name):
-    cases, _ = SUITES[suite]
-    assert_same(flatten(cases[name](tapeflow)), live_tf_keras(cases[name]))
+test_case_matches_recorded_tf_keras, test_case_matches_live_tf_keras = differential_tests(CASES, FIXTURE)
+LOSSES_METRICS = FIXTURE.parent / "keras_losses_metrics.json"
+test_loss_metric_matches_recorded_tf_keras, test_loss_metric_matches_live_tf_keras = differential_tests(
+    keras_loss_metric_cases.CASES, LOSSES_METRICS)
 
 
 def _fresh_model(tf):

@@ -3,15 +3,13 @@ programs of keras_layer_cases.py checked against the recorded fixture and, where
 (`TF_USE_LEGACY_KERAS=1`), against live TensorFlow; then behaviour the cases do not reach (configs
 round-tripping, moving statistics in a compiled train step, errors)."""
 
-import json
-import os
 import pathlib
 
 import numpy as np
 import pytest
 
 import tapeflow as tf
-from keras_cases import assert_same, flatten
+from keras_cases import differential_tests
 from keras_layer_cases import CASES, IMAGE, SEQUENCE, _layer_cases
 
 from gradcheck import check_gradients
@@ -20,19 +18,7 @@ FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_layers_tensorflow.
 layers = tf.keras.layers
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_recorded_tf_keras(name):
-    recorded = json.loads(FIXTURE.read_text())[name]
-    assert_same(flatten(CASES[name](tf)), recorded)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_matches_live_tf_keras(name):
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        pytest.skip("tf-keras (Keras 2) runs with TF_USE_LEGACY_KERAS=1")
-    real = pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    assert_same(flatten(CASES[name](tf)), flatten(CASES[name](real)))
+test_case_matches_recorded_tf_keras, test_case_matches_live_tf_keras = differential_tests(CASES, FIXTURE)
 
 
 @pytest.mark.parametrize("name", sorted(_layer_cases(layers)))

@@ -311,3 +311,20 @@ def test_compiled_reads_of_in_place_moments_keep_their_values():
         before, after = f(g)
         np.testing.assert_allclose(before.numpy(), [expected] * 2, rtol=1e-6)
         np.testing.assert_allclose(after.numpy(), [0.1, 0.1])
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad"])
+def test_sparse_gradients_of_a_traced_fit_update_the_rows_as_an_eager_fit(name):
+    """An Embedding's gradient (IndexedSlices, a row repeated) in the traced train step: its indices have no
+    values, so the rows are summed densely; the update is the eager, deduplicated one."""
+    tokens = np.array([[1, 2, 1], [3, 1, 0]], "int32")
+    targets = np.ones((2, 3, 2), "float32")
+    weights = []
+    for run_eagerly in (True, False):
+        tf.keras.utils.set_random_seed(1)
+        model = tf.keras.Sequential([tf.keras.layers.Embedding(5, 2)])
+        model.compile(getattr(tf.keras.optimizers, name)(0.5), "mse", run_eagerly=run_eagerly)
+        model.fit(tokens, targets, epochs=2, verbose=0)
+        weights.append(model.get_weights()[0])
+    np.testing.assert_array_equal(weights[0], weights[1])
+    assert not np.array_equal(weights[0][4], weights[0][1])  # an unused row is left alone

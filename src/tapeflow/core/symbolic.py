@@ -51,7 +51,7 @@ class AbstractValue:
 class SymbolicTensor(TensorLike):
     """A value of the graph being traced: the output of one equation, or an input of the function."""
 
-    __slots__ = ("_value", "_graph", "_name", "_label", "__weakref__")
+    __slots__ = ("_value", "_graph", "_name", "_label", "_keras_mask", "__weakref__")  # mask: see Tensor
 
     def __init__(self, value: AbstractValue, graph: Any, name: str, label: str):
         self._value = value

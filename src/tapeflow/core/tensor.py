@@ -94,9 +94,10 @@ class CompositeTensor:
 
 
 class Tensor(TensorLike):
-    """A concrete, immutable tensor. `_value` is never written after construction."""
+    """A concrete, immutable tensor. `_value` is never written after construction; `_keras_mask` is
+    the mask a Keras layer's output carries to the next layer (unset on other tensors)."""
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "_keras_mask", "__weakref__")
 
     def __init__(self, value: Any):
         self._value = value

@@ -305,7 +305,11 @@ class Identity(Initializer):
 
 _ALIASES = {
     "zeros": Zeros,
+    "zero": Zeros,
     "ones": Ones,
+    "one": Ones,
+    "uniform": RandomUniform,
+    "normal": RandomNormal,
     "constant": Constant,
     "random_normal": RandomNormal,
     "random_uniform": RandomUniform,

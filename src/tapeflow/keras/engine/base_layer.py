@@ -132,7 +132,8 @@ class Layer(Module):
         self._losses: list = []
         self._inbound_nodes: list = []
         self.built = False
-        self.supports_masking = False
+        self._computes_masks = type(self).compute_mask is not Layer.compute_mask  # else it passes them on
+        self.supports_masking = self._computes_masks
         self.input_spec = None
         self._activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         if "input_dim" in kwargs and "input_shape" not in kwargs:
@@ -141,7 +142,9 @@ class Layer(Module):
             batch = kwargs.get("batch_input_shape") or (kwargs.get("batch_size"), *kwargs["input_shape"])
             self._batch_input_shape = tuple(batch)
         self._initial_weights = kwargs.get("weights")
-        self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        call_parameters = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in call_parameters
+        self._expects_mask_arg = "mask" in call_parameters
         self._build_input_shape = None
 
     # ---- attributes and tracking -------------------------------------------------------------------
@@ -404,6 +407,9 @@ class Layer(Module):
             return self._functional_call(args, kwargs)
         inputs = self._cast_inputs(args[0])
         self._check_input_spec(inputs)
+        input_masks = kwargs.get("mask") if "mask" in kwargs else _carried_masks(inputs)
+        if self._expects_mask_arg and "mask" not in kwargs and input_masks is not None:
+            kwargs["mask"] = input_masks
         outer = getattr(_CONTEXT, "training", None)
         if self._call_takes_training:
             if kwargs.get("training") is None:
@@ -419,6 +425,8 @@ class Layer(Module):
             with name_scope(self._name):  # once: a traced graph would number a second entry
                 self._maybe_build(inputs, in_scope=True)
                 outputs = self.call(inputs, *args[1:], **kwargs)
+                if self.supports_masking and (input_masks is not None or self._computes_masks):
+                    _attach_masks(outputs, lambda: self.compute_mask(inputs, input_masks))
         finally:
             _CONTEXT.training = outer
         if self._activity_regularizer is not None:
@@ -426,6 +434,17 @@ class Layer(Module):
                 batch = cast(output.shape[0] if output.shape[0] is not None else 1, output.dtype)
                 self.add_loss(self._activity_regularizer(output) / batch)
         return outputs
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs: the input mask for a layer that supports masking, else None (and a
+        TypeError if a mask came to a layer that does not)."""
+        if not self.supports_masking:
+            if any(m is not None for m in nest.flatten(mask)):
+                raise TypeError(
+                    f"Layer {self.name} does not support masking, but was passed an input_mask: {mask}"
+                )
+            return None
+        return mask
 
     def _check_input_spec(self, inputs: Any) -> None:
         if self.input_spec is None:
@@ -484,6 +503,31 @@ class Layer(Module):
     @classmethod
     def from_config(cls, config: dict) -> Layer:
         return cls(**config)
+
+
+def _carried_masks(inputs: Any) -> Any:
+    """The masks the inputs carry from the layers that made them (`_keras_mask`), or None if none does."""
+    if isinstance(inputs, TensorLike):  # the common case, quickly
+        return getattr(inputs, "_keras_mask", None)
+    masks = [getattr(x, "_keras_mask", None) for x in nest.flatten(inputs)]
+    if all(m is None for m in masks):
+        return None
+    return nest.pack_sequence_as(inputs, masks)
+
+
+def _attach_masks(outputs: Any, output_masks: Any) -> None:
+    """Give each output its mask (`output_masks()`, computed only when some output has none yet)."""
+    flat = nest.flatten(outputs)
+    if all(getattr(x, "_keras_mask", None) is not None for x in flat):
+        return
+    masks = output_masks()
+    if masks is None:
+        return
+    for tensor, mask in zip(flat, nest.flatten(masks)):
+        try:
+            tensor._keras_mask = mask
+        except AttributeError:  # a NumPy value or a variable: nothing to carry it
+            pass
 
 
 def _node_output_shapes(node: Node) -> Any:

@@ -33,10 +33,18 @@ def _probe(layer: Any, args: tuple, kwargs: dict, size: int) -> Any:
     if layer._call_takes_training:
         kwargs["training"] = False
     losses = [list(sub._losses) for sub in [layer, *layer._flatten_layers()]]
+    states = [(v, v.numpy()) for sub in [layer, *layer._flatten_layers()] for v in _recurrent_states(sub)]
     outputs = layer(*args, **kwargs)
     for sub, kept in zip([layer, *layer._flatten_layers()], losses):
         sub._losses = kept  # the stand-in call's activity losses are not the model's
+    for variable, value in states:  # nor are the states it left in stateful RNNs
+        variable.assign(value)
     return outputs
+
+
+def _recurrent_states(layer: Any) -> list:
+    """A stateful recurrent layer's state variables (none for other layers)."""
+    return list(getattr(layer, "_states", None) or []) if getattr(layer, "stateful", False) else []
 
 
 def _merged(a: Any, b: Any) -> TensorShape:

@@ -230,6 +230,12 @@ class Model(Layer):
         for m in self.metrics:
             m.reset_state()
 
+    def reset_states(self) -> None:
+        """Zero the states of the model's stateful layers (stateful RNNs)."""
+        for layer in self.layers:
+            if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
+                layer.reset_states()
+
     # ---- steps -------------------------------------------------------------------------------------
 
     def compute_loss(

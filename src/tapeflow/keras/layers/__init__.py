@@ -11,6 +11,7 @@ from tapeflow.keras.layers.convolutional import (
 )
 from tapeflow.keras.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
 from tapeflow.keras.layers.lambda_layer import Lambda
+from tapeflow.keras.layers.masking import Masking
 from tapeflow.keras.layers.merging import (
     Add,
     Average,
@@ -39,8 +40,11 @@ from tapeflow.keras.layers.pooling import (
     MaxPooling2D,
 )
 from tapeflow.keras.layers.preprocessing import Normalization, Rescaling
+from tapeflow.keras.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from tapeflow.keras.layers.regularization import SpatialDropout1D, SpatialDropout2D
 from tapeflow.keras.layers.reshaping import Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D
+from tapeflow.keras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 
 Convolution2D = Conv2D
 MaxPool2D = MaxPooling2D
@@ -61,6 +65,7 @@ __all__ = [
     "AvgPool2D",
     "Average",
     "AveragePooling2D",
+    "Bidirectional",
     "Concatenate",
     "Conv2D",
     "Convolution2D",
@@ -68,19 +73,30 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "Input",
     "InputLayer",
     "InputSpec",
+    "LSTM",
+    "LSTMCell",
     "Layer",
+    "Masking",
     "MaxPool2D",
     "MaxPooling2D",
     "Maximum",
     "Minimum",
     "Multiply",
     "Normalization",
+    "RNN",
     "Reshape",
     "Rescaling",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "Subtract",
+    "TimeDistributed",
+    "Wrapper",
     "add",
     "average",
     "concatenate",

@@ -13,7 +13,7 @@ from tapeflow.ops.array_ops import expand_dims, reshape, transpose
 from tapeflow.ops.creation_ops import shape as dynamic_shape
 from tapeflow.ops.gather_ops import gather
 from tapeflow.ops.linalg_ops import matmul, tensordot
-from tapeflow.ops.math_ops import cast
+from tapeflow.ops.math_ops import cast, not_equal
 from tapeflow.ops.nn_ops import bias_add
 from tapeflow.random.dropout import dropout
 
@@ -258,6 +258,10 @@ class Embedding(Layer):
         if inputs.dtype not in (dtypes.int32, dtypes.int64):
             inputs = cast(inputs, "int32")
         return gather(self.embeddings, inputs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """With `mask_zero`, index 0 is padding: the mask is where the indices are not 0."""
+        return not_equal(inputs, 0) if self.mask_zero else None
 
     def get_config(self) -> dict:
         config = super().get_config()

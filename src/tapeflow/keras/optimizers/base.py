@@ -468,8 +468,12 @@ class Optimizer:
         return f"<tapeflow.keras.optimizers.{type(self).__name__} object at {id(self):#x}>"
 
 
-def _unique_rows(g: IndexedSlices) -> IndexedSlices:
-    """Sparse gradient rows summed per index, so each row is updated once (as Keras does)."""
+def _unique_rows(g: IndexedSlices) -> Any:
+    """Sparse gradient rows summed per index, so each row is updated once (as Keras does). While a
+    function is traced the indices have no values: the dense gradient holds the same sums, and the
+    sparse rules (SGD, Adagrad) leave its zero rows as a sparse update would."""
+    if not isinstance(g.indices, Tensor):
+        return to_dense(g)
     indices = np.asarray(g.indices._value)
     unique, positions = np.unique(indices, return_inverse=True)
     if unique.size == indices.size:
