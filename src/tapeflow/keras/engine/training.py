@@ -61,6 +61,7 @@ class Model(Layer):
 
     def _init_training_state(self) -> None:
         self.optimizer: Any = None
+        self._compile_config: dict | None = None  # the arguments of `compile`, for saving
         self.compiled_loss: compile_utils.LossesContainer | None = None
         self.compiled_metrics: compile_utils.MetricsContainer | None = None
         self._is_compiled = False
@@ -159,6 +160,16 @@ class Model(Layer):
                     f'arguments include "cloning", "experimental_run_tf_function", '
                     f'"distribute", "target_tensors", or "sample_weight_mode".'
                 )
+        self._compile_config = {
+            "optimizer": optimizer,
+            "loss": loss,
+            "metrics": metrics,
+            "loss_weights": loss_weights,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        }
         self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, output_names=names)
@@ -482,17 +493,30 @@ class Model(Layer):
         values = [logs[name] for name in self.metrics_names if name in logs]
         return values[0] if len(values) == 1 else values
 
-    # ---- weights on disk ---------------------------------------------------------------------------
+    # ---- saving ------------------------------------------------------------------------------------
+
+    def save(self, filepath: Any, overwrite: bool = True, save_format: str | None = None, **kwargs: Any) -> None:
+        """Save the whole model: `.keras` archive or Keras 2 HDF5 (`tf.keras.saving.save_model`)."""
+        from tapeflow.keras import saving  # imported here: saving imports the models
+
+        saving.save_model(self, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
 
     def save_weights(
         self, filepath: Any, overwrite: bool = True, save_format: str | None = None, options: Any = None
     ) -> None:
-        """Write the weights (and the optimizer's state) as a TensorFlow checkpoint at `filepath`."""
+        """Write the weights: a TensorFlow checkpoint (with the optimizer's state), or HDF5 for a `.h5`
+        name or `save_format="h5"` (Keras 2's layout; `.weights.h5`: the `.keras` format's)."""
+        from tapeflow.keras import saving  # imported here: saving imports the models
+
         filepath = os.fspath(filepath)
-        if save_format not in (None, "tf") or filepath.endswith((".h5", ".keras", ".hdf5")):
-            raise NotImplementedError(
-                "tapeflow saves Keras weights in the TensorFlow checkpoint format only (not HDF5 or .keras)."
-            )
+        chosen = saving.weights_format(filepath, save_format)
+        if chosen != "tf":
+            if not overwrite and os.path.exists(filepath):
+                raise FileExistsError(f"{filepath} exists and overwrite=False.")
+            from tapeflow.keras.saving import keras_archive, legacy_h5  # imported here: they need h5py
+
+            (keras_archive.save_weights if chosen == "keras" else legacy_h5.save_weights)(self, filepath)
+            return
         if not overwrite and os.path.exists(filepath + ".index"):
             raise FileExistsError(f"{filepath} exists and overwrite=False.")
         directory = os.path.dirname(filepath)
@@ -504,13 +528,32 @@ class Model(Layer):
     def load_weights(
         self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False, options: Any = None
     ) -> Any:
-        """Restore weights written by `save_weights` (now, or as the layers build them)."""
+        """Restore weights written by `save_weights` (a checkpoint: now, or as the layers build them), or
+        from HDF5 (by order, or `by_name`), a `.weights.h5` file or a `.keras` archive."""
         filepath = os.fspath(filepath)
-        if filepath.endswith((".h5", ".keras", ".hdf5")):
-            raise NotImplementedError("tapeflow loads Keras weights from TensorFlow checkpoints only.")
+        if filepath.endswith((".keras", ".weights.h5")):
+            from tapeflow.keras.saving import keras_archive  # imported here: it needs h5py
+
+            keras_archive.load_weights(self, filepath, skip_mismatch)
+            return None
+        if skip_mismatch and not by_name:
+            raise ValueError(
+                "When calling model.load_weights, skip_mismatch can only be set to True when by_name is True."
+            )
+        if filepath.endswith((".h5", ".hdf5")):
+            from tapeflow.keras.saving import legacy_h5  # imported here: it needs h5py
+
+            legacy_h5.load_weights(self, filepath, by_name, skip_mismatch)
+            return None
         if os.path.isdir(filepath):
             warnings.warn("load_weights was given a directory; reading its latest checkpoint.", stacklevel=2)
-        return Checkpoint(root=self).read(filepath)
+        status = Checkpoint(root=self).read(filepath)
+        if by_name:
+            raise NotImplementedError(
+                "Weights may only be loaded based on topology into Models when loading TensorFlow-formatted "
+                "weights (got by_name=True to load_weights)."
+            )
+        return status
 
 
 def _batch_length(x: Any) -> int:
