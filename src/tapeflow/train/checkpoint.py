@@ -23,7 +23,7 @@ from tapeflow.ops.variables import Variable
 from tapeflow.tracking import deferred
 from tapeflow.tracking.trackable import children, is_container, is_trackable
 from tapeflow.train.bundle import TF_DTYPE_NAMES, BundleReader, BundleWriter, dtype_enum
-from tapeflow.train.object_graph import GRAPH_KEY, SavedGraph, build_graph
+from tapeflow.train.object_graph import GRAPH_KEY, SavedGraph, build_graph, saves_tensors
 from tapeflow.train.state import update_checkpoint_state
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointOptions", "InitializationOnlyStatus"]
@@ -92,11 +92,11 @@ class Checkpoint:
     def write(self, file_prefix: Any, options: Any = None) -> str:
         """Save to exactly `file_prefix` (`.index` and `.data-00000-of-00001`); the prefix is returned."""
         file_prefix = os.fspath(file_prefix)
-        graph, variables = build_graph(self)
+        graph, values = build_graph(self)
         writer = BundleWriter(file_prefix)
         try:
-            for key, variable in variables:  # in node order, then the graph, as TensorFlow lays them out
-                writer.add(key, variable._value)
+            for key, value in values:  # in node order, then the graph, as TensorFlow lays them out
+                writer.add(key, value)
             writer.add(GRAPH_KEY, np.array(graph, dtype=object))
             writer.finish()
         except BaseException:
@@ -209,6 +209,9 @@ class Restore:
         key = self.graph.value_keys[node_id].get("VARIABLE_VALUE")
         if isinstance(obj, Variable) and key is not None:
             _assign_saved(obj, self.reader, key)
+        elif saves_tensors(obj) and self.graph.value_keys[node_id]:
+            obj._restore_from_tensors({name: _read_state(self.reader, key)
+                                       for name, key in self.graph.value_keys[node_id].items()})
 
 
 _UNBOUND = object()
@@ -247,6 +250,21 @@ def _assign_saved(variable: Variable, reader: BundleReader, key: str) -> None:
         variable.assign(value[()])
     else:
         variable.assign(Tensor(value) if value.dtype != object else value)
+
+
+def _read_state(reader: BundleReader, key: str) -> np.ndarray:
+    """A saved object's state tensor; TensorFlow's own (a DT_VARIANT, as its tf.data iterators write)
+    is refused by name."""
+    if key not in reader.entries:
+        raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {reader.prefix}")
+    if reader.dtype_enum(key) == _DT_VARIANT:
+        raise errors.UnimplementedError(
+            None, None, f"{key} in checkpoint {reader.prefix} is a DT_VARIANT written by TensorFlow (a "
+            "tf.data iterator's state): tapeflow restores only the iterator states it writes itself")
+    return reader.read(key)
+
+
+_DT_VARIANT = 21
 
 
 def _objects(root: Any) -> list:
