@@ -59,6 +59,16 @@ class Model(Layer):
         Layer.__init__(self, **kwargs)
         self._init_training_state()
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        """A model from its config: a functional graph's config makes a functional model, as in Keras;
+        a subclass's config is passed to its constructor."""
+        if "layers" in config and "input_layers" in config and "output_layers" in config:
+            from tapeflow.keras.engine.functional import Functional  # imported here: it subclasses Model
+
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
+
     def _init_training_state(self) -> None:
         self.optimizer: Any = None
         self._compile_config: dict | None = None  # the arguments of `compile`, for saving
