@@ -312,15 +312,19 @@ class OwnedIterator:
         """The datasets of the pipeline whose passes draw seeds (the shuffles), in lineage order."""
         return [d for d in self._dataset._lineage() if hasattr(d, "_seed_state")]
 
+    _saveable_name = "ITERATOR"  # its checkpoint attribute, as TensorFlow names it
+
     def _trackable_children(self) -> list:
         return []
 
     def _serialize_to_tensors(self) -> dict:
         state = {"format": _ITERATOR_STATE_FORMAT, "given": self._given, "seeds": self._seed_states}
-        return {"ITERATOR_STATE": np.array([json.dumps(state).encode()], dtype=object)}
+        return {"_STATE": np.array([json.dumps(state).encode()], dtype=object)}
 
     def _restore_from_tensors(self, tensors: dict) -> None:
-        state = _iterator_state(tensors["ITERATOR_STATE"])
+        if "_STATE" not in tensors:
+            raise errors.NotFoundError(None, None, "The checkpoint holds no state for this iterator.")
+        state = _iterator_state(tensors["_STATE"])
         seeded = self._seeded()
         if len(seeded) != len(state["seeds"]):
             raise errors.InvalidArgumentError(

@@ -210,8 +210,9 @@ class Restore:
         if isinstance(obj, Variable) and key is not None:
             _assign_saved(obj, self.reader, key)
         elif saves_tensors(obj) and self.graph.value_keys[node_id]:
-            obj._restore_from_tensors({name: _read_state(self.reader, key)
-                                       for name, key in self.graph.value_keys[node_id].items()})
+            key = next(iter(self.graph.value_keys[node_id].values()))
+            obj._restore_from_tensors({name[len(key):]: _read_state(self.reader, name)
+                                       for name in self.reader.entries if name.startswith(key)})
 
 
 _UNBOUND = object()
@@ -255,8 +256,6 @@ def _assign_saved(variable: Variable, reader: BundleReader, key: str) -> None:
 def _read_state(reader: BundleReader, key: str) -> np.ndarray:
     """A saved object's state tensor; TensorFlow's own (a DT_VARIANT, as its tf.data iterators write)
     is refused by name."""
-    if key not in reader.entries:
-        raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {reader.prefix}")
     if reader.dtype_enum(key) == _DT_VARIANT:
         raise errors.UnimplementedError(
             None, None, f"{key} in checkpoint {reader.prefix} is a DT_VARIANT written by TensorFlow (a "

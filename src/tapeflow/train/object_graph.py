@@ -3,8 +3,10 @@
 Saving walks the objects breadth-first from the root, giving each a node id the first time it is
 met (an object reached twice is one node), and names each variable's value after the first path
 that reached it: `model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE`. An object that is not a variable but has
-state of its own (a tf.data iterator) says what to save with `_serialize_to_tensors()` (attribute
-name -> array, TensorFlow's protocol name) and is given it back by `_restore_from_tensors`. The graph itself is saved as a
+state of its own (a tf.data iterator) says what to save with `_serialize_to_tensors()` (suffix ->
+array, TensorFlow's protocol name) and is given it back by `_restore_from_tensors`: as in TensorFlow,
+the node's one attribute is named by its `_saveable_name` (`.ATTRIBUTES/ITERATOR`) and each tensor's
+key is the attribute's key plus the suffix (`.ATTRIBUTES/ITERATOR_STATE`). The graph itself is saved as a
 `TrackableObjectGraph` message under `_CHECKPOINTABLE_OBJECT_GRAPH`. Restoring reads the graph back
 (`SavedGraph`) and follows the names there, not the paths, to find each value.
 """
@@ -67,11 +69,9 @@ def build_graph(root: Any) -> tuple[bytes, list[tuple[str, Any]]]:
                                    "checkpoint_key": key}]
             saved.append((key, obj._value))
         elif saves_tensors(obj):
-            node["attributes"] = []
-            for name, value in obj._serialize_to_tensors().items():
-                key = f"{paths[node_id]}.ATTRIBUTES/{name}"
-                node["attributes"].append({"name": name, "full_name": "", "checkpoint_key": key})
-                saved.append((key, value))
+            key = f"{paths[node_id]}.ATTRIBUTES/{obj._saveable_name}"
+            node["attributes"] = [{"name": obj._saveable_name, "full_name": "", "checkpoint_key": key}]
+            saved += [(key + suffix, value) for suffix, value in obj._serialize_to_tensors().items()]
         nodes.append(node)
     return proto.encode(messages.TRACKABLE_OBJECT_GRAPH, {"nodes": nodes}), saved
 
