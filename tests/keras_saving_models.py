@@ -44,7 +44,8 @@ def trained(tf, make, data):
 def state(model, data):
     """What must survive saving: predictions, the optimizer's step and variables (names as keys)."""
     predicted = model.predict(data[0], verbose=0)
-    out = {"predictions": [np.asarray(p) for p in (predicted if isinstance(predicted, list) else [predicted])]}
+    predicted = predicted if isinstance(predicted, list) else [predicted]
+    out = {"predictions": [np.asarray(p) for p in predicted]}
     if model.optimizer is not None:
         out["optimizer"] = [np.asarray(v.numpy()) for v in model.optimizer.variables]
     return out

@@ -49,7 +49,8 @@ def _check_tf_keras_files(directory):
         warnings.simplefilter("ignore")
         _assert_state(tf.keras.models.load_model(directory / "seq.h5"), SEQ, expected, "seq")
     fn = tf.keras.models.load_model(directory / "fn.keras")
-    assert [layer.name for layer in fn.layers][:2] == ["image", "tokens"] and fn.output_names == ["hidden", "head"]
+    assert [layer.name for layer in fn.layers][:2] == ["image", "tokens"]
+    assert fn.output_names == ["hidden", "head"]
     _assert_state(fn, FN, expected, "fn")
     fresh = functional(tf)
     fresh.load_weights(directory / "fn_weights.h5")
@@ -83,7 +84,7 @@ def test_h5_weights_are_laid_out_as_keras_2(tmp_path):
     with h5py.File(tmp_path / "w.h5") as ours, h5py.File(FIXTURES / "fn_weights.h5") as theirs:
         for f in (ours, theirs):
             assert f.attrs["backend"] in ("tensorflow", b"tensorflow")
-            assert list(f.attrs["layer_names"]) == ["image", "tokens", "conv", "embed", *list(f.attrs["layer_names"])[4:]]
+            assert list(f.attrs["layer_names"])[:4] == ["image", "tokens", "conv", "embed"]
         assert list(ours["hidden"].attrs["weight_names"]) == ["hidden/kernel:0", "hidden/bias:0"]
         assert ours["hidden/hidden/kernel:0"].shape == theirs["hidden/hidden/kernel:0"].shape == (44, 5)
         assert list(ours["embed"].attrs["weight_names"]) == list(theirs["embed"].attrs["weight_names"])
@@ -114,7 +115,8 @@ def test_weights_round_trips_and_compile_false(tmp_path):
     for name in ("w.h5", "w.weights.h5"):
         model.save_weights(tmp_path / name)
         other = sequential(tf)
-        other.load_weights(tmp_path / name) if name == "w.h5" else (other(SEQ[0]), other.load_weights(tmp_path / name))
+        other(SEQ[0])
+        other.load_weights(tmp_path / name)
         np.testing.assert_array_equal(other.predict(SEQ[0], verbose=0), model.predict(SEQ[0], verbose=0))
     model.save(tmp_path / "m.keras")
     assert tf.keras.models.load_model(tmp_path / "m.keras", compile=False).optimizer is None
@@ -129,7 +131,8 @@ def test_functional_config_round_trip_with_a_shared_layer():
     model = tf.keras.Model(x, out, name="twice")
     config = model.get_config()
     # as tf-keras 2.21 writes it:
-    assert config["layers"][1]["inbound_nodes"] == [[["x", 0, 0, {}]], [["x", 0, 0, {}]], [["shared", 1, 0, {}]]]
+    nodes = [[["x", 0, 0, {}]], [["x", 0, 0, {}]], [["shared", 1, 0, {}]]]
+    assert config["layers"][1]["inbound_nodes"] == nodes
     assert config["layers"][2]["inbound_nodes"] == [[["shared", 0, 0, {}], ["shared", 2, 0, {}]]]
     assert config["input_layers"] == [["x", 0, 0]] and config["output_layers"] == [["sum", 0, 0]]
     copy = tf.keras.Model.from_config(config)
@@ -169,12 +172,12 @@ def test_custom_objects(tmp_path):
 def test_h5_mismatches(tmp_path):
     trained(tf, sequential, SEQ).save_weights(tmp_path / "w.h5")
     one = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(4,))])
-    with pytest.raises(ValueError, match="Layer count mismatch when loading weights from file. Model expected 1 "
-                                         "layers, found 2 saved layers."):
+    with pytest.raises(ValueError, match="Layer count mismatch when loading weights from file. Model "
+                                         "expected 1 layers, found 2 saved layers."):
         one.load_weights(tmp_path / "w.h5")
-    wide = tf.keras.Sequential([tf.keras.layers.Dense(4, input_shape=(4,), name="a"), tf.keras.layers.Dense(2)])
-    with pytest.raises(ValueError, match=r"Shape mismatch.The variable shape \(4, 4\), and the assigned value "
-                                         r"shape \(4, 3\) are incompatible"):
+    wide = tf.keras.Sequential([tf.keras.layers.Dense(4, input_shape=(4,)), tf.keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"Shape mismatch.The variable shape \(4, 4\), and the assigned "
+                                         r"value shape \(4, 3\) are incompatible"):
         wide.load_weights(tmp_path / "w.h5")
     with pytest.raises(ValueError, match="skip_mismatch can only be set to True when by_name is True"):
         wide.load_weights(tmp_path / "w.h5", skip_mismatch=True)
@@ -186,8 +189,7 @@ def test_h5_mismatches(tmp_path):
     before = named.get_weights()
     with pytest.warns(UserWarning, match="Skipping loading weights for layer #0"):
         named.load_weights(tmp_path / "w.h5", by_name=True, skip_mismatch=True)
-    np.testing.assert_array_equal(named.get_weights()[0], before[0])  # the kernel kept, the bias loaded
-    assert not np.array_equal(named.get_weights()[1][:3], before[1][:3]) or True
+    np.testing.assert_array_equal(named.get_weights()[0], before[0])  # the kernel (4, 4) kept
 
 
 def test_formats_tapeflow_does_not_write(tmp_path):
@@ -243,8 +245,9 @@ def test_without_h5py_the_error_says_how_to_install_it(tmp_path, monkeypatch):
 # ---- both directions with TensorFlow -----------------------------------------------------------------
 
 def _tensorflow(mode, directory):
-    return subprocess.run([TF_PYTHON, str(TESTS / "fixtures" / "record_keras_saving.py"), mode, str(directory)],
-                          capture_output=True, text=True, env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
+    script = str(TESTS / "fixtures" / "record_keras_saving.py")
+    return subprocess.run([TF_PYTHON, script, mode, str(directory)], capture_output=True, text=True,
+                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
 
 
 def _has_tensorflow():
@@ -256,7 +259,8 @@ def _has_tensorflow():
 
 @pytest.mark.skipif(not _has_tensorflow(), reason="TensorFlow 2 with tf_keras and h5py is not installed")
 def test_exchanged_with_tf_keras_both_ways(tmp_path):
-    written = _tensorflow("write", tmp_path / "tf")  if (tmp_path / "tf").mkdir() is None else None
+    (tmp_path / "tf").mkdir()
+    written = _tensorflow("write", tmp_path / "tf")
     assert written.returncode == 0, written.stderr[-3000:]
     _check_tf_keras_files(tmp_path / "tf")
     ours = tmp_path / "tapeflow"

@@ -65,7 +65,8 @@ class Words:
 
     def state(self) -> dict:
         """Where the stream stands, as plain data (for an iterator's checkpoint)."""
-        return {"key": list(self._key), "counter": self._counter, "pending": list(self._pending), "at": self._at}
+        return {"key": list(self._key), "counter": self._counter, "pending": list(self._pending),
+                "at": self._at}
 
     @classmethod
     def from_state(cls, state: dict) -> Words:
@@ -98,7 +99,8 @@ class SeedGenerator:
         self._stream = Words(seed, seed2) if reshuffle else None
 
     def state(self) -> dict:
-        return {"pair": list(self._pair), "stream": self._stream.state() if self._stream is not None else None}
+        stream = self._stream.state() if self._stream is not None else None
+        return {"pair": list(self._pair), "stream": stream}
 
     @classmethod
     def from_state(cls, state: dict) -> SeedGenerator:

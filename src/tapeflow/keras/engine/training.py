@@ -505,7 +505,9 @@ class Model(Layer):
 
     # ---- saving ------------------------------------------------------------------------------------
 
-    def save(self, filepath: Any, overwrite: bool = True, save_format: str | None = None, **kwargs: Any) -> None:
+    def save(
+        self, filepath: Any, overwrite: bool = True, save_format: str | None = None, **kwargs: Any
+    ) -> None:
         """Save the whole model: `.keras` archive or Keras 2 HDF5 (`tf.keras.saving.save_model`)."""
         from tapeflow.keras import saving  # imported here: saving imports the models
 

@@ -137,8 +137,8 @@ def _restore_optimizer(model: Any, group: Any) -> None:
     variables = list(model.optimizer.variables)
     if len(values) != len(variables) or any(
             tuple(v.shape.as_list()) != x.shape for v, x in zip(variables, values)):
-        warnings.warn("Error in loading the saved optimizer state. As a result, your model is starting with a "
-                      "freshly initialized optimizer.", stacklevel=4)
+        warnings.warn("Error in loading the saved optimizer state. As a result, your model is starting with "
+                      "a freshly initialized optimizer.", stacklevel=4)
         return
     for variable, value in zip(variables, values):
         variable.assign(value.astype(variable.dtype.as_numpy_dtype, copy=False))
