@@ -8,19 +8,11 @@ import numpy as np
 
 from tapeflow.keras.datasets.download import get_file
 from tapeflow.keras.progbar import Progbar
-from tapeflow.keras.saving.object_registration import (
-    CustomObjectScope,
-    custom_object_scope,
-    get_custom_objects,
-    get_registered_name,
-    get_registered_object,
-    register_keras_serializable,
-)
+from tapeflow.keras.saving.object_registration import *  # noqa: F403 (custom objects by name)
+from tapeflow.keras.saving.object_registration import __all__ as _registration
 from tapeflow.random.keras_seeds import set_random_seed
 
-__all__ = ["CustomObjectScope", "Progbar", "custom_object_scope", "get_custom_objects", "get_file",
-           "get_registered_name", "get_registered_object", "register_keras_serializable", "set_random_seed",
-           "to_categorical"]
+__all__ = ["Progbar", "get_file", "set_random_seed", "to_categorical", *_registration]
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:

@@ -99,8 +99,40 @@ def load_weights_from_group(group: Any, model: Any) -> None:
     _assign(pairs)
 
 
-def _matching(variables: list, values: list, skip_mismatch: bool, where: str, top: bool = False) -> list:
-    """The (variable, value) pairs whose shapes agree; a mismatch raises, or warns and is skipped."""
+class _Where:
+    """Keras's texts for a count or shape mismatch, for one layer (`#k`) or the model's own weights."""
+
+    def __init__(self, k: int | None = None, name: str = ""):
+        self.top = k is None
+        if self.top:
+            self.count_error = "Weight count mismatch for top-level weights of model."
+            self.count_warning = ("Skipping loading top-level weights for model due to mismatch in number of "
+                                  "weights.")
+            self.shape_error = "Shape mismatch in model for top-level"
+            self.shape_warning = "Skipping loading top-level weight for model due to mismatch in shape for"
+        else:
+            layer = f"layer #{k} (named {name})"
+            self.count_error = f"Weight count mismatch for {layer}."
+            self.count_warning = (f"Skipping loading of weights for {layer} due to mismatch in number of "
+                                  f"weights.")
+            self.shape_error = f"Shape mismatch in {layer} for"
+            self.shape_warning = f"Skipping loading weights for {layer} due to mismatch in shape for"
+
+    def counts(self, expected: int, received: int) -> str:
+        what = "Model expects {} top-level weight(s). Received {} saved top-level weight(s)" if self.top \
+            else "Layer expects {} weight(s). Received {} saved weight(s)"
+        return what.format(expected, received)
+
+
+def _checked_pairs(where: _Where, variables: list, values: list, skip_mismatch: bool) -> list:
+    """The (variable, value) pairs to assign: a count or shape mismatch raises Keras's ValueError, or
+    with `skip_mismatch` warns and skips (the whole layer, or the one weight)."""
+    if len(values) != len(variables):
+        counts = where.counts(len(variables), len(values))
+        if not skip_mismatch:
+            raise ValueError(f"{where.count_error} {counts}")
+        warnings.warn(f"{where.count_warning} {counts}", stacklevel=4)
+        return []
     pairs = []
     for variable, value in zip(variables, values):
         expected, received = tuple(variable.shape.as_list()), tuple(value.shape)
@@ -110,11 +142,8 @@ def _matching(variables: list, values: list, skip_mismatch: bool, where: str, to
         detail = (f"weight {variable.name}. Weight expects shape {expected}. Received saved weight with "
                   f"shape {received}")
         if not skip_mismatch:
-            raise ValueError(f"Shape mismatch in {where} for {detail}" if not top
-                             else f"Shape mismatch in model for top-level {detail}")
-        warnings.warn(f"Skipping loading weights for {where} due to mismatch in shape for {detail}"
-                      if not top else f"Skipping loading top-level weight for model due to mismatch in "
-                      f"shape for {detail}", stacklevel=4)
+            raise ValueError(f"{where.shape_error} {detail}")
+        warnings.warn(f"{where.shape_warning} {detail}", stacklevel=4)
     return pairs
 
 
@@ -127,27 +156,9 @@ def load_weights_from_group_by_name(group: Any, model: Any, skip_mismatch: bool 
     for k, name in enumerate(load_attributes(group, "layer_names")):
         values = _load_subset(group[name])
         for layer in by_name.get(name, []):
-            variables = legacy_weights(layer)
-            if len(values) != len(variables):
-                message = (f"Layer expects {len(variables)} weight(s). Received {len(values)} saved "
-                           f"weight(s)")
-                if not skip_mismatch:
-                    raise ValueError(f"Weight count mismatch for layer #{k} (named {layer.name}). {message}")
-                warnings.warn(f"Skipping loading of weights for layer #{k} (named {layer.name}) due to "
-                              f"mismatch in number of weights. {message}", stacklevel=3)
-                continue
-            pairs += _matching(variables, values, skip_mismatch, f"layer #{k} (named {layer.name})")
+            pairs += _checked_pairs(_Where(k, layer.name), legacy_weights(layer), values, skip_mismatch)
     if _TOP in group:
-        variables, values = _own_weights(model), _load_subset(group[_TOP])
-        if len(values) != len(variables):
-            message = (f"Model expects {len(variables)} top-level weight(s). Received {len(values)} saved "
-                       f"top-level weight(s)")
-            if not skip_mismatch:
-                raise ValueError(f"Weight count mismatch for top-level weights of model. {message}")
-            warnings.warn(f"Skipping loading top-level weights for model due to mismatch in number of "
-                          f"weights. {message}", stacklevel=3)
-        else:
-            pairs += _matching(variables, values, skip_mismatch, "model", top=True)
+        pairs += _checked_pairs(_Where(), _own_weights(model), _load_subset(group[_TOP]), skip_mismatch)
     _assign(pairs)
 
 

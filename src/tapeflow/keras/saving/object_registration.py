@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
-           "get_registered_object", "register_keras_serializable"]
+           "get_registered_object", "register_keras_serializable"]  # what tf.keras.utils exports from here
 
 _GLOBAL: dict[str, Any] = {}  # registered name -> class or function
 _NAMES: dict[Any, str] = {}  # class or function -> registered name
