@@ -286,3 +286,40 @@ def test_exchanged_with_tf_keras_both_ways(tmp_path):
         if f"{name}/optimizer/0" in seen:
             for i, v in enumerate(mine["optimizer"]):
                 np.testing.assert_array_equal(seen[f"{name}/optimizer/{i}"], v)
+
+
+class TwoDense(tf.keras.Model):
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.hidden = tf.keras.layers.Dense(units, activation="relu")
+        self.out = tf.keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def get_config(self):
+        return {"units": self.units, "name": self.name}
+
+
+def test_a_subclassed_model_with_get_config(tmp_path):
+    model = TwoDense(4)
+    model.compile("adam", "mse")
+    model.fit(SEQ[0], SEQ[1][:, :1], epochs=2, verbose=0)
+    model.save(tmp_path / "s.keras")
+    with h5py.File(io.BytesIO(zipfile.ZipFile(tmp_path / "s.keras").read("model.weights.h5"))) as f:
+        assert "out/vars/0" in f and "layers/dense/vars/0" in f  # attributes in reverse order: `out` first
+    loaded = tf.keras.models.load_model(tmp_path / "s.keras", custom_objects={"TwoDense": TwoDense})
+    assert loaded.units == 4 and int(loaded.optimizer.iterations.numpy()) == 2
+    np.testing.assert_array_equal(loaded.predict(SEQ[0], verbose=0), model.predict(SEQ[0], verbose=0))
+    built = TwoDense(2)
+    built.build((None, 4))
+    assert built.built and [tuple(w.shape.as_list()) for w in built.weights] == [(4, 2), (2,), (2, 1), (1,)]
+
+
+def test_configs_and_json():
+    model = functional(tf)
+    again = tf.keras.models.model_from_json(model.to_json())
+    assert type(again).__name__ == "Functional" and again.get_config() == model.get_config()
+    copy = tf.keras.saving.deserialize_keras_object(tf.keras.saving.serialize_keras_object(model))
+    assert copy._is_compiled and copy.loss == ["mse", "mae"] and copy.get_config() == model.get_config()

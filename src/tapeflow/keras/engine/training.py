@@ -8,6 +8,7 @@ calling the callbacks around epochs and batches; `evaluate` and `predict` run `t
 from __future__ import annotations
 
 import copy
+import json
 import os
 import warnings
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core import nest
 from tapeflow.core.tensor import TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.data.dataset import Dataset
 from tapeflow.keras import optimizers
 from tapeflow.keras.callbacks import CallbackList
@@ -274,9 +276,31 @@ class Model(Layer):
         if self.optimizer is not None and not self.run_eagerly and self.trainable_variables:
             self.optimizer.build(self.trainable_variables)
 
+    def build(self, input_shape: Any) -> None:
+        """Build a subclassed model for inputs of `input_shape` (a shape, or a list of shapes; None
+        for the batch): Keras calls it on placeholders, tapeflow on zeros of that shape (None as 1)."""
+        if self._is_graph_network or self.built:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError("Input shape must be defined when calling `build()` on a `Model` subclass.")
+        single = all(d is None or isinstance(d, int) for d in input_shape)
+        shapes = [input_shape] if single else list(input_shape)
+        zeros = [np.zeros([1 if d is None else d for d in shape], self.dtype) for shape in shapes]
+        self._build_from_batch(zeros[0] if single else zeros)
+        self._build_input_shape = tuple(input_shape) if single else [tuple(s) for s in shapes]
+
+    build._is_default = True  # what a first call builds is the layers' own build (base_layer._maybe_build)
+
     def _build_from_batch(self, x: Any) -> None:
+        """Build on the first batch of fit/evaluate/predict; the build shape keeps no batch size (Keras
+        builds inside its compiled step, where the batch dimension is unknown)."""
         self(x, training=False)
         self._clear_call_losses()
+        shapes = self._build_input_shape
+        unbatched = [TensorShape([None, *s.as_list()[1:]]) if getattr(s, "rank", None) else s
+                     for s in (shapes if isinstance(shapes, (list, tuple)) else [shapes])]
+        self._build_input_shape = unbatched if isinstance(shapes, (list, tuple)) else unbatched[0]
 
     def _assert_compiled(self) -> None:
         if not self._is_compiled:
@@ -512,6 +536,15 @@ class Model(Layer):
         from tapeflow.keras import saving  # imported here: saving imports the models
 
         saving.save_model(self, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's architecture as JSON (`tf.keras.models.model_from_json` makes it again)."""
+        from tapeflow.keras.saving import serialization  # imported here: saving imports the models
+        from tapeflow.version import VERSION
+
+        config = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": VERSION,
+                  "backend": "tensorflow"}
+        return json.dumps(config, default=serialization.json_default, **kwargs)
 
     def save_weights(
         self, filepath: Any, overwrite: bool = True, save_format: str | None = None, options: Any = None

@@ -78,9 +78,9 @@ def _plain_shapes(shape: Any) -> Any:
     return shape
 
 
-def _module_and_registered_name(cls: type) -> tuple[str, str | None]:
+def _module_and_registered_name(cls: type) -> tuple[str | None, str | None]:
     """Where Keras says a class is from: a public layer or model by its namespace, a custom class by
-    its module and registered name."""
+    its module (None for `__main__`) and registered name."""
     if globals().get(cls.__name__) is cls:
         return "keras.layers", None
     if cls.__module__.startswith("tapeflow.keras.engine."):
@@ -88,7 +88,8 @@ def _module_and_registered_name(cls: type) -> tuple[str, str | None]:
             return "keras", None
         if cls.__name__ == "Functional":
             return "tf_keras.src.engine.functional", "Functional"
-    return cls.__module__, object_registration.get_registered_name(cls)
+    module = None if cls.__module__ == "__main__" else cls.__module__
+    return module, object_registration.get_registered_name(cls)
 
 
 def serialize(layer: Layer) -> dict:

@@ -13,7 +13,6 @@ import zipfile
 from typing import Any
 
 from tapeflow.keras.saving.object_registration import (
-    CustomObjectScope,
     custom_object_scope,
     get_custom_objects,
     get_registered_name,
@@ -21,9 +20,9 @@ from tapeflow.keras.saving.object_registration import (
     register_keras_serializable,
 )
 
-__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
-           "get_registered_object", "load_model", "register_keras_serializable", "save_model",
-           "model_format", "weights_format"]
+__all__ = ["custom_object_scope", "deserialize_keras_object", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "load_model", "model_format", "register_keras_serializable", "save_model",
+           "serialize_keras_object", "weights_format"]
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -108,3 +107,17 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
         return keras_archive.load_model(filepath, custom_objects, compile)
     raise ValueError(f"Cannot load {filepath}: it is neither a .keras archive nor an HDF5 file (perhaps "
                      f"truncated or corrupted).")
+
+
+def serialize_keras_object(obj: Any) -> Any:
+    """A Keras object as its config dict (see saving/serialization.py)."""
+    from tapeflow.keras.saving import serialization  # imported here: see the module doc
+
+    return serialization.serialize_keras_object(obj)
+
+
+def deserialize_keras_object(config: Any, custom_objects: dict | None = None, **kwargs: Any) -> Any:
+    """The Keras object a config dict describes (see saving/serialization.py)."""
+    from tapeflow.keras.saving import serialization  # imported here: see the module doc
+
+    return serialization.deserialize_keras_object(config, custom_objects)

@@ -17,7 +17,8 @@ from tapeflow.keras import layers as layers_module
 from tapeflow.keras import losses, metrics, optimizers
 from tapeflow.keras.saving import object_registration
 
-__all__ = ["deserialize_model", "serialize_model", "to_json"]
+__all__ = ["deserialize_keras_object", "deserialize_model", "json_default", "serialize_keras_object",
+           "serialize_model", "to_json"]
 
 
 def _serialize_value(value: Any) -> Any:
@@ -47,7 +48,8 @@ def serialize_model(model: Any) -> dict:
     return config
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """What `json.dumps` cannot write itself, as Keras writes it."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -61,7 +63,7 @@ def _json_default(value: Any) -> Any:
 
 def to_json(config: dict) -> str:
     """The config as JSON (NumPy scalars, shapes and dtypes as Keras writes them)."""
-    return json.dumps(config, default=_json_default)
+    return json.dumps(config, default=json_default)
 
 
 def _custom(name: Any, custom_objects: dict | None) -> Any:
@@ -121,3 +123,36 @@ def _tuples(shape: Any) -> Any:
             and any(isinstance(s, list) for s in shape):
         return [_tuples(s) for s in shape]
     return tuple(shape) if isinstance(shape, list) else shape
+
+
+def serialize_keras_object(obj: Any) -> Any:
+    """`tf.keras.saving.serialize_keras_object`: a model with its compile config, a layer, optimizer,
+    loss, metric or other object with `get_config` as `{module, class_name, config, registered_name}`."""
+    if hasattr(obj, "_compile_config"):
+        return serialize_model(obj)
+    if isinstance(obj, layers_module.Layer):
+        return layers_module.serialize(obj)
+    if isinstance(obj, (optimizers.Optimizer, losses.Loss, metrics.Metric)):
+        return _serialize_value(obj)
+    if hasattr(obj, "get_config") and not isinstance(obj, type):
+        return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
+                "registered_name": object_registration.get_registered_name(type(obj))}
+    return _serialize_value(obj)
+
+
+def deserialize_keras_object(config: Any, custom_objects: dict | None = None) -> Any:
+    """The object `serialize_keras_object` described (a model compiled again, as `load_model` does)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        return _deserialize_value(config, lambda c: c, custom_objects)
+    module = config.get("module") or ""
+    if module.startswith("keras.optimizers"):
+        return optimizers.deserialize(config)
+    if module.startswith("keras.losses"):
+        return losses.deserialize(config)
+    if module.startswith("keras.metrics"):
+        return metrics.get(config)
+    found = object_registration.get_registered_object(config["class_name"], custom_objects,
+                                                      config.get("registered_name"))
+    if found is not None and not issubclass(found, layers_module.Layer):
+        return found.from_config(config.get("config", {}))
+    return deserialize_model(config, custom_objects)
