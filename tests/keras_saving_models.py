@@ -1,6 +1,6 @@
 """The models the Keras saving tests save and load, written once for tapeflow and for TensorFlow
-(`tf` is either module): a Sequential model and a functional one (Conv2D, Embedding, two outputs),
-both compiled with Adam and trained a few steps, so the optimizer has slots to save."""
+(`tf` is either module): a Sequential model, a functional one (Conv2D, Embedding, two outputs) and a
+subclassed one, compiled with Adam and trained a few steps, so the optimizer has slots to save."""
 
 import numpy as np
 
@@ -30,6 +30,31 @@ def functional(tf):
     hidden = layers.Dense(5, name="hidden")(layers.Concatenate()([features, embedded]))
     model = tf.keras.Model([image, tokens], [hidden, layers.Dense(1, name="head")(hidden)], name="fn")
     model.compile(optimizer="adam", loss=["mse", "mae"], run_eagerly=True)  # (tapeflow: sparse Adam eager)
+    return model
+
+
+def two_dense_class(tf):
+    """A subclassed model that Keras can save: its constructor's arguments are its `get_config`."""
+
+    class TwoDense(tf.keras.Model):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.hidden = tf.keras.layers.Dense(units, activation="relu")
+            self.out = tf.keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+        def get_config(self):
+            return {"units": self.units, "name": self.name}
+
+    return TwoDense
+
+
+def subclassed(tf, cls=None):
+    model = (cls or two_dense_class(tf))(4, name="two_dense")
+    model.compile(optimizer="adam", loss="mse")
     return model
 
 

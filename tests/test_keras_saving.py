@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from keras_saving_models import functional, inputs, sequential, state, trained
+from keras_saving_models import functional, inputs, sequential, state, subclassed, trained, two_dense_class
 
 h5py = pytest.importorskip("h5py")
 
@@ -52,6 +52,10 @@ def _check_tf_keras_files(directory):
     assert [layer.name for layer in fn.layers][:2] == ["image", "tokens"]
     assert fn.output_names == ["hidden", "head"]
     _assert_state(fn, FN, expected, "fn")
+    two_dense = two_dense_class(tf)
+    sub = tf.keras.models.load_model(directory / "sub.keras", custom_objects={"TwoDense": two_dense})
+    assert isinstance(sub, two_dense) and sub.units == 4
+    _assert_state(sub, SEQ, expected, "sub")
     fresh = functional(tf)
     fresh.load_weights(directory / "fn_weights.h5")
     _assert_state(fresh, FN, expected, "fn", optimizer=False)
@@ -266,6 +270,8 @@ def test_exchanged_with_tf_keras_both_ways(tmp_path):
     ours = tmp_path / "tapeflow"
     ours.mkdir()
     seq, fn = trained(tf, sequential, SEQ), trained(tf, functional, FN)
+    sub = trained(tf, subclassed, SEQ)
+    sub.save(ours / "sub.keras")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         seq.save(ours / "seq.keras")
@@ -278,6 +284,7 @@ def test_exchanged_with_tf_keras_both_ways(tmp_path):
     assert read.returncode == 0, read.stderr[-3000:]
     seen = np.load(ours / "seen.npz")
     for name, model, data in (("seq.keras", seq, SEQ), ("seq.h5", seq, SEQ), ("fn.keras", fn, FN),
+                              ("sub.keras", sub, SEQ),
                               ("seq_weights.h5", seq, SEQ), ("fn_weights.h5", fn, FN),
                               ("seq.weights.h5", seq, SEQ)):
         mine = state(model, data)
