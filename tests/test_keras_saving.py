@@ -28,6 +28,13 @@ TF_PYTHON = os.environ.get("TAPEFLOW_TF_PYTHON", "/tmp/tfenv/bin/python")
 SEQ, FN = inputs()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _no_global_seed_left():
+    """The models are trained after `set_random_seed`: later tests get the global seed unset again."""
+    yield
+    tf.random.set_seed(None)
+
+
 def _assert_state(model, data, expected, prefix, optimizer=True):
     got = state(model, data)
     for i, p in enumerate(got["predictions"]):
