@@ -337,3 +337,15 @@ def test_configs_and_json():
     assert type(again).__name__ == "Functional" and again.get_config() == model.get_config()
     copy = tf.keras.saving.deserialize_keras_object(tf.keras.saving.serialize_keras_object(model))
     assert copy._is_compiled and copy.loss == ["mse", "mae"] and copy.get_config() == model.get_config()
+
+
+def test_model_checkpoint_saves_whole_models(tmp_path):
+    model = sequential(tf)
+    path = str(tmp_path / "m-{epoch:02d}.keras")
+    model.fit(*SEQ, epochs=2, verbose=0, callbacks=[tf.keras.callbacks.ModelCheckpoint(path, monitor="loss")])
+    assert sorted(os.listdir(tmp_path)) == ["m-01.keras", "m-02.keras"]
+    last = tf.keras.models.load_model(tmp_path / "m-02.keras")
+    np.testing.assert_array_equal(last.predict(SEQ[0], verbose=0), model.predict(SEQ[0], verbose=0))
+    assert int(last.optimizer.iterations.numpy()) == 2
+    with pytest.raises(NotImplementedError, match="SavedModel"):
+        tf.keras.callbacks.ModelCheckpoint(str(tmp_path / "saved"))

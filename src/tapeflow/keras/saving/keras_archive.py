@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import warnings
 import zipfile
 from typing import Any
 
@@ -36,6 +37,9 @@ def save_model(model: Any, filepath: str) -> None:
     if not filepath.endswith(".keras"):
         raise ValueError(f"Invalid `filepath` argument: expected a `.keras` extension. Received: "
                          f"filepath={filepath}")
+    if not model.built:
+        warnings.warn("You are saving a model that has not yet been built. It might not contain any weights "
+                      "yet. Consider building the model first by calling it on some data.", stacklevel=4)
     config = serialization.to_json(serialization.serialize_model(model))
     metadata = json.dumps({"keras_version": VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
