@@ -302,33 +302,19 @@ def test_exchanged_with_tf_keras_both_ways(tmp_path):
                 np.testing.assert_array_equal(seen[f"{name}/optimizer/{i}"], v)
 
 
-class TwoDense(tf.keras.Model):
-    def __init__(self, units=3, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.hidden = tf.keras.layers.Dense(units, activation="relu")
-        self.out = tf.keras.layers.Dense(1)
-
-    def call(self, x):
-        return self.out(self.hidden(x))
-
-    def get_config(self):
-        return {"units": self.units, "name": self.name}
-
-
 def test_a_subclassed_model_with_get_config(tmp_path):
-    model = TwoDense(4)
-    model.compile("adam", "mse")
-    model.fit(SEQ[0], SEQ[1][:, :1], epochs=2, verbose=0)
+    two_dense = two_dense_class(tf)
+    model = subclassed(tf, two_dense)
+    model.fit(*SEQ, epochs=2, verbose=0)
     model.save(tmp_path / "s.keras")
     with h5py.File(io.BytesIO(zipfile.ZipFile(tmp_path / "s.keras").read("model.weights.h5"))) as f:
         assert "out/vars/0" in f and "layers/dense/vars/0" in f  # attributes in reverse order: `out` first
-    loaded = tf.keras.models.load_model(tmp_path / "s.keras", custom_objects={"TwoDense": TwoDense})
+    loaded = tf.keras.models.load_model(tmp_path / "s.keras", custom_objects={"TwoDense": two_dense})
     assert loaded.units == 4 and int(loaded.optimizer.iterations.numpy()) == 2
     np.testing.assert_array_equal(loaded.predict(SEQ[0], verbose=0), model.predict(SEQ[0], verbose=0))
-    built = TwoDense(2)
+    built = two_dense(3)
     built.build((None, 4))
-    assert built.built and [tuple(w.shape.as_list()) for w in built.weights] == [(4, 2), (2,), (2, 1), (1,)]
+    assert built.built and [tuple(w.shape.as_list()) for w in built.weights] == [(4, 3), (3,), (3, 2), (2,)]
 
 
 def test_configs_and_json():
