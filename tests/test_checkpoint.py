@@ -384,3 +384,21 @@ def test_without_google_crc32c_numpy_computes_the_checksums(tmp_path):
     assert run.returncode == 0, run.stderr
     reader = tf.train.load_checkpoint(str(tmp_path / "ckpt"))  # and the fast path reads it
     assert reader.get_tensor("v/.ATTRIBUTES/VARIABLE_VALUE")[-1] == 99_999
+
+
+def test_restores_a_tf1_name_based_checkpoint_by_variable_names():
+    prefix = str(pathlib.Path(__file__).parent / "fixtures" / "tf1_checkpoint" / "model.ckpt")
+    layer = tf.keras.layers.Dense(2, name="dense")  # its weights are made after the restore
+    step = tf.Variable(0, dtype=tf.int64, name="step")
+    with pytest.warns(DeprecationWarning, match="Restoring a name-based tf.train.Saver checkpoint"):
+        status = tf.train.Checkpoint(layer=layer, step=step).restore(prefix)
+    assert int(step.numpy()) == 7
+    layer(np.ones((1, 3), np.float32))
+    np.testing.assert_array_equal(layer.kernel.numpy(), np.arange(6, dtype=np.float32).reshape(3, 2))
+    np.testing.assert_array_equal(layer.bias.numpy(), [0.5, -1.5])
+    status.assert_consumed().assert_existing_objects_matched()
+    with pytest.warns(DeprecationWarning):
+        other = tf.train.Checkpoint(v=tf.Variable(1.0, name="other")).restore(prefix)
+    unrestored = r"(?s)attributes which were not restored: .*'other:0'.*\['other'\]"
+    with pytest.raises(AssertionError, match=unrestored):
+        other.assert_consumed()

@@ -13,6 +13,8 @@ prefetch.py (imported when called, so `import tapeflow` stays fast).
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -292,12 +294,52 @@ class Dataset:
 
 class OwnedIterator:
     """What `iter(dataset)` returns: `next()` gives elements as tensors, StopIteration at the end;
-    `get_next()` raises TensorFlow's OutOfRangeError there instead."""
+    `get_next()` raises TensorFlow's OutOfRangeError there instead.
+
+    In a `tf.train.Checkpoint` it saves its position: how many elements it has given, and the state
+    the seed generators of the pipeline's shuffles had when it was made. Restoring sets those seeds
+    back and replays that many elements of a fresh pass, so a deterministic pipeline resumes at the
+    same element, in the same shuffled order (TensorFlow saves its buffers instead, as a DT_VARIANT)."""
 
     def __init__(self, dataset: Dataset):
         self._dataset = dataset
         self._spec = dataset.element_spec
+        self._seed_states = [d._seed_state() for d in self._seeded()]
         self._flat = dataset._elements()
+        self._given = 0
+
+    def _seeded(self) -> list:
+        """The datasets of the pipeline whose passes draw seeds (the shuffles), in lineage order."""
+        return [d for d in self._dataset._lineage() if hasattr(d, "_seed_state")]
+
+    _saveable_name = "ITERATOR"  # its checkpoint attribute, as TensorFlow names it
+
+    def _trackable_children(self) -> list:
+        return []
+
+    def _serialize_to_tensors(self) -> dict:
+        state = {"format": _ITERATOR_STATE_FORMAT, "given": self._given, "seeds": self._seed_states}
+        return {"_STATE": np.array([json.dumps(state).encode()], dtype=object)}
+
+    def _restore_from_tensors(self, tensors: dict) -> None:
+        if "_STATE" not in tensors:
+            raise errors.NotFoundError(None, None, "The checkpoint holds no state for this iterator.")
+        state = _iterator_state(tensors["_STATE"])
+        seeded = self._seeded()
+        if len(seeded) != len(state["seeds"]):
+            raise errors.InvalidArgumentError(
+                None, None, f"The iterator's checkpoint was saved from a pipeline with {len(state['seeds'])} "
+                f"shuffle(s); this one has {len(seeded)}.")
+        for dataset, seed_state in zip(seeded, state["seeds"]):
+            dataset._set_seed_state(seed_state)
+        close = getattr(self._flat, "close", None)
+        if close is not None:
+            close()
+        self._seed_states = state["seeds"]
+        self._flat = self._dataset._elements()
+        self._given = 0
+        for _ in itertools.islice(self._flat, state["given"]):
+            self._given += 1
 
     @property
     def element_spec(self) -> Any:
@@ -307,7 +349,9 @@ class OwnedIterator:
         return self
 
     def __next__(self) -> Any:
-        return structure.pack(self._spec, next(self._flat))
+        element = structure.pack(self._spec, next(self._flat))
+        self._given += 1
+        return element
 
     def get_next(self, name: str | None = None) -> Any:
         try:
@@ -323,6 +367,20 @@ class OwnedIterator:
             return Optional(self._spec, next(self), True)
         except StopIteration:
             return Optional.empty(self._spec)
+
+
+_ITERATOR_STATE_FORMAT = "tapeflow.data iterator 1"
+
+
+def _iterator_state(value: np.ndarray) -> dict:
+    """The state an iterator saved, or InvalidArgumentError for a tensor that is not one."""
+    try:
+        state = json.loads(np.asarray(value).reshape(-1)[0])
+        if state.get("format") != _ITERATOR_STATE_FORMAT:
+            raise ValueError(state.get("format"))
+    except (ValueError, TypeError, IndexError, AttributeError) as error:
+        raise errors.InvalidArgumentError(None, None, f"Not a tapeflow iterator state: {error}") from None
+    return state
 
 
 class NumpyIterator:

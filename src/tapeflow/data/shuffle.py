@@ -63,6 +63,18 @@ class Words:
         self._pending, self._at = fresh[rest:].tolist(), 0
         return np.concatenate([ahead, fresh[:rest]])
 
+    def state(self) -> dict:
+        """Where the stream stands, as plain data (for an iterator's checkpoint)."""
+        return {"key": list(self._key), "counter": self._counter, "pending": list(self._pending),
+                "at": self._at}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Words:
+        words = cls.__new__(cls)
+        words._key, words._counter = tuple(state["key"]), int(state["counter"])
+        words._pending, words._at = list(state["pending"]), int(state["at"])
+        return words
+
     def __iter__(self) -> Words:
         return self
 
@@ -85,6 +97,17 @@ class SeedGenerator:
             seed, seed2 = (int.from_bytes(os.urandom(8), "little") for _ in range(2))
         self._pair = seed, seed2
         self._stream = Words(seed, seed2) if reshuffle else None
+
+    def state(self) -> dict:
+        stream = self._stream.state() if self._stream is not None else None
+        return {"pair": list(self._pair), "stream": stream}
+
+    @classmethod
+    def from_state(cls, state: dict) -> SeedGenerator:
+        generator = cls.__new__(cls)
+        generator._pair = tuple(state["pair"])
+        generator._stream = Words.from_state(state["stream"]) if state["stream"] is not None else None
+        return generator
 
     def next_pass(self) -> Words:
         if self._stream is None:
@@ -178,6 +201,13 @@ class ShuffleDataset(Dataset):
         if self._fresh is not None:
             self._seeds = self._fresh()
         return self._seeds.next_pass()
+
+    def _seed_state(self) -> dict:
+        """The seed generator's state: what an iterator's checkpoint keeps to replay its passes."""
+        return self._seeds.state()
+
+    def _set_seed_state(self, state: dict) -> None:
+        self._seeds = SeedGenerator.from_state(state)
 
     def _order(self) -> tuple | None:
         source = self._inputs[0]._random_access()

@@ -14,6 +14,7 @@ from tapeflow.keras import (
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from tapeflow.keras.engine.input_layer import Input
@@ -36,5 +37,6 @@ __all__ = [
     "models",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
 ]

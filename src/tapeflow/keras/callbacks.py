@@ -377,8 +377,9 @@ class TerminateOnNaN(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model's weights (TensorFlow checkpoint format) at each epoch's end, or only when
-    `monitor` improved (`save_best_only`); `filepath` may hold `{epoch:02d}` and log names."""
+    """Saves the model (`.keras` or `.h5`) or its weights (`save_weights_only`: a TensorFlow checkpoint,
+    or HDF5 for a `.h5` name) at each epoch's end, or only when `monitor` improved (`save_best_only`);
+    `filepath` may hold `{epoch:02d}` and log names."""
 
     def __init__(
         self,
@@ -393,11 +394,13 @@ class ModelCheckpoint(Callback):
         **kwargs: Any,
     ):
         super().__init__()
-        if not save_weights_only:
+        if not save_weights_only and not os.fspath(filepath).endswith((".keras", ".h5", ".hdf5")):
             raise NotImplementedError(
-                "tapeflow's ModelCheckpoint saves weights only (save_weights_only=True); "
-                "saving whole models is not implemented yet."
+                "tapeflow's ModelCheckpoint saves whole models as .keras or .h5 files (TensorFlow's "
+                "SavedModel, the default for other names, is not written): end `filepath` with .keras, or "
+                "pass save_weights_only=True."
             )
+        self.save_weights_only = save_weights_only
         if save_freq != "epoch":
             raise NotImplementedError(
                 "tapeflow's ModelCheckpoint saves at the end of epochs only (save_freq='epoch')."
@@ -430,7 +433,10 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        self.model.save_weights(path, overwrite=True)
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
 
 
 class ReduceLROnPlateau(Callback):

@@ -1,4 +1,4 @@
-"""`tf.keras.utils`: `get_file`, `to_categorical`, `set_random_seed`, `Progbar`."""
+"""`tf.keras.utils`: `get_file`, `to_categorical`, `set_random_seed`, `Progbar`; custom objects by name."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import numpy as np
 
 from tapeflow.keras.datasets.download import get_file
 from tapeflow.keras.progbar import Progbar
+from tapeflow.keras.saving.object_registration import *  # noqa: F403 (custom objects by name)
+from tapeflow.keras.saving.object_registration import __all__ as _registration
 from tapeflow.random.keras_seeds import set_random_seed
 
-__all__ = ["Progbar", "get_file", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "get_file", "set_random_seed", "to_categorical", *_registration]
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:

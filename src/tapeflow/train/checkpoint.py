@@ -17,14 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core import dtypes, errors
-from tapeflow.core.tensor import Tensor
+from tapeflow.core import dtypes
 from tapeflow.ops.variables import Variable
 from tapeflow.tracking import deferred
 from tapeflow.tracking.trackable import children, is_container, is_trackable
-from tapeflow.train.bundle import TF_DTYPE_NAMES, BundleReader, BundleWriter, dtype_enum
-from tapeflow.train.object_graph import GRAPH_KEY, SavedGraph, build_graph
+from tapeflow.train import name_based
+from tapeflow.train.bundle import BundleReader, BundleWriter
+from tapeflow.train.object_graph import GRAPH_KEY, SavedGraph, build_graph, saves_tensors
 from tapeflow.train.state import update_checkpoint_state
+from tapeflow.train.values import assign_saved, reachable, read_state
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointOptions", "InitializationOnlyStatus"]
 
@@ -92,11 +93,11 @@ class Checkpoint:
     def write(self, file_prefix: Any, options: Any = None) -> str:
         """Save to exactly `file_prefix` (`.index` and `.data-00000-of-00001`); the prefix is returned."""
         file_prefix = os.fspath(file_prefix)
-        graph, variables = build_graph(self)
+        graph, values = build_graph(self)
         writer = BundleWriter(file_prefix)
         try:
-            for key, variable in variables:  # in node order, then the graph, as TensorFlow lays them out
-                writer.add(key, variable._value)
+            for key, value in values:  # in node order, then the graph, as TensorFlow lays them out
+                writer.add(key, value)
             writer.add(GRAPH_KEY, np.array(graph, dtype=object))
             writer.finish()
         except BaseException:
@@ -138,9 +139,8 @@ def _check_trackable(value: Any) -> None:
 def _restore(root: Checkpoint, save_path: str) -> CheckpointLoadStatus:
     reader = BundleReader(save_path)
     if GRAPH_KEY not in reader.entries:
-        raise errors.UnimplementedError(
-            None, None, f"{save_path} has no object graph (a TF1 name-based checkpoint); tapeflow restores "
-            "object-based checkpoints only (read its tensors with tf.train.load_checkpoint)")
+        counter = root._save_counter if isinstance(root, Checkpoint) else None
+        return name_based.restore(reader, root, [counter] if counter is not None else [])
     restore = Restore(reader, SavedGraph(reader.read(GRAPH_KEY)[()]))
     restore.match(0, root)
     return CheckpointLoadStatus(restore, root)
@@ -208,7 +208,11 @@ class Restore:
             self._variables[id(obj)] = self.bound[node_id]
         key = self.graph.value_keys[node_id].get("VARIABLE_VALUE")
         if isinstance(obj, Variable) and key is not None:
-            _assign_saved(obj, self.reader, key)
+            assign_saved(obj, self.reader, key)
+        elif saves_tensors(obj) and self.graph.value_keys[node_id]:
+            key = next(iter(self.graph.value_keys[node_id].values()))
+            obj._restore_from_tensors({name[len(key):]: read_state(self.reader, name)
+                                       for name in self.reader.entries if name.startswith(key)})
 
 
 _UNBOUND = object()
@@ -225,39 +229,6 @@ def _reference(obj: Any) -> Any:
         return weakref.ref(obj)
     except TypeError:
         return lambda: obj
-
-
-def _assign_saved(variable: Variable, reader: BundleReader, key: str) -> None:
-    if key not in reader.entries:
-        raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {reader.prefix}")
-    saved_enum = reader.dtype_enum(key)
-    wanted = dtype_enum(np.empty(0, variable.dtype.as_numpy_dtype))
-    if saved_enum != wanted:
-        raise errors.InvalidArgumentError(
-            None, None, f"tensor_name = {key}; expected dtype {TF_DTYPE_NAMES[wanted]} does not equal "
-            f"original dtype {TF_DTYPE_NAMES.get(saved_enum, saved_enum)} (checkpoint {reader.prefix})")
-    shape = reader.shape(key)
-    if not variable.shape.is_compatible_with(shape):
-        raise ValueError(f"Received incompatible tensor with shape {tuple(shape)} when attempting to restore "
-                         f"variable with shape {tuple(variable.shape.as_list())} and name {variable.name} "
-                         f"(tensor {key!r} of checkpoint {reader.prefix}).")
-    value = reader.read(key)
-    # A fresh array no one else holds is taken as it is (no copy); scalars are converted as usual.
-    if value.ndim == 0:
-        variable.assign(value[()])
-    else:
-        variable.assign(Tensor(value) if value.dtype != object else value)
-
-
-def _objects(root: Any) -> list:
-    """Every object reachable from `root` (breadth-first, each once)."""
-    objects, seen = [root], {id(root)}
-    for obj in objects:
-        for _, child in children(obj):
-            if id(child) not in seen:
-                seen.add(id(child))
-                objects.append(child)
-    return objects
 
 
 class CheckpointLoadStatus:
@@ -278,7 +249,7 @@ class CheckpointLoadStatus:
 
     def assert_existing_objects_matched(self) -> CheckpointLoadStatus:
         """Every variable reachable from the root now was restored (saved values may be left over)."""
-        unbound = [obj for obj in _objects(self._root)
+        unbound = [obj for obj in reachable(self._root)
                    if isinstance(obj, Variable) and not self._restore.is_bound(obj)]
         if unbound:
             raise AssertionError(f"Some Python objects were not bound to checkpointed values, likely due to "

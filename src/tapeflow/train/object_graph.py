@@ -2,7 +2,11 @@
 
 Saving walks the objects breadth-first from the root, giving each a node id the first time it is
 met (an object reached twice is one node), and names each variable's value after the first path
-that reached it: `model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE`. The graph itself is saved as a
+that reached it: `model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE`. An object that is not a variable but has
+state of its own (a tf.data iterator) says what to save with `_serialize_to_tensors()` (suffix ->
+array, TensorFlow's protocol name) and is given it back by `_restore_from_tensors`: as in TensorFlow,
+the node's one attribute is named by its `_saveable_name` (`.ATTRIBUTES/ITERATOR`) and each tensor's
+key is the attribute's key plus the suffix (`.ATTRIBUTES/ITERATOR_STATE`). The graph itself is saved as a
 `TrackableObjectGraph` message under `_CHECKPOINTABLE_OBJECT_GRAPH`. Restoring reads the graph back
 (`SavedGraph`) and follows the names there, not the paths, to find each value.
 """
@@ -31,9 +35,14 @@ def variable_full_name(variable: Variable) -> str:
     return name[:-2] if name.endswith(":0") else name
 
 
-def build_graph(root: Any) -> tuple[bytes, list[tuple[str, Variable]]]:
-    """The serialized object graph of everything reachable from `root`, and each variable to save
-    with its checkpoint key, in node order."""
+def saves_tensors(obj: Any) -> bool:
+    """Whether `obj` saves state of its own besides a variable's value (see the module doc)."""
+    return hasattr(obj, "_serialize_to_tensors") and not isinstance(obj, type)
+
+
+def build_graph(root: Any) -> tuple[bytes, list[tuple[str, Any]]]:
+    """The serialized object graph of everything reachable from `root`, and each value to save (an
+    array) with its checkpoint key, in node order."""
     objects, paths, ids = [root], [""], {id(root): 0}
     edges: list[list[tuple[int, str]]] = []
     position = 0
@@ -58,14 +67,18 @@ def build_graph(root: Any) -> tuple[bytes, list[tuple[str, Variable]]]:
             key = paths[node_id] + VALUE_SUFFIX
             node["attributes"] = [{"name": "VARIABLE_VALUE", "full_name": variable_full_name(obj),
                                    "checkpoint_key": key}]
-            saved.append((key, obj))
+            saved.append((key, obj._value))
+        elif saves_tensors(obj):
+            key = f"{paths[node_id]}.ATTRIBUTES/{obj._saveable_name}"
+            node["attributes"] = [{"name": obj._saveable_name, "full_name": "", "checkpoint_key": key}]
+            saved += [(key + suffix, value) for suffix, value in obj._serialize_to_tensors().items()]
         nodes.append(node)
     return proto.encode(messages.TRACKABLE_OBJECT_GRAPH, {"nodes": nodes}), saved
 
 
 def _has_values(objects: list, edges: list) -> list[bool]:
     """Whether each node or anything below it holds a value (cycles allowed)."""
-    has = [isinstance(obj, Variable) for obj in objects]
+    has = [isinstance(obj, Variable) or saves_tensors(obj) for obj in objects]
     changed = True
     while changed:
         changed = False

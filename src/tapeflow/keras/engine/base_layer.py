@@ -373,11 +373,13 @@ class Layer(Module):
         if self.built:
             return
         shapes = _shapes(inputs)
+        # (a build marked `_is_default` -- a subclassed Model's, which calls the model -- is for users only)
+        build = self.build if not getattr(self.build, "_is_default", False) else Layer.build.__get__(self)
         if in_scope:
-            self.build(shapes)
+            build(shapes)
         else:
             with name_scope(self._name):
-                self.build(shapes)
+                build(shapes)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = shapes

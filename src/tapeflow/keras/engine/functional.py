@@ -10,6 +10,7 @@ from typing import Any
 
 from tapeflow.core import nest
 from tapeflow.keras import backend
+from tapeflow.keras.engine import functional_config
 from tapeflow.keras.engine.base_layer import InputSpec, Layer
 from tapeflow.keras.engine.input_layer import InputLayer
 from tapeflow.keras.engine.keras_tensor import KerasTensor
@@ -167,7 +168,15 @@ class Functional(Model):
         return self._layer_children()
 
     def get_config(self) -> dict:
-        raise NotImplementedError("tapeflow cannot serialise functional models yet.")
+        """Keras 2's config of the graph: layers with their inbound nodes, input and output layers."""
+        return functional_config.network_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
+        """The model `get_config` describes, with new layers (and new weights)."""
+        inputs, outputs = functional_config.reconstruct(config, custom_objects)
+        return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+                   trainable=config.get("trainable", True))
 
 
 def _replace(structure: Any, values: dict) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 import warnings
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 from tapeflow.autodiff.tape import GradientTape
 from tapeflow.core import nest
 from tapeflow.core.tensor import TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.data.dataset import Dataset
 from tapeflow.distribute.strategy import get_strategy, has_strategy
 from tapeflow.keras import optimizers
@@ -75,8 +77,19 @@ class Model(Layer):
         Layer.__init__(self, **kwargs)
         self._init_training_state()
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        """A model from its config: a functional graph's config makes a functional model, as in Keras;
+        a subclass's config is passed to its constructor."""
+        if "layers" in config and "input_layers" in config and "output_layers" in config:
+            from tapeflow.keras.engine.functional import Functional  # imported here: it subclasses Model
+
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
+
     def _init_training_state(self) -> None:
         self.optimizer: Any = None
+        self._compile_config: dict | None = None  # the arguments of `compile`, for saving
         self.compiled_loss: compile_utils.LossesContainer | None = None
         self.compiled_metrics: compile_utils.MetricsContainer | None = None
         self._is_compiled = False
@@ -190,6 +203,16 @@ class Model(Layer):
                 )
         if has_strategy():
             self._distribution_strategy = get_strategy()
+        self._compile_config = {
+            "optimizer": optimizer,
+            "loss": loss,
+            "metrics": metrics,
+            "loss_weights": loss_weights,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        }
         self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, output_names=names)
@@ -290,9 +313,31 @@ class Model(Layer):
         if self.optimizer is not None and not self.run_eagerly and self.trainable_variables:
             self.optimizer.build(self.trainable_variables)
 
+    def build(self, input_shape: Any) -> None:
+        """Build a subclassed model for inputs of `input_shape` (a shape, or a list of shapes; None
+        for the batch): Keras calls it on placeholders, tapeflow on zeros of that shape (None as 1)."""
+        if self._is_graph_network or self.built:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError("Input shape must be defined when calling `build()` on a `Model` subclass.")
+        single = all(d is None or isinstance(d, int) for d in input_shape)
+        shapes = [input_shape] if single else list(input_shape)
+        zeros = [np.zeros([1 if d is None else d for d in shape], self.dtype) for shape in shapes]
+        self._build_from_batch(zeros[0] if single else zeros)
+        self._build_input_shape = tuple(input_shape) if single else [tuple(s) for s in shapes]
+
+    build._is_default = True  # what a first call builds is the layers' own build (base_layer._maybe_build)
+
     def _build_from_batch(self, x: Any) -> None:
+        """Build on the first batch of fit/evaluate/predict; the build shape keeps no batch size (Keras
+        builds inside its compiled step, where the batch dimension is unknown)."""
         self(x, training=False)
         self._clear_call_losses()
+        shapes = self._build_input_shape
+        unbatched = [TensorShape([None, *s.as_list()[1:]]) if getattr(s, "rank", None) else s
+                     for s in (shapes if isinstance(shapes, (list, tuple)) else [shapes])]
+        self._build_input_shape = unbatched if isinstance(shapes, (list, tuple)) else unbatched[0]
 
     def _assert_compiled(self) -> None:
         if not self._is_compiled:
@@ -533,17 +578,41 @@ class Model(Layer):
         values = [logs[name] for name in self.metrics_names if name in logs]
         return values[0] if len(values) == 1 else values
 
-    # ---- weights on disk ---------------------------------------------------------------------------
+    # ---- saving ------------------------------------------------------------------------------------
+
+    def save(
+        self, filepath: Any, overwrite: bool = True, save_format: str | None = None, **kwargs: Any
+    ) -> None:
+        """Save the whole model: `.keras` archive or Keras 2 HDF5 (`tf.keras.saving.save_model`)."""
+        from tapeflow.keras import saving  # imported here: saving imports the models
+
+        saving.save_model(self, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's architecture as JSON (`tf.keras.models.model_from_json` makes it again)."""
+        from tapeflow.keras.saving import serialization  # imported here: saving imports the models
+        from tapeflow.version import VERSION
+
+        config = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": VERSION,
+                  "backend": "tensorflow"}
+        return json.dumps(config, default=serialization.json_default, **kwargs)
 
     def save_weights(
         self, filepath: Any, overwrite: bool = True, save_format: str | None = None, options: Any = None
     ) -> None:
-        """Write the weights (and the optimizer's state) as a TensorFlow checkpoint at `filepath`."""
+        """Write the weights: a TensorFlow checkpoint (with the optimizer's state), or HDF5 for a `.h5`
+        name or `save_format="h5"` (Keras 2's layout; `.weights.h5`: the `.keras` format's)."""
+        from tapeflow.keras import saving  # imported here: saving imports the models
+
         filepath = os.fspath(filepath)
-        if save_format not in (None, "tf") or filepath.endswith((".h5", ".keras", ".hdf5")):
-            raise NotImplementedError(
-                "tapeflow saves Keras weights in the TensorFlow checkpoint format only (not HDF5 or .keras)."
-            )
+        chosen = saving.weights_format(filepath, save_format)
+        if chosen != "tf":
+            if not overwrite and os.path.exists(filepath):
+                raise FileExistsError(f"{filepath} exists and overwrite=False.")
+            from tapeflow.keras.saving import keras_archive, legacy_h5  # imported here: they need h5py
+
+            (keras_archive.save_weights if chosen == "keras" else legacy_h5.save_weights)(self, filepath)
+            return
         if not overwrite and os.path.exists(filepath + ".index"):
             raise FileExistsError(f"{filepath} exists and overwrite=False.")
         directory = os.path.dirname(filepath)
@@ -555,13 +624,32 @@ class Model(Layer):
     def load_weights(
         self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False, options: Any = None
     ) -> Any:
-        """Restore weights written by `save_weights` (now, or as the layers build them)."""
+        """Restore weights written by `save_weights` (a checkpoint: now, or as the layers build them), or
+        from HDF5 (by order, or `by_name`), a `.weights.h5` file or a `.keras` archive."""
         filepath = os.fspath(filepath)
-        if filepath.endswith((".h5", ".keras", ".hdf5")):
-            raise NotImplementedError("tapeflow loads Keras weights from TensorFlow checkpoints only.")
+        if filepath.endswith((".keras", ".weights.h5")):
+            from tapeflow.keras.saving import keras_archive  # imported here: it needs h5py
+
+            keras_archive.load_weights(self, filepath, skip_mismatch)
+            return None
+        if skip_mismatch and not by_name:
+            raise ValueError(
+                "When calling model.load_weights, skip_mismatch can only be set to True when by_name is True."
+            )
+        if filepath.endswith((".h5", ".hdf5")):
+            from tapeflow.keras.saving import legacy_h5  # imported here: it needs h5py
+
+            legacy_h5.load_weights(self, filepath, by_name, skip_mismatch)
+            return None
         if os.path.isdir(filepath):
             warnings.warn("load_weights was given a directory; reading its latest checkpoint.", stacklevel=2)
-        return Checkpoint(root=self).read(filepath)
+        status = Checkpoint(root=self).read(filepath)
+        if by_name:
+            raise NotImplementedError(
+                "Weights may only be loaded based on topology into Models when loading TensorFlow-formatted "
+                "weights (got by_name=True to load_weights)."
+            )
+        return status
 
 
 def _batch_length(x: Any) -> int:
