@@ -359,3 +359,24 @@ def test_stateless_poisson_and_gamma(seed):
                 m.random.stateless_gamma([6, 3], seed, alpha.astype(np.float32), beta=3.0)]
 
     assert_same(program)
+
+
+@pytest.mark.parametrize("path", ["numpy", "native"])
+def test_large_draws_on_both_paths(path):
+    """Draws of 1e5 values, which tapeflow makes with its Numba kernels when Numba is installed, and
+    the same with the NumPy code."""
+    from tapeflow.random import philox
+
+    if path == "native":
+        pytest.importorskip("numba")
+    previous = philox.set_native_min_blocks(None if path == "numpy" else 0)
+
+    def program(m):
+        m.random.set_seed(4)
+        return [draw([100_003], dtype=dtype, seed=s) for dtype in FLOATS for s in (None, 5)
+                for draw in (m.random.uniform, m.random.normal, m.random.truncated_normal)]
+
+    try:
+        assert_same(program)
+    finally:
+        philox.set_native_min_blocks(previous)

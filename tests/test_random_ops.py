@@ -286,3 +286,48 @@ def test_algorithms():
         tf.random.Generator.from_seed(1, alg="threefry")
     with pytest.raises(ValueError, match="unsupported value"):
         tf.random.stateless_normal([2], [1, 2], alg="mersenne")
+
+
+# ---- the Numba kernels against the NumPy code ------------------------------------------------------
+
+def test_native_transcendentals_equal_the_numpy_ones_on_every_input():
+    """The float32 Box-Muller sees 2**23 inputs per function: all of them, bit for bit."""
+    numba = pytest.importorskip("numba")
+    from tapeflow.random import glibc_float32, philox_native
+
+    @numba.njit
+    def every_input(tables, log, sin, cos):
+        grid, log_corrections, log_mask, sincos_corrections, sincos_mask = tables
+        for i in range(log.shape[0]):
+            log[i] = philox_native.logf(i, log_corrections, log_mask)
+            sin[i], cos[i] = philox_native.sincosf(i, grid, sincos_corrections, sincos_mask)
+
+    inputs = np.arange(2**23, dtype=np.uint32)
+    got = [np.empty(2**23, np.float32) for _ in range(3)]
+    every_input(glibc_float32.native_tables(), *got)
+    want = [glibc_float32.logf(inputs), *glibc_float32.sincosf(inputs)]
+    assert [int(np.sum(g.view(np.uint32) != w.view(np.uint32))) for g, w in zip(got, want)] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("counter", [0, 2**64 - 3, 2**128 - 5, 12345 << 64])
+def test_native_draws_equal_the_numpy_ones(counter):
+    pytest.importorskip("numba")
+    from tapeflow.random import philox
+
+    key = (0xDEADBEEF, 0x12345678)
+    draws = [lambda n, d=d, f=f: f(key, counter, n, d) for d in (np.float16, np.float32, np.float64)
+             for f in (philox.uniform, philox.normal, philox.truncated_normal)]
+    draws += [lambda n, d=d: philox.full_int(key, counter, n, d) for d in (np.int32, np.int64)]
+    draws += [lambda n, d=d: philox.uniform_int(key, counter, n, -5, 1000, d) for d in (np.int32, np.int64)]
+    previous = philox.set_native_min_blocks(None)
+    try:
+        for n in (1, 3, 17, 4999, 70001):
+            numpy = [draw(n) for draw in draws]
+            philox.set_native_min_blocks(0)
+            native = [draw(n) for draw in draws]
+            philox.set_native_min_blocks(None)
+            assert [a.dtype for a in native] == [a.dtype for a in numpy]
+            assert [int(np.sum(a.view(f"u{a.itemsize}") != b.view(f"u{b.itemsize}")))
+                    for a, b in zip(native, numpy)] == [0] * len(draws)
+    finally:
+        philox.set_native_min_blocks(previous)
