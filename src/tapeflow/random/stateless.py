@@ -22,7 +22,7 @@ from tapeflow.core.tensor import Tensor
 from tapeflow.ops.array_ops import broadcast_to, stack
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
-from tapeflow.random import gamma_kernel, philox, poisson_kernel
+from tapeflow.random import gamma_grad, gamma_kernel, philox, poisson_kernel
 from tapeflow.random.random_ops import (
     categorical_args,
     categorical_infer,
@@ -209,7 +209,8 @@ def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarr
     return gamma_kernel.gamma(*_key_counter(seed), alpha, num_samples).reshape(shape)
 
 
-GAMMA = Op("StatelessRandomGammaV3", _gamma_kernel, None,
+GAMMA = Op("StatelessRandomGammaV3", _gamma_kernel,
+           [None, lambda g, y, seed, alpha, shape: gamma_grad.alpha_gradient(g, alpha, y, len(shape) - alpha.ndim)],
            infer=lambda seed, alpha, shape: [AbstractValue(shape, alpha.dtype)])
 
 
