@@ -7,7 +7,7 @@ gamma: for x > 1 and x > alpha, the continued fraction of Q = 1 - P; otherwise t
 P; the ratio to the pdf is taken inside, which cancels the powers and exponentials. tapeflow does
 the same recurrences, vectorised, in float64 (TensorFlow: in the dtype), with TensorFlow's
 iteration limits and stopping rules, and its zero where x**alpha e**-x / Gamma(alpha) underflows.
-The op has no gradient of its own, as in TensorFlow.
+The op has no gradient of its own: differentiating it raises TensorFlow's LookupError.
 """
 
 from __future__ import annotations
@@ -112,7 +112,11 @@ def sample_derivative(alpha: np.ndarray, sample: np.ndarray) -> np.ndarray:
     return out.astype(dtype).reshape(np.broadcast_shapes(np.shape(alpha), np.shape(sample)))
 
 
-RANDOM_GAMMA_GRAD = Op("RandomGammaGrad", sample_derivative, None,
+def _no_gradient(g, y, alpha, sample):
+    raise LookupError("gradient registry has no entry for: RandomGammaGrad")
+
+
+RANDOM_GAMMA_GRAD = Op("RandomGammaGrad", sample_derivative, (_no_gradient, _no_gradient),
                        infer=lambda alpha, sample: [AbstractValue(
                            np.broadcast_shapes(alpha.shape, sample.shape), sample.dtype)])
 
