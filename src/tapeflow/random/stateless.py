@@ -22,7 +22,7 @@ from tapeflow.core.tensor import Tensor
 from tapeflow.ops.array_ops import broadcast_to, stack
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
-from tapeflow.random import gamma_grad, gamma_kernel, philox, poisson_kernel
+from tapeflow.random import binomial_kernel, gamma_grad, gamma_kernel, philox, poisson_kernel
 from tapeflow.random.random_ops import (
     categorical_args,
     categorical_infer,
@@ -35,7 +35,7 @@ from tapeflow.random.random_ops import (
     scale_and_shift,
 )
 
-__all__ = ["Algorithm", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
+__all__ = ["Algorithm", "stateless_binomial", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
            "stateless_categorical", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "split",
            "fold_in"]
 
@@ -170,11 +170,11 @@ def fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
     return stack([_draw(FULL_INT, [], seed_pair(seed), data.dtype), data])
 
 
-def _samples(shape: tuple, parameter: Any, op_name: str) -> tuple:
+def _samples(shape: tuple, parameters: tuple, op_name: str) -> tuple:
     """The leading dimensions of `shape` (the samples of each parameter), which must end with the
-    parameter's shape."""
-    ndim = len(parameter.shape)
-    if len(shape) < ndim or tuple(shape[len(shape) - ndim:]) != tuple(parameter.shape):
+    parameters' shape."""
+    ndim = len(parameters)
+    if len(shape) < ndim or tuple(shape[len(shape) - ndim:]) != tuple(parameters):
         raise errors.InvalidArgumentError(
             None, None, f"Shape passed in must end with broadcasted shape. [Op:{op_name}]")
     return shape[:len(shape) - ndim]
@@ -198,8 +198,45 @@ def stateless_poisson(shape: Any, seed: Any, lam: Any, dtype: Any = dtypes.int32
     dtype = dtypes.as_dtype(dtype)
     lam = convert_to_tensor(lam, dtype_hint=dtypes.float32)
     shape = check_shape(shape, POISSON.name)
-    _samples(shape, lam, POISSON.name)
+    _samples(shape, tuple(lam.shape), POISSON.name)
     return bind(POISSON, (seed_pair(seed, POISSON.name), lam), {"shape": shape, "dtype": dtype._np})
+
+
+def _binomial_kernel(seed: np.ndarray, counts: np.ndarray, probs: np.ndarray, shape: tuple,
+                     dtype: np.dtype) -> np.ndarray:
+    counts, probs = np.broadcast_arrays(counts, probs)
+    if math.prod(shape) == 0:
+        return np.zeros(shape, dtype)
+    samples = math.prod(shape[:len(shape) - counts.ndim])
+    return binomial_kernel.binomial(*_key_counter(seed), counts, probs, samples, dtype).reshape(shape)
+
+
+BINOMIAL = Op("StatelessRandomBinomial", _binomial_kernel, None,
+              infer=lambda seed, counts, probs, shape, dtype: [AbstractValue(shape, dtype)])
+
+
+def stateless_binomial(shape: Any, seed: Any, counts: Any, probs: Any, output_dtype: Any = dtypes.int32,
+                       name: str | None = None) -> Tensor:
+    """`tf.random.stateless_binomial`: the number of successes in `counts` trials of probability
+    `probs` (broadcast together; `shape` ends with their shape), determined by `seed`."""
+    probs = convert_to_tensor(probs, dtype_hint=dtypes.float32)
+    counts = convert_to_tensor(counts, dtype_hint=probs.dtype)
+    shape = binomial_shape(shape, counts, probs, BINOMIAL.name)
+    return bind(BINOMIAL, (seed_pair(seed, BINOMIAL.name), counts, probs),
+                {"shape": shape, "dtype": dtypes.as_dtype(output_dtype)._np})
+
+
+def binomial_shape(shape: Any, counts: Tensor, probs: Tensor, op_name: str) -> tuple:
+    """A binomial draw's static shape, which must end with the broadcast shape of counts and probs."""
+    shape = check_shape(shape, op_name)
+    try:
+        batch = np.broadcast_shapes(tuple(counts.shape), tuple(probs.shape))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"counts and probs must have compatible batch dimensions: {list(counts.shape)} vs. "
+                        f"{list(probs.shape)} [Op:{op_name}]") from None
+    _samples(shape, batch, op_name)
+    return shape
 
 
 def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarray:
@@ -223,7 +260,7 @@ def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None, dtype: 
     beta = convert_to_tensor(1 if beta is None else beta, dtype)
     alpha = broadcast_to(alpha, np.broadcast_shapes(tuple(alpha.shape), tuple(beta.shape)))
     shape = check_shape(shape, GAMMA.name)
-    _samples(shape, alpha, GAMMA.name)
+    _samples(shape, tuple(alpha.shape), GAMMA.name)
     sample = bind(GAMMA, (seed_pair(seed), alpha), {"shape": shape})
     return maximum(convert_to_tensor(np.finfo(dtype._np).tiny, dtype), sample / beta)
 
