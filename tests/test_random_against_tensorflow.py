@@ -406,3 +406,22 @@ def test_gamma_gradients_to_alpha_and_beta(dtype):
     rtol = 1e-5 if dtype == "float32" else 1e-12
     for want, got in zip(*results):
         np.testing.assert_allclose(got, want, rtol=rtol)
+
+
+@pytest.mark.parametrize("seed", STATELESS_SEEDS[:3])
+def test_stateless_and_generator_binomial(seed):
+    rng = np.random.default_rng(abs(seed[0]) + 1)
+    counts = np.round(rng.uniform(0, 300, size=40)).astype(np.float32)
+    counts[:4] = [0, 1, 1e5, 7]
+    probs = rng.uniform(0, 1, size=40).astype(np.float32)
+    probs[4:8] = [0.0, 1.0, 0.5, 1e-4]
+
+    def program(m):
+        g = m.random.Generator.from_seed(abs(seed[1]))
+        return [m.random.stateless_binomial([25, 40], seed, counts, probs),
+                m.random.stateless_binomial([3, 5, 40], seed, counts.astype(np.float64), probs.astype(np.float64),
+                                            output_dtype=m.float64),
+                m.random.stateless_binomial([4, 2, 1], seed, [[12.0], [900.0]], [0.45], output_dtype=m.int64),
+                g.binomial([6, 40], counts, probs), g.binomial([2], 33.0, 0.7), g.state.numpy()]
+
+    assert_same(program)
