@@ -15,13 +15,14 @@ from tapeflow.random.random_ops import (
 )
 from tapeflow.random.seeds import set_seed
 from tapeflow.random.stateless import (
-    Algorithm, fold_in, split, stateless_binomial, stateless_categorical, stateless_gamma, stateless_normal, stateless_poisson,
+    Algorithm, fold_in, split, stateless_binomial, stateless_categorical, stateless_gamma, stateless_normal,
+    stateless_parameterized_truncated_normal, stateless_poisson,
     stateless_shuffle, stateless_truncated_normal, stateless_uniform,
 )
 
 __all__ = ["Algorithm", "normal", "uniform", "truncated_normal", "shuffle", "set_seed", "categorical",
            "poisson", "gamma", "stateless_binomial", "stateless_poisson", "stateless_gamma", "stateless_normal",
-           "stateless_truncated_normal", "stateless_uniform",
+           "stateless_truncated_normal", "stateless_uniform", "stateless_parameterized_truncated_normal",
            "stateless_categorical", "split", "fold_in", "Generator", "get_global_generator",
            "set_global_generator", "experimental"]
 

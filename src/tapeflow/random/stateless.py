@@ -22,7 +22,9 @@ from tapeflow.core.tensor import Tensor
 from tapeflow.ops.array_ops import broadcast_to, stack
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
-from tapeflow.random import binomial_kernel, gamma_grad, gamma_kernel, philox, poisson_kernel
+from tapeflow.random import (
+    binomial_kernel, gamma_grad, gamma_kernel, philox, poisson_kernel, truncated_normal_kernel,
+)
 from tapeflow.random.random_ops import (
     categorical_args,
     categorical_infer,
@@ -33,10 +35,11 @@ from tapeflow.random.random_ops import (
     intra_op_threads,
     multinomial,
     scale_and_shift,
+    shards,
 )
 
 __all__ = ["Algorithm", "stateless_binomial", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
-           "stateless_categorical", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "split",
+           "stateless_categorical", "stateless_parameterized_truncated_normal", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "split",
            "fold_in"]
 
 
@@ -237,6 +240,49 @@ def binomial_shape(shape: Any, counts: Tensor, probs: Tensor, op_name: str) -> t
                         f"{list(probs.shape)} [Op:{op_name}]") from None
     _samples(shape, batch, op_name)
     return shape
+
+
+# The cost per output TF's kernel gives Eigen's cost model that shards its outputs: 25 adds and
+# multiplies, a square root, 3 exps and 4 uniforms (13 each) by Eigen's costs for the dtype (exp:
+# 34, 51 and 43 cycles; sqrt: 8, 28 and 8), confirmed against TF's shards on 2 threads.
+PARAMETERIZED_TRUNCATED_NORMAL_COST = {np.float16: 214, np.float32: 187, np.float64: 258}
+
+
+def _parameterized_truncated_normal_kernel(seed: np.ndarray, means: np.ndarray, stddevs: np.ndarray,
+                                           minvals: np.ndarray, maxvals: np.ndarray, shape: tuple) -> np.ndarray:
+    params = np.broadcast_arrays(means, stddevs, minvals, maxvals)
+    total = math.prod(shape)
+    if total == 0:
+        return np.zeros(shape, means.dtype)
+    samples = total // max(params[0].size, 1)
+    cost = PARAMETERIZED_TRUNCATED_NORMAL_COST[means.dtype.type]
+    return truncated_normal_kernel.parameterized_truncated_normal(
+        *_key_counter(seed), [p.reshape(-1) for p in params], samples,
+        shards(total, cost, intra_op_threads())).reshape(shape)
+
+
+PARAMETERIZED_TRUNCATED_NORMAL = Op(
+    "StatelessParameterizedTruncatedNormal", _parameterized_truncated_normal_kernel, None,
+    infer=lambda seed, means, stddevs, minvals, maxvals, shape: [AbstractValue(shape, means.dtype)])
+
+
+def stateless_parameterized_truncated_normal(shape: Any, seed: Any, means: Any = 0.0, stddevs: Any = 1.0,
+                                             minvals: Any = -2.0, maxvals: Any = 2.0,
+                                             name: str | None = None) -> Tensor:
+    """`tf.random.stateless_parameterized_truncated_normal`: normal samples of mean `means` and
+    standard deviation `stddevs` kept within [minvals, maxvals] (broadcast together; `shape` ends
+    with their shape), determined by `seed`; the dtype is the parameters'."""
+    values = [convert_to_tensor(v) for v in (means, stddevs, minvals, maxvals)]
+    name = PARAMETERIZED_TRUNCATED_NORMAL.name
+    shape = check_shape(shape, name)
+    try:
+        batch = np.broadcast_shapes(*(tuple(v.shape) for v in values))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, "means, stddevs, minvals, maxvals must have compatible batch dimensions: "
+                        + " vs. ".join(str(list(v.shape)) for v in values) + f" [Op:{name}]") from None
+    _samples(shape, batch, name)
+    return bind(PARAMETERIZED_TRUNCATED_NORMAL, (seed_pair(seed, name), *values), {"shape": shape})
 
 
 def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarray:
