@@ -425,3 +425,39 @@ def test_stateless_and_generator_binomial(seed):
                 g.binomial([6, 40], counts, probs), g.binomial([2], 33.0, 0.7), g.state.numpy()]
 
     assert_same(program)
+
+
+TRUNCATED_NORMALS_IN_TF = """
+import sys, numpy as np, tensorflow as tf
+sys.path.insert(0, sys.argv[3])
+from random_programs import sharded_truncated_normals
+tf.config.threading.set_intra_op_parallelism_threads(int(sys.argv[1]))
+np.savez(sys.argv[2], *[np.asarray(v) for v in sharded_truncated_normals(tf)])
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_stateless_parameterized_truncated_normal(threads, tmp_path):
+    """Its three samplers, bounds swapped for an upper tail, per-member parameters, three dtypes, and
+    TF's sharding of the outputs on 1 and 4 threads (TF in a process of its own per count; the
+    fixtures have 2)."""
+    import pathlib
+    import subprocess
+    import sys
+
+    fixtures = pathlib.Path(__file__).resolve().parent / "fixtures"
+    sys.path.insert(0, str(fixtures))
+    from random_programs import sharded_truncated_normals
+
+    recorded = tmp_path / "truncated.npz"
+    subprocess.run([sys.executable, "-c", TRUNCATED_NORMALS_IN_TF, str(threads), str(recorded), str(fixtures)],
+                   check=True, capture_output=True, timeout=300)
+    want = np.load(recorded)
+    before = tp.config.threading.get_intra_op_parallelism_threads()
+    tp.config.threading.set_intra_op_parallelism_threads(threads)
+    try:
+        got = sharded_truncated_normals(tp)
+    finally:
+        tp.config.threading.set_intra_op_parallelism_threads(before)
+    counts = [differing(g, want[f"arr_{i}"]) for i, g in enumerate(got)]
+    assert len(got) == len(want.files) and sum(counts) == 0, counts

@@ -254,6 +254,9 @@ def _parameterized_truncated_normal_kernel(seed: np.ndarray, means: np.ndarray, 
     total = math.prod(shape)
     if total == 0:
         return np.zeros(shape, means.dtype)
+    _, stddev, low, high = params
+    if not np.all((stddev > 0) & (low < high) & (np.isfinite(low) | np.isfinite(high))):
+        raise errors.InvalidArgumentError(None, None, f"Invalid parameters [Op:{PARAMETERIZED_TRUNCATED_NORMAL.name}]")
     samples = total // max(params[0].size, 1)
     cost = PARAMETERIZED_TRUNCATED_NORMAL_COST[means.dtype.type]
     return truncated_normal_kernel.parameterized_truncated_normal(
