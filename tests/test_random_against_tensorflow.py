@@ -461,3 +461,26 @@ def test_stateless_parameterized_truncated_normal(threads, tmp_path):
         tp.config.threading.set_intra_op_parallelism_threads(before)
     counts = [differing(g, want[f"arr_{i}"]) for i, g in enumerate(got)]
     assert len(got) == len(want.files) and sum(counts) == 0, counts
+
+
+@pytest.mark.parametrize("seed", STATELESS_SEEDS)
+def test_index_shuffle(seed):
+    """Permutations of every block size (16 to 64 bits), int32/int64/uint32 indices, TF's errors."""
+    def program(m):
+        f = m.random.experimental.index_shuffle
+        out = [f(i, seed, 5) for i in range(6)]
+        for top in (1, 9, 255, 70000, 2**31 - 1):
+            out.append(f(m.range(min(top + 1, 300)), seed, top))
+        for top in (2**33 + 7, 2**47, 2**62 + 5, 2**63 - 1):
+            out.append(f(m.constant(np.arange(40), m.int64), m.constant(seed, m.int64), m.constant(top, m.int64)))
+        out.append(f(m.constant(np.arange(20, dtype=np.uint32)), seed, m.constant(np.uint32(2**31 + 5))))
+        return out
+
+    assert_same(program)
+    for bad in ([[1, 2], [3, 4]], ):
+        messages = []
+        for m in (tf, tp):
+            with pytest.raises(Exception) as caught:
+                m.random.experimental.index_shuffle(m.constant([0, 1]), bad, 5)
+            messages.append((type(caught.value).__name__, str(caught.value).split("}} ")[-1].split(" name:")[0]))
+        assert messages[0] == messages[1]

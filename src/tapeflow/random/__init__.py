@@ -17,7 +17,7 @@ from tapeflow.random.seeds import set_seed
 from tapeflow.random.stateless import (
     Algorithm, fold_in, split, stateless_binomial, stateless_categorical, stateless_gamma, stateless_normal,
     stateless_parameterized_truncated_normal, stateless_poisson,
-    stateless_shuffle, stateless_truncated_normal, stateless_uniform,
+    stateless_index_shuffle, stateless_shuffle, stateless_truncated_normal, stateless_uniform,
 )
 
 __all__ = ["Algorithm", "normal", "uniform", "truncated_normal", "shuffle", "set_seed", "categorical",
@@ -30,4 +30,5 @@ __all__ = ["Algorithm", "normal", "uniform", "truncated_normal", "shuffle", "set
 experimental = _types.SimpleNamespace(
     Algorithm=Algorithm, Generator=Generator, get_global_generator=get_global_generator,
     set_global_generator=set_global_generator, create_rng_state=create_rng_state, stateless_split=split,
-    stateless_fold_in=fold_in, stateless_shuffle=stateless_shuffle)
+    stateless_fold_in=fold_in, stateless_shuffle=stateless_shuffle,
+    index_shuffle=stateless_index_shuffle)

@@ -23,7 +23,7 @@ from tapeflow.ops.array_ops import broadcast_to, stack
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
 from tapeflow.random import (
-    binomial_kernel, gamma_grad, gamma_kernel, philox, poisson_kernel, truncated_normal_kernel,
+    binomial_kernel, gamma_grad, gamma_kernel, index_shuffle, philox, poisson_kernel, truncated_normal_kernel,
 )
 from tapeflow.random.random_ops import (
     categorical_args,
@@ -39,7 +39,7 @@ from tapeflow.random.random_ops import (
 )
 
 __all__ = ["Algorithm", "stateless_binomial", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
-           "stateless_categorical", "stateless_parameterized_truncated_normal", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "split",
+           "stateless_categorical", "stateless_parameterized_truncated_normal", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "stateless_index_shuffle", "split",
            "fold_in"]
 
 
@@ -312,6 +312,41 @@ def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None, dtype: 
     _samples(shape, tuple(alpha.shape), GAMMA.name)
     sample = bind(GAMMA, (seed_pair(seed), alpha), {"shape": shape})
     return maximum(convert_to_tensor(np.finfo(dtype._np).tiny, dtype), sample / beta)
+
+
+_INDEX_SHUFFLE_PAD = 498247692  # the first key word TF's wrapper puts before each seed pair
+
+
+def _index_shuffle_kernel(index: np.ndarray, seed: np.ndarray, max_index: np.ndarray) -> np.ndarray:
+    key = tuple(int(k) & 0xFFFFFFFF for k in (_INDEX_SHUFFLE_PAD, *seed.astype(np.int64).tolist()))
+    index, max_index = np.broadcast_arrays(index, max_index)
+    short = np.flatnonzero(max_index.reshape(-1) < index.reshape(-1))
+    if short.size:
+        i = short[0]
+        raise errors.InvalidArgumentError(None, None, f"max_index must be >= index, but {max_index.flat[i]} < "
+                                                      f"{index.flat[i]} [Op:{INDEX_SHUFFLE.name}]")
+    return index_shuffle.index_shuffle(index, key, max_index).astype(index.dtype).reshape(index.shape)
+
+
+def _index_shuffle_infer(index, seed, max_index):
+    return [AbstractValue(np.broadcast_shapes(index.shape, max_index.shape), index.dtype)]
+
+
+INDEX_SHUFFLE = Op("RandomIndexShuffle", _index_shuffle_kernel, None, infer=_index_shuffle_infer)
+
+
+def stateless_index_shuffle(index: Any, seed: Any, max_index: Any) -> Tensor:
+    """`tf.random.experimental.index_shuffle`: the position of `index` (a scalar or vector) in the
+    permutation of [0, max_index] that `seed` (a pair) determines."""
+    index, seed = tensor(index), tensor(seed)
+    max_index = convert_to_tensor(max_index, index.dtype)
+    if len(seed.shape) != 1:  # TF's wrapper pads the first dimension, which suits a pair only
+        rows = seed.shape[0] + 1 if len(seed.shape) else 1
+        n = max(math.prod(index.shape), math.prod(max_index.shape), rows * math.prod(seed.shape[1:]) // 3)
+        raise errors.InvalidArgumentError(
+            None, None, f"Seed must be a vector of size [3] or a matrix of size [{n}, 3] but got "
+                        f"[{','.join(map(str, (rows, *seed.shape[1:])))}]. [Op:{INDEX_SHUFFLE.name}]")
+    return bind(INDEX_SHUFFLE, (index, seed, max_index))
 
 
 def _shuffle_kernel(seed: np.ndarray, value: np.ndarray) -> np.ndarray:
