@@ -419,7 +419,8 @@ def test_stateless_and_generator_binomial(seed):
     def program(m):
         g = m.random.Generator.from_seed(abs(seed[1]))
         return [m.random.stateless_binomial([25, 40], seed, counts, probs),
-                m.random.stateless_binomial([3, 5, 40], seed, counts.astype(np.float64), probs.astype(np.float64),
+                m.random.stateless_binomial([3, 5, 40], seed, counts.astype(np.float64),
+                                            probs.astype(np.float64),
                                             output_dtype=m.float64),
                 m.random.stateless_binomial([4, 2, 1], seed, [[12.0], [900.0]], [0.45], output_dtype=m.int64),
                 g.binomial([6, 40], counts, probs), g.binomial([2], 33.0, 0.7), g.state.numpy()]
@@ -450,8 +451,8 @@ def test_stateless_parameterized_truncated_normal(threads, tmp_path):
     from random_programs import sharded_truncated_normals
 
     recorded = tmp_path / "truncated.npz"
-    subprocess.run([sys.executable, "-c", TRUNCATED_NORMALS_IN_TF, str(threads), str(recorded), str(fixtures)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-c", TRUNCATED_NORMALS_IN_TF, str(threads), str(recorded),
+                    str(fixtures)], check=True, capture_output=True, timeout=300)
     want = np.load(recorded)
     before = tp.config.threading.get_intra_op_parallelism_threads()
     tp.config.threading.set_intra_op_parallelism_threads(threads)
@@ -472,7 +473,8 @@ def test_index_shuffle(seed):
         for top in (1, 9, 255, 70000, 2**31 - 1):
             out.append(f(m.range(min(top + 1, 300)), seed, top))
         for top in (2**33 + 7, 2**47, 2**62 + 5, 2**63 - 1):
-            out.append(f(m.constant(np.arange(40), m.int64), m.constant(seed, m.int64), m.constant(top, m.int64)))
+            out.append(f(m.constant(np.arange(40), m.int64), m.constant(seed, m.int64),
+                         m.constant(top, m.int64)))
         out.append(f(m.constant(np.arange(20, dtype=np.uint32)), seed, m.constant(np.uint32(2**31 + 5))))
         return out
 
@@ -482,5 +484,6 @@ def test_index_shuffle(seed):
         for m in (tf, tp):
             with pytest.raises(Exception) as caught:
                 m.random.experimental.index_shuffle(m.constant([0, 1]), bad, 5)
-            messages.append((type(caught.value).__name__, str(caught.value).split("}} ")[-1].split(" name:")[0]))
+            text = str(caught.value).split("}} ")[-1].split(" name:")[0]  # (TF's prefix and suffix)
+            messages.append((type(caught.value).__name__, text))
         assert messages[0] == messages[1]

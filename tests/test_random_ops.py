@@ -371,8 +371,8 @@ def test_gamma_gradient_to_alpha_flows_through_beta_and_the_floor():
     with tf.GradientTape() as tape:  # no sample dimensions: the derivative itself
         tape.watch(alpha)
         sample = tf.random.stateless_gamma([4], [1, 2], alpha)
-    np.testing.assert_allclose(tape.gradient(sample, alpha).numpy(), [0.09645394, 1.5243567, 1.3418868, 1.0307653],
-                               rtol=1e-5)
+    np.testing.assert_allclose(tape.gradient(sample, alpha).numpy(),
+                               [0.09645394, 1.5243567, 1.3418868, 1.0307653], rtol=1e-5)
 
 
 def test_gamma_alpha_gradient_has_no_gradient_as_in_tensorflow():

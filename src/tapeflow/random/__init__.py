@@ -21,7 +21,8 @@ from tapeflow.random.stateless import (
 )
 
 __all__ = ["Algorithm", "normal", "uniform", "truncated_normal", "shuffle", "set_seed", "categorical",
-           "poisson", "gamma", "stateless_binomial", "stateless_poisson", "stateless_gamma", "stateless_normal",
+           "poisson", "gamma", "stateless_binomial", "stateless_poisson", "stateless_gamma",
+           "stateless_normal",
            "stateless_truncated_normal", "stateless_uniform", "stateless_parameterized_truncated_normal",
            "stateless_categorical", "split", "fold_in", "Generator", "get_global_generator",
            "set_global_generator", "experimental"]

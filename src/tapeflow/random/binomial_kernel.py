@@ -88,12 +88,14 @@ def _btrs(key: tuple[int, int], counter: int, outputs: np.ndarray, count: np.nda
         test = ~accept & ~((k < 0) | (k > n))
         if test.any():
             t_rows = active[test]
-            n, kt, mt, rt, at, bt, ust = count[t_rows], k[test], m[t_rows], r[t_rows], a[t_rows], b[t_rows], us[test]
+            n, mt, rt, at, bt = count[t_rows], m[t_rows], r[t_rows], a[t_rows], b[t_rows]
+            kt, ust = k[test], us[test]
             log_v = _glibc_log(v[test] * alpha[t_rows] / (at / (ust * ust) + bt))
             bound = ((mt + 0.5) * _glibc_log((mt + 1) / (rt * (n - mt + 1)))
                      + (n + 1) * _glibc_log((n - mt + 1) / (n - kt + 1))
                      + (kt + 0.5) * _glibc_log(rt * (n - kt + 1) / (kt + 1))
-                     + _stirling_tail(mt) + _stirling_tail(n - mt) - _stirling_tail(kt) - _stirling_tail(n - kt))
+                     + _stirling_tail(mt) + _stirling_tail(n - mt) - _stirling_tail(kt)
+                     - _stirling_tail(n - kt))
             accept[test] = log_v <= bound
         out[active[accept]] = k[accept]
         active = active[~accept]

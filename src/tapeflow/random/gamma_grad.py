@@ -92,8 +92,8 @@ def _series(a: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def sample_derivative(alpha: np.ndarray, sample: np.ndarray) -> np.ndarray:
     """dx/dalpha for gamma samples x of `alpha` (broadcast together; float32 or float64)."""
     dtype = np.result_type(alpha, sample)
-    a, x = (np.broadcast_to(v, np.broadcast_shapes(np.shape(alpha), np.shape(sample))).astype(np.float64).ravel()
-            for v in (alpha, sample))
+    shape = np.broadcast_shapes(np.shape(alpha), np.shape(sample))
+    a, x = (np.broadcast_to(v, shape).astype(np.float64).ravel() for v in (alpha, sample))
     out = np.zeros_like(a)
     with np.errstate(all="ignore"):
         invalid = (x != 0) & ((x < 0) | (a <= 0) | np.isnan(a) | np.isnan(x))  # (x = 0 gives 0 first)
@@ -109,7 +109,7 @@ def sample_derivative(alpha: np.ndarray, sample: np.ndarray) -> np.ndarray:
         if series.any():
             out[series] = _series(a[series], x[series], dtype)
     out[invalid] = np.nan
-    return out.astype(dtype).reshape(np.broadcast_shapes(np.shape(alpha), np.shape(sample)))
+    return out.astype(dtype).reshape(shape)
 
 
 def _no_gradient(g, y, alpha, sample):

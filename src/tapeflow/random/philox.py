@@ -221,8 +221,9 @@ def uniform(key: tuple[int, int], counter: int, n: int, dtype: np.dtype) -> np.n
     dtype = np.dtype(dtype)
     native = _native(n // 4) if dtype != np.float16 else None
     if native is not None:
-        kernel, per_block = (native.uniform_float64, 2) if dtype == np.float64 else (native.uniform_float32, 4)
-        return _fill_native(kernel, key, counter, n, per_block, dtype)
+        if dtype == np.float64:
+            return _fill_native(native.uniform_float64, key, counter, n, 2, dtype)
+        return _fill_native(native.uniform_float32, key, counter, n, 4, dtype)
     if dtype == np.float64:
         return _fill(key, counter, n, 2, dtype, lambda w: float64_from_pairs(w[:, 0::2], w[:, 1::2]).ravel())
     convert = float16_from_words if dtype == np.float16 else float32_from_words
@@ -293,7 +294,8 @@ def normal(key: tuple[int, int], counter: int, n: int, dtype: np.dtype) -> np.nd
     if native is not None:
         if dtype == np.float64:
             return _fill_native(native.normal_float64, key, counter, n, 2, dtype)
-        sample = _fill_native(native.normal_float32, key, counter, n, 4, np.float32, glibc_float32.native_tables())
+        tables = glibc_float32.native_tables()
+        sample = _fill_native(native.normal_float32, key, counter, n, 4, np.float32, tables)
         return sample.astype(dtype, copy=False)
     if dtype == np.float64:
         return _fill(key, counter, n, 2, dtype, lambda w: _interleave(*box_muller_float64(w)), _NORMAL_CHUNK)

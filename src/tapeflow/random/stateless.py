@@ -23,7 +23,13 @@ from tapeflow.ops.array_ops import broadcast_to, stack
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
 from tapeflow.random import (
-    binomial_kernel, gamma_grad, gamma_kernel, index_shuffle, philox, poisson_kernel, truncated_normal_kernel,
+    binomial_kernel,
+    gamma_grad,
+    gamma_kernel,
+    index_shuffle,
+    philox,
+    poisson_kernel,
+    truncated_normal_kernel,
 )
 from tapeflow.random.random_ops import (
     categorical_args,
@@ -38,9 +44,10 @@ from tapeflow.random.random_ops import (
     shards,
 )
 
-__all__ = ["Algorithm", "stateless_binomial", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
-           "stateless_categorical", "stateless_parameterized_truncated_normal", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "stateless_index_shuffle", "split",
-           "fold_in"]
+__all__ = ["Algorithm", "stateless_binomial", "stateless_normal", "stateless_truncated_normal",
+           "stateless_uniform",
+           "stateless_categorical", "stateless_parameterized_truncated_normal", "stateless_poisson",
+           "stateless_gamma", "stateless_shuffle", "stateless_index_shuffle", "split", "fold_in"]
 
 
 class Algorithm(enum.Enum):
@@ -249,14 +256,16 @@ PARAMETERIZED_TRUNCATED_NORMAL_COST = {np.float16: 214, np.float32: 187, np.floa
 
 
 def _parameterized_truncated_normal_kernel(seed: np.ndarray, means: np.ndarray, stddevs: np.ndarray,
-                                           minvals: np.ndarray, maxvals: np.ndarray, shape: tuple) -> np.ndarray:
+                                           minvals: np.ndarray, maxvals: np.ndarray,
+                                           shape: tuple) -> np.ndarray:
     params = np.broadcast_arrays(means, stddevs, minvals, maxvals)
     total = math.prod(shape)
     if total == 0:
         return np.zeros(shape, means.dtype)
     _, stddev, low, high = params
     if not np.all((stddev > 0) & (low < high) & (np.isfinite(low) | np.isfinite(high))):
-        raise errors.InvalidArgumentError(None, None, f"Invalid parameters [Op:{PARAMETERIZED_TRUNCATED_NORMAL.name}]")
+        raise errors.InvalidArgumentError(
+            None, None, f"Invalid parameters [Op:{PARAMETERIZED_TRUNCATED_NORMAL.name}]")
     samples = total // max(params[0].size, 1)
     cost = PARAMETERIZED_TRUNCATED_NORMAL_COST[means.dtype.type]
     return truncated_normal_kernel.parameterized_truncated_normal(
@@ -296,7 +305,8 @@ def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarr
 
 
 GAMMA = Op("StatelessRandomGammaV3", _gamma_kernel,
-           [None, lambda g, y, seed, alpha, shape: gamma_grad.alpha_gradient(g, alpha, y, len(shape) - alpha.ndim)],
+           [None, lambda g, y, seed, alpha, shape: gamma_grad.alpha_gradient(
+               g, alpha, y, len(shape) - alpha.ndim)],
            infer=lambda seed, alpha, shape: [AbstractValue(shape, alpha.dtype)])
 
 
@@ -323,8 +333,9 @@ def _index_shuffle_kernel(index: np.ndarray, seed: np.ndarray, max_index: np.nda
     short = np.flatnonzero(max_index.reshape(-1) < index.reshape(-1))
     if short.size:
         i = short[0]
-        raise errors.InvalidArgumentError(None, None, f"max_index must be >= index, but {max_index.flat[i]} < "
-                                                      f"{index.flat[i]} [Op:{INDEX_SHUFFLE.name}]")
+        raise errors.InvalidArgumentError(
+            None, None, f"max_index must be >= index, but {max_index.flat[i]} < {index.flat[i]} "
+                        f"[Op:{INDEX_SHUFFLE.name}]")
     return index_shuffle.index_shuffle(index, key, max_index).astype(index.dtype).reshape(index.shape)
 
 

@@ -62,8 +62,8 @@ def _per_block(t: type) -> int:
 def _uniforms(w: np.ndarray, t: type) -> np.ndarray:
     """TF's [0, 1) uniforms of dtype t from blocks [m, 4]: [m, R]."""
     if t is np.float64:
-        return np.stack([philox.float64_from_pairs(w[:, 0], w[:, 1]), philox.float64_from_pairs(w[:, 2], w[:, 3])],
-                        axis=1)
+        return np.stack([philox.float64_from_pairs(w[:, 0], w[:, 1]),
+                         philox.float64_from_pairs(w[:, 2], w[:, 3])], axis=1)
     convert = philox.float16_from_words if t is np.float16 else philox.float32_from_words
     return convert(w.reshape(-1)).reshape(-1, 4)
 
