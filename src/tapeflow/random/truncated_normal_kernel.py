@@ -17,8 +17,7 @@ not over values. TF's errors after 1000 rejections in a row are not raised.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import math
 
 import numpy as np
@@ -29,9 +28,13 @@ _MAX_ITERATIONS = 1000
 _RUN = 64  # blocks of candidates computed at a time for a batch member
 
 
+@functools.cache
 def _libm_float32(name: str):
-    """glibc's float32 function `name` over an array, through ctypes; float64 rounded where the C
-    library cannot be loaded."""
+    """glibc's float32 function `name` over an array, through ctypes (loaded on first use); float64
+    rounded where the C library cannot be loaded."""
+    import ctypes
+    import ctypes.util
+
     try:
         function = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name)
     except (OSError, TypeError, AttributeError):
@@ -42,7 +45,6 @@ def _libm_float32(name: str):
     return lambda x: ufunc(x).astype(np.float32) if x.size else x.astype(np.float32)
 
 
-_EXPF, _LOGF = _libm_float32("expf"), _libm_float32("logf")
 _EXP, _LOG = np.frompyfunc(math.exp, 1, 1), np.frompyfunc(lambda v: math.log(v) if v > 0 else -math.inf, 1, 1)
 
 
@@ -51,7 +53,7 @@ def _function(t: type, name: str):
     if t is np.float64:
         ufunc = _EXP if name == "exp" else _LOG
         return lambda x: ufunc(x).astype(np.float64) if x.size else x
-    single = _EXPF if name == "exp" else _LOGF
+    single = _libm_float32("expf" if name == "exp" else "logf")
     return lambda x: single(x.astype(np.float32)).astype(t)
 
 
