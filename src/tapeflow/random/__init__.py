@@ -1,9 +1,11 @@
 """`tf.random`: TensorFlow's random numbers, bit for bit (re-exports only).
 
-philox.py makes the Philox4x32-10 stream and fills tensors from it as TF's CPU kernels do;
+philox.py makes the Philox4x32-10 stream and fills tensors from it as TF's CPU kernels do
+(philox_native.py: the same as Numba kernels, for large draws when Numba is installed);
 glibc_float32.py corrects float32 Box-Muller to glibc's logf/sinf/cosf; seeds.py derives op seeds and
 keeps stateful kernels' streams; random_ops.py, stateless.py and generator.py are the ops
-(poisson_kernel.py, gamma_kernel.py: TF's Poisson and gamma samplers);
+(poisson_kernel.py, gamma_kernel.py, binomial_kernel.py, truncated_normal_kernel.py: TF's samplers;
+gamma_grad.py: the gradient of gamma samples to alpha; index_shuffle.py: TF's index permutation);
 dropout.py, initializers.py and keras_seeds.py are what tf.nn, tf and tf.keras build on them.
 """
 
