@@ -25,8 +25,14 @@ from tapeflow.ops.special_ops import digamma_positive
 __all__ = ["alpha_gradient"]
 
 
-def _iterations(dtype: np.dtype) -> int:
-    return 200 if dtype == np.float32 else 500
+def _iterate(n: int, dtype: np.dtype, step) -> None:
+    """step(rows) on the rows not converged yet (it returns which converged), at most TF's number of
+    iterations for the dtype (200 for float32, 500 for float64)."""
+    active = np.arange(n)
+    for _ in range(200 if dtype == np.float32 else 500):
+        if not active.size:
+            return
+        active = active[~step(active)]
 
 
 def _continued_fraction(a: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -39,11 +45,8 @@ def _continued_fraction(a: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.nda
     dp2, dq2, dp1, dq1 = np.zeros_like(a), np.zeros_like(a), np.zeros_like(a), -x
     ans = p1 / q1
     dans = (dp1 - ans * dq1) / q1
-    active = np.arange(len(a))
-    for _ in range(_iterations(dtype)):
-        if not active.size:
-            break
-        s = active
+
+    def step(s: np.ndarray) -> np.ndarray:
         c[s] += 1
         y[s] += 1
         z[s] += 2
@@ -56,15 +59,14 @@ def _continued_fraction(a: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore"):
             ans[s] = np.where(valid, pk / qk, ans[s])
             dans[s] = np.where(valid, (dpk - ans[s] * dqk) / qk, dans[s])
-        done = valid & (np.abs(dans[s] - previous) <= machep)
         p2[s], p1[s], q2[s], q1[s] = p1[s], pk, q1[s], qk
         dp2[s], dp1[s], dq2[s], dq1[s] = dp1[s], dpk, dq1[s], dqk
-        rescale = np.abs(pk) > big
-        if rescale.any():
-            r = s[rescale]
-            for value in (p2, p1, q2, q1, dp2, dp1, dq2, dq1):
-                value[r] *= biginv
-        active = s[~done]
+        rescale = s[np.abs(pk) > big]
+        for value in (p2, p1, q2, q1, dp2, dp1, dq2, dq1):
+            value[rescale] *= biginv
+        return valid & (np.abs(dans[s] - previous) <= machep)
+
+    _iterate(len(a), dtype, step)
     return (dans + ans * (np.log(x) - digamma_positive(a))) * x
 
 
@@ -74,18 +76,17 @@ def _series(a: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     machep = np.finfo(dtype).eps / 2
     r, c, ans = a.copy(), np.ones_like(a), np.ones_like(a)
     dc, dans = np.zeros_like(a), np.zeros_like(a)
-    active = np.arange(len(a))
-    for _ in range(_iterations(dtype)):
-        if not active.size:
-            break
-        s = active
+
+    def step(s: np.ndarray) -> np.ndarray:
         r[s] += 1
         term = x[s] / r[s]
         dc[s] = term * dc[s] - x[s] / (r[s] * r[s]) * c[s]
         dans[s] += dc[s]
         c[s] *= term
         ans[s] += c[s]
-        active = s[~(np.abs(dc[s]) <= machep * np.abs(dans[s]))]
+        return np.abs(dc[s]) <= machep * np.abs(dans[s])
+
+    _iterate(len(a), dtype, step)
     return -(dans + ans * (np.log(x) - digamma_positive(a + 1))) * x / a
 
 

@@ -143,6 +143,9 @@ def at(key: tuple[int, int], base: int, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
+# Empty stand-ins of the float32 tables for the float64 truncated normal kernel, which never reads them
+_NO_TABLES = (np.zeros((2, 0)), np.zeros(0, np.int8), np.zeros(0, np.uint8), np.zeros(0, np.int16),
+              np.zeros(0, np.uint8))
 _MULTIPLIERS = np.array([[0xD2511F53], [0xCD9E8D57]], np.uint64)
 
 
@@ -319,13 +322,9 @@ def truncated_normal(key: tuple[int, int], counter: int, n: int, dtype: np.dtype
     native = _native(groups)
     if native is not None:
         stream = _native_stream(key, counter)
-        if double:
-            _parallel(groups, _CHUNK, lambda start, stop: native.truncated_normal_float64(
-                *stream, start, out[start:stop]))
-        else:
-            tables = glibc_float32.native_tables()
-            _parallel(groups, _CHUNK, lambda start, stop: native.truncated_normal_float32(
-                *stream, start, out[start:stop], tables))
+        tables = _NO_TABLES if double else glibc_float32.native_tables()
+        _parallel(groups, _CHUNK, lambda start, stop: native.truncated_normal(*stream, start, out[start:stop],
+                                                                               tables))
         return out.reshape(-1)[:n].astype(dtype, copy=False)
     filled = np.zeros(groups, np.int64)
     short: list[np.ndarray] = []

@@ -161,35 +161,31 @@ def normal_float64(k0, k1, lo, hi, out):
         out[2 * i], out[2 * i + 1] = _box_muller64(w0, w1, w2, w3)
 
 
-@_jit
-def truncated_normal_float32(k0, k1, lo, hi, first, out, tables):
-    """Groups first.. of TF's float32 TruncatedNormal: group g (a row of out [m, 4]) keeps the
-    Box-Muller values (sin, cos, sin, cos per block) with |x| < 2, reading blocks base + 256 g on."""
-    for row in range(out.shape[0]):
-        offset = np.uint64(first + row) * np.uint64(256)
-        filled = 0
-        while filled < 4:
-            w0, w1, w2, w3 = _block(k0, k1, lo, hi, offset)
-            offset += np.uint64(1)
-            s0, c0 = _box_muller32(w0, w1, tables)
-            s1, c1 = _box_muller32(w2, w3, tables)
-            for x in (s0, c0, s1, c1):
-                if filled < 4 and abs(x) < 2:
-                    out[row, filled] = x
-                    filled += 1
+@_inline
+def _candidates(w0, w1, w2, w3, tables, double):
+    """A block's truncated-normal candidates: float32's (sin, cos, sin, cos), or float64's
+    (sin, cos) and two NaNs, which are never kept."""
+    if double:
+        sin, cos = _box_muller64(w0, w1, w2, w3)
+        return sin, cos, np.nan, np.nan
+    s0, c0 = _box_muller32(w0, w1, tables)
+    s1, c1 = _box_muller32(w2, w3, tables)
+    return np.float64(s0), np.float64(c0), np.float64(s1), np.float64(c1)
 
 
 @_jit
-def truncated_normal_float64(k0, k1, lo, hi, first, out):
-    """Groups first.. of TF's float64 TruncatedNormal: rows of 2, from blocks base + 128 g on."""
+def truncated_normal(k0, k1, lo, hi, first, out, tables):
+    """Groups first.. of TF's TruncatedNormal: group g (a row of out: 4 float32 or 2 float64) keeps
+    the Box-Muller values with |x| < 2 in order, reading blocks base + 256 g (float64: 128 g) on.
+    The float64 groups never read `tables`."""
+    group = out.shape[1]
     for row in range(out.shape[0]):
-        offset = np.uint64(first + row) * np.uint64(128)
+        offset = np.uint64(first + row) * np.uint64(64 * group)
         filled = 0
-        while filled < 2:
+        while filled < group:
             w0, w1, w2, w3 = _block(k0, k1, lo, hi, offset)
             offset += np.uint64(1)
-            sin, cos = _box_muller64(w0, w1, w2, w3)
-            for x in (sin, cos):
-                if filled < 2 and abs(x) < 2:
+            for x in _candidates(w0, w1, w2, w3, tables, group == 2):
+                if filled < group and abs(x) < 2:
                     out[row, filled] = x
                     filled += 1
