@@ -1,9 +1,10 @@
 """Drawing 1e6 random numbers: tapeflow's TensorFlow-exact streams beside NumPy's generators and TensorFlow.
 
-tapeflow reproduces TensorFlow's CPU draws bit for bit (Philox4x32-10 in vectorised NumPy, float32
-normals corrected to glibc's logf/sinf/cosf by a table), so its cost is set against TensorFlow's
-own kernels (which use every core) and against NumPy's PCG64 and legacy generators (other
-numbers). One ``step`` is one eager draw of 1e6 values; the legs are ``<framework> <distribution>``,
+tapeflow reproduces TensorFlow's CPU draws bit for bit (Philox4x32-10 as Numba kernels when Numba is
+installed, else in vectorised NumPy; float32 normals corrected to glibc's logf/sinf/cosf by a table),
+so its cost is set against TensorFlow's own kernels (which use every core) and against NumPy's PCG64
+and legacy generators (other numbers). The `, NumPy code` legs time tapeflow without its Numba
+kernels. One ``step`` is one eager draw of 1e6 values; the legs are ``<framework> <distribution>``,
 and a peer's ratio is to tapeflow's same distribution. The steps return nothing, so there is no
 value check: tests/test_random_against_tensorflow.py compares the values bit for bit.
 """
@@ -58,6 +59,28 @@ def tf_api(module: str, distribution: str) -> Callable[[], Step]:
     return setup
 
 
+def numpy_code(distribution: str) -> Callable[[], Step]:
+    """tapeflow's draw made by its NumPy code, as without Numba (with Numba, large draws run as the
+    Numba kernels of tapeflow/random/philox_native.py: the plain tapeflow legs)."""
+    inner = tf_api(SUBJECT, distribution)
+
+    def setup() -> Step:
+        from tapeflow.random import philox
+
+        draw = inner()
+
+        def step() -> None:
+            previous = philox.set_native_min_blocks(None)
+            try:
+                draw()
+            finally:
+                philox.set_native_min_blocks(previous)
+
+        return step
+
+    return setup
+
+
 LEGS = {
     REFERENCE: numpy_leg(lambda rng: rng.random(SIZE, dtype=np.float32)),
     "numpy normal": numpy_leg(lambda rng: rng.standard_normal(SIZE, dtype=np.float32)),
@@ -65,6 +88,7 @@ LEGS = {
     "numpy uniform float64": numpy_leg(lambda rng: rng.random(SIZE)),
     **{f"{framework} {distribution}": tf_api(framework, distribution)
        for framework in (SUBJECT, "tensorflow") for distribution in DRAWS},
+    **{f"{SUBJECT} {distribution}, NumPy code": numpy_code(distribution) for distribution in DRAWS},
 }
 
 WORKLOAD = Workload(

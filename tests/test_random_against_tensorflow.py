@@ -13,6 +13,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 import tapeflow as tp  # noqa: E402
 from tapeflow.random import keras_seeds  # noqa: E402
+from tapeflow.random.gamma_grad import sample_derivative as random_gamma_grad  # noqa: E402
 
 SHAPES = [[1], [2], [3], [4], [5], [7], [17], [2, 3], [3, 5, 7], [255], [1000], [4999], [5000], [10, 1, 13]]
 FLOATS = ["float16", "float32", "float64"]
@@ -359,3 +360,130 @@ def test_stateless_poisson_and_gamma(seed):
                 m.random.stateless_gamma([6, 3], seed, alpha.astype(np.float32), beta=3.0)]
 
     assert_same(program)
+
+
+@pytest.mark.parametrize("path", ["numpy", "native"])
+def test_large_draws_on_both_paths(path):
+    """Draws of 1e5 values, which tapeflow makes with its Numba kernels when Numba is installed, and
+    the same with the NumPy code."""
+    from tapeflow.random import philox
+
+    if path == "native":
+        pytest.importorskip("numba")
+    previous = philox.set_native_min_blocks(None if path == "numpy" else 0)
+
+    def program(m):
+        m.random.set_seed(4)
+        return [draw([100_003], dtype=dtype, seed=s) for dtype in FLOATS for s in (None, 5)
+                for draw in (m.random.uniform, m.random.normal, m.random.truncated_normal)]
+
+    try:
+        assert_same(program)
+    finally:
+        philox.set_native_min_blocks(previous)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gamma_gradients_to_alpha_and_beta(dtype):
+    """The implicit reparameterisation gradient: TF computes it in the dtype, tapeflow in float64,
+    so float32 values agree to a few ulp."""
+    alpha = np.array([[0.05, 0.5, 1.0], [2.5, 9.0, 100.0]], dtype)
+    beta = np.array([2.0, 0.5, 3.0], dtype)
+    results = []
+    for m in (tf, tp):
+        m.random.set_seed(3)
+        a, b = m.constant(alpha), m.constant(beta)
+        with m.GradientTape(persistent=True) as tape:
+            tape.watch([a, b])
+            loss = (m.reduce_sum(m.random.gamma([40], a, beta=b, dtype=dtype) ** 2)
+                    + m.reduce_sum(m.sin(m.random.stateless_gamma([7, 2, 3], [5, 6], a, dtype=dtype))))
+        results.append([np.asarray(tape.gradient(loss, v)) for v in (a, b)])
+        results[-1].append(np.asarray(m.raw_ops.RandomGammaGrad(
+            alpha=m.constant(np.repeat(alpha.ravel(), 4)),
+            sample=m.constant(np.tile(np.array([1e-3, 0.7, 3.0, 150.0], dtype), 6)))) if m is tf
+            else np.asarray(random_gamma_grad(np.repeat(alpha.ravel(), 4), np.tile(np.array(
+                [1e-3, 0.7, 3.0, 150.0], dtype), 6))))
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for want, got in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=rtol)
+
+
+@pytest.mark.parametrize("seed", STATELESS_SEEDS[:3])
+def test_stateless_and_generator_binomial(seed):
+    rng = np.random.default_rng(abs(seed[0]) + 1)
+    counts = np.round(rng.uniform(0, 300, size=40)).astype(np.float32)
+    counts[:4] = [0, 1, 1e5, 7]
+    probs = rng.uniform(0, 1, size=40).astype(np.float32)
+    probs[4:8] = [0.0, 1.0, 0.5, 1e-4]
+
+    def program(m):
+        g = m.random.Generator.from_seed(abs(seed[1]))
+        return [m.random.stateless_binomial([25, 40], seed, counts, probs),
+                m.random.stateless_binomial([3, 5, 40], seed, counts.astype(np.float64),
+                                            probs.astype(np.float64),
+                                            output_dtype=m.float64),
+                m.random.stateless_binomial([4, 2, 1], seed, [[12.0], [900.0]], [0.45], output_dtype=m.int64),
+                g.binomial([6, 40], counts, probs), g.binomial([2], 33.0, 0.7), g.state.numpy()]
+
+    assert_same(program)
+
+
+TRUNCATED_NORMALS_IN_TF = """
+import sys, numpy as np, tensorflow as tf
+sys.path.insert(0, sys.argv[3])
+from random_programs import sharded_truncated_normals
+tf.config.threading.set_intra_op_parallelism_threads(int(sys.argv[1]))
+np.savez(sys.argv[2], *[np.asarray(v) for v in sharded_truncated_normals(tf)])
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_stateless_parameterized_truncated_normal(threads, tmp_path):
+    """Its three samplers, bounds swapped for an upper tail, per-member parameters, three dtypes, and
+    TF's sharding of the outputs on 1 and 4 threads (TF in a process of its own per count; the
+    fixtures have 2)."""
+    import pathlib
+    import subprocess
+    import sys
+
+    fixtures = pathlib.Path(__file__).resolve().parent / "fixtures"
+    sys.path.insert(0, str(fixtures))
+    from random_programs import sharded_truncated_normals
+
+    recorded = tmp_path / "truncated.npz"
+    subprocess.run([sys.executable, "-c", TRUNCATED_NORMALS_IN_TF, str(threads), str(recorded),
+                    str(fixtures)], check=True, capture_output=True, timeout=300)
+    want = np.load(recorded)
+    before = tp.config.threading.get_intra_op_parallelism_threads()
+    tp.config.threading.set_intra_op_parallelism_threads(threads)
+    try:
+        got = sharded_truncated_normals(tp)
+    finally:
+        tp.config.threading.set_intra_op_parallelism_threads(before)
+    counts = [differing(g, want[f"arr_{i}"]) for i, g in enumerate(got)]
+    assert len(got) == len(want.files) and sum(counts) == 0, counts
+
+
+@pytest.mark.parametrize("seed", STATELESS_SEEDS)
+def test_index_shuffle(seed):
+    """Permutations of every block size (16 to 64 bits), int32/int64/uint32 indices, TF's errors."""
+    def program(m):
+        f = m.random.experimental.index_shuffle
+        out = [f(i, seed, 5) for i in range(6)]
+        for top in (1, 9, 255, 70000, 2**31 - 1):
+            out.append(f(m.range(min(top + 1, 300)), seed, top))
+        for top in (2**33 + 7, 2**47, 2**62 + 5, 2**63 - 1):
+            out.append(f(m.constant(np.arange(40), m.int64), m.constant(seed, m.int64),
+                         m.constant(top, m.int64)))
+        out.append(f(m.constant(np.arange(20, dtype=np.uint32)), seed, m.constant(np.uint32(2**31 + 5))))
+        return out
+
+    assert_same(program)
+    for bad in ([[1, 2], [3, 4]], ):
+        messages = []
+        for m in (tf, tp):
+            with pytest.raises(Exception) as caught:
+                m.random.experimental.index_shuffle(m.constant([0, 1]), bad, 5)
+            text = str(caught.value).split("}} ")[-1].split(" name:")[0]  # (TF's prefix and suffix)
+            messages.append((type(caught.value).__name__, text))
+        assert messages[0] == messages[1]

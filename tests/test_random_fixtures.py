@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.random import keras_seeds
+from tapeflow.random import keras_seeds, philox
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -16,6 +16,16 @@ from random_programs import PROGRAMS, THREADS  # noqa: E402
 from random_programs import keras_seeds as recorded_keras_seeds  # noqa: E402
 
 RECORDED = dict(np.load(FIXTURES / "tf_random.npz"))
+
+
+@pytest.fixture(autouse=True, params=["numpy", "native"])
+def _path(request):
+    """Every program twice: drawn by the NumPy code, then by the Numba kernels (all sizes)."""
+    if request.param == "native":
+        pytest.importorskip("numba")
+    previous = philox.set_native_min_blocks(None if request.param == "numpy" else 0)
+    yield
+    philox.set_native_min_blocks(previous)
 
 
 @pytest.fixture(autouse=True)

@@ -286,3 +286,100 @@ def test_algorithms():
         tf.random.Generator.from_seed(1, alg="threefry")
     with pytest.raises(ValueError, match="unsupported value"):
         tf.random.stateless_normal([2], [1, 2], alg="mersenne")
+
+
+# ---- the Numba kernels against the NumPy code ------------------------------------------------------
+
+def test_native_transcendentals_equal_the_numpy_ones_on_every_input():
+    """The float32 Box-Muller sees 2**23 inputs per function: all of them, bit for bit."""
+    numba = pytest.importorskip("numba")
+    from tapeflow.random import glibc_float32, philox_native
+
+    @numba.njit
+    def every_input(tables, log, sin, cos):
+        grid, log_corrections, log_mask, sincos_corrections, sincos_mask = tables
+        for i in range(log.shape[0]):
+            log[i] = philox_native.logf(i, log_corrections, log_mask)
+            sin[i], cos[i] = philox_native.sincosf(i, grid, sincos_corrections, sincos_mask)
+
+    inputs = np.arange(2**23, dtype=np.uint32)
+    got = [np.empty(2**23, np.float32) for _ in range(3)]
+    every_input(glibc_float32.native_tables(), *got)
+    want = [glibc_float32.logf(inputs), *glibc_float32.sincosf(inputs)]
+    assert [int(np.sum(g.view(np.uint32) != w.view(np.uint32))) for g, w in zip(got, want)] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("counter", [0, 2**64 - 3, 2**128 - 5, 12345 << 64])
+def test_native_draws_equal_the_numpy_ones(counter):
+    pytest.importorskip("numba")
+    from tapeflow.random import philox
+
+    key = (0xDEADBEEF, 0x12345678)
+    draws = [lambda n, d=d, f=f: f(key, counter, n, d) for d in (np.float16, np.float32, np.float64)
+             for f in (philox.uniform, philox.normal, philox.truncated_normal)]
+    draws += [lambda n, d=d: philox.full_int(key, counter, n, d) for d in (np.int32, np.int64)]
+    draws += [lambda n, d=d: philox.uniform_int(key, counter, n, -5, 1000, d) for d in (np.int32, np.int64)]
+    previous = philox.set_native_min_blocks(None)
+    try:
+        for n in (1, 3, 17, 4999, 70001):
+            numpy = [draw(n) for draw in draws]
+            philox.set_native_min_blocks(0)
+            native = [draw(n) for draw in draws]
+            philox.set_native_min_blocks(None)
+            assert [a.dtype for a in native] == [a.dtype for a in numpy]
+            assert [int(np.sum(a.view(f"u{a.itemsize}") != b.view(f"u{b.itemsize}")))
+                    for a, b in zip(native, numpy)] == [0] * len(draws)
+    finally:
+        philox.set_native_min_blocks(previous)
+
+
+# ---- the gradient of gamma samples to alpha ----------------------------------------------------------
+
+def _lower_gamma(a, x):
+    """P(a, x) by its series x**a e**-x sum x**n / Gamma(a + n + 1): positive terms, no cancellation."""
+    import math
+
+    n = np.arange(600)
+    return float(np.exp(a * math.log(x) - x + n * math.log(x)
+                        - np.array([math.lgamma(a + k + 1) for k in n])).sum())
+
+
+@pytest.mark.parametrize("a, x", [(0.3, 0.05), (0.3, 0.4), (0.3, 1.5), (1.0, 0.5), (1.0, 2.2), (2.5, 1.4),
+                                  (2.5, 4.0), (9.0, 6.0), (9.0, 13.0), (40.0, 33.0), (40.0, 48.0)])
+def test_gamma_sample_derivative_is_the_implicit_one(a, x):
+    """dx/dalpha = -(dP/dalpha) / (dP/dx) at the sample (both the series and the continued fraction
+    regimes), with P's derivatives by central differences."""
+    from tapeflow.random.gamma_grad import sample_derivative
+
+    h = 1e-5
+    dp_da = (_lower_gamma(a + h, x) - _lower_gamma(a - h, x)) / (2 * h)
+    dp_dx = (_lower_gamma(a, x + h) - _lower_gamma(a, x - h)) / (2 * h)
+    assert sample_derivative(np.array(a), np.array(x)) == pytest.approx(-dp_da / dp_dx, rel=1e-6)
+
+
+def test_gamma_gradient_to_alpha_flows_through_beta_and_the_floor():
+    alpha, beta = tf.constant([0.3, 1.0, 2.5, 40.0]), tf.constant([2.0, 1.0, 0.5, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch([alpha, beta])
+        sample = tf.random.gamma([3], alpha, beta=beta, seed=1)
+        loss = tf.reduce_sum(sample * sample)
+    grad_alpha, grad_beta = tape.gradient(loss, [alpha, beta])
+    # TensorFlow 2.21: tf.random.set_seed(None), then the same program
+    np.testing.assert_allclose(grad_alpha.numpy(), [0.30300185, 6.928301, 6.3347664, 27.531664], rtol=1e-5)
+    np.testing.assert_allclose(grad_beta.numpy(), [-2.4282567e-02, -7.1586466, -16.250254, -375.10571],
+                               rtol=1e-6)
+    with tf.GradientTape() as tape:  # no sample dimensions: the derivative itself
+        tape.watch(alpha)
+        sample = tf.random.stateless_gamma([4], [1, 2], alpha)
+    np.testing.assert_allclose(tape.gradient(sample, alpha).numpy(),
+                               [0.09645394, 1.5243567, 1.3418868, 1.0307653], rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Calling GradientTape.gradient on a persistent tape")
+def test_gamma_alpha_gradient_has_no_gradient_as_in_tensorflow():
+    alpha = tf.constant([0.3, 2.5])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(alpha)
+        grad = tape.gradient(tf.random.gamma([3], alpha, seed=1), alpha)
+    with pytest.raises(LookupError, match="no entry for: RandomGammaGrad"):
+        tape.gradient(grad, alpha)

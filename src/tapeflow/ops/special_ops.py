@@ -102,7 +102,7 @@ _BERNOULLI = (Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30
 _EULER_MACLAURIN = tuple(float(b / math.factorial(2 * k)) for k, b in enumerate(_BERNOULLI, 1))
 
 
-def _digamma_positive(z: np.ndarray) -> np.ndarray:
+def digamma_positive(z: np.ndarray) -> np.ndarray:
     """psi(z) for z > 0: shifted to z >= 10, then psi(z) ~ log z - 1/(2z) - sum B_2k / (2k z^2k)."""
     shift = np.zeros_like(z)
     for _ in range(10):
@@ -153,7 +153,7 @@ def _polygamma_of_order(n: int, x: np.ndarray) -> np.ndarray:
     negative = (x < 0) & ~pole
     z = np.where(negative, 1 - x, np.where(pole, 1, x))
     if n == 0:
-        value = _digamma_positive(z)
+        value = digamma_positive(z)
     else:
         factorial = float(math.factorial(n)) if n <= 170 else math.inf  # beyond, n! overflows float64
         value = (-1) ** n * -factorial * _hurwitz_zeta(n + 1, z)

@@ -9,6 +9,7 @@ generator, so in a compiled function every call draws anew and advances the stat
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -16,13 +17,14 @@ import numpy as np
 
 from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.op import bind
+from tapeflow.core.op import DRAW, Op, bind
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops.array_ops import stack
 from tapeflow.ops.creation_ops import zeros_like
-from tapeflow.random import philox, random_ops
+from tapeflow.random import binomial_kernel, philox, random_ops
 from tapeflow.random.random_ops import check_float, check_shape, check_uniform_dtype, draw, scale_and_shift
-from tapeflow.random.stateless import check_alg
+from tapeflow.random.stateless import binomial_shape, check_alg
 
 __all__ = ["Generator", "create_rng_state", "get_global_generator", "set_global_generator"]
 
@@ -89,13 +91,22 @@ class Generator:
     def reset_from_seed(self, seed: Any) -> None:
         self.reset(create_rng_state(seed))
 
-    def take(self, n: int) -> tuple[tuple[int, int], int]:
-        """The key and counter of a draw of n values; the counter moves 256 n on."""
+    @property
+    def key(self) -> tuple[int, int]:
+        """The Philox key: the state's third word, as two 32-bit words."""
+        return self._words[2] & 0xFFFFFFFF, self._words[2] >> 32
+
+    def reserve(self, blocks: int) -> int:
+        """The counter a draw of `blocks` blocks starts at; the counter moves past them."""
         low, high, key = self._words
         counter = low | high << 64
-        moved = (counter + n * philox.BLOCKS_PER_OUTPUT) & ((1 << 128) - 1)
+        moved = (counter + blocks) & ((1 << 128) - 1)
         self._words = [moved & philox.MASK64, moved >> 64, key]
-        return (key & 0xFFFFFFFF, key >> 32), counter
+        return counter
+
+    def take(self, n: int) -> tuple[tuple[int, int], int]:
+        """The key and counter of a draw of n values; the counter moves 256 n on."""
+        return self.key, self.reserve(n * philox.BLOCKS_PER_OUTPUT)
 
     def skip(self, delta: int) -> None:
         """Move the counter on as a draw of `delta` values would."""
@@ -127,6 +138,15 @@ class Generator:
         low, high = convert_to_tensor(minval, dtype), convert_to_tensor(maxval, dtype)
         return draw(random_ops.UNIFORM, shape, dtype, self) * (high - low) + low
 
+    def binomial(self, shape: Any, counts: Any, probs: Any, dtype: Any = dtypes.int32,
+                 name: str | None = None) -> Tensor:
+        """The number of successes in `counts` trials of probability `probs` (broadcast together;
+        `shape` ends with their shape), TF's StatefulRandomBinomial."""
+        counts, probs = convert_to_tensor(counts), convert_to_tensor(probs)
+        shape = binomial_shape(shape, counts, probs, BINOMIAL.name)
+        return bind(BINOMIAL, (counts, probs), {"shape": shape, "dtype": dtypes.as_dtype(dtype)._np,
+                                                 "source": self})
+
     def uniform_full_int(self, shape: Any, dtype: Any = dtypes.uint64, name: str | None = None) -> Tensor:
         """Integers over the whole range of `dtype` (int32 or int64 here)."""
         return draw(FULL_INT, shape, dtypes.as_dtype(dtype), self)
@@ -144,6 +164,23 @@ class Generator:
 
 
 FULL_INT = random_ops.fill_op("RandomUniformFullInt", philox.full_int)
+
+
+def _binomial_kernel(counts: np.ndarray, probs: np.ndarray, shape: tuple, dtype: np.dtype,
+                     source: Generator) -> np.ndarray:
+    """TF's stateful binomial: it reads the state and moves the counter on as a draw of
+    batch * 50 * (samples + 3) values would, whatever the samples use, and samples as the stateless
+    op does from the old counter."""
+    counts, probs = np.broadcast_arrays(counts, probs)
+    samples = math.prod(shape[:len(shape) - counts.ndim])
+    key, counter = source.take(counts.size * 2 * 100 * (samples + 3) // 4)
+    if math.prod(shape) == 0:
+        return np.zeros(shape, dtype)
+    return binomial_kernel.binomial(key, counter, counts, probs, samples, dtype).reshape(shape)
+
+
+BINOMIAL = Op("StatefulRandomBinomial", _binomial_kernel, None, effect=DRAW,
+              infer=lambda counts, probs, shape, dtype, source: [AbstractValue(shape, dtype)])
 
 
 _GLOBAL: list[Generator] = []

@@ -18,10 +18,12 @@ import numpy as np
 from tapeflow.random import philox
 
 
-def _uniforms(key: tuple[int, int], counter: int, outputs: np.ndarray, block: int, ct: type) -> np.ndarray:
-    """The two uniforms of block `block` of each output's part of the stream: [n, 2], in the order
-    TF's kernel takes them (the block's second double first), rounded to `ct`."""
-    offsets = outputs.astype(np.uint64) * np.uint64(philox.BLOCKS_PER_OUTPUT) + np.uint64(block)
+def uniform_pairs(key: tuple[int, int], counter: int, outputs: np.ndarray, block: int, ct: type,
+                  stride: int = philox.BLOCKS_PER_OUTPUT) -> np.ndarray:
+    """The two uniforms of block `block` of each output's part of the stream (output i's starts at
+    block i * stride): [n, 2], in the order TF's samplers take them (the block's second double
+    first), rounded to `ct`."""
+    offsets = outputs.astype(np.uint64) * np.uint64(stride) + np.uint64(block)
     w = philox.at(key, counter, offsets)
     return np.stack([philox.float64_from_pairs(w[:, 2], w[:, 3]),
                      philox.float64_from_pairs(w[:, 0], w[:, 1])], axis=1).astype(ct)
@@ -36,7 +38,7 @@ def _knuth(key: tuple[int, int], counter: int, outputs: np.ndarray, rate: np.nda
     t = 0
     while active.size:
         if t % 2 == 0:
-            pair = _uniforms(key, counter, outputs[active], t // 2, ct)
+            pair = uniform_pairs(key, counter, outputs[active], t // 2, ct)
         product[active] = (product[active] * pair[:, t % 2]).astype(ct)
         done = product[active] <= limit[active]
         x[active[~done]] += 1
@@ -62,7 +64,7 @@ def _ptrs(key: tuple[int, int], counter: int, outputs: np.ndarray, rate: np.ndar
     active = np.arange(len(outputs))
     tries = 0
     while active.size:
-        pair = _uniforms(key, counter, outputs[active], tries, ct)
+        pair = uniform_pairs(key, counter, outputs[active], tries, ct)
         u, v = pair[:, 0] - c(0.5), pair[:, 1]
         r, ra, rb = rate[active], a[active], b[active]
         shifted = c(0.5) - np.abs(u)

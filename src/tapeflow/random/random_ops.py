@@ -29,7 +29,7 @@ from tapeflow.ops.arguments import shape_tuple
 from tapeflow.ops.array_ops import broadcast_to
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
-from tapeflow.random import gamma_kernel, philox, poisson_kernel, seeds
+from tapeflow.random import gamma_grad, gamma_kernel, philox, poisson_kernel, seeds
 
 __all__ = ["normal", "uniform", "truncated_normal", "shuffle", "categorical", "poisson", "gamma"]
 
@@ -333,14 +333,16 @@ def _gamma_kernel(alpha: np.ndarray, shape: tuple, source: Any) -> np.ndarray:
     return samples.reshape(shape + alpha.shape)
 
 
-GAMMA = Op("RandomGamma", _gamma_kernel, None, effect=DRAW,
-           infer=lambda alpha, shape, source: [AbstractValue(shape + alpha.shape, alpha.dtype)])
+GAMMA = Op("RandomGamma", _gamma_kernel,
+           [lambda g, y, alpha, shape, source: gamma_grad.alpha_gradient(g, alpha, y, len(shape))],
+           effect=DRAW, infer=lambda alpha, shape, source: [AbstractValue(shape + alpha.shape, alpha.dtype)])
 
 
 def gamma(shape: Any, alpha: Any, beta: Any = None, dtype: Any = dtypes.float32, seed: Any = None,
           name: str | None = None) -> Tensor:
     """`tf.random.gamma`: Gamma(alpha, rate beta) samples of shape `shape + broadcast(alpha, beta)`,
-    at least the dtype's smallest normal number. Gradients flow to `beta` (not to `alpha`)."""
+    at least the dtype's smallest normal number. Gradients flow to `beta`, and to `alpha` by
+    TensorFlow's implicit reparameterisation (gamma_grad.py)."""
     dtype = dtypes.as_dtype(dtype)
     alpha = convert_to_tensor(alpha, dtype)
     beta = convert_to_tensor(1 if beta is None else beta, dtype)

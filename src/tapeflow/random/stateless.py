@@ -22,7 +22,15 @@ from tapeflow.core.tensor import Tensor
 from tapeflow.ops.array_ops import broadcast_to, stack
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.math_ops import maximum
-from tapeflow.random import gamma_kernel, philox, poisson_kernel
+from tapeflow.random import (
+    binomial_kernel,
+    gamma_grad,
+    gamma_kernel,
+    index_shuffle,
+    philox,
+    poisson_kernel,
+    truncated_normal_kernel,
+)
 from tapeflow.random.random_ops import (
     categorical_args,
     categorical_infer,
@@ -33,11 +41,13 @@ from tapeflow.random.random_ops import (
     intra_op_threads,
     multinomial,
     scale_and_shift,
+    shards,
 )
 
-__all__ = ["Algorithm", "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
-           "stateless_categorical", "stateless_poisson", "stateless_gamma", "stateless_shuffle", "split",
-           "fold_in"]
+__all__ = ["Algorithm", "stateless_binomial", "stateless_normal", "stateless_truncated_normal",
+           "stateless_uniform",
+           "stateless_categorical", "stateless_parameterized_truncated_normal", "stateless_poisson",
+           "stateless_gamma", "stateless_shuffle", "stateless_index_shuffle", "split", "fold_in"]
 
 
 class Algorithm(enum.Enum):
@@ -170,11 +180,11 @@ def fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
     return stack([_draw(FULL_INT, [], seed_pair(seed), data.dtype), data])
 
 
-def _samples(shape: tuple, parameter: Any, op_name: str) -> tuple:
+def _samples(shape: tuple, parameters: tuple, op_name: str) -> tuple:
     """The leading dimensions of `shape` (the samples of each parameter), which must end with the
-    parameter's shape."""
-    ndim = len(parameter.shape)
-    if len(shape) < ndim or tuple(shape[len(shape) - ndim:]) != tuple(parameter.shape):
+    parameters' shape."""
+    ndim = len(parameters)
+    if len(shape) < ndim or tuple(shape[len(shape) - ndim:]) != tuple(parameters):
         raise errors.InvalidArgumentError(
             None, None, f"Shape passed in must end with broadcasted shape. [Op:{op_name}]")
     return shape[:len(shape) - ndim]
@@ -198,8 +208,93 @@ def stateless_poisson(shape: Any, seed: Any, lam: Any, dtype: Any = dtypes.int32
     dtype = dtypes.as_dtype(dtype)
     lam = convert_to_tensor(lam, dtype_hint=dtypes.float32)
     shape = check_shape(shape, POISSON.name)
-    _samples(shape, lam, POISSON.name)
+    _samples(shape, tuple(lam.shape), POISSON.name)
     return bind(POISSON, (seed_pair(seed, POISSON.name), lam), {"shape": shape, "dtype": dtype._np})
+
+
+def _binomial_kernel(seed: np.ndarray, counts: np.ndarray, probs: np.ndarray, shape: tuple,
+                     dtype: np.dtype) -> np.ndarray:
+    counts, probs = np.broadcast_arrays(counts, probs)
+    if math.prod(shape) == 0:
+        return np.zeros(shape, dtype)
+    samples = math.prod(shape[:len(shape) - counts.ndim])
+    return binomial_kernel.binomial(*_key_counter(seed), counts, probs, samples, dtype).reshape(shape)
+
+
+BINOMIAL = Op("StatelessRandomBinomial", _binomial_kernel, None,
+              infer=lambda seed, counts, probs, shape, dtype: [AbstractValue(shape, dtype)])
+
+
+def stateless_binomial(shape: Any, seed: Any, counts: Any, probs: Any, output_dtype: Any = dtypes.int32,
+                       name: str | None = None) -> Tensor:
+    """`tf.random.stateless_binomial`: the number of successes in `counts` trials of probability
+    `probs` (broadcast together; `shape` ends with their shape), determined by `seed`."""
+    probs = convert_to_tensor(probs, dtype_hint=dtypes.float32)
+    counts = convert_to_tensor(counts, dtype_hint=probs.dtype)
+    shape = binomial_shape(shape, counts, probs, BINOMIAL.name)
+    return bind(BINOMIAL, (seed_pair(seed, BINOMIAL.name), counts, probs),
+                {"shape": shape, "dtype": dtypes.as_dtype(output_dtype)._np})
+
+
+def binomial_shape(shape: Any, counts: Tensor, probs: Tensor, op_name: str) -> tuple:
+    """A binomial draw's static shape, which must end with the broadcast shape of counts and probs."""
+    shape = check_shape(shape, op_name)
+    try:
+        batch = np.broadcast_shapes(tuple(counts.shape), tuple(probs.shape))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"counts and probs must have compatible batch dimensions: {list(counts.shape)} vs. "
+                        f"{list(probs.shape)} [Op:{op_name}]") from None
+    _samples(shape, batch, op_name)
+    return shape
+
+
+# The cost per output TF's kernel gives Eigen's cost model that shards its outputs: 25 adds and
+# multiplies, a square root, 3 exps and 4 uniforms (13 each) by Eigen's costs for the dtype (exp:
+# 34, 51 and 43 cycles; sqrt: 8, 28 and 8), confirmed against TF's shards on 2 threads.
+PARAMETERIZED_TRUNCATED_NORMAL_COST = {np.float16: 214, np.float32: 187, np.float64: 258}
+
+
+def _parameterized_truncated_normal_kernel(seed: np.ndarray, means: np.ndarray, stddevs: np.ndarray,
+                                           minvals: np.ndarray, maxvals: np.ndarray,
+                                           shape: tuple) -> np.ndarray:
+    params = np.broadcast_arrays(means, stddevs, minvals, maxvals)
+    total = math.prod(shape)
+    if total == 0:
+        return np.zeros(shape, means.dtype)
+    _, stddev, low, high = params
+    if not np.all((stddev > 0) & (low < high) & (np.isfinite(low) | np.isfinite(high))):
+        raise errors.InvalidArgumentError(
+            None, None, f"Invalid parameters [Op:{PARAMETERIZED_TRUNCATED_NORMAL.name}]")
+    samples = total // max(params[0].size, 1)
+    cost = PARAMETERIZED_TRUNCATED_NORMAL_COST[means.dtype.type]
+    return truncated_normal_kernel.parameterized_truncated_normal(
+        *_key_counter(seed), [p.reshape(-1) for p in params], samples,
+        shards(total, cost, intra_op_threads())).reshape(shape)
+
+
+PARAMETERIZED_TRUNCATED_NORMAL = Op(
+    "StatelessParameterizedTruncatedNormal", _parameterized_truncated_normal_kernel, None,
+    infer=lambda seed, means, stddevs, minvals, maxvals, shape: [AbstractValue(shape, means.dtype)])
+
+
+def stateless_parameterized_truncated_normal(shape: Any, seed: Any, means: Any = 0.0, stddevs: Any = 1.0,
+                                             minvals: Any = -2.0, maxvals: Any = 2.0,
+                                             name: str | None = None) -> Tensor:
+    """`tf.random.stateless_parameterized_truncated_normal`: normal samples of mean `means` and
+    standard deviation `stddevs` kept within [minvals, maxvals] (broadcast together; `shape` ends
+    with their shape), determined by `seed`; the dtype is the parameters'."""
+    values = [convert_to_tensor(v) for v in (means, stddevs, minvals, maxvals)]
+    name = PARAMETERIZED_TRUNCATED_NORMAL.name
+    shape = check_shape(shape, name)
+    try:
+        batch = np.broadcast_shapes(*(tuple(v.shape) for v in values))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, "means, stddevs, minvals, maxvals must have compatible batch dimensions: "
+                        + " vs. ".join(str(list(v.shape)) for v in values) + f" [Op:{name}]") from None
+    _samples(shape, batch, name)
+    return bind(PARAMETERIZED_TRUNCATED_NORMAL, (seed_pair(seed, name), *values), {"shape": shape})
 
 
 def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarray:
@@ -209,7 +304,9 @@ def _gamma_kernel(seed: np.ndarray, alpha: np.ndarray, shape: tuple) -> np.ndarr
     return gamma_kernel.gamma(*_key_counter(seed), alpha, num_samples).reshape(shape)
 
 
-GAMMA = Op("StatelessRandomGammaV3", _gamma_kernel, None,
+GAMMA = Op("StatelessRandomGammaV3", _gamma_kernel,
+           [None, lambda g, y, seed, alpha, shape: gamma_grad.alpha_gradient(
+               g, alpha, y, len(shape) - alpha.ndim)],
            infer=lambda seed, alpha, shape: [AbstractValue(shape, alpha.dtype)])
 
 
@@ -222,9 +319,45 @@ def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None, dtype: 
     beta = convert_to_tensor(1 if beta is None else beta, dtype)
     alpha = broadcast_to(alpha, np.broadcast_shapes(tuple(alpha.shape), tuple(beta.shape)))
     shape = check_shape(shape, GAMMA.name)
-    _samples(shape, alpha, GAMMA.name)
+    _samples(shape, tuple(alpha.shape), GAMMA.name)
     sample = bind(GAMMA, (seed_pair(seed), alpha), {"shape": shape})
     return maximum(convert_to_tensor(np.finfo(dtype._np).tiny, dtype), sample / beta)
+
+
+_INDEX_SHUFFLE_PAD = 498247692  # the first key word TF's wrapper puts before each seed pair
+
+
+def _index_shuffle_kernel(index: np.ndarray, seed: np.ndarray, max_index: np.ndarray) -> np.ndarray:
+    key = tuple(int(k) & 0xFFFFFFFF for k in (_INDEX_SHUFFLE_PAD, *seed.astype(np.int64).tolist()))
+    index, max_index = np.broadcast_arrays(index, max_index)
+    short = np.flatnonzero(max_index.reshape(-1) < index.reshape(-1))
+    if short.size:
+        i = short[0]
+        raise errors.InvalidArgumentError(
+            None, None, f"max_index must be >= index, but {max_index.flat[i]} < {index.flat[i]} "
+                        f"[Op:{INDEX_SHUFFLE.name}]")
+    return index_shuffle.index_shuffle(index, key, max_index).astype(index.dtype).reshape(index.shape)
+
+
+def _index_shuffle_infer(index, seed, max_index):
+    return [AbstractValue(np.broadcast_shapes(index.shape, max_index.shape), index.dtype)]
+
+
+INDEX_SHUFFLE = Op("RandomIndexShuffle", _index_shuffle_kernel, None, infer=_index_shuffle_infer)
+
+
+def stateless_index_shuffle(index: Any, seed: Any, max_index: Any) -> Tensor:
+    """`tf.random.experimental.index_shuffle`: the position of `index` (a scalar or vector) in the
+    permutation of [0, max_index] that `seed` (a pair) determines."""
+    index, seed = tensor(index), tensor(seed)
+    max_index = convert_to_tensor(max_index, index.dtype)
+    if len(seed.shape) != 1:  # TF's wrapper pads the first dimension, which suits a pair only
+        rows = seed.shape[0] + 1 if len(seed.shape) else 1
+        n = max(math.prod(index.shape), math.prod(max_index.shape), rows * math.prod(seed.shape[1:]) // 3)
+        raise errors.InvalidArgumentError(
+            None, None, f"Seed must be a vector of size [3] or a matrix of size [{n}, 3] but got "
+                        f"[{','.join(map(str, (rows, *seed.shape[1:])))}]. [Op:{INDEX_SHUFFLE.name}]")
+    return bind(INDEX_SHUFFLE, (index, seed, max_index))
 
 
 def _shuffle_kernel(seed: np.ndarray, value: np.ndarray) -> np.ndarray:
