@@ -15,6 +15,7 @@ from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
 from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
 
@@ -376,13 +377,18 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
             raise errors.InvalidArgumentError(
                 None, None, f"condition must be a bool tensor, got {condition.dtype.name} [Op:SelectV2]")
     if x is None and y is None:
-        return tensor(np.argwhere(condition._value).astype(np.int64))
+        return bind(_coordinates_op, (condition,))
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = operands(x, y)
     if x.dtype != y.dtype:
         raise mismatch_error(_where_op, x.dtype, 2, y.dtype)
     return bind(_where_op, (condition, x, y))
+
+
+_coordinates_op = Op(
+    "Where", lambda condition: np.argwhere(condition).astype(np.int64), None,
+    infer=lambda condition: [AbstractValue((None, len(condition.shape)), np.dtype(np.int64))])
 
 
 def _add_n_kernel(*values):

@@ -27,7 +27,7 @@ from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current, tracing
 from tapeflow.core.symbolic import SymbolicTensor
-from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor import CompositeTensor, Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
@@ -107,7 +107,7 @@ class ConcreteFunction:
                     f"line of generated code that failed)",
                 ) from e
             flat = [None if v is None else Tensor(v) for v in values]
-        return nest.pack_sequence_as(self.structured_outputs, flat)
+        return nest.pack_sequence_as(self.structured_outputs, flat, expand_composites=True)
 
     def _run_through_bind(self, tensors: list) -> list:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
@@ -119,7 +119,8 @@ class ConcreteFunction:
         return self._taped.evaluate(tensors)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        flat = [leaf for leaf in nest.flatten((args, kwargs)) if isinstance(leaf, Tensor | SymbolicTensor)]
+        flat = [leaf for leaf in nest.flatten((args, kwargs), expand_composites=True)
+                if isinstance(leaf, Tensor | SymbolicTensor)]
         if len(flat) != len(self.graph.inputs):
             raise TypeError(
                 f"{self.graph.name} expects {len(self.graph.inputs)} tensor arguments, got {len(flat)}"
@@ -150,7 +151,7 @@ class Function:
     ):
         if input_signature is not None:
             for spec in nest.flatten(list(input_signature)):
-                if not isinstance(spec, TensorSpec):
+                if not (isinstance(spec, TensorSpec) or hasattr(spec, "_component_specs")):
                     raise TypeError(
                         f"input_signature must be a possibly nested sequence of TensorSpec objects, "
                         f"got {spec!r}"
@@ -251,7 +252,12 @@ class Function:
                 self._cache[key] = concrete
         if calling:
             self._note_call(traced, key)
-        tensors = [leaf for leaf in flat if type(leaf) is Tensor]
+        tensors = []
+        for leaf in flat:
+            if type(leaf) is Tensor:
+                tensors.append(leaf)
+            elif isinstance(leaf, CompositeTensor):
+                tensors.extend(leaf._type_spec._to_components(leaf))
         return concrete, tensors
 
     def _general_trace(self, key: Any) -> ConcreteFunction | None:
@@ -298,6 +304,11 @@ class Function:
             return type(spec)(*values) if hasattr(spec, "_fields") else type(spec)(values)  # namedtuples
         if isinstance(arg, TensorSpec):
             return arg
+        if hasattr(spec, "_component_specs"):  # a composite's spec
+            if not spec.is_compatible_with(arg):
+                raise TypeError(f"Binding inputs to tf.function {self.__name__!r} failed: argument {i} "
+                                f"({arg!r}) does not match the input_signature {spec}.")
+            return arg
         value = convert_to_tensor(arg, dtype_hint=spec.dtype)
         if not spec.is_compatible_with(value):
             raise TypeError(
@@ -341,33 +352,28 @@ class Function:
         flat = nest.flatten((args, kwargs))
         if self._input_signature is not None:  # a spec's own name wins
             specs = nest.flatten(self._input_signature)
-            names[: len(specs)] = [spec.name or name for spec, name in zip(specs, names)]
-        leaves = [
-            graph.placeholder(key[1], np.dtype(key[2]), name) if key[0] == "tensor" else leaf
-            for leaf, key, name in zip(flat, keys, names)
-        ]
+            names[: len(specs)] = [getattr(spec, "name", None) or name for spec, name in zip(specs, names)]
+        leaves = [_placeholder(graph, key, name, leaf) for leaf, key, name in zip(flat, keys, names)]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
         given = [leaf.name if isinstance(leaf, TensorSpec) else None for leaf in flat]  # names users gave
         if self._input_signature is not None:
-            given[: len(specs)] = [spec.name for spec in specs]
+            given[: len(specs)] = [getattr(spec, "name", None) for spec in specs]
         printed = nest.pack_sequence_as((args, kwargs), [
-            TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
-            for leaf, key, name in zip(flat, keys, given)])
+            _spec(key, name, leaf) for leaf, key, name in zip(flat, keys, given)])
         with tracing(graph) as state:
             state.variable_creation.append(creation)
             try:
                 out = self._traced_function()(*traced_args, **traced_kwargs)
-                flat_out = [_as_output(o) for o in nest.flatten(out)]
+                flat_out = [_as_output(o) for o in nest.flatten(out, expand_composites=True)]
             finally:
                 state.variable_creation.pop()
         self._tracing_count += 1
         graph.outputs = flat_out
         return ConcreteFunction(
             graph,
-            nest.pack_sequence_as(out, flat_out),  # the traced results, as the function returned them
-            nest.pack_sequence_as((args, kwargs), [
-                TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
-                for leaf, key, name in zip(flat, keys, names)]),
+            nest.pack_sequence_as(out, flat_out, expand_composites=True),  # the results, as returned
+            nest.pack_sequence_as((args, kwargs), [_spec(key, name, leaf) for leaf, key, name in
+                                                   zip(flat, keys, names)]),
             parameters(self._python_function, *printed),
             jit_compile=self._jit_compile if self._jit_compile is not None else _JIT[0],
         )
@@ -402,6 +408,25 @@ def _as_argument(leaf: Any) -> Any:
     return leaf
 
 
+def _placeholder(graph: Graph, key: Any, name: str, leaf: Any) -> Any:
+    """What the traced function gets for an argument: a placeholder for a tensor, a composite of
+    placeholders for a composite tensor, the value itself for anything else."""
+    if key[0] == "tensor":
+        return graph.placeholder(key[1], np.dtype(key[2]), name)
+    if key[0] == "composite":
+        spec = key[1]
+        return spec._from_components([graph.placeholder(shape, dtype, name) for shape, dtype in
+                                      spec._component_specs()])
+    return leaf
+
+
+def _spec(key: Any, name: str | None, leaf: Any) -> Any:
+    """An argument as a signature shows it: its spec (a tensor's, a composite's), else its value."""
+    if key[0] == "tensor":
+        return TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name)
+    return key[1] if key[0] == "composite" else leaf
+
+
 def _as_output(value: Any) -> Any:
     """What a traced function returns, as graph outputs: tensors; variables are read; Python values
     become constants (as TensorFlow converts them)."""
@@ -421,6 +446,10 @@ def _leaf_key(leaf: Any) -> Any:
         return ("tensor", tuple(leaf.shape.as_list()), leaf.dtype._np.str)
     if isinstance(leaf, Variable):
         return ("variable", id(leaf))
+    if isinstance(leaf, CompositeTensor) and hasattr(leaf, "_type_spec"):
+        return ("composite", leaf._type_spec)
+    if hasattr(leaf, "_component_specs"):  # a composite's spec (tf.SparseTensorSpec)
+        return ("composite", leaf)
     try:
         hash(leaf)
     except TypeError:
