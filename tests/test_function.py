@@ -372,3 +372,45 @@ def test_tensorflows_options_are_accepted_and_misspelt_ones_refused():
     assert f.experimental_get_tracing_count() == 2  # relaxed to [None] after the second shape
     with pytest.raises(TypeError, match="unexpected keyword argument 'reduce_retracting'"):
         tf.function(lambda x: x, reduce_retracting=True)
+
+
+def test_a_class_with_a_tracing_type_chooses_when_to_trace_again():
+    class FruitType(tf.types.experimental.TraceType):
+        def __init__(self, fruit):
+            self.kind, self.fruit = type(fruit), fruit
+
+        def is_subtype_of(self, other):
+            return self == other
+
+        def most_specific_common_supertype(self, others):
+            return self if all(self == o for o in others) else None
+
+        def placeholder_value(self, placeholder_context=None):
+            return self.fruit
+
+        def __eq__(self, other):
+            return type(other) is FruitType and self.kind is other.kind
+
+        def __hash__(self):
+            return hash(self.kind)
+
+    class Apple:
+        def __init__(self, weight):
+            self.weight = weight
+
+        def __tf_tracing_type__(self, context):
+            return FruitType(self)
+
+    class Mango(Apple):
+        pass
+
+    @tf.function
+    def heavier(fruit, x):
+        return fruit.weight * x
+
+    results = [heavier(fruit, tf.constant(1.0)).numpy() for fruit in (Apple(2.0), Apple(3.0), Mango(5.0))]
+    assert results == [2.0, 2.0, 5.0]  # as TensorFlow: the second apple reuses the first one's trace
+    assert heavier.experimental_get_tracing_count() == 2
+    assert isinstance(Apple(1.0), tf.types.experimental.SupportsTracingProtocol)
+    with pytest.raises(TypeError):
+        FruitType.__bases__[0]()  # TraceType is abstract

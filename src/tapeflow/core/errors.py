@@ -6,6 +6,11 @@ its status code); Python-level misuse raises the builtin `TypeError`/`ValueError
 
 from __future__ import annotations
 
+# The status codes, as `OpError.error_code` carries them (`tf.errors.INVALID_ARGUMENT`...).
+(OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED,
+ RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+ DATA_LOSS, UNAUTHENTICATED) = range(17)
+
 
 class OpError(Exception):
     """An op failed; `message` says why, `op` and `node_def` are kept for TF compatibility."""

@@ -32,6 +32,7 @@ from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
 from tapeflow.ops.variables import Variable, VariableCreation
+from tapeflow.tracing import trace_type
 from tapeflow.tracing.signatures import TensorSpec, parameters, signature_text
 
 _RUN_EAGERLY = [False]
@@ -417,6 +418,8 @@ def _placeholder(graph: Graph, key: Any, name: str, leaf: Any) -> Any:
         spec = key[1]
         return spec._from_components([graph.placeholder(shape, dtype, name) for shape, dtype in
                                       spec._component_specs()])
+    if key[0] == "traced":
+        return key[1].placeholder_value(trace_type.CONTEXT)
     return leaf
 
 
@@ -450,6 +453,9 @@ def _leaf_key(leaf: Any) -> Any:
         return ("composite", leaf._type_spec)
     if hasattr(leaf, "_component_specs"):  # a composite's spec (tf.SparseTensorSpec)
         return ("composite", leaf)
+    tracing_type = getattr(type(leaf), "__tf_tracing_type__", None)
+    if tracing_type is not None:  # a class that keys its own traces (tracing/trace_type.py)
+        return ("traced", tracing_type(leaf, trace_type.CONTEXT))
     try:
         hash(leaf)
     except TypeError:
