@@ -63,6 +63,9 @@ def reshape(tensor: Any, shape: Any, name: str | None = None):
                         f"{len(target) - 1 - target[::-1].index(-1)} [Op:Reshape]")
     if size is None:  # some dimensions known only when the code runs: its kernel checks then
         return bind(_reshape_op, (x,), {"shape": target})
+    if size == 0 and -1 in target and 0 in target:  # TensorFlow's rule: -1 from the nonzero dimensions
+        missing = math.prod(d for d in x._value.shape if d) // math.prod(d for d in target if d > 0)
+        target = tuple(missing if d == -1 else d for d in target)
     if (-1 not in target and known != size) or (
             -1 in target and (known == 0 or size % known)):
         raise errors.InvalidArgumentError(
