@@ -414,3 +414,20 @@ def test_a_class_with_a_tracing_type_chooses_when_to_trace_again():
     assert isinstance(Apple(1.0), tf.types.experimental.SupportsTracingProtocol)
     with pytest.raises(TypeError):
         FruitType.__bases__[0]()  # TraceType is abstract
+
+
+@pytest.mark.parametrize("calls, traces", [  # as TensorFlow 2.21 counts them
+    ([((1.0,), {"y": 2.0}), ((1.0, 2.0), {}), ((1.0,), {"y": 2.0})], 1),  # keyword or positional
+    ([((1.0,), {}), ((1.0,), {"y": 3.0}), ((1.0, 3.0), {})], 1),  # a default is an argument like another
+    ([((1.0,), {"y": None}), ((1.0, None), {})], 1),
+    ([((1.0,), {"y": 1}), ((1.0,), {"y": 1.0}), ((1.0,), {"y": True})], 1),  # Python numbers by value
+    ([((1.0,), {"y": 1}), ((1.0,), {"y": 2})], 2),
+])
+def test_traces_are_keyed_on_the_bound_arguments(calls, traces):
+    @tf.function
+    def scaled(x, y=3.0):
+        return x if y is None else x * y
+
+    for (x, *rest), kwargs in calls:
+        scaled(tf.constant(x), *rest, **kwargs)
+    assert scaled.experimental_get_tracing_count() == traces

@@ -44,7 +44,7 @@ def _concatenate(x: Any, y: Any) -> np.ndarray:
 
 
 # (TensorFlow names the graph nodes of Python's operators in lower case: `x * 2` is "mul:0".)
-add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+",
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+", hinted=True,
              label="add", neutral=(0, (0, 1)), string_op=Op("AddV2", _concatenate, None, label="add"),
              batchable=True)
 subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-",

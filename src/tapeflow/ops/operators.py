@@ -25,6 +25,13 @@ def _flip(fn):
     return reflected
 
 
+def _reflected_add(x, y):
+    """`y + x` for a non-tensor `y`: converted to x's dtype (TypeError if it does not fit), where
+    `x + y` converts `y` with a hint only (as TensorFlow's operators do)."""
+    x, y = math_ops.operands(x, y)
+    return math_ops.add(y, x)
+
+
 def _logical_or_bitwise(logical, bitwise):
     def apply(x, y):
         x, y = math_ops.operands(x, y)
@@ -60,7 +67,7 @@ _or = _logical_or_bitwise(math_ops.logical_or, math_ops.bitwise_or)
 _xor = _logical_or_bitwise(math_ops.logical_xor, math_ops.bitwise_xor)
 
 OPERATORS = {
-    "__add__": math_ops.add, "__radd__": _flip(math_ops.add),
+    "__add__": math_ops.add, "__radd__": _reflected_add,
     "__sub__": math_ops.subtract, "__rsub__": _flip(math_ops.subtract),
     "__mul__": math_ops.multiply, "__rmul__": _flip(math_ops.multiply),
     "__truediv__": math_ops.truediv, "__rtruediv__": _flip(math_ops.divide),

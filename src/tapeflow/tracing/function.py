@@ -173,6 +173,7 @@ class Function:
         self._tracing_count = 0
         self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)
         self._last_key: Any = None
+        self._signature: tuple | None = None  # (positional parameter count, inspect.Signature)
         functools.update_wrapper(self, python_function)
 
     @property
@@ -236,6 +237,8 @@ class Function:
         if self._input_signature is not None:
             args = self._check_signature(args, kwargs)
             key_leaves = nest.flatten(self._input_signature)  # one trace, of the signature's shapes
+        elif kwargs or len(args) != self._parameters()[0]:
+            args, kwargs = self._canonical(args, kwargs)
         flat = [_as_argument(leaf) for leaf in nest.flatten((args, kwargs))]
         keys = tuple(_leaf_key(leaf) for leaf in (key_leaves if self._input_signature is not None else flat))
         key = (_structure_key((args, kwargs)), keys)
@@ -260,6 +263,33 @@ class Function:
             elif isinstance(leaf, CompositeTensor):
                 tensors.extend(leaf._type_spec._to_components(leaf))
         return concrete, tensors
+
+    def _parameters(self) -> tuple[int, inspect.Signature | None]:
+        """How many positional parameters the Python function has (-1 if its signature is unknown), and
+        its signature."""
+        if self._signature is None:
+            try:
+                signature = inspect.signature(self._python_function)
+            except (TypeError, ValueError):
+                self._signature = (-1, None)
+            else:
+                count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                            for p in signature.parameters.values())
+                self._signature = (count, signature)
+        return self._signature
+
+    def _canonical(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """The arguments bound to the parameters with the defaults filled in, as TensorFlow keys its
+        traces: `f(x, y=2)`, `f(x, 2)` and `f(x)` (where y defaults to 2) share one."""
+        signature = self._parameters()[1]
+        if signature is None:
+            return args, kwargs
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:  # the call fails as Python says when it is traced
+            return args, kwargs
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
 
     def _general_trace(self, key: Any) -> ConcreteFunction | None:
         """A trace with unknown dimensions (from a signature, `reduce_retracing` or a `TensorSpec`
@@ -460,7 +490,8 @@ def _leaf_key(leaf: Any) -> Any:
         hash(leaf)
     except TypeError:
         return ("object", id(leaf))
-    return ("value", type(leaf), leaf)
+    # Python numbers are keyed by value, as TensorFlow does: 1, 1.0 and True share a trace.
+    return ("value", "number" if isinstance(leaf, bool | int | float) else type(leaf), leaf)
 
 
 def _has_unknown(key: Any) -> bool:
