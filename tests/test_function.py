@@ -431,3 +431,23 @@ def test_traces_are_keyed_on_the_bound_arguments(calls, traces):
     for (x, *rest), kwargs in calls:
         scaled(tf.constant(x), *rest, **kwargs)
     assert scaled.experimental_get_tracing_count() == traces
+
+
+@pytest.mark.parametrize("body, error", [  # as TensorFlow's graph builder raises them while tracing
+    (lambda x: x + tf.ones([3]), ValueError), (lambda x: tf.reshape(x, [3]), ValueError),
+    (lambda x: tf.concat([x, tf.ones([1, 2])], 0), ValueError),
+    (lambda x: tf.reduce_sum(x, axis=3), ValueError),
+    (lambda x: x + tf.ones([2], tf.int32), TypeError), (lambda x: tf.one_hot(x, 3), TypeError),
+    (lambda x: x.numpy(), AttributeError),
+    (lambda x: tf.gather(x, 5), tf.errors.InvalidArgumentError),  # found in the values: when it runs
+])
+def test_errors_found_while_tracing_have_tensorflows_classes(body, error):
+    with pytest.raises(error):
+        tf.function(body)(tf.constant([1.0, 2.0]))
+
+
+def test_a_concrete_function_converts_values_and_refuses_other_dtypes():
+    concrete = tf.function(lambda x: x * 2).get_concrete_function(tf.TensorSpec([2], tf.float32))
+    assert concrete([1.0, 2.0]).numpy().tolist() == [2.0, 4.0]  # a list where a tensor was traced
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a int32"):
+        concrete(tf.ones([2], tf.int32))

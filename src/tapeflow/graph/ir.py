@@ -195,7 +195,12 @@ def _run_on_stand_ins(op: Op, inputs: tuple, params: dict, unknown: int) -> list
         except ZeroDivisionError:
             continue
         except (ValueError, IndexError, TypeError) as e:
-            raise kernel_error(op, inputs, params, e) from None
+            error = kernel_error(op, inputs, params, e)
+            error.from_kernel = False  # shapes that do not fit, found while tracing (errors.while_tracing)
+            raise error from None
+        except errors.OpError as e:  # what the kernel found in the values
+            e.from_kernel = True
+            raise
     results = out if op.multiple_results else (out,)
     return [AbstractValue(np.shape(r), np.asarray(r).dtype) for r in results]
 

@@ -204,8 +204,8 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
               "axis": -1 if axis is None else int(axis), "dtype": dtype._np}
     indices = tensor(indices)
     if indices.dtype not in _ONE_HOT_INDICES:  # TF's OneHot kernel takes these index types only
-        raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'TI' of {dtypes.type_name(indices.dtype)} is not in the list of "
+        raise errors.dtype_error(
+            f"Value for attr 'TI' of {dtypes.type_name(indices.dtype)} is not in the list of "
                         f"allowed values: uint8, int8, int32, int64 [Op:OneHot]")
     return bind(_one_hot_op, (indices,), params)
 

@@ -44,18 +44,14 @@ def operands(x: Any, y: Any, hinted: bool = False) -> tuple[Tensor, Tensor]:
 
 
 def mismatch_error(op: Op, expected: dtypes.DType, index: int, got: dtypes.DType) -> errors.OpError:
-    return errors.InvalidArgumentError(
-        None, None,
-        f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
-        f"{type_name(expected)} tensor but is a {type_name(got)} tensor [Op:{op.name}]")
+    return errors.dtype_error(f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
+                              f"{type_name(expected)} tensor but is a {type_name(got)} tensor [Op:{op.name}]")
 
 
 def unsupported_error(op: Op, dtype: dtypes.DType, allowed: Iterable[dtypes.DType]) -> errors.OpError:
     names = ", ".join(type_name(d) for d in dtypes.ALL if d in allowed)
-    return errors.InvalidArgumentError(
-        None, None,
-        f"Value for attr 'T' of {type_name(dtype)} is not in the list of allowed values: {names} "
-        f"[Op:{op.name}]")
+    return errors.dtype_error(f"Value for attr 'T' of {type_name(dtype)} is not in the list of allowed "
+                              f"values: {names} [Op:{op.name}]")
 
 
 def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,

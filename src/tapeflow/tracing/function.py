@@ -120,19 +120,29 @@ class ConcreteFunction:
         return self._taped.evaluate(tensors)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        flat = [leaf for leaf in nest.flatten((args, kwargs), expand_composites=True)
-                if isinstance(leaf, Tensor | SymbolicTensor)]
+        """Call the trace with tensors (or values that convert to its inputs' dtypes) in the places of
+        the inputs it was traced with; TensorFlow's InvalidArgumentError for a wrong dtype or shape."""
+        flat = _at_inputs(self.structured_input_signature, (args, kwargs))
         if len(flat) != len(self.graph.inputs):
             raise TypeError(
                 f"{self.graph.name} expects {len(self.graph.inputs)} tensor arguments, got {len(flat)}"
             )
-        for i, (t, x) in enumerate(zip(flat, self.graph.inputs)):
-            if t._value.dtype != x._value.dtype or not t.shape.is_compatible_with(x._value.shape):
-                raise TypeError(
-                    f"{self.graph.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does not match "
-                    f"the traced input {x._value!r}."
-                )
-        return self._call_flat(flat)
+        tensors = []
+        for i, (value, x) in enumerate(zip(flat, self.graph.inputs)):
+            expected = dtypes.from_numpy(x._value.dtype)
+            t = value if isinstance(value, Tensor | SymbolicTensor) else convert_to_tensor(value,
+                                                                                            dtype=expected)
+            if t.dtype != expected:
+                raise errors.InvalidArgumentError(
+                    None, None, f"cannot compute {self.graph.name} as input #{i}(zero-based) was expected "
+                                f"to be a {dtypes.type_name(expected)} tensor but is a "
+                                f"{dtypes.type_name(t.dtype)} tensor")
+            if not t.shape.is_compatible_with(x._value.shape):
+                raise errors.InvalidArgumentError(
+                    None, None, f"{self.graph.name}: input #{i} has shape {t.shape}, but the function was "
+                                f"traced for {x._value.shape}")
+            tensors.append(t)
+        return self._call_flat(tensors)
 
     def pretty_printed_graph(self) -> str:
         return str(self.graph)
@@ -396,6 +406,8 @@ class Function:
             try:
                 out = self._traced_function()(*traced_args, **traced_kwargs)
                 flat_out = [_as_output(o) for o in nest.flatten(out, expand_composites=True)]
+            except errors.OpError as e:
+                raise errors.while_tracing(e) from None
             finally:
                 state.variable_creation.pop()
         self._tracing_count += 1
@@ -437,6 +449,24 @@ def _as_argument(leaf: Any) -> Any:
     if type(leaf).__module__ == "numpy" and hasattr(leaf, "dtype"):
         return convert_to_tensor(leaf)
     return leaf
+
+
+def _at_inputs(signature: Any, given: Any) -> list:
+    """The values of `given` at the places of the signature's specs (a list where a TensorSpec stands is
+    one value), composite tensors opened into their tensors."""
+    if isinstance(signature, TensorSpec):
+        return [given]
+    if hasattr(signature, "_component_specs"):
+        return signature._to_components(given)
+    if isinstance(signature, dict) and isinstance(given, dict) and set(signature) == set(given):
+        return [v for key in sorted(signature) for v in _at_inputs(signature[key], given[key])]
+    if isinstance(signature, list | tuple) and isinstance(given, list | tuple) and len(given) == len(
+            signature):
+        return [v for s, g in zip(signature, given) for v in _at_inputs(s, g)]
+    if nest.is_nested(signature):
+        raise TypeError(f"The arguments {given!r} do not have the structure of the traced ones: "
+                        f"{signature!r}")
+    return []
 
 
 def _placeholder(graph: Graph, key: Any, name: str, leaf: Any) -> Any:
