@@ -86,7 +86,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None):  # noqa: A002
     if shape_ops.traced_dims(shape):  # a shape known when the code runs
         static, packed = shape_ops.static_and_packed(shape)
         return bind(_dynamic_broadcast_op, (x, packed), {"static": static})
-    target = shape_tuple(shape)
+    target = shape_tuple(shape, "BroadcastTo", "Tidx")
     if target == x._value.shape:
         return x
     if not shape_ops.broadcasts_to(x._value.shape, target):

@@ -54,7 +54,7 @@ def _dtype(dtype: Any) -> dtypes.DType:
 
 
 def _dims(shape: Any, op_name: str) -> tuple:
-    dims = shape_tuple(shape)
+    dims = shape_tuple(shape, op_name, "index_type")
     for d in dims:
         if d < 0:
             raise errors.InvalidArgumentError(None, None, f"Dimension {d} must be >= 0 [Op:{op_name}]")

@@ -199,7 +199,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
         raise ValueError(f"axis={axis} out of bounds: expected {-rank}<=axis<{rank}")
     axis %= rank
     n = x._value.shape[axis]
-    counts = int_values(repeats, "Repeat", "repeats")
+    counts = int_values(repeats, "Repeat", "repeats", GATHER_INDEX_TYPES)
     if (counts < 0).any():
         raise invalid("Tile", f"Expected multiples[1] >= 0, but got {counts.min()}")
     if counts.ndim == 0:  # every element `counts` times: also for a length known only when the code runs

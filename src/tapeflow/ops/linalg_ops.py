@@ -22,6 +22,7 @@ from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
+from tapeflow.ops.arguments import int_values
 from tapeflow.ops.array_ops import expand_dims, squeeze, transpose
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_error
 from tapeflow.ops.einsum_ops import einsum
@@ -296,7 +297,7 @@ def band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = Non
     rows, cols = x._value.shape[-2:]
     if rows is None or cols is None:
         raise NotImplementedError("tf.linalg.band_part needs the matrix size known while tracing.")
-    lower, upper = (int(getattr(k, "_value", k)) for k in (num_lower, num_upper))
+    lower, upper = (int(int_values(k, "MatrixBandPart", "Tindex")) for k in (num_lower, num_upper))
     i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
     inside = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
     return where(Tensor(inside), x, Tensor(np.zeros((), x._value.dtype)))
