@@ -451,3 +451,40 @@ def test_a_concrete_function_converts_values_and_refuses_other_dtypes():
     assert concrete([1.0, 2.0]).numpy().tolist() == [2.0, 4.0]  # a list where a tensor was traced
     with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a int32"):
         concrete(tf.ones([2], tf.int32))
+
+
+def test_variables_made_on_the_first_call_take_lifted_initial_values():
+    """TensorFlow's Core-API guides make variables in `__call__` from the input's shape: the initial
+    value is computed once, out of the trace (values recorded from TensorFlow 2.21)."""
+    tf.random.set_seed(1)
+
+    class Dense(tf.Module):
+        def __init__(self):
+            self.w = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.w is None:
+                self.w = tf.Variable(tf.random.uniform([x.shape[-1], 1]))
+            return tf.matmul(x, self.w)
+
+    dense = Dense()
+    first, second = dense(tf.ones([2, 3])), dense(tf.ones([2, 3]))
+    np.testing.assert_allclose(dense.w.numpy().ravel(), [0.8126964569091797, 0.07857465744018555,
+                                                          0.8916854858398438])
+    assert first.numpy().tolist() == second.numpy().tolist()
+
+    class FromInput(tf.Module):
+        def __init__(self):
+            self.w = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.w is None:
+                self.w = tf.Variable(x * 2)  # from the first call's argument, as in TensorFlow
+            return self.w + x
+
+    assert FromInput()(tf.ones([2])).numpy().tolist() == [3.0, 3.0]
+    from_spec = FromInput()
+    with pytest.raises(ValueError, match="not known here"):
+        from_spec.__call__.get_concrete_function(tf.TensorSpec([2], tf.float32))

@@ -401,6 +401,8 @@ class Function:
             given[: len(specs)] = [getattr(spec, "name", None) for spec in specs]
         printed = nest.pack_sequence_as((args, kwargs), [
             _spec(key, name, leaf) for leaf, key, name in zip(flat, keys, given)])
+        creation.arguments = {id(placeholder): leaf for placeholder, leaf in zip(leaves, flat)
+                              if type(placeholder) is SymbolicTensor and type(leaf) is Tensor}
         with tracing(graph) as state:
             state.variable_creation.append(creation)
             try:
