@@ -208,6 +208,8 @@ def reverse(tensor: Any, axis: Any, name: str | None = None):
     if given.ndim != 1:
         raise invalid("ReverseV2", f"'dims' must be 1-dimension, not {given.ndim}")
     rank = x._value.ndim
+    if not rank:  # a scalar is its own reverse, whatever the axes (as TensorFlow's kernel has it)
+        return x
     axes = []
     for i, a in enumerate(given.tolist()):
         if not -rank <= a < rank:

@@ -98,6 +98,23 @@ def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
     return _publish(apply, py_name, op)
 
 
+def logical(py_name: str, tf_name: str, kernel: Callable, **facts: Any) -> Callable:
+    """The public function of an op on bool tensors only (TensorFlow's logical ops have no dtype
+    attribute): a Python value converts to bool or is a TypeError, a tensor of another dtype is the
+    op's InvalidArgumentError naming the input."""
+    op = Op(tf_name, kernel, None, **facts)
+
+    def apply(*args, name=None):
+        inputs = tuple(tensor(a) if isinstance(a, TensorLike) else convert_to_tensor(a, dtype=dtypes.bool)
+                       for a in args)
+        for index, x in enumerate(inputs):
+            if x.dtype != dtypes.bool:
+                raise mismatch_error(op, dtypes.bool, index, x.dtype)
+        return bind(op, inputs, EMPTY)
+
+    return _publish(apply, py_name, op)
+
+
 def _publish(fn: Callable, py_name: str, op: Op) -> Callable:
     fn.__name__ = fn.__qualname__ = py_name
     fn.__doc__ = f"`tf.{py_name}`: applies the {op.name} op elementwise."

@@ -17,7 +17,7 @@ from tapeflow.core.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
 from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
-from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
+from tapeflow.ops.declare import binary, logical, mismatch_error, operands, tensor, unary
 
 __all__ = [
     "complex", "saturate_cast", "add", "subtract", "multiply", "negative", "floordiv", "floormod",
@@ -302,10 +302,10 @@ less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED, "<
 greater = binary("greater", "Greater", np.greater, None, _ORDERED, ">", batchable=True)
 greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED, ">=",
                        batchable=True)
-logical_and = binary("logical_and", "LogicalAnd", np.logical_and, None, _BOOL, batchable=True)
-logical_or = binary("logical_or", "LogicalOr", np.logical_or, None, _BOOL, batchable=True)
-logical_xor = binary("logical_xor", "LogicalXor", np.logical_xor, None, _BOOL)
-logical_not = unary("logical_not", "LogicalNot", np.logical_not, None, _BOOL, batchable=True)
+logical_and = logical("logical_and", "LogicalAnd", np.logical_and, batchable=True)
+logical_or = logical("logical_or", "LogicalOr", np.logical_or, batchable=True)
+logical_xor = logical("logical_xor", "LogicalXor", np.logical_xor)
+logical_not = logical("logical_not", "LogicalNot", np.logical_not, batchable=True)
 bitwise_and = binary("bitwise_and", "BitwiseAnd", np.bitwise_and, None, INTEGERS)
 bitwise_or = binary("bitwise_or", "BitwiseOr", np.bitwise_or, None, INTEGERS)
 bitwise_xor = binary("bitwise_xor", "BitwiseXor", np.bitwise_xor, None, INTEGERS)
@@ -432,6 +432,9 @@ ADD_N = Op("AddN", _add_n_kernel, _add_n_grad, variadic=True, emit=_emit_add_n)
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None):
     """`tf.clip_by_value`: `t` limited to [min, max]; the gradient passes where t is inside or on
-    a boundary."""
+    a boundary; bounds may broadcast against `t` but not widen it (TensorFlow's ValueError)."""
     t = tensor(t)
-    return maximum(minimum(t, clip_value_max), clip_value_min)
+    clipped = maximum(minimum(t, clip_value_max), clip_value_min)
+    if not t.shape.is_compatible_with(clipped.shape):
+        raise ValueError(f"Shapes {t.shape} and {clipped.shape} are incompatible")
+    return clipped

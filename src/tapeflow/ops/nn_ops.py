@@ -140,7 +140,7 @@ swish = silu
 # ---- softmax ----------------------------------------------------------------------------------
 
 def _shifted(x, axis):
-    return x - np.max(x, axis=axis, keepdims=True)
+    return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size else x
 
 
 def _softmax_kernel(x, axis):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.dtypes import INEXACT, NUMERIC, REAL
+from tapeflow.core.dtypes import NUMERIC, REAL
 from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops, shape_ops
@@ -304,8 +304,8 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False
 def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.math.reduce_variance`: the mean squared deviation from the mean (real for complex input)."""
     x = tensor(input_tensor)
-    if x.dtype not in INEXACT:
-        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype!r}.")
+    if x.dtype.is_integer:  # (bool passes on, to reduce_mean's error)
+        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype}.")
     deviation = x - reduce_mean(x, axis, keepdims=True)
     if x.dtype.is_complex:
         squared = math_ops.real(deviation * math_ops.conj(deviation))  # |d|**2
