@@ -90,3 +90,27 @@ def test_ensure_shape_checks_now_where_it_can_and_refines_unknown_dimensions():
     g = tf.function(lambda a: tf.ensure_shape(a, [2]))
     with pytest.raises(ValueError, match="Dimension 0 in both shapes must be equal, but are 2 and 3"):
         g.get_concrete_function(tf.TensorSpec([3]))
+
+
+def test_dtype_rank_and_iterable_checks_as_tensorflow_words_them():
+    tf.debugging.assert_integer(tf.constant([1]))
+    with pytest.raises(TypeError, match=r'hey.  Expected "x" to be integer type.  Found: tensor of dtype '
+                                        r"<dtype: 'float32'>"):
+        tf.debugging.assert_integer(tf.constant([1.0]), message="hey")
+    tf.debugging.assert_rank_in(tf.zeros([2, 3]), [1, 2])
+    with pytest.raises(ValueError, match=r"must have rank in \(1, 3\).  Received rank 2, shape \(2, 3\)"):
+        tf.debugging.assert_rank_in(tf.zeros([2, 3]), [1, 3])
+    assert tf.debugging.assert_same_float_dtype([tf.zeros([1]), tf.zeros([2])]) == tf.float32
+    assert tf.debugging.assert_same_float_dtype(None, tf.float64) == tf.float64
+    assert tf.debugging.assert_same_float_dtype() == tf.float32
+    with pytest.raises(ValueError, match="must be of the same type"):
+        tf.debugging.assert_same_float_dtype([tf.zeros([1]), tf.zeros([2], tf.float64)])
+    with pytest.raises(ValueError, match="Expected floating point type, got <dtype: 'int32'>"):
+        tf.debugging.assert_same_float_dtype([tf.zeros([1], tf.int32)])
+    values = (tf.constant(1), tf.constant("a"), 1, tf.constant(True))
+    assert [tf.debugging.is_numeric_tensor(x) for x in values] == [True, False, False, False]
+    tf.debugging.assert_proper_iterable([1, 2])
+    for value, word in ((tf.constant([1]), '"proper" iterable'), ("ab", '"proper" iterable'),
+                        (3, "iterable")):
+        with pytest.raises(TypeError, match=f'Expected argument "values" to be a? ?{word}'):
+            tf.debugging.assert_proper_iterable(value)

@@ -160,3 +160,16 @@ def test_recompute_grad_gives_the_same_gradients_without_recording_the_forward_p
         tape.watch(x)
         y = tf.reduce_sum(compiled(x) ** 2)
     np.testing.assert_allclose(tape.gradient(y, w).numpy(), expected[1], rtol=1e-6)
+
+
+def test_grad_pass_through_is_the_identity_backward():
+    y = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        z = tf.grad_pass_through(lambda a: a ** 2)(y)
+    assert z.numpy() == 9.0 and tape.gradient(z, y).numpy() == 1.0
+    v = tf.Variable(0.0)
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        z = tf.grad_pass_through(v.assign)(y * 2.0)  # assign has no gradient of its own
+    assert v.numpy() == 6.0 and tape.gradient(z, y).numpy() == 2.0

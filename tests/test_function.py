@@ -372,3 +372,119 @@ def test_tensorflows_options_are_accepted_and_misspelt_ones_refused():
     assert f.experimental_get_tracing_count() == 2  # relaxed to [None] after the second shape
     with pytest.raises(TypeError, match="unexpected keyword argument 'reduce_retracting'"):
         tf.function(lambda x: x, reduce_retracting=True)
+
+
+def test_a_class_with_a_tracing_type_chooses_when_to_trace_again():
+    class FruitType(tf.types.experimental.TraceType):
+        def __init__(self, fruit):
+            self.kind, self.fruit = type(fruit), fruit
+
+        def is_subtype_of(self, other):
+            return self == other
+
+        def most_specific_common_supertype(self, others):
+            return self if all(self == o for o in others) else None
+
+        def placeholder_value(self, placeholder_context=None):
+            return self.fruit
+
+        def __eq__(self, other):
+            return type(other) is FruitType and self.kind is other.kind
+
+        def __hash__(self):
+            return hash(self.kind)
+
+    class Apple:
+        def __init__(self, weight):
+            self.weight = weight
+
+        def __tf_tracing_type__(self, context):
+            return FruitType(self)
+
+    class Mango(Apple):
+        pass
+
+    @tf.function
+    def heavier(fruit, x):
+        return fruit.weight * x
+
+    results = [heavier(fruit, tf.constant(1.0)).numpy() for fruit in (Apple(2.0), Apple(3.0), Mango(5.0))]
+    assert results == [2.0, 2.0, 5.0]  # as TensorFlow: the second apple reuses the first one's trace
+    assert heavier.experimental_get_tracing_count() == 2
+    assert isinstance(Apple(1.0), tf.types.experimental.SupportsTracingProtocol)
+    with pytest.raises(TypeError):
+        FruitType.__bases__[0]()  # TraceType is abstract
+
+
+@pytest.mark.parametrize("calls, traces", [  # as TensorFlow 2.21 counts them
+    ([((1.0,), {"y": 2.0}), ((1.0, 2.0), {}), ((1.0,), {"y": 2.0})], 1),  # keyword or positional
+    ([((1.0,), {}), ((1.0,), {"y": 3.0}), ((1.0, 3.0), {})], 1),  # a default is an argument like another
+    ([((1.0,), {"y": None}), ((1.0, None), {})], 1),
+    ([((1.0,), {"y": 1}), ((1.0,), {"y": 1.0}), ((1.0,), {"y": True})], 1),  # Python numbers by value
+    ([((1.0,), {"y": 1}), ((1.0,), {"y": 2})], 2),
+])
+def test_traces_are_keyed_on_the_bound_arguments(calls, traces):
+    @tf.function
+    def scaled(x, y=3.0):
+        return x if y is None else x * y
+
+    for (x, *rest), kwargs in calls:
+        scaled(tf.constant(x), *rest, **kwargs)
+    assert scaled.experimental_get_tracing_count() == traces
+
+
+@pytest.mark.parametrize("body, error", [  # as TensorFlow's graph builder raises them while tracing
+    (lambda x: x + tf.ones([3]), ValueError), (lambda x: tf.reshape(x, [3]), ValueError),
+    (lambda x: tf.concat([x, tf.ones([1, 2])], 0), ValueError),
+    (lambda x: tf.reduce_sum(x, axis=3), ValueError),
+    (lambda x: x + tf.ones([2], tf.int32), TypeError), (lambda x: tf.one_hot(x, 3), TypeError),
+    (lambda x: x.numpy(), AttributeError),
+    (lambda x: tf.gather(x, 5), tf.errors.InvalidArgumentError),  # found in the values: when it runs
+])
+def test_errors_found_while_tracing_have_tensorflows_classes(body, error):
+    with pytest.raises(error):
+        tf.function(body)(tf.constant([1.0, 2.0]))
+
+
+def test_a_concrete_function_converts_values_and_refuses_other_dtypes():
+    concrete = tf.function(lambda x: x * 2).get_concrete_function(tf.TensorSpec([2], tf.float32))
+    assert concrete([1.0, 2.0]).numpy().tolist() == [2.0, 4.0]  # a list where a tensor was traced
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a int32"):
+        concrete(tf.ones([2], tf.int32))
+
+
+def test_variables_made_on_the_first_call_take_lifted_initial_values():
+    """TensorFlow's Core-API guides make variables in `__call__` from the input's shape: the initial
+    value is computed once, out of the trace (values recorded from TensorFlow 2.21)."""
+    tf.random.set_seed(1)
+
+    class Dense(tf.Module):
+        def __init__(self):
+            self.w = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.w is None:
+                self.w = tf.Variable(tf.random.uniform([x.shape[-1], 1]))
+            return tf.matmul(x, self.w)
+
+    dense = Dense()
+    first, second = dense(tf.ones([2, 3])), dense(tf.ones([2, 3]))
+    np.testing.assert_allclose(dense.w.numpy().ravel(), [0.8126964569091797, 0.07857465744018555,
+                                                          0.8916854858398438])
+    assert first.numpy().tolist() == second.numpy().tolist()
+
+    class FromInput(tf.Module):
+        def __init__(self):
+            self.w = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.w is None:
+                self.w = tf.Variable(x * 2)  # from the first call's argument, as in TensorFlow
+            return self.w + x
+
+    assert FromInput()(tf.ones([2])).numpy().tolist() == [3.0, 3.0]
+    from_spec = FromInput()
+    with pytest.raises(ValueError, match="not known here"):
+        from_spec.__call__.get_concrete_function(tf.TensorSpec([2], tf.float32))

@@ -311,3 +311,33 @@ def test_second_derivative_through_sqrt_grad_at_zero_is_nan():
         g = inner.gradient(s, w)
     np.testing.assert_allclose(g.numpy(), [[0.8, 1.6], [0.4, -0.8]], rtol=1e-6)  # TensorFlow's
     assert np.isnan(outer.gradient(g, w).numpy()).all()  # TensorFlow's: all NaN
+
+
+PYTHON_NUMBER_CASES = [  # (source, error class) as TensorFlow 2.21 raises them; None: a value
+    ("i * 0.5", TypeError), ("0.5 * i", TypeError), ("i - 1.5", TypeError), ("i // 2.5", TypeError),
+    ("i ** 0.5", TypeError), ("i < 1.5", TypeError), ("i == 1.5", TypeError), ("b & 1", TypeError),
+    ("tf.multiply(0.5, i)", TypeError), ("tf.maximum(i, 0.5)", TypeError),
+    ("tf.clip_by_value(i, 0.5, 1.5)", TypeError), ("tf.logical_and(b, 1)", TypeError),
+    ("tf.where(b, i, 0.5)", TypeError), ("tf.equal(i, 'a')", TypeError),
+    ("0.5 + i", TypeError),  # a reflected + converts strictly ...
+    ("i + 0.5", tf.errors.InvalidArgumentError),  # ... while + and tf.add convert the second with a hint
+    ("tf.add(2.0, i)", tf.errors.InvalidArgumentError), ("tf.add(2, f)", tf.errors.InvalidArgumentError),
+    ("tf.matmul([[1, 2]], [[0.5], [1.0]])", tf.errors.InvalidArgumentError),
+    ("tf.linalg.matvec([[1, 2]], [0.5, 1.5])", tf.errors.InvalidArgumentError),
+    ("tf.tensordot(i, 1.5, 0)", tf.errors.InvalidArgumentError),
+    ("tf.one_hot([0, 1], 2, on_value=0.5, off_value=0)", TypeError),
+    ("tf.add(2.0, f)", None), ("i + 2", None), ("2 * f", None), ("tf.multiply(2, f)", None),
+]
+
+
+@pytest.mark.parametrize("source, error", PYTHON_NUMBER_CASES)
+def test_python_numbers_meeting_tensors_convert_as_tensorflow(source, error):
+    scope = {"tf": tf, "i": tf.constant([1, 2]), "f": tf.constant([1.5, 2.5]),
+             "b": tf.constant([True, False])}
+    if error is None:
+        eval(source, scope)
+        return
+    with pytest.raises(error) as info:
+        eval(source, scope)
+    if error is TypeError and "one_hot" not in source:
+        assert str(info.value).startswith("Cannot convert ")

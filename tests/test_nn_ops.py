@@ -311,3 +311,21 @@ def test_second_order_gradients_through_piecewise_activations_are_zeros_not_none
     assert db is not None and not db.numpy().any()
     if activation is tf.nn.relu:
         np.testing.assert_allclose(float(tf.reduce_sum(dw)), 19.36592674255371, rtol=1e-6)
+
+
+def test_float_attributes_are_float32_as_tensorflow_keeps_them():
+    """TensorFlow keeps leaky_relu's alpha as a float32 attribute, and gelu's and silu's Python code casts
+    float32 constants to the input's dtype: float64 results use the rounded values (recorded from TF 2.21)."""
+    x = tf.constant([-1.5, -0.3, 0.0, 0.7, 2.5], tf.float64)
+    assert tf.nn.leaky_relu(x, alpha=0.1).numpy().tolist() == [-0.15000000223517418, -0.030000000447034835,
+                                                                0.0, 0.7, 2.5]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.leaky_relu(x, alpha=0.1)
+    assert tape.gradient(y, x).numpy().tolist() == [0.10000000149011612] * 3 + [1.0, 1.0]
+    np.testing.assert_allclose(tf.nn.gelu(x).numpy(), [-0.10021080689063545, -0.1146265739307599, 0.0,
+                                                       0.5306254408252895, 2.484475834810659], rtol=1e-15)
+    np.testing.assert_allclose(tf.nn.gelu(x, approximate=True).numpy(), [
+        -0.10042842380005415, -0.11462907646195919, 0.0, 0.5305701345964369, 2.4849157333319907], rtol=1e-15)
+    np.testing.assert_allclose(tf.nn.silu(x, beta=0.3).numpy(), [
+        -0.5840411426989747, -0.14325455229478148, 0.0, 0.38661553814635913, 1.6979467641729244], rtol=1e-15)

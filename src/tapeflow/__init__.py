@@ -79,6 +79,9 @@ _LAZY = {
     "numpy_function": ("tapeflow.control_flow.script_ops", "numpy_function"),
     "custom_gradient": ("tapeflow.control_flow.custom_gradient", "custom_gradient"),
     "recompute_grad": ("tapeflow.control_flow.custom_gradient", "recompute_grad"),
+    "grad_pass_through": ("tapeflow.control_flow.custom_gradient", "grad_pass_through"),
+    "type_spec_from_value": ("tapeflow.tracing.signatures", "type_spec_from_value"),
+    "scalar_mul": ("tapeflow.ops.math_utility_ops", "scalar_mul"),
     "TensorArray": ("tapeflow.control_flow.tensor_array", "TensorArray"),
     "data": ("tapeflow.data", None),
     "distribute": ("tapeflow.distribute", None),
@@ -86,6 +89,13 @@ _LAZY = {
     "io": ("tapeflow.io", None),
     "experimental": ("tapeflow.experimental", None),
     "ragged": ("tapeflow.ragged", None),
+    "sparse": ("tapeflow.sparse", None),
+    "types": ("tapeflow.types", None),
+    "initializers": ("tapeflow.keras.initializers", None),
+    "losses": ("tapeflow.keras.losses", None),
+    "metrics": ("tapeflow.keras.metrics", None),
+    "SparseTensor": ("tapeflow.ops.sparse_tensor", "SparseTensor"),
+    "SparseTensorSpec": ("tapeflow.ops.sparse_tensor", "SparseTensorSpec"),
     "RaggedTensor": ("tapeflow.ops.ragged_tensor", "RaggedTensor"),
     "as_string": ("tapeflow.ops.string_ops", "as_string"),
     "gradients": ("tapeflow.autodiff.graph_gradients", "gradients"),
@@ -104,6 +114,13 @@ _LAZY = {
     "foldl": ("tapeflow.control_flow.functional_ops", "foldl"),
     "foldr": ("tapeflow.control_flow.functional_ops", "foldr"),
 }
+
+
+def get_logger():
+    """`tf.get_logger`: the `tensorflow` logger of Python's logging, where TensorFlow logs."""
+    import logging
+
+    return logging.getLogger("tensorflow")
 
 
 def __getattr__(name: str):

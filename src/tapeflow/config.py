@@ -16,8 +16,13 @@ from typing import Any, NamedTuple
 from tapeflow.core.scopes import SOFT_PLACEMENT
 from tapeflow.tracing.function import functions_run_eagerly, get_jit, run_functions_eagerly, set_jit
 
+# TensorFlow's older names, still in its API.
+experimental_run_functions_eagerly = run_functions_eagerly
+experimental_functions_run_eagerly = functions_run_eagerly
+
 __all__ = [
-    "LogicalDevice", "PhysicalDevice", "experimental", "functions_run_eagerly", "get_soft_device_placement",
+    "LogicalDevice", "PhysicalDevice", "experimental", "experimental_functions_run_eagerly",
+    "experimental_run_functions_eagerly", "functions_run_eagerly", "get_soft_device_placement",
     "get_visible_devices", "list_logical_devices", "list_physical_devices", "run_functions_eagerly",
     "set_soft_device_placement", "set_visible_devices", "threading",
 ]

@@ -6,7 +6,7 @@ import types as _types
 
 from tapeflow.ops.conv_ops import *  # noqa: F403
 from tapeflow.ops.conv_ops import __all__ as _conv
-from tapeflow.ops.math_utility_ops import in_top_k
+from tapeflow.ops.math_utility_ops import in_top_k, zero_fraction
 from tapeflow.ops.nn_extra_ops import *  # noqa: F403
 from tapeflow.ops.nn_extra_ops import __all__ as _extra
 from tapeflow.ops.nn_ops import *  # noqa: F403
@@ -19,4 +19,5 @@ from tapeflow.random.dropout import stateless_dropout as _stateless_dropout
 
 experimental = _types.SimpleNamespace(stateless_dropout=_stateless_dropout)
 
-__all__ = [*_nn, *_extra, *_conv, *_pool, "top_k", "in_top_k", "dropout", "experimental"]
+__all__ = [*_nn, *_extra, *_conv, *_pool, "top_k", "in_top_k", "zero_fraction", "dropout",
+           "experimental"]

@@ -22,7 +22,7 @@ from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.op import Op, bind
 from tapeflow.core.state import current, tapes_paused
 
-__all__ = ["custom_gradient", "recompute_grad"]
+__all__ = ["custom_gradient", "grad_pass_through", "recompute_grad"]
 
 
 def custom_gradient(f: Callable | None = None) -> Callable:
@@ -51,6 +51,22 @@ def custom_gradient(f: Callable | None = None) -> Callable:
 
     decorated._autograph_do_not_convert = True  # AutoGraph would read `f`'s source through `wraps`
     return decorated
+
+
+def grad_pass_through(f: Callable) -> Callable:
+    """`tf.grad_pass_through`: `f` forward, the identity backward: the gradient reaching `f`'s result
+    goes to its (one) input unchanged — for steps with no gradient of their own (an assign, a
+    quantisation)."""
+
+    @functools.wraps(f)
+    def passing(x: Any) -> Any:
+        @custom_gradient
+        def identity_backward(x: Any) -> Any:
+            return f(x), lambda upstream: upstream
+
+        return identity_backward(x)
+
+    return passing
 
 
 class _Rule:

@@ -197,9 +197,11 @@ def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | No
             with np.errstate(all="ignore"):
                 results = op.kernel(*stand_ins, func=func, Tout=Tout, shapes=None)
         except errors.OpError as e:
-            raise type(e)(None, None, f"{e.message} (raised by the call of {_func_name(func)} on zeros "
-                                      f"shaped like its inputs, which tapeflow makes while tracing to "
-                                      f"learn the shapes of its results)") from e
+            error = type(e)(None, None, f"{e.message} (raised by the call of {_func_name(func)} on zeros "
+                                        f"shaped like its inputs, which tapeflow makes while tracing to "
+                                        f"learn the shapes of its results)")
+            error.from_kernel = True  # (what the function did, not a shape check)
+            raise error from e
         shapes = tuple(np.shape(r) for r in results)
     return bind(op, inputs, {"func": func, "Tout": Tout, "shapes": shapes})
 

@@ -6,11 +6,22 @@ its status code); Python-level misuse raises the builtin `TypeError`/`ValueError
 
 from __future__ import annotations
 
+# The status codes, as `OpError.error_code` carries them (`tf.errors.INVALID_ARGUMENT`...).
+(OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED,
+ RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+ DATA_LOSS, UNAUTHENTICATED) = range(17)
+
 
 class OpError(Exception):
     """An op failed; `message` says why, `op` and `node_def` are kept for TF compatibility."""
 
     error_code = 2
+    # Raised by a kernel from the values it was given (TensorFlow raises these when a graph runs), not
+    # by a check of shapes or dtypes (which TensorFlow makes while it builds a graph): see
+    # `while_tracing`.
+    from_kernel = False
+    # A mismatch of dtypes (TensorFlow's graph builder raises TypeError for these).
+    of_dtypes = False
 
     def __init__(self, node_def=None, op=None, message: str = "", *args):
         super().__init__(message)
@@ -42,6 +53,24 @@ InternalError = _error("InternalError", 13, "An internal invariant was broken.")
 UnavailableError = _error("UnavailableError", 14, "The service is unavailable.")
 DataLossError = _error("DataLossError", 15, "Unrecoverable data loss.")
 UnauthenticatedError = _error("UnauthenticatedError", 16, "The request lacks valid authentication.")
+
+
+def dtype_error(message: str) -> InvalidArgumentError:
+    """An op refusing its inputs' dtypes: InvalidArgumentError eagerly, TypeError while tracing."""
+    error = InvalidArgumentError(None, None, message)
+    error.of_dtypes = True
+    return error
+
+
+def while_tracing(error: OpError) -> Exception:
+    """The error TensorFlow raises for `error` when it happens while a function is traced: its graph
+    builder checks shapes (ValueError) and dtypes (TypeError) as it adds each op; what kernels find in
+    the values stays as it is."""
+    if error.from_kernel or not isinstance(error, InvalidArgumentError):
+        return error
+    translated = (TypeError if error.of_dtypes else ValueError)(error.message)
+    translated.__cause__ = error
+    return translated
 
 
 class OperatorNotAllowedInGraphError(TypeError):

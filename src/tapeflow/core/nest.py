@@ -7,6 +7,9 @@ attrs class; everything else (tensors, variables, arrays, numbers, None, datacla
 leaf. Mappings are flattened in sorted-key order, OrderedDicts included, and rebuilt with their
 own key order; views are rebuilt as lists, `range` as a list, the rest as their own type.
 
+With `expand_composites=True`, composite tensors (a `SparseTensor`: any `CompositeTensor` with a
+`_type_spec`) are nested too: opened into their component tensors and rebuilt by their spec.
+
 What kind of container a type is gets worked out once per type, so flattening costs one dict
 lookup per node: `flatten` and `pack_sequence_as` are on the path of every `tf.function` call.
 """
@@ -17,12 +20,15 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, MappingView, MutableMapping, Sequence
 from typing import Any
 
+from tapeflow.core.tensor import CompositeTensor
+
 __all__ = ["assert_same_structure", "flatten", "flatten_with_tuple_paths", "is_nested", "map_structure",
            "pack_sequence_as"]
 
 # Kinds of node. A leaf is 0, so `if kind:` asks "is it nested?".
-_LEAF, _SEQUENCE, _NAMEDTUPLE, _MAPPING, _VIEW, _ATTRS = range(6)
+_LEAF, _SEQUENCE, _NAMEDTUPLE, _MAPPING, _VIEW, _ATTRS, _COMPOSITE = range(7)
 _KINDS: dict[type, int] = {list: _SEQUENCE, tuple: _SEQUENCE, dict: _MAPPING}
+_EXPANDED_KINDS: dict[type, int] = {list: _SEQUENCE, tuple: _SEQUENCE, dict: _MAPPING}
 _END = object()
 
 
@@ -47,6 +53,19 @@ def _kind(structure: Any) -> int:
     return kind
 
 
+def _expanded_kind(structure: Any) -> int:
+    """`_kind`, with composite tensors nested (`expand_composites=True`)."""
+    kind = _EXPANDED_KINDS.get(type(structure))
+    if kind is None:
+        composite = issubclass(type(structure), CompositeTensor) and hasattr(type(structure), "_type_spec")
+        kind = _EXPANDED_KINDS[type(structure)] = _COMPOSITE if composite else _kind(structure)
+    return kind
+
+
+def _kind_function(expand_composites: bool) -> Callable[[Any], int]:
+    return _expanded_kind if expand_composites else _kind
+
+
 def is_nested(seq: Any) -> bool:
     """Whether `seq` is a container that `flatten` looks into (see the module doc)."""
     return _kind(seq) != _LEAF
@@ -57,6 +76,8 @@ def _children(structure: Any, kind: int) -> list:
         return [structure[k] for k in sorted(structure)]
     if kind == _ATTRS:
         return [getattr(structure, field.name) for field in type(structure).__attrs_attrs__]
+    if kind == _COMPOSITE:
+        return structure._type_spec._to_components(structure)
     return list(structure)
 
 
@@ -68,19 +89,20 @@ def _child_keys(structure: Any, kind: int) -> list:
         return [field.name for field in type(structure).__attrs_attrs__]
     if kind == _NAMEDTUPLE:
         return list(structure._fields)
-    return list(range(len(structure)))
+    return list(range(len(_children(structure, kind))))
 
 
 def flatten(structure: Any, expand_composites: bool = False) -> list:
     """The leaves of `structure`, depth first, mapping values in sorted-key order."""
-    kind = _kind(structure)
+    kind_of = _kind_function(expand_composites)
+    kind = kind_of(structure)
     if not kind:
         return [structure]
     leaves: list = []
     stack = [structure]
     while stack:
         node = stack.pop()
-        kind = _kind(node)
+        kind = kind_of(node)
         if kind:
             stack.extend(reversed(_children(node, kind)))
         else:
@@ -91,11 +113,12 @@ def flatten(structure: Any, expand_composites: bool = False) -> list:
 def flatten_with_tuple_paths(structure: Any, expand_composites: bool = False) -> list:
     """`(path, leaf)` pairs in `flatten`'s order; a path is the tuple of keys, field names and indices
     leading to the leaf (what `tf.Module` reports for its variables)."""
+    kind_of = _kind_function(expand_composites)
     pairs: list = []
     stack = [((), structure)]
     while stack:
         path, node = stack.pop()
-        kind = _kind(node)
+        kind = kind_of(node)
         if kind:
             stack.extend(reversed([((*path, key), child) for key, child in
                                    zip(_child_keys(node, kind), _children(node, kind))]))
@@ -110,7 +133,8 @@ def pack_sequence_as(structure: Any, flat_sequence: Any, expand_composites: bool
         raise TypeError(f"Attempted to pack value:\n  {flat_sequence!r}\ninto a structure, but found "
                         f"incompatible type `{type(flat_sequence)}` instead.")
     flat = flat_sequence if type(flat_sequence) is list else list(flat_sequence)
-    kind = _kind(structure)
+    kind_of = _kind_function(expand_composites)
+    kind = kind_of(structure)
     if not kind:
         if len(flat) != 1:
             raise ValueError(f"The target structure is of type `{type(structure)}`\n  {structure!r}\nHowever "
@@ -118,22 +142,23 @@ def pack_sequence_as(structure: Any, flat_sequence: Any, expand_composites: bool
                              f"{flat!r}\nnest cannot guarantee that it is safe to map one to the other.")
         return flat[0]
     leaves = iter(flat)
-    result = _build(structure, kind, leaves)
+    result = _build(structure, kind, leaves, kind_of)
     if result is _END or next(leaves, _END) is not _END:
-        raise ValueError(f"Could not pack sequence. Structure had {len(flatten(structure))} atoms, but "
+        raise ValueError(f"Could not pack sequence. Structure had "
+                         f"{len(flatten(structure, expand_composites))} atoms, but "
                          f"flat_sequence had {len(flat)} items.  Structure: {structure!r}, flat_sequence: "
                          f"{flat!r}.")
     return result
 
 
-def _build(node: Any, kind: int, leaves: Any) -> Any:
+def _build(node: Any, kind: int, leaves: Any, kind_of: Callable[[Any], int]) -> Any:
     """`node`'s shape filled from the iterator `leaves`, or `_END` when it runs out (a plain recursive
     function: a nested closure would form a reference cycle that keeps the leaves alive until the
     garbage collector runs)."""
     values = []
     for child in _children(node, kind):
-        child_kind = _kind(child)
-        value = _build(child, child_kind, leaves) if child_kind else next(leaves, _END)
+        child_kind = kind_of(child)
+        value = _build(child, child_kind, leaves, kind_of) if child_kind else next(leaves, _END)
         if value is _END:
             return _END
         values.append(value)
@@ -159,6 +184,8 @@ def _rebuild(node: Any, kind: int, values: list) -> Any:
         return rebuilt
     if kind == _NAMEDTUPLE or kind == _ATTRS:
         return kind_of(*values)
+    if kind == _COMPOSITE:
+        return node._type_spec._from_components(values)
     if kind == _VIEW or isinstance(node, range):
         return values
     return kind_of(values)
@@ -189,12 +216,13 @@ def _outline(structure: Any) -> Any:
     return pack_sequence_as(structure, [_Dot()] * len(flatten(structure)))
 
 
-def _mismatch(nest1: Any, nest2: Any, check_types: bool) -> tuple[type, str] | None:
+def _mismatch(nest1: Any, nest2: Any, check_types: bool,
+              kind_of: Callable[[Any], int]) -> tuple[type, str] | None:
     """Why the two structures differ (exception type and explanation), or None when they match."""
     stack = [(nest1, nest2)]
     while stack:
         a, b = stack.pop()
-        kind_a, kind_b = _kind(a), _kind(b)
+        kind_a, kind_b = kind_of(a), kind_of(b)
         if bool(kind_a) != bool(kind_b):
             nested, flat = (a, b) if kind_a else (b, a)
             return ValueError, (f'Substructure "{_describe(nested)}" is a sequence, while substructure '
@@ -219,7 +247,7 @@ def _mismatch(nest1: Any, nest2: Any, check_types: bool) -> tuple[type, str] | N
 def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True,
                           expand_composites: bool = False) -> None:
     """Raise ValueError (TypeError for differing container types) unless both have one structure."""
-    mismatch = _mismatch(nest1, nest2, check_types)
+    mismatch = _mismatch(nest1, nest2, check_types, _kind_function(expand_composites))
     if mismatch is not None:
         error, reason = mismatch
         raise error(f"The two structures don't have the same nested structure.\n\nFirst structure: "
@@ -239,10 +267,11 @@ def map_structure(func: Callable, *structure: Any, **kwargs: Any) -> Any:
     if unknown:
         raise ValueError(f"Only valid keyword arguments are `check_types` and `expand_composites`, not: "
                          f"`{'`, `'.join(unknown)}`")
-    first = structure[0]
+    first, expand = structure[0], kwargs.get("expand_composites", False)
     if len(structure) == 1:
-        return pack_sequence_as(first, [func(leaf) for leaf in flatten(first)])
+        return pack_sequence_as(first, [func(leaf) for leaf in flatten(first, expand)], expand)
     for other in structure[1:]:
-        assert_same_structure(first, other, check_types=kwargs.get("check_types", True))
-    flats = [flatten(s) for s in structure]
-    return pack_sequence_as(first, [func(*leaves) for leaves in zip(*flats)])
+        assert_same_structure(first, other, check_types=kwargs.get("check_types", True),
+                              expand_composites=expand)
+    flats = [flatten(s, expand) for s in structure]
+    return pack_sequence_as(first, [func(*leaves) for leaves in zip(*flats)], expand)

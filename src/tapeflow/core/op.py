@@ -133,6 +133,9 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
                 out = op.kernel(*[x._value for x in inputs], **params)
         except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
             raise kernel_error(op, inputs, params, e) from None
+        except errors.OpError as e:  # a kernel's own error, from the values
+            e.from_kernel = True
+            raise
         result = tuple(map(Tensor, out)) if op.multiple_results else Tensor(out)
     if state is not None and state.tapes:
         for tape in state.tapes:
@@ -152,4 +155,6 @@ def kernel_error(op: Op, inputs: tuple, params: dict, cause: Exception) -> error
         described = ", ".join(f"{x.dtype.name}{s}" for x, s in zip(inputs, shapes))
         settings = "".join(f", {k}={v!r}" for k, v in params.items())
         message = f"{op.name} cannot be computed on inputs ({described}){settings}: {text}"
-    return errors.InvalidArgumentError(None, None, f"{message} [Op:{op.name}]")
+    error = errors.InvalidArgumentError(None, None, f"{message} [Op:{op.name}]")
+    error.from_kernel = True
+    return error

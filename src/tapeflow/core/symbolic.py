@@ -71,7 +71,8 @@ class SymbolicTensor(TensorLike):
         return self._graph
 
     def numpy(self):
-        raise NotImplementedError("numpy() is only available when eager execution is enabled.")
+        raise AttributeError(f"'SymbolicTensor' object has no attribute 'numpy' ({self!r} is traced: it has "
+                             f"no value until the function runs)")
 
     def __bool__(self) -> bool:
         raise _no_value("a Python `bool`")

@@ -87,8 +87,12 @@ class TensorLike:
 
 
 class CompositeTensor:
-    """A value made of tensors (`tf.IndexedSlices`...): `tf.is_tensor` is true of it, and it converts to
-    a tensor through the conversion its type registers (`core.convert`)."""
+    """A value made of tensors (`tf.IndexedSlices`, `tf.SparseTensor`): `tf.is_tensor` is true of it.
+
+    One that `tf.nest` can open (`expand_composites=True`) and `tf.function` can take and return has a
+    `_type_spec`: a hashable description of all but its tensors (one trace per spec), with
+    `_component_specs()` (each tensor's (shape, NumPy dtype), None for dimensions that vary),
+    `_to_components(value)` and `_from_components(tensors)`."""
 
     __slots__ = ()
 

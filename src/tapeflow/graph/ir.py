@@ -16,6 +16,7 @@ import numpy as np
 
 from tapeflow.core import errors
 from tapeflow.core.op import Op, bind, kernel_error
+from tapeflow.core.state import paused
 from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
 from tapeflow.core.tensor import Tensor
 
@@ -97,6 +98,25 @@ class Graph:
     def producer(self, x: SymbolicTensor) -> Equation | None:
         """The equation of this graph that computed `x` (None for an input)."""
         return next((eq for eq in reversed(self.equations) if any(o is x for o in eq.outputs)), None)
+
+    def lift(self, x: SymbolicTensor, known: dict[int, Tensor]) -> Tensor | None:
+        """`x`'s value now, from the equations it depends on run eagerly, with `known` values (by the
+        id of an input) for the inputs they read; None when one they read is not known. TensorFlow
+        lifts a variable's initial value out of the function being traced so."""
+        needed, wanted = [], {id(x)}
+        for eq in reversed(self.equations):
+            if any(id(o) in wanted for o in eq.outputs):
+                needed.append(eq)
+                wanted.update(id(i) for i in eq.inputs if type(i) is SymbolicTensor)
+        if any(id(i) in wanted and id(i) not in known for i in self.inputs):
+            return None
+        env = dict(known)
+        with paused():
+            for eq in reversed(needed):
+                result = bind(eq.op, tuple(env[id(i)] if type(i) is SymbolicTensor else i for i in eq.inputs),
+                              eq.params)
+                env.update(zip(map(id, eq.outputs), result if eq.op.multiple_results else (result,)))
+        return env[id(x)]
 
     def evaluate(self, inputs: list, replay: dict[int, tuple] | None = None, rerun: bool = False) -> list:
         """Run the equations through `bind` on `inputs` (values for `self.inputs`, captures included):
@@ -195,7 +215,12 @@ def _run_on_stand_ins(op: Op, inputs: tuple, params: dict, unknown: int) -> list
         except ZeroDivisionError:
             continue
         except (ValueError, IndexError, TypeError) as e:
-            raise kernel_error(op, inputs, params, e) from None
+            error = kernel_error(op, inputs, params, e)
+            error.from_kernel = False  # shapes that do not fit, found while tracing (errors.while_tracing)
+            raise error from None
+        except errors.OpError as e:  # what the kernel found in the values
+            e.from_kernel = True
+            raise
     results = out if op.multiple_results else (out,)
     return [AbstractValue(np.shape(r), np.asarray(r).dtype) for r in results]
 

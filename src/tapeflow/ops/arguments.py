@@ -50,6 +50,15 @@ def int_values(value: Any, op_name: str, attr: str, allowed: Sequence = INDEX_TY
     return np.asarray(t._value, dtype=np.int64)
 
 
+def index_dtype(dtype: Any, op_name: str, attr: str) -> dtypes.DType:
+    """An output index dtype argument (`out_type`, `out_idx`): int32 or int64, else TensorFlow's error."""
+    dtype = dtypes.as_dtype(dtype)
+    if dtype not in INDEX_TYPES:
+        raise invalid(op_name, f"Value for attr '{attr}' of {type_name(dtype)} is not in the list of allowed "
+                               f"values: int32, int64")
+    return dtype
+
+
 def index_error(name: str, indices: np.ndarray, bad: np.ndarray, relation: str, op_name: str
                  ) -> errors.OpError:
     """`indices[1,0] = 5 is not in [0, 3)`: the first bad index, by its position."""
@@ -58,12 +67,11 @@ def index_error(name: str, indices: np.ndarray, bad: np.ndarray, relation: str, 
     return invalid(op_name, f"{name}{where_} = {indices[position]} {relation}")
 
 
-def shape_tuple(shape: Any) -> tuple:
-    """A shape argument (list, tuple, TensorShape or int tensor) as a tuple of ints."""
-    if hasattr(shape, "_value"):
-        return tuple(int(d) for d in np.asarray(shape._value).reshape(-1))
+def shape_tuple(shape: Any, op_name: str = "Reshape", attr: str = "Tshape") -> tuple:
+    """A shape argument (list, tuple, TensorShape, int32 or int64 tensor) as a tuple of ints; another
+    dtype is TensorFlow's error for the op's attribute `attr`."""
     if hasattr(shape, "as_list"):
         return tuple(shape.as_list())
     if isinstance(shape, int | np.integer):
         return (int(shape),)
-    return tuple(int(d) for d in shape)
+    return tuple(int(d) for d in int_values(shape, op_name, attr).reshape(-1))

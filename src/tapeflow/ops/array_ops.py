@@ -63,6 +63,9 @@ def reshape(tensor: Any, shape: Any, name: str | None = None):
                         f"{len(target) - 1 - target[::-1].index(-1)} [Op:Reshape]")
     if size is None:  # some dimensions known only when the code runs: its kernel checks then
         return bind(_reshape_op, (x,), {"shape": target})
+    if size == 0 and -1 in target and 0 in target:  # TensorFlow's rule: -1 from the nonzero dimensions
+        missing = math.prod(d for d in x._value.shape if d) // math.prod(d for d in target if d > 0)
+        target = tuple(missing if d == -1 else d for d in target)
     if (-1 not in target and known != size) or (
             -1 in target and (known == 0 or size % known)):
         raise errors.InvalidArgumentError(
@@ -83,7 +86,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None):  # noqa: A002
     if shape_ops.traced_dims(shape):  # a shape known when the code runs
         static, packed = shape_ops.static_and_packed(shape)
         return bind(_dynamic_broadcast_op, (x, packed), {"static": static})
-    target = shape_tuple(shape)
+    target = shape_tuple(shape, "BroadcastTo", "Tidx")
     if target == x._value.shape:
         return x
     if not shape_ops.broadcasts_to(x._value.shape, target):
@@ -205,6 +208,8 @@ def reverse(tensor: Any, axis: Any, name: str | None = None):
     if given.ndim != 1:
         raise invalid("ReverseV2", f"'dims' must be 1-dimension, not {given.ndim}")
     rank = x._value.ndim
+    if not rank:  # a scalar is its own reverse, whatever the axes (as TensorFlow's kernel has it)
+        return x
     axes = []
     for i, a in enumerate(given.tolist()):
         if not -rank <= a < rank:

@@ -22,7 +22,9 @@ from tapeflow.ops.declare import operands, tensor
 __all__ = ["Assert", "assert_all_finite", "assert_equal", "assert_greater", "assert_greater_equal",
            "assert_less", "assert_less_equal", "assert_near", "assert_negative", "assert_non_negative",
            "assert_non_positive", "assert_none_equal", "assert_positive", "assert_rank",
-           "assert_rank_at_least", "assert_scalar", "assert_type", "check_numerics", "ensure_shape"]
+           "assert_rank_at_least", "assert_rank_in", "assert_integer", "assert_same_float_dtype",
+           "is_numeric_tensor", "assert_proper_iterable",
+           "assert_scalar", "assert_type", "check_numerics", "ensure_shape"]
 
 
 def _no_results(*values: Any, **params: Any) -> list:
@@ -212,6 +214,53 @@ def assert_rank_at_least(x: Any, rank: int, message: str | None = None, name: st
     if x._value.ndim < int(rank):
         raise ValueError(f"{message + '.  ' if message else ''}Tensor  must have rank at least {int(rank)}.  "
                          f"Received rank {x._value.ndim}, shape {TensorShape(x._value.shape)}")
+
+
+def assert_rank_in(x: Any, ranks: Any, message: str | None = None, name: str | None = None) -> None:
+    """`tf.debugging.assert_rank_in`: ValueError unless x's rank is one of `ranks`."""
+    x, ranks = tensor(x), tuple(int(r) for r in ranks)
+    if x._value.ndim not in ranks:
+        raise ValueError(f"{message + '.  ' if message else ''}Tensor  must have rank in {ranks}.  Received "
+                         f"rank {x._value.ndim}, shape {TensorShape(x._value.shape)}")
+
+
+def assert_integer(x: Any, message: str | None = None, name: str | None = None) -> None:
+    """`tf.debugging.assert_integer`: TypeError unless x's dtype is an integer type."""
+    x = tensor(x)
+    if not x.dtype.is_integer:
+        raise TypeError(f"{message + '.  ' if message else ''}Expected \"x\" to be integer type.  "
+                        f"Found: tensor of dtype {x.dtype}")
+
+
+def assert_same_float_dtype(tensors: Any = None, dtype: Any = None) -> dtypes.DType:
+    """`tf.debugging.assert_same_float_dtype`: the one floating dtype of `tensors` (and `dtype`);
+    ValueError if they differ or it is not floating; float32 when there is nothing to look at."""
+    first = None
+    for t in tensors or ():
+        if dtype is None:
+            first, dtype = t, t.dtype
+        elif t.dtype != dtype:
+            raise ValueError(f"{t!s}, type={t.dtype}, must be of the same type ({dtype}) as {first!s}.")
+    if dtype is None:
+        return dtypes.float32
+    dtype = dtypes.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise ValueError(f"Expected floating point type, got {dtype}.")
+    return dtype
+
+
+def is_numeric_tensor(tensor_: Any) -> bool:
+    """`tf.debugging.is_numeric_tensor`: a tensor of a numeric dtype (not bool, not string)."""
+    return isinstance(tensor_, TensorLike) and tensor_.dtype in dtypes.NUMERIC
+
+
+def assert_proper_iterable(values: Any) -> None:
+    """`tf.debugging.assert_proper_iterable`: TypeError for what iterates but is one value (a tensor,
+    an array, a string) and for what does not iterate."""
+    if isinstance(values, TensorLike | np.ndarray | str | bytes):
+        raise TypeError(f'Expected argument "values" to be a "proper" iterable.  Found: {type(values)}')
+    if not hasattr(values, "__iter__"):
+        raise TypeError(f'Expected argument "values" to be iterable.  Found: {type(values)}')
 
 
 def assert_scalar(tensor_: Any, message: str | None = None, name: str | None = None) -> Any:

@@ -54,7 +54,7 @@ def _dtype(dtype: Any) -> dtypes.DType:
 
 
 def _dims(shape: Any, op_name: str) -> tuple:
-    dims = shape_tuple(shape)
+    dims = shape_tuple(shape, op_name, "index_type")
     for d in dims:
         if d < 0:
             raise errors.InvalidArgumentError(None, None, f"Dimension {d} must be >= 0 [Op:{op_name}]")
@@ -186,19 +186,26 @@ _one_hot_op = Op("OneHot", _one_hot_kernel, None)
 
 def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = None, axis: int | None = None,
             dtype: Any = None, name: str | None = None) -> Tensor:
-    """`tf.one_hot`: a new axis (last, or `axis`) of `depth` with `on_value` at each index."""
-    if dtype is None:
-        given = on_value if on_value is not None else off_value
-        dtype = tensor(given).dtype if given is not None else dtypes.float32
-    dtype = _dtype(dtype)
-    on = 1 if on_value is None else getattr(on_value, "_value", on_value)
-    off = 0 if off_value is None else getattr(off_value, "_value", off_value)
+    """`tf.one_hot`: a new axis (last, or `axis`) of `depth` with `on_value` at each index. The on and
+    off values (converted with `dtype` as a hint) must have one dtype, `dtype` if given (TypeError)."""
+    hint = None if dtype is None else _dtype(dtype)
+    given = {key: convert_to_tensor(value, dtype_hint=hint) for key, value in
+             (("on_value", on_value), ("off_value", off_value)) if value is not None}
+    for key, value in given.items():
+        if hint is not None and value.dtype != hint:
+            raise TypeError(f"dtype {value.dtype} of {key} does not match dtype parameter {hint}")
+    dtype = hint or next((value.dtype for value in given.values()), dtypes.float32)
+    if len(given) == 2 and given["on_value"].dtype != given["off_value"].dtype:
+        raise TypeError(f"dtype {given['on_value'].dtype} of on_value does not match dtype "
+                        f"{given['off_value'].dtype} of off_value")
+    on = given["on_value"]._value if "on_value" in given else 1
+    off = given["off_value"]._value if "off_value" in given else 0
     params = {"depth": int(getattr(depth, "_value", depth)), "on": on, "off": off,
               "axis": -1 if axis is None else int(axis), "dtype": dtype._np}
     indices = tensor(indices)
     if indices.dtype not in _ONE_HOT_INDICES:  # TF's OneHot kernel takes these index types only
-        raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'TI' of {dtypes.type_name(indices.dtype)} is not in the list of "
+        raise errors.dtype_error(
+            f"Value for attr 'TI' of {dtypes.type_name(indices.dtype)} is not in the list of "
                         f"allowed values: uint8, int8, int32, int64 [Op:OneHot]")
     return bind(_one_hot_op, (indices,), params)
 

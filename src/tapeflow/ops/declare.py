@@ -25,40 +25,33 @@ def tensor(x: Any) -> Tensor:
     return x if type(x) is Tensor else convert_to_tensor(x)
 
 
-def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
+def operands(x: Any, y: Any, hinted: bool = False) -> tuple[Tensor, Tensor]:
     """Two operands converted as TensorFlow's binary ops do: a Python or NumPy value takes the dtype
-    of the tensor beside it."""
+    of the tensor beside it (or of the first operand), and TypeError ("Cannot convert 0.5 to
+    EagerTensor of dtype int32") when it does not fit. `hinted`: as `tf.add`, `+` and `tf.matmul`
+    convert, the first operand alone and the second with the first's dtype as a hint only, so a value
+    that does not fit keeps its own dtype (and the op reports the mismatch)."""
     if isinstance(x, TensorLike):
         x = tensor(x)
         if isinstance(y, TensorLike):
-            y = tensor(y)
-        else:
-            try:
-                y = convert_to_tensor(y, dtype=x.dtype)
-            except TypeError:  # TF then reports the dtype mismatch of the converted value
-                y = convert_to_tensor(y)
+            return x, tensor(y)
     elif isinstance(y, TensorLike):
         y = tensor(y)
-        x = convert_to_tensor(x, dtype=y.dtype)
+        return (convert_to_tensor(x) if hinted else convert_to_tensor(x, dtype=y.dtype)), y
     else:
         x = convert_to_tensor(x)
-        y = convert_to_tensor(y, dtype=x.dtype)
-    return x, y
+    return x, convert_to_tensor(y, dtype_hint=x.dtype) if hinted else convert_to_tensor(y, dtype=x.dtype)
 
 
 def mismatch_error(op: Op, expected: dtypes.DType, index: int, got: dtypes.DType) -> errors.OpError:
-    return errors.InvalidArgumentError(
-        None, None,
-        f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
-        f"{type_name(expected)} tensor but is a {type_name(got)} tensor [Op:{op.name}]")
+    return errors.dtype_error(f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
+                              f"{type_name(expected)} tensor but is a {type_name(got)} tensor [Op:{op.name}]")
 
 
 def unsupported_error(op: Op, dtype: dtypes.DType, allowed: Iterable[dtypes.DType]) -> errors.OpError:
     names = ", ".join(type_name(d) for d in dtypes.ALL if d in allowed)
-    return errors.InvalidArgumentError(
-        None, None,
-        f"Value for attr 'T' of {type_name(dtype)} is not in the list of allowed values: {names} "
-        f"[Op:{op.name}]")
+    return errors.dtype_error(f"Value for attr 'T' of {type_name(dtype)} is not in the list of allowed "
+                              f"values: {names} [Op:{op.name}]")
 
 
 def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
@@ -80,19 +73,19 @@ def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
 
 def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
            allowed: Iterable[dtypes.DType], infix: str | None = None, string_op: Op | None = None,
-           **facts: Any) -> Callable:
+           hinted: bool = False, **facts: Any) -> Callable:
     """The public function of an elementwise, broadcasting op of two tensors of one dtype; `infix` is
     the Python operator that applies `kernel` when it is a plain NumPy ufunc (used by generated code);
     `string_op`, if any, is the op applied to two string tensors (checked only when the dtype is not
     allowed, so numbers pay nothing for it); `facts` what else the Op says of itself (its `label`, its
-    `neutral` element)."""
+    `neutral` element); `hinted` how its operands convert (`operands`)."""
     op = Op(tf_name, kernel, grads, infix=infix, **facts)
     allowed = frozenset(allowed)
     allowed_np = frozenset(d._np for d in allowed)
 
     def apply(x, y, name=None):
         if type(x) is not Tensor or type(y) is not Tensor:
-            x, y = operands(x, y)
+            x, y = operands(x, y, hinted)
         dt = x._value.dtype
         if dt != y._value.dtype:
             raise mismatch_error(op, x.dtype, 1, y.dtype)
@@ -101,6 +94,23 @@ def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
                 return bind(string_op, (x, y), EMPTY)
             raise unsupported_error(op, x.dtype, allowed)
         return bind(op, (x, y), EMPTY)
+
+    return _publish(apply, py_name, op)
+
+
+def logical(py_name: str, tf_name: str, kernel: Callable, **facts: Any) -> Callable:
+    """The public function of an op on bool tensors only (TensorFlow's logical ops have no dtype
+    attribute): a Python value converts to bool or is a TypeError, a tensor of another dtype is the
+    op's InvalidArgumentError naming the input."""
+    op = Op(tf_name, kernel, None, **facts)
+
+    def apply(*args, name=None):
+        inputs = tuple(tensor(a) if isinstance(a, TensorLike) else convert_to_tensor(a, dtype=dtypes.bool)
+                       for a in args)
+        for index, x in enumerate(inputs):
+            if x.dtype != dtypes.bool:
+                raise mismatch_error(op, dtypes.bool, index, x.dtype)
+        return bind(op, inputs, EMPTY)
 
     return _publish(apply, py_name, op)
 

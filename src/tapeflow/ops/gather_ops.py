@@ -9,6 +9,7 @@ order therefore needs nothing more. The gradient of gather is a dense tensor (Te
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,8 @@ def _gather_kernel(params, indices, axis, batch_dims):
     k = int(np.prod(batch, dtype=np.int64))
     moved = np.moveaxis(params, axis, b)
     rest = moved.shape[b + 1:]
-    out = moved.reshape((k, params.shape[axis]) + rest)[np.arange(k)[:, None], indices.reshape(k, -1)]
+    per_batch = math.prod(indices.shape[b:])  # (not -1: a batch may be empty)
+    out = moved.reshape((k, params.shape[axis]) + rest)[np.arange(k)[:, None], indices.reshape(k, per_batch)]
     ni = indices.ndim - b
     out = out.reshape(batch + indices.shape[b:] + rest)  # batch, indices, P1, P2
     order = [*range(b), *range(b + ni, b + ni + p1), *range(b, b + ni), *range(b + ni + p1, out.ndim)]
@@ -197,7 +199,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
         raise ValueError(f"axis={axis} out of bounds: expected {-rank}<=axis<{rank}")
     axis %= rank
     n = x._value.shape[axis]
-    counts = int_values(repeats, "Repeat", "repeats")
+    counts = int_values(repeats, "Repeat", "repeats", GATHER_INDEX_TYPES)
     if (counts < 0).any():
         raise invalid("Tile", f"Expected multiples[1] >= 0, but got {counts.min()}")
     if counts.ndim == 0:  # every element `counts` times: also for a length known only when the code runs

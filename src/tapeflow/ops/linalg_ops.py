@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import errors
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS, NUMERIC
 from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import shape_ops
+from tapeflow.ops.arguments import int_values
 from tapeflow.ops.array_ops import expand_dims, squeeze, transpose
 from tapeflow.ops.declare import mismatch_error, operands, tensor, unsupported_error
 from tapeflow.ops.einsum_ops import einsum
@@ -70,7 +72,7 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
     if (transpose_a and adjoint_a) or (transpose_b and adjoint_b):
         raise ValueError("Only one of transpose_a and adjoint_a can be True." if transpose_a and adjoint_a
                          else "Only one of transpose_b and adjoint_b can be True.")
-    a, b = operands(a, b)
+    a, b = operands(a, b, hinted=True)
     op = _matmul_op if a._value.ndim == 2 and b._value.ndim == 2 else _batch_matmul_op
     if a._value.dtype != b._value.dtype:
         raise mismatch_error(op, a.dtype, 1, b.dtype)
@@ -110,7 +112,9 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False, a
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None):
     """`tf.tensordot`: the sum over `axes` of the products of `a`'s and `b`'s entries. `axes` is an int
     n (a's last n axes with b's first n) or a pair of axis lists; an einsum of the two."""
-    a, b = operands(a, b)
+    a, b = convert_to_tensor(a), convert_to_tensor(b)  # each alone, as TensorFlow converts them
+    if a.dtype != b.dtype:
+        raise mismatch_error(_matmul_op, a.dtype, 1, b.dtype)
     rank_a, rank_b = a._value.ndim, b._value.ndim
     if isinstance(axes, int | np.integer):
         if not 0 <= axes <= min(rank_a, rank_b):
@@ -293,7 +297,7 @@ def band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = Non
     rows, cols = x._value.shape[-2:]
     if rows is None or cols is None:
         raise NotImplementedError("tf.linalg.band_part needs the matrix size known while tracing.")
-    lower, upper = (int(getattr(k, "_value", k)) for k in (num_lower, num_upper))
+    lower, upper = (int(int_values(k, "MatrixBandPart", "Tindex")) for k in (num_lower, num_upper))
     i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
     inside = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
     return where(Tensor(inside), x, Tensor(np.zeros((), x._value.dtype)))

@@ -15,8 +15,9 @@ from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS, INEXACT, INTEGERS, NUMERIC, REAL
 from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
-from tapeflow.ops.declare import binary, mismatch_error, operands, tensor, unary
+from tapeflow.ops.declare import binary, logical, mismatch_error, operands, tensor, unary
 
 __all__ = [
     "complex", "saturate_cast", "add", "subtract", "multiply", "negative", "floordiv", "floormod",
@@ -43,7 +44,7 @@ def _concatenate(x: Any, y: Any) -> np.ndarray:
 
 
 # (TensorFlow names the graph nodes of Python's operators in lower case: `x * 2` is "mul:0".)
-add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+",
+add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+", hinted=True,
              label="add", neutral=(0, (0, 1)), string_op=Op("AddV2", _concatenate, None, label="add"),
              batchable=True)
 subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-",
@@ -301,10 +302,10 @@ less_equal = binary("less_equal", "LessEqual", np.less_equal, None, _ORDERED, "<
 greater = binary("greater", "Greater", np.greater, None, _ORDERED, ">", batchable=True)
 greater_equal = binary("greater_equal", "GreaterEqual", np.greater_equal, None, _ORDERED, ">=",
                        batchable=True)
-logical_and = binary("logical_and", "LogicalAnd", np.logical_and, None, _BOOL, batchable=True)
-logical_or = binary("logical_or", "LogicalOr", np.logical_or, None, _BOOL, batchable=True)
-logical_xor = binary("logical_xor", "LogicalXor", np.logical_xor, None, _BOOL)
-logical_not = unary("logical_not", "LogicalNot", np.logical_not, None, _BOOL, batchable=True)
+logical_and = logical("logical_and", "LogicalAnd", np.logical_and, batchable=True)
+logical_or = logical("logical_or", "LogicalOr", np.logical_or, batchable=True)
+logical_xor = logical("logical_xor", "LogicalXor", np.logical_xor)
+logical_not = logical("logical_not", "LogicalNot", np.logical_not, batchable=True)
 bitwise_and = binary("bitwise_and", "BitwiseAnd", np.bitwise_and, None, INTEGERS)
 bitwise_or = binary("bitwise_or", "BitwiseOr", np.bitwise_or, None, INTEGERS)
 bitwise_xor = binary("bitwise_xor", "BitwiseXor", np.bitwise_xor, None, INTEGERS)
@@ -376,13 +377,18 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
             raise errors.InvalidArgumentError(
                 None, None, f"condition must be a bool tensor, got {condition.dtype.name} [Op:SelectV2]")
     if x is None and y is None:
-        return tensor(np.argwhere(condition._value).astype(np.int64))
+        return bind(_coordinates_op, (condition,))
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = operands(x, y)
     if x.dtype != y.dtype:
         raise mismatch_error(_where_op, x.dtype, 2, y.dtype)
     return bind(_where_op, (condition, x, y))
+
+
+_coordinates_op = Op(
+    "Where", lambda condition: np.argwhere(condition).astype(np.int64), None,
+    infer=lambda condition: [AbstractValue((None, len(condition.shape)), np.dtype(np.int64))])
 
 
 def _add_n_kernel(*values):
@@ -426,6 +432,9 @@ ADD_N = Op("AddN", _add_n_kernel, _add_n_grad, variadic=True, emit=_emit_add_n)
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None):
     """`tf.clip_by_value`: `t` limited to [min, max]; the gradient passes where t is inside or on
-    a boundary."""
+    a boundary; bounds may broadcast against `t` but not widen it (TensorFlow's ValueError)."""
     t = tensor(t)
-    return maximum(minimum(t, clip_value_max), clip_value_min)
+    clipped = maximum(minimum(t, clip_value_max), clip_value_min)
+    if not t.shape.is_compatible_with(clipped.shape):
+        raise ValueError(f"Shapes {t.shape} and {clipped.shape} are incompatible")
+    return clipped

@@ -64,6 +64,12 @@ _leaky_relu_op = Op("LeakyRelu", lambda x, alpha: np.where(x > 0, x, x * alpha),
                     (lambda g, y, x, alpha: bind(_leaky_relu_grad, (x, g), {"alpha": alpha}),))
 
 
+def float32_attribute(value: float) -> float:
+    """A float as TensorFlow keeps an op's float attribute, or a constant its Python code casts to a
+    tensor's dtype: rounded to float32 (so float64 results use the rounded value)."""
+    return float(np.float32(value))
+
+
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None):
     """`tf.nn.leaky_relu`: x where x > 0, else alpha * x; integers are first cast to float32, and the
     gradient at 0 is alpha (as TF)."""
@@ -72,7 +78,7 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None):
         x = math_ops.cast(x, dtypes.float32)
     if x.dtype not in FLOATS:
         raise unsupported_error(_leaky_relu_op, x.dtype, FLOATS)
-    return bind(_leaky_relu_op, (x,), {"alpha": float(alpha)})
+    return bind(_leaky_relu_op, (x,), {"alpha": float32_attribute(alpha)})
 
 
 # ---- exponential linear units -----------------------------------------------------------------
@@ -114,15 +120,18 @@ def gelu(features: Any, approximate: bool = False, name: str | None = None):
         raise ValueError("`features.dtype` must be a floating point tensor."
                          f"Received:features.dtype=<dtype: '{x.dtype.name}'>")
     if approximate:
-        inner = 0.7978845608028654 * (x + 0.044715 * math_ops.pow(x, 3))
+        inner = 0.7978845608028654 * (x + float32_attribute(0.044715) * math_ops.pow(x, 3))
         return 0.5 * x * (1 + tanh(inner))
-    return 0.5 * x * _erfc(x * -0.7071067811865476)
+    return 0.5 * x * _erfc(-x * float32_attribute(0.7071067811865476))
 
 
 def silu(features: Any, beta: float = 1.0):
-    """`tf.nn.silu` (also `tf.nn.swish`): x * sigmoid(beta * x)."""
+    """`tf.nn.silu` (also `tf.nn.swish`): x * sigmoid(beta * x); `beta` a float32 tensor cast to x's
+    dtype, as TensorFlow converts it."""
     x = tensor(features)
-    return x * sigmoid(x if beta == 1.0 else x * beta)
+    if isinstance(beta, float | int) and beta == 1.0:
+        return x * sigmoid(x)
+    return x * sigmoid(math_ops.cast(convert_to_tensor(beta), x.dtype) * x)
 
 
 swish = silu
@@ -131,7 +140,7 @@ swish = silu
 # ---- softmax ----------------------------------------------------------------------------------
 
 def _shifted(x, axis):
-    return x - np.max(x, axis=axis, keepdims=True)
+    return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size else x
 
 
 def _softmax_kernel(x, axis):

@@ -12,17 +12,30 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import array_ops, linalg_ops, math_ops, slicing_ops
 
 
 def _flip(fn):
+    """`y op x` for a tensor `x` and a non-tensor `y`, which converts to x's dtype first (TypeError if
+    it does not fit), as TensorFlow's reflected operators convert."""
     def reflected(x, y):
+        x, y = math_ops.operands(x, y)
         return fn(y, x)
 
     reflected.__name__ = f"r{fn.__name__}"
     return reflected
+
+
+def _multiply(x, y):
+    """`x * y`: with a bool tensor on either side, TensorFlow's operator multiplies the two as int32
+    and casts the product back to bool (a logical and of nonzero values)."""
+    if any(isinstance(v, TensorLike) and v.dtype == dtypes.bool for v in (x, y)):
+        as_int = [math_ops.cast(convert_to_tensor(v), dtypes.int32) for v in (x, y)]
+        return math_ops.cast(math_ops.multiply(*as_int), dtypes.bool)
+    return math_ops.multiply(x, y)
 
 
 def _logical_or_bitwise(logical, bitwise):
@@ -62,7 +75,7 @@ _xor = _logical_or_bitwise(math_ops.logical_xor, math_ops.bitwise_xor)
 OPERATORS = {
     "__add__": math_ops.add, "__radd__": _flip(math_ops.add),
     "__sub__": math_ops.subtract, "__rsub__": _flip(math_ops.subtract),
-    "__mul__": math_ops.multiply, "__rmul__": _flip(math_ops.multiply),
+    "__mul__": _multiply, "__rmul__": _flip(_multiply),
     "__truediv__": math_ops.truediv, "__rtruediv__": _flip(math_ops.divide),
     "__floordiv__": math_ops.floordiv, "__rfloordiv__": _flip(math_ops.floordiv),
     "__mod__": math_ops.floormod, "__rmod__": _flip(math_ops.floormod),

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
+from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.op import Op, bind
 from tapeflow.ops.array_ops import reshape
 from tapeflow.ops.creation_ops import range as range_
@@ -76,7 +77,7 @@ _STITCH = Op("DynamicStitch", _stitch_kernel, _stitch_rule, variadic=True)
 def dynamic_stitch(indices: list, data: list, name: str | None = None):
     """`tf.dynamic_stitch`: `merged[indices[m][i]] = data[m][i]`, the rows of all `data` placed at their
     indices (a later one wins where indices repeat); the result has max(index) + 1 rows."""
-    indices, data = [tensor(i) for i in indices], [tensor(d) for d in data]
+    indices, data = [convert_to_tensor(i, dtype=dtypes.int32) for i in indices], [tensor(d) for d in data]
     if len(indices) != len(data) or not indices:
         raise ValueError(f"dynamic_stitch needs as many data tensors as index tensors, got {len(indices)} "
                          f"and {len(data)}")

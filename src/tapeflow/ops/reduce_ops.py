@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.dtypes import INEXACT, NUMERIC, REAL
+from tapeflow.core.dtypes import NUMERIC, REAL
 from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops, shape_ops
-from tapeflow.ops.arguments import int_values
+from tapeflow.ops.arguments import INDEX_TYPES, int_values, invalid
 from tapeflow.ops.declare import mismatch_error, tensor, unsupported_error
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
@@ -41,6 +41,9 @@ def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple:
     if axis is None:
         return tuple(range(rank))
     if hasattr(axis, "_value"):
+        if axis.dtype not in INDEX_TYPES:
+            raise invalid(op_name, f"Value for attr 'Tidx' of {axis.dtype.name} is not in the list of "
+                                   f"allowed values: int32, int64")
         axis = np.asarray(axis._value).tolist()
     seen = set()
     for a in axis if isinstance(axis, list | tuple) else [axis]:
@@ -58,11 +61,9 @@ def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple:
 
 
 def _axis_int(a: Any) -> int:
-    """An axis entry as an int; a non-integral value is a TypeError, as TF's conversion makes it."""
+    """An axis entry as an int; another value (a float) is a TypeError, as TF's conversion makes it."""
     a = getattr(a, "_value", a)
     if isinstance(a, bool | np.bool_) or not isinstance(a, int | np.integer):
-        if isinstance(a, float | np.floating) and float(a).is_integer():
-            return int(a)
         raise TypeError(f"Cannot convert {a!r} to EagerTensor of dtype int32")
     return int(a)
 
@@ -303,8 +304,8 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False
 def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None):
     """`tf.math.reduce_variance`: the mean squared deviation from the mean (real for complex input)."""
     x = tensor(input_tensor)
-    if x.dtype not in INEXACT:
-        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype!r}.")
+    if x.dtype.is_integer:  # (bool passes on, to reduce_mean's error)
+        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype}.")
     deviation = x - reduce_mean(x, axis, keepdims=True)
     if x.dtype.is_complex:
         squared = math_ops.real(deviation * math_ops.conj(deviation))  # |d|**2

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core import errors
+from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import type_name
 from tapeflow.core.op import Op, bind
@@ -163,6 +163,9 @@ def tensor_scatter_nd_min(tensor: Any, indices: Any, updates: Any, name: str | N
 
 def _index_tensor(indices: Any, op: str) -> Any:
     i = tensor(indices)
+    if i.dtype == dtypes.int16 and op != "GatherNd":  # TensorFlow registers no CPU kernel for these
+        raise errors.NotFoundError(None, None, f"Could not find device for node: {{{{node {op}}}}} = "
+                                               f"{op}[Tindices=DT_INT16]: int16 indices have no CPU kernel")
     if i.dtype not in GATHER_INDEX_TYPES:
         raise errors.InvalidArgumentError(
             None, None, f"Value for attr 'Tindices' of {type_name(i.dtype)} is not in the list of allowed "
@@ -196,7 +199,7 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
 def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None):
     """`tf.scatter_nd`: zeros of `shape` with `updates` added at the coordinates in `indices`."""
     i, u = _index_tensor(indices, "ScatterNd"), tensor(updates)
-    shape = shape_tuple(shape)
+    shape = shape_tuple(shape, "ScatterNd", "Tindices")
     depth, outer = i._value.shape[-1], i._value.shape[:-1]
     expected = outer + tuple(shape[depth:])
     if u._value.shape != expected:

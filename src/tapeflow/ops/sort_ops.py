@@ -17,7 +17,7 @@ import numpy as np
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
-from tapeflow.ops.arguments import int_values
+from tapeflow.ops.arguments import GATHER_INDEX_TYPES, index_dtype, int_values
 from tapeflow.ops.array_ops import transpose
 from tapeflow.ops.declare import tensor, unsupported_error
 from tapeflow.ops.gather_ops import gather
@@ -96,7 +96,7 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = dtypes.
           name: str | None = None) -> TopKV2:
     """`tf.math.top_k`: the k largest along the last axis, largest first, with their int32 indices."""
     x = _checked(input)
-    k = int(int_values(k, "TopKV2", "k"))
+    k = int(int_values(k, "TopKV2", "k", GATHER_INDEX_TYPES))  # (TensorFlow's wrapper casts an int16 k)
     n = x._value.shape[-1]
     if k < 0:
         raise errors.InvalidArgumentError(None, None, f"Need k >= 0, got {k} [Op:TopKV2]")
@@ -113,6 +113,7 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 def _distinct(x: Any, out_idx: Any, op: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct values of vector x in order of first appearance, each element's index among them,
     and how often each appears."""
+    index_dtype(out_idx, op, "out_idx")
     values = np.asarray(tensor(x)._value)
     if values.ndim != 1:
         raise errors.InvalidArgumentError(None, None, f"unique expects a 1D vector. [Op:{op}]")
@@ -143,6 +144,7 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type
     `sorted_sequence` (the last axis) to keep the row sorted. Not differentiable."""
     if side not in ("left", "right"):
         raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: `side` = {side}.")
+    index_dtype(out_type, "LowerBound" if side == "left" else "UpperBound", "out_type")
     rows, found = (np.asarray(tensor(a)._value) for a in (sorted_sequence, values))
     if rows.shape[:-1] != found.shape[:-1]:
         raise errors.InvalidArgumentError(

@@ -54,10 +54,13 @@ class VariableCreation:
     """One trace of a tf.function: whether it may create variables (the first only), and whether it
     did (the function is then traced again, as TensorFlow does, to show it would not repeat that)."""
 
-    __slots__ = ("allowed", "created")
+    __slots__ = ("allowed", "created", "arguments")
 
-    def __init__(self, allowed: bool):
+    def __init__(self, allowed: bool, arguments: dict | None = None):
         self.allowed, self.created = allowed, False
+        # The values of this call's arguments, by the id of the placeholder standing for each: an
+        # initial value computed from them is computed now (`Graph.lift`).
+        self.arguments = arguments or {}
 
 
 class Variable(TensorLike):
@@ -73,11 +76,14 @@ class Variable(TensorLike):
             raise ValueError("The `initial_value` arg (None) must be specified as a tensor or a callable.")
         if callable(initial_value):
             initial_value = initial_value()
-        if current().graphs or current().variable_creation:
-            _check_creation_while_tracing(initial_value)
+        tracing = current().graphs or current().variable_creation
+        if tracing:
+            _check_creation_while_tracing()
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. Received: {constraint!r}")
         value = convert_to_tensor(initial_value, dtype_hint=dtype)
+        if tracing and type(value) is SymbolicTensor:
+            value = _lifted(value)
         if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
             value = cast(value, dtype)
         self._value = value._value
@@ -344,8 +350,8 @@ def _slice_assign(tensor: Any) -> Any:
 TensorLike.assign = property(_slice_assign)  # Variable's own `assign` method overrides it
 
 
-def _check_creation_while_tracing(initial_value: Any) -> None:
-    """Inside a traced function, variables may be made on the first trace only, from known values."""
+def _check_creation_while_tracing() -> None:
+    """Inside a traced function, variables may be made on the first trace only."""
     creation = current().variable_creation
     if not (creation and creation[-1].allowed):
         raise ValueError("tf.function only supports singleton tf.Variables created on the first call. Make "
@@ -353,6 +359,14 @@ def _check_creation_while_tracing(initial_value: Any) -> None:
                          "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
                          "information.")
     creation[-1].created = True
-    if any(type(leaf) is SymbolicTensor for leaf in nest.flatten(initial_value)):
-        raise ValueError("A tf.Variable created inside a tf.function cannot take its initial value from the "
-                         "function's inputs: create it outside, or from constants.")
+
+
+def _lifted(initial_value: SymbolicTensor) -> Tensor:
+    """A traced initial value computed now, as TensorFlow lifts a variable's initializer out of the
+    function: from constants and variables, or from the values of the call being traced."""
+    value = initial_value._graph.lift(initial_value, current().variable_creation[-1].arguments)
+    if value is None:
+        raise ValueError("A tf.Variable created inside a tf.function takes its initial value from the "
+                         "function's arguments, which are not known here (a trace from TensorSpecs, or "
+                         "inside control flow): create it outside the function, or from constants.")
+    return value

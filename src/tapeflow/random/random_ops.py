@@ -72,7 +72,7 @@ def check_shape(shape: Any, op_name: str) -> tuple:
     if isinstance(shape, int | np.integer) or isinstance(shape, Tensor) and not np.ndim(shape._value):
         raise errors.InvalidArgumentError(
             None, None, f"shape must be a vector of {{int32,int64}}, got shape [] [Op:{op_name}]")
-    dims = shape_tuple(shape)
+    dims = shape_tuple(shape, op_name, "T")
     for d in dims:
         if d < 0:
             raise errors.InvalidArgumentError(None, None, f"Dimension {d} must be >= 0 [Op:{op_name}]")

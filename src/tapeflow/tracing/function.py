@@ -27,11 +27,12 @@ from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.state import current, tracing
 from tapeflow.core.symbolic import SymbolicTensor
-from tapeflow.core.tensor import Tensor
+from tapeflow.core.tensor import CompositeTensor, Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
 from tapeflow.ops.variables import Variable, VariableCreation
+from tapeflow.tracing import trace_type
 from tapeflow.tracing.signatures import TensorSpec, parameters, signature_text
 
 _RUN_EAGERLY = [False]
@@ -107,7 +108,7 @@ class ConcreteFunction:
                     f"line of generated code that failed)",
                 ) from e
             flat = [None if v is None else Tensor(v) for v in values]
-        return nest.pack_sequence_as(self.structured_outputs, flat)
+        return nest.pack_sequence_as(self.structured_outputs, flat, expand_composites=True)
 
     def _run_through_bind(self, tensors: list) -> list:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
@@ -119,18 +120,29 @@ class ConcreteFunction:
         return self._taped.evaluate(tensors)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        flat = [leaf for leaf in nest.flatten((args, kwargs)) if isinstance(leaf, Tensor | SymbolicTensor)]
+        """Call the trace with tensors (or values that convert to its inputs' dtypes) in the places of
+        the inputs it was traced with; TensorFlow's InvalidArgumentError for a wrong dtype or shape."""
+        flat = _at_inputs(self.structured_input_signature, (args, kwargs))
         if len(flat) != len(self.graph.inputs):
             raise TypeError(
                 f"{self.graph.name} expects {len(self.graph.inputs)} tensor arguments, got {len(flat)}"
             )
-        for i, (t, x) in enumerate(zip(flat, self.graph.inputs)):
-            if t._value.dtype != x._value.dtype or not t.shape.is_compatible_with(x._value.shape):
-                raise TypeError(
-                    f"{self.graph.name}: argument {i} ({t.dtype.name}{list(t.shape)}) does not match "
-                    f"the traced input {x._value!r}."
-                )
-        return self._call_flat(flat)
+        tensors = []
+        for i, (value, x) in enumerate(zip(flat, self.graph.inputs)):
+            expected = dtypes.from_numpy(x._value.dtype)
+            t = value if isinstance(value, Tensor | SymbolicTensor) else convert_to_tensor(value,
+                                                                                            dtype=expected)
+            if t.dtype != expected:
+                raise errors.InvalidArgumentError(
+                    None, None, f"cannot compute {self.graph.name} as input #{i}(zero-based) was expected "
+                                f"to be a {dtypes.type_name(expected)} tensor but is a "
+                                f"{dtypes.type_name(t.dtype)} tensor")
+            if not t.shape.is_compatible_with(x._value.shape):
+                raise errors.InvalidArgumentError(
+                    None, None, f"{self.graph.name}: input #{i} has shape {t.shape}, but the function was "
+                                f"traced for {x._value.shape}")
+            tensors.append(t)
+        return self._call_flat(tensors)
 
     def pretty_printed_graph(self) -> str:
         return str(self.graph)
@@ -150,7 +162,7 @@ class Function:
     ):
         if input_signature is not None:
             for spec in nest.flatten(list(input_signature)):
-                if not isinstance(spec, TensorSpec):
+                if not (isinstance(spec, TensorSpec) or hasattr(spec, "_component_specs")):
                     raise TypeError(
                         f"input_signature must be a possibly nested sequence of TensorSpec objects, "
                         f"got {spec!r}"
@@ -171,6 +183,7 @@ class Function:
         self._tracing_count = 0
         self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)
         self._last_key: Any = None
+        self._signature: tuple | None = None  # (positional parameter count, inspect.Signature)
         functools.update_wrapper(self, python_function)
 
     @property
@@ -234,6 +247,8 @@ class Function:
         if self._input_signature is not None:
             args = self._check_signature(args, kwargs)
             key_leaves = nest.flatten(self._input_signature)  # one trace, of the signature's shapes
+        elif kwargs or len(args) != self._parameters()[0]:
+            args, kwargs = self._canonical(args, kwargs)
         flat = [_as_argument(leaf) for leaf in nest.flatten((args, kwargs))]
         keys = tuple(_leaf_key(leaf) for leaf in (key_leaves if self._input_signature is not None else flat))
         key = (_structure_key((args, kwargs)), keys)
@@ -251,8 +266,40 @@ class Function:
                 self._cache[key] = concrete
         if calling:
             self._note_call(traced, key)
-        tensors = [leaf for leaf in flat if type(leaf) is Tensor]
+        tensors = []
+        for leaf in flat:
+            if type(leaf) is Tensor:
+                tensors.append(leaf)
+            elif isinstance(leaf, CompositeTensor):
+                tensors.extend(leaf._type_spec._to_components(leaf))
         return concrete, tensors
+
+    def _parameters(self) -> tuple[int, inspect.Signature | None]:
+        """How many positional parameters the Python function has (-1 if its signature is unknown), and
+        its signature."""
+        if self._signature is None:
+            try:
+                signature = inspect.signature(self._python_function)
+            except (TypeError, ValueError):
+                self._signature = (-1, None)
+            else:
+                count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                            for p in signature.parameters.values())
+                self._signature = (count, signature)
+        return self._signature
+
+    def _canonical(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """The arguments bound to the parameters with the defaults filled in, as TensorFlow keys its
+        traces: `f(x, y=2)`, `f(x, 2)` and `f(x)` (where y defaults to 2) share one."""
+        signature = self._parameters()[1]
+        if signature is None:
+            return args, kwargs
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:  # the call fails as Python says when it is traced
+            return args, kwargs
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
 
     def _general_trace(self, key: Any) -> ConcreteFunction | None:
         """A trace with unknown dimensions (from a signature, `reduce_retracing` or a `TensorSpec`
@@ -298,6 +345,11 @@ class Function:
             return type(spec)(*values) if hasattr(spec, "_fields") else type(spec)(values)  # namedtuples
         if isinstance(arg, TensorSpec):
             return arg
+        if hasattr(spec, "_component_specs"):  # a composite's spec
+            if not spec.is_compatible_with(arg):
+                raise TypeError(f"Binding inputs to tf.function {self.__name__!r} failed: argument {i} "
+                                f"({arg!r}) does not match the input_signature {spec}.")
+            return arg
         value = convert_to_tensor(arg, dtype_hint=spec.dtype)
         if not spec.is_compatible_with(value):
             raise TypeError(
@@ -341,33 +393,32 @@ class Function:
         flat = nest.flatten((args, kwargs))
         if self._input_signature is not None:  # a spec's own name wins
             specs = nest.flatten(self._input_signature)
-            names[: len(specs)] = [spec.name or name for spec, name in zip(specs, names)]
-        leaves = [
-            graph.placeholder(key[1], np.dtype(key[2]), name) if key[0] == "tensor" else leaf
-            for leaf, key, name in zip(flat, keys, names)
-        ]
+            names[: len(specs)] = [getattr(spec, "name", None) or name for spec, name in zip(specs, names)]
+        leaves = [_placeholder(graph, key, name, leaf) for leaf, key, name in zip(flat, keys, names)]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
         given = [leaf.name if isinstance(leaf, TensorSpec) else None for leaf in flat]  # names users gave
         if self._input_signature is not None:
-            given[: len(specs)] = [spec.name for spec in specs]
+            given[: len(specs)] = [getattr(spec, "name", None) for spec in specs]
         printed = nest.pack_sequence_as((args, kwargs), [
-            TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
-            for leaf, key, name in zip(flat, keys, given)])
+            _spec(key, name, leaf) for leaf, key, name in zip(flat, keys, given)])
+        creation.arguments = {id(placeholder): leaf for placeholder, leaf in zip(leaves, flat)
+                              if type(placeholder) is SymbolicTensor and type(leaf) is Tensor}
         with tracing(graph) as state:
             state.variable_creation.append(creation)
             try:
                 out = self._traced_function()(*traced_args, **traced_kwargs)
-                flat_out = [_as_output(o) for o in nest.flatten(out)]
+                flat_out = [_as_output(o) for o in nest.flatten(out, expand_composites=True)]
+            except errors.OpError as e:
+                raise errors.while_tracing(e) from None
             finally:
                 state.variable_creation.pop()
         self._tracing_count += 1
         graph.outputs = flat_out
         return ConcreteFunction(
             graph,
-            nest.pack_sequence_as(out, flat_out),  # the traced results, as the function returned them
-            nest.pack_sequence_as((args, kwargs), [
-                TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name) if key[0] == "tensor" else leaf
-                for leaf, key, name in zip(flat, keys, names)]),
+            nest.pack_sequence_as(out, flat_out, expand_composites=True),  # the results, as returned
+            nest.pack_sequence_as((args, kwargs), [_spec(key, name, leaf) for leaf, key, name in
+                                                   zip(flat, keys, names)]),
             parameters(self._python_function, *printed),
             jit_compile=self._jit_compile if self._jit_compile is not None else _JIT[0],
         )
@@ -402,6 +453,45 @@ def _as_argument(leaf: Any) -> Any:
     return leaf
 
 
+def _at_inputs(signature: Any, given: Any) -> list:
+    """The values of `given` at the places of the signature's specs (a list where a TensorSpec stands is
+    one value), composite tensors opened into their tensors."""
+    if isinstance(signature, TensorSpec):
+        return [given]
+    if hasattr(signature, "_component_specs"):
+        return signature._to_components(given)
+    if isinstance(signature, dict) and isinstance(given, dict) and set(signature) == set(given):
+        return [v for key in sorted(signature) for v in _at_inputs(signature[key], given[key])]
+    if isinstance(signature, list | tuple) and isinstance(given, list | tuple) and len(given) == len(
+            signature):
+        return [v for s, g in zip(signature, given) for v in _at_inputs(s, g)]
+    if nest.is_nested(signature):
+        raise TypeError(f"The arguments {given!r} do not have the structure of the traced ones: "
+                        f"{signature!r}")
+    return []
+
+
+def _placeholder(graph: Graph, key: Any, name: str, leaf: Any) -> Any:
+    """What the traced function gets for an argument: a placeholder for a tensor, a composite of
+    placeholders for a composite tensor, the value itself for anything else."""
+    if key[0] == "tensor":
+        return graph.placeholder(key[1], np.dtype(key[2]), name)
+    if key[0] == "composite":
+        spec = key[1]
+        return spec._from_components([graph.placeholder(shape, dtype, name) for shape, dtype in
+                                      spec._component_specs()])
+    if key[0] == "traced":
+        return key[1].placeholder_value(trace_type.CONTEXT)
+    return leaf
+
+
+def _spec(key: Any, name: str | None, leaf: Any) -> Any:
+    """An argument as a signature shows it: its spec (a tensor's, a composite's), else its value."""
+    if key[0] == "tensor":
+        return TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name)
+    return key[1] if key[0] == "composite" else leaf
+
+
 def _as_output(value: Any) -> Any:
     """What a traced function returns, as graph outputs: tensors; variables are read; Python values
     become constants (as TensorFlow converts them)."""
@@ -421,11 +511,19 @@ def _leaf_key(leaf: Any) -> Any:
         return ("tensor", tuple(leaf.shape.as_list()), leaf.dtype._np.str)
     if isinstance(leaf, Variable):
         return ("variable", id(leaf))
+    if isinstance(leaf, CompositeTensor) and hasattr(leaf, "_type_spec"):
+        return ("composite", leaf._type_spec)
+    if hasattr(leaf, "_component_specs"):  # a composite's spec (tf.SparseTensorSpec)
+        return ("composite", leaf)
+    tracing_type = getattr(type(leaf), "__tf_tracing_type__", None)
+    if tracing_type is not None:  # a class that keys its own traces (tracing/trace_type.py)
+        return ("traced", tracing_type(leaf, trace_type.CONTEXT))
     try:
         hash(leaf)
     except TypeError:
         return ("object", id(leaf))
-    return ("value", type(leaf), leaf)
+    # Python numbers are keyed by value, as TensorFlow does: 1, 1.0 and True share a trace.
+    return ("value", "number" if isinstance(leaf, bool | int | float) else type(leaf), leaf)
 
 
 def _has_unknown(key: Any) -> bool:

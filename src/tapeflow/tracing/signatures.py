@@ -41,6 +41,16 @@ class TensorSpec:
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
 
 
+def type_spec_from_value(value: Any) -> Any:
+    """`tf.type_spec_from_value`: a tensor's TensorSpec, a composite tensor's own spec."""
+    spec = getattr(value, "_type_spec", None)
+    if spec is not None:
+        return spec
+    if isinstance(value, Tensor | SymbolicTensor) or hasattr(value, "dtype") and hasattr(value, "shape"):
+        return TensorSpec(value.shape, value.dtype)
+    raise TypeError(f"Could not build a TypeSpec for {value!r} of unsupported type {type(value)}.")
+
+
 def parameters(function: Any, args: tuple, kwargs: dict) -> list[tuple[str, str, Any]]:
     """(name, kind, value) for each parameter of `function` called with `args` and `kwargs`,
     defaults filled in; `*args` become `args_0`, `args_1`... (positional-only), `**kwargs` their keys."""
