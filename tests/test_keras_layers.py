@@ -100,3 +100,20 @@ def test_keras_aliases_name_the_same_layers():
     assert layers.MaxPool1D is layers.MaxPooling1D and layers.AvgPool1D is layers.AveragePooling1D
     assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
     assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
+
+
+def test_dot_layer_as_tf_keras():
+    """Values recorded from tf-keras 2.21 (same inputs); Keras's batch_dot shapes and errors."""
+    rng = np.random.default_rng(0)
+    a2, b2 = rng.normal(size=(2, 3)).astype("float32"), rng.normal(size=(2, 3)).astype("float32")
+    a3, b3 = rng.normal(size=(2, 4, 3)).astype("float32"), rng.normal(size=(2, 5, 3)).astype("float32")
+    c3 = rng.normal(size=(2, 4, 5)).astype("float32")
+    plain, cosine = layers.Dot(axes=1)([a2, b2]), layers.Dot(axes=-1, normalize=True)([a2, b2])
+    np.testing.assert_allclose(plain.numpy().ravel(), [-0.41185, 0.21607], atol=1e-5)
+    np.testing.assert_allclose(cosine.numpy().ravel(), [-0.3517, 0.23385], atol=1e-5)
+    assert layers.Dot(axes=2)([a3, b3]).shape == (2, 4, 5)
+    assert layers.dot([a3, c3], axes=(1, 1)).shape == (2, 3, 5)
+    assert layers.Dot(axes=(1, 1), normalize=True).get_config()["axes"] == (1, 1)
+    with pytest.raises(ValueError, match=r"axis values 3 \(at axis 1\) != 4 \(at axis 1\)"):
+        layers.Dot(axes=1)([a2, a3])
+    check_gradients(lambda x, y: layers.Dot(axes=2, normalize=True)([x, y]), a3[:1], b3[:1], dtype=np.float32)
