@@ -21,14 +21,26 @@ def test_repr_names_and_properties():
 
 def test_assignments_return_the_variable_and_check_shape_and_dtype():
     x = tf.Variable([1.0, 2.0])
-    assert x.assign([3.0, 4.0]) is x and x.numpy().tolist() == [3.0, 4.0]
+    assert type(x).__name__ == "ResourceVariable" and isinstance(x, tf.Variable)  # as TensorFlow prints it
+    unread = x.assign([3.0, 4.0])  # TensorFlow's UnreadVariable: the variable, read when used
+    assert repr(unread).startswith("<tf.Variable 'UnreadVariable' shape=(2,)")
+    assert x.numpy().tolist() == [3.0, 4.0]
+    unread.assign_add([1.0, 1.0])
+    assert x.numpy().tolist() == unread.numpy().tolist() == [4.0, 5.0]
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(x.assign([3.0, 4.0]) * 2.0)
+    assert tape.gradient(y, x).numpy().tolist() == [2.0, 2.0]  # a read of x itself
     x.assign_add([1.0, 1.0])
     x.assign_sub(tf.constant([0.5, 0.5]))
     assert x.numpy().tolist() == [3.5, 4.5]
     with pytest.raises(ValueError, match="Shape mismatch"):
         x.assign([1.0, 2.0, 3.0])
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises(ValueError, match="requested dtype float32 for Tensor with dtype int32"):
         x.assign(tf.constant([1, 2]))
+    with pytest.raises(TypeError, match="Cannot convert 'a' to EagerTensor of dtype float"):
+        x.assign("a")
+    with pytest.raises(TypeError, match="object of type 'ResourceVariable' has no len()"):
+        len(x)
     with pytest.raises(RuntimeError, match="variable.assign_add"):
         x += 1
     assert x.assign([0.0, 0.0], read_value=False) is None
@@ -45,7 +57,7 @@ def test_variables_behave_like_tensors():
     x = tf.Variable([1.0, 2.0, 3.0])
     assert (x * 2).numpy().tolist() == [2.0, 4.0, 6.0] and (2 - x).numpy().tolist() == [1.0, 0.0, -1.0]
     assert x[1:].numpy().tolist() == [2.0, 3.0] and float(tf.reduce_sum(x)) == 6.0
-    assert np.asarray(x).tolist() == [1.0, 2.0, 3.0] and len(x) == 3
+    assert np.asarray(x).tolist() == [1.0, 2.0, 3.0] and len(x.value()) == 3
     with pytest.raises(TypeError, match="unhashable"):
         hash(x)
     assert {x.ref(): 1}[x.ref()] == 1
@@ -102,7 +114,7 @@ def test_slices_of_a_variable_can_be_assigned_as_in_tensorflow():
 
 def test_scatter_nd_methods_update_elements_and_slices():
     v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert v.scatter_nd_update([[0, 0], [1, 2]], [10.0, 20.0]) is v
+    assert v.scatter_nd_update([[0, 0], [1, 2]], [10.0, 20.0]).name == "UnreadVariable"
     v.scatter_nd_add([[0, 1]], [1.0])
     v.scatter_nd_sub([[1]], [[1.0, 1.0, 1.0]])
     assert v.numpy().tolist() == [[10.0, 3.0, 3.0], [3.0, 4.0, 19.0]]

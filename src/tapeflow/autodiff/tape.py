@@ -300,8 +300,9 @@ def _sparse_targets(targets: list, seeds: list | None) -> tuple[list, list | Non
 def _flat_sources(sources: Any) -> list:
     flat = nest.flatten(sources)
     for s in flat:
-        if not isinstance(s, TensorLike):
-            raise TypeError(f"Sources must be tensors or variables, got {s!r} of type {type(s).__name__}.")
+        if not isinstance(s, TensorLike):  # TensorFlow's classes: a number has no tensor id, a None no dtype
+            error = TypeError if s is None or isinstance(s, str | bytes) else AttributeError
+            raise error(f"Sources must be tensors or variables, got {s!r} of type {type(s).__name__}.")
     return flat
 
 

@@ -124,23 +124,28 @@ class Variable(TensorLike):
         _SLICES[ident] = (weakref.ref(sliced, lambda _: _SLICES.pop(ident, None)), self, key)
         return sliced
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Variable:
+        return object.__new__(ResourceVariable if cls is Variable else cls)
+
     def __iter__(self):
         return iter(self.value())
+
+    def __len__(self) -> int:
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")  # (TF's, whatever the shape)
 
     # -- assigning -----------------------------------------------------------------------------
 
     def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True):
-        """Replace the value (same dtype, compatible shape); returns the variable."""
-        new = value if type(value) is Tensor else convert_to_tensor(value, dtype_hint=self.dtype)
-        if new._value.dtype != self._value.dtype:
-            raise TypeError(f"Cannot assign a value of dtype {new.dtype.name} to variable {self._name!r} "
-                            f"of dtype {self.dtype.name}")
+        """Replace the value (of the variable's dtype: TensorFlow's conversion errors otherwise, and a
+        compatible shape); returns the variable, read when used (TensorFlow's `UnreadVariable`)."""
+        fits = type(value) is Tensor and value._value.dtype == self._value.dtype
+        new = value if fits else convert_to_tensor(value, dtype=self.dtype)
         if new._value.shape != self._value.shape and not self._shape.is_compatible_with(new._value.shape):
             raise ValueError(f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable "
                              f"shape {self._shape}, and the assigned value shape "
                              f"{TensorShape(new._value.shape)} are incompatible.")
         self._store(new)
-        return self if read_value else None
+        return _UnreadVariable(self) if read_value else None
 
     def _store(self, new: Any) -> None:
         if ACTIVE and current().graphs or type(new) is not Tensor:
@@ -177,7 +182,7 @@ class Variable(TensorLike):
         else:
             combine.at(value, indices, updates)
         self._value = value
-        return self
+        return _UnreadVariable(self)
 
     def scatter_add(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None):
         """Add `sparse_delta.values` to the rows `sparse_delta.indices` (repeated rows add up)."""
@@ -274,6 +279,37 @@ class Variable(TensorLike):
 
     def __str__(self) -> str:
         return self.__repr__()
+
+
+class ResourceVariable(Variable):
+    """What `tf.Variable(...)` makes: TensorFlow's class, whose name users print."""
+
+    __slots__ = ()
+
+
+class _UnreadVariable(ResourceVariable):
+    """What `assign` and its kin return: the same variable under TensorFlow's name `UnreadVariable`,
+    read (through the variable, so tapes see it) when it is used."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable: Variable):  # noqa: D107 - (not Variable's: nothing to create)
+        self._variable = variable
+
+    def __getattr__(self, name: str) -> Any:  # the variable's own slots
+        return getattr(self._variable, name)
+
+    _value = property(lambda self: self._variable._value,
+                      lambda self, value: setattr(self._variable, "_value", value))
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+    def value(self) -> Tensor:
+        return self._variable.value()
+
+    read_value = value
 
 
 _copying_read_op = Op("ReadVariableOp", np.copy, (lambda g, y, variable: g,), sparse_ok=True,
