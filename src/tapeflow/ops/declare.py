@@ -25,6 +25,19 @@ def tensor(x: Any) -> Tensor:
     return x if type(x) is Tensor else convert_to_tensor(x)
 
 
+_PYTHON_REALS = (float, int)
+
+
+def _scalar(value: Any) -> Tensor:
+    """A Tensor of a NumPy scalar made here, without a call of `Tensor.__init__`."""
+    t = _new_tensor(Tensor)
+    t._value = value
+    return t
+
+
+_new_tensor = Tensor.__new__
+
+
 def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """Two operands converted as TensorFlow's binary ops do: a Python or NumPy value takes the dtype
     of the tensor beside it."""
@@ -32,6 +45,8 @@ def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
         x = tensor(x)
         if isinstance(y, TensorLike):
             y = tensor(y)
+        elif type(y) in _PYTHON_REALS and x._value.dtype.kind == "f":
+            y = _scalar(x._value.dtype.type(y))  # `x * 0.5`: what the conversion would give
         else:
             try:
                 y = convert_to_tensor(y, dtype=x.dtype)
@@ -39,7 +54,10 @@ def operands(x: Any, y: Any) -> tuple[Tensor, Tensor]:
                 y = convert_to_tensor(y)
     elif isinstance(y, TensorLike):
         y = tensor(y)
-        x = convert_to_tensor(x, dtype=y.dtype)
+        if type(x) in _PYTHON_REALS and y._value.dtype.kind == "f":
+            x = _scalar(y._value.dtype.type(x))
+        else:
+            x = convert_to_tensor(x, dtype=y.dtype)
     else:
         x = convert_to_tensor(x)
         y = convert_to_tensor(y, dtype=x.dtype)
