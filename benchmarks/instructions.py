@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
 import subprocess
 import sys
@@ -37,7 +38,8 @@ def instructions(name: str, steps: int) -> int:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "callgrind.out"
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-                        __file__, "--run", name, str(steps)], check=True, capture_output=True)
+                        __file__, "--run", name, str(steps)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"})  # (the same sets and dicts every run)
         return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
 
 
