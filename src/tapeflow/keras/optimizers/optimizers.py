@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import ACTIVE, current
 from tapeflow.keras.optimizers.base import Optimizer
 from tapeflow.ops import training_ops
 from tapeflow.ops.gather_ops import gather, to_dense
 from tapeflow.ops.indexed_slices import IndexedSlices
-from tapeflow.ops.math_ops import cast, pow, sqrt
+from tapeflow.ops.math_ops import abs, cast, clip_by_value, maximum, pow, rsqrt, sign, sqrt, square
 from tapeflow.ops.training_ops import apply_update
 from tapeflow.ops.variables import Variable
 
@@ -35,10 +36,26 @@ def _float32(value: float) -> float:
 
 
 class _Fused(Optimizer):
-    """An optimizer whose dense rule is one fused op per variable (`ops/training_ops.py`), which also
-    applies the weight decay."""
+    """An optimizer whose rule runs eagerly as one fused op per variable (`ops/training_ops.py`, weight
+    decay included), and traced as its ops (`_update_by_ops`), which a compiled function can lower to
+    native code. The two give the same bits (tests/test_optimizers.py checks it)."""
 
     _fused_decay = True
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        if ACTIVE and current().graphs:
+            self._decay_by_ops(variable, learning_rate)
+            self._update_by_ops(gradient, variable, learning_rate)
+        else:
+            self._update_fused(gradient, variable, learning_rate, self._decay_inputs(variable, learning_rate))
+
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        """The rule as one fused op, with the weight decay's inputs `decay` (or ())."""
+        raise NotImplementedError
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        """The rule written with ops, after the weight decay."""
+        raise NotImplementedError
 
     def _step(self, dtype: Any) -> Any:
         """The step being taken, t = iterations + 1, in `dtype` (once per step)."""
@@ -67,17 +84,32 @@ class SGD(_Fused):
     def build_slots(self, var_list: list) -> None:
         self.add_slots(var_list, "m", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
-        decay = self._decay_inputs(variable, learning_rate)
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         if not self.momentum:
             if type(gradient) is IndexedSlices:
                 self._decay_by_ops(variable, learning_rate)
-                variable.scatter_sub(IndexedSlices(gradient.values * learning_rate, gradient.indices))
+                self._update_by_ops(gradient, variable, learning_rate)
             else:
                 apply_update(training_ops.GRADIENT_DESCENT, variable, gradient, (), (learning_rate,), decay)
             return
         apply_update(training_ops.MOMENTUM, variable, _dense(gradient), (self.get_slot(variable, "m"),),
                      (learning_rate,), decay, momentum=_float32(self.momentum), nesterov=bool(self.nesterov))
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        if not self.momentum:
+            if type(gradient) is IndexedSlices:
+                variable.scatter_sub(IndexedSlices(gradient.values * learning_rate, gradient.indices))
+            else:
+                variable.assign_sub(gradient * learning_rate)
+            return
+        gradient = _dense(gradient)
+        momentum = cast(self.momentum, variable.dtype)
+        m = self.get_slot(variable, "m")
+        m.assign(m * momentum - gradient * learning_rate)
+        if self.nesterov:
+            variable.assign_add(m * momentum - gradient * learning_rate)
+        else:
+            variable.assign_add(m)
 
 
 class Adagrad(_Fused):
@@ -100,17 +132,24 @@ class Adagrad(_Fused):
     def build_slots(self, var_list: list) -> None:
         self.add_slots(var_list, "accumulator", initial=self.initial_accumulator_value, owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
-        accumulator = self.get_slot(variable, "accumulator")
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         if type(gradient) is IndexedSlices:
             self._decay_by_ops(variable, learning_rate)
+            self._update_by_ops(gradient, variable, learning_rate)
+            return
+        apply_update(training_ops.ADAGRAD, variable, gradient, (self.get_slot(variable, "accumulator"),),
+                     (learning_rate,), decay, epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        accumulator = self.get_slot(variable, "accumulator")
+        if type(gradient) is IndexedSlices:
             rows, values = gradient.indices, gradient.values
             accumulator.scatter_add(IndexedSlices(values * values, rows))
             step = learning_rate * values / sqrt(gather(accumulator, rows) + self.epsilon)
             variable.scatter_sub(IndexedSlices(step, rows))
             return
-        apply_update(training_ops.ADAGRAD, variable, gradient, (accumulator,), (learning_rate,),
-                     self._decay_inputs(variable, learning_rate), epsilon=self.epsilon)
+        accumulator.assign_add(gradient * gradient)
+        variable.assign_sub(learning_rate * gradient / sqrt(accumulator + self.epsilon))
 
 
 class RMSprop(_Fused):
@@ -141,13 +180,30 @@ class RMSprop(_Fused):
         if self.centered:
             self.add_slots(var_list, "average_gradient", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         used = {"velocity": True, "momentum": self.momentum > 0, "average_gradient": self.centered}
         slots = [self.get_slot(variable, name) for name, kept in used.items() if kept]
-        apply_update(training_ops.RMSPROP, variable, _dense(gradient), slots, (learning_rate,),
-                     self._decay_inputs(variable, learning_rate), rho=self.rho,
-                     momentum=self.momentum if self.momentum > 0 else 0.0, epsilon=self.epsilon,
+        apply_update(training_ops.RMSPROP, variable, _dense(gradient), slots, (learning_rate,), decay,
+                     rho=self.rho, momentum=self.momentum if self.momentum > 0 else 0.0, epsilon=self.epsilon,
                      centered=bool(self.centered))
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, rho = _dense(gradient), self.rho
+        velocity = self.get_slot(variable, "velocity")
+        velocity.assign(rho * velocity + (1 - rho) * square(gradient))
+        if self.centered:
+            average = self.get_slot(variable, "average_gradient")
+            average.assign(rho * average + (1 - rho) * gradient)
+            denominator = velocity - square(average) + self.epsilon
+        else:
+            denominator = velocity + self.epsilon
+        increment = learning_rate * gradient * rsqrt(denominator)
+        if self.momentum > 0:
+            momentum = self.get_slot(variable, "momentum")
+            momentum.assign(self.momentum * momentum + increment)
+            variable.assign_sub(momentum)
+        else:
+            variable.assign_sub(increment)
 
 
 class Adadelta(_Fused):
@@ -171,10 +227,19 @@ class Adadelta(_Fused):
     def build_slots(self, var_list: list) -> None:
         self.add_slots(var_list, "accumulated_grad", "accumulated_delta_var", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         slots = [self.get_slot(variable, name) for name in ("accumulated_grad", "accumulated_delta_var")]
-        apply_update(training_ops.ADADELTA, variable, _dense(gradient), slots, (learning_rate,),
-                     self._decay_inputs(variable, learning_rate), rho=self.rho, epsilon=self.epsilon)
+        apply_update(training_ops.ADADELTA, variable, _dense(gradient), slots, (learning_rate,), decay,
+                     rho=self.rho, epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, rho, eps = _dense(gradient), self.rho, self.epsilon
+        grad_average = self.get_slot(variable, "accumulated_grad")
+        delta_average = self.get_slot(variable, "accumulated_delta_var")
+        grad_average.assign(rho * grad_average + (1 - rho) * gradient * gradient)
+        delta = -sqrt(delta_average + eps) / sqrt(grad_average + eps) * gradient
+        delta_average.assign(rho * delta_average + (1 - rho) * delta * delta)
+        variable.assign_add(learning_rate * delta)
 
 
 class Adam(_Fused):
@@ -208,7 +273,10 @@ class Adam(_Fused):
         extra = [("_velocity_hats", hats)] if self.amsgrad and self._built else []
         return super()._trackable_children() + extra
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        self._update_fused(gradient, variable, learning_rate, ())  # (ApplyAdam in compiled code too)
+
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         dtype = variable.dtype
 
         def step_size() -> Any:  # the learning rate with both bias corrections
@@ -218,8 +286,7 @@ class Adam(_Fused):
 
         slots = [self.get_slot(variable, n) for n in ("m", "v", "vhat")[:3 if self.amsgrad else 2]]
         alpha = self._shared(("alpha", dtype), step_size)
-        apply_update(training_ops.ADAM, variable, _dense(gradient), slots, (alpha,),
-                     self._decay_inputs(variable, learning_rate),
+        apply_update(training_ops.ADAM, variable, _dense(gradient), slots, (alpha,), decay,
                      one_minus_beta_1=1 - self.beta_1, one_minus_beta_2=1 - self.beta_2, epsilon=self.epsilon)
 
 
@@ -272,15 +339,23 @@ class Adamax(_Fused):
     def build_slots(self, var_list: list) -> None:
         self.add_slots(var_list, "m", "u", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         dtype = variable.dtype
         correction = self._shared(("correction", dtype),
                                   lambda: 1 - pow(cast(self.beta_1, dtype), self._step(dtype)))
         apply_update(training_ops.ADAMAX, variable, _dense(gradient),
                      (self.get_slot(variable, "m"), self.get_slot(variable, "u")),
-                     (learning_rate, correction),
-                     self._decay_inputs(variable, learning_rate), beta_1=self.beta_1, beta_2=self.beta_2,
+                     (learning_rate, correction), decay, beta_1=self.beta_1, beta_2=self.beta_2,
                      epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, dtype = _dense(gradient), variable.dtype
+        t = cast(self.iterations + 1, dtype)
+        m, u = self.get_slot(variable, "m"), self.get_slot(variable, "u")
+        m.assign_add((gradient - m) * (1 - self.beta_1))
+        u.assign(maximum(self.beta_2 * u, abs(gradient)))
+        correction = 1 - pow(cast(self.beta_1, dtype), t)
+        variable.assign_sub(learning_rate * m / (correction * (u + self.epsilon)))
 
 
 class Nadam(Adam):
@@ -322,7 +397,7 @@ class Nadam(Adam):
         for dtype, product in self._u_products.items():
             product.assign(product * self._u(dtype, cast(self.iterations + 1, dtype)))
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         dtype = variable.dtype
 
         def scalars() -> tuple:
@@ -336,8 +411,19 @@ class Nadam(Adam):
 
         apply_update(training_ops.NADAM, variable, _dense(gradient),
                      (self.get_slot(variable, "m"), self.get_slot(variable, "v")),
-                     (learning_rate, *self._shared(("nadam", dtype), scalars)),
-                     self._decay_inputs(variable, learning_rate), epsilon=self.epsilon)
+                     (learning_rate, *self._shared(("nadam", dtype), scalars)), decay, epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, dtype = _dense(gradient), variable.dtype
+        t = cast(self.iterations + 1, dtype)
+        beta_1, beta_2 = cast(self.beta_1, dtype), cast(self.beta_2, dtype)
+        u_t, u_next, u_product = self._u(dtype, t), self._u(dtype, t + 1), self._u_products[dtype]
+        m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
+        m.assign_add((gradient - m) * (1 - beta_1))
+        v.assign_add((square(gradient) - v) * (1 - beta_2))
+        m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * gradient / (1 - u_product)
+        v_hat = v / (1 - pow(beta_2, t))
+        variable.assign_sub(m_hat * learning_rate / (sqrt(v_hat) + self.epsilon))
 
 
 class Ftrl(_Fused):
@@ -393,15 +479,28 @@ class Ftrl(_Fused):
             self.add_slots([v], "accumulator", initial=initial, owned=True)
             self.add_slots([v], "linear", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         dtype = variable.dtype
         l2 = self._shared(("l2", dtype),
                           lambda: self.l2_regularization_strength + self.beta / (2.0 * learning_rate))
         apply_update(training_ops.FTRL, variable, _dense(gradient),
                      (self.get_slot(variable, "accumulator"), self.get_slot(variable, "linear")),
-                     (learning_rate, l2), self._decay_inputs(variable, learning_rate),
-                     power=self.learning_rate_power, l1=self.l1_regularization_strength,
-                     shrinkage=self.l2_shrinkage_regularization_strength)
+                     (learning_rate, l2), decay, power=self.learning_rate_power,
+                     l1=self.l1_regularization_strength, shrinkage=self.l2_shrinkage_regularization_strength)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient = _dense(gradient)
+        power, l1 = self.learning_rate_power, self.l1_regularization_strength
+        l2 = self.l2_regularization_strength + self.beta / (2.0 * learning_rate)
+        accumulator, linear = self.get_slot(variable, "accumulator"), self.get_slot(variable, "linear")
+        shrunk = gradient + 2 * self.l2_shrinkage_regularization_strength * variable
+        new_accumulator = accumulator + square(gradient)
+        linear.assign_add(
+            shrunk - (pow(new_accumulator, -power) - pow(accumulator, -power)) / learning_rate * variable
+        )
+        quadratic = pow(new_accumulator, -power) / learning_rate + 2 * l2
+        variable.assign((clip_by_value(linear, -l1, l1) - linear) / quadratic)
+        accumulator.assign(new_accumulator)
 
 
 class Lion(_Fused):
@@ -428,7 +527,11 @@ class Lion(_Fused):
     def build_slots(self, var_list: list) -> None:
         self.add_slots(var_list, "m", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
         apply_update(training_ops.LION, variable, _dense(gradient), (self.get_slot(variable, "m"),),
-                     (learning_rate,), self._decay_inputs(variable, learning_rate), beta_1=self.beta_1,
-                     beta_2=self.beta_2)
+                     (learning_rate,), decay, beta_1=self.beta_1, beta_2=self.beta_2)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        gradient, m = _dense(gradient), self.get_slot(variable, "m")
+        variable.assign_sub(learning_rate * sign(m * self.beta_1 + gradient * (1 - self.beta_1)))
+        m.assign(m * self.beta_2 + gradient * (1 - self.beta_2))
