@@ -103,7 +103,7 @@ class Optimizer:
         self._iterations = Variable(0, name="iteration", dtype=dtypes.int64, trainable=False)
         self._variables = CallableList([self._iterations])
         self._slots: dict[int, dict[str, Variable]] = {}  # id(variable) -> slot name -> slot
-        self._step_values: dict = {}  # what the variables' updates share in the current step
+        self._step_values: dict | None = None  # what the variables' updates share in this step
         self._built = False
         self._excluded_ids: set[int] = set()
         self._excluded_names: tuple = ()
@@ -307,18 +307,24 @@ class Optimizer:
         rule applies the weight decay itself, in its kernel (`_decay_inputs`)."""
         grads = self._clip(grads)
         rate = self._learning_rate_now()
-        self._step_values = {}
         if not self._fused_decay:
             self._apply_weight_decay(variables, rate)
         self.prepare_step(variables)
-        for g, v in zip(grads, variables):
-            self.update_step(g, v, self._shared(v.dtype, lambda v=v: cast(rate, v.dtype)))
-            if v.constraint is not None:
-                v.assign(v.constraint(v))
+        self._step_values = {}
+        try:
+            for g, v in zip(grads, variables):
+                self.update_step(g, v, self._shared(v.dtype, lambda v=v: cast(rate, v.dtype)))
+                if v.constraint is not None:
+                    v.assign(v.constraint(v))
+        finally:
+            self._step_values = None
 
     def _shared(self, key: Any, make: Callable[[], Any]) -> Any:
         """What every variable's update shares within this step (the rate or a step size in one
-        dtype): made by `make` on first use in the step, then reused."""
+        dtype): made by `make` on first use in the step, then reused (outside `apply_gradients`, made
+        every time)."""
+        if self._step_values is None:
+            return make()
         value = self._step_values.get(key)
         if value is None:
             value = self._step_values[key] = make()
