@@ -2,14 +2,17 @@
 does not move with the load of a shared machine, unlike the timings of ``run.py``.
 
 ``python benchmarks/instructions.py op_chain tutorial_loop mlp_adam`` runs each workload's tapeflow
-leg twice under ``valgrind --tool=callgrind``, once with its warm-up only and once with ``STEPS`` more
-steps, and prints the difference per step (``Ir``: instructions executed, NumPy's kernels included).
-With ``--run NAME N`` it is the program valgrind runs: warm-up (3 steps), then ``N`` steps.
+leg under ``valgrind --tool=callgrind``: a warm-up (3 steps), then ``STEPS`` steps, with instructions
+counted only inside those steps (they run inside ``functools.reduce``, a C function nothing else calls
+then, on which callgrind turns collection on and off), and prints ``Ir`` per step (instructions
+executed, NumPy's kernels included). BLAS runs single-threaded (``OPENBLAS_NUM_THREADS=1``): idle
+worker threads spinning would count. With ``--run NAME N`` it is the program valgrind runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import re
@@ -19,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = {"op_chain": 200, "tutorial_loop": 200, "optimizer_loop": 200, "mlp": 10, "mlp_adam": 10}
+STEPS = {"op_chain": 100, "tutorial_loop": 100, "optimizer_loop": 100, "mlp": 5, "mlp_adam": 5}
 WARMUP = 3
 
 if __package__ in (None, ""):
@@ -27,19 +30,22 @@ if __package__ in (None, ""):
 
 
 def run(name: str, steps: int) -> None:
-    """Warm up, then take `steps` steps of the workload's tapeflow leg."""
+    """Warm up, then take `steps` steps of the workload's tapeflow leg inside `functools.reduce`."""
     step = importlib.import_module(f"benchmarks.{name}").WORKLOAD.legs["tapeflow"]()
-    for _ in range(WARMUP + steps):
+    for _ in range(WARMUP):
         step()
+    functools.reduce(lambda _, __: step(), range(steps), None)
 
 
 def instructions(name: str, steps: int) -> int:
-    """Total Ir of a process running `run(name, steps)` under callgrind."""
+    """Ir of `steps` steps of the workload, counted by callgrind."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "callgrind.out"
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-                        __file__, "--run", name, str(steps)], check=True, capture_output=True,
-                       env={**os.environ, "PYTHONHASHSEED": "0"})  # (the same sets and dicts every run)
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
+                    "--toggle-collect=functools_reduce"]
+        subprocess.run([*valgrind, sys.executable, __file__, "--run", name, str(steps)], check=True,
+                       capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"})
         return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
 
 
@@ -53,7 +59,7 @@ def main() -> int:
         return 0
     for name in args.names:
         steps = STEPS[name]
-        per_step = (instructions(name, steps) - instructions(name, 0)) / steps
+        per_step = instructions(name, steps) / steps
         print(f"{name}: {per_step:,.0f} instructions per step")
     return 0
 
