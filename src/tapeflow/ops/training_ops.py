@@ -274,8 +274,8 @@ def apply_update(op: Op, variable: Any, gradient: Any, slots: Sequence, scalars:
                  decay: Sequence = (), **params: Any) -> None:
     """One step of `op` on `variable` and its `slots` (assigned their new values); `scalars` are the
     step's shared tensors in the variable's dtype, `decay` the weight decay's (factor, rate) or ()."""
-    results = bind(op, (variable, gradient, *slots, *scalars, *decay),
-                   {**params, "slots": len(slots), "decay": bool(decay)})
+    params["slots"], params["decay"] = len(slots), bool(decay)
+    results = bind(op, (variable, gradient, *slots, *scalars, *decay), params)
     for target, value in zip((variable, *slots), results):
         if value._value is not target._value:  # (a slot updated in place needs no assignment)
             target.assign(value)
