@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = {"op_chain": 100, "tutorial_loop": 100, "optimizer_loop": 100, "mlp": 5, "mlp_adam": 5}
+STEPS = {"op_chain": 100, "tutorial_loop": 100, "optimizer_loop": 100, "mlp": 5, "mlp_adam": 5,
+         "function_loop": 10, "mlp_compiled": 5}
 WARMUP = 3
 
 if __package__ in (None, ""):

@@ -107,13 +107,7 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
                     type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
                 gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
-            previous = grads.get(key)  # (`_contribute`, inlined)
-            if previous is None:
-                grads[key] = gx
-            elif type(previous) is list:
-                previous.append(gx)
-            else:
-                grads[key] = [previous, gx]
+            _contribute(grads, key, gx)
     return [_take(grads, id(s), keep) for s in sources]
 
 

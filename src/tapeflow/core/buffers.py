@@ -10,8 +10,8 @@ An array is free when the pool's own list holds the only reference to it (`sys.g
 a tensor wrapping it, a user's variable, a NumPy view of it (a view refers to its base), a
 `memoryview` or a tape's record all count, so nothing anyone holds is ever written into. Small
 arrays are not pooled (the heap serves them well), nor very large ones, and the pool keeps at most
-`LIMIT` bytes: beyond it, the free arrays least recently handed out are dropped first, and if none
-is free the new array is simply not kept. The pool is shared by all threads, behind a lock.
+`LIMIT` bytes: beyond it, free arrays are dropped (of the shapes first pooled first), and if none is
+free the new array is simply not kept. The pool is shared by all threads, behind a lock.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ MAX_BYTES = 1 << 24  # one array larger than this is not kept
 LIMIT = 1 << 27  # bytes the pool keeps at most, free or in use
 
 _LOCK = _thread.allocate_lock()
-_POOL: dict[tuple, list] = {}  # (shape, dtype) -> arrays, the key most recently used last
+_POOL: dict[tuple, list] = {}  # (shape, dtype) -> the arrays made for it
 _kept = [0]  # bytes held by the pool
 
 
@@ -46,7 +46,8 @@ FREE = _references_of_a_pooled_array()
 
 def empty(shape: tuple, dtype: Any) -> np.ndarray:
     """An uninitialised C-contiguous array of `shape` and `dtype`, to be filled by the caller."""
-    dtype = np.dtype(dtype)
+    if not isinstance(dtype, np.dtype):
+        dtype = np.dtype(dtype)
     size = dtype.itemsize
     for n in shape:
         size *= n
@@ -54,10 +55,9 @@ def empty(shape: tuple, dtype: Any) -> np.ndarray:
         return np.empty(shape, dtype)
     key = (shape, dtype)
     with _LOCK:
-        arrays = _POOL.pop(key, None)
+        arrays = _POOL.get(key)
         if arrays is None:
-            arrays = []
-        _POOL[key] = arrays  # (now the most recently used)
+            arrays = _POOL[key] = []
         for array in arrays:
             if sys.getrefcount(array) == FREE:
                 return array
@@ -78,7 +78,7 @@ def like(x: Any) -> np.ndarray | None:
 
 
 def _release(needed: int) -> None:
-    """Drop free arrays, least recently used shapes first, until `needed` bytes are released."""
+    """Drop free arrays, of the shapes first pooled first, until `needed` bytes are released."""
     for key in list(_POOL):
         arrays, kept = _POOL[key], []
         for array in arrays:
