@@ -328,3 +328,37 @@ def test_sparse_gradients_of_a_traced_fit_update_the_rows_as_an_eager_fit(name):
         weights.append(model.get_weights()[0])
     np.testing.assert_array_equal(weights[0], weights[1])
     assert not np.array_equal(weights[0][4], weights[0][1])  # an unused row is left alone
+
+
+FUSED_CASES = [
+    ("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.5, "nesterov": True}), ("Adagrad", {}),
+    ("RMSprop", {"momentum": 0.3}), ("RMSprop", {"momentum": 0.2, "centered": True}), ("Adadelta", {}),
+    ("Adam", {"amsgrad": True}), ("AdamW", {}), ("Adamax", {}), ("Nadam", {}), ("Lion", {}),
+    ("Ftrl", {"beta": 0.3, "l1_regularization_strength": 0.05, "l2_regularization_strength": 0.02,
+              "l2_shrinkage_regularization_strength": 0.1, "learning_rate_power": -0.7}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", FUSED_CASES)
+def test_fused_eager_updates_match_the_op_by_op_rules_bit_for_bit(name, kwargs):
+    """Eagerly each rule is one fused kernel per variable; traced, its ops (which jit_compile can
+    lower): the two give the same bits, weight decay included, in float32 and float64."""
+    for dtype in ("float32", "float64"):
+        trajectories = []
+        for fused in (True, False):
+            variables, loss_fn = build_problem({"dtype": dtype, "problem": "dense"})
+            optimizer = getattr(tf.keras.optimizers, name)(learning_rate=0.05, weight_decay=0.03, **kwargs)
+            if not fused:  # the path a traced function takes, run eagerly
+                def by_ops(gradient, variable, rate, optimizer=optimizer):
+                    optimizer._decay_by_ops(variable, rate)
+                    optimizer._update_by_ops(gradient, variable, rate)
+
+                optimizer.update_step = by_ops
+            var_list, trajectory = list(variables.values()), []
+            for _ in range(3):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn()
+                optimizer.apply_gradients(zip(tape.gradient(loss, var_list), var_list))
+                trajectory.append([v.numpy().tobytes() for v in var_list + optimizer.variables[1:]])
+            trajectories.append(trajectory)
+        assert trajectories[0] == trajectories[1], f"{name} {kwargs} {dtype}"

@@ -89,7 +89,8 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
         elif rules is None:
             continue
         for i, x in enumerate(inputs):
-            if id(x) not in reached:
+            key = id(x)
+            if key not in reached:
                 continue
             if joint is not None:
                 gx = given[i]
@@ -99,13 +100,20 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
                 rule = rules[i]
                 if rule is None:
                     continue
-                gx = rule(g, outputs, *inputs, **params) if params else rule(g, outputs, *inputs)
+                if params:
+                    gx = rule(g, outputs, *inputs, **params)
+                elif len(inputs) == 1:  # (the common arities spelled out, as in `bind`)
+                    gx = rule(g, outputs, x)
+                elif len(inputs) == 2:
+                    gx = rule(g, outputs, inputs[0], inputs[1])
+                else:
+                    gx = rule(g, outputs, *inputs)
             if gx is None:
                 continue
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
                     type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
                 gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
-            _contribute(grads, id(x), gx)
+            _contribute(grads, key, gx)
     if final_at:
         _announce([i for at in sorted(final_at, reverse=True) for i in final_at[at]], sources, grads, keep,
                   on_final)

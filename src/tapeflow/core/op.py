@@ -124,11 +124,14 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
             op.effect is not None or any(type(x) is SymbolicTensor for x in inputs)):
         result = state.graphs[-1].add(op, inputs, params)
     else:
-        try:  # (the common arities spelled out: unpacking a generator costs more than the kernel)
+        # (The common arities spelled out, and no `**params` when there are none: unpacking a
+        # generator or an empty dict costs more than a small kernel.)
+        try:
             if len(inputs) == 1:
-                out = op.kernel(inputs[0]._value, **params)
+                out = op.kernel(inputs[0]._value, **params) if params else op.kernel(inputs[0]._value)
             elif len(inputs) == 2:
-                out = op.kernel(inputs[0]._value, inputs[1]._value, **params)
+                out = (op.kernel(inputs[0]._value, inputs[1]._value, **params) if params
+                       else op.kernel(inputs[0]._value, inputs[1]._value))
             else:
                 out = op.kernel(*[x._value for x in inputs], **params)
         except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
@@ -136,11 +139,18 @@ def bind(op: Op, inputs: tuple, params: dict = EMPTY):
         except errors.OpError as e:  # a kernel's own error, from the values
             e.from_kernel = True
             raise
-        result = tuple(map(Tensor, out)) if op.multiple_results else Tensor(out)
+        if op.multiple_results:
+            result = tuple(map(Tensor, out))
+        else:
+            result = _new_tensor(Tensor)
+            result._value = out
     if state is not None and state.tapes:
         for tape in state.tapes:
             tape.record(op, inputs, params, result)
     return result
+
+
+_new_tensor = Tensor.__new__  # a Tensor without a call of its Python `__init__`
 
 
 def kernel_error(op: Op, inputs: tuple, params: dict, cause: Exception) -> errors.OpError:

@@ -25,19 +25,39 @@ def tensor(x: Any) -> Tensor:
     return x if type(x) is Tensor else convert_to_tensor(x)
 
 
+_PYTHON_REALS = (float, int)
+
+
+def _scalar(value: Any) -> Tensor:
+    """A Tensor of a NumPy scalar made here, without a call of `Tensor.__init__`."""
+    t = _new_tensor(Tensor)
+    t._value = value
+    return t
+
+
+_new_tensor = Tensor.__new__
+
+
 def operands(x: Any, y: Any, hinted: bool = False) -> tuple[Tensor, Tensor]:
     """Two operands converted as TensorFlow's binary ops do: a Python or NumPy value takes the dtype
     of the tensor beside it (or of the first operand), and TypeError ("Cannot convert 0.5 to
     EagerTensor of dtype int32") when it does not fit. `hinted`: as `tf.add`, `+` and `tf.matmul`
     convert, the first operand alone and the second with the first's dtype as a hint only, so a value
-    that does not fit keeps its own dtype (and the op reports the mismatch)."""
+    that does not fit keeps its own dtype (and the op reports the mismatch). A Python number beside a
+    float tensor becomes a NumPy scalar directly (`x * 0.5`: what the conversion would give)."""
     if isinstance(x, TensorLike):
         x = tensor(x)
         if isinstance(y, TensorLike):
             return x, tensor(y)
+        if type(y) in _PYTHON_REALS and x._value.dtype.kind == "f":
+            return x, _scalar(x._value.dtype.type(y))
     elif isinstance(y, TensorLike):
         y = tensor(y)
-        return (convert_to_tensor(x) if hinted else convert_to_tensor(x, dtype=y.dtype)), y
+        if hinted:
+            return convert_to_tensor(x), y
+        if type(x) in _PYTHON_REALS and y._value.dtype.kind == "f":
+            return _scalar(y._value.dtype.type(x)), y
+        return convert_to_tensor(x, dtype=y.dtype), y
     else:
         x = convert_to_tensor(x)
     return x, convert_to_tensor(y, dtype_hint=x.dtype) if hinted else convert_to_tensor(y, dtype=x.dtype)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core import errors
+from tapeflow.core import buffers, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS, NUMERIC
 from tapeflow.core.op import Op, bind
@@ -41,7 +41,11 @@ def _adjoint(x: np.ndarray, adjoint: bool) -> np.ndarray:
 
 
 def _matmul_kernel(a, b, adj_a, adj_b):
-    return np.matmul(_adjoint(a, adj_a), _adjoint(b, adj_b))
+    a, b = _adjoint(a, adj_a), _adjoint(b, adj_b)
+    if a.ndim == 2 and b.ndim == 2:  # (a training step's large products: into a reused buffer)
+        return np.matmul(a, b, out=buffers.empty(
+            (a.shape[0], b.shape[1]), a.dtype if a.dtype == b.dtype else np.result_type(a, b)))
+    return np.matmul(a, b)
 
 
 def _grad_a(g, y, a, b, adj_a, adj_b):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core import dtypes, errors
+from tapeflow.core import buffers, dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.dtypes import FLOATS, NUMERIC, REAL
 from tapeflow.core.op import Op, bind
@@ -53,10 +53,11 @@ def _activation_grad_op(name: str, kernel) -> Op:
     return op
 
 
-_relu_grad = _activation_grad_op("ReluGrad", lambda y, g: g * (y > 0))
+_relu_grad = _activation_grad_op(
+    "ReluGrad", lambda y, g: np.multiply(g, y > 0, out=buffers.like(g) if g.shape == y.shape else None))
 _relu6_grad = _activation_grad_op("Relu6Grad", lambda x, g: g * ((x > 0) & (x < 6)))
 _leaky_relu_grad = _activation_grad_op("LeakyReluGrad", lambda x, g, alpha: np.where(x > 0, g, g * alpha))
-relu = unary("relu", "Relu", lambda x: np.maximum(x, 0),
+relu = unary("relu", "Relu", lambda x: np.maximum(x, 0, out=buffers.like(x)),
              lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
               lambda g, y, x: bind(_relu6_grad, (x, g)), REAL)

@@ -51,6 +51,7 @@ class Optimizer:
     _config: tuple = ()  # a subclass's hyperparameters, as get_config lists them after the common ones
     # A subclass's slots as tf-keras 2.21 keeps them in a checkpoint: (slot name, list attribute name).
     _slot_attributes: tuple = ()
+    _fused_decay = False  # whether `update_step` applies the weight decay itself (`_decay_inputs`)
 
     def __init__(
         self,
@@ -103,6 +104,7 @@ class Optimizer:
         self._iterations = Variable(0, name="iteration", dtype=dtypes.int64, trainable=False)
         self._variables = CallableList([self._iterations])
         self._slots: dict[int, dict[str, Variable]] = {}  # id(variable) -> slot name -> slot
+        self._step_values: dict | None = None  # what the variables' updates share in this step
         self._built = False
         self._excluded_ids: set[int] = set()
         self._excluded_names: tuple = ()
@@ -305,15 +307,49 @@ class Optimizer:
         return self._iterations
 
     def _apply(self, grads: list, variables: list) -> None:
-        """One update of `variables`: clip, weight decay, each update rule, constraints."""
+        """One update of `variables`: clip, weight decay, each update rule, constraints. A fused
+        rule applies the weight decay itself, in its kernel (`_decay_inputs`)."""
         grads = self._clip(grads)
         rate = self._learning_rate_now()
-        self._apply_weight_decay(variables, rate)
+        if not self._fused_decay:
+            self._apply_weight_decay(variables, rate)
         self.prepare_step(variables)
-        for g, v in zip(grads, variables):
-            self.update_step(g, v, cast(rate, v.dtype))
-            if v.constraint is not None:
-                v.assign(v.constraint(v))
+        self._step_values = {}
+        try:
+            for g, v in zip(grads, variables):
+                self.update_step(g, v, self._shared(v.dtype, lambda v=v: cast(rate, v.dtype)))
+                if v.constraint is not None:
+                    v.assign(v.constraint(v))
+        finally:
+            self._step_values = None
+
+    def _shared(self, key: Any, make: Callable[[], Any]) -> Any:
+        """What every variable's update shares within this step (the rate or a step size in one
+        dtype): made by `make` on first use in the step, then reused (outside `apply_gradients`, made
+        every time)."""
+        if self._step_values is None:
+            return make()
+        value = self._step_values.get(key)
+        if value is None:
+            value = self._step_values[key] = make()
+        return value
+
+    def _decay_inputs(self, variable: Variable, learning_rate: Tensor) -> tuple:
+        """For a fused rule: the weight decay's (factor, rate) in the variable's dtype, or () if the
+        variable is not decayed."""
+        if not self._decays(variable):
+            return ()
+        dtype = variable.dtype
+        return self._shared(("weight_decay", dtype), lambda: cast(self.weight_decay, dtype)), learning_rate
+
+    def _decay_by_ops(self, variable: Variable, learning_rate: Tensor) -> None:
+        """The weight decay of a fused optimizer's unfused path (sparse updates), op by op."""
+        if self._decays(variable):
+            variable.assign_sub(variable * cast(self.weight_decay, variable.dtype) * learning_rate)
+
+    def _decays(self, variable: Variable) -> bool:
+        return bool(self.weight_decay) and id(variable) not in self._excluded_ids and not any(
+            n in variable.name for n in self._excluded_names)
 
     def prepare_step(self, variables: list) -> None:
         """State the rule shares across variables, advanced once per step (Nadam's momentum product)."""
@@ -377,12 +413,9 @@ class Optimizer:
 
     def _apply_weight_decay(self, variables: list, rate: Tensor) -> None:
         """Decoupled weight decay, before the update: v -= v * weight_decay * learning_rate."""
-        if not self.weight_decay:
-            return
         for v in variables:
-            if id(v) in self._excluded_ids or any(n in v.name for n in self._excluded_names):
-                continue
-            v.assign_sub(v * cast(self.weight_decay, v.dtype) * cast(rate, v.dtype))
+            if self._decays(v):
+                v.assign_sub(v * cast(self.weight_decay, v.dtype) * cast(rate, v.dtype))
 
     def _update_moving_averages(self, variables: list) -> None:
         for v in variables:

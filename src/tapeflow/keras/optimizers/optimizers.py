@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.state import ACTIVE, current
 from tapeflow.keras.optimizers.base import Optimizer
+from tapeflow.ops import training_ops
 from tapeflow.ops.gather_ops import gather, to_dense
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import abs, cast, clip_by_value, maximum, pow, rsqrt, sign, sqrt, square
-from tapeflow.ops.training_ops import apply_adam
+from tapeflow.ops.training_ops import apply_update
 from tapeflow.ops.variables import Variable
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Ftrl", "Lion"]
@@ -28,7 +30,39 @@ def _dense(g: Any):
     return to_dense(g) if type(g) is IndexedSlices else g
 
 
-class SGD(Optimizer):
+def _float32(value: float) -> float:
+    """A hyperparameter Keras casts to the variable's dtype: rounded to float32 first."""
+    return float(np.float32(value))
+
+
+class _Fused(Optimizer):
+    """An optimizer whose rule runs eagerly as one fused op per variable (`ops/training_ops.py`, weight
+    decay included), and traced as its ops (`_update_by_ops`), which a compiled function can lower to
+    native code. The two give the same bits (tests/test_optimizers.py checks it)."""
+
+    _fused_decay = True
+
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        if ACTIVE and current().graphs:
+            self._decay_by_ops(variable, learning_rate)
+            self._update_by_ops(gradient, variable, learning_rate)
+        else:
+            self._update_fused(gradient, variable, learning_rate, self._decay_inputs(variable, learning_rate))
+
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        """The rule as one fused op, with the weight decay's inputs `decay` (or ())."""
+        raise NotImplementedError
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        """The rule written with ops, after the weight decay."""
+        raise NotImplementedError
+
+    def _step(self, dtype: Any) -> Any:
+        """The step being taken, t = iterations + 1, in `dtype` (once per step)."""
+        return self._shared(("t", dtype), lambda: cast(self.iterations + 1, dtype))
+
+
+class SGD(_Fused):
     """Gradient descent, with optional (Nesterov) momentum: m = momentum*m - lr*g; v += m."""
 
     _slot_attributes = (("m", "momentums"),)
@@ -48,9 +82,20 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = momentum, nesterov
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "m")
+        self.add_slots(var_list, "m", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        if not self.momentum:
+            if type(gradient) is IndexedSlices:
+                self._decay_by_ops(variable, learning_rate)
+                self._update_by_ops(gradient, variable, learning_rate)
+            else:
+                apply_update(training_ops.GRADIENT_DESCENT, variable, gradient, (), (learning_rate,), decay)
+            return
+        apply_update(training_ops.MOMENTUM, variable, _dense(gradient), (self.get_slot(variable, "m"),),
+                     (learning_rate,), decay, momentum=_float32(self.momentum), nesterov=bool(self.nesterov))
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         if not self.momentum:
             if type(gradient) is IndexedSlices:
                 variable.scatter_sub(IndexedSlices(gradient.values * learning_rate, gradient.indices))
@@ -67,7 +112,7 @@ class SGD(Optimizer):
             variable.assign_add(m)
 
 
-class Adagrad(Optimizer):
+class Adagrad(_Fused):
     """Per-coordinate rates from the sum of squared gradients: v -= lr * g / sqrt(acc + eps)."""
 
     _slot_attributes = (("accumulator", "_accumulators"),)
@@ -85,9 +130,17 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "accumulator", initial=self.initial_accumulator_value)
+        self.add_slots(var_list, "accumulator", initial=self.initial_accumulator_value, owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        if type(gradient) is IndexedSlices:
+            self._decay_by_ops(variable, learning_rate)
+            self._update_by_ops(gradient, variable, learning_rate)
+            return
+        apply_update(training_ops.ADAGRAD, variable, gradient, (self.get_slot(variable, "accumulator"),),
+                     (learning_rate,), decay, epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         accumulator = self.get_slot(variable, "accumulator")
         if type(gradient) is IndexedSlices:
             rows, values = gradient.indices, gradient.values
@@ -99,7 +152,7 @@ class Adagrad(Optimizer):
         variable.assign_sub(learning_rate * gradient / sqrt(accumulator + self.epsilon))
 
 
-class RMSprop(Optimizer):
+class RMSprop(_Fused):
     """Gradients scaled by a moving root mean square (centered: minus the mean's square)."""
 
     _slot_attributes = (("velocity", "_velocities"), ("momentum", "_momentums"),
@@ -121,13 +174,20 @@ class RMSprop(Optimizer):
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "velocity")
+        self.add_slots(var_list, "velocity", owned=True)
         if self.momentum > 0:
-            self.add_slots(var_list, "momentum")
+            self.add_slots(var_list, "momentum", owned=True)
         if self.centered:
-            self.add_slots(var_list, "average_gradient")
+            self.add_slots(var_list, "average_gradient", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        used = {"velocity": True, "momentum": self.momentum > 0, "average_gradient": self.centered}
+        slots = [self.get_slot(variable, name) for name, kept in used.items() if kept]
+        apply_update(training_ops.RMSPROP, variable, _dense(gradient), slots, (learning_rate,), decay,
+                     rho=self.rho, momentum=self.momentum if self.momentum > 0 else 0.0, epsilon=self.epsilon,
+                     centered=bool(self.centered))
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, rho = _dense(gradient), self.rho
         velocity = self.get_slot(variable, "velocity")
         velocity.assign(rho * velocity + (1 - rho) * square(gradient))
@@ -146,7 +206,7 @@ class RMSprop(Optimizer):
             variable.assign_sub(increment)
 
 
-class Adadelta(Optimizer):
+class Adadelta(_Fused):
     """Steps scaled by the ratio of running RMS of past steps to running RMS of gradients."""
 
     _slot_attributes = (("accumulated_grad", "_accumulated_grads"),
@@ -165,9 +225,14 @@ class Adadelta(Optimizer):
         self.rho, self.epsilon = rho, epsilon
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "accumulated_grad", "accumulated_delta_var")
+        self.add_slots(var_list, "accumulated_grad", "accumulated_delta_var", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        slots = [self.get_slot(variable, name) for name in ("accumulated_grad", "accumulated_delta_var")]
+        apply_update(training_ops.ADADELTA, variable, _dense(gradient), slots, (learning_rate,), decay,
+                     rho=self.rho, epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, rho, eps = _dense(gradient), self.rho, self.epsilon
         grad_average = self.get_slot(variable, "accumulated_grad")
         delta_average = self.get_slot(variable, "accumulated_delta_var")
@@ -177,7 +242,7 @@ class Adadelta(Optimizer):
         variable.assign_add(learning_rate * delta)
 
 
-class Adam(Optimizer):
+class Adam(_Fused):
     """Adaptive moments: v -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps) (amsgrad: the
     running maximum of v). Epsilon is outside the square root and not bias-corrected, as Keras."""
 
@@ -208,19 +273,21 @@ class Adam(Optimizer):
         extra = [("_velocity_hats", hats)] if self.amsgrad and self._built else []
         return super()._trackable_children() + extra
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
-        gradient, dtype = _dense(gradient), variable.dtype
-        t = cast(self.iterations + 1, dtype)
-        alpha = (
-            learning_rate
-            * sqrt(1 - pow(cast(self.beta_2, dtype), t))
-            / (1 - pow(cast(self.beta_1, dtype), t))
-        )
-        m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
-        vhat = self.get_slot(variable, "vhat") if self.amsgrad else None
-        updated = apply_adam(variable, m, v, gradient, alpha, self.beta_1, self.beta_2, self.epsilon, vhat)
-        for target, value in zip((variable, m, v, vhat), updated):
-            target.assign(value)
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        self._update_fused(gradient, variable, learning_rate, ())  # (ApplyAdam in compiled code too)
+
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        dtype = variable.dtype
+
+        def step_size() -> Any:  # the learning rate with both bias corrections
+            t = self._step(dtype)
+            return learning_rate * sqrt(1 - pow(cast(self.beta_2, dtype), t)) / (
+                1 - pow(cast(self.beta_1, dtype), t))
+
+        slots = [self.get_slot(variable, n) for n in ("m", "v", "vhat")[:3 if self.amsgrad else 2]]
+        alpha = self._shared(("alpha", dtype), step_size)
+        apply_update(training_ops.ADAM, variable, _dense(gradient), slots, (alpha,), decay,
+                     one_minus_beta_1=1 - self.beta_1, one_minus_beta_2=1 - self.beta_2, epsilon=self.epsilon)
 
 
 class AdamW(Adam):
@@ -251,7 +318,7 @@ class AdamW(Adam):
         )
 
 
-class Adamax(Optimizer):
+class Adamax(_Fused):
     """Adam with the infinity norm: u = max(b2 * u, |g|); v -= lr * m / ((1 - b1^t) * (u + eps))."""
 
     _slot_attributes = (("m", "_m"), ("u", "_u"))
@@ -270,9 +337,18 @@ class Adamax(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "m", "u")
+        self.add_slots(var_list, "m", "u", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        dtype = variable.dtype
+        correction = self._shared(("correction", dtype),
+                                  lambda: 1 - pow(cast(self.beta_1, dtype), self._step(dtype)))
+        apply_update(training_ops.ADAMAX, variable, _dense(gradient),
+                     (self.get_slot(variable, "m"), self.get_slot(variable, "u")),
+                     (learning_rate, correction), decay, beta_1=self.beta_1, beta_2=self.beta_2,
+                     epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, dtype = _dense(gradient), variable.dtype
         t = cast(self.iterations + 1, dtype)
         m, u = self.get_slot(variable, "m"), self.get_slot(variable, "u")
@@ -321,7 +397,23 @@ class Nadam(Adam):
         for dtype, product in self._u_products.items():
             product.assign(product * self._u(dtype, cast(self.iterations + 1, dtype)))
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        dtype = variable.dtype
+
+        def scalars() -> tuple:
+            """1 - beta_1, 1 - beta_2, u_next, 1 - u_product * u_next, 1 - u_t, 1 - u_product,
+            1 - beta_2^t: the step's factors, in Keras's arithmetic."""
+            t = self._step(dtype)
+            beta_1, beta_2 = cast(self.beta_1, dtype), cast(self.beta_2, dtype)
+            u_t, u_next, u_product = self._u(dtype, t), self._u(dtype, t + 1), self._u_products[dtype]
+            return (1 - beta_1, 1 - beta_2, u_next, 1 - u_product * u_next, 1 - u_t, 1 - u_product,
+                    1 - pow(beta_2, t))
+
+        apply_update(training_ops.NADAM, variable, _dense(gradient),
+                     (self.get_slot(variable, "m"), self.get_slot(variable, "v")),
+                     (learning_rate, *self._shared(("nadam", dtype), scalars)), decay, epsilon=self.epsilon)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, dtype = _dense(gradient), variable.dtype
         t = cast(self.iterations + 1, dtype)
         beta_1, beta_2 = cast(self.beta_1, dtype), cast(self.beta_2, dtype)
@@ -334,7 +426,7 @@ class Nadam(Adam):
         variable.assign_sub(m_hat * learning_rate / (sqrt(v_hat) + self.epsilon))
 
 
-class Ftrl(Optimizer):
+class Ftrl(_Fused):
     """Follow-the-regularized-leader, with L1, L2 and L2-shrinkage regularization."""
 
     _slot_attributes = (("accumulator", "_accumulators"), ("linear", "_linears"))
@@ -384,10 +476,19 @@ class Ftrl(Optimizer):
         # Keras fills Ftrl's accumulator through a float32 constant (Adagrad's keeps the exact value).
         initial = float(np.float32(self.initial_accumulator_value))
         for v in var_list:
-            self.add_slots([v], "accumulator", initial=initial)
-            self.add_slots([v], "linear")
+            self.add_slots([v], "accumulator", initial=initial, owned=True)
+            self.add_slots([v], "linear", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        dtype = variable.dtype
+        l2 = self._shared(("l2", dtype),
+                          lambda: self.l2_regularization_strength + self.beta / (2.0 * learning_rate))
+        apply_update(training_ops.FTRL, variable, _dense(gradient),
+                     (self.get_slot(variable, "accumulator"), self.get_slot(variable, "linear")),
+                     (learning_rate, l2), decay, power=self.learning_rate_power,
+                     l1=self.l1_regularization_strength, shrinkage=self.l2_shrinkage_regularization_strength)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient = _dense(gradient)
         power, l1 = self.learning_rate_power, self.l1_regularization_strength
         l2 = self.l2_regularization_strength + self.beta / (2.0 * learning_rate)
@@ -402,7 +503,7 @@ class Ftrl(Optimizer):
         accumulator.assign(new_accumulator)
 
 
-class Lion(Optimizer):
+class Lion(_Fused):
     """Sign of an interpolated momentum: v -= lr * sign(b1 * m + (1 - b1) * g); m = b2 * m + (1 - b2) * g."""
 
     _slot_attributes = (("m", "momentums"),)
@@ -424,9 +525,13 @@ class Lion(Optimizer):
         self.beta_1, self.beta_2 = beta_1, beta_2
 
     def build_slots(self, var_list: list) -> None:
-        self.add_slots(var_list, "m")
+        self.add_slots(var_list, "m", owned=True)
 
-    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+    def _update_fused(self, gradient: Any, variable: Variable, learning_rate: Any, decay: tuple) -> None:
+        apply_update(training_ops.LION, variable, _dense(gradient), (self.get_slot(variable, "m"),),
+                     (learning_rate,), decay, beta_1=self.beta_1, beta_2=self.beta_2)
+
+    def _update_by_ops(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
         gradient, m = _dense(gradient), self.get_slot(variable, "m")
         variable.assign_sub(learning_rate * sign(m * self.beta_1 + gradient * (1 - self.beta_1)))
         m.assign(m * self.beta_2 + gradient * (1 - self.beta_2))
