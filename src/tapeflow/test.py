@@ -1,11 +1,12 @@
 """`tf.test`: gradient checking, TestCase, and what a test asks about the build (a CPU-only one)."""
 
-from tapeflow.autodiff.gradient_checker import compute_gradient, max_error
-from tapeflow.test_case import TestCase, main
+from typing import Any
 
-__all__ = ["TestCase", "compute_gradient", "gpu_device_name", "is_built_with_cuda",
-           "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla", "is_gpu_available", "main",
-           "max_error"]
+from tapeflow.autodiff.gradient_checker import compute_gradient, max_error
+
+__all__ = ["compute_gradient", "gpu_device_name", "is_built_with_cuda", "is_built_with_gpu_support",
+           "is_built_with_rocm", "is_built_with_xla", "is_gpu_available", "max_error"]  # and, lazily, below:
+# TestCase and main
 
 
 def is_gpu_available(cuda_only: bool = False, min_cuda_compute_capability: tuple | None = None) -> bool:
@@ -33,3 +34,16 @@ def is_built_with_gpu_support() -> bool:
 def is_built_with_xla() -> bool:
     """False: `jit_compile` compiles through Numba, not XLA."""
     return False
+
+
+def __dir__() -> list:
+    return sorted([*globals(), "TestCase", "main"])
+
+
+def __getattr__(name: str) -> Any:
+    """`TestCase` and `main` load unittest on first use, not with `import tapeflow`."""
+    if name in ("TestCase", "main"):
+        from tapeflow import test_case
+
+        return getattr(test_case, name)
+    raise AttributeError(f"module 'tapeflow.test' has no attribute {name!r}")
