@@ -241,7 +241,9 @@ def test_keras_seeding_matches_tf_keras(keras_seed):
     shapes = [(3, 4), (10, 7), (64, 5)]
     if keras_seed is not None:
         tf_keras.utils.set_random_seed(keras_seed)
-    else:
+    else:  # no seed generator left by an earlier test: unseeded initializers draw from `random`
+        tf.random.set_seed(None)
+        tf_keras.src.backend._SEED_GENERATOR.generator = None
         random.seed(99)
     initializers = [tf_keras.initializers.GlorotUniform(), tf_keras.initializers.HeNormal(),
                     tf_keras.initializers.RandomNormal(stddev=0.3), tf_keras.initializers.RandomUniform()]
@@ -249,6 +251,7 @@ def test_keras_seeding_matches_tf_keras(keras_seed):
     if keras_seed is not None:
         keras_seeds.set_random_seed(keras_seed)
     else:
+        keras_seeds._KERAS_SEEDS.clear()
         random.seed(99)
     s = [keras_seeds.StatelessSeed().pair() for _ in range(4)]
     fan_in, fan_out = 3, 4
