@@ -62,10 +62,6 @@ def _expanded_kind(structure: Any) -> int:
     return kind
 
 
-def _kind_function(expand_composites: bool) -> Callable[[Any], int]:
-    return _expanded_kind if expand_composites else _kind
-
-
 def is_nested(seq: Any) -> bool:
     """Whether `seq` is a container that `flatten` looks into (see the module doc)."""
     return _kind(seq) != _LEAF
@@ -89,12 +85,14 @@ def _child_keys(structure: Any, kind: int) -> list:
         return [field.name for field in type(structure).__attrs_attrs__]
     if kind == _NAMEDTUPLE:
         return list(structure._fields)
-    return list(range(len(_children(structure, kind))))
+    if kind == _COMPOSITE:
+        return list(range(len(_children(structure, kind))))
+    return list(range(len(structure)))
 
 
 def flatten(structure: Any, expand_composites: bool = False) -> list:
     """The leaves of `structure`, depth first, mapping values in sorted-key order."""
-    kind_of = _kind_function(expand_composites)
+    kind_of = _expanded_kind if expand_composites else _kind
     kind = kind_of(structure)
     if not kind:
         return [structure]
@@ -113,7 +111,7 @@ def flatten(structure: Any, expand_composites: bool = False) -> list:
 def flatten_with_tuple_paths(structure: Any, expand_composites: bool = False) -> list:
     """`(path, leaf)` pairs in `flatten`'s order; a path is the tuple of keys, field names and indices
     leading to the leaf (what `tf.Module` reports for its variables)."""
-    kind_of = _kind_function(expand_composites)
+    kind_of = _expanded_kind if expand_composites else _kind
     pairs: list = []
     stack = [((), structure)]
     while stack:
@@ -133,7 +131,7 @@ def pack_sequence_as(structure: Any, flat_sequence: Any, expand_composites: bool
         raise TypeError(f"Attempted to pack value:\n  {flat_sequence!r}\ninto a structure, but found "
                         f"incompatible type `{type(flat_sequence)}` instead.")
     flat = flat_sequence if type(flat_sequence) is list else list(flat_sequence)
-    kind_of = _kind_function(expand_composites)
+    kind_of = _expanded_kind if expand_composites else _kind
     kind = kind_of(structure)
     if not kind:
         if len(flat) != 1:
@@ -247,7 +245,7 @@ def _mismatch(nest1: Any, nest2: Any, check_types: bool,
 def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True,
                           expand_composites: bool = False) -> None:
     """Raise ValueError (TypeError for differing container types) unless both have one structure."""
-    mismatch = _mismatch(nest1, nest2, check_types, _kind_function(expand_composites))
+    mismatch = _mismatch(nest1, nest2, check_types, _expanded_kind if expand_composites else _kind)
     if mismatch is not None:
         error, reason = mismatch
         raise error(f"The two structures don't have the same nested structure.\n\nFirst structure: "

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core import dtypes
+from tapeflow.core import dtypes, errors
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import array_ops, linalg_ops, math_ops, slicing_ops
@@ -31,11 +31,19 @@ def _flip(fn):
 
 def _multiply(x, y):
     """`x * y`: with a bool tensor on either side, TensorFlow's operator multiplies the two as int32
-    and casts the product back to bool (a logical and of nonzero values)."""
-    if any(isinstance(v, TensorLike) and v.dtype == dtypes.bool for v in (x, y)):
-        as_int = [math_ops.cast(convert_to_tensor(v), dtypes.int32) for v in (x, y)]
-        return math_ops.cast(math_ops.multiply(*as_int), dtypes.bool)
-    return math_ops.multiply(x, y)
+    and casts the product back to bool (a logical and of nonzero values). Multiply refuses bool, so the
+    rule is looked at only when it raised: a product of numbers pays nothing for it."""
+    try:
+        return math_ops.multiply(x, y)
+    except (errors.InvalidArgumentError, TypeError):
+        if not (_is_bool(x) or _is_bool(y)):
+            raise
+    as_int = [math_ops.cast(convert_to_tensor(v), dtypes.int32) for v in (x, y)]
+    return math_ops.cast(math_ops.multiply(*as_int), dtypes.bool)
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, TensorLike) and v.dtype == dtypes.bool
 
 
 def _logical_or_bitwise(logical, bitwise):

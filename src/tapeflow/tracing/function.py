@@ -183,7 +183,10 @@ class Function:
         self._tracing_count = 0
         self._recent_traces: collections.deque = collections.deque(maxlen=_RETRACE_WINDOW)
         self._last_key: Any = None
-        self._signature: tuple | None = None  # (positional parameter count, inspect.Signature)
+        # How many parameters take positional arguments (-1: unknown), and how each calling pattern
+        # binds to them (`_canonical`).
+        self._positional = _positional_count(python_function)
+        self._plans: dict = {}
         functools.update_wrapper(self, python_function)
 
     @property
@@ -247,7 +250,7 @@ class Function:
         if self._input_signature is not None:
             args = self._check_signature(args, kwargs)
             key_leaves = nest.flatten(self._input_signature)  # one trace, of the signature's shapes
-        elif kwargs or len(args) != self._parameters()[0]:
+        elif kwargs or len(args) != self._positional:
             args, kwargs = self._canonical(args, kwargs)
         flat = [_as_argument(leaf) for leaf in nest.flatten((args, kwargs))]
         keys = tuple(_leaf_key(leaf) for leaf in (key_leaves if self._input_signature is not None else flat))
@@ -274,32 +277,17 @@ class Function:
                 tensors.extend(leaf._type_spec._to_components(leaf))
         return concrete, tensors
 
-    def _parameters(self) -> tuple[int, inspect.Signature | None]:
-        """How many positional parameters the Python function has (-1 if its signature is unknown), and
-        its signature."""
-        if self._signature is None:
-            try:
-                signature = inspect.signature(self._python_function)
-            except (TypeError, ValueError):
-                self._signature = (-1, None)
-            else:
-                count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                            for p in signature.parameters.values())
-                self._signature = (count, signature)
-        return self._signature
-
     def _canonical(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         """The arguments bound to the parameters with the defaults filled in, as TensorFlow keys its
-        traces: `f(x, y=2)`, `f(x, 2)` and `f(x)` (where y defaults to 2) share one."""
-        signature = self._parameters()[1]
-        if signature is None:
-            return args, kwargs
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError:  # the call fails as Python says when it is traced
-            return args, kwargs
-        bound.apply_defaults()
-        return bound.args, bound.kwargs
+        traces: `f(x, y=2)`, `f(x, 2)` and `f(x)` (where y defaults to 2) share one. How a calling
+        pattern (so many positional arguments, these keywords) binds is worked out once."""
+        pattern = (len(args), tuple(kwargs))
+        plan = self._plans.get(pattern)
+        if plan is None:
+            plan = self._plans[pattern] = _binding_plan(self._python_function, *pattern)
+        if plan is False:  # *args, keyword-only parameters, or a call Python refuses: inspect binds it
+            return _bound(self._python_function, args, kwargs)
+        return tuple(args[s] if type(s) is int else kwargs[s] if type(s) is str else s[0] for s in plan), {}
 
     def _general_trace(self, key: Any) -> ConcreteFunction | None:
         """A trace with unknown dimensions (from a signature, `reduce_retracing` or a `TensorSpec`
@@ -432,10 +420,7 @@ class Function:
 def _argument_names(function: Callable, args: tuple, kwargs: dict) -> list[str]:
     """The parameter each flattened argument was passed as: TensorFlow names the graph's inputs
     after them (`Tensor("x:0", ...)`)."""
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
+    parameters = _parameters(function) or []
     positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     rest = next((p.name for p in parameters if p.kind is p.VAR_POSITIONAL), "args")
     arg_names = positional[: len(args)] + [f"{rest}_{j}" for j in range(len(args) - len(positional))]
@@ -451,6 +436,51 @@ def _as_argument(leaf: Any) -> Any:
     if type(leaf).__module__ == "numpy" and hasattr(leaf, "dtype"):
         return convert_to_tensor(leaf)
     return leaf
+
+
+def _parameters(function: Callable) -> list | None:
+    try:
+        return list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return None
+
+
+def _positional_count(function: Callable) -> int:
+    parameters = _parameters(function)
+    if parameters is None:
+        return -1
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+
+
+def _binding_plan(function: Callable, n_args: int, keywords: tuple) -> tuple | bool:
+    """Where each parameter's value comes from when `function` is called with `n_args` positional
+    arguments and `keywords`: an argument's index, a keyword's name, or (default,); False where only
+    `inspect` can bind the call."""
+    parameters = _parameters(function)
+    if parameters is None or n_args > len(parameters) or any(
+            p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        return False
+    plan: list = []
+    for i, p in enumerate(parameters):
+        if i < n_args:
+            plan.append(i)
+        elif p.name in keywords and p.kind is p.POSITIONAL_OR_KEYWORD:
+            plan.append(p.name)
+        elif p.default is not p.empty:
+            plan.append((p.default,))
+        else:
+            return False  # a missing argument: Python's error when traced
+    named = [s for s in plan if type(s) is str]
+    return tuple(plan) if len(named) == len(keywords) else False
+
+
+def _bound(function: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError):  # the call fails as Python says when it is traced
+        return args, kwargs
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
 
 
 def _at_inputs(signature: Any, given: Any) -> list:
