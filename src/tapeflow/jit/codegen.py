@@ -13,6 +13,7 @@ is in a comment. An op with no lowering raises `Unsupported`, naming it.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -24,11 +25,26 @@ from tapeflow.core.op import READ, WRITE, Op
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Equation, Graph
-from tapeflow.jit.lowering import DTYPES, literal, reduction_of, scalar_type, ufunc_of
+from tapeflow.jit.lowering import (
+    AXIS_SUMS,
+    DTYPES,
+    ELEMENTWISE,
+    KERNELS,
+    LEADING,
+    ROWS,
+    SPARSE_LABELS,
+    TRAILING,
+    UPDATES,
+    literal,
+    reduction_of,
+    scalar_type,
+    ufunc_of,
+)
 from tapeflow.ops.math_ops import ADD_N, cast_op
+from tapeflow.ops.reduce_ops import mean_op
 
 FUNCTION = "jitted"  # the generated function's name
-PRELUDE = "import numpy as np\n\nfrom tapeflow.jit.kernels import pairwise_sum\n\n\n"
+PRELUDE = f"import numpy as np\n\nfrom tapeflow.jit.kernels import {', '.join(sorted(KERNELS))}\n\n\n"
 RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
 
 
@@ -43,10 +59,12 @@ class Unsupported(Exception):
 class Lowered:
     """The generated source and what its arguments and results are, for the caller to bind."""
 
-    def __init__(self, source: str, constants: list, variables: list, written: list, outputs: list):
+    def __init__(self, source: str, constants: list, variables: list, written: list, outputs: list,
+                 buffers: list):
         self.source = source
         self.constants = constants  # arrays passed after the inputs (never frozen into the code)
         self.variables = variables  # the variables whose values come in after the constants
+        self.buffers = buffers  # (shape, dtype) of the fresh arrays passed last (new variable values)
         self.written = written  # (variable, write op) whose final values follow the results
         self.outputs = outputs  # per graph output: RESULT (the native code's), a Tensor constant, or None
 
@@ -91,6 +109,7 @@ class _Writer:
         self.constants: dict[int, tuple[str, np.ndarray]] = {}  # id(array) -> (argument, array)
         self.variables: dict[int, tuple[str, Any]] = {}  # id(variable) -> (local, variable)
         self.written: dict[int, Op] = {}  # id(variable) -> the op that writes it
+        self.buffers: list[tuple[str, tuple, np.dtype]] = []  # (argument, shape, dtype)
         self.count = 0
 
     def fresh(self, stem: str) -> str:
@@ -112,16 +131,19 @@ class _Writer:
         self.emit(1, f"return ({''.join(r + ', ' for r in returned)})")
         constants = list(self.constants.values())
         variables = list(self.variables.values())
-        arguments = [*inputs, *(name for name, _ in constants), *(local for local, _ in variables)]
+        arguments = [*inputs, *(name for name, _ in constants), *(local for local, _ in variables),
+                     *(name for name, _, _ in self.buffers)]
         header = [f"def {FUNCTION}({', '.join(arguments)}):"]
         header += [f"    # {a} = {_describe(x)}" for a, x in zip(inputs, graph.inputs)]
         header += [f"    # {name}: constant {a.dtype.name}{list(a.shape)}" for name, a in constants]
         header += [f"    # {local}: variable {v.name} {v.dtype.name}{list(v.shape)}"
                    for local, v in variables]
+        header += [f"    # {name}: fresh {dtype.name}{list(shape)}" for name, shape, dtype in self.buffers]
         source = PRELUDE + "\n".join(header + self.lines) + "\n"
         outputs = [RESULT if type(x) is SymbolicTensor else x for x in graph.outputs]
         return Lowered(source, [a for _, a in constants], [v for _, v in variables],
-                       [(v, op) for (_, v), op in written], outputs)
+                       [(v, op) for (_, v), op in written], outputs,
+                       [(shape, dtype) for _, shape, dtype in self.buffers])
 
     def block(self, graph: Graph, env: dict, indent: int, keep: list) -> list[str]:
         """Write `graph`'s equations at `indent` (its inputs already named in `env`); returns the
@@ -152,6 +174,9 @@ class _Writer:
 
     def equation(self, eq: Equation, env: dict, indent: int, uses: Counter) -> None:
         op = eq.op
+        if op in UPDATES:
+            self.update(eq, env, indent)
+            return
         if op.effect is not READ and not all(isinstance(x, SymbolicTensor | Tensor) for x in eq.inputs):
             raise Unsupported(op, "it takes a variable itself (its kernel updates it)")
         for x in (*eq.inputs, *eq.outputs):
@@ -178,18 +203,27 @@ class _Writer:
             self.cast(eq, env, indent)
         elif reduction_of(op) is not None:
             self.reduction(eq, env, indent)
+        elif op in ROWS:
+            self.rows(eq, env, indent)
         else:
             self.elementwise(eq, env, indent, uses)
 
     def elementwise(self, eq: Equation, env: dict, indent: int, uses: Counter) -> None:
         """An elementwise op: a scalar statement, or an array expression fused into its one user."""
-        args = [self.value(x, env, indent) for x in eq.inputs]
         out = eq.outputs[0]
-        if eq.op is ADD_N:  # left to right, as its kernel adds
+        template = ELEMENTWISE.get(eq.op)
+        if template is not None:  # (an input the expression names twice is computed once)
+            args = [self.value(x, env, indent, materialize=template.count(f"{{{i}}}") > 1)
+                    for i, x in enumerate(eq.inputs)]
+            dtype = out._value.dtype
+            text = template.format(*args, zero=literal(np.zeros((), dtype)), one=literal(np.ones((), dtype)))
+        elif eq.op is ADD_N:  # left to right, as its kernel adds
+            args = [self.value(x, env, indent) for x in eq.inputs]
             text = args[0]
             for a in args[1:]:
                 text = f"np.add({text}, {a})"
         else:
+            args = [self.value(x, env, indent) for x in eq.inputs]
             ufunc = ufunc_of(eq.op)
             if ufunc is None or eq.params:
                 raise Unsupported(eq.op, "it has no Numba lowering yet")
@@ -215,19 +249,82 @@ class _Writer:
         self.emit(indent, f"{target} = {text}  # {_describe(out)}")
 
     def reduction(self, eq: Equation, env: dict, indent: int) -> None:
-        """A reduction of a whole float array to a scalar."""
+        """A reduction of a whole float array to a scalar; a sum or mean over its leading or trailing
+        axes."""
         (x,), out = eq.inputs, eq.outputs[0]
-        shape = x._value.shape
-        whole = tuple(eq.params["axes"]) == tuple(range(len(shape))) and not eq.params["keepdims"]
-        if not whole or None in shape or 0 in shape or x._value.dtype.kind != "f":
-            raise Unsupported(eq.op, "only a whole float array of known, non-zero size reduces natively")
+        shape, axes = x._value.shape, tuple(eq.params["axes"])
+        if None in shape or 0 in shape or x._value.dtype.kind != "f":
+            raise Unsupported(eq.op, "only a float array of known, non-zero size reduces natively")
         given = self.value(x, env, indent)
-        if shape == ():
-            text = given
+        dtype = x._value.dtype
+        if axes == tuple(range(len(shape))) and not eq.params["keepdims"]:
+            text = given if shape == () else reduction_of(eq.op).format(
+                x=given, n=literal(np.asarray(math.prod(shape), dtype)))
+            env[id(out)] = target = self.fresh("t")
+            self.emit(indent, f"{target} = {scalar_type(out._value.dtype)}({text})  # {_describe(out)}")
+            return
+        k = len(axes)
+        if eq.op not in AXIS_SUMS or not axes or _is_scalar(out) or (
+                axes != tuple(range(k)) and axes != tuple(range(len(shape) - k, len(shape)))):
+            raise Unsupported(eq.op, "only sums and means over leading or trailing axes reduce natively")
+        kernel = LEADING if axes[0] == 0 else TRAILING
+        split = k if kernel == LEADING else len(shape) - k
+        rows = f"({math.prod(shape[:split])}, {math.prod(shape[split:])})"
+        text = f"{kernel}({given}.reshape({rows}))"
+        if eq.op is mean_op:
+            text = f"np.divide({text}, {literal(np.asarray(math.prod(shape[a] for a in axes), dtype))})"
+        self.assign(f"{text}.reshape({tuple(out._value.shape)})", out, env, indent)
+
+    def rows(self, eq: Equation, env: dict, indent: int) -> None:
+        """Softmax, log-softmax or sparse cross-entropy over the last axis of a float array, by a
+        kernel of its rows. Sparse labels must be a constant whose values were checked in range (a
+        label out of range raises TensorFlow's error, from Python)."""
+        logits, out = eq.inputs[-1], eq.outputs[0]
+        shape = logits._value.shape
+        last = len(shape) - 1
+        if None in shape or 0 in shape or logits._value.dtype.kind != "f" or eq.params.get("axis", last) != last:
+            raise Unsupported(eq.op, "only a float array of known, non-zero size, along its last axis")
+        rows = (math.prod(shape[:-1]), shape[-1])
+        args = [f"{self.value(logits, env, indent)}.reshape({rows})"]
+        if eq.op is SPARSE_LABELS:
+            labels = eq.inputs[0]
+            if type(labels) is not Tensor or not ((labels._value >= 0) & (labels._value < shape[-1])).all():
+                raise Unsupported(eq.op, "labels known only when it runs (their range check raises in Python)")
+            args.insert(0, f"{self.value(labels, env, indent)}.reshape({rows[0]})" if labels._value.ndim
+                        else f"np.full(1, {literal(labels._value)})")
+        text = f"{ROWS[eq.op]}({', '.join(args)})"
+        if _is_scalar(out):
+            text = f"{scalar_type(out._value.dtype)}({text}[0])"
         else:
-            text = reduction_of(eq.op).format(x=given, n=literal(np.asarray(np.prod(shape), x._value.dtype)))
+            text = f"{text}.reshape({tuple(out._value.shape)})"
+        self.assign(text, out, env, indent)
+
+    def update(self, eq: Equation, env: dict, indent: int) -> None:
+        """A fused optimizer update of a float array variable: its slots updated in place (they are
+        the optimizer's own, which no tensor shares), the variable's new value written into a fresh
+        array (the binding's, from the buffer pool: the old array may be held by a tensor)."""
+        p = eq.params
+        variable, gradient, *rest = eq.inputs
+        slots, scalars = rest[: p["slots"]], rest[p["slots"] :]
+        shape, dtype = tuple(variable.shape), np.dtype(variable.dtype.as_numpy_dtype)
+        if p["decay"] or not shape or dtype.kind != "f" or not isinstance(gradient, SymbolicTensor | Tensor) or (
+                gradient._value.shape != shape or gradient._value.dtype != dtype):
+            raise Unsupported(eq.op, "only a dense update of a float array variable without decay runs natively")
+        local, slot_locals = self.variable(variable), [self.variable(s) for s in slots]
+        fresh = self.fresh("b")
+        self.buffers.append((fresh, shape, dtype))
+        m, v, *vhat = slot_locals
+        hyper = [literal(np.asarray(p[k], dtype)) for k in ("one_minus_beta_1", "one_minus_beta_2", "epsilon")]
+        args = [local, self.value(gradient, env, indent), m, v, vhat[0] if vhat else m, repr(bool(vhat)),
+                *(self.value(x, env, indent) for x in scalars), *hyper, fresh]
+        env[id(eq.outputs[0])] = target = self.fresh("t")
+        self.emit(indent, f"{target} = {UPDATES[eq.op]}({', '.join(args)})  # {_describe(eq.outputs[0])}; "
+                          f"{', '.join(s.name for s in slots)} in place")
+        env.update(zip(map(id, eq.outputs[1:]), slot_locals))
+
+    def assign(self, text: str, out: Any, env: dict, indent: int) -> None:
         env[id(out)] = target = self.fresh("t")
-        self.emit(indent, f"{target} = {scalar_type(out._value.dtype)}({text})  # {_describe(out)}")
+        self.emit(indent, f"{target} = {text}  # {_describe(out)}")
 
     def variable(self, variable: Any) -> str:
         known = self.variables.get(id(variable))

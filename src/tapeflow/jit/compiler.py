@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import buffers
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.jit.codegen import FUNCTION, RESULT, Lowered
 
@@ -94,6 +95,7 @@ def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
     types = [_numba_type(x._value.dtype, x._value.shape) for x in graph.inputs]
     types += [_numba_type(a.dtype, a.shape) for a in lowered.constants]
     types += [_numba_type(v.dtype.as_numpy_dtype, tuple(v.shape)) for v in lowered.variables]
+    types += [_numba_type(dtype, shape) for shape, dtype in lowered.buffers]
     try:
         native.compile(tuple(types))
     except NumbaError as e:
@@ -106,8 +108,9 @@ def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
 def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     """The Python function around the native one, printed as source for speed (one call in, one
     out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
-    dtypes back (Numba returns Python numbers), and stores the values written with the write ops'
-    kernels."""
+    dtypes back (Numba returns Python numbers), passes the fresh arrays the native code writes new
+    variable values into (from the buffer pool: arrays no one holds), and stores the values written
+    with the write ops' kernels."""
     names: dict[str, Any] = {"native": native, "ndarray": np.ndarray,
                              "ascontiguousarray": np.ascontiguousarray}
 
@@ -135,6 +138,7 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
     args += [name(a, "c") for a in lowered.constants]
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
+    args += [f"{name(buffers.empty, 'empty')}({shape!r}, {name(dtype, 'dtype')})" for shape, dtype in lowered.buffers]
     lines.append(f"    r = native({', '.join(args)})")
 
     def typed(text: str, dtype: Any, shape: tuple) -> str:

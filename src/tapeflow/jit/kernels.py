@@ -78,3 +78,109 @@ def pairwise_sum(x: np.ndarray) -> float:
     sum of all its values in one run (NumPy does not buffer a contiguous reduction)."""
     a = x.ravel()
     return (a[0] - a[0]) + _pairwise(a, 0, a.size)
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_leading(x: np.ndarray) -> np.ndarray:
+    """`np.sum` of a C-contiguous (outer, inner) array over its first axis, bit for bit: NumPy adds
+    the rows in order into the identity (its inner loop runs along a row); a single column is one
+    contiguous run, summed pairwise."""
+    outer, inner = x.shape
+    if inner == 1:
+        out = np.empty(1, x.dtype)
+        out[0] = pairwise_sum(x)
+        return out
+    out = np.zeros(inner, x.dtype)
+    for i in range(outer):
+        for j in range(inner):
+            out[j] += x[i, j]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_trailing(x: np.ndarray) -> np.ndarray:
+    """`np.sum` of a C-contiguous (outer, inner) array over its last axis, bit for bit: each row's
+    pairwise sum, added to the identity."""
+    outer, inner = x.shape
+    flat = x.reshape(x.size)
+    out = np.empty(outer, x.dtype)
+    for i in range(outer):
+        out[i] = (flat[0] - flat[0]) + _pairwise(flat, i * inner, inner)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_maximum(x: np.ndarray, i: int) -> float:
+    """The maximum of row `i`, from -inf, NaN winning (`np.max(..., initial=-np.inf)`)."""
+    top = x[i, 0] - x[i, 0] - np.inf
+    for j in range(x.shape[1]):
+        top = np.maximum(top, x[i, j])
+    return top
+
+
+@numba.njit(cache=True, nogil=True)
+def _exp_shifted_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """`out[i] = exp(x[i] - max(x[i]))` for each row; returns each row's pairwise sum of them."""
+    outer, inner = x.shape
+    flat = out.reshape(out.size)
+    sums = np.empty(outer, x.dtype)
+    for i in range(outer):
+        top = _row_maximum(x, i)
+        for j in range(inner):
+            out[i, j] = np.exp(x[i, j] - top)
+        sums[i] = (flat[0] - flat[0]) + _pairwise(flat, i * inner, inner)
+    return sums
+
+
+@numba.njit(cache=True, nogil=True)
+def softmax_rows(x: np.ndarray) -> np.ndarray:
+    """Softmax along the last axis of a C-contiguous (outer, inner) array, in tapeflow's kernel's
+    order (shift by the row maximum, exp, pairwise sum, divide); exp is libm's."""
+    out = np.empty_like(x)
+    sums = _exp_shifted_rows(x, out)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = out[i, j] / sums[i]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def log_softmax_rows(x: np.ndarray) -> np.ndarray:
+    """Log-softmax along the last axis: (x - max) - log(sum(exp(x - max))), in the kernel's order."""
+    out = np.empty_like(x)
+    sums = _exp_shifted_rows(x, out)
+    for i in range(x.shape[0]):
+        top, log_sum = _row_maximum(x, i), np.log(sums[i])
+        for j in range(x.shape[1]):
+            out[i, j] = (x[i, j] - top) - log_sum
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def sparse_cross_entropy_rows(labels: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """-log_softmax(logits[i])[labels[i]] per row (the labels checked in range beforehand)."""
+    picked = log_softmax_rows(logits)
+    out = np.empty(logits.shape[0], logits.dtype)
+    for i in range(logits.shape[0]):
+        out[i] = -picked[i, labels[i]]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def adam(var, g, m, v, vhat, amsgrad, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, out):
+    """`ApplyAdam` in one pass over C-contiguous arrays, in the fused kernel's operation order (so bit
+    for bit): m, v (and with `amsgrad` vhat) updated in place, the variable's new value written into
+    `out`, which is returned."""
+    w, gs, os = var.reshape(var.size), g.reshape(g.size), out.reshape(out.size)
+    ms, vs, hats = m.reshape(m.size), v.reshape(v.size), vhat.reshape(vhat.size)
+    for i in range(w.size):
+        gi = gs[i]
+        mi = ms[i] + (gi - ms[i]) * one_minus_beta_1
+        vi = vs[i] + (gi * gi - vs[i]) * one_minus_beta_2
+        ms[i] = mi
+        vs[i] = vi
+        if amsgrad:
+            vi = np.maximum(hats[i], vi)
+            hats[i] = vi
+        os[i] = w[i] - mi * alpha / (np.sqrt(vi) + epsilon)
+    return out

@@ -2,7 +2,8 @@
 
 Ops are recognised by their own attributes and objects, never by name: an elementwise op lowers when
 its kernel is one of the NumPy ufuncs below (Numba compiles the same ufunc, with NumPy's typing);
-AddN and the reductions by their op objects; variable reads and writes by their `Effect`; control
+AddN, the reductions, the activations and their gradients with kernels of their own, softmax and
+cross-entropy, and the fused optimizer updates by their op objects; variable reads and writes by their `Effect`; control
 flow by the `While` and `If` op objects (whose equations the generator inlines as native loops and
 branches). Everything else stays in Python: the function falls back (see `tapeflow.jit`).
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.ops import math_ops, nn_ops, training_ops
 from tapeflow.ops.reduce_ops import max_op, mean_op, min_op, sum_op
 
 # Elementwise ufuncs whose Numba loops give NumPy's results bit for bit (IEEE operations correctly
@@ -46,6 +48,34 @@ REDUCTIONS = {sum_op: "pairwise_sum({x})", mean_op: "pairwise_sum({x}) / {n}",
 def reduction_of(op: Any) -> str | None:
     """The expression a reduction op lowers to, if it is one Numba lowers."""
     return REDUCTIONS.get(op)
+
+
+# Axis reductions (sums and means of floats over leading or trailing axes) by a kernel of the array
+# reshaped to (outer, inner), in NumPy's order (tapeflow.jit.kernels): bit for bit.
+AXIS_SUMS = frozenset({sum_op, mean_op})
+LEADING, TRAILING = "sum_leading", "sum_trailing"
+
+# Elementwise ops whose kernels are not one ufunc, as expressions of their inputs ({0}, {1}) and of
+# 0 and 1 in their dtype: the kernel's own operations in its order, so bit for bit (Relu's
+# maximum, ReluGrad's product with the mask, TanhGrad's g * (1 - y*y), SigmoidGrad's g * (y*(1-y))).
+ELEMENTWISE = {
+    nn_ops.relu.op: "np.maximum({0}, {zero})",
+    nn_ops._relu_grad: "np.multiply({1}, np.greater({0}, {zero}))",
+    math_ops._tanh_grad: "np.multiply({1}, np.subtract({one}, np.multiply({0}, {0})))",
+    math_ops._sigmoid_grad: "np.multiply({1}, np.multiply({0}, np.subtract({one}, {0})))",
+}
+
+# Ops over the last axis of an array, by a kernel of its rows (tapeflow.jit.kernels): the Python
+# kernels' order, with libm's exp and log (within their last place, docs/compatibility.md).
+ROWS = {nn_ops._softmax_op: "softmax_rows", nn_ops._log_softmax_op: "log_softmax_rows",
+        nn_ops._sparse_xent_op: "sparse_cross_entropy_rows"}
+SPARSE_LABELS = nn_ops._sparse_xent_op  # its labels must be in range: checked when lowering
+
+# Fused optimizer updates that run in place in native code: the kernel's name. (The other rules
+# of ops/training_ops.py are traced as their ops in compiled functions: only Adam is fused there.)
+UPDATES = {training_ops.ADAM: "adam"}
+
+KERNELS = (LEADING, TRAILING, *ROWS.values(), *UPDATES.values(), "pairwise_sum")
 
 
 def scalar_type(dtype: np.dtype) -> str:
