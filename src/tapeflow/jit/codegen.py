@@ -13,8 +13,12 @@ is in a comment. An op with no lowering raises `Unsupported`, naming it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
 import math
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +48,16 @@ from tapeflow.ops.math_ops import ADD_N, cast_op
 from tapeflow.ops.reduce_ops import mean_op
 
 FUNCTION = "jitted"  # the generated function's name
-PRELUDE = f"import numpy as np\n\nfrom tapeflow.jit.kernels import {', '.join(sorted(KERNELS))}\n\n\n"
+
+
+@functools.cache
+def prelude() -> str:
+    """The generated modules' imports, and the kernels' version: Numba's disk cache of a function
+    does not notice a change in the kernels it calls, so their hash is part of the source (which
+    names the cache file)."""
+    kernels = Path(importlib.util.find_spec("tapeflow.jit.kernels").origin).read_bytes()
+    return (f"import numpy as np\n\nfrom tapeflow.jit.kernels import {', '.join(sorted(KERNELS))}  "
+            f"# {hashlib.sha256(kernels).hexdigest()[:12]}\n\n\n")
 RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
 
 
@@ -139,7 +152,7 @@ class _Writer:
         header += [f"    # {local}: variable {v.name} {v.dtype.name}{list(v.shape)}"
                    for local, v in variables]
         header += [f"    # {name}: fresh {dtype.name}{list(shape)}" for name, shape, dtype in self.buffers]
-        source = PRELUDE + "\n".join(header + self.lines) + "\n"
+        source = prelude() + "\n".join(header + self.lines) + "\n"
         outputs = [RESULT if type(x) is SymbolicTensor else x for x in graph.outputs]
         return Lowered(source, [a for _, a in constants], [v for _, v in variables],
                        [(v, op) for (_, v), op in written], outputs,
