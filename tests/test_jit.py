@@ -154,7 +154,7 @@ def test_effects_keep_their_order_in_loops_and_branches():
 def test_an_op_with_no_lowering_keeps_the_python_code_and_says_so_once():
     f = tf.function(lambda a: tf.matmul(a, a) + 1.0, jit_compile=True)
     a = tf.constant(np.eye(2, dtype=np.float32))
-    with pytest.warns(UserWarning, match="stay in Python: MatMul \\(it has no Numba lowering"):
+    with pytest.warns(UserWarning, match="stay in Python: MatMul \\(NumPy's BLAS runs it"):
         got = f(a)
     np.testing.assert_array_equal(got.numpy(), np.eye(2) + 1)
     with warnings.catch_warnings():
@@ -301,3 +301,160 @@ def test_whole_array_sums_and_means_are_numpys_pairwise_sums_bit_for_bit():
 
         got, want = tf.function(f, jit_compile=True)(*arrays), f(*arrays)
         assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]
+
+
+@needs_numba
+def test_axis_sums_and_means_are_numpys_bit_for_bit():
+    """Sums and means over leading axes (rows added in order, a single column pairwise) and over
+    trailing axes (each row pairwise), with and without keepdims."""
+    rng = np.random.default_rng(3)
+    cases = [((128, 256), (0,)), ((128, 256), (1,)), ((7, 1), (0,)), ((1, 5), (0,)), ((129, 3), (0,)),
+             ((2, 300), (1,)), ((3, 4, 5), (0, 1)), ((3, 4, 5), (1, 2)), ((3, 4, 5), (2,))]
+    for dtype in (np.float32, np.float64):
+        arrays = [tf.constant(rng.normal(size=shape).astype(dtype)) for shape, _ in cases]
+
+        def f(*xs):
+            return [op(x, axes, keepdims=keep) * 1.0 for x, (_, axes) in zip(xs, cases)
+                    for op in (tf.reduce_sum, tf.reduce_mean) for keep in (False, True)]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # all of them lower
+            got = tf.function(f, jit_compile=True)(*arrays)
+        want = tf.function(f)(*arrays)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.numpy().tobytes() == w.numpy().tobytes()
+
+
+@needs_numba
+def test_activation_gradients_lower_bit_for_bit():
+    """Relu (integers too) and the gradient ops of relu, tanh and sigmoid, fused with their users,
+    on values with zeros of both signs."""
+    from tapeflow.core.op import bind
+    from tapeflow.ops import math_ops, nn_ops
+
+    rng = np.random.default_rng(4)
+    for dtype, shape in ((np.float32, (16, 33)), (np.float64, (5,)), (np.float32, (2, 3, 4))):
+        y, g = (rng.normal(size=shape).astype(dtype) for _ in range(2))
+        y.flat[:4], g.flat[4:6] = [0.0, -0.0, 0.0, -0.0], [-0.0, 0.0]
+        y, g = tf.constant(y), tf.constant(g)
+
+        def f(y, g):
+            return (tf.nn.relu(y * 2.0) + 1.0, bind(nn_ops._relu_grad, (y, g * 3.0)) - g,
+                    bind(math_ops._tanh_grad, (y, g)) * g, bind(math_ops._sigmoid_grad, (y, g)),
+                    tf.nn.relu(tf.cast(y * 4.0, tf.int32)))
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = tf.function(f, jit_compile=True)(y, g)
+        for a, b in zip(got, tf.function(f)(y, g)):
+            assert a.dtype == b.dtype and a.numpy().tobytes() == b.numpy().tobytes()
+
+
+@needs_numba
+def test_softmax_and_cross_entropies_lower_within_libms_last_place():
+    """Softmax and log-softmax over the last axis and sparse cross-entropy with constant labels run
+    natively (exp and log from libm: within a few units in the last place of NumPy's); labels known
+    only when the function runs stay in Python, where their range check raises TensorFlow's error."""
+    rng = np.random.default_rng(5)
+    for dtype, rtol in ((np.float32, 2e-6), (np.float64, 1e-14)):
+        for shape in ((128, 10), (3, 4, 5), (7,)):
+            x = tf.constant((rng.normal(size=shape) * 4).astype(dtype))
+            labels = tf.constant(rng.integers(0, shape[-1], size=shape[:-1]).astype(np.int32))  # (captured)
+
+            def f(x):
+                return (tf.nn.softmax(x) * 1.0, tf.nn.log_softmax(x) + 0.0,
+                        tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x * 1.0))
+
+            jitted = tf.function(f, jit_compile=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                got = jitted(x)
+            for a, b in zip(got, f(x)):
+                assert a.dtype == b.dtype and a.shape == b.shape
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=rtol, atol=rtol * 1e-3)
+            assert "softmax_rows(" in jitted_source(jitted, x)
+    given = tf.function(lambda labels, x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x) * 2.0,
+                        jit_compile=True)
+    with pytest.warns(UserWarning, match="labels are known only when it runs"):
+        given(tf.constant([0, 1]), tf.constant(np.ones((2, 3), np.float32)))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
+        given(tf.constant([0, 3]), tf.constant(np.ones((2, 3), np.float32)))
+
+
+def adam_steps(jit_compile: bool, dtype, amsgrad: bool, steps: int):
+    """Adam on a quadratic loss (exactly rounded ops only): the variables after each step, a value
+    read before the first, and whether the slots kept their arrays (updated in place)."""
+    rng = np.random.default_rng(6)
+    w = tf.Variable(rng.normal(size=(6, 4)).astype(dtype))
+    b = tf.Variable(rng.normal(size=(4,)).astype(dtype))
+    x = tf.constant(rng.normal(size=(5, 6)).astype(dtype))
+    optimizer = tf.keras.optimizers.Adam(learning_rate=0.1, amsgrad=amsgrad)
+
+    @tf.function(jit_compile=jit_compile)
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(tf.nn.relu(tf.matmul(x, w) + b) - 0.5))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+        return loss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        step()
+    held, before = w.read_value(), w.numpy().copy()
+    slots = [s._value for s in optimizer.variables()[1:]]
+    trajectory = []
+    for _ in range(steps):
+        trajectory.append((step().numpy().tobytes(), w.numpy().tobytes(), b.numpy().tobytes()))
+    in_place = all(s._value is a for s, a in zip(optimizer.variables()[1:], slots))
+    return trajectory, held.numpy().tobytes() == before.tobytes(), in_place, step
+
+
+@needs_numba
+def test_adam_runs_in_place_natively_bit_for_bit_and_leaves_held_values_alone():
+    for dtype, amsgrad in ((np.float32, False), (np.float64, False), (np.float32, True)):
+        want, _, _, _ = adam_steps(False, dtype, amsgrad, 5)
+        got, held_intact, in_place, step = adam_steps(True, dtype, amsgrad, 5)
+        assert got == want and held_intact and in_place
+        assert "= adam(" in step.get_concrete_function().source
+
+
+@needs_numba
+def test_an_mlp_training_step_follows_the_python_trajectory():
+    """The benchmark's step in small (dense layers, relu, sparse cross-entropy on constant labels,
+    Adam): only the matmuls stay in Python, and 20 steps follow the Python code's losses and weights
+    within libm's exp (the softmax)."""
+    rng = np.random.default_rng(7)
+    sizes, batch = (12, 16, 16, 5), 8
+    x = tf.constant(rng.normal(size=(batch, sizes[0])).astype(np.float32))
+    labels = tf.constant(rng.integers(0, sizes[-1], size=batch).astype(np.int32))
+    start = [(rng.normal(size=(m, n)) / np.sqrt(m)).astype(np.float32) for m, n in zip(sizes, sizes[1:])]
+
+    def training(jit_compile):
+        variables = [v for w in start for v in (tf.Variable(w), tf.Variable(np.zeros(w.shape[1], np.float32)))]
+        optimizer = tf.keras.optimizers.Adam(learning_rate=1e-2)
+
+        @tf.function(jit_compile=jit_compile)
+        def step():
+            with tf.GradientTape() as tape:
+                h = x
+                for i in range(0, len(variables), 2):
+                    h = tf.matmul(h, variables[i]) + variables[i + 1]
+                    h = tf.nn.relu(h) if i + 2 < len(variables) else h
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, h))
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            return loss
+
+        losses = [step().numpy() for _ in range(20)]
+        return losses, [v.numpy() for v in variables], step
+
+    want, want_variables, _ = training(False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got, got_variables, step = training(True)
+    assert [str(w.message).count("(") for w in caught if "stay in Python" in str(w.message)] == [1]  # MatMul
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    for a, b in zip(got_variables, want_variables):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert want[-1] < want[0] / 2
+    source = step.get_concrete_function().source
+    assert "sum_leading(" in source and "sparse_cross_entropy_rows(" in source and "= adam(" in source

@@ -33,6 +33,7 @@ from tapeflow.jit.lowering import (
     AXIS_SUMS,
     DTYPES,
     ELEMENTWISE,
+    IN_PYTHON,
     KERNELS,
     LEADING,
     ROWS,
@@ -218,6 +219,8 @@ class _Writer:
             self.reduction(eq, env, indent)
         elif op in ROWS:
             self.rows(eq, env, indent)
+        elif op in IN_PYTHON:
+            raise Unsupported(op, IN_PYTHON[op])
         else:
             self.elementwise(eq, env, indent, uses)
 
@@ -302,7 +305,7 @@ class _Writer:
         if eq.op is SPARSE_LABELS:
             labels = eq.inputs[0]
             if type(labels) is not Tensor or not ((labels._value >= 0) & (labels._value < shape[-1])).all():
-                raise Unsupported(eq.op, "labels known only when it runs (their range check raises in Python)")
+                raise Unsupported(eq.op, "its labels are known only when it runs: their range check raises in Python")
             args.insert(0, f"{self.value(labels, env, indent)}.reshape({rows[0]})" if labels._value.ndim
                         else f"np.full(1, {literal(labels._value)})")
         text = f"{ROWS[eq.op]}({', '.join(args)})"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.ops import math_ops, nn_ops, training_ops
+from tapeflow.ops import linalg_ops, math_ops, nn_ops, training_ops
 from tapeflow.ops.reduce_ops import max_op, mean_op, min_op, sum_op
 
 # Elementwise ufuncs whose Numba loops give NumPy's results bit for bit (IEEE operations correctly
@@ -74,6 +74,10 @@ SPARSE_LABELS = nn_ops._sparse_xent_op  # its labels must be in range: checked w
 # Fused optimizer updates that run in place in native code: the kernel's name. (The other rules
 # of ops/training_ops.py are traced as their ops in compiled functions: only Adam is fused there.)
 UPDATES = {training_ops.ADAM: "adam"}
+
+# Ops kept in Python on purpose, and why (the warning says it).
+MATMUL_REASON = "NumPy's BLAS runs it, between native segments"
+IN_PYTHON = {linalg_ops._matmul_op: MATMUL_REASON, linalg_ops._batch_matmul_op: MATMUL_REASON}
 
 KERNELS = (LEADING, TRAILING, *ROWS.values(), *UPDATES.values(), "pairwise_sum")
 
