@@ -298,14 +298,16 @@ class _Writer:
         logits, out = eq.inputs[-1], eq.outputs[0]
         shape = logits._value.shape
         last = len(shape) - 1
-        if None in shape or 0 in shape or logits._value.dtype.kind != "f" or eq.params.get("axis", last) != last:
+        if None in shape or 0 in shape or logits._value.dtype.kind != "f" or (
+                eq.params.get("axis", last) != last):
             raise Unsupported(eq.op, "only a float array of known, non-zero size, along its last axis")
         rows = (math.prod(shape[:-1]), shape[-1])
         args = [f"{self.value(logits, env, indent)}.reshape({rows})"]
         if eq.op is SPARSE_LABELS:
             labels = eq.inputs[0]
             if type(labels) is not Tensor or not ((labels._value >= 0) & (labels._value < shape[-1])).all():
-                raise Unsupported(eq.op, "its labels are known only when it runs: their range check raises in Python")
+                raise Unsupported(eq.op, "its labels are known only when it runs: their range check "
+                                         "raises in Python")
             args.insert(0, f"{self.value(labels, env, indent)}.reshape({rows[0]})" if labels._value.ndim
                         else f"np.full(1, {literal(labels._value)})")
         text = f"{ROWS[eq.op]}({', '.join(args)})"
@@ -323,14 +325,17 @@ class _Writer:
         variable, gradient, *rest = eq.inputs
         slots, scalars = rest[: p["slots"]], rest[p["slots"] :]
         shape, dtype = tuple(variable.shape), np.dtype(variable.dtype.as_numpy_dtype)
-        if p["decay"] or not shape or dtype.kind != "f" or not isinstance(gradient, SymbolicTensor | Tensor) or (
-                gradient._value.shape != shape or gradient._value.dtype != dtype):
-            raise Unsupported(eq.op, "only a dense update of a float array variable without decay runs natively")
+        dense = isinstance(gradient, SymbolicTensor | Tensor) and (
+            gradient._value.shape, gradient._value.dtype) == (shape, dtype)
+        if p["decay"] or not shape or dtype.kind != "f" or not dense:
+            raise Unsupported(eq.op, "only a dense update of a float array variable, without decay, runs "
+                                     "natively")
         local, slot_locals = self.variable(variable), [self.variable(s) for s in slots]
         fresh = self.fresh("b")
         self.buffers.append((fresh, shape, dtype))
         m, v, *vhat = slot_locals
-        hyper = [literal(np.asarray(p[k], dtype)) for k in ("one_minus_beta_1", "one_minus_beta_2", "epsilon")]
+        hyper = [literal(np.asarray(p[k], dtype)) for k in ("one_minus_beta_1", "one_minus_beta_2",
+                                                             "epsilon")]
         args = [local, self.value(gradient, env, indent), m, v, vhat[0] if vhat else m, repr(bool(vhat)),
                 *(self.value(x, env, indent) for x in scalars), *hyper, fresh]
         env[id(eq.outputs[0])] = target = self.fresh("t")

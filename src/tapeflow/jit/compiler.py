@@ -138,7 +138,8 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
     args += [name(a, "c") for a in lowered.constants]
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
-    args += [f"{name(buffers.empty, 'empty')}({shape!r}, {name(dtype, 'dtype')})" for shape, dtype in lowered.buffers]
+    args += [f"{name(buffers.empty, 'empty')}({shape!r}, {name(dtype, 'dtype')})"
+             for shape, dtype in lowered.buffers]
     lines.append(f"    r = native({', '.join(args)})")
 
     def typed(text: str, dtype: Any, shape: tuple) -> str:

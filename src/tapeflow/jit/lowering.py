@@ -3,9 +3,10 @@
 Ops are recognised by their own attributes and objects, never by name: an elementwise op lowers when
 its kernel is one of the NumPy ufuncs below (Numba compiles the same ufunc, with NumPy's typing);
 AddN, the reductions, the activations and their gradients with kernels of their own, softmax and
-cross-entropy, and the fused optimizer updates by their op objects; variable reads and writes by their `Effect`; control
-flow by the `While` and `If` op objects (whose equations the generator inlines as native loops and
-branches). Everything else stays in Python: the function falls back (see `tapeflow.jit`).
+cross-entropy, and the fused optimizer updates by their op objects; variable reads and writes by
+their `Effect`; control flow by the `While` and `If` op objects (whose equations the generator
+inlines as native loops and branches). Everything else stays in Python: the graph is split at it
+(see `tapeflow.jit`).
 """
 
 from __future__ import annotations
