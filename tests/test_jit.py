@@ -327,7 +327,7 @@ def test_axis_sums_and_means_are_numpys_bit_for_bit():
 
 @needs_numba
 def test_activation_gradients_lower_bit_for_bit():
-    """Relu (integers too) and the gradient ops of relu, tanh and sigmoid, fused with their users,
+    """Relu (integers too), Rsqrt and the gradient ops of relu, tanh and sigmoid, fused with their users,
     on values with zeros of both signs."""
     from tapeflow.core.op import bind
     from tapeflow.ops import math_ops, nn_ops
@@ -340,11 +340,12 @@ def test_activation_gradients_lower_bit_for_bit():
 
         def f(y, g):
             return (tf.nn.relu(y * 2.0) + 1.0, bind(nn_ops._relu_grad, (y, g * 3.0)) - g,
-                    bind(math_ops._tanh_grad, (y, g)) * g, bind(math_ops._sigmoid_grad, (y, g)),
-                    tf.nn.relu(tf.cast(y * 4.0, tf.int32)))
+                    tf.math.rsqrt(tf.abs(g) + 0.5) * y, bind(math_ops._tanh_grad, (y, g)) * g,
+                    bind(math_ops._sigmoid_grad, (y, g)), tf.nn.relu(tf.cast(y * 4.0, tf.int32)))
 
         with warnings.catch_warnings():
-            warnings.simplefilter("error")
+            warnings.simplefilter("ignore", RuntimeWarning)  # (tracing's dry runs divide by zero)
+            warnings.filterwarnings("error", "jit_compile")
             got = tf.function(f, jit_compile=True)(y, g)
         for a, b in zip(got, tf.function(f)(y, g)):
             assert a.dtype == b.dtype and a.numpy().tobytes() == b.numpy().tobytes()
@@ -417,6 +418,29 @@ def test_adam_runs_in_place_natively_bit_for_bit_and_leaves_held_values_alone():
         got, held_intact, in_place, step = adam_steps(True, dtype, amsgrad, 5)
         assert got == want and held_intact and in_place
         assert "= adam(" in step.get_concrete_function().source
+
+
+@needs_numba
+def test_optimizers_traced_as_ops_lower_whole_and_bit_for_bit():
+    """SGD with Nesterov momentum and RMSprop trace their rules as ops in a compiled function: all of
+    them lower (Rsqrt included), with the Python code's bits."""
+    for make in (lambda: tf.keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+                 lambda: tf.keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True)):
+        results = []
+        for jit_compile in (False, True):
+            w, optimizer = tf.Variable(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)), make()
+
+            @tf.function(jit_compile=jit_compile)
+            def step(w=w, optimizer=optimizer):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(tf.square(w) * w)
+                optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # (tracing's dry runs divide by zero)
+                warnings.filterwarnings("error", "jit_compile")
+                results.append([(step(), w.numpy().tobytes())[1] for _ in range(3)])
+        assert results[1] == results[0]
 
 
 @needs_numba

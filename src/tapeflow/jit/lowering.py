@@ -58,9 +58,11 @@ LEADING, TRAILING = "sum_leading", "sum_trailing"
 
 # Elementwise ops whose kernels are not one ufunc, as expressions of their inputs ({0}, {1}) and of
 # 0 and 1 in their dtype: the kernel's own operations in its order, so bit for bit (Relu's
-# maximum, ReluGrad's product with the mask, TanhGrad's g * (1 - y*y), SigmoidGrad's g * (y*(1-y))).
+# maximum, Rsqrt's 1 / sqrt(x), ReluGrad's product with the mask, TanhGrad's g * (1 - y*y),
+# SigmoidGrad's g * (y*(1-y))).
 ELEMENTWISE = {
     nn_ops.relu.op: "np.maximum({0}, {zero})",
+    math_ops.rsqrt.op: "np.divide({one}, np.sqrt({0}))",
     nn_ops._relu_grad: "np.multiply({1}, np.greater({0}, {zero}))",
     math_ops._tanh_grad: "np.multiply({1}, np.subtract({one}, np.multiply({0}, {0})))",
     math_ops._sigmoid_grad: "np.multiply({1}, np.multiply({0}, np.subtract({one}, {0})))",
