@@ -3,9 +3,9 @@
 The step is ``mlp_adam``'s, unchanged - forward, sparse softmax cross-entropy, six gradients on a
 GradientTape and ``Adam(learning_rate=1e-3).apply_gradients`` (Keras 2's Adam written by hand in jax.numpy
 for JAX) - wrapped whole in ``tf.function`` or ``jax.jit``; the ``jit`` legs add
-``jit_compile=True`` (tapeflow: Numba, which splits this step at its matmuls, activations and Adam
-updates, with a warning, and runs only the scalar and elementwise runs between them natively;
-TensorFlow: XLA). The first of the three warm-up calls traces and
+``jit_compile=True`` (tapeflow: Numba, which splits this step at its matmuls, with a warning: NumPy's
+BLAS runs them, and everything between them - bias adds, relus, softmax, cross-entropy, gradients,
+Adam in place - runs natively; TensorFlow: XLA). The first of the three warm-up calls traces and
 compiles, so the table shows the steady state; ``check`` compares the loss of the third step with
 ``mlp_adam``'s NumPy reference, which is also the reference here. One ``step`` is one training step.
 """
