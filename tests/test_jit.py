@@ -421,6 +421,29 @@ def test_adam_runs_in_place_natively_bit_for_bit_and_leaves_held_values_alone():
 
 
 @needs_numba
+def test_adam_in_a_native_loop_leaves_values_read_in_earlier_iterations_alone():
+    results = []
+    for jit_compile in (False, True):
+        w = tf.Variable(np.linspace(-1, 2, 6, dtype=np.float32).reshape(2, 3))
+        optimizer = tf.keras.optimizers.Adam(0.1)
+
+        @tf.function(jit_compile=jit_compile)
+        def train(w=w, optimizer=optimizer):
+            total = tf.constant(0.0)
+            for _ in tf.range(3):
+                before = w.read_value()
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(tf.square(w))
+                optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+                total += tf.reduce_sum(before - w)
+            return total
+
+        results.append([train().numpy().tobytes() for _ in range(2)] + [w.numpy().tobytes()])
+    assert results[1] == results[0]
+    assert "np.empty_like(" in train.get_concrete_function().source
+
+
+@needs_numba
 def test_optimizers_traced_as_ops_lower_whole_and_bit_for_bit():
     """SGD with Nesterov momentum and RMSprop trace their rules as ops in a compiled function: all of
     them lower (Rsqrt included), with the Python code's bits."""

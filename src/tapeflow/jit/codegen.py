@@ -124,6 +124,7 @@ class _Writer:
         self.variables: dict[int, tuple[str, Any]] = {}  # id(variable) -> (local, variable)
         self.written: dict[int, Op] = {}  # id(variable) -> the op that writes it
         self.buffers: list[tuple[str, tuple, np.dtype]] = []  # (argument, shape, dtype)
+        self.loops = 0  # how many loops the equations being written are in
         self.count = 0
 
     def fresh(self, stem: str) -> str:
@@ -320,7 +321,8 @@ class _Writer:
     def update(self, eq: Equation, env: dict, indent: int) -> None:
         """A fused optimizer update of a float array variable: its slots updated in place (they are
         the optimizer's own, which no tensor shares), the variable's new value written into a fresh
-        array (the binding's, from the buffer pool: the old array may be held by a tensor)."""
+        array, since the old one may be held by a tensor: the binding's, from the buffer pool, or in a
+        loop one allocated at each iteration (a value read in an iteration may outlive it)."""
         p = eq.params
         variable, gradient, *rest = eq.inputs
         slots, scalars = rest[: p["slots"]], rest[p["slots"] :]
@@ -331,8 +333,11 @@ class _Writer:
             raise Unsupported(eq.op, "only a dense update of a float array variable, without decay, runs "
                                      "natively")
         local, slot_locals = self.variable(variable), [self.variable(s) for s in slots]
-        fresh = self.fresh("b")
-        self.buffers.append((fresh, shape, dtype))
+        if self.loops:
+            fresh = f"np.empty_like({local})"
+        else:
+            fresh = self.fresh("b")
+            self.buffers.append((fresh, shape, dtype))
         m, v, *vhat = slot_locals
         hyper = [literal(np.asarray(p[k], dtype)) for k in ("one_minus_beta_1", "one_minus_beta_2",
                                                              "epsilon")]
@@ -382,7 +387,9 @@ class _Writer:
         self.emit(indent + 1, f"if not {condition}:")
         self.emit(indent + 2, "break")
         body_env = dict(zip(map(id, body_graph.inputs), [*state, *args[n + n_cond :]]))
+        self.loops += 1
         results = self.block(body_graph, body_env, indent + 1, keep=body_graph.outputs[:n])
+        self.loops -= 1
         self.emit(indent + 1, f"{''.join(s + ', ' for s in state)}= {''.join(r + ', ' for r in results)}")
         if limit is not None:
             self.emit(indent + 1, f"{counter} += 1")
