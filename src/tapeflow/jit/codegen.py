@@ -31,6 +31,7 @@ from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Equation, Graph
 from tapeflow.jit.lowering import (
     AXIS_SUMS,
+    BIAS_ADD,
     DTYPES,
     ELEMENTWISE,
     IN_PYTHON,
@@ -234,6 +235,12 @@ class _Writer:
                     for i, x in enumerate(eq.inputs)]
             dtype = out._value.dtype
             text = template.format(*args, zero=literal(np.zeros((), dtype)), one=literal(np.ones((), dtype)))
+        elif eq.op is BIAS_ADD:
+            (value, bias), ones = eq.inputs, eq.inputs[0]._value.ndim - 1 - eq.params["channel"]
+            text = self.value(bias, env, indent)
+            if ones:
+                text = f"{text}.reshape({(bias._value.shape[0],) + (1,) * ones})"
+            text = f"np.add({self.value(value, env, indent)}, {text})"
         elif eq.op is ADD_N:  # left to right, as its kernel adds
             args = [self.value(x, env, indent) for x in eq.inputs]
             text = args[0]

@@ -68,6 +68,8 @@ ELEMENTWISE = {
     math_ops._sigmoid_grad: "np.multiply({1}, np.multiply({0}, np.subtract({one}, {0})))",
 }
 
+BIAS_ADD = nn_ops._bias_add_op  # value + bias along the channel axis: an add, the bias reshaped
+
 # Ops over the last axis of an array, by a kernel of its rows (tapeflow.jit.kernels): the Python
 # kernels' order, with libm's exp and log (within their last place, docs/compatibility.md).
 ROWS = {nn_ops._softmax_op: "softmax_rows", nn_ops._log_softmax_op: "log_softmax_rows",
