@@ -50,6 +50,7 @@ from tapeflow.ops.math_ops import ADD_N, cast_op
 from tapeflow.ops.reduce_ops import mean_op
 
 FUNCTION = "jitted"  # the generated function's name
+RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
 
 
 @functools.cache
@@ -60,7 +61,6 @@ def prelude() -> str:
     kernels = Path(importlib.util.find_spec("tapeflow.jit.kernels").origin).read_bytes()
     return (f"import numpy as np\n\nfrom tapeflow.jit.kernels import {', '.join(sorted(KERNELS))}  "
             f"# {hashlib.sha256(kernels).hexdigest()[:12]}\n\n\n")
-RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
 
 
 class Unsupported(Exception):
