@@ -184,7 +184,10 @@ class _Writer:
                 raise Unsupported(Op("Const", None), f"a constant of dtype {x._value.dtype}")
             if _is_scalar(x):
                 return literal(x._value)
-            name, _ = self.constants.setdefault(id(x._value), (self.fresh("c"), x._value))
+            known = self.constants.get(id(x._value))
+            if known is None:  # (in C order, the layout compiled: the kernels reshape their arguments)
+                known = self.constants[id(x._value)] = (self.fresh("c"), np.ascontiguousarray(x._value))
+            name, _ = known
             return name
         raise Unsupported(Op("Input", None), f"an input of type {type(x).__name__}")
 
