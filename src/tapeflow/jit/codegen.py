@@ -24,8 +24,9 @@ from tapeflow.core.op import READ, WRITE, Op
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Equation, Graph
-from tapeflow.jit.lowering import DTYPES, literal, reduction_of, scalar_type, ufunc_of
+from tapeflow.jit.lowering import DTYPES, indexing_of, literal, reduction_of, scalar_type, slice_key, ufunc_of
 from tapeflow.ops.math_ops import ADD_N, cast_op
+from tapeflow.ops.slicing_ops import TRACED
 
 FUNCTION = "jitted"  # the generated function's name
 PRELUDE = "import numpy as np\n\nfrom tapeflow.jit.kernels import pairwise_sum\n\n\n"
@@ -178,6 +179,8 @@ class _Writer:
             self.cast(eq, env, indent)
         elif reduction_of(op) is not None:
             self.reduction(eq, env, indent)
+        elif indexing_of(op) is not None:
+            self.index(eq, env, indent)
         else:
             self.elementwise(eq, env, indent, uses)
 
@@ -193,6 +196,8 @@ class _Writer:
             ufunc = ufunc_of(eq.op)
             if ufunc is None or eq.params:
                 raise Unsupported(eq.op, "it has no Numba lowering yet")
+            if ufunc is np.power and out._value.dtype.kind in "iu":  # (Numba gives 0 for x ** -1)
+                raise Unsupported(eq.op, "an integer power checks its exponents in Python")
             given = ufunc(*[np.zeros((), x._value.dtype) for x in eq.inputs])
             if np.result_type(given) != out._value.dtype:
                 raise Unsupported(eq.op, f"NumPy's {ufunc.__name__} gives {np.result_type(given)}")
@@ -228,6 +233,35 @@ class _Writer:
             text = reduction_of(eq.op).format(x=given, n=literal(np.asarray(np.prod(shape), x._value.dtype)))
         env[id(out)] = target = self.fresh("t")
         self.emit(indent, f"{target} = {scalar_type(out._value.dtype)}({text})  # {_describe(out)}")
+
+    def index(self, eq: Equation, env: dict, indent: int) -> None:
+        """`tf.gather` along axis 0 by a scalar or a vector, or `x[i, j]` by integers: every index
+        checked before it is used, one out of range raising IndexError, at which the binding runs
+        the Python code instead, for TensorFlow's error (`tapeflow.jit.compiler`)."""
+        out, x = eq.outputs[0], self.value(eq.inputs[0], env, indent, materialize=True)
+        if indexing_of(eq.op) == "gather":
+            indices = eq.inputs[1]
+            if eq.params["axis"] != 0 or eq.params["batch_dims"] or indices._value.ndim > 1:
+                raise Unsupported(eq.op, "only a gather along axis 0 by a scalar or a vector lowers")
+            key = self.value(indices, env, indent, materialize=True)
+            bound = f"{x}.shape[0]"
+            checks = [f"{key} < 0 or {key} >= {bound}" if _is_scalar(indices)
+                      else f"np.any(({key} < 0) | ({key} >= {bound}))"]
+        else:
+            template = eq.params["template"]
+            if not slice_key(template):
+                raise Unsupported(eq.op, "only x[i, j, ...] by integers lowers")
+            given = iter(eq.inputs[1:])
+            keys = [self.value(next(given), env, indent, materialize=True) if k is TRACED else str(k)
+                    for k in template]
+            checks = [f"{k} < -{x}.shape[{axis}] or {k} >= {x}.shape[{axis}]" for axis, k in enumerate(keys)]
+            key = ", ".join(keys)
+        self.emit(indent, f"if {' or '.join(checks)}:")
+        self.emit(indent + 1, f"raise IndexError({eq.op.name!r})")
+        text = f"{x}[{key}]"
+        env[id(out)] = target = self.fresh("t")
+        self.emit(indent, f"{target} = {scalar_type(out._value.dtype) + f'({text})' if _is_scalar(out) else text}"
+                          f"  # {_describe(out)}")
 
     def variable(self, variable: Any) -> str:
         known = self.variables.get(id(variable))

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.graph.codegen import compile_graph
 from tapeflow.jit.codegen import FUNCTION, RESULT, Lowered
 
 _warned: set = set()
@@ -103,13 +104,27 @@ def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
     return _binding(lowered, graph, native)
 
 
+class _Rerun:
+    """The graph's Python code, compiled when first needed: what a call runs instead when the native
+    code raised (an index out of range), so that the error is the Python code's own, its class and
+    text, after the same effects (the native code writes no variable until it returns)."""
+
+    def __init__(self, graph: Any):
+        self.graph, self.python = graph, None
+
+    def __call__(self, *values: Any) -> Any:
+        if self.python is None:
+            self.python = compile_graph(self.graph)[0]
+        return self.python(*values)
+
+
 def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     """The Python function around the native one, printed as source for speed (one call in, one
     out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
     dtypes back (Numba returns Python numbers), and stores the values written with the write ops'
-    kernels."""
+    kernels. Where the native code raises, the call runs as Python (`_Rerun`)."""
     names: dict[str, Any] = {"native": native, "ndarray": np.ndarray,
-                             "ascontiguousarray": np.ascontiguousarray}
+                             "ascontiguousarray": np.ascontiguousarray, "rerun": _Rerun(graph)}
 
     def name(obj: Any, stem: str) -> str:
         key = f"{stem}{len(names)}"
@@ -135,7 +150,8 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
     args += [name(a, "c") for a in lowered.constants]
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
-    lines.append(f"    r = native({', '.join(args)})")
+    lines += ["    try:", f"        r = native({', '.join(args)})",
+              "    except Exception:", f"        return rerun({', '.join(inputs)})"]
 
     def typed(text: str, dtype: Any, shape: tuple) -> str:
         return f"{name(np.dtype(dtype).type, 'dtype')}({text})" if len(shape) == 0 else text

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.ops.gather_ops import GATHER_OPS
 from tapeflow.ops.reduce_ops import max_op, mean_op, min_op, sum_op
+from tapeflow.ops.slicing_ops import DYNAMIC_SLICE, TRACED
 
 # Elementwise ufuncs whose Numba loops give NumPy's results bit for bit (IEEE operations correctly
 # rounded, comparisons, selection): a fused chain of these equals the Python path exactly.
@@ -46,6 +48,19 @@ REDUCTIONS = {sum_op: "pairwise_sum({x})", mean_op: "pairwise_sum({x}) / {n}",
 def reduction_of(op: Any) -> str | None:
     """The expression a reduction op lowers to, if it is one Numba lowers."""
     return REDUCTIONS.get(op)
+
+
+def indexing_of(op: Any) -> str | None:
+    """"gather" or "slice" for the ops that read elements at indices known when the code runs (the
+    native code checks each index first: Numba's indexing does not)."""
+    if op in GATHER_OPS:
+        return "gather"
+    return "slice" if op is DYNAMIC_SLICE else None
+
+
+def slice_key(template: tuple) -> bool:
+    """Whether an `x[...]` template lowers: integers, known or run-time, one per leading axis."""
+    return all(k is TRACED or type(k) is int for k in template)
 
 
 def scalar_type(dtype: np.dtype) -> str:
