@@ -24,6 +24,7 @@ import numpy as np
 
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.graph.codegen import compile_graph
+from tapeflow.graph.ir import Equation
 from tapeflow.jit.codegen import FUNCTION, RESULT, Lowered
 
 _warned: set = set()
@@ -101,7 +102,7 @@ def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
         warn_once(("numba", name), f"jit_compile=True: Numba could not compile {name!r}; it runs as "
                   f"Python: {str(e).splitlines()[0]}")
         return None
-    return _binding(lowered, graph, native)
+    return _binding(lowered, graph, native.overloads[tuple(types)].entry_point)
 
 
 class _Rerun:
@@ -118,12 +119,22 @@ class _Rerun:
         return self.python(*values)
 
 
+def _stored(op: Any, variable: Any, value: str, name: Callable) -> list[str]:
+    """The lines that store `value` in `variable` as the write op's Python code does (the op's own
+    `emit`: an assignment, not a kernel call), or a call of its kernel."""
+    if op.emit is None:
+        return [f"{name(op.kernel, 'write')}({value}, variable={name(variable, 'var')})"]
+    return op.emit(Equation(op, (None,), {"variable": variable}, ()), lambda _: value, name)
+
+
 def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     """The Python function around the native one, printed as source for speed (one call in, one
     out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
-    dtypes back (Numba returns Python numbers), and stores the values written with the write ops'
-    kernels. Where the native code raises, the call runs as Python (`_Rerun`)."""
-    names: dict[str, Any] = {"native": native, "ndarray": np.ndarray,
+    dtypes back (Numba returns Python numbers), and stores the values written as the write ops'
+    Python code does. Where the native code raises, the call runs as Python (`_Rerun`). `native` is
+    the compiled overload's entry point: the binding passes exactly the types it was compiled for,
+    so Numba's dispatch on them is skipped."""
+    names: dict[str, Any] = {"entry": native, "ndarray": np.ndarray,
                              "ascontiguousarray": np.ascontiguousarray, "rerun": _Rerun(graph)}
 
     def name(obj: Any, stem: str) -> str:
@@ -150,7 +161,7 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
     args += [name(a, "c") for a in lowered.constants]
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
-    lines += ["    try:", f"        r = native({', '.join(args)})",
+    lines += ["    try:", f"        r = entry({', '.join(args)})",
               "    except Exception:", f"        return rerun({', '.join(inputs)})"]
 
     def typed(text: str, dtype: Any, shape: tuple) -> str:
@@ -159,7 +170,7 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     symbolic = [x for x in graph.outputs if type(x) is SymbolicTensor]
     for i, (variable, op) in enumerate(lowered.written, start=len(symbolic)):
         value = typed(f"r[{i}]", variable.dtype.as_numpy_dtype, tuple(variable.shape))
-        lines.append(f"    {name(op.kernel, 'write')}({value}, variable={name(variable, 'var')})")
+        lines += [f"    {line}" for line in _stored(op, variable, value, name)]
     results, position = [], 0
     for x, kind in zip(graph.outputs, lowered.outputs):
         if kind is RESULT:
