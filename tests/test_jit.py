@@ -4,6 +4,7 @@ native segments, and the warning names them once. Numba compiles are slow (~0.3 
 programs here are few and small."""
 
 import linecache
+import re
 import textwrap
 import warnings
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import tapeflow as tf
 from tapeflow import jit
 from tapeflow.jit import compiler
+from random_programs import programs
 from test_function_properties import make_program, statement, with_variable
 
 needs_numba = pytest.mark.skipif(
@@ -301,3 +303,100 @@ def test_whole_array_sums_and_means_are_numpys_pairwise_sums_bit_for_bit():
 
         got, want = tf.function(f, jit_compile=True)(*arrays), f(*arrays)
         assert [g.numpy().tobytes() for g in got] == [w.numpy().tobytes() for w in want]
+
+
+def _outcome(function, *args):
+    """The error class a call raised, or its result's dtype, shape and value."""
+    try:
+        result = function(*args)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return type(e).__name__, str(e)
+    return result.dtype.name, tuple(result.shape), np.asarray(result.numpy())
+
+
+@needs_numba
+def test_random_programs_jitted_behave_as_the_python_code():
+    """A sample of the random op-level programs run against TensorFlow
+    (test_random_programs_against_tensorflow.py), their tensors passed as arguments: jitted, the same
+    error (class and text) or the same dtype, shape and values as the Python code, within 2 ulp
+    where Numba calls libm."""
+    for source, scope in programs()[::10]:
+        body = re.sub(r"tf\.constant\(([AB]), tf\.\w+\)", r"\1", source)  # (the scope's arrays have the dtypes)
+        names = sorted(scope)
+        program = eval(f"lambda {', '.join(names)}: {body}", {"tf": tf})  # noqa: S307 - test source
+        args = [tf.constant(scope[n]) for n in names]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (ops with no lowering: what stays in Python is told)
+            want, got = (_outcome(tf.function(program, jit_compile=j), *args) for j in (False, True))
+        assert len(got) == len(want) and got[:-1] == want[:-1], source
+        if isinstance(got[-1], str) or got[-1].dtype.kind != "f":
+            assert np.array_equal(got[-1], want[-1]), source
+        else:
+            np.testing.assert_array_max_ulp(got[-1], want[-1], maxulp=2)
+
+
+@needs_numba
+def test_an_index_out_of_range_raises_the_python_codes_error_after_the_same_writes():
+    """Gathers and `x[i]` in a native loop check their indices: out of range, the call runs as Python,
+    so the error is TensorFlow's (class and text) and the variable holds what the Python code wrote."""
+    table = tf.constant(np.arange(10, dtype=np.float32))
+    rows = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
+    v = tf.Variable(0.0)
+
+    def program(n, picks):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            v.assign_add(1.0)
+            total += table[i] + tf.gather(table, i) + tf.reduce_sum(tf.gather(rows, i))
+            total += tf.reduce_sum(tf.gather(table, picks))
+        return total
+
+    cases = [(3, [1, 2]), (5, [1, 2]), (3, [1, 10]), (3, [-1, 2]), (11, [0, 0])]
+    outcomes = []
+    for jit_compile in (False, True):
+        f = tf.function(program, jit_compile=jit_compile)
+        results = []
+        for n, picks in cases:
+            v.assign(0.0)
+            results.append((_outcome(f, tf.constant(n), tf.constant(picks)), v.numpy()))
+        outcomes.append(results)
+        source = f.get_concrete_function(tf.constant(3), tf.constant([1, 2])).source
+    assert "raise IndexError('GatherV2')" in source and "raise IndexError('StridedSlice')" in source
+    assert str(outcomes[1]) == str(outcomes[0])
+    assert outcomes[1][0][0][0] == "float32" and outcomes[1][2][0][0] == "InvalidArgumentError"
+    assert "indices[1] = 10 is not in [0, 10)" in outcomes[1][2][0][1] and outcomes[1][1][1] == 5.0
+
+
+@needs_numba
+def test_integer_powers_stay_in_python_and_raise_for_negative_exponents():
+    f = tf.function(lambda a, b: tf.pow(a, b) * 2, jit_compile=True)
+    with pytest.warns(UserWarning, match="Pow \\(an integer power checks its exponents in Python"):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Integers to negative integer powers"):
+            f(tf.constant([2]), tf.constant([-1]))
+    assert f(tf.constant([2]), tf.constant([3])).numpy().tolist() == [16]
+
+
+@needs_numba
+def test_a_loop_holding_a_print_runs_its_bodys_native_segments_each_pass(capfd):
+    v = tf.Variable(1.0)
+
+    def program(n):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            v.assign(v * 0.5 + tf.cast(i, tf.float32))
+            tf.print("v", v)
+            total += v * v + 1.0 - total * 0.25
+        return total
+
+    results = []
+    for jit_compile in (False, True):
+        v.assign(1.0)
+        f = tf.function(program, jit_compile=jit_compile)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results.append((f(tf.constant(3)).numpy().tobytes(), v.numpy(), capfd.readouterr().err))
+    assert results[1] == results[0] and results[0][2] == "v 0.5\nv 1.25\nv 2.625\n"
+    assert any("in a While, which stays a Python loop calling its body's native segments" in str(w.message)
+               for w in caught)
+    source = f.get_concrete_function(tf.constant(3)).source
+    assert "# While body_graph, split:" in source and "NativeSegment" in source and "PrintV2" in source
