@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tapeflow as tf
+from random_programs import programs
 from tapeflow import jit
 from tapeflow.jit import compiler
-from random_programs import programs
 from test_function_properties import make_program, statement, with_variable
 
 needs_numba = pytest.mark.skipif(
@@ -321,7 +321,7 @@ def test_random_programs_jitted_behave_as_the_python_code():
     error (class and text) or the same dtype, shape and values as the Python code, within 2 ulp
     where Numba calls libm."""
     for source, scope in programs()[::10]:
-        body = re.sub(r"tf\.constant\(([AB]), tf\.\w+\)", r"\1", source)  # (the scope's arrays have the dtypes)
+        body = re.sub(r"tf\.constant\(([AB]), tf\.\w+\)", r"\1", source)  # (the arrays have the dtypes)
         names = sorted(scope)
         program = eval(f"lambda {', '.join(names)}: {body}", {"tf": tf})  # noqa: S307 - test source
         args = [tf.constant(scope[n]) for n in names]

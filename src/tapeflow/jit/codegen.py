@@ -258,10 +258,9 @@ class _Writer:
             key = ", ".join(keys)
         self.emit(indent, f"if {' or '.join(checks)}:")
         self.emit(indent + 1, f"raise IndexError({eq.op.name!r})")
-        text = f"{x}[{key}]"
+        text = f"{scalar_type(out._value.dtype)}({x}[{key}])" if _is_scalar(out) else f"{x}[{key}]"
         env[id(out)] = target = self.fresh("t")
-        self.emit(indent, f"{target} = {scalar_type(out._value.dtype) + f'({text})' if _is_scalar(out) else text}"
-                          f"  # {_describe(out)}")
+        self.emit(indent, f"{target} = {text}  # {_describe(out)}")
 
     def variable(self, variable: Any) -> str:
         known = self.variables.get(id(variable))
