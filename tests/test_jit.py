@@ -400,3 +400,30 @@ def test_a_loop_holding_a_print_runs_its_bodys_native_segments_each_pass(capfd):
                for w in caught)
     source = f.get_concrete_function(tf.constant(3)).source
     assert "# While body_graph, split:" in source and "NativeSegment" in source and "PrintV2" in source
+
+
+@needs_numba
+def test_integer_floor_division_and_modulo_check_their_divisors_natively():
+    v = tf.Variable(0)
+
+    def program(n, d, ds):
+        total = tf.constant(0)
+        for i in tf.range(n):
+            v.assign_add(1)
+            total += (i - 3) // d + (i - 3) % d + tf.gather((ds - i) // ds, 1) + tf.gather(i % ds, 0)
+        return total
+
+    cases = [(4, 2, [1, -2]), (4, -3, [3, 5]), (4, 0, [1, 2]), (4, 2, [1, 0])]
+    outcomes = []
+    for jit_compile in (False, True):
+        f = tf.function(program, jit_compile=jit_compile)
+        results = []
+        for n, d, ds in cases:
+            v.assign(0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # (every op lowers)
+                results.append((_outcome(f, tf.constant(n), tf.constant(d), tf.constant(ds)), v.numpy()))
+        outcomes.append(str(results))
+    assert outcomes[1] == outcomes[0] and "Integer division by zero" in outcomes[1]
+    assert "raise ZeroDivisionError('FloorDiv')" in f.get_concrete_function(
+        tf.constant(4), tf.constant(2), tf.constant([1, 2])).source

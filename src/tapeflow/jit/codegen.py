@@ -24,7 +24,16 @@ from tapeflow.core.op import READ, WRITE, Op
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.graph.ir import Equation, Graph
-from tapeflow.jit.lowering import DTYPES, indexing_of, literal, reduction_of, scalar_type, slice_key, ufunc_of
+from tapeflow.jit.lowering import (
+    DTYPES,
+    checks_divisor,
+    indexing_of,
+    literal,
+    reduction_of,
+    scalar_type,
+    slice_key,
+    ufunc_of,
+)
 from tapeflow.ops.math_ops import ADD_N, cast_op
 from tapeflow.ops.slicing_ops import TRACED
 
@@ -182,6 +191,8 @@ class _Writer:
         elif indexing_of(op) is not None:
             self.index(eq, env, indent)
         else:
+            if checks_divisor(op):
+                self.check_divisor(eq, env, indent)
             self.elementwise(eq, env, indent, uses)
 
     def elementwise(self, eq: Equation, env: dict, indent: int, uses: Counter) -> None:
@@ -198,7 +209,7 @@ class _Writer:
                 raise Unsupported(eq.op, "it has no Numba lowering yet")
             if ufunc is np.power and out._value.dtype.kind in "iu":  # (Numba gives 0 for x ** -1)
                 raise Unsupported(eq.op, "an integer power checks its exponents in Python")
-            given = ufunc(*[np.zeros((), x._value.dtype) for x in eq.inputs])
+            given = ufunc(*[np.ones((), x._value.dtype) for x in eq.inputs])
             if np.result_type(given) != out._value.dtype:
                 raise Unsupported(eq.op, f"NumPy's {ufunc.__name__} gives {np.result_type(given)}")
             text = f"np.{ufunc.__name__}({', '.join(args)})"
@@ -210,6 +221,16 @@ class _Writer:
             return
         env[id(out)] = target = self.fresh("t")
         self.emit(indent, f"{target} = {text}  # {_describe(out)}")
+
+    def check_divisor(self, eq: Equation, env: dict, indent: int) -> None:
+        """Before an integer floor division or modulo: a zero divisor raises ZeroDivisionError, at which
+        the binding runs the Python code, for TensorFlow's error (Numba's ufunc would give 0)."""
+        if eq.outputs[0]._value.dtype.kind not in "iu":
+            raise Unsupported(eq.op, "a float floor division or modulo stays in Python")
+        divisor = eq.inputs[1]
+        b = self.value(divisor, env, indent, materialize=True)
+        self.emit(indent, f"if {b} == 0:" if _is_scalar(divisor) else f"if np.any({b} == 0):")
+        self.emit(indent + 1, f"raise ZeroDivisionError({eq.op.name!r})")
 
     def cast(self, eq: Equation, env: dict, indent: int) -> None:
         """`tf.cast`: NumPy's conversion (floats to integers truncate), a scalar's by its type."""

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.ops.gather_ops import GATHER_OPS
+from tapeflow.ops.math_ops import CHECKED_DIVISIONS
 from tapeflow.ops.reduce_ops import max_op, mean_op, min_op, sum_op
 from tapeflow.ops.slicing_ops import DYNAMIC_SLICE, TRACED
 
@@ -34,9 +35,17 @@ DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.in
 
 
 def ufunc_of(op: Any) -> np.ufunc | None:
-    """The op's kernel if it is a ufunc Numba lowers, else None."""
+    """The op's kernel if it is a ufunc Numba lowers (or the ufunc a divisor-checking kernel calls:
+    `checks_divisor`), else None."""
     kernel = op.kernel
-    return kernel if isinstance(kernel, np.ufunc) and kernel in UFUNCS else None
+    if isinstance(kernel, np.ufunc):
+        return kernel if kernel in UFUNCS else None
+    return CHECKED_DIVISIONS.get(kernel) if callable(kernel) else None
+
+
+def checks_divisor(op: Any) -> bool:
+    """Whether the op is an integer floor division or modulo, whose kernel raises for a zero divisor."""
+    return callable(op.kernel) and op.kernel in CHECKED_DIVISIONS
 
 
 # Whole-array reductions of floats, as expressions of the array `x` and its size `n` (a typed
