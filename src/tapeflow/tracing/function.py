@@ -422,7 +422,8 @@ class Function:
             nest.pack_sequence_as((args, kwargs), [_spec(key, name, leaf) for leaf, key, name in
                                                    zip(flat, keys, names)]),
             parameters(self._python_function, *printed),
-            jit_compile=self._jit_compile if self._jit_compile is not None else _JIT[0],
+            # (a trace that made variables is traced again at once, as TensorFlow does: not worth a jit)
+            jit_compile=(_JIT[0] if self._jit_compile is None else self._jit_compile) and not creation.created,
         )
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
