@@ -423,7 +423,7 @@ class Function:
                                                    zip(flat, keys, names)]),
             parameters(self._python_function, *printed),
             # (a trace that made variables is traced again at once, as TensorFlow does: not worth a jit)
-            jit_compile=(_JIT[0] if self._jit_compile is None else self._jit_compile) and not creation.created,
+            jit_compile=not creation.created and (_JIT[0] if self._jit_compile is None else self._jit_compile),
         )
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
