@@ -423,7 +423,7 @@ class Function:
                                                    zip(flat, keys, names)]),
             parameters(self._python_function, *printed),
             # (a trace that made variables is traced again at once, as TensorFlow does: not worth a jit)
-            jit_compile=not creation.created and (_JIT[0] if self._jit_compile is None else self._jit_compile),
+            jit_compile=not creation.created and (self._jit_compile or self._jit_compile is None and _JIT[0]),
         )
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
