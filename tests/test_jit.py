@@ -427,3 +427,19 @@ def test_integer_floor_division_and_modulo_check_their_divisors_natively():
     assert outcomes[1] == outcomes[0] and "Integer division by zero" in outcomes[1]
     assert "raise ZeroDivisionError('FloorDiv')" in f.get_concrete_function(
         tf.constant(4), tf.constant(2), tf.constant([1, 2])).source
+
+
+@needs_numba
+def test_a_jitted_dataset_function_called_on_blocks_of_elements_runs_them_as_python():
+    """With set_jit, tf.data's functions are jitted too, and a vectorizable one is called on a block
+    of elements at once: values of another rank than traced run as the Python code (the compiled
+    entry point takes the traced types only)."""
+    tf.config.optimizer.set_jit(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = tf.data.Dataset.from_tensor_slices(np.arange(6, dtype=np.float32))
+            got = [b.numpy().tolist() for b in ds.map(lambda x: x * 2.0 + 1.0 - x * x).batch(3)]
+    finally:
+        tf.config.optimizer.set_jit(False)
+    assert got == [[1.0, 2.0, 1.0], [-2.0, -7.0, -14.0]]

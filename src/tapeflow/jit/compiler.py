@@ -87,9 +87,8 @@ def _numba_type(dtype: np.dtype, shape: tuple) -> Any:
 
 
 def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
-    """The lowered graph compiled (now, for the traced signature; other array layouts compile when
-    met) and bound: a Python function of the input values, as the Python code is; None, with a
-    warning, if Numba rejects the code."""
+    """The lowered graph compiled (now, for the traced signature) and bound: a Python function of the
+    input values, as the Python code is; None, with a warning, if Numba rejects the code."""
     from numba.core.errors import NumbaError  # (the jit extra, loaded only for jit_compile)
 
     native = _dispatcher(lowered.source)
@@ -127,14 +126,15 @@ def _stored(op: Any, variable: Any, value: str, name: Callable) -> list[str]:
     return op.emit(Equation(op, (None,), {"variable": variable}, ()), lambda _: value, name)
 
 
-def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
+def _binding(lowered: Lowered, graph: Any, entry: Callable) -> Callable:
     """The Python function around the native one, printed as source for speed (one call in, one
     out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
     dtypes back (Numba returns Python numbers), and stores the values written as the write ops'
-    Python code does. Where the native code raises, the call runs as Python (`_Rerun`). `native` is
-    the compiled overload's entry point: the binding passes exactly the types it was compiled for,
-    so Numba's dispatch on them is skipped."""
-    names: dict[str, Any] = {"entry": native, "ndarray": np.ndarray,
+    Python code does. It calls the compiled overload's `entry` point (skipping Numba's dispatch,
+    ~0.15 us), which takes exactly the types compiled: a value of another rank (a tf.data function
+    may be called on a block of elements), which the entry point would read as garbage, and a call
+    where the native code raised run as the Python code instead (`_Rerun`)."""
+    names: dict[str, Any] = {"entry": entry, "ndarray": np.ndarray,
                              "ascontiguousarray": np.ascontiguousarray, "rerun": _Rerun(graph)}
 
     def name(obj: Any, stem: str) -> str:
@@ -144,25 +144,28 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
 
     inputs = [f"x{i}" for i in range(len(graph.inputs))]
     lines = [f"def call({', '.join(inputs)}):"]
+    python = f"return rerun({', '.join(inputs)})"
 
     def scalar(text: str, shape: tuple) -> str:
         """A 0-d value as a NumPy scalar: most already are (indexing one costs ~0.6 us), some are
         0-d arrays. An array as a C-contiguous one, the layout compiled (a view, a transpose, is
         copied)."""
         local = f"z{len(lines)}"
-        if len(shape):
-            lines.append(f"    {local} = {text}")
-            lines.append(f"    if not {local}.flags.c_contiguous: {local} = ascontiguousarray({local})")
-            return local
         lines.append(f"    {local} = {text}")
-        lines.append(f"    if {local}.__class__ is ndarray: {local} = {local}[()]")
+        if len(shape):
+            lines.append(f"    if not {local}.flags.c_contiguous: {local} = ascontiguousarray({local})")
+            lines.append(f"    if {local}.ndim != {len(shape)}: {python}")
+            return local
+        lines.append(f"    if {local}.__class__ is ndarray:")
+        lines.append(f"        {local} = {local}[()]")
+        lines.append(f"        if {local}.__class__ is ndarray: {python}")
         return local
 
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
     args += [name(a, "c") for a in lowered.constants]
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
-    lines += ["    try:", f"        r = entry({', '.join(args)})",
-              "    except Exception:", f"        return rerun({', '.join(inputs)})"]
+    lines += ["    try:", f"        r = entry({', '.join(args)})", "    except Exception:",
+              f"        {python}"]
 
     def typed(text: str, dtype: Any, shape: tuple) -> str:
         return f"{name(np.dtype(dtype).type, 'dtype')}({text})" if len(shape) == 0 else text
