@@ -443,3 +443,29 @@ def test_a_jitted_dataset_function_called_on_blocks_of_elements_runs_them_as_pyt
     finally:
         tf.config.optimizer.set_jit(False)
     assert got == [[1.0, 2.0, 1.0], [-2.0, -7.0, -14.0]]
+
+
+@needs_numba
+@settings(max_examples=4, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=4))
+def test_gradients_taken_inside_jitted_programs_of_any_length_agree_with_eager(statements, x):
+    """The property programs' gradients taken inside the trace (loops keeping a record for the tape
+    stay Python, the rest lowers), traced once for any length (`TensorSpec([None])`), jitted: eager's
+    values and gradients, within libm's tolerance."""
+    program, source = make_program(statements)
+
+    def gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = program(x)
+        return y, tape.gradient(y, x)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (what stays in Python is told)
+        jitted = tf.function(gradient, input_signature=[tf.TensorSpec([None], tf.float32)], jit_compile=True)
+        for values in (x, x[:1] + x):
+            values = tf.constant(np.asarray(values, np.float32))
+            for got, want in zip(jitted(values), gradient(values)):
+                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5, err_msg=source)
+    assert jitted.experimental_get_tracing_count() == 1
