@@ -101,7 +101,7 @@ class ConcreteFunction:
             flat = self._run_through_bind(tensors)
         else:
             try:
-                values = self._compiled(*(t._value for t in tensors))
+                values = self._compiled(*[t._value for t in tensors])  # (a list: faster to unpack)
             except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
                 raise errors.InvalidArgumentError(
                     None,
