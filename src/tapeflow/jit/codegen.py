@@ -228,6 +228,8 @@ class _Writer:
         if eq.outputs[0]._value.dtype.kind not in "iu":
             raise Unsupported(eq.op, "a float floor division or modulo stays in Python")
         divisor = eq.inputs[1]
+        if type(divisor) is Tensor and np.all(divisor._value != 0):  # (a constant: checked now)
+            return
         b = self.value(divisor, env, indent, materialize=True)
         self.emit(indent, f"if {b} == 0:" if _is_scalar(divisor) else f"if np.any({b} == 0):")
         self.emit(indent + 1, f"raise ZeroDivisionError({eq.op.name!r})")
