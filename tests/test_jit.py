@@ -17,7 +17,7 @@ import tapeflow as tf
 from random_programs import programs
 from tapeflow import jit
 from tapeflow.jit import compiler
-from test_function_properties import make_program, statement, with_variable
+from test_function_properties import make_program, statement, with_gradient, with_variable
 
 needs_numba = pytest.mark.skipif(
     not jit.available(), reason="Numba is not installed (pip install tapeflow[jit]): jit_compile not tested")
@@ -454,13 +454,7 @@ def test_gradients_taken_inside_jitted_programs_of_any_length_agree_with_eager(s
     stay Python, the rest lowers), traced once for any length (`TensorSpec([None])`), jitted: eager's
     values and gradients, within libm's tolerance."""
     program, source = make_program(statements)
-
-    def gradient(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = program(x)
-        return y, tape.gradient(y, x)
-
+    gradient = with_gradient(program)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (what stays in Python is told)
         jitted = tf.function(gradient, input_signature=[tf.TensorSpec([None], tf.float32)], jit_compile=True)
