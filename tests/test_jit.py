@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tapeflow as tf
-from random_programs import programs
+from op_programs import programs
 from tapeflow import jit
 from tapeflow.jit import compiler
 from test_function_properties import make_program, statement, with_gradient, with_variable

@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 real_tf = pytest.importorskip("tensorflow")
 
 import tapeflow  # noqa: E402
-from random_programs import programs  # noqa: E402
+from op_programs import programs  # noqa: E402
 
 
 def outcome(tf, source: str, scope: dict):
