@@ -463,3 +463,20 @@ def test_gradients_taken_inside_jitted_programs_of_any_length_agree_with_eager(s
             for got, want in zip(jitted(values), gradient(values)):
                 np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5, err_msg=source)
     assert jitted.experimental_get_tracing_count() == 1
+
+
+@needs_numba
+def test_a_captured_view_that_is_not_c_contiguous_is_passed_as_its_values():
+    """A captured tensor may hold a NumPy view (a transpose, a broadcast): the compiled code takes C
+    arrays, so the binding passes a C-contiguous copy of it."""
+    rng = np.random.default_rng(3)
+    t = tf.transpose(tf.constant(rng.normal(size=(3, 4)).astype(np.float32)))
+    wide = tf.broadcast_to(tf.constant(rng.normal(size=(4, 1)).astype(np.float32)), (4, 3))
+    assert not (t._value.flags.c_contiguous or wide._value.flags.c_contiguous)  # (what is tested)
+
+    def f(a):
+        return a * t + wide * 2.0 - t
+
+    a = tf.constant(rng.normal(size=(4, 3)).astype(np.float32))
+    for _ in range(2):
+        assert tf.function(f, jit_compile=True)(a).numpy().tobytes() == f(a).numpy().tobytes()

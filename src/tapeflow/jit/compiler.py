@@ -162,7 +162,7 @@ def _binding(lowered: Lowered, graph: Any, entry: Callable) -> Callable:
         return local
 
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
-    args += [name(a, "c") for a in lowered.constants]
+    args += [name(np.ascontiguousarray(a), "c") for a in lowered.constants]  # (a broadcast view: copied)
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
     lines += ["    try:", f"        r = entry({', '.join(args)})", "    except Exception:",
               f"        {python}"]
