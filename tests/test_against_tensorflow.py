@@ -5,6 +5,7 @@ exception types and gradients (first and second order) must agree.
 """
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 real_tf = pytest.importorskip("tensorflow")
 
 import tapeflow  # noqa: E402
+from tapeflow import jit  # noqa: E402
 
 RNG = np.random.default_rng(7)
 X = RNG.uniform(0.3, 1.7, (2, 3)).astype(np.float32)
@@ -140,6 +142,31 @@ def test_first_and_second_order_gradients(source):
             if a is not None:
                 b = real_tf.convert_to_tensor(b).numpy()
                 np.testing.assert_allclose(a.numpy(), b, rtol=2e-4, atol=2e-5, err_msg=source)
+
+
+@pytest.mark.skipif(not jit.available(),
+                    reason="Numba is not installed (pip install tapeflow[jit]): jit_compile not tested")
+def test_values_when_jitted():
+    """A fifth of the gradient cases' values (each native segment is a Numba compile, ~0.4 s), computed
+    by one `tf.function(jit_compile=True)` of x, y and m (ops with no lowering split off into Python
+    between native segments), beside TensorFlow's eager ones."""
+    sources = GRADIENTS[::5]
+
+    def all_values(tf, x, y, m):
+        return [evaluate_with(tf, source, x, y, m) for source in sources]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the ops that stay in Python are named)
+        jitted = tapeflow.function(lambda x, y, m: all_values(tapeflow, x, y, m), jit_compile=True)
+        ours = jitted(*(tapeflow.constant(a) for a in (X, Y, M)))
+    assert "native segment" in jitted.get_concrete_function(*(tapeflow.constant(a) for a in (X, Y, M))).source
+    theirs = all_values(real_tf, *(real_tf.constant(a) for a in (X, Y, M)))
+    for source, a, b in zip(sources, ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=1e-6, err_msg=source)
+
+
+def evaluate_with(tf, source, x, y, m):
+    return eval(source, {"tf": tf, "x": x, "y": y, "m": m, "labels": tf.constant(LABELS)})
 
 
 # Whole programs with tf.function, written to a file so that both AutoGraphs can read the source.

@@ -1,6 +1,7 @@
 """tf.function: tracing per signature, effects at every call, variables, gradients, generated code."""
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -220,6 +221,25 @@ def test_reads_of_a_variable_not_written_between_are_merged():
     reads = [eq for eq in f.get_concrete_function().graph.equations if eq.op.name == "ReadVariableOp"]
     assert len(reads) == 3  # v (for a, b and assign_add), v after its write, v after Python code
     assert float(f()) == 2.0 + 2.0 + 4.0 + 102.0 and float(w) == 2.0
+
+
+def test_calls_with_tensors_only_find_their_trace_by_shapes_and_dtypes():
+    """(The short call path of tensor-only calls: the same traces, and the calls that did not trace
+    still count against the retracing warning.)"""
+    f = tf.function(lambda x, y: x * y)
+    a, b = tf.constant(2.0), tf.constant([1.0, 2.0])
+    assert [float(f(a, a)) for _ in range(3)] == [4.0] * 3
+    f(b, b), f(a, a), f(tf.constant(2.0, tf.float64), tf.constant(1.0, tf.float64)), f(b, b)
+    assert f.experimental_get_tracing_count() == 3
+    assert f(tf.constant(3), tf.constant(2)).dtype == tf.int32 and f.experimental_get_tracing_count() == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for n in range(3, 9):  # a new shape every other call: not most recent calls
+            f(tf.zeros([n]), tf.zeros([n]))
+            f(a, a)
+    with pytest.warns(UserWarning, match="calls to <lambda> triggered tf.function retracing"):
+        for n in range(9, 15):
+            f(tf.zeros([n]), tf.zeros([n]))
 
 
 def test_frequent_retracing_warns_and_names_the_argument():

@@ -76,13 +76,8 @@ def test_gradients_taken_inside_compiled_programs_agree_with_eager(statements, x
                                err_msg=source)
 
 
-@settings(max_examples=20, deadline=None)
-@given(statements=st.lists(statement, min_size=1, max_size=3),
-       x=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=5))
-def test_programs_on_inputs_of_unknown_length_agree_with_eager(statements, x):
-    """The same programs traced once for any length (`TensorSpec([None])`), their gradients taken
-    inside the trace: one trace serves every length, with eager values and gradients."""
-    program, source = make_program(statements)
+def with_gradient(program: callable) -> callable:
+    """`x -> (program(x), its gradient for x)`, the gradient taken by a tape inside."""
 
     def gradient(x):
         with tf.GradientTape() as tape:
@@ -90,6 +85,17 @@ def test_programs_on_inputs_of_unknown_length_agree_with_eager(statements, x):
             y = program(x)
         return y, tape.gradient(y, x)
 
+    return gradient
+
+
+@settings(max_examples=20, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=5))
+def test_programs_on_inputs_of_unknown_length_agree_with_eager(statements, x):
+    """The same programs traced once for any length (`TensorSpec([None])`), their gradients taken
+    inside the trace: one trace serves every length, with eager values and gradients."""
+    program, source = make_program(statements)
+    gradient = with_gradient(program)
     compiled = tf.function(gradient, input_signature=[tf.TensorSpec([None], tf.float32)])
     for values in (x, x[:1] + x):
         values = tf.constant(np.asarray(values, np.float32))

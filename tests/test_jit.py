@@ -4,6 +4,7 @@ native segments, and the warning names them once. Numba compiles are slow (~0.3 
 programs here are few and small."""
 
 import linecache
+import re
 import textwrap
 import warnings
 
@@ -13,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tapeflow as tf
+from op_programs import programs
 from tapeflow import jit
 from tapeflow.jit import compiler
-from test_function_properties import make_program, statement, with_variable
+from test_function_properties import make_program, statement, with_gradient, with_variable
 
 needs_numba = pytest.mark.skipif(
     not jit.available(), reason="Numba is not installed (pip install tapeflow[jit]): jit_compile not tested")
@@ -391,8 +393,8 @@ def test_softmax_and_cross_entropies_lower_within_libms_last_place():
 
 
 def adam_steps(jit_compile: bool, dtype, amsgrad: bool, steps: int):
-    """Adam on a quadratic loss (exactly rounded ops only): the variables after each step, a value
-    read before the first, and whether the slots kept their arrays (updated in place)."""
+    """Adam on a quadratic loss (exactly rounded ops only): the variables after each step, and
+    whether a value read before the first kept its values."""
     rng = np.random.default_rng(6)
     w = tf.Variable(rng.normal(size=(6, 4)).astype(dtype))
     b = tf.Variable(rng.normal(size=(4,)).astype(dtype))
@@ -410,21 +412,45 @@ def adam_steps(jit_compile: bool, dtype, amsgrad: bool, steps: int):
         warnings.simplefilter("ignore")
         step()
     held, before = w.read_value(), w.numpy().copy()
-    slots = [s._value for s in optimizer.variables()[1:]]
     trajectory = []
     for _ in range(steps):
         trajectory.append((step().numpy().tobytes(), w.numpy().tobytes(), b.numpy().tobytes()))
-    in_place = all(s._value is a for s, a in zip(optimizer.variables()[1:], slots))
-    return trajectory, held.numpy().tobytes() == before.tobytes(), in_place, step
+    return trajectory, held.numpy().tobytes() == before.tobytes(), step
 
 
 @needs_numba
-def test_adam_runs_in_place_natively_bit_for_bit_and_leaves_held_values_alone():
+def test_adam_runs_natively_bit_for_bit_and_leaves_held_values_alone():
     for dtype, amsgrad in ((np.float32, False), (np.float64, False), (np.float32, True)):
-        want, _, _, _ = adam_steps(False, dtype, amsgrad, 5)
-        got, held_intact, in_place, step = adam_steps(True, dtype, amsgrad, 5)
-        assert got == want and held_intact and in_place
+        want, _, _ = adam_steps(False, dtype, amsgrad, 5)
+        got, held_intact, step = adam_steps(True, dtype, amsgrad, 5)
+        assert got == want and held_intact
         assert "= adam(" in step.get_concrete_function().source
+
+
+@needs_numba
+def test_an_index_error_after_adam_leaves_the_state_the_python_code_leaves():
+    """The native call raises at the bad index after Adam's update was computed; the rerun as Python
+    starts from the same variables and slots, so one step's update is applied, once."""
+    states = []
+    for jit_compile in (False, True):
+        w = tf.Variable(np.linspace(-1, 2, 6, dtype=np.float32).reshape(2, 3))
+        table = tf.constant(np.arange(4, dtype=np.float32))
+        optimizer = tf.keras.optimizers.Adam(0.1)
+
+        @tf.function(jit_compile=jit_compile)
+        def step(i, w=w, optimizer=optimizer, table=table):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.square(w))
+            optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+            return tf.gather(table, i) * 2.0
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step(tf.constant(1))
+            with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices = 9 is not in \[0, 4\)"):
+                step(tf.constant(9))
+        states.append([v.numpy().tobytes() for v in optimizer.variables()] + [w.numpy().tobytes()])
+    assert states[1] == states[0]
 
 
 @needs_numba
@@ -513,3 +539,180 @@ def test_an_mlp_training_step_follows_the_python_trajectory():
     assert want[-1] < want[0] / 2
     source = step.get_concrete_function().source
     assert "sum_leading(" in source and "sparse_cross_entropy_rows(" in source and "= adam(" in source
+
+
+def _outcome(function, *args):
+    """The error class a call raised, or its result's dtype, shape and value."""
+    try:
+        result = function(*args)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return type(e).__name__, str(e)
+    return result.dtype.name, tuple(result.shape), np.asarray(result.numpy())
+
+
+@needs_numba
+def test_random_programs_jitted_behave_as_the_python_code():
+    """A sample of the random op-level programs run against TensorFlow
+    (test_random_programs_against_tensorflow.py), their tensors passed as arguments: jitted, the same
+    error (class and text) or the same dtype, shape and values as the Python code, within 2 ulp
+    where Numba calls libm."""
+    for source, scope in programs()[::10]:
+        body = re.sub(r"tf\.constant\(([AB]), tf\.\w+\)", r"\1", source)  # (the arrays have the dtypes)
+        names = sorted(scope)
+        program = eval(f"lambda {', '.join(names)}: {body}", {"tf": tf})  # noqa: S307 - test source
+        args = [tf.constant(scope[n]) for n in names]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (ops with no lowering: what stays in Python is told)
+            want, got = (_outcome(tf.function(program, jit_compile=j), *args) for j in (False, True))
+        assert len(got) == len(want) and got[:-1] == want[:-1], source
+        if isinstance(got[-1], str) or got[-1].dtype.kind != "f":
+            assert np.array_equal(got[-1], want[-1]), source
+        else:
+            np.testing.assert_array_max_ulp(got[-1], want[-1], maxulp=2)
+
+
+@needs_numba
+def test_an_index_out_of_range_raises_the_python_codes_error_after_the_same_writes():
+    """Gathers and `x[i]` in a native loop check their indices: out of range, the call runs as Python,
+    so the error is TensorFlow's (class and text) and the variable holds what the Python code wrote."""
+    table = tf.constant(np.arange(10, dtype=np.float32))
+    rows = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
+    v = tf.Variable(0.0)
+
+    def program(n, picks):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            v.assign_add(1.0)
+            total += table[i] + tf.gather(table, i) + tf.reduce_sum(tf.gather(rows, i))
+            total += tf.reduce_sum(tf.gather(table, picks))
+        return total
+
+    cases = [(3, [1, 2]), (5, [1, 2]), (3, [1, 10]), (3, [-1, 2]), (11, [0, 0])]
+    outcomes = []
+    for jit_compile in (False, True):
+        f = tf.function(program, jit_compile=jit_compile)
+        results = []
+        for n, picks in cases:
+            v.assign(0.0)
+            results.append((_outcome(f, tf.constant(n), tf.constant(picks)), v.numpy()))
+        outcomes.append(results)
+        source = f.get_concrete_function(tf.constant(3), tf.constant([1, 2])).source
+    assert "raise IndexError('GatherV2')" in source and "raise IndexError('StridedSlice')" in source
+    assert str(outcomes[1]) == str(outcomes[0])
+    assert outcomes[1][0][0][0] == "float32" and outcomes[1][2][0][0] == "InvalidArgumentError"
+    assert "indices[1] = 10 is not in [0, 10)" in outcomes[1][2][0][1] and outcomes[1][1][1] == 5.0
+
+
+@needs_numba
+def test_integer_powers_stay_in_python_and_raise_for_negative_exponents():
+    f = tf.function(lambda a, b: tf.pow(a, b) * 2, jit_compile=True)
+    with pytest.warns(UserWarning, match="Pow \\(an integer power checks its exponents in Python"):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Integers to negative integer powers"):
+            f(tf.constant([2]), tf.constant([-1]))
+    assert f(tf.constant([2]), tf.constant([3])).numpy().tolist() == [16]
+
+
+@needs_numba
+def test_a_loop_holding_a_print_runs_its_bodys_native_segments_each_pass(capfd):
+    v = tf.Variable(1.0)
+
+    def program(n):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            v.assign(v * 0.5 + tf.cast(i, tf.float32))
+            tf.print("v", v)
+            total += v * v + 1.0 - total * 0.25
+        return total
+
+    results = []
+    for jit_compile in (False, True):
+        v.assign(1.0)
+        f = tf.function(program, jit_compile=jit_compile)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results.append((f(tf.constant(3)).numpy().tobytes(), v.numpy(), capfd.readouterr().err))
+    assert results[1] == results[0] and results[0][2] == "v 0.5\nv 1.25\nv 2.625\n"
+    assert any("in a While, which stays a Python loop calling its body's native segments" in str(w.message)
+               for w in caught)
+    source = f.get_concrete_function(tf.constant(3)).source
+    assert "# While body_graph, split:" in source and "NativeSegment" in source and "PrintV2" in source
+
+
+@needs_numba
+def test_integer_floor_division_and_modulo_check_their_divisors_natively():
+    v = tf.Variable(0)
+
+    def program(n, d, ds):
+        total = tf.constant(0)
+        for i in tf.range(n):
+            v.assign_add(1)
+            total += (i - 3) // d + (i - 3) % d + tf.gather((ds - i) // ds, 1) + tf.gather(i % ds, 0)
+        return total
+
+    cases = [(4, 2, [1, -2]), (4, -3, [3, 5]), (4, 0, [1, 2]), (4, 2, [1, 0])]
+    outcomes = []
+    for jit_compile in (False, True):
+        f = tf.function(program, jit_compile=jit_compile)
+        results = []
+        for n, d, ds in cases:
+            v.assign(0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # (every op lowers)
+                results.append((_outcome(f, tf.constant(n), tf.constant(d), tf.constant(ds)), v.numpy()))
+        outcomes.append(str(results))
+    assert outcomes[1] == outcomes[0] and "Integer division by zero" in outcomes[1]
+    assert "raise ZeroDivisionError('FloorDiv')" in f.get_concrete_function(
+        tf.constant(4), tf.constant(2), tf.constant([1, 2])).source
+
+
+@needs_numba
+def test_a_jitted_dataset_function_called_on_blocks_of_elements_runs_them_as_python():
+    """With set_jit, tf.data's functions are jitted too, and a vectorizable one is called on a block
+    of elements at once: values of another rank than traced run as the Python code (the compiled
+    entry point takes the traced types only)."""
+    tf.config.optimizer.set_jit(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = tf.data.Dataset.from_tensor_slices(np.arange(6, dtype=np.float32))
+            got = [b.numpy().tolist() for b in ds.map(lambda x: x * 2.0 + 1.0 - x * x).batch(3)]
+    finally:
+        tf.config.optimizer.set_jit(False)
+    assert got == [[1.0, 2.0, 1.0], [-2.0, -7.0, -14.0]]
+
+
+@needs_numba
+@settings(max_examples=4, deadline=None)
+@given(statements=st.lists(statement, min_size=1, max_size=3),
+       x=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=4))
+def test_gradients_taken_inside_jitted_programs_of_any_length_agree_with_eager(statements, x):
+    """The property programs' gradients taken inside the trace (loops keeping a record for the tape
+    stay Python, the rest lowers), traced once for any length (`TensorSpec([None])`), jitted: eager's
+    values and gradients, within libm's tolerance."""
+    program, source = make_program(statements)
+    gradient = with_gradient(program)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (what stays in Python is told)
+        jitted = tf.function(gradient, input_signature=[tf.TensorSpec([None], tf.float32)], jit_compile=True)
+        for values in (x, x[:1] + x):
+            values = tf.constant(np.asarray(values, np.float32))
+            for got, want in zip(jitted(values), gradient(values)):
+                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5, err_msg=source)
+    assert jitted.experimental_get_tracing_count() == 1
+
+
+@needs_numba
+def test_a_captured_view_that_is_not_c_contiguous_is_passed_as_its_values():
+    """A captured tensor may hold a NumPy view (a transpose, a broadcast): the compiled code takes C
+    arrays, so the binding passes a C-contiguous copy of it."""
+    rng = np.random.default_rng(3)
+    t = tf.transpose(tf.constant(rng.normal(size=(3, 4)).astype(np.float32)))
+    wide = tf.broadcast_to(tf.constant(rng.normal(size=(4, 1)).astype(np.float32)), (4, 3))
+    assert not (t._value.flags.c_contiguous or wide._value.flags.c_contiguous)  # (what is tested)
+
+    def f(a):
+        return a * t + wide * 2.0 - t
+
+    a = tf.constant(rng.normal(size=(4, 3)).astype(np.float32))
+    for _ in range(2):
+        assert tf.function(f, jit_compile=True)(a).numpy().tobytes() == f(a).numpy().tobytes()

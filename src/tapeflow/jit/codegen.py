@@ -41,13 +41,17 @@ from tapeflow.jit.lowering import (
     SPARSE_LABELS,
     TRAILING,
     UPDATES,
+    checks_divisor,
+    indexing_of,
     literal,
     reduction_of,
     scalar_type,
+    slice_key,
     ufunc_of,
 )
 from tapeflow.ops.math_ops import ADD_N, cast_op
 from tapeflow.ops.reduce_ops import mean_op
+from tapeflow.ops.slicing_ops import TRACED
 
 FUNCTION = "jitted"  # the generated function's name
 RESULT = object()  # in `Lowered.outputs`: a graph output the native code returns
@@ -226,7 +230,11 @@ class _Writer:
             self.rows(eq, env, indent)
         elif op in IN_PYTHON:
             raise Unsupported(op, IN_PYTHON[op])
+        elif indexing_of(op) is not None:
+            self.index(eq, env, indent)
         else:
+            if checks_divisor(op):
+                self.check_divisor(eq, env, indent)
             self.elementwise(eq, env, indent, uses)
 
     def elementwise(self, eq: Equation, env: dict, indent: int, uses: Counter) -> None:
@@ -254,7 +262,9 @@ class _Writer:
             ufunc = ufunc_of(eq.op)
             if ufunc is None or eq.params:
                 raise Unsupported(eq.op, "it has no Numba lowering yet")
-            given = ufunc(*[np.zeros((), x._value.dtype) for x in eq.inputs])
+            if ufunc is np.power and out._value.dtype.kind in "iu":  # (Numba gives 0 for x ** -1)
+                raise Unsupported(eq.op, "an integer power checks its exponents in Python")
+            given = ufunc(*[np.ones((), x._value.dtype) for x in eq.inputs])
             if np.result_type(given) != out._value.dtype:
                 raise Unsupported(eq.op, f"NumPy's {ufunc.__name__} gives {np.result_type(given)}")
             text = f"np.{ufunc.__name__}({', '.join(args)})"
@@ -266,6 +276,18 @@ class _Writer:
             return
         env[id(out)] = target = self.fresh("t")
         self.emit(indent, f"{target} = {text}  # {_describe(out)}")
+
+    def check_divisor(self, eq: Equation, env: dict, indent: int) -> None:
+        """Before an integer floor division or modulo: a zero divisor raises ZeroDivisionError, at which
+        the binding runs the Python code, for TensorFlow's error (Numba's ufunc would give 0)."""
+        if eq.outputs[0]._value.dtype.kind not in "iu":
+            raise Unsupported(eq.op, "a float floor division or modulo stays in Python")
+        divisor = eq.inputs[1]
+        if type(divisor) is Tensor and np.all(divisor._value != 0):  # (a constant: checked now)
+            return
+        b = self.value(divisor, env, indent, materialize=True)
+        self.emit(indent, f"if {b} == 0:" if _is_scalar(divisor) else f"if np.any({b} == 0):")
+        self.emit(indent + 1, f"raise ZeroDivisionError({eq.op.name!r})")
 
     def cast(self, eq: Equation, env: dict, indent: int) -> None:
         """`tf.cast`: NumPy's conversion (floats to integers truncate), a scalar's by its type."""
@@ -329,10 +351,9 @@ class _Writer:
         self.assign(text, out, env, indent)
 
     def update(self, eq: Equation, env: dict, indent: int) -> None:
-        """A fused optimizer update of a float array variable: its slots updated in place (they are
-        the optimizer's own, which no tensor shares), the variable's new value written into a fresh
-        array, since the old one may be held by a tensor: the binding's, from the buffer pool, or in a
-        loop one allocated at each iteration (a value read in an iteration may outlive it)."""
+        """A fused optimizer update of a float array variable: the new values of the variable and its
+        slots written into fresh arrays (`fresh_array`), never over the old ones, which a tensor may
+        hold, and which a call rerun as Python after an error must find as they were."""
         p = eq.params
         variable, gradient, *rest = eq.inputs
         slots, scalars = rest[: p["slots"]], rest[p["slots"] :]
@@ -343,22 +364,56 @@ class _Writer:
             raise Unsupported(eq.op, "only a dense update of a float array variable, without decay, runs "
                                      "natively")
         local, slot_locals = self.variable(variable), [self.variable(s) for s in slots]
-        if self.loops:
-            fresh = f"np.empty_like({local})"
-        else:
-            fresh = self.fresh("b")
-            self.buffers.append((fresh, shape, dtype))
+        fresh = [self.fresh_array(local, shape, dtype) for _ in (variable, *slots)]
         m, v, *vhat = slot_locals
         hyper = [literal(np.asarray(p[k], dtype)) for k in ("one_minus_beta_1", "one_minus_beta_2",
                                                              "epsilon")]
         args = [local, self.value(gradient, env, indent), m, v, vhat[0] if vhat else m, repr(bool(vhat)),
-                *(self.value(x, env, indent) for x in scalars), *hyper, fresh]
-        env[id(eq.outputs[0])] = target = self.fresh("t")
-        self.emit(indent, f"{target} = {UPDATES[eq.op]}({', '.join(args)})  # {_describe(eq.outputs[0])}; "
-                          f"{', '.join(s.name for s in slots)} in place")
-        env.update(zip(map(id, eq.outputs[1:]), slot_locals))
+                *(self.value(x, env, indent) for x in scalars), *hyper, *fresh, *([] if vhat else fresh[1:2])]
+        targets = [self.fresh("t") for _ in eq.outputs]
+        unused = "_, " * (4 - len(targets))
+        self.emit(indent, f"{_tuple(targets)}{unused}= {UPDATES[eq.op]}({', '.join(args)})"
+                          f"  # {_describe(eq.outputs[0])}, {', '.join(s.name for s in slots)}")
+        env.update(zip(map(id, eq.outputs), targets))
+
+    def fresh_array(self, like: str, shape: tuple, dtype: np.dtype) -> str:
+        """An array for a new value that no tensor holds: one the binding passes from the buffer pool,
+        or, in a loop, one allocated at each iteration (a value read in an iteration may outlive it)."""
+        if self.loops:
+            return f"np.empty_like({like})"
+        name = self.fresh("b")
+        self.buffers.append((name, shape, dtype))
+        return name
 
     def assign(self, text: str, out: Any, env: dict, indent: int) -> None:
+        env[id(out)] = target = self.fresh("t")
+        self.emit(indent, f"{target} = {text}  # {_describe(out)}")
+
+    def index(self, eq: Equation, env: dict, indent: int) -> None:
+        """`tf.gather` along axis 0 by a scalar or a vector, or `x[i, j]` by integers: every index
+        checked before it is used, one out of range raising IndexError, at which the binding runs
+        the Python code instead, for TensorFlow's error (`tapeflow.jit.compiler`)."""
+        out, x = eq.outputs[0], self.value(eq.inputs[0], env, indent, materialize=True)
+        if indexing_of(eq.op) == "gather":
+            indices = eq.inputs[1]
+            if eq.params["axis"] != 0 or eq.params["batch_dims"] or indices._value.ndim > 1:
+                raise Unsupported(eq.op, "only a gather along axis 0 by a scalar or a vector lowers")
+            key = self.value(indices, env, indent, materialize=True)
+            bound = f"{x}.shape[0]"
+            checks = [f"{key} < 0 or {key} >= {bound}" if _is_scalar(indices)
+                      else f"np.any(({key} < 0) | ({key} >= {bound}))"]
+        else:
+            template = eq.params["template"]
+            if not slice_key(template):
+                raise Unsupported(eq.op, "only x[i, j, ...] by integers lowers")
+            given = iter(eq.inputs[1:])
+            keys = [self.value(next(given), env, indent, materialize=True) if k is TRACED else str(k)
+                    for k in template]
+            checks = [f"{k} < -{x}.shape[{axis}] or {k} >= {x}.shape[{axis}]" for axis, k in enumerate(keys)]
+            key = ", ".join(keys)
+        self.emit(indent, f"if {' or '.join(checks)}:")
+        self.emit(indent + 1, f"raise IndexError({eq.op.name!r})")
+        text = f"{scalar_type(out._value.dtype)}({x}[{key}])" if _is_scalar(out) else f"{x}[{key}]"
         env[id(out)] = target = self.fresh("t")
         self.emit(indent, f"{target} = {text}  # {_describe(out)}")
 

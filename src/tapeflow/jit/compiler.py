@@ -24,6 +24,8 @@ import numpy as np
 
 from tapeflow.core import buffers
 from tapeflow.core.symbolic import SymbolicTensor
+from tapeflow.graph.codegen import compile_graph
+from tapeflow.graph.ir import Equation
 from tapeflow.jit.codegen import FUNCTION, RESULT, Lowered
 
 _warned: set = set()
@@ -86,9 +88,8 @@ def _numba_type(dtype: np.dtype, shape: tuple) -> Any:
 
 
 def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
-    """The lowered graph compiled (now, for the traced signature; other array layouts compile when
-    met) and bound: a Python function of the input values, as the Python code is; None, with a
-    warning, if Numba rejects the code."""
+    """The lowered graph compiled (now, for the traced signature) and bound: a Python function of the
+    input values, as the Python code is; None, with a warning, if Numba rejects the code."""
     from numba.core.errors import NumbaError  # (the jit extra, loaded only for jit_compile)
 
     native = _dispatcher(lowered.source)
@@ -102,17 +103,42 @@ def compile_native(lowered: Lowered, graph: Any, name: str) -> Callable | None:
         warn_once(("numba", name), f"jit_compile=True: Numba could not compile {name!r}; it runs as "
                   f"Python: {str(e).splitlines()[0]}")
         return None
-    return _binding(lowered, graph, native)
+    return _binding(lowered, graph, native.overloads[tuple(types)].entry_point)
 
 
-def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
+class _Rerun:
+    """The graph's Python code, compiled when first needed: what a call runs instead when the native
+    code raised (an index out of range), so that the error is the Python code's own, its class and
+    text, after the same effects (the native code writes no variable until it returns)."""
+
+    def __init__(self, graph: Any):
+        self.graph, self.python = graph, None
+
+    def __call__(self, *values: Any) -> Any:
+        if self.python is None:
+            self.python = compile_graph(self.graph)[0]
+        return self.python(*values)
+
+
+def _stored(op: Any, variable: Any, value: str, name: Callable) -> list[str]:
+    """The lines that store `value` in `variable` as the write op's Python code does (the op's own
+    `emit`: an assignment, not a kernel call), or a call of its kernel."""
+    if op.emit is None:
+        return [f"{name(op.kernel, 'write')}({value}, variable={name(variable, 'var')})"]
+    return op.emit(Equation(op, (None,), {"variable": variable}, ()), lambda _: value, name)
+
+
+def _binding(lowered: Lowered, graph: Any, entry: Callable) -> Callable:
     """The Python function around the native one, printed as source for speed (one call in, one
     out): it passes 0-d values as scalars and the variables' values in, gives 0-d results their
     dtypes back (Numba returns Python numbers), passes the fresh arrays the native code writes new
     variable values into (from the buffer pool: arrays no one holds), and stores the values written
-    with the write ops' kernels."""
-    names: dict[str, Any] = {"native": native, "ndarray": np.ndarray,
-                             "ascontiguousarray": np.ascontiguousarray}
+    as the write ops' Python code does. It calls the compiled overload's `entry` point (skipping
+    Numba's dispatch, ~0.15 us), which takes exactly the types compiled: a value of another rank (a
+    tf.data function may be called on a block of elements), which the entry point would read as
+    garbage, and a call where the native code raised run as the Python code instead (`_Rerun`)."""
+    names: dict[str, Any] = {"entry": entry, "ndarray": np.ndarray,
+                             "ascontiguousarray": np.ascontiguousarray, "rerun": _Rerun(graph)}
 
     def name(obj: Any, stem: str) -> str:
         key = f"{stem}{len(names)}"
@@ -121,26 +147,30 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
 
     inputs = [f"x{i}" for i in range(len(graph.inputs))]
     lines = [f"def call({', '.join(inputs)}):"]
+    python = f"return rerun({', '.join(inputs)})"
 
     def scalar(text: str, shape: tuple) -> str:
         """A 0-d value as a NumPy scalar: most already are (indexing one costs ~0.6 us), some are
         0-d arrays. An array as a C-contiguous one, the layout compiled (a view, a transpose, is
         copied)."""
         local = f"z{len(lines)}"
-        if len(shape):
-            lines.append(f"    {local} = {text}")
-            lines.append(f"    if not {local}.flags.c_contiguous: {local} = ascontiguousarray({local})")
-            return local
         lines.append(f"    {local} = {text}")
-        lines.append(f"    if {local}.__class__ is ndarray: {local} = {local}[()]")
+        if len(shape):
+            lines.append(f"    if not {local}.flags.c_contiguous: {local} = ascontiguousarray({local})")
+            lines.append(f"    if {local}.ndim != {len(shape)}: {python}")
+            return local
+        lines.append(f"    if {local}.__class__ is ndarray:")
+        lines.append(f"        {local} = {local}[()]")
+        lines.append(f"        if {local}.__class__ is ndarray: {python}")
         return local
 
     args = [scalar(a, x._value.shape) for a, x in zip(inputs, graph.inputs)]
-    args += [name(a, "c") for a in lowered.constants]
+    args += [name(np.ascontiguousarray(a), "c") for a in lowered.constants]  # (a broadcast view: copied)
     args += [scalar(f"{name(v, 'var')}._value", tuple(v.shape)) for v in lowered.variables]
     args += [f"{name(buffers.empty, 'empty')}({shape!r}, {name(dtype, 'dtype')})"
              for shape, dtype in lowered.buffers]
-    lines.append(f"    r = native({', '.join(args)})")
+    lines += ["    try:", f"        r = entry({', '.join(args)})", "    except Exception:",
+              f"        {python}"]
 
     def typed(text: str, dtype: Any, shape: tuple) -> str:
         return f"{name(np.dtype(dtype).type, 'dtype')}({text})" if len(shape) == 0 else text
@@ -148,7 +178,7 @@ def _binding(lowered: Lowered, graph: Any, native: Callable) -> Callable:
     symbolic = [x for x in graph.outputs if type(x) is SymbolicTensor]
     for i, (variable, op) in enumerate(lowered.written, start=len(symbolic)):
         value = typed(f"r[{i}]", variable.dtype.as_numpy_dtype, tuple(variable.shape))
-        lines.append(f"    {name(op.kernel, 'write')}({value}, variable={name(variable, 'var')})")
+        lines += [f"    {line}" for line in _stored(op, variable, value, name)]
     results, position = [], 0
     for x, kind in zip(graph.outputs, lowered.outputs):
         if kind is RESULT:

@@ -170,20 +170,22 @@ def sparse_cross_entropy_rows(labels: np.ndarray, logits: np.ndarray) -> np.ndar
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def adam(var, g, m, v, vhat, amsgrad, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, out):
+def adam(var, g, m, v, vhat, amsgrad, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, out, m_out,
+         v_out, vhat_out):
     """`ApplyAdam` in one pass over C-contiguous arrays, in the fused kernel's operation order (so bit
-    for bit): m, v (and with `amsgrad` vhat) updated in place, the variable's new value written into
-    `out`, which is returned."""
+    for bit): the new values of the variable, m, v (and with `amsgrad` vhat) written into the `*out`
+    arrays, which are returned; the inputs are left as they were."""
     w, gs, os = var.reshape(var.size), g.reshape(g.size), out.reshape(out.size)
     ms, vs, hats = m.reshape(m.size), v.reshape(v.size), vhat.reshape(vhat.size)
+    new_ms, new_vs, new_hats = m_out.reshape(m.size), v_out.reshape(v.size), vhat_out.reshape(vhat.size)
     for i in range(w.size):
         gi = gs[i]
         mi = ms[i] + (gi - ms[i]) * one_minus_beta_1
         vi = vs[i] + (gi * gi - vs[i]) * one_minus_beta_2
-        ms[i] = mi
-        vs[i] = vi
+        new_ms[i] = mi
+        new_vs[i] = vi
         if amsgrad:
             vi = np.maximum(hats[i], vi)
-            hats[i] = vi
+            new_hats[i] = vi
         os[i] = w[i] - mi * alpha / (np.sqrt(vi) + epsilon)
-    return out
+    return out, m_out, v_out, vhat_out

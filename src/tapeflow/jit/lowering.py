@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 
 from tapeflow.ops import linalg_ops, math_ops, nn_ops, training_ops
+from tapeflow.ops.gather_ops import GATHER_OPS
+from tapeflow.ops.math_ops import CHECKED_DIVISIONS
 from tapeflow.ops.reduce_ops import max_op, mean_op, min_op, sum_op
+from tapeflow.ops.slicing_ops import DYNAMIC_SLICE, TRACED
 
 # Elementwise ufuncs whose Numba loops give NumPy's results bit for bit (IEEE operations correctly
 # rounded, comparisons, selection): a fused chain of these equals the Python path exactly.
@@ -35,9 +38,17 @@ DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.in
 
 
 def ufunc_of(op: Any) -> np.ufunc | None:
-    """The op's kernel if it is a ufunc Numba lowers, else None."""
+    """The op's kernel if it is a ufunc Numba lowers (or the ufunc a divisor-checking kernel calls:
+    `checks_divisor`), else None."""
     kernel = op.kernel
-    return kernel if isinstance(kernel, np.ufunc) and kernel in UFUNCS else None
+    if isinstance(kernel, np.ufunc):
+        return kernel if kernel in UFUNCS else None
+    return CHECKED_DIVISIONS.get(kernel) if callable(kernel) else None
+
+
+def checks_divisor(op: Any) -> bool:
+    """Whether the op is an integer floor division or modulo, whose kernel raises for a zero divisor."""
+    return callable(op.kernel) and op.kernel in CHECKED_DIVISIONS
 
 
 # Whole-array reductions of floats, as expressions of the array `x` and its size `n` (a typed
@@ -76,7 +87,7 @@ ROWS = {nn_ops._softmax_op: "softmax_rows", nn_ops._log_softmax_op: "log_softmax
         nn_ops._sparse_xent_op: "sparse_cross_entropy_rows"}
 SPARSE_LABELS = nn_ops._sparse_xent_op  # its labels must be in range: checked when lowering
 
-# Fused optimizer updates that run in place in native code: the kernel's name. (The other rules
+# Fused optimizer updates in native code, into fresh arrays: the kernel's name. (The other rules
 # of ops/training_ops.py are traced as their ops in compiled functions: only Adam is fused there.)
 UPDATES = {training_ops.ADAM: "adam"}
 
@@ -85,6 +96,19 @@ MATMUL_REASON = "NumPy's BLAS runs it, between native segments"
 IN_PYTHON = {linalg_ops._matmul_op: MATMUL_REASON, linalg_ops._batch_matmul_op: MATMUL_REASON}
 
 KERNELS = (LEADING, TRAILING, *ROWS.values(), *UPDATES.values(), "pairwise_sum")
+
+
+def indexing_of(op: Any) -> str | None:
+    """"gather" or "slice" for the ops that read elements at indices known when the code runs (the
+    native code checks each index first: Numba's indexing does not)."""
+    if op in GATHER_OPS:
+        return "gather"
+    return "slice" if op is DYNAMIC_SLICE else None
+
+
+def slice_key(template: tuple) -> bool:
+    """Whether an `x[...]` template lowers: integers, known or run-time, one per leading axis."""
+    return all(k is TRACED or type(k) is int for k in template)
 
 
 def scalar_type(dtype: np.dtype) -> str:

@@ -101,6 +101,7 @@ _gather_op = Op("GatherV2", _gather_kernel, (functools.partial(_gather_grad, Tru
 # (TensorFlow's gradient is sparse only where the axis was given as 0: -rank gives a dense one)
 _dense_gather_op = Op("GatherV2", _gather_kernel, (functools.partial(_gather_grad, False), None),
                       infer=_gather_shape)
+GATHER_OPS = (_gather_op, _dense_gather_op)  # (for the Numba code generator, which lowers gathers)
 
 
 def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = None, batch_dims: int = 0,

@@ -70,6 +70,11 @@ def _floor_mod(x, y):
     return np.mod(x, y)
 
 
+# The kernels that check an integer divisor, by the ufunc they then call (the Numba code generator
+# writes the same check, then the ufunc).
+CHECKED_DIVISIONS = {_floor_divide: np.floor_divide, _floor_mod: np.mod}
+
+
 def _truncate_divide(x, y):
     _check_divisor(x, y)
     if x.dtype.kind == "f":

@@ -195,6 +195,7 @@ def _dynamic_scatter_grad(i, gg, y, g, like, *indices, template):
 
 _DYNAMIC_SLICE = Op("StridedSlice", _dynamic_slice_kernel, _dynamic_slice_grad, variadic=True,
                     infer=_sliced_shape)
+DYNAMIC_SLICE, TRACED = _DYNAMIC_SLICE, _TRACED  # (for the Numba code generator, which lowers `x[i]`)
 _DYNAMIC_SLICE_GRAD = Op("StridedSliceGrad", _dynamic_scatter_kernel, _dynamic_scatter_grad, variadic=True,
                          infer=_shape_of_like)
 
