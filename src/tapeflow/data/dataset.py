@@ -263,6 +263,12 @@ class Dataset:
 
         return BatchDataset(self, batch_size, drop_remainder)
 
+    def ragged_batch(self, batch_size: Any, drop_remainder: bool = False, row_splits_dtype: Any = None,
+                     name: str | None = None) -> Dataset:
+        from tapeflow.data.batching import BatchDataset, DenseToRaggedDataset
+
+        return BatchDataset(DenseToRaggedDataset(self), batch_size, drop_remainder)
+
     def padded_batch(self, batch_size: Any, padded_shapes: Any = None, padding_values: Any = None,
                      drop_remainder: bool = False, name: str | None = None) -> Dataset:
         from tapeflow.data.batching import PaddedBatchDataset
