@@ -217,6 +217,42 @@ CASES = {
                                  "tf.float32)}))"),
     "strings_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '30,4']).map(lambda s: "
                                    "tf.strings.to_number(tf.strings.split(s, ','), tf.int32))"),
+    "ragged_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], [], "
+                                  "[4]]))"),
+    "ragged_slices_rank2": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[[1], [2, 3]], "
+                                        "[[4]]]))"),
+    "ragged_slices_batch": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], [], "
+                                        "[4]])).batch(2)"),
+    "ragged_tensors_repeat_batch": ("elements", "tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], [3]]))"
+                                                ".repeat(3).batch(2, drop_remainder=True)"),
+    "ragged_batch_unbatch": ("elements", "tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)"
+                                         ".unbatch()"),
+    "ragged_batch": ("elements", "tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)"),
+    "ragged_batch_inner": ("elements", "tf.data.Dataset.range(4).map(lambda x: (x, tf.fill([x, 2], x)))"
+                                       ".ragged_batch(3)"),
+    "ragged_batch_uniform": ("elements", "tf.data.Dataset.range(4).map(lambda x: tf.fill([3], x))"
+                                         ".ragged_batch(2)"),
+    "ragged_batch_nested": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c', '']).batch(2)"
+                                        ".map(tf.strings.split).ragged_batch(2)"),
+    "ragged_map_split": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c d e', '']).batch(2)"
+                                     ".map(lambda s: tf.strings.split(s))"),
+    "ragged_map_split_to_tensor": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c d e', ''])"
+                                               ".batch(2).map(lambda s: tf.strings.split(s).to_tensor())"),
+    "ragged_map_ops": ("elements", "tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], [3]])).map("
+                                   "lambda r: (r.row_lengths(), r[0], r + 1, r.to_tensor(-1), r.nrows()))"),
+    "ragged_padded_batch": ("error", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2], [3]]))"
+                                     ".padded_batch(2)"),
+    "ragged_reduce": ("value", "tf.data.Dataset.range(4).map(lambda x: tf.range(x)).ragged_batch(2).reduce("
+                               "tf.constant(0, tf.int64), lambda s, r: s + tf.reduce_sum(r.flat_values))"),
+    "sparse_batch": ("elements", "tf.data.Dataset.range(3).map(lambda x: tf.sparse.SparseTensor([[0]], [x], "
+                                 "[x + 1])).batch(2)"),
+    "sparse_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.sparse.SparseTensor([[0, 1], [2, 0]], "
+                                  "[1, 2], [3, 4]))"),
+    "sparse_tensors": ("elements", "tf.data.Dataset.from_tensors(tf.sparse.SparseTensor([[0]], [1], [3]))"
+                                   ".repeat(2)"),
+    "map_returns_dataset": ("elements", "tf.data.Dataset.range(3).map(lambda x: tf.data.Dataset.range(x))"
+                                        ".flat_map(lambda d: d)"),
+    "zeros_like_strings": ("value", "tf.zeros_like(tf.constant(['a', 'b']))"),
     "strings_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'bb', 'c']).map(lambda s: "
                                   "tf.strings.upper(s) + '!').batch(2)"),
 }
@@ -245,6 +281,10 @@ def encode(value: Any) -> Any:
         return {"dict": {k: encode(v) for k, v in value.items()}}
     if isinstance(value, tuple):
         return {"tuple": [encode(v) for v in value]}
+    if hasattr(value, "nested_row_splits"):  # a RaggedTensor
+        return {"ragged": [encode(value.flat_values), [encode(s) for s in value.nested_row_splits]]}
+    if hasattr(value, "dense_shape"):  # a SparseTensor
+        return {"sparse": [encode(value.indices), encode(value.values), encode(value.dense_shape)]}
     array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     values = array.tolist()
     if array.dtype.kind in "SO":
