@@ -212,6 +212,31 @@ CASES = {
                                        "{'q': tf.io.FixedLenFeature([], tf.float32)})"),
     "parse_example_type": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, "
                                     "{'x': tf.io.FixedLenFeature([2], tf.float32)})"),
+    "parse_var_len": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                               "'x': tf.io.VarLenFeature(tf.int64), 'b': tf.io.VarLenFeature(tf.string), "
+                               "'q': tf.io.VarLenFeature(tf.float32)})"),
+    "parse_var_len_batch": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
+                                     "'x': tf.io.VarLenFeature(tf.int64), 'b': tf.io.VarLenFeature(tf.string)})"),
+    "parse_sequence": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
+                                "'b': tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True), "
+                                "'x': tf.io.FixedLenSequenceFeature([2], tf.int64, allow_missing=True, "
+                                "default_value=-1)})"),
+    "parse_sequence_single": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                       "'f': tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True), "
+                                       "'q': tf.io.FixedLenSequenceFeature([3], tf.int64, allow_missing=True)})"),
+    "parse_sequence_not_allowed": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                            "'f': tf.io.FixedLenSequenceFeature([], tf.float32)})"),
+    "parse_ragged": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
+                              "'b': tf.io.RaggedFeature(tf.string), 'x': tf.io.RaggedFeature(tf.int64)})"),
+    "parse_ragged_single": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                     "'b': tf.io.RaggedFeature(tf.string)})"),
+    "parse_var_len_in_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, EXAMPLE2]).map(lambda r: "
+                                         "tf.io.parse_single_example(r, {'b': tf.io.VarLenFeature(tf.string)}))"
+                                         ".batch(2)"),
+    "parse_var_len_batched_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, EXAMPLE2]).batch(2)"
+                                              ".map(lambda r: tf.io.parse_example(r, {'x': "
+                                              "tf.io.VarLenFeature(tf.int64), 'r': tf.io.RaggedFeature(tf.string, "
+                                              "value_key='b')}))"),
     "parse_in_map": ("elements", "tf.data.Dataset.from_tensors(EXAMPLE).repeat(2).map(lambda r: "
                                  "tf.io.parse_single_example(r, {'f': tf.io.FixedLenFeature([2], "
                                  "tf.float32)}))"),
@@ -264,6 +289,10 @@ EXAMPLE = (b'\n@\n\x14\n\x01x\x12\x0f\x1a\r\n\x0b\x01\xfe\xff\xff\xff\xff\xff\xf
            b'\x11\n\x01f\x12\x0c\x12\n\n\x08\x00\x00\xc0?\x00\x00\x00\x00')
 
 
+# A second one (also TensorFlow's): 'x' int64 [5, 6, 7, 8], 'b' bytes [b'z'] ('f' missing).
+EXAMPLE2 = b'\n\x1b\n\r\n\x01x\x12\x08\x1a\x06\n\x04\x05\x06\x07\x08\n\n\n\x01b\x12\x05\n\x03\n\x01z'
+
+
 def parse(tf: Any, parser: Any, serialized: Any, features: dict) -> tuple:
     """A parse's result as a tuple in key order (its dict is compared as a structure)."""
     result = parser(serialized, features)
@@ -271,7 +300,7 @@ def parse(tf: Any, parser: Any, serialized: Any, features: dict) -> tuple:
 
 
 def evaluate(tf: Any, source: str) -> Any:
-    names = {"tf": tf, "np": np, "EXAMPLE": EXAMPLE, "parse": parse}
+    names = {"tf": tf, "np": np, "EXAMPLE": EXAMPLE, "EXAMPLE2": EXAMPLE2, "parse": parse}
     return eval(source, names)  # noqa: S307 - the test's own case sources
 
 

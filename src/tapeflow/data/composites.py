@@ -132,13 +132,14 @@ def batch(spec: Any, values: list) -> Any:
         return _sparse_batch(values)
     parts = [_ragged_parts(v) for v in values]
     rows = [len(s[0]) - 1 if s else len(f) for f, s in parts]
-    splits = [np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)]
+    kind = spec.row_splits_dtype._np
+    splits = [np.concatenate([[0], np.cumsum(rows)]).astype(kind)]
     for level in range(len(parts[0][1])):
-        offset, pieces = 0, [np.zeros(1, np.int64)]
+        offset, pieces = 0, [np.zeros(1, kind)]
         for _, s in parts:
             pieces.append(s[level][1:] + offset)
             offset += s[level][-1]
-        splits.append(np.concatenate(pieces))
+        splits.append(np.concatenate(pieces).astype(kind))
     flat = np.concatenate([f for f, _ in parts]) if parts else np.zeros(0)
     return _ragged(flat, splits)
 

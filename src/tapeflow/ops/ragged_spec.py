@@ -19,13 +19,14 @@ from tapeflow.core.tensor_shape import TensorShape
 class RaggedTensorSpec:
     """`tf.RaggedTensorSpec(shape, dtype, ragged_rank, row_splits_dtype)`."""
 
-    __slots__ = ("_shape", "_dtype", "_ragged_rank")
+    __slots__ = ("_shape", "_dtype", "_ragged_rank", "_row_splits_dtype")
     value_type: type  # RaggedTensor, set by ragged_tensor.py
 
     def __init__(self, shape: Any = None, dtype: Any = dtypes.float32, ragged_rank: int | None = None,
                  row_splits_dtype: Any = dtypes.int64, flat_values_spec: Any = None):
         self._shape = TensorShape(shape)
         self._dtype = dtypes.as_dtype(dtype)
+        self._row_splits_dtype = dtypes.as_dtype(row_splits_dtype)
         if self._shape.rank is None:
             raise NotImplementedError("tapeflow needs a RaggedTensorSpec's rank known.")
         self._ragged_rank = self._shape.rank - 1 if ragged_rank is None else int(ragged_rank)
@@ -51,26 +52,29 @@ class RaggedTensorSpec:
 
     @property
     def row_splits_dtype(self) -> dtypes.DType:
-        return dtypes.int64
+        return self._row_splits_dtype
 
     def is_compatible_with(self, other: Any) -> bool:
         spec = other._type_spec if hasattr(other, "_type_spec") else other
         return (isinstance(spec, RaggedTensorSpec) and spec._dtype == self._dtype
-                and spec._ragged_rank == self._ragged_rank and spec._shape.is_compatible_with(self._shape))
+                and spec._ragged_rank == self._ragged_rank and spec._row_splits_dtype == self._row_splits_dtype
+                and spec._shape.is_compatible_with(self._shape))
 
     def most_specific_compatible_type(self, other: RaggedTensorSpec) -> RaggedTensorSpec:
         shape = TensorShape([a if a == b else None for a, b in zip(self._shape.as_list(), other._shape.as_list())])
-        return RaggedTensorSpec(shape, self._dtype, self._ragged_rank)
+        return RaggedTensorSpec(shape, self._dtype, self._ragged_rank, self._row_splits_dtype)
 
     def _batch(self, size: int | None) -> RaggedTensorSpec:
         """The spec of `size` values of this spec batched: one ragged dimension more."""
-        return RaggedTensorSpec([size, *self._shape.as_list()], self._dtype, self._ragged_rank + 1)
+        return RaggedTensorSpec([size, *self._shape.as_list()], self._dtype, self._ragged_rank + 1,
+                                self._row_splits_dtype)
 
     def _unbatch(self) -> RaggedTensorSpec:
-        return RaggedTensorSpec(self._shape.as_list()[1:], self._dtype, self._ragged_rank - 1)
+        return RaggedTensorSpec(self._shape.as_list()[1:], self._dtype, self._ragged_rank - 1,
+                                self._row_splits_dtype)
 
     def _key(self) -> tuple:
-        return tuple(self._shape.as_list()), self._dtype, self._ragged_rank
+        return tuple(self._shape.as_list()), self._dtype, self._ragged_rank, self._row_splits_dtype
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, RaggedTensorSpec) and self._key() == other._key()
@@ -79,7 +83,7 @@ class RaggedTensorSpec:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"RaggedTensorSpec({self._shape!r}, {self._dtype!r}, {self._ragged_rank}, tf.int64)"
+        return f"RaggedTensorSpec({self._shape!r}, {self._dtype!r}, {self._ragged_rank}, {self._row_splits_dtype!r})"
 
     # ---- the composite protocol ------------------------------------------------------------------
 
@@ -88,7 +92,8 @@ class RaggedTensorSpec:
         if not self._ragged_rank:
             return [(tuple(dims), self._dtype._np)]
         outer = None if dims[0] is None else dims[0] + 1
-        splits = [((outer,), np.dtype(np.int64))] + [((None,), np.dtype(np.int64))] * (self._ragged_rank - 1)
+        kind = self._row_splits_dtype._np
+        splits = [((outer,), kind)] + [((None,), kind)] * (self._ragged_rank - 1)
         return [((None, *dims[self._ragged_rank + 1:]), self._dtype._np), *splits]
 
     def _to_components(self, value: Any) -> list:

@@ -40,8 +40,8 @@ class RaggedTensor(CompositeTensor):
                         validate: bool = True) -> RaggedTensor:
         values = values if isinstance(values, RaggedTensor) else convert_to_tensor(values)
         splits = convert_to_tensor(row_splits, dtype_hint=dtypes.int64)
-        if splits.dtype != dtypes.int64:
-            splits = math_ops.cast(splits, dtypes.int64)
+        if splits.dtype not in (dtypes.int32, dtypes.int64):
+            raise ValueError(f"dtype of row_splits must be int32 or int64, got {splits.dtype.name}")
         if validate and type(splits) is Tensor and _concrete(values):
             s = np.asarray(splits._value)
             if (s.ndim != 1 or not len(s) or s[0] != 0 or np.any(np.diff(s) < 0)
@@ -54,11 +54,12 @@ class RaggedTensor(CompositeTensor):
     def from_row_lengths(cls, values: Any, row_lengths: Any, name: str | None = None,
                          validate: bool = True) -> RaggedTensor:
         lengths = convert_to_tensor(row_lengths, dtype_hint=dtypes.int64)
+        kind = lengths.dtype if lengths.dtype in (dtypes.int32, dtypes.int64) else dtypes.int64
         if type(lengths) is Tensor:
-            splits = Tensor(np.concatenate([[0], np.cumsum(np.asarray(lengths._value, np.int64))]))
+            splits = Tensor(np.concatenate([[0], np.cumsum(np.asarray(lengths._value, kind._np))]).astype(kind._np))
         else:
-            splits = array_ops.concat([creation.zeros([1], dtypes.int64),
-                                       reduce_ops.cumsum(math_ops.cast(lengths, dtypes.int64))], 0)
+            splits = array_ops.concat([creation.zeros([1], kind),
+                                       reduce_ops.cumsum(math_ops.cast(lengths, kind))], 0)
         return cls.from_row_splits(values, splits, validate=validate)
 
     @classmethod
@@ -120,7 +121,7 @@ class RaggedTensor(CompositeTensor):
 
     @property
     def row_splits_dtype(self) -> dtypes.DType:
-        return dtypes.int64
+        return self._row_splits.dtype
 
     @property
     def shape(self) -> TensorShape:
@@ -132,7 +133,7 @@ class RaggedTensor(CompositeTensor):
 
     @property
     def _type_spec(self) -> RaggedTensorSpec:
-        return RaggedTensorSpec(self.shape, self.dtype, self.ragged_rank)
+        return RaggedTensorSpec(self.shape, self.dtype, self.ragged_rank, self.row_splits_dtype)
 
     def _static_nrows(self) -> int | None:
         n = self._row_splits.shape[0]
@@ -141,7 +142,8 @@ class RaggedTensor(CompositeTensor):
     def nrows_int(self) -> int:
         return len(self._row_splits._value) - 1
 
-    def nrows(self, out_type: Any = dtypes.int64, name: str | None = None) -> Any:
+    def nrows(self, out_type: Any = None, name: str | None = None) -> Any:
+        out_type = self.row_splits_dtype if out_type is None else out_type
         static = self._static_nrows()
         if static is not None:
             return Tensor(dtypes.as_dtype(out_type)._np.type(static))
@@ -204,7 +206,8 @@ class RaggedTensor(CompositeTensor):
             raise NotImplementedError("RaggedTensor.to_tensor with a shape for the uniform dimensions.")
         if fill.shape.rank:
             raise NotImplementedError("RaggedTensor.to_tensor with a non-scalar default_value.")
-        starts, lengths = self._row_splits[:-1], self.row_lengths()
+        splits = math_ops.cast(self._row_splits, dtypes.int64)
+        starts, lengths = splits[:-1], splits[1:] - splits[:-1]
         if target[0] is not None:  # rows past the last are empty; rows past the target dropped
             starts, lengths = (_resized(t, target[0]) for t in (starts, lengths))
         width = _longest(lengths) if target[1] is None else target[1]
