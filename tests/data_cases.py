@@ -275,8 +275,6 @@ CASES = {
                                   "[1, 2], [3, 4]))"),
     "sparse_tensors": ("elements", "tf.data.Dataset.from_tensors(tf.sparse.SparseTensor([[0]], [1], [3]))"
                                    ".repeat(2)"),
-    "map_returns_dataset": ("elements", "tf.data.Dataset.range(3).map(lambda x: tf.data.Dataset.range(x))"
-                                        ".flat_map(lambda d: d)"),
     "zeros_like_strings": ("value", "tf.zeros_like(tf.constant(['a', 'b']))"),
     "strings_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'bb', 'c']).map(lambda s: "
                                   "tf.strings.upper(s) + '!').batch(2)"),

@@ -196,6 +196,28 @@ def _result_spec(func: Callable, dataset: Dataset, transformation: str) -> Any:
     return _dataset_result(func, first, dataset.element_spec, transformation).element_spec
 
 
+def interleaved(sources: Iterator[Iterator[list]], cycle: int, block: int) -> Iterator[list]:
+    """TensorFlow's interleave order: the first `cycle` sources open at once, visited in turn; a turn
+    gives up to `block` elements and ends early when its source ends, which is then replaced in its
+    slot by the next source (the slot closes when there are no more)."""
+    slots = [it for it in (next(sources, None) for _ in range(cycle)) if it is not None]
+    position = 0
+    while slots:
+        position %= len(slots)
+        for _ in range(block):
+            flat = next(slots[position], None)
+            if flat is None:
+                replacement = next(sources, None)
+                if replacement is None:
+                    del slots[position]
+                    position -= 1
+                else:
+                    slots[position] = replacement
+                break
+            yield flat
+        position += 1
+
+
 class InterleaveDataset(Dataset):
     """`interleave`: `cycle_length` of the function's datasets open at once, `block_length` elements
     taken from each in turn; a finished one is replaced by the next input element's."""
@@ -210,34 +232,10 @@ class InterleaveDataset(Dataset):
         super().__init__(_result_spec(func, dataset, "interleave()"), (dataset,))
 
     def _elements(self) -> Iterator[list]:
-        """TensorFlow's order: the first `cycle_length` inputs' datasets open at once, visited in turn;
-        a turn gives up to `block_length` elements and ends early when its dataset ends, which is then
-        replaced in its slot by the next input's (the slot closes when the input is exhausted)."""
         spec = self._inputs[0].element_spec
-        sources = self._inputs[0]._elements()
-
-        def opened() -> Iterator[list] | None:
-            flat = next(sources, None)
-            if flat is None:
-                return None
-            return _dataset_result(self._func, flat, spec, "interleave()")._elements()
-
-        slots = [it for it in (opened() for _ in range(self._cycle)) if it is not None]
-        position = 0
-        while slots:
-            position %= len(slots)
-            for _ in range(self._block):
-                flat = next(slots[position], None)
-                if flat is None:
-                    replacement = opened()
-                    if replacement is None:
-                        del slots[position]
-                        position -= 1
-                    else:
-                        slots[position] = replacement
-                    break
-                yield flat
-            position += 1
+        opened = (_dataset_result(self._func, flat, spec, "interleave()")._elements()
+                  for flat in self._inputs[0]._elements())
+        return interleaved(opened, self._cycle, self._block)
 
     def _cardinality(self) -> int:
         return UNKNOWN
