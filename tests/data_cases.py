@@ -179,6 +179,12 @@ CASES = {
                                    "'UTF-16-BE')"),
     "unicode_encode_ragged": ("value", "tf.strings.unicode_encode(tf.ragged.constant([[104, 233], [120]]), "
                                        "'UTF-8')"),
+    "unicode_split": ("value", "tf.strings.unicode_split(tf.constant(['héllo', '']), 'UTF-8').to_tensor()"),
+    "unicode_split_scalar": ("value", "tf.strings.unicode_split(tf.constant('hé'), 'UTF-8')"),
+    "unicode_transcode": ("value", "tf.strings.unicode_transcode(tf.constant(['héllo', 'x']), 'UTF-8', "
+                                   "'UTF-16-BE')"),
+    "unicode_transcode_invalid": ("value", "tf.strings.unicode_transcode(tf.constant(b'a\\xffb'), 'UTF-8', "
+                                           "'UTF-8', replacement_char=63)"),
     "strings_bytes_split": ("value", "tf.strings.bytes_split(tf.constant('abc'))"),
     "decode_csv": ("value", "tuple(tf.io.decode_csv(tf.constant(['1,a,2.5', '2,\"b,c\",']), "
                             "[tf.constant(0), 'z', tf.constant(7.)]))"),

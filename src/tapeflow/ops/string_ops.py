@@ -27,7 +27,7 @@ from tapeflow.ops.ragged_tensor import RaggedTensor
 
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
            "regex_replace", "split", "strip", "substr", "to_number", "unicode_decode", "unicode_encode",
-           "upper"]
+           "unicode_split", "unicode_transcode", "upper"]
 
 
 def _strings(array: Any) -> np.ndarray:
@@ -437,6 +437,38 @@ def unicode_encode(input: Any, output_encoding: str, errors: str = "replace", re
     if not x.ndim:
         raise ValueError("unicode_encode needs a vector (or more) of code points.")
     return bind(_encode, (x,), params)
+
+
+def _characters_kernel(x: Any, encoding: str, errors_: str, replacement: int) -> np.ndarray:
+    points = _decode_kernel(x, encoding, errors_, replacement).tolist()
+    return _vector_of_pieces([_encode_text([p], encoding, "replace", replacement) for p in points])
+
+
+_characters = _op("UnicodeSplit", _characters_kernel, lambda x, **params: [AbstractValue((None,), object)])
+
+
+def unicode_split(input: Any, input_encoding: str, errors: str = "replace", replacement_char: int = 65533,
+                  name: str | None = None) -> Any:
+    """`tf.strings.unicode_split`: the characters of each string, each encoded as the input is (a vector
+    for one string, a ragged tensor for a tensor of them)."""
+    params = {"encoding": input_encoding, "errors_": errors, "replacement": int(replacement_char)}
+    return _pieces(_string_input(input, _characters), _characters, params, "unicode_split")
+
+
+def _transcode(s: bytes, input_encoding: str, output_encoding: str, errors_: str, replacement: int) -> bytes:
+    points = _decode_kernel(np.asarray(s, object), input_encoding, errors_, replacement)
+    return _encode_text(points, output_encoding, errors_, replacement)
+
+
+_transcode_op = _unary("unicode_transcode", "UnicodeTranscode", _transcode)
+
+
+def unicode_transcode(input: Any, input_encoding: str, output_encoding: str, errors: str = "replace",
+                      replacement_char: int = 65533, replace_control_characters: bool = False,
+                      name: str | None = None) -> Any:
+    """`tf.strings.unicode_transcode`: each string decoded from one encoding and encoded in another."""
+    return _transcode_op(input, input_encoding=input_encoding, output_encoding=output_encoding,
+                         errors_=errors, replacement=int(replacement_char))
 
 
 def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:
