@@ -289,3 +289,36 @@ def test_gfile(tmp_path):
         gfile.GFile(str(tmp_path / "g.txt"), "rb").read()
     gfile.rmtree(str(tmp_path / "a"))
     assert not gfile.exists(str(tmp_path / "a"))
+
+
+def test_ragged_and_sparse_elements_in_compiled_loops_and_cache_files(tmp_path):
+    ragged = tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)
+    sparse = tf.data.Dataset.range(3).map(lambda x: tf.sparse.SparseTensor([[0]], [x + 1], [x + 1]))
+
+    @tf.function
+    def totals(ragged_ds, sparse_ds):
+        a, b = tf.constant(0, tf.int64), tf.constant(0, tf.int64)
+        for rows in ragged_ds:
+            a += tf.reduce_sum(rows.to_tensor()) + rows.nrows()
+        for x in sparse_ds:
+            b += tf.reduce_sum(x.values) * x.dense_shape[0]
+        return a, b
+
+    a, b = totals(ragged, sparse)
+    assert (int(a), int(b)) == (10 + 5, 1 * 1 + 2 * 2 + 3 * 3)
+    cached = ragged.cache(str(tmp_path / "c"))
+    first, second = [r.to_list() for r in cached], [r.to_list() for r in cached]
+    assert first == second == [[[], [0]], [[0, 1], [0, 1, 2]], [[0, 1, 2, 3]]]
+    assert cached.element_spec == tf.RaggedTensorSpec([None, None], tf.int64, 1)
+
+
+def test_file_readers_take_a_dataset_of_names_and_interleave_parallel_reads(tmp_path):
+    for name, text in (("a.txt", "a1\na2\na3\n"), ("b.txt", "b1\n")):
+        (tmp_path / name).write_text(text)
+    names = [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+    lines = tf.data.TextLineDataset(tf.data.Dataset.from_tensor_slices(names))
+    assert [x.numpy() for x in lines] == [b"a1", b"a2", b"a3", b"b1"] and int(lines.cardinality()) == -2
+    parallel = tf.data.TextLineDataset(names, num_parallel_reads=2)  # TensorFlow's order
+    assert [x.numpy() for x in parallel] == [b"a1", b"b1", b"a2", b"a3"]
+    with pytest.raises(TypeError, match="must contain `tf.string` elements"):
+        tf.data.TextLineDataset(tf.data.Dataset.range(2))

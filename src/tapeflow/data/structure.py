@@ -111,13 +111,26 @@ def open_flat(flat: list, flat_spec: list) -> list:
     return out
 
 
-def close_flat(values: list, flat_spec: list) -> list:
-    """The inverse of `open_flat`: components gathered back into composite values."""
+def component_specs(flat_spec: list) -> list[tuple]:
+    """(shape, NumPy dtype) of each value `open_flat` gives for elements of `flat_spec`."""
+    out = []
+    for spec in flat_spec:
+        if composites.is_composite_spec(spec):
+            out.extend(spec._component_specs())
+        else:
+            out.append((tuple(spec.shape.as_list()), spec.dtype._np))
+    return out
+
+
+def close_flat(values: list, flat_spec: list, tensors: bool = False) -> list:
+    """The inverse of `open_flat`: components (NumPy values, or tensors when `tensors`) gathered back
+    into composite values."""
     out, position = [], 0
     for spec in flat_spec:
         if composites.is_composite_spec(spec):
             n = len(spec._component_specs())
-            out.append(composites.from_components(spec, values[position:position + n]))
+            parts = values[position:position + n]
+            out.append(spec._from_components(parts) if tensors else composites.from_components(spec, parts))
             position += n
         else:
             out.append(values[position])
