@@ -222,26 +222,33 @@ CASES = {
                                "'x': tf.io.VarLenFeature(tf.int64), 'b': tf.io.VarLenFeature(tf.string), "
                                "'q': tf.io.VarLenFeature(tf.float32)})"),
     "parse_var_len_batch": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
-                                     "'x': tf.io.VarLenFeature(tf.int64), 'b': tf.io.VarLenFeature(tf.string)})"),
+                                     "'x': tf.io.VarLenFeature(tf.int64), 'b': "
+                                     "tf.io.VarLenFeature(tf.string)})"),
     "parse_sequence": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
                                 "'b': tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True), "
                                 "'x': tf.io.FixedLenSequenceFeature([2], tf.int64, allow_missing=True, "
                                 "default_value=-1)})"),
     "parse_sequence_single": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
-                                       "'f': tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True), "
-                                       "'q': tf.io.FixedLenSequenceFeature([3], tf.int64, allow_missing=True)})"),
+                                       "'f': tf.io.FixedLenSequenceFeature([], tf.float32, "
+                                       "allow_missing=True), "
+                                       "'q': tf.io.FixedLenSequenceFeature([3], tf.int64, "
+                                       "allow_missing=True)})"),
     "parse_sequence_not_allowed": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
                                             "'f': tf.io.FixedLenSequenceFeature([], tf.float32)})"),
     "parse_ragged": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
                               "'b': tf.io.RaggedFeature(tf.string), 'x': tf.io.RaggedFeature(tf.int64)})"),
     "parse_ragged_single": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
                                      "'b': tf.io.RaggedFeature(tf.string)})"),
-    "parse_var_len_in_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, EXAMPLE2]).map(lambda r: "
-                                         "tf.io.parse_single_example(r, {'b': tf.io.VarLenFeature(tf.string)}))"
+    "parse_var_len_in_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, "
+                                         "EXAMPLE2]).map(lambda r: "
+                                         "tf.io.parse_single_example(r, {'b': "
+                                         "tf.io.VarLenFeature(tf.string)}))"
                                          ".batch(2)"),
-    "parse_var_len_batched_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, EXAMPLE2]).batch(2)"
+    "parse_var_len_batched_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, "
+                                              "EXAMPLE2]).batch(2)"
                                               ".map(lambda r: tf.io.parse_example(r, {'x': "
-                                              "tf.io.VarLenFeature(tf.int64), 'r': tf.io.RaggedFeature(tf.string, "
+                                              "tf.io.VarLenFeature(tf.int64), 'r': "
+                                              "tf.io.RaggedFeature(tf.string, "
                                               "value_key='b')}))"),
     "parse_in_map": ("elements", "tf.data.Dataset.from_tensors(EXAMPLE).repeat(2).map(lambda r: "
                                  "tf.io.parse_single_example(r, {'f': tf.io.FixedLenFeature([2], "
@@ -250,11 +257,14 @@ CASES = {
                                    "tf.strings.to_number(tf.strings.split(s, ','), tf.int32))"),
     "ragged_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], [], "
                                   "[4]]))"),
-    "ragged_slices_rank2": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[[1], [2, 3]], "
+    "ragged_slices_rank2": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[[1], [2, "
+                                        "3]], "
                                         "[[4]]]))"),
-    "ragged_slices_batch": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], [], "
+    "ragged_slices_batch": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], "
+                                        "[], "
                                         "[4]])).batch(2)"),
-    "ragged_tensors_repeat_batch": ("elements", "tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], [3]]))"
+    "ragged_tensors_repeat_batch": ("elements", "tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], "
+                                                "[3]]))"
                                                 ".repeat(3).batch(2, drop_remainder=True)"),
     "ragged_batch_unbatch": ("elements", "tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)"
                                          ".unbatch()"),
@@ -277,7 +287,8 @@ CASES = {
                                "tf.constant(0, tf.int64), lambda s, r: s + tf.reduce_sum(r.flat_values))"),
     "sparse_batch": ("elements", "tf.data.Dataset.range(3).map(lambda x: tf.sparse.SparseTensor([[0]], [x], "
                                  "[x + 1])).batch(2)"),
-    "sparse_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.sparse.SparseTensor([[0, 1], [2, 0]], "
+    "sparse_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.sparse.SparseTensor([[0, 1], [2, "
+                                  "0]], "
                                   "[1, 2], [3, 4]))"),
     "sparse_tensors": ("elements", "tf.data.Dataset.from_tensors(tf.sparse.SparseTensor([[0]], [1], [3]))"
                                    ".repeat(2)"),

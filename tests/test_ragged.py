@@ -67,7 +67,8 @@ def test_a_ragged_argument_traces_once_per_spec():
     assert doubled.to_list() == [[2, 4, 6], [], [8]]
     f(tf.ragged.constant([[5], [6, 7], [8, 9, 10]]))  # the same spec: no new trace
     f(tf.ragged.constant([[5], [6, 7]]))  # another number of rows: a trace, as TensorFlow's
-    assert traces == [tf.RaggedTensorSpec([3, None], tf.int32, 1), tf.RaggedTensorSpec([2, None], tf.int32, 1)]
+    assert traces == [tf.RaggedTensorSpec([3, None], tf.int32, 1),
+                      tf.RaggedTensorSpec([2, None], tf.int32, 1)]
     assert repr(traces[0]) == "RaggedTensorSpec(TensorShape([3, None]), tf.int32, 1, tf.int64)"
 
 

@@ -111,7 +111,8 @@ class DenseToRaggedDataset(Dataset):
         flat_spec = nest.flatten(dataset.element_spec)
         self._ranks = [getattr(composites.ragged_spec_of_dense(s), "ragged_rank", 0)
                        if not composites.is_composite_spec(s) else 0 for s in flat_spec]
-        super().__init__(nest.map_structure(composites.ragged_spec_of_dense, dataset.element_spec), (dataset,))
+        spec = nest.map_structure(composites.ragged_spec_of_dense, dataset.element_spec)
+        super().__init__(spec, (dataset,))
 
     def _elements(self) -> Iterator[list]:
         ranks = self._ranks

@@ -13,5 +13,6 @@ from tapeflow.io import gfile
 from tapeflow.ops.csv_ops import decode_csv
 from tapeflow.ops.io_ops import read_file, write_file
 
-__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "TFRecordOptions", "VarLenFeature", "TFRecordWriter", "decode_csv", "gfile", "parse_example",
-           "parse_single_example", "read_file", "write_file"]
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "TFRecordOptions", "TFRecordWriter",
+           "VarLenFeature", "decode_csv", "gfile", "parse_example", "parse_single_example", "read_file",
+           "write_file"]

@@ -14,12 +14,13 @@ import numpy as np
 
 from tapeflow.core import dtypes
 from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.composite_spec import CompositeSpec
 
 
-class RaggedTensorSpec:
+class RaggedTensorSpec(CompositeSpec):
     """`tf.RaggedTensorSpec(shape, dtype, ragged_rank, row_splits_dtype)`."""
 
-    __slots__ = ("_shape", "_dtype", "_ragged_rank", "_row_splits_dtype")
+    __slots__ = ("_ragged_rank", "_row_splits_dtype")
     value_type: type  # RaggedTensor, set by ragged_tensor.py
 
     def __init__(self, shape: Any = None, dtype: Any = dtypes.float32, ragged_rank: int | None = None,
@@ -34,18 +35,6 @@ class RaggedTensorSpec:
             raise ValueError(f"ragged_rank must be non-negative and less than the rank of shape "
                              f"({self._shape.rank}), got {self._ragged_rank}")
 
-    @classmethod
-    def from_value(cls, value: Any) -> RaggedTensorSpec:
-        return value._type_spec
-
-    @property
-    def shape(self) -> TensorShape:
-        return self._shape
-
-    @property
-    def dtype(self) -> dtypes.DType:
-        return self._dtype
-
     @property
     def ragged_rank(self) -> int:
         return self._ragged_rank
@@ -57,11 +46,13 @@ class RaggedTensorSpec:
     def is_compatible_with(self, other: Any) -> bool:
         spec = other._type_spec if hasattr(other, "_type_spec") else other
         return (isinstance(spec, RaggedTensorSpec) and spec._dtype == self._dtype
-                and spec._ragged_rank == self._ragged_rank and spec._row_splits_dtype == self._row_splits_dtype
+                and spec._ragged_rank == self._ragged_rank
+                and spec._row_splits_dtype == self._row_splits_dtype
                 and spec._shape.is_compatible_with(self._shape))
 
     def most_specific_compatible_type(self, other: RaggedTensorSpec) -> RaggedTensorSpec:
-        shape = TensorShape([a if a == b else None for a, b in zip(self._shape.as_list(), other._shape.as_list())])
+        dims = zip(self._shape.as_list(), other._shape.as_list())
+        shape = TensorShape([a if a == b else None for a, b in dims])
         return RaggedTensorSpec(shape, self._dtype, self._ragged_rank, self._row_splits_dtype)
 
     def _batch(self, size: int | None) -> RaggedTensorSpec:
@@ -76,14 +67,9 @@ class RaggedTensorSpec:
     def _key(self) -> tuple:
         return tuple(self._shape.as_list()), self._dtype, self._ragged_rank, self._row_splits_dtype
 
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, RaggedTensorSpec) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
     def __repr__(self) -> str:
-        return f"RaggedTensorSpec({self._shape!r}, {self._dtype!r}, {self._ragged_rank}, {self._row_splits_dtype!r})"
+        return (f"RaggedTensorSpec({self._shape!r}, {self._dtype!r}, {self._ragged_rank}, "
+                f"{self._row_splits_dtype!r})")
 
     # ---- the composite protocol ------------------------------------------------------------------
 

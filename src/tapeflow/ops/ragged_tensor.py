@@ -56,7 +56,8 @@ class RaggedTensor(CompositeTensor):
         lengths = convert_to_tensor(row_lengths, dtype_hint=dtypes.int64)
         kind = lengths.dtype if lengths.dtype in (dtypes.int32, dtypes.int64) else dtypes.int64
         if type(lengths) is Tensor:
-            splits = Tensor(np.concatenate([[0], np.cumsum(np.asarray(lengths._value, kind._np))]).astype(kind._np))
+            sums = np.cumsum(np.asarray(lengths._value, kind._np))
+            splits = Tensor(np.concatenate([[0], sums]).astype(kind._np))
         else:
             splits = array_ops.concat([creation.zeros([1], kind),
                                        reduce_ops.cumsum(math_ops.cast(lengths, kind))], 0)
@@ -77,7 +78,8 @@ class RaggedTensor(CompositeTensor):
         if padding is not None or ragged_rank != 1:
             raise NotImplementedError("RaggedTensor.from_tensor with padding or ragged_rank > 1.")
         x = convert_to_tensor(tensor)
-        nrows, width = creation.shape(x, out_type=dtypes.int64)[0], creation.shape(x, out_type=dtypes.int64)[1]
+        shape = creation.shape(x, out_type=dtypes.int64)
+        nrows, width = shape[0], shape[1]
         if lengths is None:
             lengths = creation.fill([nrows], width)
         mask = sequence_ops.sequence_mask(lengths, width)
@@ -189,7 +191,8 @@ class RaggedTensor(CompositeTensor):
 
     def numpy(self) -> np.ndarray:
         """Rows as NumPy arrays in an object array (TensorFlow's `numpy()` of a ragged tensor)."""
-        return _object_rows([row if isinstance(row, np.ndarray) else _object_rows(row) for row in self._rows()])
+        rows = self._rows()
+        return _object_rows([row if isinstance(row, np.ndarray) else _object_rows(row) for row in rows])
 
     def to_tensor(self, default_value: Any = None, name: str | None = None, shape: Any = None) -> Any:
         """The rows padded (with `default_value`, zeros or b"" by default) to a dense tensor: each
