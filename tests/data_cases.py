@@ -42,6 +42,14 @@ CASES = {
                                          "* tf.constant([1., 2.])).batch(3)"),
     "filter": ("elements", "tf.data.Dataset.range(10).filter(lambda x: x % 3 == 0)"),
     "flat_map": ("elements", "tf.data.Dataset.range(4).flat_map(lambda x: tf.data.Dataset.range(x))"),
+    "flat_map_traced_spec": ("elements", "tf.data.Dataset.range(3).flat_map(lambda x: "
+                                         "tf.data.Dataset.from_tensors(tf.fill([x], x)).repeat(2))"),
+    "flat_map_slices_map": ("elements", "tf.data.Dataset.from_tensor_slices([[1, 2], [3, "
+                                        "4]]).flat_map(lambda r: "
+                                        "tf.data.Dataset.from_tensor_slices(r * 10).map(lambda y: y + 1))"),
+    "flat_map_window": ("elements", "tf.data.Dataset.range(5).window(2).flat_map(lambda w: w.batch(2))"),
+    "flat_map_ragged": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2], [3]]))"
+                                    ".flat_map(tf.data.Dataset.from_tensor_slices)"),
     "interleave_cycle3": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"
                                       ".from_tensors(x).repeat(x), cycle_length=3, block_length=2)"),
     "interleave_block1": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"

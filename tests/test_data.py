@@ -322,3 +322,24 @@ def test_file_readers_take_a_dataset_of_names_and_interleave_parallel_reads(tmp_
     assert [x.numpy() for x in parallel] == [b"a1", b"b1", b"a2", b"a3"]
     with pytest.raises(TypeError, match="must contain `tf.string` elements"):
         tf.data.TextLineDataset(tf.data.Dataset.range(2))
+
+
+def test_flat_map_and_interleave_trace_their_function_once(tmp_path):
+    calls = []
+
+    def repeated(x):
+        calls.append(x)  # a Python side effect: once, at trace time, as in TensorFlow
+        return tf.data.Dataset.from_tensors(x).repeat(x)
+
+    flat = tf.data.Dataset.range(4).flat_map(repeated)
+    assert [int(v) for v in flat] == [1, 2, 2, 3, 3, 3] and len(calls) == 1
+    assert [int(v) for v in flat] == [1, 2, 2, 3, 3, 3] and len(calls) == 1
+    woven = tf.data.Dataset.range(1, 4).interleave(repeated, cycle_length=2)
+    assert [int(v) for v in woven] == [1, 2, 2, 3, 3, 3] and len(calls) == 2
+    for name, text in (("a.txt", "a1\na2\n"), ("b.txt", "b1\n")):
+        (tmp_path / name).write_text(text)
+    names = tf.data.Dataset.from_tensor_slices([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    lines = names.interleave(tf.data.TextLineDataset, cycle_length=2)
+    assert [x.numpy() for x in lines] == [b"a1", b"b1", b"a2"]
+    with pytest.raises(TypeError, match="must return a `Dataset` object"):
+        tf.data.Dataset.range(2).flat_map(lambda x: x)

@@ -43,6 +43,14 @@ class Dataset:
 
     _tf_name = "Dataset"  # TensorFlow's class name, shown in the repr
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        """A new dataset — or, made from traced values while a `flat_map`/`interleave` function is
+        traced, the recipe for one (deferred.py)."""
+        from tapeflow.data.deferred import deferred  # (deferred.py imports this module)
+
+        recipe = deferred(cls, args, kwargs)
+        return object.__new__(cls) if recipe is None else recipe
+
     def __init__(self, element_spec: Any, inputs: tuple = ()):
         self._element_spec = element_spec
         self._inputs = inputs
