@@ -99,7 +99,8 @@ class DeferredDataset(Dataset):
     @property
     def element_spec(self) -> Any:
         if self._element_spec is None:
-            specs = [self.build({id(t): _stand_in(t, n) for t in self.tensors()}).element_spec for n in (1, 2)]
+            tensors = self.tensors()
+            specs = [self.build({id(t): _stand_in(t, n) for t in tensors}).element_spec for n in (1, 2)]
             self._element_spec = structure.most_specific_compatible(*specs)
         return self._element_spec
 
@@ -111,9 +112,9 @@ class DeferredDataset(Dataset):
 def _stand_in(t: SymbolicTensor, n: int) -> np.ndarray:
     """A value of `t`'s dtype and shape (unknown dimensions `n` long), every element `n`."""
     shape = tuple(n if d is None else d for d in t._value.shape)
-    dtype = t._value.dtype
-    value = np.full(shape, b"" if dtype == object else n, dtype)
-    return value if shape or dtype == object else value[()]
+    strings = t._value.dtype.kind == "O"
+    value = np.full(shape, b"" if strings else n, t._value.dtype)
+    return value if shape or strings else value[()]
 
 
 class DatasetFunction:
