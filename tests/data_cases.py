@@ -50,6 +50,17 @@ CASES = {
     "flat_map_window": ("elements", "tf.data.Dataset.range(5).window(2).flat_map(lambda w: w.batch(2))"),
     "flat_map_ragged": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2], [3]]))"
                                     ".flat_map(tf.data.Dataset.from_tensor_slices)"),
+    "choose_from_datasets": ("elements", "tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3), "
+                                         "tf.data.Dataset.range(10, 12)], tf.data.Dataset.from_tensor_slices("
+                                         "tf.constant([0, 1, 1, 0, 1, 0, 0, 1], tf.int64)))"),
+    "choose_not_stopping": ("elements", "tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3), "
+                                        "tf.data.Dataset.range(10, 12)], tf.data.Dataset.from_tensor_slices("
+                                        "tf.constant([0, 1, 1, 0, 1, 0, 0, 1], tf.int64)), "
+                                        "stop_on_empty_dataset=False)"),
+    "choose_out_of_range": ("error", "list(tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3)], "
+                                     "tf.data.Dataset.from_tensors(tf.constant(5, tf.int64))))"),
+    "sample_one_weight": ("elements", "tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), "
+                                      "tf.data.Dataset.range(10, 12)], [1.0, 0.0], seed=4)"),
     "interleave_cycle3": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"
                                       ".from_tensors(x).repeat(x), cycle_length=3, block_length=2)"),
     "interleave_block1": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"

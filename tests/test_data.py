@@ -343,3 +343,26 @@ def test_flat_map_and_interleave_trace_their_function_once(tmp_path):
     assert [x.numpy() for x in lines] == [b"a1", b"b1", b"a2"]
     with pytest.raises(TypeError, match="must return a `Dataset` object"):
         tf.data.Dataset.range(2).flat_map(lambda x: x)
+
+
+def test_sample_from_datasets_draws_by_weight_repeatably():
+    zeros, ones = tf.data.Dataset.from_tensors(0).repeat(), tf.data.Dataset.from_tensors(1).repeat()
+    picks = tf.data.Dataset.sample_from_datasets([zeros, ones], [0.8, 0.2], seed=7)
+    first = [int(x) for x in picks.take(2000)]
+    assert first == [int(x) for x in picks.take(2000)]  # seeded: the same draws each pass
+    assert abs(np.mean(first) - 0.2) < 0.04
+    ended = tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)])
+    assert sorted(int(x) for x in ended) == [0, 1, 2, 10, 11, 12]  # the others go on when one ends
+
+
+@pytest.mark.parametrize("initial", [None, [0.9, 0.1]])
+def test_rejection_resample_reaches_the_target_distribution(initial):
+    labels = tf.data.Dataset.from_tensor_slices(np.array([0] * 9 + [1])).repeat()
+    resampled = labels.rejection_resample(lambda x: tf.cast(x, tf.int32), [0.5, 0.5], initial_dist=initial,
+                                          seed=3)
+    assert resampled.element_spec == (tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int64))
+    classes = np.array([int(c) for c, x in resampled.take(1000)])
+    assert abs(classes.mean() - 0.5) < 0.07
+    transformation = tf.data.experimental.rejection_resample(lambda x: tf.cast(x, tf.int32), [0.5, 0.5],
+                                                             seed=1)
+    assert labels.apply(transformation).element_spec == resampled.element_spec

@@ -178,6 +178,27 @@ class Dataset:
 
         return ZipDataset(datasets[0] if len(datasets) == 1 else datasets)
 
+    @staticmethod
+    def choose_from_datasets(datasets: Any, choice_dataset: Dataset, stop_on_empty_dataset: bool = True
+                             ) -> Dataset:
+        from tapeflow.data.sampling import ChooseDataset
+
+        return ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(datasets: Any, weights: Any = None, seed: int | None = None,
+                             stop_on_empty_dataset: bool = False, rerandomize_each_iteration: Any = None
+                             ) -> Dataset:
+        from tapeflow.data.sampling import sample_from_datasets
+
+        return sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
+    def rejection_resample(self, class_func: Callable, target_dist: Any, initial_dist: Any = None,
+                           seed: int | None = None, name: str | None = None) -> Dataset:
+        from tapeflow.data.sampling import rejection_resample
+
+        return rejection_resample(self, class_func, target_dist, initial_dist, seed)
+
     def concatenate(self, dataset: Dataset, name: str | None = None) -> Dataset:
         from tapeflow.data.sources import ConcatenateDataset
 
