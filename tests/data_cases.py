@@ -42,6 +42,25 @@ CASES = {
                                          "* tf.constant([1., 2.])).batch(3)"),
     "filter": ("elements", "tf.data.Dataset.range(10).filter(lambda x: x % 3 == 0)"),
     "flat_map": ("elements", "tf.data.Dataset.range(4).flat_map(lambda x: tf.data.Dataset.range(x))"),
+    "flat_map_traced_spec": ("elements", "tf.data.Dataset.range(3).flat_map(lambda x: "
+                                         "tf.data.Dataset.from_tensors(tf.fill([x], x)).repeat(2))"),
+    "flat_map_slices_map": ("elements", "tf.data.Dataset.from_tensor_slices([[1, 2], [3, "
+                                        "4]]).flat_map(lambda r: "
+                                        "tf.data.Dataset.from_tensor_slices(r * 10).map(lambda y: y + 1))"),
+    "flat_map_window": ("elements", "tf.data.Dataset.range(5).window(2).flat_map(lambda w: w.batch(2))"),
+    "flat_map_ragged": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2], [3]]))"
+                                    ".flat_map(tf.data.Dataset.from_tensor_slices)"),
+    "choose_from_datasets": ("elements", "tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3), "
+                                         "tf.data.Dataset.range(10, 12)], tf.data.Dataset.from_tensor_slices("
+                                         "tf.constant([0, 1, 1, 0, 1, 0, 0, 1], tf.int64)))"),
+    "choose_not_stopping": ("elements", "tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3), "
+                                        "tf.data.Dataset.range(10, 12)], tf.data.Dataset.from_tensor_slices("
+                                        "tf.constant([0, 1, 1, 0, 1, 0, 0, 1], tf.int64)), "
+                                        "stop_on_empty_dataset=False)"),
+    "choose_out_of_range": ("error", "list(tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3)], "
+                                     "tf.data.Dataset.from_tensors(tf.constant(5, tf.int64))))"),
+    "sample_one_weight": ("elements", "tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), "
+                                      "tf.data.Dataset.range(10, 12)], [1.0, 0.0], seed=4)"),
     "interleave_cycle3": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"
                                       ".from_tensors(x).repeat(x), cycle_length=3, block_length=2)"),
     "interleave_block1": ("elements", "tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset"
@@ -179,6 +198,12 @@ CASES = {
                                    "'UTF-16-BE')"),
     "unicode_encode_ragged": ("value", "tf.strings.unicode_encode(tf.ragged.constant([[104, 233], [120]]), "
                                        "'UTF-8')"),
+    "unicode_split": ("value", "tf.strings.unicode_split(tf.constant(['héllo', '']), 'UTF-8').to_tensor()"),
+    "unicode_split_scalar": ("value", "tf.strings.unicode_split(tf.constant('hé'), 'UTF-8')"),
+    "unicode_transcode": ("value", "tf.strings.unicode_transcode(tf.constant(['héllo', 'x']), 'UTF-8', "
+                                   "'UTF-16-BE')"),
+    "unicode_transcode_invalid": ("value", "tf.strings.unicode_transcode(tf.constant(b'a\\xffb'), 'UTF-8', "
+                                           "'UTF-8', replacement_char=63)"),
     "strings_bytes_split": ("value", "tf.strings.bytes_split(tf.constant('abc'))"),
     "decode_csv": ("value", "tuple(tf.io.decode_csv(tf.constant(['1,a,2.5', '2,\"b,c\",']), "
                             "[tf.constant(0), 'z', tf.constant(7.)]))"),
@@ -212,11 +237,81 @@ CASES = {
                                        "{'q': tf.io.FixedLenFeature([], tf.float32)})"),
     "parse_example_type": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, "
                                     "{'x': tf.io.FixedLenFeature([2], tf.float32)})"),
+    "parse_var_len": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                               "'x': tf.io.VarLenFeature(tf.int64), 'b': tf.io.VarLenFeature(tf.string), "
+                               "'q': tf.io.VarLenFeature(tf.float32)})"),
+    "parse_var_len_batch": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
+                                     "'x': tf.io.VarLenFeature(tf.int64), 'b': "
+                                     "tf.io.VarLenFeature(tf.string)})"),
+    "parse_sequence": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
+                                "'b': tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True), "
+                                "'x': tf.io.FixedLenSequenceFeature([2], tf.int64, allow_missing=True, "
+                                "default_value=-1)})"),
+    "parse_sequence_single": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                       "'f': tf.io.FixedLenSequenceFeature([], tf.float32, "
+                                       "allow_missing=True), "
+                                       "'q': tf.io.FixedLenSequenceFeature([3], tf.int64, "
+                                       "allow_missing=True)})"),
+    "parse_sequence_not_allowed": ("error", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                            "'f': tf.io.FixedLenSequenceFeature([], tf.float32)})"),
+    "parse_ragged": ("value", "parse(tf, tf.io.parse_example, [EXAMPLE, EXAMPLE2], {"
+                              "'b': tf.io.RaggedFeature(tf.string), 'x': tf.io.RaggedFeature(tf.int64)})"),
+    "parse_ragged_single": ("value", "parse(tf, tf.io.parse_single_example, EXAMPLE, {"
+                                     "'b': tf.io.RaggedFeature(tf.string)})"),
+    "parse_var_len_in_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, "
+                                         "EXAMPLE2]).map(lambda r: "
+                                         "tf.io.parse_single_example(r, {'b': "
+                                         "tf.io.VarLenFeature(tf.string)}))"
+                                         ".batch(2)"),
+    "parse_var_len_batched_map": ("elements", "tf.data.Dataset.from_tensor_slices([EXAMPLE, "
+                                              "EXAMPLE2]).batch(2)"
+                                              ".map(lambda r: tf.io.parse_example(r, {'x': "
+                                              "tf.io.VarLenFeature(tf.int64), 'r': "
+                                              "tf.io.RaggedFeature(tf.string, "
+                                              "value_key='b')}))"),
     "parse_in_map": ("elements", "tf.data.Dataset.from_tensors(EXAMPLE).repeat(2).map(lambda r: "
                                  "tf.io.parse_single_example(r, {'f': tf.io.FixedLenFeature([2], "
                                  "tf.float32)}))"),
     "strings_in_map": ("elements", "tf.data.Dataset.from_tensor_slices(['1,2', '30,4']).map(lambda s: "
                                    "tf.strings.to_number(tf.strings.split(s, ','), tf.int32))"),
+    "ragged_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], [], "
+                                  "[4]]))"),
+    "ragged_slices_rank2": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[[1], [2, "
+                                        "3]], "
+                                        "[[4]]]))"),
+    "ragged_slices_batch": ("elements", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2, 3], "
+                                        "[], "
+                                        "[4]])).batch(2)"),
+    "ragged_tensors_repeat_batch": ("elements", "tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], "
+                                                "[3]]))"
+                                                ".repeat(3).batch(2, drop_remainder=True)"),
+    "ragged_batch_unbatch": ("elements", "tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)"
+                                         ".unbatch()"),
+    "ragged_batch": ("elements", "tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)"),
+    "ragged_batch_inner": ("elements", "tf.data.Dataset.range(4).map(lambda x: (x, tf.fill([x, 2], x)))"
+                                       ".ragged_batch(3)"),
+    "ragged_batch_uniform": ("elements", "tf.data.Dataset.range(4).map(lambda x: tf.fill([3], x))"
+                                         ".ragged_batch(2)"),
+    "ragged_batch_nested": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c', '']).batch(2)"
+                                        ".map(tf.strings.split).ragged_batch(2)"),
+    "ragged_map_split": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c d e', '']).batch(2)"
+                                     ".map(lambda s: tf.strings.split(s))"),
+    "ragged_map_split_to_tensor": ("elements", "tf.data.Dataset.from_tensor_slices(['a b', 'c d e', ''])"
+                                               ".batch(2).map(lambda s: tf.strings.split(s).to_tensor())"),
+    "ragged_map_ops": ("elements", "tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], [3]])).map("
+                                   "lambda r: (r.row_lengths(), r[0], r + 1, r.to_tensor(-1), r.nrows()))"),
+    "ragged_padded_batch": ("error", "tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2], [3]]))"
+                                     ".padded_batch(2)"),
+    "ragged_reduce": ("value", "tf.data.Dataset.range(4).map(lambda x: tf.range(x)).ragged_batch(2).reduce("
+                               "tf.constant(0, tf.int64), lambda s, r: s + tf.reduce_sum(r.flat_values))"),
+    "sparse_batch": ("elements", "tf.data.Dataset.range(3).map(lambda x: tf.sparse.SparseTensor([[0]], [x], "
+                                 "[x + 1])).batch(2)"),
+    "sparse_slices": ("elements", "tf.data.Dataset.from_tensor_slices(tf.sparse.SparseTensor([[0, 1], [2, "
+                                  "0]], "
+                                  "[1, 2], [3, 4]))"),
+    "sparse_tensors": ("elements", "tf.data.Dataset.from_tensors(tf.sparse.SparseTensor([[0]], [1], [3]))"
+                                   ".repeat(2)"),
+    "zeros_like_strings": ("value", "tf.zeros_like(tf.constant(['a', 'b']))"),
     "strings_batch": ("elements", "tf.data.Dataset.from_tensor_slices(['a', 'bb', 'c']).map(lambda s: "
                                   "tf.strings.upper(s) + '!').batch(2)"),
 }
@@ -228,6 +323,10 @@ EXAMPLE = (b'\n@\n\x14\n\x01x\x12\x0f\x1a\r\n\x0b\x01\xfe\xff\xff\xff\xff\xff\xf
            b'\x11\n\x01f\x12\x0c\x12\n\n\x08\x00\x00\xc0?\x00\x00\x00\x00')
 
 
+# A second one (also TensorFlow's): 'x' int64 [5, 6, 7, 8], 'b' bytes [b'z'] ('f' missing).
+EXAMPLE2 = b'\n\x1b\n\r\n\x01x\x12\x08\x1a\x06\n\x04\x05\x06\x07\x08\n\n\n\x01b\x12\x05\n\x03\n\x01z'
+
+
 def parse(tf: Any, parser: Any, serialized: Any, features: dict) -> tuple:
     """A parse's result as a tuple in key order (its dict is compared as a structure)."""
     result = parser(serialized, features)
@@ -235,7 +334,7 @@ def parse(tf: Any, parser: Any, serialized: Any, features: dict) -> tuple:
 
 
 def evaluate(tf: Any, source: str) -> Any:
-    names = {"tf": tf, "np": np, "EXAMPLE": EXAMPLE, "parse": parse}
+    names = {"tf": tf, "np": np, "EXAMPLE": EXAMPLE, "EXAMPLE2": EXAMPLE2, "parse": parse}
     return eval(source, names)  # noqa: S307 - the test's own case sources
 
 
@@ -245,6 +344,10 @@ def encode(value: Any) -> Any:
         return {"dict": {k: encode(v) for k, v in value.items()}}
     if isinstance(value, tuple):
         return {"tuple": [encode(v) for v in value]}
+    if hasattr(value, "nested_row_splits"):  # a RaggedTensor
+        return {"ragged": [encode(value.flat_values), [encode(s) for s in value.nested_row_splits]]}
+    if hasattr(value, "dense_shape"):  # a SparseTensor
+        return {"sparse": [encode(value.indices), encode(value.values), encode(value.dense_shape)]}
     array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     values = array.tolist()
     if array.dtype.kind in "SO":

@@ -289,3 +289,80 @@ def test_gfile(tmp_path):
         gfile.GFile(str(tmp_path / "g.txt"), "rb").read()
     gfile.rmtree(str(tmp_path / "a"))
     assert not gfile.exists(str(tmp_path / "a"))
+
+
+def test_ragged_and_sparse_elements_in_compiled_loops_and_cache_files(tmp_path):
+    ragged = tf.data.Dataset.range(5).map(lambda x: tf.range(x)).ragged_batch(2)
+    sparse = tf.data.Dataset.range(3).map(lambda x: tf.sparse.SparseTensor([[0]], [x + 1], [x + 1]))
+
+    @tf.function
+    def totals(ragged_ds, sparse_ds):
+        a, b = tf.constant(0, tf.int64), tf.constant(0, tf.int64)
+        for rows in ragged_ds:
+            a += tf.reduce_sum(rows.to_tensor()) + rows.nrows()
+        for x in sparse_ds:
+            b += tf.reduce_sum(x.values) * x.dense_shape[0]
+        return a, b
+
+    a, b = totals(ragged, sparse)
+    assert (int(a), int(b)) == (10 + 5, 1 * 1 + 2 * 2 + 3 * 3)
+    cached = ragged.cache(str(tmp_path / "c"))
+    first, second = [r.to_list() for r in cached], [r.to_list() for r in cached]
+    assert first == second == [[[], [0]], [[0, 1], [0, 1, 2]], [[0, 1, 2, 3]]]
+    assert cached.element_spec == tf.RaggedTensorSpec([None, None], tf.int64, 1)
+
+
+def test_file_readers_take_a_dataset_of_names_and_interleave_parallel_reads(tmp_path):
+    for name, text in (("a.txt", "a1\na2\na3\n"), ("b.txt", "b1\n")):
+        (tmp_path / name).write_text(text)
+    names = [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+    lines = tf.data.TextLineDataset(tf.data.Dataset.from_tensor_slices(names))
+    assert [x.numpy() for x in lines] == [b"a1", b"a2", b"a3", b"b1"] and int(lines.cardinality()) == -2
+    parallel = tf.data.TextLineDataset(names, num_parallel_reads=2)  # TensorFlow's order
+    assert [x.numpy() for x in parallel] == [b"a1", b"b1", b"a2", b"a3"]
+    with pytest.raises(TypeError, match="must contain `tf.string` elements"):
+        tf.data.TextLineDataset(tf.data.Dataset.range(2))
+
+
+def test_flat_map_and_interleave_trace_their_function_once(tmp_path):
+    calls = []
+
+    def repeated(x):
+        calls.append(x)  # a Python side effect: once, at trace time, as in TensorFlow
+        return tf.data.Dataset.from_tensors(x).repeat(x)
+
+    flat = tf.data.Dataset.range(4).flat_map(repeated)
+    assert [int(v) for v in flat] == [1, 2, 2, 3, 3, 3] and len(calls) == 1
+    assert [int(v) for v in flat] == [1, 2, 2, 3, 3, 3] and len(calls) == 1
+    woven = tf.data.Dataset.range(1, 4).interleave(repeated, cycle_length=2)
+    assert [int(v) for v in woven] == [1, 2, 2, 3, 3, 3] and len(calls) == 2
+    for name, text in (("a.txt", "a1\na2\n"), ("b.txt", "b1\n")):
+        (tmp_path / name).write_text(text)
+    names = tf.data.Dataset.from_tensor_slices([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    lines = names.interleave(tf.data.TextLineDataset, cycle_length=2)
+    assert [x.numpy() for x in lines] == [b"a1", b"b1", b"a2"]
+    with pytest.raises(TypeError, match="must return a `Dataset` object"):
+        tf.data.Dataset.range(2).flat_map(lambda x: x)
+
+
+def test_sample_from_datasets_draws_by_weight_repeatably():
+    zeros, ones = tf.data.Dataset.from_tensors(0).repeat(), tf.data.Dataset.from_tensors(1).repeat()
+    picks = tf.data.Dataset.sample_from_datasets([zeros, ones], [0.8, 0.2], seed=7)
+    first = [int(x) for x in picks.take(2000)]
+    assert first == [int(x) for x in picks.take(2000)]  # seeded: the same draws each pass
+    assert abs(np.mean(first) - 0.2) < 0.04
+    ended = tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)])
+    assert sorted(int(x) for x in ended) == [0, 1, 2, 10, 11, 12]  # the others go on when one ends
+
+
+@pytest.mark.parametrize("initial", [None, [0.9, 0.1]])
+def test_rejection_resample_reaches_the_target_distribution(initial):
+    labels = tf.data.Dataset.from_tensor_slices(np.array([0] * 9 + [1])).repeat()
+    resampled = labels.rejection_resample(lambda x: tf.cast(x, tf.int32), [0.5, 0.5], initial_dist=initial,
+                                          seed=3)
+    assert resampled.element_spec == (tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int64))
+    classes = np.array([int(c) for c, x in resampled.take(1000)])
+    assert abs(classes.mean() - 0.5) < 0.07
+    transformation = tf.data.experimental.rejection_resample(lambda x: tf.cast(x, tf.int32), [0.5, 0.5],
+                                                             seed=1)
+    assert labels.apply(transformation).element_spec == resampled.element_spec

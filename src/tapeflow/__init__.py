@@ -97,6 +97,7 @@ _LAZY = {
     "SparseTensor": ("tapeflow.ops.sparse_tensor", "SparseTensor"),
     "SparseTensorSpec": ("tapeflow.ops.sparse_tensor", "SparseTensorSpec"),
     "RaggedTensor": ("tapeflow.ops.ragged_tensor", "RaggedTensor"),
+    "RaggedTensorSpec": ("tapeflow.ops.ragged_spec", "RaggedTensorSpec"),
     "as_string": ("tapeflow.ops.string_ops", "as_string"),
     "gradients": ("tapeflow.autodiff.graph_gradients", "gradients"),
     "hessians": ("tapeflow.autodiff.graph_gradients", "hessians"),

@@ -16,5 +16,7 @@ from tapeflow.ops.string_ops import (  # noqa: F401 - re-exports
     to_number,
     unicode_decode,
     unicode_encode,
+    unicode_split,
+    unicode_transcode,
     upper,
 )

@@ -16,7 +16,7 @@ import numpy as np
 from tapeflow.core import errors, nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.tensor_shape import TensorShape
-from tapeflow.data import structure
+from tapeflow.data import composites, structure
 from tapeflow.data.dataset import INFINITE, UNKNOWN, Dataset, int_argument
 
 
@@ -33,10 +33,14 @@ def _batch_cardinality(n: int, size: int, drop_remainder: bool) -> int:
     return n // size if drop_remainder else -(-n // size)
 
 
-def stack(elements: list[list], transformation: str = "batch") -> list:
-    """Components of `elements` stacked; TF's error when one's shape differs from the first's."""
+def stack(elements: list[list], flat_spec: list) -> list:
+    """Components of `elements` stacked (ragged and sparse ones batched as TensorFlow batches them);
+    TF's error when one's shape differs from the first's."""
     out = []
     for c, first in enumerate(elements[0]):
+        if composites.is_composite_spec(flat_spec[c]):
+            out.append(composites.batch(flat_spec[c], [element[c] for element in elements]))
+            continue
         first_shape = np.shape(first)
         for element in elements[1:]:
             shape = np.shape(element[c])
@@ -84,17 +88,39 @@ class BatchDataset(Dataset):
                 if len(block[0]) == self._size or (len(block[0]) and not self._drop):
                     yield block
             return
-        batch = []
+        batch, flat_spec = [], nest.flatten(self._inputs[0].element_spec)
         for flat in self._inputs[0]._elements():
             batch.append(flat)
             if len(batch) == self._size:
-                yield stack(batch)
+                yield stack(batch, flat_spec)
                 batch = []
         if batch and not self._drop:
-            yield stack(batch)
+            yield stack(batch, flat_spec)
 
     def _cardinality(self) -> int:
         return _batch_cardinality(self._inputs[0]._cardinality(), self._size, self._drop)
+
+
+class DenseToRaggedDataset(Dataset):
+    """What `ragged_batch` batches: its input with each dense component of unknown dimensions seen
+    as a ragged one (TensorFlow's `_DenseToRaggedDataset`), so that batching makes it ragged."""
+
+    _tf_name = "_DenseToRaggedDataset"
+
+    def __init__(self, dataset: Dataset):
+        flat_spec = nest.flatten(dataset.element_spec)
+        self._ranks = [getattr(composites.ragged_spec_of_dense(s), "ragged_rank", 0)
+                       if not composites.is_composite_spec(s) else 0 for s in flat_spec]
+        spec = nest.map_structure(composites.ragged_spec_of_dense, dataset.element_spec)
+        super().__init__(spec, (dataset,))
+
+    def _elements(self) -> Iterator[list]:
+        ranks = self._ranks
+        for flat in self._inputs[0]._elements():
+            yield [composites.dense_to_ragged(v, r) if r else v for v, r in zip(flat, ranks)]
+
+    def _cardinality(self) -> int:
+        return self._inputs[0]._cardinality()
 
 
 class PaddedBatchDataset(Dataset):
@@ -109,6 +135,11 @@ class PaddedBatchDataset(Dataset):
         self._drop = bool(drop_remainder)
         spec = dataset.element_spec
         flat_spec = nest.flatten(spec)
+        for s in flat_spec:
+            if composites.is_composite_spec(s):
+                raise TypeError(f"`padded_batch` is only supported for datasets that produce tensor elements "
+                                f"but type spec of elements in the input dataset is not a subclass of "
+                                f"TensorSpec: `{s!r}`.")
         if padded_shapes is None:
             shapes = [s.shape for s in flat_spec]
             for s in shapes:
@@ -185,18 +216,19 @@ class UnbatchDataset(Dataset):
         for s in flat_spec:
             if s.shape.rank == 0:
                 raise ValueError("Cannot unbatch an input with scalar components.")
-        spec = structure.with_shapes(dataset.element_spec, [s.shape[1:] for s in flat_spec])
-        super().__init__(spec, (dataset,))
+        self._composite = [composites.is_composite_spec(s) for s in flat_spec]
+        super().__init__(structure.unbatched(dataset.element_spec), (dataset,))
 
     def _elements(self) -> Iterator[list]:
+        composite = self._composite
         for flat in self._inputs[0]._elements():
-            rows = {len(v) for v in flat}
+            rows = {composites.length(v) if c else len(v) for v, c in zip(flat, composite)}
             if len(rows) > 1:
                 raise errors.InvalidArgumentError(None, None, "Input element must have the same batch "
                                                               "size in "
                                                   "each component. [Op:IteratorGetNext]")
             for i in range(rows.pop() if rows else 0):
-                yield [v[i] for v in flat]
+                yield [composites.row(v, i) if c else v[i] for v, c in zip(flat, composite)]
 
     def _cardinality(self) -> int:
         n = self._inputs[0]._cardinality()

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.data import tfrecord
+from tapeflow.core import nest
+from tapeflow.data import structure, tfrecord
 
 _SUFFIX = ".tapeflow-cache"
 
@@ -64,15 +65,16 @@ def _element(record: bytes) -> list:
 def cached_pass(filename: str, dataset: Any) -> Iterator[list]:
     """A pass read from the cache file, or from `dataset` while writing the cache file."""
     path = filename + _SUFFIX
+    flat_spec = nest.flatten(dataset.element_spec)  # (ragged and sparse values are kept as their parts)
     if os.path.exists(path):
         for record in tfrecord.read_records(path, ""):
-            yield _element(record)
+            yield structure.close_flat(_element(record), flat_spec)
         return
     partial = f"{path}.{os.getpid()}.partial"
     with open(partial, "wb") as out:
         try:
             for flat in dataset._elements():
-                out.write(tfrecord.frame(_record(flat)))
+                out.write(tfrecord.frame(_record(structure.open_flat(flat, flat_spec))))
                 yield flat
         except BaseException:
             out.close()

@@ -43,6 +43,14 @@ class Dataset:
 
     _tf_name = "Dataset"  # TensorFlow's class name, shown in the repr
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        """A new dataset — or, made from traced values while a `flat_map`/`interleave` function is
+        traced, the recipe for one (deferred.py)."""
+        from tapeflow.data.deferred import deferred  # (deferred.py imports this module)
+
+        recipe = deferred(cls, args, kwargs)
+        return object.__new__(cls) if recipe is None else recipe
+
     def __init__(self, element_spec: Any, inputs: tuple = ()):
         self._element_spec = element_spec
         self._inputs = inputs
@@ -170,6 +178,27 @@ class Dataset:
 
         return ZipDataset(datasets[0] if len(datasets) == 1 else datasets)
 
+    @staticmethod
+    def choose_from_datasets(datasets: Any, choice_dataset: Dataset, stop_on_empty_dataset: bool = True
+                             ) -> Dataset:
+        from tapeflow.data.sampling import ChooseDataset
+
+        return ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(datasets: Any, weights: Any = None, seed: int | None = None,
+                             stop_on_empty_dataset: bool = False, rerandomize_each_iteration: Any = None
+                             ) -> Dataset:
+        from tapeflow.data.sampling import sample_from_datasets
+
+        return sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
+    def rejection_resample(self, class_func: Callable, target_dist: Any, initial_dist: Any = None,
+                           seed: int | None = None, name: str | None = None) -> Dataset:
+        from tapeflow.data.sampling import rejection_resample
+
+        return rejection_resample(self, class_func, target_dist, initial_dist, seed)
+
     def concatenate(self, dataset: Dataset, name: str | None = None) -> Dataset:
         from tapeflow.data.sources import ConcatenateDataset
 
@@ -262,6 +291,12 @@ class Dataset:
         from tapeflow.data.batching import BatchDataset
 
         return BatchDataset(self, batch_size, drop_remainder)
+
+    def ragged_batch(self, batch_size: Any, drop_remainder: bool = False, row_splits_dtype: Any = None,
+                     name: str | None = None) -> Dataset:
+        from tapeflow.data.batching import BatchDataset, DenseToRaggedDataset
+
+        return BatchDataset(DenseToRaggedDataset(self), batch_size, drop_remainder)
 
     def padded_batch(self, batch_size: Any, padded_shapes: Any = None, padding_values: Any = None,
                      drop_remainder: bool = False, name: str | None = None) -> Dataset:

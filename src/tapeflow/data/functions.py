@@ -42,21 +42,22 @@ class TracedFunction:
         normalized.__name__ = name
         args = input_spec if type(input_spec) is tuple else (input_spec,)
         concrete = Function(normalized, autograph=False).get_concrete_function(*args)
-        self.output_spec = nest.map_structure(_spec, concrete.structured_outputs)
+        self.output_spec = nest.map_structure(structure.spec_of, concrete.structured_outputs)
         self._run = concrete._compiled
         self.graph = concrete.graph
-        self.vectorizable = _vectorizable(concrete.graph)
+        self._composite = structure.has_composites(input_spec) or structure.has_composites(self.output_spec)
+        self._flat_specs = nest.flatten(input_spec), nest.flatten(self.output_spec)
+        self.vectorizable = not self._composite and _vectorizable(concrete.graph)
 
     def __call__(self, flat: list) -> list:
         try:
+            if self._composite:  # ragged and sparse values go in and come out as their components
+                inputs, outputs = self._flat_specs
+                return structure.close_flat(list(self._run(*structure.open_flat(flat, inputs))), outputs)
             return list(self._run(*flat))
         except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
             raise errors.InvalidArgumentError(None, None, f"{e} (in the function of {self.transformation}) "
                                               f"[Op:IteratorGetNext]") from e
-
-
-def _spec(value: Any) -> Any:
-    return structure.TensorSpec(value.shape, value.dtype)
 
 
 def _vectorizable(graph: Any) -> bool:

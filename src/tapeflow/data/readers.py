@@ -1,12 +1,13 @@
 """Datasets that read files: lines of text, TFRecord records and CSV rows.
 
 Files are read lazily, one after the other, when a pass reaches them (a missing file is TensorFlow's
-NotFoundError then, at the iterator). `filenames` may be one path, a list of them or a string
-tensor. CSV rows are parsed by `tapeflow.io`'s `decode_csv` rules, one line per record.
+NotFoundError then, at the iterator). `filenames` may be one path, a list of them, a string
+tensor or a dataset of names. CSV rows are parsed by `tapeflow.io`'s `decode_csv` rules, one line per record.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,12 +16,20 @@ import numpy as np
 from tapeflow.core import dtypes
 from tapeflow.core.tensor import TensorLike
 from tapeflow.data import tfrecord
-from tapeflow.data.dataset import UNKNOWN, Dataset
+from tapeflow.data.dataset import AUTOTUNE, UNKNOWN, Dataset
+from tapeflow.data.transforms import interleaved
 from tapeflow.ops.csv_ops import CsvFormat, defaults
 from tapeflow.tracing.signatures import TensorSpec
 
 
-def _paths(filenames: Any) -> list[str]:
+def _paths(filenames: Any) -> list[str] | Dataset:
+    """The file names: a list, or a dataset of string scalars read at each pass."""
+    if isinstance(filenames, Dataset):
+        spec = filenames.element_spec
+        if not isinstance(spec, TensorSpec) or spec.dtype != dtypes.string:
+            raise TypeError(f"The `filenames` argument must contain `tf.string` elements. Got a dataset of "
+                            f"`{spec.dtype!r}` elements.")
+        return filenames
     if isinstance(filenames, TensorLike):
         filenames = filenames.numpy()
     if isinstance(filenames, str | bytes):
@@ -31,21 +40,31 @@ def _paths(filenames: Any) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
-class _FileDataset(Dataset):
-    """Records of each file in turn, a string scalar each."""
+def _each_path(paths: list[str] | Dataset) -> Iterator[str]:
+    if isinstance(paths, Dataset):
+        for (name,) in paths._elements():
+            yield np.asarray(name, object)[()].decode()
+    else:
+        yield from paths
 
-    def __init__(self, filenames: Any, compression_type: Any):
+
+class _FileDataset(Dataset):
+    """Records of each file in turn, a string scalar each; with `num_parallel_reads`, that many files
+    interleaved a record at a time, as TensorFlow's parallel interleave orders them."""
+
+    def __init__(self, filenames: Any, compression_type: Any, num_parallel_reads: Any = None):
         super().__init__(TensorSpec([], dtypes.string))
         self._paths = _paths(filenames)
         self._compression = tfrecord.compression(compression_type)
+        reads = None if num_parallel_reads is None else int(num_parallel_reads)
+        self._cycle = (os.cpu_count() or 1) if reads == AUTOTUNE else reads or 1
 
     def _records(self, path: str) -> Iterator[bytes]:
         raise NotImplementedError
 
     def _elements(self) -> Iterator[list]:
-        for path in self._paths:
-            for record in self._records(path):
-                yield [record]
+        files = (([record] for record in self._records(path)) for path in _each_path(self._paths))
+        return interleaved(files, self._cycle, 1)
 
     def _cardinality(self) -> int:
         return UNKNOWN
@@ -65,7 +84,7 @@ class TextLineDataset(_FileDataset):
 
     def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
                  num_parallel_reads: Any = None, name: str | None = None):
-        super().__init__(filenames, compression_type)
+        super().__init__(filenames, compression_type, num_parallel_reads)
 
     def _records(self, path: str) -> Iterator[bytes]:
         return text_lines(path, self._compression)
@@ -78,7 +97,7 @@ class TFRecordDataset(_FileDataset):
 
     def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
                  num_parallel_reads: Any = None, name: str | None = None):
-        super().__init__(filenames, compression_type)
+        super().__init__(filenames, compression_type, num_parallel_reads)
 
     def _records(self, path: str) -> Iterator[bytes]:
         return tfrecord.read_records(path, self._compression)
@@ -106,7 +125,7 @@ class CsvDataset(Dataset):
         self._header = bool(header)
 
     def _elements(self) -> Iterator[list]:
-        for path in self._paths:
+        for path in _each_path(self._paths):
             lines = text_lines(path, self._compression)
             if self._header:
                 next(lines, None)

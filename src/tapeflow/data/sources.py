@@ -15,7 +15,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.tensor_shape import TensorShape
-from tapeflow.data import structure
+from tapeflow.data import composites, structure
 from tapeflow.data.dataset import INFINITE, UNKNOWN, Dataset
 from tapeflow.io.gfile import glob
 from tapeflow.tracing.signatures import TensorSpec
@@ -54,13 +54,17 @@ class TensorSliceDataset(Dataset):
             first = leaves[0].shape[0]
             other = next(leaf.shape[0] for leaf in leaves if leaf.shape[0] != first)
             raise ValueError(f"Dimensions {first} and {other} are not compatible")
-        super().__init__(nest.map_structure(lambda t: TensorSpec(t.shape[1:], t.dtype), element))
+        super().__init__(structure.unbatched(structure.specs(element)))
         self._arrays = structure.flat_values(element)
+        self._composite = [composites.is_composite(a) for a in self._arrays]
         self._length = lengths.pop() if lengths else 0
 
     def _elements(self) -> Iterator[list]:
         arrays = self._arrays
-        if len(arrays) == 1:
+        if any(self._composite):
+            for i in range(self._length):
+                yield [composites.row(a, i) if c else a[i] for a, c in zip(arrays, self._composite)]
+        elif len(arrays) == 1:
             array = arrays[0]
             for i in range(self._length):
                 yield [array[i]]
@@ -68,11 +72,14 @@ class TensorSliceDataset(Dataset):
             for i in range(self._length):
                 yield [a[i] for a in arrays]
 
-    def _blocks(self, size: int) -> Iterator[list]:
-        for start in range(0, self._length, size):
-            yield [a[start:start + size] for a in self._arrays]
+    def _blocks(self, size: int) -> Iterator[list] | None:
+        if any(self._composite):
+            return None
+        return ([a[start:start + size] for a in self._arrays] for start in range(0, self._length, size))
 
-    def _random_access(self) -> tuple:
+    def _random_access(self) -> tuple | None:
+        if any(self._composite):
+            return None
         arrays = self._arrays
         return self._length, lambda indices: [a[indices] for a in arrays]
 

@@ -22,6 +22,7 @@ from tapeflow.core import errors, nest
 from tapeflow.core.op import EMPTY, PYTHON, Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
+from tapeflow.data import structure
 from tapeflow.data.structure import DatasetSpec
 
 _PASSES: dict[int, list] = {}  # handle -> [the pass's element iterator, the element read ahead or None]
@@ -51,7 +52,7 @@ def _get_next(handle: np.int64, *, spec: tuple) -> tuple:
         raise errors.OutOfRangeError(None, None, "End of sequence [Op:IteratorGetNext]")
     state = _PASSES[int(handle)]
     element, state[1] = state[1], None
-    return tuple(element)
+    return tuple(structure.open_flat(element, list(spec)))
 
 
 def _release(handle: np.int64) -> tuple:
@@ -66,7 +67,8 @@ _HAS_NEXT = Op("IteratorHasNext", _has_next, None, effect=PYTHON,
 _RELEASE = Op("DeleteIterator", _release, None, multiple_results=True, effect=PYTHON,
               infer=lambda handle: [])
 _GET_NEXT = Op("IteratorGetNext", _get_next, None, multiple_results=True, effect=PYTHON,
-               infer=lambda handle, spec: [AbstractValue(s.shape.as_list(), s.dtype._np) for s in spec])
+               infer=lambda handle, spec: [AbstractValue(shape, dtype)
+                                           for shape, dtype in structure.component_specs(list(spec))])
 
 
 def staged_for(dataset: Any, extra_test: Callable | None, body: Callable, state: tuple,
@@ -85,8 +87,9 @@ def staged_for(dataset: Any, extra_test: Callable | None, body: Callable, state:
         return and_(lambda: extra_test(*values[1:]), lambda: bind(_HAS_NEXT, (handle,), EMPTY))
 
     def step(*values: Any) -> tuple:
-        flat = bind(_GET_NEXT, (handle,), {"spec": flat_spec})
-        element = nest.pack_sequence_as(dataset.element_spec, list(flat))
+        flat = bind(_GET_NEXT, (handle,), {"spec": flat_spec})  # (ragged and sparse leaves: their parts)
+        leaves = structure.close_flat(list(flat), list(flat_spec), tensors=True)
+        element = nest.pack_sequence_as(dataset.element_spec, leaves)
         return (values[0], *body(element, *values[1:]))
 
     # (a constant rides along as the first loop variable, so that a loop with no state still has one)

@@ -18,6 +18,7 @@ from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.tensor import Tensor, TensorLike, string_value
 from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.data import composites
 from tapeflow.tracing.signatures import TensorSpec
 
 
@@ -43,7 +44,7 @@ def normalize(element: Any) -> Any:
     """An element as a dataset holds it: each leaf a tensor (a list is one value, as in TF)."""
     from tapeflow.data.dataset import Dataset  # (dataset.py imports this module)
 
-    if isinstance(element, Dataset | TensorLike):
+    if isinstance(element, Dataset | TensorLike) or composites.is_composite(element):
         return convert_to_tensor(element) if isinstance(element, TensorLike) else element
     if isinstance(element, dict):
         return type(element)((k, normalize(v)) for k, v in element.items())
@@ -66,8 +67,10 @@ def spec_of(value: Any) -> Any:
 
     if isinstance(value, Dataset):
         return DatasetSpec(value.element_spec)
-    if isinstance(value, TensorSpec | DatasetSpec):
+    if isinstance(value, TensorSpec | DatasetSpec) or composites.is_composite_spec(value):
         return value
+    if composites.is_composite(value):
+        return value._type_spec
     return TensorSpec(value.shape, value.dtype)
 
 
@@ -82,7 +85,7 @@ def flat_values(structure: Any) -> list:
 
 def pack(spec: Any, flat: list) -> Any:
     """The element of `spec` made of `flat` values, as an iterator hands it out."""
-    leaves = [v if _is_dataset(v) else Tensor(string_value(v)) for v in flat]
+    leaves = [v if _is_dataset(v) or composites.is_composite(v) else Tensor(string_value(v)) for v in flat]
     return nest.pack_sequence_as(spec, leaves)
 
 
@@ -92,16 +95,70 @@ def _is_dataset(value: Any) -> bool:
     return isinstance(value, Dataset)
 
 
+def has_composites(spec: Any) -> bool:
+    """Whether an element of `spec` holds ragged or sparse tensors (which blocks of rows cannot hold)."""
+    return any(composites.is_composite_spec(s) for s in nest.flatten(spec))
+
+
+def open_flat(flat: list, flat_spec: list) -> list:
+    """Flat values with each composite opened into its components (a compiled function's inputs)."""
+    out = []
+    for value, spec in zip(flat, flat_spec):
+        if composites.is_composite_spec(spec):
+            out.extend(composites.components(spec, value))
+        else:
+            out.append(value)
+    return out
+
+
+def component_specs(flat_spec: list) -> list[tuple]:
+    """(shape, NumPy dtype) of each value `open_flat` gives for elements of `flat_spec`."""
+    out = []
+    for spec in flat_spec:
+        if composites.is_composite_spec(spec):
+            out.extend(spec._component_specs())
+        else:
+            out.append((tuple(spec.shape.as_list()), spec.dtype._np))
+    return out
+
+
+def close_flat(values: list, flat_spec: list, tensors: bool = False) -> list:
+    """The inverse of `open_flat`: components (NumPy values, or tensors when `tensors`) gathered back
+    into composite values."""
+    out, position = [], 0
+    for spec in flat_spec:
+        if composites.is_composite_spec(spec):
+            n = len(spec._component_specs())
+            parts = values[position:position + n]
+            out.append(spec._from_components(parts) if tensors else composites.from_components(spec, parts))
+            position += n
+        else:
+            out.append(values[position])
+            position += 1
+    return out
+
+
 def with_shapes(spec: Any, shapes: list) -> Any:
     """`spec` with each leaf's shape replaced (dataset leaves kept)."""
-    leaves = [s if isinstance(s, DatasetSpec) else TensorSpec(shape, s.dtype)
+    leaves = [s if isinstance(s, DatasetSpec) else composites.spec_with_shape(s, shape)
+              if composites.is_composite_spec(s) else TensorSpec(shape, s.dtype)
               for s, shape in zip(nest.flatten(spec), shapes)]
     return nest.pack_sequence_as(spec, leaves)
 
 
 def batched(spec: Any, size: int | None) -> Any:
-    """The spec of `size` elements of `spec` stacked (size None: unknown)."""
-    return with_shapes(spec, [TensorShape([size, *s.shape.as_list()]) for s in nest.flatten(spec)])
+    """The spec of `size` elements of `spec` stacked (size None: unknown); ragged and sparse leaves
+    batch into one more (ragged) dimension."""
+    leaves = [composites.spec_batched(s, size) if composites.is_composite_spec(s) else
+              TensorSpec([size, *s.shape.as_list()], s.dtype) for s in nest.flatten(spec)]
+    return nest.pack_sequence_as(spec, leaves)
+
+
+def unbatched(spec: Any) -> Any:
+    """The spec of the rows of elements of `spec`."""
+    leaves = [composites.spec_unbatched(s) if composites.is_composite_spec(s) else
+              TensorSpec(s.shape[1:], s.dtype) for s in nest.flatten(spec)]
+    return nest.pack_sequence_as(spec, leaves)
 
 
 def most_specific_compatible(a: Any, b: Any) -> Any:
@@ -113,7 +170,8 @@ def most_specific_compatible(a: Any, b: Any) -> Any:
         raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}") from None
     shapes = []
     for x, y in zip(nest.flatten(a), nest.flatten(b)):
-        if x.dtype != y.dtype or x.shape.rank != y.shape.rank:
+        if x.dtype != y.dtype or x.shape.rank != y.shape.rank or type(x) is not type(y) or getattr(
+                x, "ragged_rank", None) != getattr(y, "ragged_rank", None):
             raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}")
         shapes.append(TensorShape(None) if x.shape.rank is None else TensorShape(
             [p if p == q else None for p, q in zip(x.shape.as_list(), y.shape.as_list())]))

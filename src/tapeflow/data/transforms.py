@@ -22,6 +22,7 @@ from tapeflow.core import dtypes, errors, nest
 from tapeflow.data import structure
 from tapeflow.data.cache_file import cached_pass
 from tapeflow.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, int_argument
+from tapeflow.data.deferred import DatasetFunction
 from tapeflow.data.functions import TracedFunction
 from tapeflow.data.options import Options
 
@@ -168,32 +169,62 @@ def _dataset_result(func: Callable, flat: list, spec: Any, transformation: str) 
     return result
 
 
+class _EagerDatasetFunction:
+    """A `flat_map`/`interleave` function over datasets (`window`'s elements): called on each element,
+    as it cannot be traced with a dataset argument; the element spec is the first element's dataset's."""
+
+    def __init__(self, func: Callable, dataset: Dataset, transformation: str):
+        self._func, self._spec, self._transformation = func, dataset.element_spec, transformation
+        first = next(dataset._elements(), None)
+        self.element_spec = dataset.element_spec if first is None else self(first).element_spec
+
+    def __call__(self, flat: list) -> Dataset:
+        return _dataset_result(self._func, flat, self._spec, self._transformation)
+
+
+def _dataset_function(func: Callable, dataset: Dataset, transformation: str) -> Any:
+    if any(isinstance(s, structure.DatasetSpec) for s in nest.flatten(dataset.element_spec)):
+        return _EagerDatasetFunction(func, dataset, transformation)
+    return DatasetFunction(func, dataset.element_spec, transformation)
+
+
 class FlatMapDataset(Dataset):
     """`flat_map`: the elements of the dataset the function returns for each element, in turn."""
 
     _tf_name = "_FlatMapDataset"
 
     def __init__(self, dataset: Dataset, func: Callable):
-        self._func = func
-        spec = _result_spec(func, dataset, "flat_map()")
-        super().__init__(spec, (dataset,))
+        self._fn = _dataset_function(func, dataset, "flat_map()")
+        super().__init__(self._fn.element_spec, (dataset,))
 
     def _elements(self) -> Iterator[list]:
-        spec = self._inputs[0].element_spec
         for flat in self._inputs[0]._elements():
-            yield from _dataset_result(self._func, flat, spec, "flat_map()")._elements()
+            yield from self._fn(flat)._elements()
 
     def _cardinality(self) -> int:
         return UNKNOWN
 
 
-def _result_spec(func: Callable, dataset: Dataset, transformation: str) -> Any:
-    """The element spec of the datasets `func` returns: that of the first element's (an empty input
-    gives its own spec, as nothing is ever read)."""
-    first = next(dataset._elements(), None)
-    if first is None:
-        return dataset.element_spec
-    return _dataset_result(func, first, dataset.element_spec, transformation).element_spec
+def interleaved(sources: Iterator[Iterator[list]], cycle: int, block: int) -> Iterator[list]:
+    """TensorFlow's interleave order: the first `cycle` sources open at once, visited in turn; a turn
+    gives up to `block` elements and ends early when its source ends, which is then replaced in its
+    slot by the next source (the slot closes when there are no more)."""
+    slots = [it for it in (next(sources, None) for _ in range(cycle)) if it is not None]
+    position = 0
+    while slots:
+        position %= len(slots)
+        for _ in range(block):
+            flat = next(slots[position], None)
+            if flat is None:
+                replacement = next(sources, None)
+                if replacement is None:
+                    del slots[position]
+                    position -= 1
+                else:
+                    slots[position] = replacement
+                break
+            yield flat
+        position += 1
 
 
 class InterleaveDataset(Dataset):
@@ -203,41 +234,15 @@ class InterleaveDataset(Dataset):
     _tf_name = "_InterleaveDataset"
 
     def __init__(self, dataset: Dataset, func: Callable, cycle_length: int | None, block_length: int | None):
-        self._func = func
+        self._fn = _dataset_function(func, dataset, "interleave()")
         automatic = cycle_length in (None, AUTOTUNE)
         self._cycle = (os.cpu_count() or 1) if automatic else int_argument(cycle_length)
         self._block = 1 if block_length is None else int_argument(block_length)
-        super().__init__(_result_spec(func, dataset, "interleave()"), (dataset,))
+        super().__init__(self._fn.element_spec, (dataset,))
 
     def _elements(self) -> Iterator[list]:
-        """TensorFlow's order: the first `cycle_length` inputs' datasets open at once, visited in turn;
-        a turn gives up to `block_length` elements and ends early when its dataset ends, which is then
-        replaced in its slot by the next input's (the slot closes when the input is exhausted)."""
-        spec = self._inputs[0].element_spec
-        sources = self._inputs[0]._elements()
-
-        def opened() -> Iterator[list] | None:
-            flat = next(sources, None)
-            if flat is None:
-                return None
-            return _dataset_result(self._func, flat, spec, "interleave()")._elements()
-
-        slots = [it for it in (opened() for _ in range(self._cycle)) if it is not None]
-        position = 0
-        while slots:
-            position %= len(slots)
-            for _ in range(self._block):
-                flat = next(slots[position], None)
-                if flat is None:
-                    replacement = opened()
-                    if replacement is None:
-                        del slots[position]
-                        position -= 1
-                    else:
-                        slots[position] = replacement
-                    break
-                yield flat
-            position += 1
+        opened = (self._fn(flat)._elements() for flat in self._inputs[0]._elements())
+        return interleaved(opened, self._cycle, self._block)
 
     def _cardinality(self) -> int:
         return UNKNOWN

@@ -78,8 +78,11 @@ def _filled(shape: Any, value: int, dtype: dtypes.DType) -> Any:
 
 
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
-    """`tf.zeros_like`: zeros of `input`'s shape (and dtype, unless given)."""
-    return shape_ops.zeros_like(tensor(input), None if dtype is None else _dtype(dtype)._np)
+    """`tf.zeros_like`: zeros of `input`'s shape (and dtype, unless given); empty strings for strings."""
+    x = tensor(input)
+    if (x.dtype if dtype is None else _dtype(dtype)) is dtypes.string:
+        return fill(shape(x), b"")
+    return shape_ops.zeros_like(x, None if dtype is None else _dtype(dtype)._np)
 
 
 def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002

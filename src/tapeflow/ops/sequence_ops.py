@@ -10,6 +10,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.ops.declare import tensor
 from tapeflow.ops.reduce_ops import reduce_max
 
@@ -20,7 +21,13 @@ def _mask_kernel(lengths, maxlen, dtype):
     return (np.arange(int(maxlen)) < np.asarray(lengths)[..., None]).astype(dtype)
 
 
-_mask_op = Op("SequenceMask", _mask_kernel, None)
+def _mask_infer(lengths: Any, maxlen: Any, dtype: Any) -> list:
+    """The mask's shape: `maxlen` columns when it is known while tracing, else unknown."""
+    columns = None if isinstance(maxlen, AbstractValue) else int(maxlen)
+    return [AbstractValue((*lengths.shape, columns), dtype)]
+
+
+_mask_op = Op("SequenceMask", _mask_kernel, None, infer=_mask_infer)
 
 
 def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = dtypes.bool, name: str | None = None):

@@ -18,28 +18,17 @@ from tapeflow.core import dtypes
 from tapeflow.core.convert import convert_to_tensor
 from tapeflow.core.tensor import DEVICE, CompositeTensor, Tensor
 from tapeflow.core.tensor_shape import TensorShape
+from tapeflow.ops.composite_spec import CompositeSpec
 
 
-class SparseTensorSpec:
+class SparseTensorSpec(CompositeSpec):
     """The type of a `SparseTensor`: its static dense shape (dimensions may be unknown) and dtype."""
 
-    __slots__ = ("_shape", "_dtype")
+    __slots__ = ()
 
     def __init__(self, shape: Any = None, dtype: Any = dtypes.float32):
         self._shape = TensorShape(shape)
         self._dtype = dtypes.as_dtype(dtype)
-
-    @classmethod
-    def from_value(cls, value: SparseTensor) -> SparseTensorSpec:
-        return value._type_spec
-
-    @property
-    def shape(self) -> TensorShape:
-        return self._shape
-
-    @property
-    def dtype(self) -> dtypes.DType:
-        return self._dtype
 
     @property
     def value_type(self) -> type:
@@ -52,12 +41,6 @@ class SparseTensorSpec:
 
     def _key(self) -> tuple:
         return (tuple(self._shape.as_list()) if self._shape.rank is not None else None, self._dtype)
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, SparseTensorSpec) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     def __repr__(self) -> str:
         return f"SparseTensorSpec({self._shape!r}, {self._dtype!r})"

@@ -27,7 +27,7 @@ from tapeflow.ops.ragged_tensor import RaggedTensor
 
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
            "regex_replace", "split", "strip", "substr", "to_number", "unicode_decode", "unicode_encode",
-           "upper"]
+           "unicode_split", "unicode_transcode", "upper"]
 
 
 def _strings(array: Any) -> np.ndarray:
@@ -328,20 +328,43 @@ _bytes_split = _op("BytesSplit", lambda x: _vector_of_pieces([bytes([b]) for b i
                    lambda x: [AbstractValue((None,), object)])
 
 
+def _rows_kernel(x: Any, piece: Callable, **params: Any) -> tuple:
+    """`piece` (one string -> a vector) on each string of a vector: (all pieces, row splits)."""
+    rows = [piece(np.asarray(s, object), **params) for s in np.asarray(x, object).reshape(-1)]
+    flat = np.concatenate(rows) if rows else piece(np.asarray(b"", object), **params)[:0]
+    return flat, np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+
+
+def _rows_infer(x: Any, piece: Callable, **params: Any) -> list:
+    n = x.shape[0]
+    return [AbstractValue((None,), piece(np.asarray(b"", object), **params).dtype),
+            AbstractValue((None if n is None else n + 1,), np.int64)]
+
+
+_ROWS = Op("RaggedStringPieces", _rows_kernel, None, multiple_results=True, infer=_rows_infer)
+
+
 def _pieces(x: Any, op: Op, params: dict, what: str) -> Any:
     """`op` (one string -> a vector) on a scalar, or on each string of a tensor: a ragged tensor with
-    a row per string (and uniform row partitions for the leading dimensions), as TensorFlow's."""
+    a row per string (and uniform row partitions for the leading dimensions), as TensorFlow's —
+    traced too (the pieces and the row splits are two results of one op)."""
     if not x.ndim:
         return bind(op, (x,), params)
-    if not isinstance(x._value, np.ndarray):
-        raise NotImplementedError(f"tf.strings.{what} of a tensor of strings gives a tf.RaggedTensor, which "
-                                  f"tapeflow does not trace into compiled functions yet: split scalars "
-                                  f"there.")
-    rows = [op.kernel(np.asarray(s, object), **params) for s in x._value.reshape(-1)]
-    flat = np.concatenate(rows) if rows else op.kernel(np.asarray(b"", object), **params)[:0]
-    result = RaggedTensor.from_row_lengths(Tensor(flat), [len(r) for r in rows])
-    for size in reversed(x._value.shape[1:]):  # the leading dimensions: rows of equal length
-        result = RaggedTensor.from_row_splits(result, np.arange(0, result.nrows_int() + 1, size))
+    from tapeflow.ops.array_ops import reshape  # (array_ops imports this module's dtype checks)
+
+    leading = x.shape.as_list()[1:]
+    if None in leading:
+        raise NotImplementedError(f"tf.strings.{what} of a traced tensor of strings with unknown inner "
+                                  f"dimensions {x.shape}.")
+    flat, splits = bind(_ROWS, (reshape(x, [-1]) if x.ndim > 1 else x,), {"piece": op.kernel, **params})
+    result = RaggedTensor.from_row_splits(flat, splits, validate=False)
+    rows = x.shape.as_list()
+    for depth in reversed(range(1, len(rows))):  # the leading dimensions: rows of equal length
+        count = None if None in rows[:depth] else int(np.prod(rows[:depth]))
+        if count is None:
+            raise NotImplementedError(f"tf.strings.{what} of a traced tensor of strings of unknown "
+                                      f"leading dimensions {x.shape}.")
+        result = RaggedTensor(result, Tensor(np.arange(count + 1, dtype=np.int64) * rows[depth]))
     return result
 
 
@@ -414,6 +437,38 @@ def unicode_encode(input: Any, output_encoding: str, errors: str = "replace", re
     if not x.ndim:
         raise ValueError("unicode_encode needs a vector (or more) of code points.")
     return bind(_encode, (x,), params)
+
+
+def _characters_kernel(x: Any, encoding: str, errors_: str, replacement: int) -> np.ndarray:
+    points = _decode_kernel(x, encoding, errors_, replacement).tolist()
+    return _vector_of_pieces([_encode_text([p], encoding, "replace", replacement) for p in points])
+
+
+_characters = _op("UnicodeSplit", _characters_kernel, lambda x, **params: [AbstractValue((None,), object)])
+
+
+def unicode_split(input: Any, input_encoding: str, errors: str = "replace", replacement_char: int = 65533,
+                  name: str | None = None) -> Any:
+    """`tf.strings.unicode_split`: the characters of each string, each encoded as the input is (a vector
+    for one string, a ragged tensor for a tensor of them)."""
+    params = {"encoding": input_encoding, "errors_": errors, "replacement": int(replacement_char)}
+    return _pieces(_string_input(input, _characters), _characters, params, "unicode_split")
+
+
+def _transcode(s: bytes, input_encoding: str, output_encoding: str, errors_: str, replacement: int) -> bytes:
+    points = _decode_kernel(np.asarray(s, object), input_encoding, errors_, replacement)
+    return _encode_text(points, output_encoding, errors_, replacement)
+
+
+_transcode_op = _unary("unicode_transcode", "UnicodeTranscode", _transcode)
+
+
+def unicode_transcode(input: Any, input_encoding: str, output_encoding: str, errors: str = "replace",
+                      replacement_char: int = 65533, replace_control_characters: bool = False,
+                      name: str | None = None) -> Any:
+    """`tf.strings.unicode_transcode`: each string decoded from one encoding and encoded in another."""
+    return _transcode_op(input, input_encoding=input_encoding, output_encoding=output_encoding,
+                         errors_=errors, replacement=int(replacement_char))
 
 
 def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:
