@@ -54,10 +54,11 @@ def _activation_grad_op(name: str, kernel) -> Op:
 
 
 _relu_grad = _activation_grad_op(
-    "ReluGrad", lambda y, g: np.multiply(g, y > 0, out=buffers.like(g) if g.shape == y.shape else None))
+    "ReluGrad", lambda y, g, *, out=None: np.multiply(
+        g, y > 0, out=out if out is not None else buffers.like(g) if g.shape == y.shape else None))
 _relu6_grad = _activation_grad_op("Relu6Grad", lambda x, g: g * ((x > 0) & (x < 6)))
 _leaky_relu_grad = _activation_grad_op("LeakyReluGrad", lambda x, g, alpha: np.where(x > 0, g, g * alpha))
-relu = unary("relu", "Relu", lambda x: np.maximum(x, 0, out=buffers.like(x)),
+relu = unary("relu", "Relu", lambda x, *, out=None: np.maximum(x, 0, out=buffers.like(x) if out is None else out),
              lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
               lambda g, y, x: bind(_relu6_grad, (x, g)), REAL)

@@ -100,8 +100,8 @@ def _reduction(op: Op, input_tensor: Any, axis: Any, keepdims: bool, allowed: It
 
 # ---- sum and mean -----------------------------------------------------------------------------
 
-def _sum_kernel(x, axes, keepdims):
-    return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
+def _sum_kernel(x, axes, keepdims, *, out=None):
+    return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype, out=out)
 
 
 sum_op = Op("Sum", _sum_kernel, (lambda g, y, x, axes, keepdims: broadcast_back(g, x, axes, keepdims),))
