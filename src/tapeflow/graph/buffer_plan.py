@@ -63,10 +63,12 @@ def takes_out(kernel: Any) -> bool:
 def writes_new_arrays(eq: Equation) -> bool:
     """Whether `eq`'s results are arrays of its own (no views of its inputs, no inputs kept)."""
     op = eq.op
-    if op.emit is not None or op.effect is not None:
+    if op.effect is not None:
         return False
     kernel = op.kernel
-    return (type(kernel) is np.ufunc and kernel.nout == 1) or takes_out(kernel)
+    if takes_out(kernel):  # (its generated code, if it has its own, keeps the convention: AddN's `a + b`)
+        return True
+    return op.emit is None and type(kernel) is np.ufunc and kernel.nout == 1
 
 
 def _is_c_ordered(x: Any, known_c: set[int]) -> bool:
@@ -76,9 +78,12 @@ def _is_c_ordered(x: Any, known_c: set[int]) -> bool:
     wrote a new array from C-ordered inputs."""
     if type(x) is SymbolicTensor:
         return x._value.ndim <= 1 or id(x) in known_c
-    if type(x) is Tensor:
+    if type(x) is Tensor:  # C-ordered, or a broadcast of a C-ordered array (the strides not zero decrease)
         value = x._value
-        return np.ndim(value) <= 1 or (type(value) is np.ndarray and value.flags.c_contiguous)
+        if np.ndim(value) <= 1:
+            return True
+        strides = [s for s in value.strides if s] if type(value) is np.ndarray else [0, 1]
+        return all(a >= b for a, b in zip(strides, strides[1:]))
     return True  # a variable, or None
 
 

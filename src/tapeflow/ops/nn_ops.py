@@ -145,9 +145,9 @@ def _shifted(x, axis):
     return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size else x
 
 
-def _softmax_kernel(x, axis):
+def _softmax_kernel(x, axis, *, out=None):
     e = np.exp(_shifted(x, axis))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return np.divide(e, np.sum(e, axis=axis, keepdims=True), out=out)
 
 
 def _log_softmax_kernel(x, axis):
@@ -301,8 +301,8 @@ def l2_loss(t: Any, name: str | None = None):
     return bind(_l2_loss_op, (t,))
 
 
-def _bias_add_kernel(value, bias, channel):
-    return value + bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel))
+def _bias_add_kernel(value, bias, channel, *, out=None):
+    return np.add(value, bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel)), out=out)
 
 
 def _bias_grad(g, y, value, bias, channel):

@@ -112,12 +112,13 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     return _reduction(sum_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
-def _mean_kernel(x, axes, keepdims):
+def _mean_kernel(x, axes, keepdims, *, out=None):
     total = np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
     count = _count(x.shape, axes)
     if x.dtype.kind in "iu":  # truncate toward zero, as TensorFlow's integer mean does
-        return (np.abs(total) // max(count, 1) * np.sign(total)).astype(x.dtype)
-    return total / x.dtype.type(count)
+        return np.multiply(np.abs(total) // max(count, 1), np.sign(total), out=out, casting="unsafe",
+                           dtype=x.dtype)
+    return np.divide(total, x.dtype.type(count), out=out)
 
 
 def _count(shape: tuple, axes: tuple) -> int:
