@@ -144,11 +144,10 @@ def _assign(graph: Graph, candidates: list[int], last_read: dict[int, int]) -> B
         value = eq.outputs[0]._value
         key = (value.shape, value.dtype)
         in_place = type(eq.op.kernel) is np.ufunc
-        for slot, (held, other) in enumerate(zip(holder, slots)):
-            if other == key and (last_read[held] < index or (in_place and last_read[held] == index)):
-                break
-        else:
-            slot = len(slots)
+        free = (slot for slot, (held, other) in enumerate(zip(holder, slots))
+                if other == key and (last_read[held] < index or (in_place and last_read[held] == index)))
+        slot = next(free, len(slots))
+        if slot == len(slots):
             slots.append(key)
             holder.append(index)
         holder[slot] = index

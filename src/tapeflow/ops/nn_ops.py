@@ -58,8 +58,13 @@ _relu_grad = _activation_grad_op(
         g, y > 0, out=out if out is not None else buffers.like(g) if g.shape == y.shape else None))
 _relu6_grad = _activation_grad_op("Relu6Grad", lambda x, g: g * ((x > 0) & (x < 6)))
 _leaky_relu_grad = _activation_grad_op("LeakyReluGrad", lambda x, g, alpha: np.where(x > 0, g, g * alpha))
-relu = unary("relu", "Relu", lambda x, *, out=None: np.maximum(x, 0, out=buffers.like(x) if out is None else out),
-             lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
+
+
+def _relu_kernel(x, *, out=None):
+    return np.maximum(x, 0, out=out if out is not None else buffers.like(x))
+
+
+relu = unary("relu", "Relu", _relu_kernel, lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
               lambda g, y, x: bind(_relu6_grad, (x, g)), REAL)
 _leaky_relu_op = Op("LeakyRelu", lambda x, alpha: np.where(x > 0, x, x * alpha),
