@@ -64,7 +64,7 @@ def _relu_kernel(x, *, out=None):
     return np.maximum(x, 0, out=out if out is not None else buffers.like(x))
 
 
-relu = unary("relu", "Relu", _relu_kernel, lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
+relu = unary("relu", "Relu", _relu_kernel, lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
               lambda g, y, x: bind(_relu6_grad, (x, g)), REAL)
 _leaky_relu_op = Op("LeakyRelu", lambda x, alpha: np.where(x > 0, x, x * alpha),
