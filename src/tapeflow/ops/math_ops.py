@@ -196,9 +196,14 @@ def _cj(v):
     return np.conj(v) if v.dtype.kind == "c" else v
 
 
-_tanh_grad = _output_grad_op("TanhGrad", lambda y, g, *, out=None: np.multiply(g, _cj(1 - y * y), out=out),
+def _times(g, factor, out):
+    """g * factor, into `out` if given (the operator otherwise: NumPy scalars multiply faster so)."""
+    return g * factor if out is None else np.multiply(g, factor, out=out)
+
+
+_tanh_grad = _output_grad_op("TanhGrad", lambda y, g, *, out=None: _times(g, _cj(1 - y * y), out),
                              lambda gg, z, y, g: gg * conj(g * -2 * y))
-_sigmoid_grad = _output_grad_op("SigmoidGrad", lambda y, g, *, out=None: np.multiply(g, y * (1 - y), out=out),
+_sigmoid_grad = _output_grad_op("SigmoidGrad", lambda y, g, *, out=None: _times(g, y * (1 - y), out),
                                 lambda gg, z, y, g: gg * g * (1 - 2 * y))
 def _zero_where_g_is(kernel):
     """`kernel(y, g)`, but 0 where g is 0 even where y makes it inf or NaN (TensorFlow's SqrtGrad,
@@ -397,10 +402,15 @@ def _add_n_kernel(*values, out=None):
             return values[0].copy()
         out[...] = values[0]
         return out
-    total = np.add(values[0], values[1], out=out)
+    if out is None:
+        total = values[0]
+        for v in values[1:]:
+            total = total + v
+        return total
+    np.add(values[0], values[1], out=out)
     for v in values[2:]:
-        total = np.add(total, v, out=out)
-    return total
+        out += v
+    return out
 
 
 def add_n(inputs: Any, name: str | None = None):

@@ -152,7 +152,8 @@ def _shifted(x, axis):
 
 def _softmax_kernel(x, axis, *, out=None):
     e = np.exp(_shifted(x, axis))
-    return np.divide(e, np.sum(e, axis=axis, keepdims=True), out=out)
+    total = np.sum(e, axis=axis, keepdims=True)
+    return e / total if out is None else np.divide(e, total, out=out)
 
 
 def _log_softmax_kernel(x, axis):
@@ -307,7 +308,8 @@ def l2_loss(t: Any, name: str | None = None):
 
 
 def _bias_add_kernel(value, bias, channel, *, out=None):
-    return np.add(value, bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel)), out=out)
+    bias = bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel))
+    return value + bias if out is None else np.add(value, bias, out=out)
 
 
 def _bias_grad(g, y, value, bias, channel):

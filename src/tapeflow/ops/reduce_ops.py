@@ -116,9 +116,13 @@ def _mean_kernel(x, axes, keepdims, *, out=None):
     total = np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
     count = _count(x.shape, axes)
     if x.dtype.kind in "iu":  # truncate toward zero, as TensorFlow's integer mean does
-        return np.multiply(np.abs(total) // max(count, 1), np.sign(total), out=out, casting="unsafe",
-                           dtype=x.dtype)
-    return np.divide(total, x.dtype.type(count), out=out)
+        mean = (np.abs(total) // max(count, 1) * np.sign(total)).astype(x.dtype)
+    else:
+        mean = total / x.dtype.type(count)
+    if out is None:
+        return mean
+    out[...] = mean
+    return out
 
 
 def _count(shape: tuple, axes: tuple) -> int:
