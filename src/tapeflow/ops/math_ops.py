@@ -196,14 +196,20 @@ def _cj(v):
     return np.conj(v) if v.dtype.kind == "c" else v
 
 
-def _times(g, factor, out):
-    """g * factor, into `out` if given (the operator otherwise: NumPy scalars multiply faster so)."""
+# (Without `out`, the operator: NumPy scalars multiply faster so than through the ufunc.)
+def _tanh_grad_kernel(y, g, *, out=None):
+    factor = _cj(1 - y * y)
     return g * factor if out is None else np.multiply(g, factor, out=out)
 
 
-_tanh_grad = _output_grad_op("TanhGrad", lambda y, g, *, out=None: _times(g, _cj(1 - y * y), out),
+def _sigmoid_grad_kernel(y, g, *, out=None):
+    factor = y * (1 - y)
+    return g * factor if out is None else np.multiply(g, factor, out=out)
+
+
+_tanh_grad = _output_grad_op("TanhGrad", _tanh_grad_kernel,
                              lambda gg, z, y, g: gg * conj(g * -2 * y))
-_sigmoid_grad = _output_grad_op("SigmoidGrad", lambda y, g, *, out=None: _times(g, y * (1 - y), out),
+_sigmoid_grad = _output_grad_op("SigmoidGrad", _sigmoid_grad_kernel,
                                 lambda gg, z, y, g: gg * g * (1 - 2 * y))
 def _zero_where_g_is(kernel):
     """`kernel(y, g)`, but 0 where g is 0 even where y makes it inf or NaN (TensorFlow's SqrtGrad,
