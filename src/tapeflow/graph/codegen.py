@@ -1,7 +1,9 @@
 """Compiling a graph to the source of one plain Python function that calls the kernels directly.
 
 Each equation becomes one line, `v7 = Mul_3(v5, v6)  # float32[2, 3]`, in program order (control
-flow writes a real `if` or `while` around calls of its compiled subgraphs). Kernels,
+flow writes a real `if` or `while` around calls of its compiled subgraphs); a large intermediate
+value is written into a buffer the function keeps between calls, `v7 = Mul_3(v5, v6, b0)`
+(graph/buffer_plan.py says which). Kernels,
 parameters, constants and captured variables are names in the function's globals; a variable is
 read as `var._value` at the point where the traced code read it. The source is registered with
 `linecache`, so tracebacks and `inspect.getsource` show it.
@@ -14,11 +16,15 @@ import linecache
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
+from tapeflow.graph.buffer_plan import BufferPlan, plan
 from tapeflow.graph.ir import Graph
 
 _serial = itertools.count()
+KEPT_SETS = 4  # sets of buffers a function keeps between calls (more only while calls run at once)
 
 
 class _Names:
@@ -48,6 +54,12 @@ def generate(graph: Graph) -> tuple[str, dict]:
     lines = [f"def {function_name}({', '.join(x._name for x in graph.inputs)}):"]
     for x in graph.inputs:
         lines.append(f"    # {x._name}: {x._value!r}")
+    buffers = plan(graph)
+    held = "".join(f"b{slot}, " for slot in range(len(buffers.slots)))
+    if held:  # (a set of buffers per running call: see graph/buffer_plan.py)
+        free = names.name([], "free")
+        lines += ["    try:", f"        {held}= {free}.pop()", "    except IndexError:",
+                  f"        {held}= {names.name(_maker(buffers), 'new')}()"]
 
     def expression(x: Any) -> str:
         if type(x) is SymbolicTensor:
@@ -58,8 +70,17 @@ def generate(graph: Graph) -> tuple[str, dict]:
             return "None"
         return f"{names.name(x, 'var')}._value"  # a variable, read now
 
-    for eq in graph.equations:
+    for index, eq in enumerate(graph.equations):
         shapes = ", ".join(repr(o._value) for o in eq.outputs)
+        slot = buffers.slot_of.get(index)
+        if slot is not None:  # `v4 = add_3(v2, v3, b0)`: written into buffer b0
+            arguments = ", ".join(map(expression, eq.inputs))
+            arguments += f", b{slot}" if type(eq.op.kernel) is np.ufunc else f", out=b{slot}"
+            if eq.params:
+                arguments += f", **{names.name(eq.params, 'params')}"
+            kernel = names.name(eq.op.kernel, _identifier(eq.op.name))
+            lines.append(f"    {eq.outputs[0]._name} = {kernel}({arguments})  # {shapes}")
+            continue
         if eq.op.infix is not None:  # `v3 = v1 * v2`: the operator is the kernel's ufunc, called directly
             left, right = map(expression, eq.inputs)
             lines.append(f"    {eq.outputs[0]._name} = {left} {eq.op.infix} {right}  # {shapes}")
@@ -83,8 +104,16 @@ def generate(graph: Graph) -> tuple[str, dict]:
         if eq.op.multiple_results:
             targets += ","
         lines.append(f"    {targets} = {call}  # {shapes}")
+    if held:  # (kept for the next call, unless calls running at once made more sets than that)
+        lines.append(f"    len({free}) < {KEPT_SETS} and {free}.append(({held}))")
     lines.append(f"    return ({''.join(expression(x) + ', ' for x in graph.outputs)})")
     return "\n".join(lines) + "\n", names.values
+
+
+def _maker(buffers: BufferPlan) -> Callable[[], tuple]:
+    """A function making one new set of the plan's buffers."""
+    slots = tuple(buffers.slots)
+    return lambda: tuple(np.empty(shape, dtype) for shape, dtype in slots)
 
 
 def compile_graph(graph: Graph) -> tuple[Callable, str]:

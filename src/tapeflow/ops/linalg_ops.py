@@ -40,12 +40,11 @@ def _adjoint(x: np.ndarray, adjoint: bool) -> np.ndarray:
     return np.conj(x) if x.dtype.kind == "c" else x
 
 
-def _matmul_kernel(a, b, adj_a, adj_b):
+def _matmul_kernel(a, b, adj_a, adj_b, *, out=None):
     a, b = _adjoint(a, adj_a), _adjoint(b, adj_b)
-    if a.ndim == 2 and b.ndim == 2:  # (a training step's large products: into a reused buffer)
-        return np.matmul(a, b, out=buffers.empty(
-            (a.shape[0], b.shape[1]), a.dtype if a.dtype == b.dtype else np.result_type(a, b)))
-    return np.matmul(a, b)
+    if out is None and a.ndim == 2 and b.ndim == 2:  # (a training step's large products: reused buffers)
+        out = buffers.empty((a.shape[0], b.shape[1]), a.dtype if a.dtype == b.dtype else np.result_type(a, b))
+    return np.matmul(a, b, out=out)
 
 
 def _grad_a(g, y, a, b, adj_a, adj_b):

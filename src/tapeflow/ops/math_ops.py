@@ -201,9 +201,20 @@ def _cj(v):
     return np.conj(v) if v.dtype.kind == "c" else v
 
 
-_tanh_grad = _output_grad_op("TanhGrad", lambda y, g: g * _cj(1 - y * y),
+# (Without `out`, the operator: NumPy scalars multiply faster so than through the ufunc.)
+def _tanh_grad_kernel(y, g, *, out=None):
+    factor = _cj(1 - y * y)
+    return g * factor if out is None else np.multiply(g, factor, out=out)
+
+
+def _sigmoid_grad_kernel(y, g, *, out=None):
+    factor = y * (1 - y)
+    return g * factor if out is None else np.multiply(g, factor, out=out)
+
+
+_tanh_grad = _output_grad_op("TanhGrad", _tanh_grad_kernel,
                              lambda gg, z, y, g: gg * conj(g * -2 * y))
-_sigmoid_grad = _output_grad_op("SigmoidGrad", lambda y, g: g * (y * (1 - y)),
+_sigmoid_grad = _output_grad_op("SigmoidGrad", _sigmoid_grad_kernel,
                                 lambda gg, z, y, g: gg * g * (1 - 2 * y))
 def _zero_where_g_is(kernel):
     """`kernel(y, g)`, but 0 where g is 0 even where y makes it inf or NaN (TensorFlow's SqrtGrad,
@@ -396,11 +407,21 @@ _coordinates_op = Op(
     infer=lambda condition: [AbstractValue((None, len(condition.shape)), np.dtype(np.int64))])
 
 
-def _add_n_kernel(*values):
-    total = values[0]
-    for v in values[1:]:
-        total = total + v
-    return total
+def _add_n_kernel(*values, out=None):
+    if len(values) == 1:  # (a new array even so: a kernel taking `out` never returns its input)
+        if out is None:
+            return values[0].copy()
+        out[...] = values[0]
+        return out
+    if out is None:
+        total = values[0]
+        for v in values[1:]:
+            total = total + v
+        return total
+    np.add(values[0], values[1], out=out)
+    for v in values[2:]:
+        out += v
+    return out
 
 
 def add_n(inputs: Any, name: str | None = None):

@@ -54,11 +54,17 @@ def _activation_grad_op(name: str, kernel) -> Op:
 
 
 _relu_grad = _activation_grad_op(
-    "ReluGrad", lambda y, g: np.multiply(g, y > 0, out=buffers.like(g) if g.shape == y.shape else None))
+    "ReluGrad", lambda y, g, *, out=None: np.multiply(
+        g, y > 0, out=out if out is not None else buffers.like(g) if g.shape == y.shape else None))
 _relu6_grad = _activation_grad_op("Relu6Grad", lambda x, g: g * ((x > 0) & (x < 6)))
 _leaky_relu_grad = _activation_grad_op("LeakyReluGrad", lambda x, g, alpha: np.where(x > 0, g, g * alpha))
-relu = unary("relu", "Relu", lambda x: np.maximum(x, 0, out=buffers.like(x)),
-             lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too, as TF
+
+
+def _relu_kernel(x, *, out=None):
+    return np.maximum(x, 0, out=out if out is not None else buffers.like(x))
+
+
+relu = unary("relu", "Relu", _relu_kernel, lambda g, y, x: bind(_relu_grad, (y, g)), REAL)  # integers too
 relu6 = unary("relu6", "Relu6", lambda x: np.clip(x, 0, 6),
               lambda g, y, x: bind(_relu6_grad, (x, g)), REAL)
 _leaky_relu_op = Op("LeakyRelu", lambda x, alpha: np.where(x > 0, x, x * alpha),
@@ -144,9 +150,10 @@ def _shifted(x, axis):
     return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size else x
 
 
-def _softmax_kernel(x, axis):
+def _softmax_kernel(x, axis, *, out=None):
     e = np.exp(_shifted(x, axis))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    total = np.sum(e, axis=axis, keepdims=True)
+    return e / total if out is None else np.divide(e, total, out=out)
 
 
 def _log_softmax_kernel(x, axis):
@@ -300,8 +307,9 @@ def l2_loss(t: Any, name: str | None = None):
     return bind(_l2_loss_op, (t,))
 
 
-def _bias_add_kernel(value, bias, channel):
-    return value + bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel))
+def _bias_add_kernel(value, bias, channel, *, out=None):
+    bias = bias.reshape(bias.shape + (1,) * (value.ndim - 1 - channel))
+    return value + bias if out is None else np.add(value, bias, out=out)
 
 
 def _bias_grad(g, y, value, bias, channel):

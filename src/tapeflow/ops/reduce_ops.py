@@ -100,8 +100,8 @@ def _reduction(op: Op, input_tensor: Any, axis: Any, keepdims: bool, allowed: It
 
 # ---- sum and mean -----------------------------------------------------------------------------
 
-def _sum_kernel(x, axes, keepdims):
-    return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
+def _sum_kernel(x, axes, keepdims, *, out=None):
+    return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype, out=out)
 
 
 sum_op = Op("Sum", _sum_kernel, (lambda g, y, x, axes, keepdims: broadcast_back(g, x, axes, keepdims),))
@@ -112,12 +112,17 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     return _reduction(sum_op, input_tensor, axis, keepdims, NUMERIC, _NUMERIC_NP)
 
 
-def _mean_kernel(x, axes, keepdims):
+def _mean_kernel(x, axes, keepdims, *, out=None):
     total = np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
     count = _count(x.shape, axes)
     if x.dtype.kind in "iu":  # truncate toward zero, as TensorFlow's integer mean does
-        return (np.abs(total) // max(count, 1) * np.sign(total)).astype(x.dtype)
-    return total / x.dtype.type(count)
+        mean = (np.abs(total) // max(count, 1) * np.sign(total)).astype(x.dtype)
+    else:
+        mean = total / x.dtype.type(count)
+    if out is None:
+        return mean
+    out[...] = mean
+    return out
 
 
 def _count(shape: tuple, axes: tuple) -> int:
