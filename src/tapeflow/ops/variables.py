@@ -312,6 +312,39 @@ class _UnreadVariable(ResourceVariable):
     read_value = value
 
 
+class VariableArgument(ResourceVariable):
+    """A variable passed to a traced function, as the trace holds it: one trace serves every variable of
+    the same shape, dtype and trainability (TensorFlow's `VariableSpec`), so the graph reads and writes
+    this stand-in, whose `_variable` each call sets to the variable it passes."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable: Variable):  # noqa: D107 - (not Variable's: nothing to create)
+        self._variable = variable
+
+    def __getattr__(self, name: str) -> Any:  # the variable's own slots
+        return getattr(self._variable, name)
+
+    _value = property(lambda self: self._variable._value,
+                      lambda self, value: setattr(self._variable, "_value", value))
+
+    def value(self) -> Tensor:
+        """While tracing, a read of this stand-in (the tapes watch the variable it stands for); when
+        the graph runs through `bind` under tapes, a read of that variable itself."""
+        state = current()
+        if not state.graphs:
+            return self._variable.value()
+        for tape in state.tapes:
+            tape.variable_accessed(self._variable)
+        return bind(_read_op, (self,))
+
+    read_value = value
+
+
+# Users print `type(v).__name__` inside functions: TensorFlow's stand-in is a ResourceVariable too.
+VariableArgument.__name__ = VariableArgument.__qualname__ = "ResourceVariable"
+
+
 _copying_read_op = Op("ReadVariableOp", np.copy, (lambda g, y, variable: g,), sparse_ok=True,
                       effect=READ, infer=lambda value: [AbstractValue(np.shape(value), value.dtype)],
                       emit=lambda eq, expression, name: [
@@ -406,3 +439,11 @@ def _lifted(initial_value: SymbolicTensor) -> Tensor:
                          "function's arguments, which are not known here (a trace from TensorSpecs, or "
                          "inside control flow): create it outside the function, or from constants.")
     return value
+
+
+def argument_variable(value: Any) -> Variable | None:
+    """The variable a `tf.function` argument passes by its spec (shape, dtype, trainability), or None
+    for one its traces key by identity (an optimizer's `OwnedVariable`, read as copies)."""
+    if type(value) is _UnreadVariable:
+        value = value._variable
+    return value if type(value) is ResourceVariable else None
