@@ -554,3 +554,17 @@ def test_variable_arguments_differentiate_compile_and_print_their_spec():
         "  v (POSITIONAL_OR_KEYWORD): VariableSpec(shape=(2,), dtype=tf.float32, trainable=True, "
         "alias_id=0)", "Output Type:", "  TensorSpec(shape=(2,), dtype=tf.float32, name=None)",
         "Captures:", "  None"]
+
+
+def test_optimizer_applied_to_variable_arguments_keeps_the_slots_of_its_trace():
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    a, b, g = tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0]), [tf.constant([1.0, 1.0])]
+
+    @tf.function
+    def step(variables, gradients):
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    step([a], g), step([b], g), step([a], g)
+    # TensorFlow 2.21: [0.8, 1.8] [2.9, 3.9], 2 traces, 3 optimizer variables (one set of slots)
+    assert np.allclose(a.numpy(), [0.8, 1.8]) and np.allclose(b.numpy(), [2.9, 3.9])
+    assert step.experimental_get_tracing_count() == 2 and len(optimizer.variables()) == 3

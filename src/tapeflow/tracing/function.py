@@ -392,20 +392,21 @@ class Function:
         function is traced once more with them made, as TensorFlow does: a function that creates
         variables on every call fails then, with TensorFlow's ValueError."""
         creation = VariableCreation(allowed=self._tracing_count == 0)
-        concrete = self._trace_once(args, kwargs, keys, creation)
+        stand_ins: dict = {}  # alias id -> the VariableArgument of a variable passed (for both traces:
+        # what the first made for them, an optimizer's slots, stays theirs)
+        concrete = self._trace_once(args, kwargs, keys, creation, stand_ins)
         if creation.created:
-            concrete = self._trace_once(args, kwargs, keys, VariableCreation(allowed=False))
+            concrete = self._trace_once(args, kwargs, keys, VariableCreation(allowed=False), stand_ins)
         return concrete
 
-    def _trace_once(self, args: tuple, kwargs: dict, keys: tuple,
-                    creation: VariableCreation) -> ConcreteFunction:
+    def _trace_once(self, args: tuple, kwargs: dict, keys: tuple, creation: VariableCreation,
+                    stand_ins: dict) -> ConcreteFunction:
         graph = Graph(self.__name__)
         names = _argument_names(self._python_function, args, kwargs)
         flat = nest.flatten((args, kwargs))
         if self._input_signature is not None:  # a spec's own name wins
             specs = nest.flatten(self._input_signature)
             names[: len(specs)] = [getattr(spec, "name", None) or name for spec, name in zip(specs, names)]
-        stand_ins: dict = {}  # alias id -> the VariableArgument of a variable passed
         leaves = [stand_ins.setdefault(key[4], VariableArgument(argument_variable(leaf))) if key[0] == "variable"
                   else _placeholder(graph, key, name, leaf) for leaf, key, name in zip(flat, keys, names)]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
