@@ -87,8 +87,8 @@ class Op:
                  identity: bool = False, neutral: tuple | None = None, batchable: bool = False,
                  unregistered: bool = False):
         if (grads is not None) + (joint is not None) + unregistered > 1:
-            raise ValueError(f"Op {name}: declare its gradient per input (grads), jointly, or as unregistered: "
-                             f"one of them")
+            raise ValueError(f"Op {name}: declare its gradient per input (grads), jointly, or as "
+                             f"unregistered: one of them")
         if unregistered:
             joint = _unregistered(name)
         if variadic and grads is not None and not callable(grads):

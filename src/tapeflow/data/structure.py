@@ -101,7 +101,8 @@ def with_shapes(spec: Any, shapes: list) -> Any:
 
 def batched(spec: Any, size: int | None) -> Any:
     """The spec of `size` elements of `spec` stacked (size None: unknown)."""
-    return with_shapes(spec, [TensorShape([size, *s.shape.as_list()]) for s in nest.flatten(spec)])
+    return with_shapes(spec, [TensorShape(None if s.shape.rank is None else [size, *s.shape.as_list()])
+                              for s in nest.flatten(spec)])
 
 
 def most_specific_compatible(a: Any, b: Any) -> Any:

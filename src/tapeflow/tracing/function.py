@@ -3,11 +3,12 @@ compile it to Python source, and call that.
 
 The signature follows TensorFlow's retracing rules: tensors are keyed by shape and dtype, variables
 by shape, dtype and trainability (the trace reads and writes a stand-in bound to each call's
-variable: `VariableArgument`), other Python values by value (or identity when unhashable), containers by structure.
-While tracing, Python side effects happen once; ops with effects (variable reads and writes,
-`tf.print`, random draws) become equations that run on every call, in program order. A call made
-while tapes record runs the graph back through `bind`, equation by equation, so the tapes see every
-op and the call is differentiable like eager code. Functions called while tracing are inlined.
+variable: `VariableArgument`), other Python values by value (or identity when unhashable),
+containers by structure. While tracing, Python side effects happen once; ops with effects
+(variable reads and writes, `tf.print`, random draws) become equations that run on every call, in
+program order. A call made while tapes record runs the graph back through `bind`, equation by
+equation, so the tapes see every op and the call is differentiable like eager code. Functions called
+while tracing are inlined.
 """
 
 from __future__ import annotations
@@ -407,8 +408,9 @@ class Function:
         if self._input_signature is not None:  # a spec's own name wins
             specs = nest.flatten(self._input_signature)
             names[: len(specs)] = [getattr(spec, "name", None) or name for spec, name in zip(specs, names)]
-        leaves = [stand_ins.setdefault(key[4], VariableArgument(argument_variable(leaf))) if key[0] == "variable"
-                  else _placeholder(graph, key, name, leaf) for leaf, key, name in zip(flat, keys, names)]
+        leaves = [stand_ins.setdefault(key[4], VariableArgument(argument_variable(leaf)))
+                  if key[0] == "variable" else _placeholder(graph, key, name, leaf)
+                  for leaf, key, name in zip(flat, keys, names)]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
         given = [leaf.name if isinstance(leaf, TensorSpec) else None for leaf in flat]  # names users gave
         if self._input_signature is not None:

@@ -139,7 +139,8 @@ def _variables(graph: Graph, found: dict) -> dict:
     those passed as arguments)."""
     for eq in graph.equations:
         touches = eq.op.effect.variables if eq.op.effect is not None else None
-        variable = eq.inputs[0] if touches == "read" else eq.params["variable"] if touches == "write" else None
+        variable = (eq.inputs[0] if touches == "read" else eq.params["variable"] if touches == "write"
+                    else None)
         if variable is not None and type(variable) is not VariableArgument:
             found.setdefault(id(variable), None)
         for nested in eq.params.values():
