@@ -568,3 +568,21 @@ def test_optimizer_applied_to_variable_arguments_keeps_the_slots_of_its_trace():
     # TensorFlow 2.21: [0.8, 1.8] [2.9, 3.9], 2 traces, 3 optimizer variables (one set of slots)
     assert np.allclose(a.numpy(), [0.8, 1.8]) and np.allclose(b.numpy(), [2.9, 3.9])
     assert step.experimental_get_tracing_count() == 2 and len(optimizer.variables()) == 3
+
+
+def test_threads_passing_different_variables_to_one_trace_each_write_their_own():
+    import threading
+
+    @tf.function
+    def bump(v):
+        v.assign_add(tf.ones_like(v))
+
+    variables = [tf.Variable([0.0, 0.0]) for _ in range(4)]
+    bump(variables[0])
+    threads = [threading.Thread(target=lambda v=v: [bump(v) for _ in range(50)]) for v in variables]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [v.numpy().tolist() for v in variables] == [[51.0, 51.0]] + [[50.0, 50.0]] * 3
+    assert bump.experimental_get_tracing_count() == 1

@@ -71,8 +71,10 @@ class ConcreteFunction:
     def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any, params: list,
                  jit_compile: bool = False, variable_arguments: Sequence[VariableArgument] = ()):
         optimize(graph)
-        # what the graph reads and writes for each variable argument, in the order they are passed
+        # what the graph reads and writes for each variable argument, in the order they are passed, and
+        # the lock that makes threads passing variables take turns (a stand-in stands for one at a time)
         self._variable_arguments = list(variable_arguments)
+        self._binding = _thread.RLock() if variable_arguments else None
         self.graph = graph
         self.structured_outputs = structured_outputs
         self.structured_input_signature = structured_inputs
@@ -120,14 +122,15 @@ class ConcreteFunction:
         """The call with the trace's variable arguments standing for `variables` (then for what they
         stood for before, should a call inside this one have used them)."""
         stand_ins = self._variable_arguments
-        previous = [stand_in._variable for stand_in in stand_ins]
-        for stand_in, variable in zip(stand_ins, variables):
-            stand_in._variable = variable
-        try:
-            return self._call_flat(tensors)
-        finally:
-            for stand_in, variable in zip(stand_ins, previous):
+        with self._binding:
+            previous = [stand_in._variable for stand_in in stand_ins]
+            for stand_in, variable in zip(stand_ins, variables):
                 stand_in._variable = variable
+            try:
+                return self._call_flat(tensors)
+            finally:
+                for stand_in, variable in zip(stand_ins, previous):
+                    stand_in._variable = variable
 
     def _run_through_bind(self, tensors: list) -> list:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
