@@ -10,6 +10,7 @@ running the kernel on stand-in zeros) without computing anything.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -216,13 +217,16 @@ _RANK_CANDIDATES = ((), (2,), (3, 3), (2, 2, 2), (2, 2, 2, 2))
 
 def _infer_unknown_rank(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
     """Result shapes when the rank of an input is unknown (a `py_function`'s result): the op is
-    inferred with those inputs of several ranks (and of the other inputs' shapes). Where it takes every
-    one, a result's dimensions that come out the same for all are known (a full reduction's scalar,
-    the length of `tf.shape`'s vector); otherwise the results' ranks are unknown too. The dtypes come
-    from the first rank the op takes."""
+    inferred with those inputs of several ranks, of the other inputs' shapes, and as vectors as long as
+    its integer parameters and their product (a reshape's). Where it takes every one, a result's
+    dimensions that come out the same for all are known (a full reduction's scalar, the length of
+    `tf.shape`'s vector); otherwise the results' ranks are unknown too. The dtypes come from the first
+    shape the op takes."""
     others = [x._value.shape for x in inputs if type(x) is SymbolicTensor and x._value.shape is not None]
+    lengths = [n for n in _integers(params) if n > 0]
+    vectors = [(n,) for n in (*lengths, math.prod(lengths))] if lengths else []
     runs, failure = [], None
-    for candidate in dict.fromkeys([*_RANK_CANDIDATES, *others]):
+    for candidate in dict.fromkeys([*_RANK_CANDIDATES, *others, *vectors]):
         stand_ins = tuple(
             SymbolicTensor(AbstractValue(candidate, x._value.dtype), x._graph, x._name, x._label)
             if type(x) is SymbolicTensor and x._value.shape is None else x for x in inputs)

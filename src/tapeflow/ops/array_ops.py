@@ -62,7 +62,10 @@ def reshape(tensor: Any, shape: Any, name: str | None = None):
             None, None, f"Only one input size may be -1, not both {target.index(-1)} and "
                         f"{len(target) - 1 - target[::-1].index(-1)} [Op:Reshape]")
     if size is None:  # some dimensions known only when the code runs: its kernel checks then
-        return bind(_reshape_op, (x,), {"shape": target})
+        result = bind(_reshape_op, (x,), {"shape": target})
+        if x._value.shape is None:  # (of unknown rank: the result still has the shape asked for)
+            result.set_shape([None if d == -1 else d for d in target])
+        return result
     if size == 0 and -1 in target and 0 in target:  # TensorFlow's rule: -1 from the nonzero dimensions
         missing = math.prod(d for d in x._value.shape if d) // math.prod(d for d in target if d > 0)
         target = tuple(missing if d == -1 else d for d in target)
