@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.dtypes import NUMERIC, REAL
+from tapeflow.core.dtypes import NUMERIC, REAL, type_name
 from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops, shape_ops
@@ -263,8 +263,8 @@ def _arg(op: Op, input: Any, axis: Any, output_type: Any):
     output_type = dtypes.as_dtype(output_type)
     if output_type not in _ARG_OUTPUT:
         raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'output_type' of {output_type.name} is not in the list of allowed "
-                        f"values: int16, uint16, int32, int64 [Op:{op.name}]")
+            None, None, f"Value for attr 'output_type' of {type_name(output_type)} is not in the list of "
+                        f"allowed values: int16, uint16, int32, int64 [Op:{op.name}]")
     if isinstance(axis, list | tuple):
         raise TypeError("axis must be int or Tensor with integer datatype")
     rank = x._value.ndim
