@@ -287,9 +287,8 @@ class ResourceVariable(Variable):
     __slots__ = ()
 
 
-class _UnreadVariable(ResourceVariable):
-    """What `assign` and its kin return: the same variable under TensorFlow's name `UnreadVariable`,
-    read (through the variable, so tapes see it) when it is used."""
+class _VariableView(ResourceVariable):
+    """Another variable under another name: its value, slots and reads are that variable's."""
 
     __slots__ = ("_variable",)
 
@@ -301,10 +300,6 @@ class _UnreadVariable(ResourceVariable):
 
     _value = property(lambda self: self._variable._value,
                       lambda self, value: setattr(self._variable, "_value", value))
-
-    @property
-    def name(self) -> str:
-        return "UnreadVariable"
 
     def value(self) -> Tensor:
         return self._variable.value()
@@ -312,21 +307,23 @@ class _UnreadVariable(ResourceVariable):
     read_value = value
 
 
-class VariableArgument(ResourceVariable):
+class _UnreadVariable(_VariableView):
+    """What `assign` and its kin return: the same variable under TensorFlow's name `UnreadVariable`,
+    read (through the variable, so tapes see it) when it is used."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+
+class VariableArgument(_VariableView):
     """A variable passed to a traced function, as the trace holds it: one trace serves every variable of
     the same shape, dtype and trainability (TensorFlow's `VariableSpec`), so the graph reads and writes
     this stand-in, whose `_variable` each call sets to the variable it passes."""
 
-    __slots__ = ("_variable",)
-
-    def __init__(self, variable: Variable):  # noqa: D107 - (not Variable's: nothing to create)
-        self._variable = variable
-
-    def __getattr__(self, name: str) -> Any:  # the variable's own slots
-        return getattr(self._variable, name)
-
-    _value = property(lambda self: self._variable._value,
-                      lambda self, value: setattr(self._variable, "_value", value))
+    __slots__ = ()
 
     def value(self) -> Tensor:
         """While tracing, a read of this stand-in (the tapes watch the variable it stands for); when
