@@ -119,18 +119,24 @@ class ConcreteFunction:
         return nest.pack_sequence_as(self.structured_outputs, flat, expand_composites=True)
 
     def _call_binding(self, tensors: list, variables: Sequence[Variable]) -> Any:
-        """The call with the trace's variable arguments standing for `variables` (then for what they
-        stood for before, should a call inside this one have used them)."""
+        """The call with the trace's variable arguments standing for `variables`. Where other threads
+        run (`_thread._count()`: those started besides the main one), they take turns."""
+        if _thread._count():
+            with self._binding:
+                return self._call_bound(tensors, variables)
+        return self._call_bound(tensors, variables)
+
+    def _call_bound(self, tensors: list, variables: Sequence[Variable]) -> Any:
+        """Then for what they stood for before, should a call inside this one have used them."""
         stand_ins = self._variable_arguments
-        with self._binding:
-            previous = [stand_in._variable for stand_in in stand_ins]
-            for stand_in, variable in zip(stand_ins, variables):
+        previous = [stand_in._variable for stand_in in stand_ins]
+        for stand_in, variable in zip(stand_ins, variables):
+            stand_in._variable = variable
+        try:
+            return self._call_flat(tensors)
+        finally:
+            for stand_in, variable in zip(stand_ins, previous):
                 stand_in._variable = variable
-            try:
-                return self._call_flat(tensors)
-            finally:
-                for stand_in, variable in zip(stand_ins, previous):
-                    stand_in._variable = variable
 
     def _run_through_bind(self, tensors: list) -> list:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
@@ -585,7 +591,7 @@ def _leaf_key(leaf: Any) -> Any:
         if variable is None:
             return ("object", id(leaf))
         value = variable._value
-        return ("variable", value.shape, value.dtype.str, variable._trainable, id(variable))
+        return ("variable", value.shape, value.dtype, variable._trainable, id(variable))
     if isinstance(leaf, CompositeTensor) and hasattr(leaf, "_type_spec"):
         return ("composite", leaf._type_spec)
     if hasattr(leaf, "_component_specs"):  # a composite's spec (tf.SparseTensorSpec)
