@@ -586,3 +586,18 @@ def test_threads_passing_different_variables_to_one_trace_each_write_their_own()
         t.join()
     assert [v.numpy().tolist() for v in variables] == [[51.0, 51.0]] + [[50.0, 50.0]] * 3
     assert bump.experimental_get_tracing_count() == 1
+
+
+def test_a_tape_inside_differentiates_with_respect_to_a_variable_argument():
+    w = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def step(v):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(v * v)
+        assert tape.watched_variables() == (v,)
+        return tape.gradient(loss, v)
+
+    assert step(w).numpy().tolist() == [2.0, 4.0]
+    assert step(tf.Variable([3.0, 4.0])).numpy().tolist() == [6.0, 8.0]
+    assert step.experimental_get_tracing_count() == 1

@@ -326,14 +326,12 @@ class VariableArgument(_VariableView):
     __slots__ = ()
 
     def value(self) -> Tensor:
-        """While tracing, a read of this stand-in (the tapes watch the variable it stands for); when
-        the graph runs through `bind` under tapes, a read of that variable itself."""
-        state = current()
-        if not state.graphs:
+        """While tracing, a read of this stand-in (which the traced code's tapes watch, as its
+        gradients' source); when the graph runs through `bind` under tapes, a read of the variable it
+        stands for."""
+        if not current().graphs:
             return self._variable.value()
-        for tape in state.tapes:
-            tape.variable_accessed(self._variable)
-        return bind(_read_op, (self,))
+        return Variable.value(self)
 
     read_value = value
 
