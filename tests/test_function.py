@@ -508,3 +508,116 @@ def test_variables_made_on_the_first_call_take_lifted_initial_values():
     from_spec = FromInput()
     with pytest.raises(ValueError, match="not known here"):
         from_spec.__call__.get_concrete_function(tf.TensorSpec([2], tf.float32))
+
+
+def test_variables_passed_share_a_trace_by_shape_dtype_and_trainability():
+    """TensorFlow 2.21's counts (VariableSpec: shape, dtype, trainable, alias_id): writes inside go to
+    the variable passed."""
+    seen = []
+
+    @tf.function
+    def f(v, x):
+        seen.append((v.name, type(v).__name__))
+        v.assign_add(x)
+        return v.read_value() * 2
+
+    a, b = tf.Variable([1.0, 2.0], name="aa"), tf.Variable([3.0, 4.0], name="bb")
+    x = tf.constant([1.0, 1.0])
+    assert f(a, x).numpy().tolist() == [4.0, 6.0] and f(b, x).numpy().tolist() == [8.0, 10.0]
+    assert a.numpy().tolist() == [2.0, 3.0] and b.numpy().tolist() == [4.0, 5.0]
+    assert f.experimental_get_tracing_count() == 1 and seen == [("aa:0", "ResourceVariable")]
+    f(tf.Variable([1.0, 2.0], trainable=False), x)
+    assert f.experimental_get_tracing_count() == 2
+    f(tf.Variable([1.0, 2.0, 3.0]), tf.ones([3]))
+    f(tf.Variable([1.0, 2.0], dtype=tf.float64), tf.ones([2], tf.float64))
+    assert f.experimental_get_tracing_count() == 4
+    f(tf.Variable([5.0, 6.0]), x)
+    assert f.experimental_get_tracing_count() == 4
+
+    @tf.function
+    def total(variables):
+        return tf.add_n([v.read_value() for v in tf.nest.flatten(variables)])
+
+    total([a, b]), total([b, a])
+    assert total.experimental_get_tracing_count() == 1
+    assert total([a, a]).numpy().tolist() == [4.0, 6.0]  # one variable twice: another trace (alias_id)
+    assert total.experimental_get_tracing_count() == 2
+    total({"p": a, "q": b}), total({"p": b, "q": a})
+    assert total.experimental_get_tracing_count() == 3
+
+
+def test_variable_arguments_differentiate_compile_and_print_their_spec():
+    @tf.function
+    def f(v, x):
+        v.assign_add(x)
+        return v.read_value() * 2
+
+    @tf.function(jit_compile=True)
+    def g(v):
+        return v * v
+
+    a, b, x = tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0]), tf.constant([1.0, 1.0])
+    f(a, x)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(f(b, x) * 3.0)
+    grads = tape.gradient(y, [a, b])
+    assert grads[0] is None and grads[1].numpy().tolist() == [6.0, 6.0]
+    assert tape.watched_variables() == (b,)
+    for v in (a, b):
+        with tf.GradientTape() as tape:
+            y = g(v)
+        assert np.allclose(tape.gradient(y, v), 2 * v.numpy()) and tape.watched_variables() == (v,)
+    assert g(a).numpy().tolist() == (a.numpy() ** 2).tolist() and g.experimental_get_tracing_count() == 1
+    concrete = g.get_concrete_function(a)
+    assert concrete(b).numpy().tolist() == [16.0, 25.0]  # b is [4, 5] now
+    assert str(concrete).splitlines()[1:] == [
+        "  v (POSITIONAL_OR_KEYWORD): VariableSpec(shape=(2,), dtype=tf.float32, trainable=True, "
+        "alias_id=0)", "Output Type:", "  TensorSpec(shape=(2,), dtype=tf.float32, name=None)",
+        "Captures:", "  None"]
+
+
+def test_optimizer_applied_to_variable_arguments_keeps_the_slots_of_its_trace():
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    a, b, g = tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0]), [tf.constant([1.0, 1.0])]
+
+    @tf.function
+    def step(variables, gradients):
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    step([a], g), step([b], g), step([a], g)
+    # TensorFlow 2.21: [0.8, 1.8] [2.9, 3.9], 2 traces, 3 optimizer variables (one set of slots)
+    assert np.allclose(a.numpy(), [0.8, 1.8]) and np.allclose(b.numpy(), [2.9, 3.9])
+    assert step.experimental_get_tracing_count() == 2 and len(optimizer.variables()) == 3
+
+
+def test_threads_passing_different_variables_to_one_trace_each_write_their_own():
+    import threading
+
+    @tf.function
+    def bump(v):
+        v.assign_add(tf.ones_like(v))
+
+    variables = [tf.Variable([0.0, 0.0]) for _ in range(4)]
+    bump(variables[0])
+    threads = [threading.Thread(target=lambda v=v: [bump(v) for _ in range(50)]) for v in variables]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [v.numpy().tolist() for v in variables] == [[51.0, 51.0]] + [[50.0, 50.0]] * 3
+    assert bump.experimental_get_tracing_count() == 1
+
+
+def test_a_tape_inside_differentiates_with_respect_to_a_variable_argument():
+    w = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def step(v):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(v * v)
+        assert tape.watched_variables() == (v,)
+        return tape.gradient(loss, v)
+
+    assert step(w).numpy().tolist() == [2.0, 4.0]
+    assert step(tf.Variable([3.0, 4.0])).numpy().tolist() == [6.0, 8.0]
+    assert step.experimental_get_tracing_count() == 1

@@ -18,6 +18,8 @@ def test_inferred_dtypes(value, dtype):
 @pytest.mark.parametrize("value, error, message", [
     (2**63, ValueError, "out-of-range integer"),
     ([1, "a"], ValueError, "mixed types"),
+    ([True, 1.5], ValueError, "mixed types"),  # (TensorFlow types a list by its first element)
+    ([[True], [2]], ValueError, "mixed types"),
     ([[1, 2], [3]], ValueError, "non-rectangular"),
     (None, ValueError, r"Attempt to convert a value \(None\)"),
 ])

@@ -25,13 +25,13 @@ import numpy as np
 from tapeflow.autodiff import backprop, explain
 from tapeflow.core import nest
 from tapeflow.core.convert import convert_to_tensor
-from tapeflow.core.state import recording_started, recording_stopped
+from tapeflow.core.state import current, recording_started, recording_stopped
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops import shape_ops
 from tapeflow.ops.array_ops import reshape, stack
 from tapeflow.ops.gather_ops import gather, to_dense
 from tapeflow.ops.indexed_slices import IndexedSlices
-from tapeflow.ops.variables import Variable
+from tapeflow.ops.variables import Variable, VariableArgument
 
 
 class UnconnectedGradients(enum.Enum):
@@ -160,8 +160,12 @@ class GradientTape:
             tracked.update(map(id, outputs))
 
     def watched_variables(self) -> tuple:
-        """The variables this tape watched, in the order they were created (as TensorFlow lists them)."""
-        return tuple(sorted((t for t in self._watched if isinstance(t, Variable)), key=lambda v: v._uid))
+        """The variables this tape watched, in the order they were created (as TensorFlow lists them);
+        outside a trace, not a trace's stand-ins for variable arguments (read while a function was
+        traced under this tape: the variables themselves are watched when it runs)."""
+        stand_ins = () if current().graphs else VariableArgument
+        return tuple(sorted((t for t in self._watched if isinstance(t, Variable) and not isinstance(
+            t, stand_ins)), key=lambda v: v._uid))
 
     # -- the gradient ---------------------------------------------------------------------------
 

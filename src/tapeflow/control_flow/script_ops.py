@@ -8,15 +8,11 @@ ops inside it. `py_function` hands `func` eager tensors and converts what it ret
 function, wants arrays of exactly those dtypes back. Eagerly, `numpy_function` is a plain call of
 `func` whose results become tensors whatever `Tout` says, as in TensorFlow.
 
-Result shapes while tracing. TensorFlow gives these results an unknown shape; tapeflow's graphs have
-static shapes. So when a call is traced, tapeflow calls `func` once, at trace time, on stand-ins —
-zeros shaped like its symbolic inputs (constant inputs as they are), with NumPy's floating-point
-warnings silenced and no tape recording — and takes the shapes of what it returns. That call's side
-effects happen once per trace, like any Python code in a traced function. The shapes are then
-checked on every call (a `func` with no results is not called while tracing): a `func` whose result
-shape depends on its input values, rather than on their shapes, raises an `InvalidArgumentError`
-that says so (call it outside `tf.function`). The gradient op needs no such call: its results have
-its inputs' shapes.
+Result shapes while tracing. As in TensorFlow, `func` is not called while tracing: its results have
+the dtypes `Tout` names and an unknown shape (not even the rank: `y.shape` is `<unknown>`), which
+`y.set_shape(...)` or `tf.ensure_shape` make known; the ops they feed infer what they can
+(graph/ir.py). So `func`'s prints and other side effects happen once per call, in program order. The
+gradient op's results have its inputs' shapes.
 
 Gradients. `py_function` is differentiable like TensorFlow's: the rule for an input is another
 `py_function` that reruns `func` under a `GradientTape` on the same inputs and returns the
@@ -44,7 +40,7 @@ from tapeflow.core import dtypes, errors, nest
 from tapeflow.core.convert import convert_to_tensor, to_array
 from tapeflow.core.op import PYTHON, Op, bind
 from tapeflow.core.state import current, paused
-from tapeflow.core.symbolic import AbstractValue, SymbolicTensor
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.creation_ops import zeros_like
 
@@ -104,10 +100,9 @@ def _array_result(value: Any, dtype: dtypes.DType, index: int, op_name: str) -> 
     return array[()]
 
 
-def _run(op_name: str, func: Callable, args: list, Tout: tuple, shapes: tuple | None,
-         exact_count: bool, convert: Callable) -> tuple:
-    """Call `func` eagerly on `args` and convert its results to `Tout`, checking them against the
-    traced `shapes` when there are any."""
+def _run(op_name: str, func: Callable, args: list, Tout: tuple, exact_count: bool,
+         convert: Callable) -> tuple:
+    """Call `func` eagerly on `args` and convert its results to `Tout`."""
     with paused():  # plain eager code: no graph being traced, no tape of this thread recording
         try:
             results = _as_list(func(*args))
@@ -117,32 +112,21 @@ def _run(op_name: str, func: Callable, args: list, Tout: tuple, shapes: tuple | 
         raise errors.InvalidArgumentError(
             None, None, f"{_func_name(func)} returns {len(results)} values, but expects to see "
                         f"{len(Tout)} values. [Op:{op_name}]")
-    values = tuple(convert(v, d, i, op_name) for i, (v, d) in enumerate(zip(results, Tout)))
-    if shapes is not None:
-        for i, (value, shape) in enumerate(zip(values, shapes)):
-            if np.shape(value) != shape:
-                raise _shape_error(func, i, np.shape(value), shape, op_name)
-    return values
-
-
-def _shape_error(func: Callable, index: int, got: tuple, traced: tuple, op_name: str) -> errors.OpError:
-    return errors.InvalidArgumentError(
-        None, None, f"{_func_name(func)} returned shape {list(got)} for its result {index}, but tapeflow "
-                    f"traced it with shape {list(traced)}: the shape it returned for zeros shaped like its "
-                    f"inputs, at trace time. tapeflow's compiled functions need result shapes that depend "
-                    f"only on the input shapes; call this function outside tf.function. [Op:{op_name}]")
+    return tuple(convert(v, d, i, op_name) for i, (v, d) in enumerate(zip(results, Tout)))
 
 
 def _eager_py_func_kernel(*values: Any, func: Callable, Tout: tuple, shapes: tuple | None) -> tuple:
-    return _run("EagerPyFunc", func, [Tensor(v) for v in values], Tout, shapes, False, _tensor_result)
+    return _run("EagerPyFunc", func, [Tensor(v) for v in values], Tout, False, _tensor_result)
 
 
 def _py_func_kernel(*values: Any, func: Callable, Tout: tuple, shapes: tuple | None) -> tuple:
-    return _run("PyFunc", func, [np.array(v) for v in values], Tout, shapes, True, _array_result)
+    return _run("PyFunc", func, [np.array(v) for v in values], Tout, True, _array_result)
 
 
-def _infer(*values: Any, func: Callable, Tout: tuple, shapes: tuple) -> list[AbstractValue]:
-    return [AbstractValue(shape, dtype._np) for shape, dtype in zip(shapes, Tout)]
+def _infer(*values: Any, func: Callable, Tout: tuple, shapes: tuple | None) -> list[AbstractValue]:
+    """`Tout`'s dtypes; the shapes the caller knows (a gradient's: its inputs'), else unknown."""
+    return [AbstractValue(None if shapes is None else shapes[i], dtype._np)
+            for i, dtype in enumerate(Tout)]
 
 
 # ---- the ops ------------------------------------------------------------------------------------
@@ -186,23 +170,7 @@ _PY_FUNC_STATELESS = Op("PyFuncStateless", _py_func_kernel, None, multiple_resul
 
 
 def _bind(op: Op, func: Callable, inputs: tuple, Tout: tuple, shapes: tuple | None) -> tuple:
-    """Apply a script op; when it becomes a graph equation with unknown result shapes, they are
-    learnt by calling `func` on stand-ins (see module doc)."""
-    if shapes is None and not Tout:  # no results: nothing to learn, and `func` must not run now
-        shapes = ()
-    if shapes is None and current().graphs and (
-            op.effect is not None or any(type(x) is SymbolicTensor for x in inputs)):
-        stand_ins = [x._value.example() if type(x) is SymbolicTensor else x._value for x in inputs]
-        try:
-            with np.errstate(all="ignore"):
-                results = op.kernel(*stand_ins, func=func, Tout=Tout, shapes=None)
-        except errors.OpError as e:
-            error = type(e)(None, None, f"{e.message} (raised by the call of {_func_name(func)} on zeros "
-                                        f"shaped like its inputs, which tapeflow makes while tracing to "
-                                        f"learn the shapes of its results)")
-            error.from_kernel = True  # (what the function did, not a shape check)
-            raise error from e
-        shapes = tuple(np.shape(r) for r in results)
+    """Apply a script op; `shapes`, where known, are its results' (else unknown while tracing)."""
     return bind(op, inputs, {"func": func, "Tout": Tout, "shapes": shapes})
 
 

@@ -79,6 +79,8 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
             raise _cannot_convert(value, dtype)
         return text
     if dtype is None:
+        if kind in "iuf" and isinstance(_first_element(value), bool):  # (TF types a list by its first)
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
         if kind in "iu":
             if array.size and array.max() > _INT64.max:
                 raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.")
@@ -93,6 +95,12 @@ def _python_array(value: Any, dtype: dtypes.DType | None) -> np.ndarray:
     if dtype is dtypes.string or (array.size and lossy):
         raise _cannot_convert(value, dtype)
     return array.astype(dtype._np)
+
+
+def _first_element(value: Any) -> Any:
+    while isinstance(value, list | tuple) and value:
+        value = value[0]
+    return value
 
 
 def _cannot_convert(value: Any, dtype: dtypes.DType) -> TypeError:

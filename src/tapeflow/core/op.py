@@ -12,7 +12,10 @@ outer tape records them (second order needs nothing more), in one of two forms, 
   gradient (or None) per input, for ops whose gradients share their work (control flow reruns a
   subgraph once, `tf.custom_gradient` calls the user's function once).
 
-An op with neither has no gradient: nothing flows through it.
+An op with neither has no gradient: nothing flows through it (TensorFlow's `NotDifferentiable`). One
+declared `unregistered` is one TensorFlow registers no gradient for: a gradient reaching it raises
+TensorFlow's `LookupError` naming it (a gradient that does not reach it, as through its integer
+results, raises nothing).
 
 `bind(op, inputs, params)` runs the kernel on the inputs' values and wraps the result — or, while a
 function is being traced and an input is symbolic (or the op has an effect), adds an equation to the
@@ -81,9 +84,13 @@ class Op:
                  *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,
                  sparse_ok: bool = False, effect: Effect | None = None, infer: Callable | None = None,
                  emit: Callable | None = None, infix: str | None = None, label: str | None = None,
-                 identity: bool = False, neutral: tuple | None = None, batchable: bool = False):
-        if grads is not None and joint is not None:
-            raise ValueError(f"Op {name}: declare its gradient per input (grads) or jointly, not both")
+                 identity: bool = False, neutral: tuple | None = None, batchable: bool = False,
+                 unregistered: bool = False):
+        if (grads is not None) + (joint is not None) + unregistered > 1:
+            raise ValueError(f"Op {name}: declare its gradient per input (grads), jointly, or as "
+                             f"unregistered: one of them")
+        if unregistered:
+            joint = _unregistered(name)
         if variadic and grads is not None and not callable(grads):
             raise ValueError(f"Op {name}: a variadic op's grads is one rule taking the input's index first")
         self.name = name
@@ -109,6 +116,13 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
+
+
+def _unregistered(name: str) -> Callable:
+    """The rule of an op TensorFlow has no gradient for: TensorFlow's error when one reaches it."""
+    def rule(*_: object, **__: object) -> None:
+        raise LookupError(f"gradient registry has no entry for: {name}")
+    return rule
 
 
 def bind(op: Op, inputs: tuple, params: dict = EMPTY):

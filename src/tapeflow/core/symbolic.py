@@ -15,37 +15,42 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.tensor import TensorLike
+from tapeflow.core.tensor_shape import TensorShape
 
 
 class AbstractValue:
     """The static facts about a traced value: a NumPy dtype and a shape of ints, where None is a
-    dimension known only when the compiled code runs (a batch given as `TensorSpec([None, 3])`)."""
+    dimension known only when the compiled code runs (a batch given as `TensorSpec([None, 3])`). The
+    shape itself is None where not even the rank is known (what a `py_function` returns)."""
 
     __slots__ = ("shape", "dtype", "known")
 
-    def __init__(self, shape: tuple, dtype: Any):
-        self.shape = tuple(shape)
+    def __init__(self, shape: tuple | None, dtype: Any):
+        self.shape = None if shape is None else tuple(shape)
         self.dtype = np.dtype(dtype)
-        self.known = None not in self.shape  # every dimension known: the common, fast case
+        self.known = shape is not None and None not in self.shape  # every dimension known: the fast case
 
     @property
-    def ndim(self) -> int:
-        return len(self.shape)
+    def ndim(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
 
     @property
     def size(self) -> int | None:
         return math.prod(self.shape) if self.known else None
 
     def example(self, unknown: int = 1) -> np.ndarray:
-        """A concrete stand-in (zeros) with these facts, each unknown dimension `unknown` long."""
-        shape = self.shape if self.known else tuple(unknown if d is None else d for d in self.shape)
+        """A concrete stand-in (zeros) with these facts, each unknown dimension `unknown` long (a
+        scalar for an unknown rank)."""
+        shape = self.shape if self.known else () if self.shape is None else tuple(
+            unknown if d is None else d for d in self.shape)
         return np.zeros(shape, self.dtype)[()] if self.dtype != object else np.full(shape, b"", object)
 
     def __array__(self, dtype: Any = None, copy: Any = None):
         raise TypeError(f"A traced value ({self!r}) has no NumPy value while its function is traced")
 
     def __repr__(self) -> str:
-        return f"{dtypes.from_numpy(self.dtype).name}{list(self.shape)}"
+        shape = "<unknown>" if self.shape is None else list(self.shape)
+        return f"{dtypes.from_numpy(self.dtype).name}{shape}"
 
 
 class SymbolicTensor(TensorLike):
@@ -85,7 +90,29 @@ class SymbolicTensor(TensorLike):
 
     __index__ = __int__
 
+    @property
+    def ndim(self) -> int | None:
+        return self._value.ndim
+
+    def set_shape(self, shape: Any) -> None:
+        """`Tensor.set_shape`: what is known of its shape from now on, merged with what was known (the
+        shape of a `py_function`'s result, for instance); TensorFlow's ValueError where they differ."""
+        given, known = TensorShape(shape), self.shape
+        if given.rank is None:
+            return
+        if known.rank is not None:
+            if known.rank != given.rank:
+                raise ValueError(f"Shapes must be equal rank, but are {known.rank} and {given.rank}")
+            for i, (a, b) in enumerate(zip(known.as_list(), given.as_list())):
+                if a is not None and b is not None and a != b:
+                    raise ValueError(f"Dimension {i} in both shapes must be equal, but are {a} and {b}. "
+                                     f"Shapes are {known.as_list()} and {given.as_list()}.")
+            given = TensorShape([a if a is not None else b for a, b in zip(known.as_list(), given.as_list())])
+        self._value = AbstractValue(given.as_list(), self._value.dtype)
+
     def __len__(self) -> int:
+        if self._value.shape is None:
+            raise TypeError("len is not well defined for a tensor of unknown rank")
         if not self._value.shape:
             raise TypeError("len is not well defined for a rank-0 tensor")
         return self._value.shape[0]

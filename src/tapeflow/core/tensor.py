@@ -41,6 +41,12 @@ class TensorLike:
     def get_shape(self) -> TensorShape:
         return self.shape
 
+    def set_shape(self, shape: Any) -> None:
+        """`Tensor.set_shape`: a value's shape is known; TensorFlow's ValueError if `shape` differs."""
+        given = TensorShape(shape)
+        if not given.is_compatible_with(self.shape):
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied shape {given}.")
+
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(self._numpy_value())
         return value if dtype is None else value.astype(dtype, copy=False)

@@ -75,10 +75,9 @@ def staged_for(dataset: Any, extra_test: Callable | None, body: Callable, state:
                names: Any, opts: dict) -> tuple:
     """AutoGraph's `for element in dataset` while tracing: a while loop over a pass read at run time."""
     flat_spec = tuple(nest.flatten(dataset.element_spec))
-    if any(isinstance(s, DatasetSpec) or s.shape.rank is None for s in flat_spec):
+    if any(isinstance(s, DatasetSpec) for s in flat_spec):
         raise NotImplementedError(f"A compiled loop over a dataset of {dataset.element_spec} (nested "
-                                  f"datasets "
-                                  f"or unknown ranks) is not supported in tapeflow.")
+                                  f"datasets) is not supported in tapeflow.")
     handle = bind(_START, (), {"dataset": dataset})
 
     def test(*values: Any) -> Any:

@@ -118,7 +118,7 @@ def component_specs(flat_spec: list) -> list[tuple]:
         if composites.is_composite_spec(spec):
             out.extend(spec._component_specs())
         else:
-            out.append((tuple(spec.shape.as_list()), spec.dtype._np))
+            out.append((None if spec.shape.rank is None else tuple(spec.shape.as_list()), spec.dtype._np))
     return out
 
 
@@ -148,9 +148,10 @@ def with_shapes(spec: Any, shapes: list) -> Any:
 
 def batched(spec: Any, size: int | None) -> Any:
     """The spec of `size` elements of `spec` stacked (size None: unknown); ragged and sparse leaves
-    batch into one more (ragged) dimension."""
+    batch into one more (ragged) dimension, a leaf of unknown rank stays of unknown rank."""
     leaves = [composites.spec_batched(s, size) if composites.is_composite_spec(s) else
-              TensorSpec([size, *s.shape.as_list()], s.dtype) for s in nest.flatten(spec)]
+              TensorSpec(None if s.shape.rank is None else [size, *s.shape.as_list()], s.dtype)
+              for s in nest.flatten(spec)]
     return nest.pack_sequence_as(spec, leaves)
 
 

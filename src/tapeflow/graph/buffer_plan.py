@@ -77,7 +77,8 @@ def _is_c_ordered(x: Any, known_c: set[int]) -> bool:
     TensorFlow's tensors are row-major), a constant if it is, a value computed here if its kernel
     wrote a new array from C-ordered inputs."""
     if type(x) is SymbolicTensor:
-        return x._value.ndim <= 1 or id(x) in known_c
+        ndim = x._value.ndim  # (None: a rank unknown while tracing)
+        return ndim is not None and ndim <= 1 or id(x) in known_c
     if type(x) is Tensor:  # C-ordered, or a broadcast of a C-ordered array (the strides not zero decrease)
         value = x._value
         if np.ndim(value) <= 1:

@@ -10,6 +10,7 @@ running the kernel on stand-in zeros) without computing anything.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -198,10 +199,51 @@ def _infer(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
     """The shapes and dtypes of an op's results: its `infer` rule, else its kernel run on stand-ins
     (zeros; ones if zeros are rejected, as integer division rejects a zero divisor)."""
     if op.infer is not None:
-        return op.infer(*(x._value for x in inputs), **params)
+        try:
+            return op.infer(*(x._value for x in inputs), **params)
+        except TypeError:  # (a rule that needs its inputs' ranks)
+            if not any(type(x) is SymbolicTensor and x._value.shape is None for x in inputs):
+                raise
     if all(type(x) is not SymbolicTensor or x._value.known for x in inputs):
         return _run_on_stand_ins(op, inputs, params, 1)
+    if any(type(x) is SymbolicTensor and x._value.shape is None for x in inputs):
+        return _infer_unknown_rank(op, inputs, params)
     return _infer_unknown(op, inputs, params)
+
+
+# The shapes an input of unknown rank is tried with (a scalar, then ranks 1 to 4).
+_RANK_CANDIDATES = ((), (2,), (3, 3), (2, 2, 2), (2, 2, 2, 2))
+
+
+def _infer_unknown_rank(op: Op, inputs: tuple, params: dict) -> list[AbstractValue]:
+    """Result shapes when the rank of an input is unknown (a `py_function`'s result): the op is
+    inferred with those inputs of several ranks, of the other inputs' shapes, and as vectors as long as
+    its integer parameters and their product (a reshape's). Where it takes every one, a result's
+    dimensions that come out the same for all are known (a full reduction's scalar, the length of
+    `tf.shape`'s vector); otherwise the results' ranks are unknown too. The dtypes come from the first
+    shape the op takes."""
+    others = [x._value.shape for x in inputs if type(x) is SymbolicTensor and x._value.shape is not None]
+    lengths = [n for n in _integers(params) if n > 0]
+    vectors = [(n,) for n in (*lengths, math.prod(lengths))] if lengths else []
+    runs, failure = [], None
+    for candidate in dict.fromkeys([*_RANK_CANDIDATES, *others, *vectors]):
+        stand_ins = tuple(
+            SymbolicTensor(AbstractValue(candidate, x._value.dtype), x._graph, x._name, x._label)
+            if type(x) is SymbolicTensor and x._value.shape is None else x for x in inputs)
+        try:
+            runs.append(_infer(op, stand_ins, params))
+        except errors.OpError as e:
+            failure = failure or e
+    if not runs:
+        raise failure
+    results = []
+    for avals in zip(*runs):
+        if failure is not None or len({a.ndim for a in avals}) > 1 or avals[0].shape is None:
+            results.append(AbstractValue(None, avals[0].dtype))
+        else:
+            shape = [dims[0] if len(set(dims)) == 1 else None for dims in zip(*(a.shape for a in avals))]
+            results.append(AbstractValue(shape, avals[0].dtype))
+    return results
 
 
 def _run_on_stand_ins(op: Op, inputs: tuple, params: dict, unknown: int) -> list[AbstractValue]:

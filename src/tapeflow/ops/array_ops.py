@@ -62,7 +62,10 @@ def reshape(tensor: Any, shape: Any, name: str | None = None):
             None, None, f"Only one input size may be -1, not both {target.index(-1)} and "
                         f"{len(target) - 1 - target[::-1].index(-1)} [Op:Reshape]")
     if size is None:  # some dimensions known only when the code runs: its kernel checks then
-        return bind(_reshape_op, (x,), {"shape": target})
+        result = bind(_reshape_op, (x,), {"shape": target})
+        if x._value.shape is None:  # (of unknown rank: the result still has the shape asked for)
+            result.set_shape([None if d == -1 else d for d in target])
+        return result
     if size == 0 and -1 in target and 0 in target:  # TensorFlow's rule: -1 from the nonzero dimensions
         missing = math.prod(d for d in x._value.shape if d) // math.prod(d for d in target if d > 0)
         target = tuple(missing if d == -1 else d for d in target)
@@ -266,7 +269,12 @@ def concat(values: Any, axis: Any, name: str = "concat"):
     if not xs:
         raise invalid("ConcatV2", "ConcatOp : Expected a non-empty list of tensors")
     shapes = [x._value.shape for x in xs]
-    rank = len(shapes[0])
+    known = next((s for s in shapes if s is not None), None)
+    if known is None:
+        raise ValueError("tf.concat of tensors of unknown rank (py_function results): state the shape of "
+                         "one of them first (`set_shape`, `tf.ensure_shape`)")
+    rank = len(known)
+    shapes = [(None,) * rank if s is None else s for s in shapes]  # (the rank of the others)
     if rank == 0:
         raise invalid("ConcatV2", "ConcatOp : Can't concatenate scalars (use tf.stack instead)")
     if not -rank <= axis < rank:
@@ -278,7 +286,7 @@ def concat(values: Any, axis: Any, name: str = "concat"):
             raise invalid("ConcatV2", f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
                                        f"{dims_text(shapes[0])} vs. shape[{i}] = {dims_text(s)}")
         for d in range(rank):
-            if d != axis and s[d] != shapes[0][d]:
+            if d != axis and s[d] != shapes[0][d] and None not in (s[d], shapes[0][d]):
                 raise invalid("ConcatV2", f"ConcatOp : Dimension {d} in both shapes must be equal: "
                                           f"shape[0] = {dims_text(shapes[0])} vs. shape[{i}] = "
                                           f"{dims_text(s)}")

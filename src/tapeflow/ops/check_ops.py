@@ -289,6 +289,8 @@ def _ensure_shape_kernel(x, shape):
 
 
 def _ensure_shape_infer(x: AbstractValue, shape: tuple) -> list[AbstractValue]:
+    if x.shape is None:
+        return [AbstractValue(shape, x.dtype)]
     merged = tuple(s if s is not None else d for s, d in zip(shape, x.shape))
     return [AbstractValue(merged, x.dtype)]
 
@@ -309,7 +311,7 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Any:
         if isinstance(x._value, AbstractValue):
             raise ValueError(f"Shape must be rank {shape.rank} but is rank {known.rank} for '{{{{node "
                              f"EnsureShape}}}}' with input shapes: {known}.")
-    elif isinstance(x._value, AbstractValue):
+    elif known.rank is not None and isinstance(x._value, AbstractValue):
         for i, (a, b) in enumerate(zip(known.as_list(), shape.as_list())):
             if a is not None and b is not None and a != b:
                 raise ValueError(f"Dimension {i} in both shapes must be equal, but are {b} and {a}. Shapes "

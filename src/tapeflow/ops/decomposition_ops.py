@@ -280,11 +280,8 @@ def _lu_infer(a, index_type):  # (tracing: the kernel would reject the stand-in 
     return [AbstractValue(a.shape, a.dtype), AbstractValue(a.shape[:-1], index_type)]
 
 
-def _lu_grad(g, ys, a, index_type):
-    raise LookupError("gradient registry has no entry for: Lu")
-
-
-_lu_op = Op("Lu", _single_precision_for_half(_lu_kernel), (_lu_grad,), multiple_results=True, infer=_lu_infer)
+_lu_op = Op("Lu", _single_precision_for_half(_lu_kernel), unregistered=True, multiple_results=True,
+            infer=_lu_infer)
 
 
 def lu(input: Any, output_idx_type: Any = dtypes.int32, name: str | None = None) -> Lu:  # noqa: A002

@@ -121,10 +121,9 @@ def _truncate_mod_kernel(x, y):
     return np.fmod(x, y)
 
 
-# The remainder of division rounded toward zero: its sign is x's. Not differentiable (TensorFlow
-# registers no gradient).
+# The remainder of division rounded toward zero: its sign is x's. TensorFlow registers no gradient.
 truncatemod = binary("truncatemod", "TruncateMod", _truncate_mod_kernel, None,
-                     FLOATS | {dtypes.int32, dtypes.int64})
+                     FLOATS | {dtypes.int32, dtypes.int64}, unregistered=True)
 
 
 def scalar_mul(scalar: Any, x: Any, name: str | None = None):

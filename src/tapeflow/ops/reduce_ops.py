@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dtypes, errors
-from tapeflow.core.dtypes import NUMERIC, REAL
+from tapeflow.core.dtypes import NUMERIC, REAL, type_name
 from tapeflow.core.op import Op, bind
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import array_ops, math_ops, shape_ops
@@ -36,10 +36,14 @@ _ARG_OUTPUT = (dtypes.int16, dtypes.uint16, dtypes.int32, dtypes.int64)
 
 # ---- the axis argument ------------------------------------------------------------------------
 
-def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple:
-    """TensorFlow's `axis` argument as a sorted tuple of non-negative ints."""
+def normalize_axis(axis: Any, rank: int | None, op_name: str) -> tuple | None:
+    """TensorFlow's `axis` argument as a sorted tuple of non-negative ints; None (every axis) for a
+    tensor of unknown rank (a `py_function`'s result, traced)."""
     if axis is None:
-        return tuple(range(rank))
+        return None if rank is None else tuple(range(rank))
+    if rank is None:
+        raise ValueError(f"{op_name} over the axes {axis!r} of a tensor of unknown rank: state its shape "
+                         f"first (`set_shape`, `tf.ensure_shape`)")
     if hasattr(axis, "_value"):
         if axis.dtype not in INDEX_TYPES:
             raise invalid(op_name, f"Value for attr 'Tidx' of {axis.dtype.name} is not in the list of "
@@ -76,7 +80,7 @@ def kept_shape(shape: tuple, axes: tuple) -> tuple:
 def keep_dims(t: Tensor, x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
     """`t`, a reduction of `x` (or its gradient), reshaped to the kept shape: it then broadcasts
     against `x`."""
-    if keepdims:
+    if keepdims or axes is None:  # (None: every axis of a tensor of unknown rank, reduced to a scalar)
         return t
     shape = kept_shape(x._value.shape, axes)
     return array_ops.reshape(t, shape if None not in shape else [-1 if d is None else d for d in shape]) if (
@@ -125,12 +129,12 @@ def _mean_kernel(x, axes, keepdims, *, out=None):
     return out
 
 
-def _count(shape: tuple, axes: tuple) -> int:
-    return math.prod(shape[a] for a in axes)
+def _count(shape: tuple, axes: tuple | None) -> int:
+    return math.prod(shape if axes is None else (shape[a] for a in axes))
 
 
 def _mean_grad(g, y, x, axes, keepdims):
-    if None in (x._value.shape[a] for a in axes):  # a count known when the code runs
+    if axes is None or None in (x._value.shape[a] for a in axes):  # a count known when the code runs
         return broadcast_back(g / shape_ops.count(x, axes, g._value.dtype), x, axes, keepdims)
     return broadcast_back(g / _count(x._value.shape, axes), x, axes, keepdims)
 
@@ -264,8 +268,8 @@ def _arg(op: Op, input: Any, axis: Any, output_type: Any):
     output_type = dtypes.as_dtype(output_type)
     if output_type not in _ARG_OUTPUT:
         raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'output_type' of {output_type.name} is not in the list of allowed "
-                        f"values: int16, uint16, int32, int64 [Op:{op.name}]")
+            None, None, f"Value for attr 'output_type' of {type_name(output_type)} is not in the list of "
+                        f"allowed values: int16, uint16, int32, int64 [Op:{op.name}]")
     if isinstance(axis, list | tuple):
         raise TypeError("axis must be int or Tensor with integer datatype")
     rank = x._value.ndim

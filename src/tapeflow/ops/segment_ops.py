@@ -21,6 +21,7 @@ import numpy as np
 from tapeflow.core import dtypes, errors
 from tapeflow.core.dtypes import NUMERIC, REAL, type_name
 from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.ops import math_ops
@@ -237,26 +238,47 @@ def segment_prod(data: Any, segment_ids: Any, name: str | None = None):
     return _sorted_reduction(_prod_op, data, segment_ids, NUMERIC)
 
 
+def _bincount_kernel(arr: np.ndarray, weights: np.ndarray, minlength: int | None, maxlength: int | None,
+                     binary_output: bool, dtype: np.dtype, per_row: bool) -> np.ndarray:
+    if arr.size and arr.min() < 0:
+        raise errors.InvalidArgumentError(None, None, "Input arr must be non-negative! [Op:Bincount]")
+    length = max(int(arr.max()) + 1 if arr.size else 0, minlength or 0)
+    if maxlength is not None:
+        length = min(length, maxlength)
+    rows = arr.reshape(len(arr) if per_row else 1, -1)
+    given = weights.reshape(rows.shape) if weights.size else None
+    counts = np.zeros((len(rows), length), np.float64 if given is not None else np.int64)
+    for i, row in enumerate(rows):
+        keep = row < length
+        counts[i] = np.bincount(row[keep], None if given is None else given[i][keep], minlength=length)
+    if binary_output:
+        counts = counts > 0
+    return counts.astype(dtype) if per_row else counts[0].astype(dtype)
+
+
+def _bincount_infer(arr, weights, minlength, maxlength, binary_output, dtype, per_row) -> list:
+    """The number of bins is known while tracing only when `minlength` and `maxlength` fix it."""
+    length = minlength if minlength is not None and minlength == maxlength else None
+    return [AbstractValue((arr.shape[0], length) if per_row else (length,), dtype)]
+
+
+# TensorFlow registers no gradient for it (for the weights): one reaching it raises its LookupError.
+_bincount_op = Op("DenseBincount", _bincount_kernel, unregistered=True, infer=_bincount_infer)
+
+
 def bincount(arr: Any, weights: Any = None, minlength: int | None = None, maxlength: int | None = None,
              dtype: Any = dtypes.int32, name: str | None = None, axis: Any = None,
              binary_output: bool = False):
     """`tf.math.bincount`: how often each value 0, 1, ... occurs in `arr` (or the sum of its
-    `weights`), at least `minlength` and at most `maxlength` bins. Not differentiable."""
-    values = np.asarray(tensor(arr)._value).reshape(-1)
-    if values.size and values.min() < 0:
-        raise errors.InvalidArgumentError(
-            None, None, "Input arr must be non-negative! [Op:Bincount]")
-    length = int(values.max()) + 1 if values.size else 0
-    length = max(length, minlength or 0)
-    if maxlength is not None:
-        length = min(length, maxlength)
-        keep = values < length
-        values = values[keep]
-    given = None if weights is None else np.asarray(tensor(weights)._value).reshape(-1)
-    if given is not None and maxlength is not None:
-        given = given[keep]
-    counts = np.bincount(values, weights=given, minlength=length)[:length]
-    out_dtype = dtypes.as_dtype(dtype) if weights is None else tensor(weights).dtype
-    if binary_output:
-        counts = counts > 0
-    return Tensor(counts.astype(out_dtype._np))
+    `weights`), at least `minlength` and at most `maxlength` bins; with `axis=-1`, for each row of a
+    matrix. No gradient (TensorFlow's LookupError)."""
+    if weights is not None and binary_output:
+        raise ValueError("Arguments `binary_output` and `weights` are mutually exclusive. Please specify "
+                         "only one.")
+    arr = tensor(arr)
+    if arr.dtype not in (dtypes.int32, dtypes.int64):  # (TensorFlow counts the values cast to int32)
+        arr = math_ops.cast(arr, dtypes.int32)
+    weights = tensor(weights) if weights is not None else Tensor(np.zeros(0, dtypes.as_dtype(dtype)._np))
+    return bind(_bincount_op, (arr, weights), {
+        "minlength": minlength, "maxlength": maxlength, "binary_output": binary_output,
+        "dtype": weights.dtype._np, "per_row": axis == -1 and arr.shape.rank == 2})

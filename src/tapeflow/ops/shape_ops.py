@@ -45,7 +45,8 @@ _ones_like_op = Op("OnesLike", np.ones_like, None)
 _expand_op = Op("ExpandDims", lambda t, axes: np.expand_dims(t, axes),
                 (lambda g, y, t, axes: reshape_like(g, t),))
 _squeeze_op = Op("Squeeze", lambda t, axes: np.squeeze(t, axes), (lambda g, y, t, axes: reshape_like(g, t),))
-_count_op = Op("Size", lambda x, axes, dtype: dtype.type(math.prod(x.shape[a] for a in axes)), None,
+_count_op = Op("Size", lambda x, axes, dtype: dtype.type(
+    x.size if axes is None else math.prod(x.shape[a] for a in axes)), None,
                infer=lambda x, axes, dtype: [AbstractValue((), dtype)])
 _shape_op = Op("Shape", lambda x, dtype: np.array(np.shape(x), dtype), None,
                infer=lambda x, dtype: [AbstractValue((x.ndim,), dtype)])
@@ -121,11 +122,12 @@ def squeeze_axes(t: Any, axes: tuple) -> Any:
 
 
 def count(x: Any, axes: tuple, dtype: Any) -> Any:
-    """How many elements of `x` a reduction over `axes` combines, as a scalar of `dtype`."""
+    """How many elements of `x` a reduction over `axes` (None: all, of a tensor of unknown rank)
+    combines, as a scalar of `dtype`."""
     dtype = np.dtype(dtype)
     if known(x):
         return Tensor(dtype.type(math.prod(x._value.shape[a] for a in axes)))
-    return bind(_count_op, (x,), {"axes": tuple(axes), "dtype": dtype})
+    return bind(_count_op, (x,), {"axes": None if axes is None else tuple(axes), "dtype": dtype})
 
 
 def shape_of(x: Any, dtype: Any = np.int32) -> Any:

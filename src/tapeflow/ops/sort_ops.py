@@ -16,6 +16,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import Op, bind
+from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops.arguments import GATHER_INDEX_TYPES, index_dtype, int_values
 from tapeflow.ops.array_ops import transpose
@@ -110,32 +111,48 @@ Unique = collections.namedtuple("Unique", ["y", "idx"])
 UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
 
 
-def _distinct(x: Any, out_idx: Any, op: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct values of vector x in order of first appearance, each element's index among them,
-    and how often each appears."""
-    index_dtype(out_idx, op, "out_idx")
-    values = np.asarray(tensor(x)._value)
-    if values.ndim != 1:
-        raise errors.InvalidArgumentError(None, None, f"unique expects a 1D vector. [Op:{op}]")
+def _distinct(values: np.ndarray, index_type: np.dtype, with_counts: bool) -> tuple:
+    """The distinct values of a vector in order of first appearance, each element's index among them,
+    and (`with_counts`) how often each appears."""
     distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # by first appearance, not by value
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    index = rank[inverse.reshape(-1)].astype(dtypes.as_dtype(out_idx)._np)
-    return distinct[order], index, np.bincount(index, minlength=len(order)).astype(index.dtype)
+    index = rank[inverse.reshape(-1)].astype(index_type)
+    found = (distinct[order], index)
+    return found + (np.bincount(index, minlength=len(order)).astype(index_type),) if with_counts else found
+
+
+def _distinct_infer(values: AbstractValue, index_type: np.dtype, with_counts: bool) -> list:
+    """How many distinct values there are is known when the code runs."""
+    found = [AbstractValue((None,), values.dtype), AbstractValue(values.shape, index_type)]
+    return found + [AbstractValue((None,), index_type)] if with_counts else found
+
+
+# TensorFlow registers no gradient for either: one reaching them raises its LookupError.
+_unique_op = Op("Unique", _distinct, unregistered=True, multiple_results=True, infer=_distinct_infer)
+_unique_with_counts_op = Op("UniqueWithCounts", _distinct, unregistered=True, multiple_results=True,
+                            infer=_distinct_infer)
+
+
+def _unique(x: Any, out_idx: Any, op: Op) -> tuple:
+    index_dtype(out_idx, op.name, "out_idx")
+    x = tensor(x)
+    if x.shape.rank != 1:
+        raise errors.InvalidArgumentError(None, None, f"unique expects a 1D vector. [Op:{op.name}]")
+    return bind(op, (x,), {"index_type": dtypes.as_dtype(out_idx)._np,
+                           "with_counts": op is _unique_with_counts_op})
 
 
 def unique(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> Unique:
     """`tf.unique`: the distinct values of a vector in order of first appearance, and for each
-    element the index of its value among them. Not differentiable."""
-    distinct, index, _ = _distinct(x, out_idx, "Unique")
-    return Unique(Tensor(distinct), Tensor(index))
+    element the index of its value among them. No gradient (TensorFlow's LookupError)."""
+    return Unique(*_unique(x, out_idx, _unique_op))
 
 
 def unique_with_counts(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> UniqueWithCounts:
     """`tf.unique_with_counts`: `tf.unique`'s results and how many times each value appears."""
-    distinct, index, counts = _distinct(x, out_idx, "UniqueWithCounts")
-    return UniqueWithCounts(Tensor(distinct), Tensor(index), Tensor(counts))
+    return UniqueWithCounts(*_unique(x, out_idx, _unique_with_counts_op))
 
 
 def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type: Any = dtypes.int32,

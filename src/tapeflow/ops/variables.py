@@ -287,9 +287,8 @@ class ResourceVariable(Variable):
     __slots__ = ()
 
 
-class _UnreadVariable(ResourceVariable):
-    """What `assign` and its kin return: the same variable under TensorFlow's name `UnreadVariable`,
-    read (through the variable, so tapes see it) when it is used."""
+class _VariableView(ResourceVariable):
+    """Another variable under another name: its value, slots and reads are that variable's."""
 
     __slots__ = ("_variable",)
 
@@ -302,14 +301,43 @@ class _UnreadVariable(ResourceVariable):
     _value = property(lambda self: self._variable._value,
                       lambda self, value: setattr(self._variable, "_value", value))
 
-    @property
-    def name(self) -> str:
-        return "UnreadVariable"
-
     def value(self) -> Tensor:
         return self._variable.value()
 
     read_value = value
+
+
+class _UnreadVariable(_VariableView):
+    """What `assign` and its kin return: the same variable under TensorFlow's name `UnreadVariable`,
+    read (through the variable, so tapes see it) when it is used."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+
+class VariableArgument(_VariableView):
+    """A variable passed to a traced function, as the trace holds it: one trace serves every variable of
+    the same shape, dtype and trainability (TensorFlow's `VariableSpec`), so the graph reads and writes
+    this stand-in, whose `_variable` each call sets to the variable it passes."""
+
+    __slots__ = ()
+
+    def value(self) -> Tensor:
+        """While tracing, a read of this stand-in (which the traced code's tapes watch, as its
+        gradients' source); when the graph runs through `bind` under tapes, a read of the variable it
+        stands for."""
+        if not current().graphs:
+            return self._variable.value()
+        return Variable.value(self)
+
+    read_value = value
+
+
+# Users print `type(v).__name__` inside functions: TensorFlow's stand-in is a ResourceVariable too.
+VariableArgument.__name__ = VariableArgument.__qualname__ = "ResourceVariable"
 
 
 _copying_read_op = Op("ReadVariableOp", np.copy, (lambda g, y, variable: g,), sparse_ok=True,
@@ -406,3 +434,11 @@ def _lifted(initial_value: SymbolicTensor) -> Tensor:
                          "function's arguments, which are not known here (a trace from TensorSpecs, or "
                          "inside control flow): create it outside the function, or from constants.")
     return value
+
+
+def argument_variable(value: Any) -> Variable | None:
+    """The variable a `tf.function` argument passes by its spec (shape, dtype, trainability), or None
+    for one its traces key by identity (an optimizer's `OwnedVariable`, read as copies)."""
+    if type(value) is _UnreadVariable:
+        value = value._variable
+    return value if type(value) is ResourceVariable else None

@@ -179,7 +179,7 @@ def _binomial_kernel(counts: np.ndarray, probs: np.ndarray, shape: tuple, dtype:
     return binomial_kernel.binomial(key, counter, counts, probs, samples, dtype).reshape(shape)
 
 
-BINOMIAL = Op("StatefulRandomBinomial", _binomial_kernel, None, effect=DRAW,
+BINOMIAL = Op("StatefulRandomBinomial", _binomial_kernel, unregistered=True, effect=DRAW,
               infer=lambda counts, probs, shape, dtype, source: [AbstractValue(shape, dtype)])
 
 

@@ -309,7 +309,7 @@ def _poisson_kernel(lam: np.ndarray, shape: tuple, dtype: np.dtype, source: Any)
     return samples.reshape(shape + lam.shape)
 
 
-POISSON = Op("RandomPoissonV2", _poisson_kernel, None, effect=DRAW,
+POISSON = Op("RandomPoissonV2", _poisson_kernel, unregistered=True, effect=DRAW,
              infer=lambda lam, shape, dtype, source: [AbstractValue(shape + lam.shape, dtype)])
 
 

@@ -366,7 +366,7 @@ def _shuffle_kernel(seed: np.ndarray, value: np.ndarray) -> np.ndarray:
     return value[philox.shuffled_order(*_key_counter(seed), len(value))]
 
 
-SHUFFLE = Op("StatelessShuffle", _shuffle_kernel, None,
+SHUFFLE = Op("StatelessShuffle", _shuffle_kernel, unregistered=True,
              infer=lambda seed, value: [AbstractValue(value.shape, value.dtype)])
 
 

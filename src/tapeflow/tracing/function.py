@@ -2,11 +2,13 @@
 compile it to Python source, and call that.
 
 The signature follows TensorFlow's retracing rules: tensors are keyed by shape and dtype, variables
-by identity, other Python values by value (or identity when unhashable), containers by structure.
-While tracing, Python side effects happen once; ops with effects (variable reads and writes,
-`tf.print`, random draws) become equations that run on every call, in program order. A call made
-while tapes record runs the graph back through `bind`, equation by equation, so the tapes see every
-op and the call is differentiable like eager code. Functions called while tracing are inlined.
+by shape, dtype and trainability (the trace reads and writes a stand-in bound to each call's
+variable: `VariableArgument`), other Python values by value (or identity when unhashable),
+containers by structure. While tracing, Python side effects happen once; ops with effects
+(variable reads and writes, `tf.print`, random draws) become equations that run on every call, in
+program order. A call made while tapes record runs the graph back through `bind`, equation by
+equation, so the tapes see every op and the call is differentiable like eager code. Functions called
+while tracing are inlined.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from tapeflow.core.tensor import CompositeTensor, Tensor
 from tapeflow.graph.codegen import compile_graph
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes import optimize
-from tapeflow.ops.variables import Variable, VariableCreation
+from tapeflow.ops.variables import Variable, VariableArgument, VariableCreation, argument_variable
 from tapeflow.tracing import trace_type
-from tapeflow.tracing.signatures import TensorSpec, parameters, signature_text
+from tapeflow.tracing.signatures import TensorSpec, VariableSpec, parameters, signature_text
 
 _RUN_EAGERLY = [False]
 # Called with each concrete function a top-level call runs (tf.summary.trace_on collects their graphs);
@@ -67,8 +69,12 @@ class ConcreteFunction:
     """One trace of a `Function`: its graph, the generated source, and the compiled code."""
 
     def __init__(self, graph: Graph, structured_outputs: Any, structured_inputs: Any, params: list,
-                 jit_compile: bool = False):
+                 jit_compile: bool = False, variable_arguments: Sequence[VariableArgument] = ()):
         optimize(graph)
+        # what the graph reads and writes for each variable argument, in the order they are passed, and
+        # the lock that makes threads passing variables take turns (a stand-in stands for one at a time)
+        self._variable_arguments = list(variable_arguments)
+        self._binding = _thread.RLock() if variable_arguments else None
         self.graph = graph
         self.structured_outputs = structured_outputs
         self.structured_input_signature = structured_inputs
@@ -96,7 +102,9 @@ class ConcreteFunction:
     def __repr__(self) -> str:
         return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)} at 0x{id(self):X}>"
 
-    def _call_flat(self, tensors: list) -> Any:
+    def _call_flat(self, tensors: list, variables: Sequence[Variable] = ()) -> Any:
+        if variables:
+            return self._call_binding(tensors, variables)
         if current().tapes:
             flat = self._run_through_bind(tensors)
         else:
@@ -114,6 +122,26 @@ class ConcreteFunction:
             flat = [None if v is None else Tensor(v) for v in values]
         return nest.pack_sequence_as(self.structured_outputs, flat, expand_composites=True)
 
+    def _call_binding(self, tensors: list, variables: Sequence[Variable]) -> Any:
+        """The call with the trace's variable arguments standing for `variables`. Where other threads
+        run (`_thread._count()`: those started besides the main one), they take turns."""
+        if _thread._count():
+            with self._binding:
+                return self._call_bound(tensors, variables)
+        return self._call_bound(tensors, variables)
+
+    def _call_bound(self, tensors: list, variables: Sequence[Variable]) -> Any:
+        """Then for what they stood for before, should a call inside this one have used them."""
+        stand_ins = self._variable_arguments
+        previous = [stand_in._variable for stand_in in stand_ins]
+        for stand_in, variable in zip(stand_ins, variables):
+            stand_in._variable = variable
+        try:
+            return self._call_flat(tensors)
+        finally:
+            for stand_in, variable in zip(stand_ins, previous):
+                stand_in._variable = variable
+
     def _run_through_bind(self, tensors: list) -> list:
         """Evaluate the graph op by op through `bind`, so the active tapes record it (its control
         flow keeping what their gradients need, as if traced under a tape)."""
@@ -126,7 +154,8 @@ class ConcreteFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the trace with tensors (or values that convert to its inputs' dtypes) in the places of
         the inputs it was traced with; TensorFlow's InvalidArgumentError for a wrong dtype or shape."""
-        flat = _at_inputs(self.structured_input_signature, (args, kwargs))
+        variables: list = []
+        flat = _at_inputs(self.structured_input_signature, (args, kwargs), variables)
         if len(flat) != len(self.graph.inputs):
             raise TypeError(
                 f"{self.graph.name} expects {len(self.graph.inputs)} tensor arguments, got {len(flat)}"
@@ -146,7 +175,7 @@ class ConcreteFunction:
                     None, None, f"{self.graph.name}: input #{i} has shape {t.shape}, but the function was "
                                 f"traced for {x._value.shape}")
             tensors.append(t)
-        return self._call_flat(tensors)
+        return self._call_flat(tensors, variables)
 
     def pretty_printed_graph(self) -> str:
         return str(self.graph)
@@ -244,13 +273,13 @@ class Function:
         if concrete is not None and not CALL_OBSERVERS:
             self._recent_traces.append(False)  # (what _note_call notes of a call that did not trace)
             return concrete._call_flat(args)
-        concrete, tensors = self._concrete(args, kwargs, calling=True)
+        concrete, tensors, variables = self._concrete(args, kwargs, calling=True)
         if key is not None and self._input_signature is None:
             self._by_tensors[key] = concrete
         if CALL_OBSERVERS:
             for observer in CALL_OBSERVERS:
                 observer(concrete)
-        return concrete._call_flat(tensors)
+        return concrete._call_flat(tensors, variables)
 
     def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
         """The trace for these arguments (tensors or `TensorSpec`s), tracing it if needed."""
@@ -260,7 +289,7 @@ class Function:
 
     # ---- signatures ----------------------------------------------------------------------------
 
-    def _concrete(self, args: tuple, kwargs: dict, calling: bool) -> tuple[ConcreteFunction, list]:
+    def _concrete(self, args: tuple, kwargs: dict, calling: bool) -> tuple[ConcreteFunction, list, list]:
         if self._input_signature is not None:
             args = self._check_signature(args, kwargs)
             key_leaves = nest.flatten(self._input_signature)  # one trace, of the signature's shapes
@@ -273,23 +302,27 @@ class Function:
         traced = False
         if concrete is None:
             with self._lock:  # threads calling it first together: one traces, the others wait for it
-                concrete = self._cache.get(key) or self._general_trace(key)
+                shared = _aliased(key)  # (variables by where they first appear, not by identity)
+                concrete = self._cache.get(key) or self._cache.get(shared) or self._general_trace(shared)
                 if concrete is None:
                     traced = True
-                    key = self._relaxed(key) if self._reduce_retracing else key
-                    concrete = self._trace(args, kwargs, key[1])
-                    if any(_has_unknown(k) for k in key[1]):
-                        self._general.append((key, concrete))
+                    shared = self._relaxed(shared) if self._reduce_retracing else shared
+                    concrete = self._trace(args, kwargs, shared[1])
+                    if any(_has_unknown(k) for k in shared[1]):
+                        self._general.append((shared, concrete))
+                    self._cache[shared] = concrete
                 self._cache[key] = concrete
         if calling:
             self._note_call(traced, key)
-        tensors = []
+        tensors, variables = [], []
         for leaf in flat:
             if type(leaf) is Tensor:
                 tensors.append(leaf)
             elif isinstance(leaf, CompositeTensor):
                 tensors.extend(leaf._type_spec._to_components(leaf))
-        return concrete, tensors
+            elif concrete._variable_arguments and (variable := argument_variable(leaf)) is not None:
+                variables.append(variable)
+        return concrete, tensors, variables
 
     def _canonical(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         """The arguments bound to the parameters with the defaults filled in, as TensorFlow keys its
@@ -383,20 +416,24 @@ class Function:
         function is traced once more with them made, as TensorFlow does: a function that creates
         variables on every call fails then, with TensorFlow's ValueError."""
         creation = VariableCreation(allowed=self._tracing_count == 0)
-        concrete = self._trace_once(args, kwargs, keys, creation)
+        stand_ins: dict = {}  # alias id -> the VariableArgument of a variable passed (for both traces:
+        # what the first made for them, an optimizer's slots, stays theirs)
+        concrete = self._trace_once(args, kwargs, keys, creation, stand_ins)
         if creation.created:
-            concrete = self._trace_once(args, kwargs, keys, VariableCreation(allowed=False))
+            concrete = self._trace_once(args, kwargs, keys, VariableCreation(allowed=False), stand_ins)
         return concrete
 
-    def _trace_once(self, args: tuple, kwargs: dict, keys: tuple,
-                    creation: VariableCreation) -> ConcreteFunction:
+    def _trace_once(self, args: tuple, kwargs: dict, keys: tuple, creation: VariableCreation,
+                    stand_ins: dict) -> ConcreteFunction:
         graph = Graph(self.__name__)
         names = _argument_names(self._python_function, args, kwargs)
         flat = nest.flatten((args, kwargs))
         if self._input_signature is not None:  # a spec's own name wins
             specs = nest.flatten(self._input_signature)
             names[: len(specs)] = [getattr(spec, "name", None) or name for spec, name in zip(specs, names)]
-        leaves = [_placeholder(graph, key, name, leaf) for leaf, key, name in zip(flat, keys, names)]
+        leaves = [stand_ins.setdefault(key[4], VariableArgument(argument_variable(leaf)))
+                  if key[0] == "variable" else _placeholder(graph, key, name, leaf)
+                  for leaf, key, name in zip(flat, keys, names)]
         traced_args, traced_kwargs = nest.pack_sequence_as((args, kwargs), leaves)
         given = [leaf.name if isinstance(leaf, TensorSpec) else None for leaf in flat]  # names users gave
         if self._input_signature is not None:
@@ -424,6 +461,7 @@ class Function:
             parameters(self._python_function, *printed),
             # (a trace that made variables is traced again at once, as TensorFlow does: not worth a jit)
             jit_compile=not creation.created and (self._jit_compile or self._jit_compile is None and _JIT[0]),
+            variable_arguments=[stand_ins[key[4]] for key in keys if key[0] == "variable"],
         )
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
@@ -498,18 +536,25 @@ def _bound(function: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return bound.args, bound.kwargs
 
 
-def _at_inputs(signature: Any, given: Any) -> list:
+def _at_inputs(signature: Any, given: Any, variables: list) -> list:
     """The values of `given` at the places of the signature's specs (a list where a TensorSpec stands is
-    one value), composite tensors opened into their tensors."""
+    one value), composite tensors opened into their tensors; those at VariableSpecs go to `variables`."""
     if isinstance(signature, TensorSpec):
         return [given]
+    if isinstance(signature, VariableSpec):
+        variable = argument_variable(given)
+        if variable is None:
+            raise TypeError(f"A variable was expected where the function was traced for {signature}, "
+                            f"got {given!r}")
+        variables.append(variable)
+        return []
     if hasattr(signature, "_component_specs"):
         return signature._to_components(given)
     if isinstance(signature, dict) and isinstance(given, dict) and set(signature) == set(given):
-        return [v for key in sorted(signature) for v in _at_inputs(signature[key], given[key])]
+        return [v for key in sorted(signature) for v in _at_inputs(signature[key], given[key], variables)]
     if isinstance(signature, list | tuple) and isinstance(given, list | tuple) and len(given) == len(
             signature):
-        return [v for s, g in zip(signature, given) for v in _at_inputs(s, g)]
+        return [v for s, g in zip(signature, given) for v in _at_inputs(s, g, variables)]
     if nest.is_nested(signature):
         raise TypeError(f"The arguments {given!r} do not have the structure of the traced ones: "
                         f"{signature!r}")
@@ -534,6 +579,8 @@ def _spec(key: Any, name: str | None, leaf: Any) -> Any:
     """An argument as a signature shows it: its spec (a tensor's, a composite's), else its value."""
     if key[0] == "tensor":
         return TensorSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), name)
+    if key[0] == "variable":
+        return VariableSpec(key[1], dtypes.from_numpy(np.dtype(key[2])), key[3], key[4][1])
     return key[1] if key[0] == "composite" else leaf
 
 
@@ -566,7 +613,11 @@ def _leaf_key(leaf: Any) -> Any:
             raise NotImplementedError(f"{leaf}: tapeflow needs every tensor's rank known while tracing.")
         return ("tensor", tuple(leaf.shape.as_list()), leaf.dtype._np.str)
     if isinstance(leaf, Variable):
-        return ("variable", id(leaf))
+        variable = argument_variable(leaf)
+        if variable is None:
+            return ("object", id(leaf))
+        value = variable._value
+        return ("variable", value.shape, value.dtype, variable._trainable, id(variable))
     if isinstance(leaf, CompositeTensor) and hasattr(leaf, "_type_spec"):
         return ("composite", leaf._type_spec)
     if hasattr(leaf, "_component_specs"):  # a composite's spec (tf.SparseTensorSpec)
@@ -580,6 +631,16 @@ def _leaf_key(leaf: Any) -> Any:
         return ("object", id(leaf))
     # Python numbers are keyed by value, as TensorFlow does: 1, 1.0 and True share a trace.
     return ("value", "number" if isinstance(leaf, bool | int | float) else type(leaf), leaf)
+
+
+def _aliased(key: Any) -> Any:
+    """`key` with each variable's identity replaced by ("alias", the number of distinct variables
+    before its first place), as TensorFlow's `alias_id`: calls passing other variables in the same way
+    share a trace, one passing a variable twice does not share the trace of one passing two."""
+    firsts: dict = {}
+    leaves = tuple(k[:4] + (("alias", firsts.setdefault(k[4], len(firsts))),) if k[0] == "variable" else k
+                   for k in key[1])
+    return key if not firsts else (key[0], leaves)
 
 
 def _has_unknown(key: Any) -> bool:

@@ -14,8 +14,9 @@ from tapeflow.core.symbolic import SymbolicTensor
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
 from tapeflow.graph.ir import Graph
+from tapeflow.ops.variables import VariableArgument
 
-__all__ = ["TensorSpec", "parameters", "signature_text"]
+__all__ = ["TensorSpec", "VariableSpec", "parameters", "signature_text"]
 
 
 class TensorSpec:
@@ -39,6 +40,20 @@ class TensorSpec:
 
     def __repr__(self) -> str:
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+
+class VariableSpec:
+    """What a trace was made for where a variable was passed (TensorFlow's, which is not public):
+    every variable of this shape, dtype and trainability shares the trace; `alias_id` tells apart the
+    calls that pass one variable twice from those that pass two."""
+
+    def __init__(self, shape: Any, dtype: Any, trainable: bool, alias_id: int):
+        self.shape, self.dtype = TensorShape(shape), dtypes.as_dtype(dtype)
+        self.trainable, self.alias_id = trainable, alias_id
+
+    def __repr__(self) -> str:
+        return (f"VariableSpec(shape={tuple(self.shape.as_list())}, dtype={self.dtype!r}, "
+                f"trainable={self.trainable}, alias_id={self.alias_id})")
 
 
 def type_spec_from_value(value: Any) -> Any:
@@ -76,7 +91,7 @@ def parameters(function: Any, args: tuple, kwargs: dict) -> list[tuple[str, str,
 def type_text(value: Any) -> str:
     """What TensorFlow calls the type of a traced value: `TensorSpec(...)`, `Literal[...]`, or a
     container of those (`List[...]`, `Tuple[...]`, `Dict[['key', ...], ...]`, `Point[['x', ...], ...]`)."""
-    if isinstance(value, TensorSpec):
+    if isinstance(value, TensorSpec | VariableSpec):
         return repr(value)
     if isinstance(value, Tensor | SymbolicTensor):
         return repr(TensorSpec(value._value.shape, dtypes.from_numpy(value._value.dtype)))
@@ -120,13 +135,14 @@ def _compact(params: list) -> str:
 
 
 def _variables(graph: Graph, found: dict) -> dict:
-    """The ids of the variables `graph` (and the graphs nested in it) reads or assigns, in order."""
+    """The ids of the variables `graph` (and the graphs nested in it) reads or assigns, in order (not
+    those passed as arguments)."""
     for eq in graph.equations:
         touches = eq.op.effect.variables if eq.op.effect is not None else None
-        if touches == "read":
-            found.setdefault(id(eq.inputs[0]), None)
-        elif touches == "write":
-            found.setdefault(id(eq.params["variable"]), None)
+        variable = (eq.inputs[0] if touches == "read" else eq.params["variable"] if touches == "write"
+                    else None)
+        if variable is not None and type(variable) is not VariableArgument:
+            found.setdefault(id(variable), None)
         for nested in eq.params.values():
             if isinstance(nested, Graph):
                 _variables(nested, found)
