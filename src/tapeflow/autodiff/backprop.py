@@ -39,24 +39,10 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     forward values free up while the backward pass allocates. `on_final(i, g)` is told each source's
     gradient as soon as no entry left in the sweep can add to it (data-parallel training starts
     reducing it then, while the sweep goes on)."""
-    # The values a gradient can reach: differentiable results of entries fed by a source.
-    reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
-    path = []
-    for entry in entries:
-        if not entry[0].differentiable:  # (no gradient goes through: what it feeds is not reached by it)
-            continue
-        for x in entry[1]:
-            if id(x) in reached:
-                path.append(entry)
-                outputs = entry[3]
-                for out in (outputs,) if type(outputs) is not tuple else outputs:
-                    if out._value.dtype.kind in "fc":
-                        reached.add(id(out))
-                break
-
+    path, reached = _path(entries, sources, tracked)
     if consume:
         entries.clear()
-    grads: dict[int, Tensor] = {}
+    grads: dict[int, Any] = {}
     keep = {id(s) for s in sources}
     for i, t in enumerate(targets):
         if id(t) in reached or id(t) in keep:  # (a target that is a source gets its seed, as in TF)
@@ -64,60 +50,96 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             _contribute(grads, id(t), seed)
 
     final_at = None if on_final is None else _last_uses(path, sources)
+    take, setdefault = grads.pop, grads.setdefault
     while path:
         if final_at and len(path) in final_at:
             _announce(final_at.pop(len(path)), sources, grads, keep, on_final)
         op, inputs, params, outputs = path.pop()
         if type(outputs) is not tuple:
             key = id(outputs)
-            g = grads.get(key) if key in keep else grads.pop(key, None)
+            g = take(key, None) if key not in keep else grads.get(key)
             if g is None:
                 continue
-            if type(g) is list:
-                g = _total(grads, key, g, keep)
-            if type(g) is IndexedSlices and not op.sparse_ok:
-                g = to_dense(g)
+            if type(g) is not Tensor:  # (several contributions, sparse or symbolic)
+                if type(g) is list:
+                    g = _total(grads, key, g, keep)
+                if type(g) is IndexedSlices and not op.sparse_ok:
+                    g = to_dense(g)
         else:
             parts = [_take(grads, id(o), keep) for o in outputs]
             if all(p is None for p in parts):
                 continue
             g = tuple(zeros_like(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
                       for o, p in zip(outputs, parts))
-        rules, joint = op.grads, op.joint
-        if joint is not None:  # one rule gives all inputs' gradients
-            given = joint(g, outputs, *inputs, **params)
-        elif rules is None:
-            continue
-        for i, x in enumerate(inputs):
-            key = id(x)
-            if key not in reached:
-                continue
-            if joint is not None:
-                gx = given[i]
-            elif op.variadic:  # one rule for every input, told which
-                gx = rules(i, g, outputs, *inputs, **params)
+        if op.plain and not params and len(inputs) < 3:
+            # The common entries spelled out: a rule for each input, called with its arity. (One
+            # input is reached, or the entry would not be on the path.)
+            if len(inputs) == 1:
+                x = inputs[0]
+                pairs = ((x, op.grads[0](g, outputs, x)),)
             else:
-                rule = rules[i]
-                if rule is None:
-                    continue
-                if params:
-                    gx = rule(g, outputs, *inputs, **params)
-                elif len(inputs) == 1:  # (the common arities spelled out, as in `bind`)
-                    gx = rule(g, outputs, x)
-                elif len(inputs) == 2:
-                    gx = rule(g, outputs, inputs[0], inputs[1])
-                else:
-                    gx = rule(g, outputs, *inputs)
+                x, y = inputs
+                pairs = ((x, op.grads[0](g, outputs, x, y) if id(x) in reached else None),
+                         (y, op.grads[1](g, outputs, x, y) if id(y) in reached else None))
+        else:
+            pairs = _input_gradients(op, g, outputs, inputs, params, reached)
+        for x, gx in pairs:
             if gx is None:
                 continue
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
                     type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
                 gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
-            _contribute(grads, key, gx)
+            key = id(x)
+            previous = setdefault(key, gx)
+            if previous is not gx:
+                _accumulate(grads, key, previous, gx)
     if final_at:
         _announce([i for at in sorted(final_at, reverse=True) for i in final_at[at]], sources, grads, keep,
                   on_final)
     return [_take(grads, id(s), keep) for s in sources]
+
+
+def _path(entries: list, sources: list, tracked: set) -> tuple[list, set]:
+    """The entries a gradient can flow through, in recording order, and the ids of the values it can
+    reach: differentiable results of differentiable entries fed by a source."""
+    reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
+    path = []
+    for entry in entries:
+        # (no gradient goes through an op without one: what it feeds is not reached by it)
+        if entry[0].differentiable and not reached.isdisjoint(map(id, entry[1])):
+            path.append(entry)
+            outputs = entry[3]
+            if type(outputs) is not tuple:
+                if outputs._value.dtype.kind in "fc":
+                    reached.add(id(outputs))
+            else:
+                reached.update(id(out) for out in outputs if out._value.dtype.kind in "fc")
+    return path, reached
+
+
+def _input_gradients(op, g, outputs, inputs: tuple, params: dict, reached: set) -> list:
+    """(input, gradient or None) for each reached input of an entry with a rule for it, given the
+    gradient `g` of its outputs."""
+    joint = op.joint
+    if joint is not None:  # one rule gives all inputs' gradients
+        given = joint(g, outputs, *inputs, **params)
+    elif op.grads is None:
+        return []
+    pairs = []
+    for i, x in enumerate(inputs):
+        if id(x) not in reached:
+            continue
+        if joint is not None:
+            gx = given[i]
+        elif op.variadic:  # one rule for every input, told which
+            gx = op.grads(i, g, outputs, *inputs, **params)
+        else:
+            rule = op.grads[i]
+            if rule is None:
+                continue
+            gx = rule(g, outputs, *inputs, **params)
+        pairs.append((x, gx))
+    return pairs
 
 
 def _last_uses(path: list, sources: list) -> dict[int, list[int]]:
@@ -151,10 +173,14 @@ def _seed(value: Any, target: Any) -> Tensor:
 
 def _contribute(grads: dict, key: int, g: Tensor) -> None:
     """Add to the gradient of value `key`: one tensor, or a list of them, summed when consumed."""
-    previous = grads.get(key)
-    if previous is None:
-        grads[key] = g
-    elif type(previous) is list:
+    previous = grads.setdefault(key, g)
+    if previous is not g:
+        _accumulate(grads, key, previous, g)
+
+
+def _accumulate(grads: dict, key: int, previous: Any, g: Tensor) -> None:
+    """A second or later contribution `g` to value `key`, whose gradient so far is `previous`."""
+    if type(previous) is list:
         previous.append(g)
     else:
         grads[key] = [previous, g]

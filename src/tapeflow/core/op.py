@@ -75,7 +75,7 @@ class Op:
     """A primitive operation: kernel, gradient and effect declared together (see module doc)."""
 
     __slots__ = ("name", "kernel", "grads", "joint", "variadic", "multiple_results", "sparse_ok", "effect",
-                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable")
+                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable", "plain")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | Callable | None = None,
                  *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,
@@ -106,6 +106,8 @@ class Op:
         # correctly rounded: +, *, /, sqrt, casts, comparisons): tf.data maps run once per batch so.
         self.batchable = batchable
         self.differentiable = grads is not None or joint is not None
+        # a rule for each input, none missing: the reverse sweep's shortest path calls them directly
+        self.plain = grads is not None and not variadic and all(rule is not None for rule in grads)
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
