@@ -17,6 +17,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import bind
+from tapeflow.core.state import ACTIVE
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
@@ -24,6 +25,7 @@ from tapeflow.ops.declare import tensor
 from tapeflow.ops.gather_ops import concat_slices, to_dense
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import ADD_N
+from tapeflow.ops.recipes import Recipe
 from tapeflow.ops.shape_ops import ones_like, sum_to, zeros_like
 
 
@@ -50,14 +52,14 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             _contribute(grads, id(t), seed)
 
     final_at = None if on_final is None else _last_uses(path, sources)
-    take, setdefault = grads.pop, grads.setdefault
+    take, get = grads.pop, grads.get  # (bound once: the loop's hottest lookups)
     while path:
         if final_at and len(path) in final_at:
             _announce(final_at.pop(len(path)), sources, grads, keep, on_final)
         op, inputs, params, outputs = path.pop()
         if type(outputs) is not tuple:
             key = id(outputs)
-            g = take(key, None) if key not in keep else grads.get(key)
+            g = take(key, None) if key not in keep else get(key)
             if g is None:
                 continue
             if type(g) is not Tensor:  # (several contributions, sparse or symbolic)
@@ -75,12 +77,11 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             # The common entries spelled out: a rule for each input, called with its arity. (One
             # input is reached, or the entry would not be on the path.)
             if len(inputs) == 1:
-                x = inputs[0]
-                pairs = ((x, op.grads[0](g, outputs, x)),)
+                pairs = ((inputs[0], _apply_rule(op.grads[0], g, outputs, inputs)),)
             else:
                 x, y = inputs
-                pairs = ((x, op.grads[0](g, outputs, x, y) if id(x) in reached else None),
-                         (y, op.grads[1](g, outputs, x, y) if id(y) in reached else None))
+                pairs = ((x, _apply_rule(op.grads[0], g, outputs, inputs) if id(x) in reached else None),
+                         (y, _apply_rule(op.grads[1], g, outputs, inputs) if id(y) in reached else None))
         else:
             pairs = _input_gradients(op, g, outputs, inputs, params, reached)
         for x, gx in pairs:
@@ -89,14 +90,22 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
                     type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
                 gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
-            key = id(x)
-            previous = setdefault(key, gx)
-            if previous is not gx:
-                _accumulate(grads, key, previous, gx)
+            _contribute(grads, id(x), gx)
     if final_at:
         _announce([i for at in sorted(final_at, reverse=True) for i in final_at[at]], sources, grads, keep,
                   on_final)
     return [_take(grads, id(s), keep) for s in sources]
+
+
+def _apply_rule(rule: Callable, g: Any, outputs: Any, inputs: tuple) -> Any:
+    """`rule(g, outputs, *inputs)`; a recipe's kernels alone when no tape or graph can see its ops."""
+    if type(rule) is Recipe:
+        if not ACTIVE:
+            gx = rule.quick(g, outputs, inputs)
+            if gx is not None:
+                return gx
+        return rule.rule(g, outputs, *inputs)
+    return rule(g, outputs, *inputs)
 
 
 def _path(entries: list, sources: list, tracked: set) -> tuple[list, set]:
@@ -173,14 +182,10 @@ def _seed(value: Any, target: Any) -> Tensor:
 
 def _contribute(grads: dict, key: int, g: Tensor) -> None:
     """Add to the gradient of value `key`: one tensor, or a list of them, summed when consumed."""
-    previous = grads.setdefault(key, g)
-    if previous is not g:
-        _accumulate(grads, key, previous, g)
-
-
-def _accumulate(grads: dict, key: int, previous: Any, g: Tensor) -> None:
-    """A second or later contribution `g` to value `key`, whose gradient so far is `previous`."""
-    if type(previous) is list:
+    previous = grads.get(key)
+    if previous is None:
+        grads[key] = g
+    elif type(previous) is list:
         previous.append(g)
     else:
         grads[key] = [previous, g]

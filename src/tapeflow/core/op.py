@@ -88,7 +88,6 @@ class Op:
             raise ValueError(f"Op {name}: a variadic op's grads is one rule taking the input's index first")
         self.name = name
         self.kernel = kernel
-        self.grads = grads
         self.joint = joint
         self.variadic = variadic  # takes any number of inputs
         self.multiple_results = multiple_results
@@ -105,9 +104,15 @@ class Op:
         # Run on a batch of elements, it gives each element's own result, bit for bit (elementwise and
         # correctly rounded: +, *, /, sqrt, casts, comparisons): tf.data maps run once per batch so.
         self.batchable = batchable
-        self.differentiable = grads is not None or joint is not None
+        self.declare_grads(grads)
+
+    def declare_grads(self, grads: Sequence[Callable | None] | Callable | None) -> None:
+        """Set the per-input rules (`grads`): at construction, or just after it for rules that apply
+        the op's own public function (gradient recipes, `ops/recipes.py`)."""
+        self.grads = grads
+        self.differentiable = grads is not None or self.joint is not None
         # a rule for each input, none missing: the reverse sweep's shortest path calls them directly
-        self.plain = grads is not None and not variadic and all(rule is not None for rule in grads)
+        self.plain = grads is not None and not self.variadic and all(rule is not None for rule in grads)
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
