@@ -114,15 +114,18 @@ def _path(entries: list, sources: list, tracked: set) -> tuple[list, set]:
     reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
     for entry in entries:
-        # (no gradient goes through an op without one: what it feeds is not reached by it)
-        if entry[0].differentiable and not reached.isdisjoint(map(id, entry[1])):
-            path.append(entry)
-            outputs = entry[3]
-            if type(outputs) is not tuple:
-                if outputs._value.dtype.kind in "fc":
-                    reached.add(id(outputs))
-            else:
-                reached.update(id(out) for out in outputs if out._value.dtype.kind in "fc")
+        if not entry[0].differentiable:  # (no gradient goes through: what it feeds is not reached by it)
+            continue
+        for x in entry[1]:
+            if id(x) in reached:
+                path.append(entry)
+                outputs = entry[3]
+                if type(outputs) is not tuple:
+                    if outputs._value.dtype.kind in "fc":
+                        reached.add(id(outputs))
+                else:
+                    reached.update(id(out) for out in outputs if out._value.dtype.kind in "fc")
+                break
     return path, reached
 
 
@@ -200,7 +203,9 @@ def _take(grads: dict, key: int, keep: set):
 def _total(grads: dict, key: int, contributions: list, keep: set) -> Tensor | IndexedSlices:
     """The sum of several contributions (which share shape and dtype, so no checks are needed);
     sparse ones stay sparse together, as in TensorFlow, and are made dense beside dense ones."""
-    if all(type(c) is IndexedSlices for c in contributions):
+    if IndexedSlices not in map(type, contributions):
+        g = bind(ADD_N, tuple(contributions))
+    elif all(type(c) is IndexedSlices for c in contributions):
         g = concat_slices(contributions)
     else:
         dense = tuple(to_dense(c) if type(c) is IndexedSlices else c for c in contributions)
