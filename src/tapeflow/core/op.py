@@ -75,7 +75,8 @@ class Op:
     """A primitive operation: kernel, gradient and effect declared together (see module doc)."""
 
     __slots__ = ("name", "kernel", "grads", "joint", "variadic", "multiple_results", "sparse_ok", "effect",
-                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable", "plain")
+                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable",
+                 "plain")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | Callable | None = None,
                  *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,

@@ -18,7 +18,7 @@ from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import binary, logical, mismatch_error, operands, tensor, unary
-from tapeflow.ops.recipes import G, Y, Recipe
+from tapeflow.ops.recipes import G, Recipe, Y
 
 __all__ = [
     "complex", "saturate_cast", "add", "subtract", "multiply", "negative", "floordiv", "floormod",
