@@ -14,11 +14,13 @@ the ops convert it), so the result is the same bit for bit, without a Tensor, a 
 dtype check per op. Otherwise (complex values, mixed dtypes, a kernel that raises) it returns None
 and the sweep calls the rule, which behaves, and fails, as the ops do.
 
-Both forms are generated once per recipe as plain Python (`source`): a nested call per form.
+Both forms are generated as plain Python on a recipe's first use (`source`, registered with
+`linecache` so tracebacks show it): a nested call per form.
 """
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +55,17 @@ class Recipe:
         for a in args:
             if type(a) is Recipe:
                 self.dtypes &= a.dtypes
-        self._generate()
+        self.source = None
+        self.rule, self.quick = self._on_first_use("rule"), self._on_first_use("quick")
+
+    def _on_first_use(self, form: str) -> Callable:
+        """A stand-in for `form` that generates both forms first (only top-level recipes are ever
+        called, and import stays quick)."""
+        def first_call(*args: Any) -> Any:
+            self._generate()
+            return getattr(self, form)(*args)
+
+        return first_call
 
     def _generate(self) -> None:
         names: dict[str, Any] = {"Tensor": Tensor, "new": Tensor.__new__, "dtypes": self.dtypes}
@@ -73,7 +85,9 @@ class Recipe:
             f"    try:\n        value = {quick}\n"
             f"    except Exception:  # (the rule's ops raise their own errors)\n        return None\n"
             f"    result = new(Tensor)\n    result._value = value\n    return result\n")
-        exec(compile(self.source, f"<gradient recipe {self}>", "exec"), names)
+        filename = f"<gradient recipe {self!r}>"
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        exec(compile(self.source, filename, "exec"), names)
         self.rule, self.quick = names["rule"], names["quick"]
 
     def __call__(self, g: Any, y: Any, *inputs: Any) -> Any:
