@@ -341,3 +341,61 @@ def test_python_numbers_meeting_tensors_convert_as_tensorflow(source, error):
         eval(source, scope)
     if error is TypeError and "one_hot" not in source:
         assert str(info.value).startswith("Cannot convert ")
+
+
+# Gradient recipes (ops/recipes.py): the kernels alone give what the rule's ops give, bit for bit.
+RECIPE_OPS = [tf.multiply, tf.subtract, tf.negative, tf.pow, tf.square, tf.exp, tf.sin, tf.cos, tf.tanh,
+              tf.sigmoid, tf.sqrt, tf.math.rsqrt, tf.math.reciprocal]
+
+
+@pytest.mark.parametrize("fn", RECIPE_OPS, ids=lambda fn: fn.__name__)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_recipes_run_alone_give_what_their_ops_give(fn, dtype):
+    from tapeflow.ops.recipes import Recipe
+
+    arity = getattr(fn.op.kernel, "nin", 1)  # (the binary ones are NumPy ufuncs)
+    inputs = tuple(tf.constant(positive((2, 3)).astype(dtype)) for _ in range(arity))
+    y = fn(*inputs)
+    g = tf.constant(anywhere((2, 3)).astype(dtype))
+    recipes = [rule for rule in fn.op.grads if type(rule) is Recipe]
+    assert recipes
+    for rule in recipes:
+        quick = rule.quick(g, y, inputs)
+        slow = rule(g, y, *inputs)
+        assert quick._value.dtype == slow._value.dtype
+        assert np.array_equal(quick.numpy(), slow.numpy(), equal_nan=True)
+
+
+def test_recipes_leave_complex_and_mixed_dtypes_to_their_ops():
+    from tapeflow.ops.recipes import Recipe
+
+    rule = tf.multiply.op.grads[0]
+    assert type(rule) is Recipe
+    z = tf.constant([1 + 2j], tf.complex64)
+    assert rule.quick(z, z * z, (z, z)) is None  # conj is not the identity here
+    x, w = tf.constant([1.0]), tf.constant([2.0], tf.float64)
+    assert rule.quick(x, x, (x, w)) is None
+    with pytest.raises(tf.errors.InvalidArgumentError):  # the rule's op reports the mismatch, as before
+        rule(x, x, x, w)
+
+
+def test_recipe_gradients_match_under_an_outer_tape_and_alone():
+    """The first derivative computed alone (kernels) equals the one an outer tape records (ops), and
+    the outer tape differentiates it."""
+    x = tf.constant([0.3, -1.2, 2.0], tf.float64)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.sin(x) * tf.exp(x) - tf.pow(x, 3.0) + tf.tanh(x) * tf.cos(x)
+        dy = inner.gradient(y, x)
+    d2y = outer.gradient(dy, x)
+    with tf.GradientTape() as alone:
+        alone.watch(x)
+        y = tf.sin(x) * tf.exp(x) - tf.pow(x, 3.0) + tf.tanh(x) * tf.cos(x)
+    assert np.array_equal(alone.gradient(y, x).numpy(), dy.numpy())
+    v = x.numpy()
+    t = np.tanh(v)
+    expected = (2 * np.cos(v) * np.exp(v) - 6 * v - 2 * t * (1 - t * t) * np.cos(v)
+                - 2 * (1 - t * t) * np.sin(v) - t * np.cos(v))
+    np.testing.assert_allclose(d2y.numpy(), expected, rtol=1e-12)

@@ -17,6 +17,7 @@ import numpy as np
 
 from tapeflow.core import dtypes, errors
 from tapeflow.core.op import bind
+from tapeflow.core.state import ACTIVE
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor
 from tapeflow.core.tensor_shape import TensorShape
@@ -24,6 +25,7 @@ from tapeflow.ops.declare import tensor
 from tapeflow.ops.gather_ops import concat_slices, to_dense
 from tapeflow.ops.indexed_slices import IndexedSlices
 from tapeflow.ops.math_ops import ADD_N
+from tapeflow.ops.recipes import Recipe
 from tapeflow.ops.shape_ops import ones_like, sum_to, zeros_like
 
 
@@ -39,7 +41,76 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
     forward values free up while the backward pass allocates. `on_final(i, g)` is told each source's
     gradient as soon as no entry left in the sweep can add to it (data-parallel training starts
     reducing it then, while the sweep goes on)."""
-    # The values a gradient can reach: differentiable results of entries fed by a source.
+    path, reached = _path(entries, sources, tracked)
+    if consume:
+        entries.clear()
+    grads: dict[int, Any] = {}
+    keep = {id(s) for s in sources}
+    for i, t in enumerate(targets):
+        if id(t) in reached or id(t) in keep:  # (a target that is a source gets its seed, as in TF)
+            seed = ones_like(t) if output_gradients is None else _seed(output_gradients[i], t)
+            _contribute(grads, id(t), seed)
+
+    final_at = None if on_final is None else _last_uses(path, sources)
+    take, get = grads.pop, grads.get  # (bound once: the loop's hottest lookups)
+    while path:
+        if final_at and len(path) in final_at:
+            _announce(final_at.pop(len(path)), sources, grads, keep, on_final)
+        op, inputs, params, outputs = path.pop()
+        if type(outputs) is not tuple:
+            key = id(outputs)
+            g = take(key, None) if key not in keep else get(key)
+            if g is None:
+                continue
+            if type(g) is not Tensor:  # (several contributions, sparse or symbolic)
+                if type(g) is list:
+                    g = _total(grads, key, g, keep)
+                if type(g) is IndexedSlices and not op.sparse_ok:
+                    g = to_dense(g)
+        else:
+            parts = [_take(grads, id(o), keep) for o in outputs]
+            if all(p is None for p in parts):
+                continue
+            g = tuple(zeros_like(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
+                      for o, p in zip(outputs, parts))
+        if op.plain and not params and len(inputs) < 3:
+            # The common entries spelled out: a rule for each input, called with its arity. (One
+            # input is reached, or the entry would not be on the path.)
+            if len(inputs) == 1:
+                pairs = ((inputs[0], _apply_rule(op.grads[0], g, outputs, inputs)),)
+            else:
+                x, y = inputs
+                pairs = ((x, _apply_rule(op.grads[0], g, outputs, inputs) if id(x) in reached else None),
+                         (y, _apply_rule(op.grads[1], g, outputs, inputs) if id(y) in reached else None))
+        else:
+            pairs = _input_gradients(op, g, outputs, inputs, params, reached)
+        for x, gx in pairs:
+            if gx is None:
+                continue
+            if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
+                    type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
+                gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
+            _contribute(grads, id(x), gx)
+    if final_at:
+        _announce([i for at in sorted(final_at, reverse=True) for i in final_at[at]], sources, grads, keep,
+                  on_final)
+    return [_take(grads, id(s), keep) for s in sources]
+
+
+def _apply_rule(rule: Callable, g: Any, outputs: Any, inputs: tuple) -> Any:
+    """`rule(g, outputs, *inputs)`; a recipe's kernels alone when no tape or graph can see its ops."""
+    if type(rule) is Recipe:
+        if not ACTIVE:
+            gx = rule.quick(g, outputs, inputs)
+            if gx is not None:
+                return gx
+        return rule.rule(g, outputs, *inputs)
+    return rule(g, outputs, *inputs)
+
+
+def _path(entries: list, sources: list, tracked: set) -> tuple[list, set]:
+    """The entries a gradient can flow through, in recording order, and the ids of the values it can
+    reach: differentiable results of differentiable entries fed by a source."""
     reached = {id(s) for s in sources if id(s) in tracked and s._value.dtype.kind in "fc"}
     path = []
     for entry in entries:
@@ -49,75 +120,38 @@ def backward(entries: list, targets: list, sources: list, output_gradients: list
             if id(x) in reached:
                 path.append(entry)
                 outputs = entry[3]
-                for out in (outputs,) if type(outputs) is not tuple else outputs:
-                    if out._value.dtype.kind in "fc":
-                        reached.add(id(out))
-                break
-
-    if consume:
-        entries.clear()
-    grads: dict[int, Tensor] = {}
-    keep = {id(s) for s in sources}
-    for i, t in enumerate(targets):
-        if id(t) in reached or id(t) in keep:  # (a target that is a source gets its seed, as in TF)
-            seed = ones_like(t) if output_gradients is None else _seed(output_gradients[i], t)
-            _contribute(grads, id(t), seed)
-
-    final_at = None if on_final is None else _last_uses(path, sources)
-    while path:
-        if final_at and len(path) in final_at:
-            _announce(final_at.pop(len(path)), sources, grads, keep, on_final)
-        op, inputs, params, outputs = path.pop()
-        if type(outputs) is not tuple:
-            key = id(outputs)
-            g = grads.get(key) if key in keep else grads.pop(key, None)
-            if g is None:
-                continue
-            if type(g) is list:
-                g = _total(grads, key, g, keep)
-            if type(g) is IndexedSlices and not op.sparse_ok:
-                g = to_dense(g)
-        else:
-            parts = [_take(grads, id(o), keep) for o in outputs]
-            if all(p is None for p in parts):
-                continue
-            g = tuple(zeros_like(o) if p is None else to_dense(p) if type(p) is IndexedSlices else p
-                      for o, p in zip(outputs, parts))
-        rules, joint = op.grads, op.joint
-        if joint is not None:  # one rule gives all inputs' gradients
-            given = joint(g, outputs, *inputs, **params)
-        elif rules is None:
-            continue
-        for i, x in enumerate(inputs):
-            key = id(x)
-            if key not in reached:
-                continue
-            if joint is not None:
-                gx = given[i]
-            elif op.variadic:  # one rule for every input, told which
-                gx = rules(i, g, outputs, *inputs, **params)
-            else:
-                rule = rules[i]
-                if rule is None:
-                    continue
-                if params:
-                    gx = rule(g, outputs, *inputs, **params)
-                elif len(inputs) == 1:  # (the common arities spelled out, as in `bind`)
-                    gx = rule(g, outputs, x)
-                elif len(inputs) == 2:
-                    gx = rule(g, outputs, inputs[0], inputs[1])
+                if type(outputs) is not tuple:
+                    if outputs._value.dtype.kind in "fc":
+                        reached.add(id(outputs))
                 else:
-                    gx = rule(g, outputs, *inputs)
-            if gx is None:
+                    reached.update(id(out) for out in outputs if out._value.dtype.kind in "fc")
+                break
+    return path, reached
+
+
+def _input_gradients(op, g, outputs, inputs: tuple, params: dict, reached: set) -> list:
+    """(input, gradient or None) for each reached input of an entry with a rule for it, given the
+    gradient `g` of its outputs."""
+    joint = op.joint
+    if joint is not None:  # one rule gives all inputs' gradients
+        given = joint(g, outputs, *inputs, **params)
+    elif op.grads is None:
+        return []
+    pairs = []
+    for i, x in enumerate(inputs):
+        if id(x) not in reached:
+            continue
+        if joint is not None:
+            gx = given[i]
+        elif op.variadic:  # one rule for every input, told which
+            gx = op.grads(i, g, outputs, *inputs, **params)
+        else:
+            rule = op.grads[i]
+            if rule is None:
                 continue
-            if type(gx) is not IndexedSlices and (gx._value.shape != x._value.shape or (
-                    type(x._value) is AbstractValue and not x._value.known and len(inputs) > 1)):
-                gx = sum_to(gx, x)  # undo a broadcast (or, with unknown dimensions, any there may be)
-            _contribute(grads, key, gx)
-    if final_at:
-        _announce([i for at in sorted(final_at, reverse=True) for i in final_at[at]], sources, grads, keep,
-                  on_final)
-    return [_take(grads, id(s), keep) for s in sources]
+            gx = rule(g, outputs, *inputs, **params)
+        pairs.append((x, gx))
+    return pairs
 
 
 def _last_uses(path: list, sources: list) -> dict[int, list[int]]:
@@ -169,7 +203,9 @@ def _take(grads: dict, key: int, keep: set):
 def _total(grads: dict, key: int, contributions: list, keep: set) -> Tensor | IndexedSlices:
     """The sum of several contributions (which share shape and dtype, so no checks are needed);
     sparse ones stay sparse together, as in TensorFlow, and are made dense beside dense ones."""
-    if all(type(c) is IndexedSlices for c in contributions):
+    if IndexedSlices not in map(type, contributions):
+        g = bind(ADD_N, tuple(contributions))
+    elif all(type(c) is IndexedSlices for c in contributions):
         g = concat_slices(contributions)
     else:
         dense = tuple(to_dense(c) if type(c) is IndexedSlices else c for c in contributions)

@@ -78,7 +78,8 @@ class Op:
     """A primitive operation: kernel, gradient and effect declared together (see module doc)."""
 
     __slots__ = ("name", "kernel", "grads", "joint", "variadic", "multiple_results", "sparse_ok", "effect",
-                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable")
+                 "infer", "emit", "infix", "label", "identity", "neutral", "batchable", "differentiable",
+                 "plain")
 
     def __init__(self, name: str, kernel: Callable, grads: Sequence[Callable | None] | Callable | None = None,
                  *, joint: Callable | None = None, variadic: bool = False, multiple_results: bool = False,
@@ -95,7 +96,6 @@ class Op:
             raise ValueError(f"Op {name}: a variadic op's grads is one rule taking the input's index first")
         self.name = name
         self.kernel = kernel
-        self.grads = grads
         self.joint = joint
         self.variadic = variadic  # takes any number of inputs
         self.multiple_results = multiple_results
@@ -112,7 +112,15 @@ class Op:
         # Run on a batch of elements, it gives each element's own result, bit for bit (elementwise and
         # correctly rounded: +, *, /, sqrt, casts, comparisons): tf.data maps run once per batch so.
         self.batchable = batchable
-        self.differentiable = grads is not None or joint is not None
+        self.declare_grads(grads)
+
+    def declare_grads(self, grads: Sequence[Callable | None] | Callable | None) -> None:
+        """Set the per-input rules (`grads`): at construction, or just after it for rules that apply
+        the op's own public function (gradient recipes, `ops/recipes.py`)."""
+        self.grads = grads
+        self.differentiable = grads is not None or self.joint is not None
+        # a rule for each input, none missing: the reverse sweep's shortest path calls them directly
+        self.plain = grads is not None and not self.variadic and all(rule is not None for rule in grads)
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"

@@ -88,6 +88,7 @@ def unary(py_name: str, tf_name: str, kernel: Callable, grad: Callable | None,
             raise unsupported_error(op, x.dtype, allowed)
         return bind(op, (x,), EMPTY)
 
+    apply.allows = allowed_np  # (read by gradient recipes)
     return _publish(apply, py_name, op)
 
 
@@ -115,6 +116,7 @@ def binary(py_name: str, tf_name: str, kernel: Callable, grads: tuple | None,
             raise unsupported_error(op, x.dtype, allowed)
         return bind(op, (x, y), EMPTY)
 
+    apply.allows = allowed_np  # (read by gradient recipes)
     return _publish(apply, py_name, op)
 
 

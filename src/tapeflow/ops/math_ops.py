@@ -18,6 +18,7 @@ from tapeflow.core.op import Op, bind
 from tapeflow.core.symbolic import AbstractValue
 from tapeflow.core.tensor import Tensor, TensorLike
 from tapeflow.ops.declare import binary, logical, mismatch_error, operands, tensor, unary
+from tapeflow.ops.recipes import G, Recipe, Y
 
 __all__ = [
     "complex", "saturate_cast", "add", "subtract", "multiply", "negative", "floordiv", "floormod",
@@ -47,12 +48,11 @@ def _concatenate(x: Any, y: Any) -> np.ndarray:
 add = binary("add", "AddV2", np.add, (lambda g, z, x, y: g, lambda g, z, x, y: g), NUMERIC, "+", hinted=True,
              label="add", neutral=(0, (0, 1)), string_op=Op("AddV2", _concatenate, None, label="add"),
              batchable=True)
-subtract = binary("subtract", "Sub", np.subtract, (lambda g, z, x, y: g, lambda g, z, x, y: -g), NUMERIC, "-",
-                  label="sub", neutral=(0, (1,)), batchable=True)
-multiply = binary("multiply", "Mul", np.multiply,
-                  (lambda g, z, x, y: g * conj(y), lambda g, z, x, y: conj(x) * g), NUMERIC, "*",
-                  label="mul", neutral=(1, (0, 1)), batchable=True)
-negative = unary("negative", "Neg", np.negative, lambda g, y, x: -g, NUMERIC, batchable=True)
+subtract = binary("subtract", "Sub", np.subtract, None, NUMERIC, "-", label="sub", neutral=(0, (1,)),
+                  batchable=True)
+multiply = binary("multiply", "Mul", np.multiply, None, NUMERIC, "*", label="mul", neutral=(1, (0, 1)),
+                  batchable=True)
+negative = unary("negative", "Neg", np.negative, None, NUMERIC, batchable=True)
 
 
 def _check_divisor(x, y):
@@ -141,8 +141,8 @@ def _pow_grad_y(g, z, x, y):
     return g * z * where(positive, log(where(positive, x, 1)), 0)
 
 
-pow = binary("pow", "Pow", np.power, (lambda g, z, x, y: g * y * pow(x, y - 1), _pow_grad_y),  # noqa: A001
-             NUMERIC, "**", label="pow", neutral=(1, (1,)))
+pow = binary("pow", "Pow", np.power, None, NUMERIC, "**", label="pow", neutral=(1, (1,)))  # noqa: A001
+
 maximum = binary("maximum", "Maximum", np.maximum,
                  (lambda g, z, x, y: where(x >= y, g, 0), lambda g, z, x, y: where(x >= y, 0, g)), _ORDERED,
                  batchable=True)
@@ -168,13 +168,14 @@ def abs(x: Any, name: str | None = None):  # noqa: A001
     return bind(_complex_abs_op, (x,)) if x.dtype.is_complex else _real_abs(x)
 
 sign = unary("sign", "Sign", np.sign, lambda g, y, x: g * 0, NUMERIC, batchable=True)
-square = unary("square", "Square", np.square, lambda g, y, x: g * (2 * conj(x)), NUMERIC, batchable=True)
-exp = unary("exp", "Exp", np.exp, lambda g, y, x: g * conj(y), INEXACT)
+square = unary("square", "Square", np.square, None, NUMERIC, batchable=True)
+exp = unary("exp", "Exp", np.exp, None, INEXACT)
 expm1 = unary("expm1", "Expm1", np.expm1, lambda g, y, x: g * conj(y + 1), INEXACT)
 log = unary("log", "Log", np.log, lambda g, y, x: g / conj(x), INEXACT)
 log1p = unary("log1p", "Log1p", np.log1p, lambda g, y, x: g / conj(x + 1), INEXACT)
-sin = unary("sin", "Sin", np.sin, lambda g, y, x: g * conj(cos(x)), INEXACT)
-cos = unary("cos", "Cos", np.cos, lambda g, y, x: -g * conj(sin(x)), INEXACT)
+sin = unary("sin", "Sin", np.sin, None, INEXACT)
+cos = unary("cos", "Cos", np.cos, None, INEXACT)
+
 tan = unary("tan", "Tan", np.tan, lambda g, y, x: g * conj(1 + y * y), INEXACT)
 
 
@@ -234,12 +235,11 @@ _rsqrt_grad = _output_grad_op("RsqrtGrad", _zero_where_g_is(lambda y, g: g * -0.
 _reciprocal_grad = _output_grad_op("ReciprocalGrad", _zero_where_g_is(lambda y, g: -g * _cj(y * y)),
                                    lambda gg, z, y, g: gg * conj(g * -2 * y))
 
-sqrt = unary("sqrt", "Sqrt", np.sqrt, lambda g, y, x: bind(_sqrt_grad, (y, g)), INEXACT, batchable=True)
-rsqrt = unary("rsqrt", "Rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, x: bind(_rsqrt_grad, (y, g)), INEXACT)
-reciprocal = unary("reciprocal", "Reciprocal", np.reciprocal, lambda g, y, x: bind(_reciprocal_grad, (y, g)),
-                   INEXACT)
-tanh = unary("tanh", "Tanh", np.tanh, lambda g, y, x: bind(_tanh_grad, (y, g)), INEXACT)
-sigmoid = unary("sigmoid", "Sigmoid", _sigmoid, lambda g, y, x: bind(_sigmoid_grad, (y, g)), FLOATS)
+sqrt = unary("sqrt", "Sqrt", np.sqrt, Recipe(_sqrt_grad, Y, G), INEXACT, batchable=True)
+rsqrt = unary("rsqrt", "Rsqrt", lambda x: 1 / np.sqrt(x), Recipe(_rsqrt_grad, Y, G), INEXACT)
+reciprocal = unary("reciprocal", "Reciprocal", np.reciprocal, Recipe(_reciprocal_grad, Y, G), INEXACT)
+tanh = unary("tanh", "Tanh", np.tanh, Recipe(_tanh_grad, Y, G), INEXACT)
+sigmoid = unary("sigmoid", "Sigmoid", _sigmoid, Recipe(_sigmoid_grad, Y, G), FLOATS)
 
 
 def _softplus(x):
@@ -286,6 +286,19 @@ def conj(x: Any, name: str | None = None):
     if type(x) is not Tensor:
         x = tensor(x)
     return _conj(x) if x._value.dtype.kind == "c" else x
+
+
+# Rules written as recipes (`ops/recipes.py`: the sweep can run their kernels alone) name the ops'
+# own functions, `conj` among them, so they are declared once those exist.
+multiply.op.declare_grads((Recipe(multiply, G, Recipe(conj, 1)), Recipe(multiply, Recipe(conj, 0), G)))
+subtract.op.declare_grads((lambda g, z, x, y: g, Recipe(negative, G)))
+negative.op.declare_grads((Recipe(negative, G),))
+pow.op.declare_grads((Recipe(multiply, Recipe(multiply, G, 1), Recipe(pow, 0, Recipe(subtract, 1, 1.0))),
+                      _pow_grad_y))
+square.op.declare_grads((Recipe(multiply, G, Recipe(multiply, 2.0, Recipe(conj, 0))),))
+exp.op.declare_grads((Recipe(multiply, G, Recipe(conj, Y)),))
+sin.op.declare_grads((Recipe(multiply, G, Recipe(conj, Recipe(cos, 0))),))
+cos.op.declare_grads((Recipe(multiply, Recipe(negative, G), Recipe(conj, Recipe(sin, 0))),))
 
 
 # The real and imaginary parts, and `complex` putting them together: each other's gradients.
