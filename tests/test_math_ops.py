@@ -399,3 +399,16 @@ def test_recipe_gradients_match_under_an_outer_tape_and_alone():
     expected = (2 * np.cos(v) * np.exp(v) - 6 * v - 2 * t * (1 - t * t) * np.cos(v)
                 - 2 * (1 - t * t) * np.sin(v) - t * np.cos(v))
     np.testing.assert_allclose(d2y.numpy(), expected, rtol=1e-12)
+
+
+def test_recipes_run_alone_give_nan_without_numpy_warnings_as_the_ops_do():
+    """inf * 0 in a gradient is NaN, silently, eagerly and in the kernels a recipe runs alone."""
+    import warnings
+
+    x = tf.Variable([0.0, 0.0])
+    with warnings.catch_warnings(record=True) as caught:  # (tapeflow's own filter kept)
+        with tf.GradientTape() as tape:
+            y = tf.norm(x)
+        gradient = tape.gradient(y, x)
+    assert np.isnan(gradient.numpy()).all()
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]

@@ -68,7 +68,8 @@ class Recipe:
         return first_call
 
     def _generate(self) -> None:
-        names: dict[str, Any] = {"Tensor": Tensor, "new": Tensor.__new__, "dtypes": self.dtypes}
+        names: dict[str, Any] = {"Tensor": Tensor, "new": Tensor.__new__, "dtypes": self.dtypes,
+                                 "__name__": __name__}  # (NumPy's warnings silenced, as in the ops)
         leaves: set[int] = set()
         rule = self._expression(names, leaves, raw=False)
         quick = self._expression(names, leaves, raw=True)
