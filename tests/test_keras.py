@@ -226,3 +226,18 @@ def test_compute_output_shape_and_class_weight_errors():
     model.compile("sgd", "sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match="Expected `class_weight` to be a dict with keys from 0"):
         model.fit(X, Y.astype("int32")[:, 0], class_weight={1: 2.0}, verbose=0)
+
+
+def test_step_counters_advance_inside_the_step_functions_as_in_keras():
+    """tf-keras 2.21 counts train_on_batch/test_on_batch steps too (recorded: 2 1, then 2 and 2:
+    fit and evaluate start their counts at zero)."""
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 2), "f"), np.ones((4, 1), "f")
+    model.train_on_batch(x, y)
+    model.train_on_batch(x, y)
+    model.test_on_batch(x, y)
+    assert (int(model._train_counter.numpy()), int(model._test_counter.numpy())) == (2, 1)
+    model.fit(x, y, batch_size=2, verbose=0)
+    model.evaluate(x, y, batch_size=2, verbose=0)
+    assert (int(model._train_counter.numpy()), int(model._test_counter.numpy())) == (2, 2)

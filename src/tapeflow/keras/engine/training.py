@@ -298,10 +298,16 @@ class Model(Layer):
         x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    def _step_function(self, step: Any) -> Any:
+    def _step_function(self, step: Any, counter: Any = None) -> Any:
+        """`step` as Keras runs it: the last call's losses cleared first, and `counter` (the model's
+        count of train or test steps) advanced after it, inside the compiled function."""
+
         def run(data: Any) -> Any:
             self._clear_call_losses()
-            return step(data)
+            outputs = step(data)
+            if counter is not None:
+                counter.assign_add(1)
+            return outputs
 
         return run if self.run_eagerly else function(run, reduce_retracing=True)
 
@@ -400,7 +406,7 @@ class Model(Layer):
         )
         self.stop_training = False
         if self._train_function is None:
-            self._train_function = self._step_function(self.train_step)
+            self._train_function = self._step_function(self.train_step, self._train_counter)
         self._train_counter.assign(0)
         callbacks.on_train_begin()
         logs: dict = {}
@@ -415,7 +421,6 @@ class Model(Layer):
                 if step == 0 and epoch == initial_epoch:
                     self._prepare(batch)
                 logs = _python(self._train_function(batch))
-                self._train_counter.assign_add(1)
                 if sharded:
                     logs = strategy.mean_over_workers(logs)
                 callbacks.on_train_batch_end(step, logs)
@@ -473,7 +478,7 @@ class Model(Layer):
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps
             )
         if self._test_function is None:
-            self._test_function = self._step_function(self.test_step)
+            self._test_function = self._step_function(self.test_step, self._test_counter)
         self.reset_metrics()
         self._test_counter.assign(0)
         callbacks.on_test_begin()
@@ -483,7 +488,6 @@ class Model(Layer):
             if step == 0:
                 self._prepare(batch)
             logs = _python(self._test_function(batch))
-            self._test_counter.assign_add(1)
             callbacks.on_test_batch_end(step, logs)
         callbacks.on_test_end(logs)
         if return_dict:
@@ -541,7 +545,7 @@ class Model(Layer):
         self._assert_compiled()
         batch = next(data_adapter.DataHandler(x, y, sample_weight, batch_size=_batch_length(x)).batches())
         if self._train_function is None:
-            self._train_function = self._step_function(self.train_step)
+            self._train_function = self._step_function(self.train_step, self._train_counter)
         self._prepare(batch)
         if reset_metrics:
             self.reset_metrics()
@@ -559,7 +563,7 @@ class Model(Layer):
         self._assert_compiled()
         batch = next(data_adapter.DataHandler(x, y, sample_weight, batch_size=_batch_length(x)).batches())
         if self._test_function is None:
-            self._test_function = self._step_function(self.test_step)
+            self._test_function = self._step_function(self.test_step, self._test_counter)
         self._prepare(batch)
         if reset_metrics:
             self.reset_metrics()
