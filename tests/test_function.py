@@ -242,6 +242,18 @@ def test_calls_with_tensors_only_find_their_trace_by_shapes_and_dtypes():
             f(tf.zeros([n]), tf.zeros([n]))
 
 
+def test_calls_with_tuples_of_tensors_find_their_trace_by_structure_shapes_and_dtypes():
+    """(A Keras batch, `f((x, y))`, takes the short path too: the tuple's place and length are part of
+    the key, so `f((a, b), c)` and `f(a, (b, c))` keep their own traces.)"""
+    f = tf.function(lambda p, q: (p[0] - p[1] * 2.0 if isinstance(p, tuple) else p) * (
+        q[0] + q[1] if isinstance(q, tuple) else q))
+    a, b, c = tf.constant(1.0), tf.constant(2.0), tf.constant(3.0)
+    assert [float(f((a, b), c)) for _ in range(3)] == [-9.0] * 3
+    assert [float(f(a, (b, c))) for _ in range(3)] == [5.0] * 3
+    assert float(f((c, a), b)) == 2.0 and float(f(a, (b,) * 2)) == 4.0
+    assert f.experimental_get_tracing_count() == 2
+
+
 def test_frequent_retracing_warns_and_names_the_argument():
     @tf.function
     def f(x):

@@ -268,11 +268,11 @@ class Function:
             return self._python_function(*args, **kwargs)
         if current().graphs:  # inside another trace: inlined
             return self._traced_function()(*args, **kwargs)
-        key = None if kwargs or len(args) != self._positional else _tensors_key(args)
+        key, flat = (None, None) if kwargs or len(args) != self._positional else _tensors_key(args)
         concrete = None if key is None else self._by_tensors.get(key)
         if concrete is not None and not CALL_OBSERVERS:
             self._recent_traces.append(False)  # (what _note_call notes of a call that did not trace)
-            return concrete._call_flat(args)
+            return concrete._call_flat(flat)
         concrete, tensors, variables = self._concrete(args, kwargs, calling=True)
         if key is not None and self._input_signature is None:
             self._by_tensors[key] = concrete
@@ -594,15 +594,31 @@ def _as_output(value: Any) -> Any:
     return convert_to_tensor(value)
 
 
-def _tensors_key(args: tuple) -> tuple | None:
-    """Positional arguments that are all tensors, keyed by shape and dtype; None for any other."""
+def _tensors_key(args: tuple) -> tuple:
+    """Positional arguments that are all tensors, keyed by shape and dtype, and the tensors in order;
+    (None, None) for any other. A tuple of tensors (a Keras batch) counts as its tensors, its length
+    in the key."""
     key = []
     for a in args:
         if a.__class__ is not Tensor:
-            return None
+            return _tensor_tuples_key(args)
         key.append(a._value.shape)
         key.append(a._value.dtype)
-    return tuple(key)
+    return tuple(key), args
+
+
+def _tensor_tuples_key(args: tuple) -> tuple:
+    key, flat = [], []
+    for a in args:
+        for t in a if a.__class__ is tuple else (a,):
+            if t.__class__ is not Tensor:
+                return None, None
+            key.append(t._value.shape)
+            key.append(t._value.dtype)
+            flat.append(t)
+        if a.__class__ is tuple:
+            key.append(len(a))  # (after its tensors: f((a, b), c) and f(a, (b, c)) differ)
+    return tuple(key), flat
 
 
 def _leaf_key(leaf: Any) -> Any:
