@@ -72,20 +72,12 @@ def generate(graph: Graph) -> tuple[str, dict]:
 
     for index, eq in enumerate(graph.equations):
         shapes = ", ".join(repr(o._value) for o in eq.outputs)
-        slot = buffers.slot_of.get(index)
-        if slot is not None:  # `v4 = add_3(v2, v3, b0)`: written into buffer b0
-            arguments = ", ".join(map(expression, eq.inputs))
-            arguments += f", b{slot}" if type(eq.op.kernel) is np.ufunc else f", out=b{slot}"
-            if eq.params:
-                arguments += f", **{names.name(eq.params, 'params')}"
-            kernel = names.name(eq.op.kernel, _identifier(eq.op.name))
-            lines.append(f"    {eq.outputs[0]._name} = {kernel}({arguments})  # {shapes}")
-            continue
-        if eq.op.infix is not None:  # `v3 = v1 * v2`: the operator is the kernel's ufunc, called directly
+        slot = buffers.slot_of.get(index)  # (a buffered value: its kernel called with the buffer)
+        if eq.op.infix is not None and slot is None:  # `v3 = v1 * v2`: the operator is the kernel's ufunc
             left, right = map(expression, eq.inputs)
             lines.append(f"    {eq.outputs[0]._name} = {left} {eq.op.infix} {right}  # {shapes}")
             continue
-        if eq.op.emit is not None:  # variable reads and writes, control flow: their own code
+        if eq.op.emit is not None and slot is None:  # variable reads and writes, control flow: their own code
             emitted = eq.op.emit(eq, expression, names.name)
             if len(emitted) == 1:
                 lines.append(f"    {emitted[0]}" + (f"  # {shapes}" if eq.outputs else ""))
@@ -93,10 +85,12 @@ def generate(graph: Graph) -> tuple[str, dict]:
                 lines.append(f"    # {', '.join(o._name for o in eq.outputs)} = {eq.op.name}: {shapes}")
                 lines.extend("    " + line for line in emitted)
             continue
-        call = f"{names.name(eq.op.kernel, _identifier(eq.op.name))}({', '.join(map(expression, eq.inputs))}"
+        arguments = [expression(x) for x in eq.inputs]
+        if slot is not None:  # `v4 = add_3(v2, v3, b0)`: written into buffer b0
+            arguments.append(f"b{slot}" if type(eq.op.kernel) is np.ufunc else f"out=b{slot}")
         if eq.params:
-            call += (", " if eq.inputs else "") + f"**{names.name(eq.params, 'params')}"
-        call += ")"
+            arguments.append(f"**{names.name(eq.params, 'params')}")
+        call = f"{names.name(eq.op.kernel, _identifier(eq.op.name))}({', '.join(arguments)})"
         if not eq.outputs:
             lines.append(f"    {call}")
             continue

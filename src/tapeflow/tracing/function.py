@@ -608,6 +608,8 @@ def _tensors_key(args: tuple) -> tuple:
 
 
 def _tensor_tuples_key(args: tuple) -> tuple:
+    """`_tensors_key` where an argument is not a tensor (kept apart: one loop for both costs the
+    tensor-only call, a jitted loop's, ~0.2 us)."""
     key, flat = [], []
     for a in args:
         for t in a if a.__class__ is tuple else (a,):
